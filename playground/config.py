@@ -1,0 +1,100 @@
+"""Settings from the environment (and a .env file), and where each call goes.
+
+Nothing here runs at import. `load_env()` is called once by app.py. Keys are read
+lazily, per call, and wrapped in `Secret` so they never show up in a repr or a log.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+
+from playground import presets
+
+CONNECT_TIMEOUT_S = float(os.environ.get("PLAYGROUND_CONNECT_TIMEOUT_S", "10"))
+READ_TIMEOUT_S = float(os.environ.get("PLAYGROUND_READ_TIMEOUT_S", "120"))
+MAX_RETRIES = int(os.environ.get("PLAYGROUND_MAX_RETRIES", "2"))
+RETRY_BASE_S = float(os.environ.get("PLAYGROUND_RETRY_BASE_S", "0.5"))
+MAX_RETRY_AFTER_S = float(os.environ.get("PLAYGROUND_MAX_RETRY_AFTER_S", "20"))
+
+
+def load_env() -> None:
+    """Read .env into the process environment (existing variables win)."""
+    from dotenv import load_dotenv
+
+    load_dotenv(override=False)
+
+
+class Secret:
+    """An API key that does not print itself."""
+
+    __slots__ = ("_value",)
+
+    def __init__(self, value: str) -> None:
+        self._value = value
+
+    def reveal(self) -> str:
+        return self._value
+
+    def __repr__(self) -> str:
+        return "Secret('****')"
+
+    __str__ = __repr__
+
+    def __bool__(self) -> bool:
+        return bool(self._value)
+
+
+# Sandbox base URLs by provider id, set by playground.sandbox.server when it starts.
+_sandbox_urls: dict[str, str] = {}
+SANDBOX_KEY = "sandbox-key"
+
+
+def register_sandbox(provider_id: str, base_url: str) -> None:
+    _sandbox_urls[provider_id] = base_url
+
+
+def sandbox_url(provider_id: str) -> str | None:
+    return _sandbox_urls.get(provider_id)
+
+
+@dataclass(frozen=True)
+class Target:
+    """Where one call goes: base URL, key, and whether it is the simulator."""
+
+    provider_id: str
+    base_url: str
+    key: Secret = field(repr=False)
+    sandbox: bool
+
+
+def env_key(provider_id: str) -> str:
+    spec = presets.load(provider_id)
+    return os.environ.get(spec["env_key"], "").strip()
+
+
+def configured_base_url(provider_id: str) -> str:
+    spec = presets.load(provider_id)
+    return (os.environ.get(spec["env_base_url"], "").strip() or spec["default_base_url"]).rstrip("/")
+
+
+def is_sandbox(provider_id: str, typed_key: str | None = None) -> bool:
+    """A provider runs against its simulator when no key is typed or configured."""
+    return not ((typed_key or "").strip() or env_key(provider_id))
+
+
+def resolve_target(provider_id: str, typed_key: str | None = None) -> Target:
+    """The typed key (this session only) wins, then the environment, then the sandbox."""
+    key = (typed_key or "").strip() or env_key(provider_id)
+    if key:
+        return Target(provider_id, configured_base_url(provider_id), Secret(key), sandbox=False)
+    url = sandbox_url(provider_id)
+    if url is None:
+        from playground.errors import MissingKeyError
+
+        spec = presets.load(provider_id)
+        raise MissingKeyError(
+            f"No API key for {spec['label']} and the sandbox is not running.",
+            hint=f"Set {spec['env_key']} in .env or paste a key in the tab.",
+        )
+    return Target(provider_id, url.rstrip("/"), Secret(SANDBOX_KEY), sandbox=True)

@@ -1,0 +1,18 @@
+"""The explicit provider registry: id -> adapter class."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from playground.providers.base import Provider
+from playground.providers.siliconflow import SiliconFlow
+
+PROVIDERS: dict[str, type[Provider]] = {
+    "siliconflow": SiliconFlow,
+}
+
+
+@lru_cache(maxsize=None)
+def get(provider_id: str) -> Provider:
+    """The shared adapter instance of a provider (stateless apart from its HTTP clients)."""
+    return PROVIDERS[provider_id]()

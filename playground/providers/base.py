@@ -1,0 +1,171 @@
+"""The one interface every provider adapter implements.
+
+Public methods check once, then call the private hook; a hook the adapter does not
+override raises UnsupportedError. Adapters declare what they can do as class flags,
+and the UI builds from them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Awaitable, Callable, ClassVar
+
+from playground import config, presets
+from playground.audio import SpeechAudio, VoiceSample
+from playground.config import Target
+from playground.errors import InputError, UnsupportedError
+from playground.http import Timing, Transport
+
+ChunkCallback = Callable[[bytes], Awaitable[None] | None]
+
+
+@dataclass
+class Voice:
+    id: str
+    name: str
+    provider: str
+    model: str | None = None
+    kind: str = "cloned"  # "cloned" | "system"
+    text: str | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class UploadResult:
+    """What an upload or clone created, with the exact sample that was sent."""
+
+    voice_id: str
+    provider: str
+    model: str | None
+    name: str
+    sample: VoiceSample | None
+    sandbox: bool
+    notes: list[str] = field(default_factory=list)
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class SpeechResult:
+    audio: SpeechAudio
+    provider: str
+    model: str
+    voice_label: str
+    sandbox: bool
+    timing: Timing
+    request_fields: dict[str, Any] = field(default_factory=dict)
+
+
+class Provider:
+    """Base adapter. Subclasses set ID and the SUPPORTS_* flags and implement the hooks."""
+
+    ID: ClassVar[str] = ""
+    SUPPORTS_UPLOAD: ClassVar[bool] = False
+    SUPPORTS_CLONE: ClassVar[bool] = False
+    SUPPORTS_SPEAK: ClassVar[bool] = True
+    SUPPORTS_LIST: ClassVar[bool] = False
+    SUPPORTS_DELETE: ClassVar[bool] = False
+    SUPPORTS_STREAM: ClassVar[bool] = False
+
+    def __init__(self) -> None:
+        self.spec = presets.load(self.ID)
+        self.label: str = self.spec["label"]
+        self.transport = Transport(self.ID, self.label, self.parse_error, self.CODE_ERRORS)
+
+    CODE_ERRORS: ClassVar[dict] = {}
+
+    # -- where calls go --------------------------------------------------------------
+    def target(self, api_key: str | None = None) -> Target:
+        return config.resolve_target(self.ID, api_key)
+
+    def is_sandbox(self, api_key: str | None = None) -> bool:
+        return config.is_sandbox(self.ID, api_key)
+
+    @staticmethod
+    def parse_error(status: int, body: bytes, content_type: str) -> tuple[str | int | None, str | None]:
+        return None, body[:300].decode("utf-8", "replace") or None
+
+    # -- public operations: check, then the hook ------------------------------------
+    async def upload_voice(self, request: Any, *, api_key: str | None = None) -> UploadResult:
+        self._require(self.SUPPORTS_UPLOAD, "uploading a voice")
+        request = self.check_upload(request)
+        return await self._upload_voice(self.target(api_key), request)
+
+    async def clone_voice(self, request: Any, *, api_key: str | None = None) -> UploadResult:
+        self._require(self.SUPPORTS_CLONE, "cloning a voice")
+        request = self.check_clone(request)
+        return await self._clone_voice(self.target(api_key), request)
+
+    async def speak(self, request: Any, *, api_key: str | None = None, on_chunk: ChunkCallback | None = None) -> SpeechResult:
+        self._require(self.SUPPORTS_SPEAK, "speech")
+        request = self.check_speak(request)
+        return await self._speak(self.target(api_key), request, on_chunk)
+
+    async def list_voices(self, *, api_key: str | None = None, **filters: Any) -> list[Voice]:
+        self._require(self.SUPPORTS_LIST, "listing voices")
+        return await self._list_voices(self.target(api_key), **filters)
+
+    async def delete_voice(self, voice_id: str, *, api_key: str | None = None, **kw: Any) -> str:
+        self._require(self.SUPPORTS_DELETE, "deleting voices")
+        if not (voice_id or "").strip():
+            raise InputError("Choose a voice to delete.")
+        return await self._delete_voice(self.target(api_key), voice_id.strip(), **kw)
+
+    # -- checks (override) ---------------------------------------------------------------
+    def check_upload(self, request: Any) -> Any:
+        return request
+
+    def check_clone(self, request: Any) -> Any:
+        return request
+
+    def check_speak(self, request: Any) -> Any:
+        return request
+
+    # -- hooks (override) -------------------------------------------------------------
+    async def _upload_voice(self, target: Target, request: Any) -> UploadResult:
+        raise UnsupportedError(f"{self.label} has no voice upload.")
+
+    async def _clone_voice(self, target: Target, request: Any) -> UploadResult:
+        raise UnsupportedError(f"{self.label} has no voice cloning.")
+
+    async def _speak(self, target: Target, request: Any, on_chunk: ChunkCallback | None) -> SpeechResult:
+        raise UnsupportedError(f"{self.label} has no speech.")
+
+    async def _list_voices(self, target: Target, **filters: Any) -> list[Voice]:
+        raise UnsupportedError(f"{self.label} cannot list voices.")
+
+    async def _delete_voice(self, target: Target, voice_id: str, **kw: Any) -> str:
+        raise UnsupportedError(f"{self.label} cannot delete voices.")
+
+    def _require(self, supported: bool, what: str) -> None:
+        if not supported:
+            raise UnsupportedError(f"{self.label} does not support {what}.")
+
+
+# -- small shared checks ------------------------------------------------------------------
+def check_range(value: float | int | None, bounds: list | tuple, name: str, label: str) -> None:
+    if value is None:
+        return
+    lo, hi = bounds
+    if not (lo <= value <= hi):
+        raise InputError(f"{name} must be between {lo:g} and {hi:g} for {label}; got {value:g}.")
+
+
+def check_text(text: str | None, bounds: list | tuple, label: str, what: str = "Text") -> str:
+    text = (text or "").strip()
+    lo, hi = bounds
+    if len(text) < lo:
+        raise InputError(f"{what} is empty.", hint="Type something to say.")
+    if len(text) > hi:
+        raise InputError(
+            f"{what} is {len(text):,} characters; {label} accepts at most {hi:,}.",
+            hint="Shorten it or split it into parts.",
+        )
+    return text
+
+
+async def emit(callback: ChunkCallback | None, chunk: bytes) -> None:
+    if callback is None:
+        return
+    result = callback(chunk)
+    if result is not None:
+        await result

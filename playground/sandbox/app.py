@@ -1,0 +1,30 @@
+"""The sandbox ASGI app: every provider's simulator under its own prefix."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+from playground.sandbox import siliconflow
+from playground.sandbox.control import RecorderMiddleware, SandboxState, control_router
+
+# provider id -> (URL prefix the adapter's base URL points at, starting /<id>; router factory)
+SIMULATORS = {
+    "siliconflow": ("/siliconflow/v1", siliconflow.router),
+}
+
+
+def provider_of(path: str) -> str | None:
+    """Every simulator lives under /<provider id>/..."""
+    root = path.split("/")[1] if path.count("/") >= 1 else ""
+    return root if root in SIMULATORS else None
+
+
+def create_app(state: SandboxState | None = None) -> FastAPI:
+    state = state or SandboxState()
+    app = FastAPI(title="Voice Clone Playground sandbox", docs_url=None, redoc_url=None, openapi_url=None)
+    app.state.sandbox = state
+    app.include_router(control_router(state))
+    for _, (_, factory) in SIMULATORS.items():
+        app.include_router(factory(state))
+    app.add_middleware(RecorderMiddleware, state=state, provider_of=provider_of)
+    return app

@@ -1,0 +1,213 @@
+"""What every simulator shares: auth, fault injection, the request log, in-flight counts.
+
+Control routes (for tests and benchmarks, under /_sandbox):
+  POST   /_sandbox/faults    {provider, op, kind, count?, retry_after?, delay_s?, cut_after_bytes?}
+  DELETE /_sandbox/faults
+  POST   /_sandbox/latency   {provider, first_byte_s?, chunk_delay_s?}
+  GET    /_sandbox/requests?provider=   recorded requests (method, path, query, headers, body as base64)
+  DELETE /_sandbox/requests
+  GET    /_sandbox/stats     in-flight now and at most, per provider
+Fault kinds: "429", "500", "503", "504", "slow_first_byte", "cut_stream", "error_200", "hang".
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import collections
+import threading
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse, Response
+
+FAULT_KINDS = {"429", "500", "503", "504", "slow_first_byte", "cut_stream", "error_200", "hang"}
+MAX_LOGGED_REQUESTS = 200
+MAX_LOGGED_BODY = 4 * 1024 * 1024
+
+
+@dataclass
+class Fault:
+    provider: str
+    op: str
+    kind: str
+    count: int = 1
+    retry_after: float = 1.0
+    delay_s: float = 1.0
+    cut_after_bytes: int = 2048
+
+
+@dataclass
+class SandboxState:
+    """Shared mutable state of one sandbox server. Keys are scoped: each key sees its own voices."""
+
+    valid_keys: set[str] | None = None  # None: any non-empty bearer token is accepted
+    faults: list[Fault] = field(default_factory=list)
+    requests: collections.deque = field(default_factory=lambda: collections.deque(maxlen=MAX_LOGGED_REQUESTS))
+    in_flight: collections.Counter = field(default_factory=collections.Counter)
+    max_in_flight: collections.Counter = field(default_factory=collections.Counter)
+    first_byte_s: dict[str, float] = field(default_factory=dict)
+    chunk_delay_s: dict[str, float] = field(default_factory=dict)
+    store: dict[str, Any] = field(default_factory=dict)  # per-simulator data (voices, files)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def take_fault(self, provider: str, op: str) -> Fault | None:
+        with self.lock:
+            for fault in self.faults:
+                if fault.provider == provider and fault.op in (op, "*"):
+                    fault.count -= 1
+                    if fault.count <= 0:
+                        self.faults.remove(fault)
+                    return fault
+        return None
+
+    def key_ok(self, key: str) -> bool:
+        return bool(key) and (self.valid_keys is None or key in self.valid_keys)
+
+    def scoped(self, name: str, key: str) -> Any:
+        """The per-key store `name` (a dict), created on first use."""
+        with self.lock:
+            return self.store.setdefault(name, {}).setdefault(key, {})
+
+
+def bearer(request: Request) -> str:
+    header = request.headers.get("authorization", "")
+    if header[:7].lower() == "bearer ":
+        return header[7:].strip()
+    return ""
+
+
+async def first_byte_delay(state: SandboxState, provider: str, fault: Fault | None) -> None:
+    delay = state.first_byte_s.get(provider, 0.0)
+    if fault is not None and fault.kind == "slow_first_byte":
+        delay += fault.delay_s
+    if fault is not None and fault.kind == "hang":
+        delay += 3600
+    if delay:
+        await asyncio.sleep(delay)
+
+
+async def paced(chunks: list[bytes], state: SandboxState, provider: str, fault: Fault | None):
+    """Yield chunks with the configured pacing; a cut_stream fault aborts the connection midway."""
+    sent = 0
+    delay = state.chunk_delay_s.get(provider, 0.0)
+    for chunk in chunks:
+        if fault is not None and fault.kind == "cut_stream" and sent + len(chunk) > fault.cut_after_bytes:
+            part = chunk[: max(0, fault.cut_after_bytes - sent)]
+            if part:
+                yield part
+            await asyncio.sleep(0.05)
+            raise ConnectionAbortedError("sandbox fault: stream cut")
+        yield chunk
+        sent += len(chunk)
+        if delay:
+            await asyncio.sleep(delay)
+
+
+def split(data: bytes, size: int = 4096) -> list[bytes]:
+    return [data[i : i + size] for i in range(0, len(data), size)] or [b""]
+
+
+class RecorderMiddleware:
+    """Pure ASGI: records each provider request (with body) and counts requests in flight."""
+
+    def __init__(self, app, state: SandboxState, provider_of: Callable[[str], str | None]) -> None:
+        self.app = app
+        self.state = state
+        self.provider_of = provider_of
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http" or scope["path"].startswith("/_sandbox"):
+            return await self.app(scope, receive, send)
+        provider = self.provider_of(scope["path"]) or "unknown"
+        body = bytearray()
+
+        async def recording_receive():
+            message = await receive()
+            if message["type"] == "http.request" and len(body) < MAX_LOGGED_BODY:
+                body.extend(message.get("body", b""))
+            return message
+
+        state = self.state
+        with state.lock:
+            state.in_flight[provider] += 1
+            state.max_in_flight[provider] = max(state.max_in_flight[provider], state.in_flight[provider])
+        try:
+            await self.app(scope, recording_receive, send)
+        finally:
+            with state.lock:
+                state.in_flight[provider] -= 1
+                state.requests.append({
+                    "provider": provider,
+                    "method": scope["method"],
+                    "path": scope["path"],
+                    "query": scope.get("query_string", b"").decode("latin-1"),
+                    "headers": {k.decode("latin-1"): v.decode("latin-1") for k, v in scope["headers"]},
+                    "body_b64": base64.b64encode(bytes(body)).decode("ascii"),
+                })
+
+
+def control_router(state: SandboxState) -> APIRouter:
+    router = APIRouter(prefix="/_sandbox")
+
+    @router.post("/faults")
+    async def add_fault(request: Request):
+        doc = await request.json()
+        if doc.get("kind") not in FAULT_KINDS:
+            return JSONResponse({"error": f"kind must be one of {sorted(FAULT_KINDS)}"}, status_code=400)
+        fault = Fault(**{k: v for k, v in doc.items() if k in Fault.__dataclass_fields__})
+        with state.lock:
+            state.faults.append(fault)
+        return {"ok": True}
+
+    @router.delete("/faults")
+    async def clear_faults():
+        with state.lock:
+            state.faults.clear()
+        return {"ok": True}
+
+    @router.post("/latency")
+    async def set_latency(request: Request):
+        doc = await request.json()
+        provider = doc["provider"]
+        state.first_byte_s[provider] = float(doc.get("first_byte_s", 0.0))
+        state.chunk_delay_s[provider] = float(doc.get("chunk_delay_s", 0.0))
+        return {"ok": True}
+
+    @router.get("/requests")
+    async def get_requests(provider: str | None = None):
+        with state.lock:
+            items = [r for r in state.requests if provider is None or r["provider"] == provider]
+        return items
+
+    @router.delete("/requests")
+    async def clear_requests():
+        with state.lock:
+            state.requests.clear()
+            state.max_in_flight.clear()
+        return {"ok": True}
+
+    @router.get("/stats")
+    async def stats():
+        with state.lock:
+            return {"in_flight": dict(state.in_flight), "max_in_flight": dict(state.max_in_flight)}
+
+    return router
+
+
+def status_fault_response(fault: Fault | None, error: Callable[[int, str, Any], Response]) -> Response | None:
+    """For a 4xx/5xx fault, the provider-shaped error response (with Retry-After on 429)."""
+    if fault is None or not fault.kind.isdigit():
+        return None
+    status = int(fault.kind)
+    messages = {
+        429: "Request was rejected due to rate limiting. Details: RPM limit reached.",
+        500: "Internal server error.",
+        503: "Model service overloaded. Please try again later.",
+        504: "Gateway timeout.",
+    }
+    response = error(status, messages.get(status, "error"), None)
+    if status == 429:
+        response.headers["Retry-After"] = f"{fault.retry_after:g}"
+    return response

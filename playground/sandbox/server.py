@@ -1,0 +1,61 @@
+"""Run the sandbox with uvicorn on 127.0.0.1, in a background thread or as its own process."""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+
+import uvicorn
+
+from playground import config
+from playground.sandbox.app import SIMULATORS, create_app
+from playground.sandbox.control import SandboxState
+
+
+class SandboxServer:
+    """A sandbox served on loopback in a daemon thread. `url` is its root."""
+
+    def __init__(self, state: SandboxState | None = None, host: str = "127.0.0.1", port: int = 0) -> None:
+        self.state = state or SandboxState()
+        self.host = host
+        self.port = port or free_port(host)
+        self.app = create_app(self.state)
+        cfg = uvicorn.Config(self.app, host=self.host, port=self.port, log_level="warning",
+                             access_log=False, lifespan="off", timeout_keep_alive=30)
+        self.server = uvicorn.Server(cfg)
+        self.thread: threading.Thread | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://{self.host}:{self.port}"
+
+    def base_url(self, provider_id: str) -> str:
+        return self.url + SIMULATORS[provider_id][0]
+
+    def start(self, timeout_s: float = 15.0) -> "SandboxServer":
+        self.thread = threading.Thread(target=self.server.run, name="sandbox", daemon=True)
+        self.thread.start()
+        deadline = time.monotonic() + timeout_s
+        while not self.server.started:
+            if time.monotonic() > deadline or not self.thread.is_alive():
+                raise RuntimeError("the sandbox server did not start")
+            time.sleep(0.02)
+        return self
+
+    def register(self) -> "SandboxServer":
+        """Point every provider without a key at this sandbox."""
+        for provider_id in SIMULATORS:
+            config.register_sandbox(provider_id, self.base_url(provider_id))
+        return self
+
+    def stop(self) -> None:
+        self.server.should_exit = True
+        if self.thread is not None:
+            self.thread.join(timeout=10)
+
+
+def free_port(host: str = "127.0.0.1") -> int:
+    with socket.socket() as s:
+        s.bind((host, 0))
+        return s.getsockname()[1]

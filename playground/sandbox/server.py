@@ -49,6 +49,32 @@ class SandboxServer:
             config.register_sandbox(provider_id, self.base_url(provider_id))
         return self
 
+    # -- control helpers for tests and benchmarks (direct access to the shared state) --
+    def add_fault(self, provider: str, op: str, kind: str, **kw) -> None:
+        from playground.sandbox.control import FAULT_KINDS, Fault
+
+        if kind not in FAULT_KINDS:
+            raise ValueError(f"unknown fault kind {kind!r}")
+        with self.state.lock:
+            self.state.faults.append(Fault(provider=provider, op=op, kind=kind, **kw))
+
+    def set_latency(self, provider: str, first_byte_s: float = 0.0, chunk_delay_s: float = 0.0) -> None:
+        self.state.first_byte_s[provider] = first_byte_s
+        self.state.chunk_delay_s[provider] = chunk_delay_s
+
+    def requests(self, provider: str | None = None) -> list[dict]:
+        with self.state.lock:
+            return [r for r in self.state.requests if provider is None or r["provider"] == provider]
+
+    def reset(self) -> None:
+        """Forget faults, latency, the request log and counters (stored voices stay)."""
+        with self.state.lock:
+            self.state.faults.clear()
+            self.state.requests.clear()
+            self.state.max_in_flight.clear()
+            self.state.first_byte_s.clear()
+            self.state.chunk_delay_s.clear()
+
     def stop(self) -> None:
         self.server.should_exit = True
         if self.thread is not None:

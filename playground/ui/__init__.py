@@ -1,0 +1,1 @@
+"""The Gradio Blocks interface: one tab per provider. The only package that imports gradio."""

@@ -1,0 +1,101 @@
+"""What every provider tab shares: the sandbox/live badge, the session key box,
+error translation, and per-request download files with meaningful names."""
+
+from __future__ import annotations
+
+import functools
+import logging
+import re
+import tempfile
+import time
+from pathlib import Path
+from typing import Any, Callable
+
+import gradio as gr
+
+from playground import config, presets
+from playground.errors import PlaygroundError
+from playground.providers.base import SpeechResult
+
+log = logging.getLogger("playground.ui")
+
+
+def badge_markdown(provider_id: str) -> str:
+    spec = presets.load(provider_id)
+    if config.is_sandbox(provider_id):
+        return (
+            f"🧪 **Sandbox mode**: {spec['label']} calls go to the built-in simulator of its API "
+            f"(synthetic espeak voice, nothing is billed). To use the real service, set `{spec['env_key']}` "
+            f"in `.env` (or the environment) and restart, or paste a key below for this session only."
+        )
+    return (
+        f"🟢 **Live**: using `{spec['env_key']}` from the environment against "
+        f"`{config.configured_base_url(provider_id)}`. Calls may be billed."
+    )
+
+
+def build_badge(provider_id: str) -> gr.Markdown:
+    return gr.Markdown(badge_markdown(provider_id), elem_id=f"{provider_id}-badge", elem_classes=["mode-badge"])
+
+
+def build_key_box(provider_id: str) -> gr.Textbox:
+    spec = presets.load(provider_id)
+    return gr.Textbox(
+        label=f"{spec['label']} API key (optional, this browser session only)",
+        placeholder=f"Leave empty to use {spec['env_key']} or the sandbox",
+        type="password",
+        value="",
+        elem_id=f"{provider_id}-key",
+        info=spec.get("key_help"),
+    )
+
+
+def ui_errors(fn: Callable) -> Callable:
+    """Typed errors become readable messages in the page; nothing else leaks a traceback."""
+
+    @functools.wraps(fn)
+    async def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return await fn(*args, **kwargs)
+        except gr.Error:
+            raise
+        except PlaygroundError as exc:
+            raise gr.Error(exc.user_message(), title="Could not complete that", print_exception=False) from None
+        except Exception as exc:  # a bug of ours: log the type and place, show a plain message
+            log.exception("unexpected error in %s", fn.__name__)
+            raise gr.Error(
+                f"Unexpected error ({type(exc).__name__}). Your inputs are unchanged; try again, "
+                "and report it if it persists.",
+                print_exception=False,
+            ) from None
+
+    return wrapper
+
+
+def slug(text: str, limit: int = 40) -> str:
+    """A file-name-safe short form of a voice: `speech:name:...` -> name, `model:alex` -> alex."""
+    if text.startswith("speech:"):
+        text = text.split(":")[1] if text.count(":") >= 1 else text
+    elif ":" in text:
+        text = text.rsplit(":", 1)[-1]
+    return (re.sub(r"[^A-Za-z0-9_-]+", "-", text).strip("-") or "voice")[:limit]
+
+
+def download_file(result: SpeechResult) -> str:
+    """Write the provider's audio to a file of this request only: {provider}-{voice}-{timestamp}.{ext}."""
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    folder = Path(tempfile.mkdtemp(prefix="vcp-take-"))
+    path = folder / f"{result.provider}-{slug(result.voice_label)}-{stamp}.{result.audio.extension}"
+    path.write_bytes(result.audio.download_bytes())
+    return str(path)
+
+
+def speech_summary(result: SpeechResult) -> str:
+    t = result.timing
+    parts = [f"**Done** in {t.total_s or 0:.2f} s (first byte {t.first_byte_s or 0:.2f} s)"]
+    audio = result.audio
+    parts.append(f"{audio.format}{f' · {audio.sample_rate} Hz' if audio.sample_rate else ''}")
+    parts.append(f"{len(audio.data) / 1024:.1f} KiB")
+    parts.append(f"voice `{result.voice_label}`")
+    parts.append("sandbox" if result.sandbox else "live")
+    return " · ".join(parts)

@@ -1,0 +1,101 @@
+"""Shared fixtures: the sandbox on loopback, the app launched on a free port, sample audio.
+
+Tests never reach a real provider: every provider key and base URL variable is removed
+from the environment before anything is imported.
+"""
+
+from __future__ import annotations
+
+import io
+import math
+import os
+import struct
+import sys
+import wave
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"
+os.environ.setdefault("PLAYGROUND_RETRY_BASE_S", "0.01")
+for _var in [v for v in os.environ if v.endswith(("_API_KEY", "_BASE_URL", "_GROUP_ID"))
+             and v.split("_")[0] in {"SILICONFLOW", "MINIMAX", "ZHIPU", "OPENAI"}]:
+    del os.environ[_var]
+
+from playground import config  # noqa: E402
+from playground.sandbox.server import SandboxServer, free_port  # noqa: E402
+
+
+@pytest.fixture(scope="session")
+def sandbox():
+    """The simulators on 127.0.0.1, registered as every keyless provider's base URL."""
+    server = SandboxServer().start().register()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(autouse=True)
+def _fresh_sandbox(request):
+    """Each test starts with no faults, no latency and an empty request log."""
+    yield
+    if "sandbox" in request.fixturenames:
+        request.getfixturevalue("sandbox").reset()
+
+
+@pytest.fixture(scope="session")
+def app_url(sandbox):
+    """The whole Gradio app, launched on a free loopback port."""
+    from playground.ui.layout import LAUNCH_KWARGS, build_app
+
+    demo = build_app()
+    port = free_port()
+    _, url, _ = demo.launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, quiet=True,
+                            **LAUNCH_KWARGS)
+    yield url.rstrip("/") + "/"
+    demo.close()
+
+
+@pytest.fixture(scope="session")
+def client(app_url):
+    from gradio_client import Client
+
+    return Client(app_url, verbose=False)
+
+
+def tone_wav(seconds: float = 3.0, rate: int = 16000, freq: float = 220.0, amplitude: float = 0.5,
+             channels: int = 1) -> bytes:
+    """A WAV of a voice-like tone (a fundamental with harmonics), or silence with amplitude 0."""
+    frames = bytearray()
+    for i in range(int(seconds * rate)):
+        t = i / rate
+        v = sum(math.sin(2 * math.pi * freq * k * t) / k for k in (1, 2, 3)) / 1.8
+        sample = int(max(-1.0, min(1.0, v * amplitude)) * 32767)
+        frames += struct.pack("<h", sample) * channels
+    buf = io.BytesIO()
+    with wave.open(buf, "wb") as w:
+        w.setnchannels(channels)
+        w.setsampwidth(2)
+        w.setframerate(rate)
+        w.writeframes(bytes(frames))
+    return buf.getvalue()
+
+
+def speech_wav(text: str = "Hello there, this is my voice sample for cloning.", seconds_min: float = 0.0) -> bytes:
+    """Real speech (espeak) as WAV, repeated until it lasts at least `seconds_min`."""
+    from playground.audio import wrap_pcm
+    from playground.sandbox.speech import ESPEAK_RATE, synthesize_pcm
+
+    pcm = synthesize_pcm(text, "sample-speaker", 1.0)
+    out = pcm
+    while len(out) / 2 / ESPEAK_RATE < seconds_min:
+        out += pcm
+    return wrap_pcm(out, ESPEAK_RATE)
+
+
+@pytest.fixture
+def speech_file(tmp_path) -> Path:
+    path = tmp_path / "sample.wav"
+    path.write_bytes(speech_wav())
+    return path

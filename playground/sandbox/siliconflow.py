@@ -238,6 +238,8 @@ def router(state: SandboxState) -> APIRouter:
             doc = check_speech(doc, key)
         except Invalid as exc:
             return error(400, exc.message, exc.code)
+        if fault is not None and fault.kind == "error_200":  # a gateway answering an error with HTTP 200
+            return JSONResponse({"code": 50505, "message": "Model service overloaded.", "data": ""}, status_code=200)
         fmt = doc.get("response_format", "mp3")
         rate = int(doc.get("sample_rate", 48000 if fmt == "opus" else 44100))
         voice = doc.get("voice") or (doc["references"][0]["audio"][-64:] if doc.get("references") else None)

@@ -103,12 +103,9 @@ def decode(data: bytes) -> AudioSegment:
         raise AudioInputError("The audio is empty (0 bytes).", hint="Record again or choose another file.")
     fmt = sniff_format(data)
     if fmt == "wav":
-        try:
-            seg = _pydub().from_wav(io.BytesIO(data))
-            if seg.sample_width == 2:
-                return seg
-        except Exception:
-            pass  # float or extensible WAV: let ffmpeg convert it
+        seg = _read_pcm_wav(data)
+        if seg is not None:
+            return seg
     with tempfile.TemporaryDirectory(prefix="vcp-dec-") as tmp:
         src = Path(tmp) / "in.bin"
         dst = Path(tmp) / "out.wav"
@@ -120,6 +117,18 @@ def decode(data: bytes) -> AudioSegment:
                 hint="Use a wav, mp3, m4a, flac, ogg or webm recording.",
             )
         return _pydub().from_wav(str(dst))
+
+
+def _read_pcm_wav(data: bytes) -> AudioSegment | None:
+    """16-bit PCM WAV without ffmpeg (pydub's own reader may call ffprobe on odd headers)."""
+    try:
+        with wave.open(io.BytesIO(data)) as w:
+            if w.getsampwidth() != 2 or w.getnframes() == 0:
+                return None
+            frames = w.readframes(w.getnframes())
+            return AudioSegment(data=frames, sample_width=2, frame_rate=w.getframerate(), channels=w.getnchannels())
+    except (wave.Error, EOFError, ValueError):
+        return None  # float/extensible/truncated WAV: ffmpeg decides
 
 
 def encode(seg: AudioSegment, fmt: str, *, sample_rate: int | None = None, channels: int | None = None, bitrate: str | None = None) -> bytes:
@@ -236,7 +245,8 @@ class VoiceSample:
             raise AudioInputError(f"The {what} is empty.", hint="Record again or choose another file.")
         info = self.info
         if info.duration_s <= 0.05 or info.peak_dbfs == -math.inf:
-            raise AudioInputError(f"The {what} has no sound in it.", hint="Record again and check the microphone.")
+            raise AudioInputError(f"The {what} is silent: it has no sound in it.",
+                                  hint="Record again and check the microphone.")
         if info.peak_dbfs < SILENCE_DBFS:
             raise AudioInputError(
                 f"The {what} is silent (peak {info.peak_dbfs:.0f} dBFS).",
@@ -323,3 +333,36 @@ def parse_data_uri(uri: str) -> tuple[str, bytes]:
         raise ValueError("not a base64 data URI")
     head, b64 = uri[5:].split(";base64,", 1)
     return head, base64.b64decode(b64, validate=True)
+
+
+def best_window(seg: AudioSegment, window_s: float, *, frame_ms: int = 50) -> tuple[int, int]:
+    """(start_ms, end_ms) of the `window_s` stretch with the most speech in it.
+
+    Frames louder than a floor (30 dB under the loudest frame, never under the silence
+    level) count as speech; the window with the most of them wins, and its energy breaks
+    ties. A segment that already fits is returned whole. Used to trim a clip that must be
+    short (MiniMax prompt audio: under 8 s) to its best part instead of its first seconds.
+    """
+    import numpy as np
+
+    total_ms = len(seg)
+    window_ms = int(window_s * 1000)
+    if total_ms <= window_ms:
+        return 0, total_ms
+    mono = seg.set_channels(1).set_sample_width(2)
+    samples = np.frombuffer(mono.raw_data, dtype=np.int16).astype(np.float64) / 32768.0
+    per_frame = max(1, int(mono.frame_rate * frame_ms / 1000))
+    n_frames = len(samples) // per_frame
+    if n_frames == 0:
+        return 0, min(total_ms, window_ms)
+    power = (samples[: n_frames * per_frame].reshape(n_frames, per_frame) ** 2).mean(axis=1)
+    level_db = 10 * np.log10(np.maximum(power, 1e-12))
+    floor_db = max(SILENCE_DBFS, float(level_db.max()) - 30.0)
+    active = (level_db > floor_db).astype(np.float64)
+    span = min(n_frames, window_ms // frame_ms)
+    active_sum = np.convolve(active, np.ones(span), mode="valid")
+    energy_sum = np.convolve(power, np.ones(span), mode="valid")
+    score = active_sum + energy_sum / (energy_sum.max() + 1e-12) * 0.5  # energy only breaks ties
+    start_ms = int(np.argmax(score)) * frame_ms
+    start_ms = min(start_ms, total_ms - window_ms)
+    return start_ms, start_ms + window_ms

@@ -175,9 +175,14 @@ class Transport:
             retry_after_s=retry_after_seconds(response.headers),
         )
 
+    def retryable_answer(self, status: int, body: bytes, content_type: str) -> bool:
+        """Whether an error answer may be retried at all. A provider whose 429 also means
+        "no balance" (a business code in the body) overrides this to say no."""
+        return True
+
     # -- requests --------------------------------------------------------------------
-    def _headers(self, target: Target, extra: Mapping[str, str] | None) -> dict[str, str]:
-        headers = {"Authorization": f"Bearer {target.key.reveal()}"}
+    def _headers(self, target: Target, extra: Mapping[str, str] | None, auth: bool = True) -> dict[str, str]:
+        headers = {"Authorization": f"Bearer {target.key.reveal()}"} if auth else {}
         if extra:
             headers.update(extra)
         return headers
@@ -229,8 +234,12 @@ class Transport:
         params: Mapping[str, Any] | None = None,
         headers: Mapping[str, str] | None = None,
         timing: Timing | None = None,
+        auth: bool = True,
     ) -> AsyncIterator[httpx.Response]:
         """Open a request and yield the successful response with its body unread.
+
+        `auth=False` sends no Authorization header: for links the provider returned
+        (presigned audio URLs on another host), which must never receive the key.
 
         Errors (non-2xx) are read and raised as typed errors; retries happen only
         before the body is handed over, so a partly consumed stream is never replayed.
@@ -242,7 +251,7 @@ class Transport:
         while True:
             try:
                 request = self.client().build_request(
-                    method, url, json=json, data=data, files=files, params=params, headers=self._headers(target, headers)
+                    method, url, json=json, data=data, files=files, params=params, headers=self._headers(target, headers, auth)
                 )
                 response = await self.client().send(request, stream=True)
             except httpx.HTTPError as exc:
@@ -271,6 +280,8 @@ class Transport:
             finally:
                 await response.aclose()
             wait = self._should_retry(attempt, response.status_code, None, idempotent, response.headers)
+            if wait is not None and not self.retryable_answer(response.status_code, body, response.headers.get("content-type", "")):
+                wait = None
             if wait is None:
                 raise self.error_from_response(response, body, target)
             attempt += 1

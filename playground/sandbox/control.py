@@ -1,13 +1,13 @@
 """What every simulator shares: auth, fault injection, the request log, in-flight counts.
 
 Control routes (for tests and benchmarks, under /_sandbox):
-  POST   /_sandbox/faults    {provider, op, kind, count?, retry_after?, delay_s?, cut_after_bytes?}
+  POST   /_sandbox/faults    {provider, op, kind, count?, retry_after?, delay_s?, cut_after_bytes?, code?}
   DELETE /_sandbox/faults
   POST   /_sandbox/latency   {provider, first_byte_s?, chunk_delay_s?}
   GET    /_sandbox/requests?provider=   recorded requests (method, path, query, headers, body as base64)
   DELETE /_sandbox/requests
   GET    /_sandbox/stats     in-flight now and at most, per provider
-Fault kinds: "429", "500", "503", "504", "slow_first_byte", "cut_stream", "error_200", "hang".
+Fault kinds: "429", "500", "503", "504", "slow_first_byte", "cut_stream", "error_200", "hang", "html_200".
 """
 
 from __future__ import annotations
@@ -22,7 +22,8 @@ from typing import Any, Callable
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
 
-FAULT_KINDS = {"429", "500", "503", "504", "slow_first_byte", "cut_stream", "error_200", "hang"}
+FAULT_KINDS = {"429", "500", "503", "504", "slow_first_byte", "cut_stream", "error_200", "hang",
+               "html_200"}  # html_200: a 200 whose body is an HTML page (a gateway's web console)
 MAX_LOGGED_REQUESTS = 200
 MAX_LOGGED_BODY = 4 * 1024 * 1024
 
@@ -36,6 +37,7 @@ class Fault:
     retry_after: float = 1.0
     delay_s: float = 1.0
     cut_after_bytes: int = 2048
+    code: int | None = None  # business code for error_200 (providers that answer errors with HTTP 200)
 
 
 @dataclass
@@ -130,14 +132,14 @@ class RecorderMiddleware:
             return message
 
         state = self.state
-        with state.lock:
-            state.in_flight[provider] += 1
-            state.max_in_flight[provider] = max(state.max_in_flight[provider], state.in_flight[provider])
-        try:
-            await self.app(scope, recording_receive, send)
-        finally:
+        recorded = False
+
+        def log_request() -> None:
+            nonlocal recorded
+            if recorded:
+                return
+            recorded = True
             with state.lock:
-                state.in_flight[provider] -= 1
                 state.requests.append({
                     "provider": provider,
                     "method": scope["method"],
@@ -146,6 +148,21 @@ class RecorderMiddleware:
                     "headers": {k.decode("latin-1"): v.decode("latin-1") for k, v in scope["headers"]},
                     "body_b64": base64.b64encode(bytes(body)).decode("ascii"),
                 })
+
+        async def logging_send(message):
+            if message["type"] == "http.response.start":
+                log_request()  # before the client can see the answer, so a test never races the log
+            await send(message)
+
+        with state.lock:
+            state.in_flight[provider] += 1
+            state.max_in_flight[provider] = max(state.max_in_flight[provider], state.in_flight[provider])
+        try:
+            await self.app(scope, recording_receive, logging_send)
+        finally:
+            log_request()
+            with state.lock:
+                state.in_flight[provider] -= 1
 
 
 def control_router(state: SandboxState) -> APIRouter:

@@ -47,8 +47,10 @@ def mic_wav(tmp_path_factory) -> Path:
     return path
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser(mic_wav):
+    """Module-scoped: Playwright's sync API runs an event loop in this thread while it lives,
+    which async tests must not find running."""
     if not Path(CHROMIUM).exists():
         message = f"{CHROMIUM} not found: apt-get install -y chromium"
         if IN_CI:
@@ -88,7 +90,8 @@ def record(page, audio_elem_id: str, seconds: float = 4.0) -> None:
     root.locator("button.record-button").click()
     page.wait_for_timeout(int(seconds * 1000))
     root.locator("button.stop-button").click()
-    root.locator("audio, .waveform-container, [data-testid=waveform-x]").first.wait_for(state="attached")
+    # the recording is uploaded to the app before the component offers it for download
+    root.locator("a[data-testid=download-link], a.download-link").first.wait_for(state="attached")
 
 
 def fetch_audio_bytes(page, audio_elem_id: str, timeout_ms: int = 60_000) -> bytes:

@@ -1,0 +1,58 @@
+"""Speak a sentence in the OpenAI-compatible tab with SSE streaming; check the audio that plays,
+the live character counter, and the model-dependent instructions box."""
+
+from __future__ import annotations
+
+import base64
+import json
+import re
+
+import pytest
+
+from playground.audio import VoiceSample, sniff_format
+from tests.browser.conftest import fetch_audio_bytes
+
+pytestmark = pytest.mark.browser
+
+
+def test_speak_a_sentence_streamed_as_sse(page, sandbox):
+    page.get_by_role("tab", name="OpenAI-compatible").click()
+    assert "Sandbox mode" in page.locator("#openai_compat-badge").inner_text()
+
+    sentence = "Streaming speech, one event at a time."
+    page.locator("#oa-speak-text textarea").fill(sentence)
+    page.wait_for_function(
+        f"() => document.querySelector('#oa-speak-counter')?.innerText.includes('{len(sentence)} / 4,096')")
+    page.locator("#oa-speak-instructions textarea").fill("Speak calmly.")
+    page.locator("#oa-speak-voice input").fill("coral")
+    page.locator("#oa-speak-voice input").press("Enter")
+    page.locator("#oa-speak-stream").get_by_text("SSE events").click()
+    page.locator("#oa-speak-btn").click()
+
+    try:
+        data = fetch_audio_bytes(page, "oa-speak-audio")
+    finally:
+        page.screenshot(path="/tmp/oa_speak.png", full_page=True)
+    assert sniff_format(data) == "mp3"
+    info = VoiceSample(data).info
+    assert info.sample_rate == 24000 and info.duration_s > 1.0
+    page.wait_for_function("() => document.querySelector('#oa-speak-info')?.innerText.includes('SSE events')")
+    assert "first audio chunk" in page.locator("#oa-speak-info").inner_text()
+
+    speech = [r for r in sandbox.requests("openai_compat") if r["path"].endswith("/audio/speech")][-1]
+    body = json.loads(base64.b64decode(speech["body_b64"]))
+    assert body == {"model": "gpt-4o-mini-tts", "input": sentence, "voice": "coral",
+                    "instructions": "Speak calmly.", "stream_format": "sse"}
+    listing = re.sub(r"\s+", "", page.locator("#oa-speak-file").inner_text())
+    assert re.search(r"openai_compat-coral-\d{8}-\d{6}\.mp3", listing), listing
+
+
+def test_legacy_model_hides_instructions_and_gateway_check_says_no_models(page, sandbox):
+    page.get_by_role("tab", name="OpenAI-compatible").click()
+    page.locator("#oa-gateway-btn").click()
+    page.wait_for_function(
+        "() => (document.querySelector('#oa-base-url textarea, #oa-base-url input')?.value || '').includes('/gateway/v1')")
+    page.locator("#oa-speak-instructions").wait_for(state="hidden")
+    page.locator("#oa-check-btn").click()
+    page.wait_for_function(
+        "() => document.querySelector('#oa-check-info')?.innerText.includes('no /models endpoint; type the model name')")

@@ -5,10 +5,16 @@ from __future__ import annotations
 from functools import lru_cache
 
 from playground.providers.base import Provider
+from playground.providers.openai_compat import OpenAICompat
 from playground.providers.siliconflow import SiliconFlow
+from playground.providers.zhipu import Zhipu
+from playground.providers.minimax import MiniMax
 
 PROVIDERS: dict[str, type[Provider]] = {
     "siliconflow": SiliconFlow,
+    "openai_compat": OpenAICompat,
+    "zhipu": Zhipu,
+    "minimax": MiniMax,
 }
 
 

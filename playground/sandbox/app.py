@@ -4,12 +4,17 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
-from playground.sandbox import siliconflow
+from playground.sandbox import openai_compat, siliconflow
+from playground.sandbox import zhipu
+from playground.sandbox import minimax
 from playground.sandbox.control import RecorderMiddleware, SandboxState, control_router
 
 # provider id -> (URL prefix the adapter's base URL points at, starting /<id>; router factory)
 SIMULATORS = {
     "siliconflow": ("/siliconflow/v1", siliconflow.router),
+    "openai_compat": ("/openai_compat/v1", openai_compat.router),
+    "zhipu": ("/zhipu/api", zhipu.router),
+    "minimax": ("/minimax", minimax.router),
 }
 
 

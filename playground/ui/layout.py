@@ -1,0 +1,46 @@
+"""Compose the app: a header, then one tab per provider."""
+
+from __future__ import annotations
+
+import gradio as gr
+
+from playground.ui.openai_compat_tab import build_openai_compat_tab
+from playground.ui.siliconflow_tab import build_siliconflow_tab
+from playground.ui.zhipu_tab import build_zhipu_tab
+from playground.ui.minimax_tab import build_minimax_tab
+
+CSS = """
+.mode-badge { border-left: 4px solid #f59e0b; padding-left: 10px; }
+footer { display: none !important; }
+"""
+
+HEADER = """# 🎙️ Voice Clone Playground
+Record or upload a voice sample, clone it with a cloud provider, and hear text spoken in that voice.
+Providers without an API key run in **sandbox** mode against a built-in simulator of their API."""
+
+
+def build_app() -> gr.Blocks:
+    with gr.Blocks(title="Voice Clone Playground", delete_cache=(3600, 3600)) as demo:
+        gr.Markdown(HEADER)
+        with gr.Tabs():
+            with gr.Tab("SiliconFlow", id="siliconflow"):
+                list_event, _ = build_siliconflow_tab()
+            with gr.Tab("MiniMax", id="minimax"):
+                minimax_load = build_minimax_tab()
+            with gr.Tab("Zhipu BigModel", id="zhipu"):
+                zhipu_load = build_zhipu_tab()
+            with gr.Tab("OpenAI-compatible", id="openai_compat"):
+                build_openai_compat_tab()
+        demo.load(**list_event)
+        demo.load(**zhipu_load)
+        demo.load(**minimax_load)
+    demo.queue(default_concurrency_limit=32)
+    return demo
+
+
+LAUNCH_KWARGS = dict(
+    run_history=False,  # run history would keep typed keys in localStorage (shared/gradio.md)
+    max_file_size="20mb",
+    css=CSS,
+    footer_links=["api"],
+)

@@ -401,10 +401,10 @@ async def test_typed_base_url_and_key_reach_a_separate_gateway(separate, monkeyp
     gateway = separate.url + "/openai_compat/gateway/v1"
     result = await providers.get("openai_compat").speak(
         OpenAISpeech(text=TEXT, model="tts-1", voice="echo", response_format="aac"),
-        api_key="sk-typed-gateway-key-0001", base_url=gateway)
+        api_key="sk-fake-typed-gateway-key-0001", base_url=gateway)
     assert_plays(result, "aac")
     (record,) = separate.requests("openai_compat")
     assert record["path"] == "/openai_compat/gateway/v1/audio/speech"
-    assert record["headers"]["authorization"] == "Bearer sk-typed-gateway-key-0001"
+    assert record["headers"]["authorization"] == "Bearer sk-fake-typed-gateway-key-0001"
     assert json.loads(base64.b64decode(record["body_b64"])) == {
         "model": "tts-1", "input": TEXT, "voice": "echo", "response_format": "aac"}

@@ -10,6 +10,7 @@ Uploads and clones create things and may cost money: they are never retried blin
 from __future__ import annotations
 
 import asyncio
+import json as json_module
 import random
 import weakref
 from contextlib import asynccontextmanager
@@ -40,6 +41,18 @@ REQUEST_ID_HEADERS = ("x-request-id", "x-siliconcloud-trace-id", "trace-id", "x-
 
 # parse_error(status, body, content_type) -> (code, message)
 ErrorParser = Callable[[int, bytes, str], "tuple[str | int | None, str | None]"]
+
+
+NOT_JSON = object()
+
+
+def decode_body(body: bytes) -> tuple[Any, str]:
+    """(the parsed JSON, or NOT_JSON; the body as stripped text): where every parse_error starts."""
+    text = body.decode("utf-8", "replace").strip()
+    try:
+        return json_module.loads(text), text
+    except ValueError:
+        return NOT_JSON, text
 
 
 def scrub(text: str | None, key: str | None) -> str | None:

@@ -14,7 +14,7 @@ from playground import config, errors
 from playground.audio import sniff_format
 from playground.config import Target
 from playground.errors import InputError, InvalidResponseError, ProviderError
-from playground.http import request_id_of
+from playground.http import NOT_JSON, decode_body, request_id_of
 from playground.providers.base import Provider
 
 AUDIO_SNIFF = {"mp3": {"mp3"}, "flac": {"flac"}, "wav": {"wav"}}
@@ -67,10 +67,8 @@ class MiniMaxAPI(Provider):
 
     @staticmethod
     def parse_error(status: int, body: bytes, content_type: str) -> tuple[Any, str | None]:
-        text = body.decode("utf-8", "replace").strip()
-        try:
-            doc = json.loads(text)
-        except ValueError:
+        doc, text = decode_body(body)
+        if doc is NOT_JSON:
             return None, text[:300] or None
         base = doc.get("base_resp") if isinstance(doc, dict) else None
         if isinstance(base, dict) and base.get("status_code") not in (None, 0):

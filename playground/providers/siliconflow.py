@@ -10,7 +10,7 @@ from typing import Any
 from playground.audio import SpeechAudio, VoiceSample, sniff_format
 from playground.config import Target
 from playground.errors import InputError, InvalidResponseError
-from playground.http import Timing
+from playground.http import NOT_JSON, Timing, decode_body
 from playground.providers.base import (
     ChunkCallback,
     Provider,
@@ -64,10 +64,8 @@ class SiliconFlow(Provider):
     # -- errors: 400 {code,message,data}; 401/403/404/504 plain strings; 429 {message,data}; 503 {code:50505,...}
     @staticmethod
     def parse_error(status: int, body: bytes, content_type: str) -> tuple[Any, str | None]:
-        text = body.decode("utf-8", "replace").strip()
-        try:
-            doc = json.loads(text)
-        except ValueError:
+        doc, text = decode_body(body)
+        if doc is NOT_JSON:
             return None, text[:300] or None
         if isinstance(doc, dict):
             message = doc.get("message") or doc.get("error") or ""

@@ -8,10 +8,9 @@ whether a 429 is worth retrying at all.
 
 from __future__ import annotations
 
-import json
 
 from playground import errors
-from playground.http import Transport
+from playground.http import NOT_JSON, Transport, decode_body
 
 
 def _codes(codes, cls) -> dict[str, type[errors.ProviderError]]:
@@ -68,10 +67,8 @@ RETRYABLE_CLASSES = (errors.RateLimitError, errors.ServerError, errors.Overloade
 
 def parse_error(status: int, body: bytes, content_type: str) -> tuple[str | None, str | None]:
     """`{"error": {"code", "message"}}`; tolerant of `{"code", "msg"}` and plain text."""
-    text = body.decode("utf-8", "replace").strip()
-    try:
-        doc = json.loads(text)
-    except ValueError:
+    doc, text = decode_body(body)
+    if doc is NOT_JSON:
         return None, text[:300] or None
     if isinstance(doc, dict):
         err = doc.get("error")

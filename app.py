@@ -9,13 +9,13 @@ def main() -> None:
     load_env()
     os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
     from playground.sandbox.server import SandboxServer
-    from playground.ui.layout import LAUNCH_KWARGS, build_app
+    from playground.ui.layout import build_app, launch_kwargs
 
     SandboxServer().start().register()
     build_app().launch(
         server_name=os.environ.get("GRADIO_SERVER_NAME", "127.0.0.1"),
         server_port=int(os.environ.get("GRADIO_SERVER_PORT", "7860")),
-        **LAUNCH_KWARGS,
+        **launch_kwargs(),
     )
 
 

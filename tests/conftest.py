@@ -47,12 +47,12 @@ def _fresh_sandbox(request):
 @pytest.fixture(scope="session")
 def app_url(sandbox):
     """The whole Gradio app, launched on a free loopback port."""
-    from playground.ui.layout import LAUNCH_KWARGS, build_app
+    from playground.ui.layout import build_app, launch_kwargs
 
     demo = build_app()
     port = free_port()
     _, url, _ = demo.launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, quiet=True,
-                            **LAUNCH_KWARGS)
+                            **launch_kwargs())
     yield url.rstrip("/") + "/"
     demo.close()
 

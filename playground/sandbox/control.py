@@ -16,6 +16,7 @@ import asyncio
 import base64
 import collections
 import threading
+import time
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
@@ -133,6 +134,7 @@ class RecorderMiddleware:
 
         state = self.state
         recorded = False
+        entry: dict = {"received_at": time.time()}
 
         def log_request() -> None:
             nonlocal recorded
@@ -140,7 +142,8 @@ class RecorderMiddleware:
                 return
             recorded = True
             with state.lock:
-                state.requests.append({
+                state.requests.append(entry)
+                entry.update({
                     "provider": provider,
                     "method": scope["method"],
                     "path": scope["path"],
@@ -152,6 +155,9 @@ class RecorderMiddleware:
         async def logging_send(message):
             if message["type"] == "http.response.start":
                 log_request()  # before the client can see the answer, so a test never races the log
+                entry["status"] = message.get("status")
+            elif message["type"] == "http.response.body" and message.get("body") and "first_body_at" not in entry:
+                entry["first_body_at"] = time.time()  # wall clock: compared with the browser's first sound
             await send(message)
 
         with state.lock:

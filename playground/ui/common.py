@@ -4,6 +4,7 @@ error translation, and per-request download files with meaningful names."""
 from __future__ import annotations
 
 import functools
+import inspect
 import logging
 import re
 import tempfile
@@ -50,24 +51,42 @@ def build_key_box(provider_id: str) -> gr.Textbox:
     )
 
 
+def _translated(fn_name: str, exc: Exception) -> gr.Error:
+    if isinstance(exc, gr.Error):
+        return exc
+    if isinstance(exc, PlaygroundError):
+        return gr.Error(exc.user_message(), title="Could not complete that", print_exception=False)
+    # a bug of ours: log the type and place, show a plain message
+    log.error("unexpected error in %s", fn_name, exc_info=exc)
+    return gr.Error(
+        f"Unexpected error ({type(exc).__name__}). Your inputs are unchanged; try again, "
+        "and report it if it persists.",
+        print_exception=False,
+    )
+
+
 def ui_errors(fn: Callable) -> Callable:
-    """Typed errors become readable messages in the page; nothing else leaks a traceback."""
+    """Typed errors become readable messages in the page; nothing else leaks a traceback.
+    Works for async handlers and async-generator handlers (streamed speech)."""
+
+    if inspect.isasyncgenfunction(fn):
+
+        @functools.wraps(fn)
+        async def generator_wrapper(*args: Any, **kwargs: Any) -> Any:
+            try:
+                async for item in fn(*args, **kwargs):
+                    yield item
+            except Exception as exc:
+                raise _translated(fn.__name__, exc) from None
+
+        return generator_wrapper
 
     @functools.wraps(fn)
     async def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
             return await fn(*args, **kwargs)
-        except gr.Error:
-            raise
-        except PlaygroundError as exc:
-            raise gr.Error(exc.user_message(), title="Could not complete that", print_exception=False) from None
-        except Exception as exc:  # a bug of ours: log the type and place, show a plain message
-            log.exception("unexpected error in %s", fn.__name__)
-            raise gr.Error(
-                f"Unexpected error ({type(exc).__name__}). Your inputs are unchanged; try again, "
-                "and report it if it persists.",
-                print_exception=False,
-            ) from None
+        except Exception as exc:
+            raise _translated(fn.__name__, exc) from None
 
     return wrapper
 

@@ -7,6 +7,8 @@ import gradio as gr
 from playground.ui.openai_compat_tab import build_openai_compat_tab
 from playground.ui.siliconflow_tab import build_siliconflow_tab
 from playground.ui.zhipu_tab import build_zhipu_tab
+from playground.ui.live_player import CSS as LIVE_CSS
+from playground.ui.live_player import ROUTES as LIVE_ROUTES
 from playground.ui.minimax_tab import build_minimax_tab
 
 CSS = """
@@ -38,9 +40,12 @@ def build_app() -> gr.Blocks:
     return demo
 
 
-LAUNCH_KWARGS = dict(
-    run_history=False,  # run history would keep typed keys in localStorage (shared/gradio.md)
-    max_file_size="20mb",
-    css=CSS,
-    footer_links=["api"],
-)
+def launch_kwargs() -> dict:
+    """Everything launch() needs besides host and port (a fresh dict: Gradio mutates app_kwargs)."""
+    return dict(
+        run_history=False,  # run history would keep typed keys in localStorage (shared/gradio.md)
+        max_file_size="20mb",
+        css=CSS + LIVE_CSS,
+        footer_links=["api"],
+        app_kwargs={"routes": list(LIVE_ROUTES)},  # the live player's /vcp-live/<token> stream
+    )

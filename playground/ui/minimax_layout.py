@@ -6,6 +6,8 @@ from types import SimpleNamespace
 
 import gradio as gr
 
+from playground.ui.live_player import build_live_player
+
 from playground.providers.minimax_checks import suggest_voice_id
 from playground.ui.common import build_badge, build_key_box
 
@@ -124,10 +126,11 @@ def _build_speak(ui: SimpleNamespace, mm) -> None:
                                             elem_id="mm-speak-bitrate", allow_custom_value=True)
                 ui.sp_channel = gr.Radio(spec["channels"], value=1, label="Channels", elem_id="mm-speak-channel")
             with gr.Row():
-                ui.sp_stream = gr.Checkbox(False, label="Stream (SSE; not with wav)", elem_id="mm-speak-stream")
+                ui.sp_stream = gr.Checkbox(True, label="Stream (SSE, plays as it arrives; not with wav)", elem_id="mm-speak-stream")
                 ui.sp_output = gr.Radio(spec["output_formats"], value="hex", label="output_format (url: no streaming)",
                                         elem_id="mm-speak-output-format")
             ui.sp_btn = gr.Button("Speak", variant="primary", elem_id="mm-speak-btn")
+            ui.sp_live = build_live_player("mm-speak-live")
             ui.sp_audio = gr.Audio(label="Result", interactive=False, elem_id="mm-speak-audio")
             ui.sp_file = gr.File(label="Download", interactive=False, elem_id="mm-speak-file")
             ui.sp_info = gr.Markdown(elem_id="mm-speak-info")

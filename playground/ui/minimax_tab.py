@@ -18,6 +18,7 @@ from playground.errors import InputError
 from playground.providers.minimax import MiniMaxClone, MiniMaxSpeech, MiniMaxUpload
 from playground.providers.minimax_checks import suggest_voice_id, voice_id_problem
 from playground.ui.common import download_file, speech_summary, ui_errors
+from playground.ui.live_player import speak_live
 
 PID = "minimax"
 NOT_LISTED = "not yet listed by MiniMax (it appears after its first use in speech)"
@@ -88,19 +89,26 @@ async def minimax_speak(text, model, voice_id, speed, vol, pitch, emotion, sampl
         language_boost=language_boost or None, stream=bool(stream), output_format=output_format or "hex",
         region=region, group_id=group_id,
     )
+    request = _mm().check_speak(request)  # a bad field fails here, before the live player opens
     progress(0.3, desc="Synthesising…")
-    result = await _mm().speak(request, api_key=api_key)
-    extra = []
-    if result.first_audio_s is not None:
-        extra.append(f"first audio chunk {result.first_audio_s:.2f} s" + (" (streamed)" if request.stream else ""))
-    if result.audio_url:
-        extra.append("downloaded from the returned link (valid 24 h)")
-    if result.extra_info.get("audio_length"):
-        extra.append(f"{result.extra_info['audio_length'] / 1000:.1f} s of audio")
-    if result.request_id:
-        extra.append(f"Trace-Id `{result.request_id}`")
-    summary = " · ".join([speech_summary(result), *extra])
-    return result.audio.playable(), download_file(result), summary
+    async for update in speak_live(lambda on_chunk: _mm().speak(request, api_key=api_key, on_chunk=on_chunk),
+                                   live=request.stream, fmt=request.format, sample_rate=request.sample_rate,
+                                   channels=request.channel):
+        if update.result is None:
+            yield gr.skip(), gr.skip(), "Streaming… the live player starts with the first audio.", update.html
+            continue
+        result = update.result
+        extra = []
+        if result.first_audio_s is not None:
+            extra.append(f"first audio chunk {result.first_audio_s:.2f} s" + (" (streamed live)" if update.stream else ""))
+        if result.audio_url:
+            extra.append("downloaded from the returned link (valid 24 h)")
+        if result.extra_info.get("audio_length"):
+            extra.append(f"{result.extra_info['audio_length'] / 1000:.1f} s of audio")
+        if result.request_id:
+            extra.append(f"Trace-Id `{result.request_id}`")
+        summary = " · ".join([speech_summary(result), *extra])
+        yield result.audio.playable(), download_file(result), summary, (gr.skip() if update.stream else "")
 
 
 @ui_errors
@@ -197,7 +205,7 @@ def build_minimax_tab() -> dict:
         minimax_speak,
         [ui.sp_text, ui.sp_model, ui.sp_voice, ui.sp_speed, ui.sp_vol, ui.sp_pitch, ui.sp_emotion, ui.sp_rate,
          ui.sp_bitrate, ui.sp_format, ui.sp_channel, ui.sp_language, ui.sp_stream, ui.sp_output, *account],
-        [ui.sp_audio, ui.sp_file, ui.sp_info], api_name="minimax_speak",
+        [ui.sp_audio, ui.sp_file, ui.sp_info, ui.sp_live], api_name="minimax_speak",
     ).success(_mark_used, [ui.sp_voice, ui.clones], [ui.clones], **private).success(**list_event)
     ui.del_btn.click(minimax_delete_voice, [ui.del_voice, ui.del_type, *account, ui.clones], [ui.del_info, ui.clones],
                      api_name="minimax_delete_voice").success(**list_event)

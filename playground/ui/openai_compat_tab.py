@@ -13,6 +13,7 @@ import gradio as gr
 from playground import providers
 from playground.providers.openai_compat import ModelList, OpenAISpeech, OpenAISpeechResult
 from playground.ui.common import build_badge, build_key_box, download_file, speech_summary, ui_errors
+from playground.ui.live_player import build_live_player, speak_live
 
 PID = "openai_compat"
 NO_MODELS_ENDPOINT = "this gateway has no /models endpoint; type the model name"
@@ -33,9 +34,18 @@ async def openai_speak(text, model, voice, instructions, response_format, speed,
         text=text, model=model, voice=voice, instructions=instructions, response_format=response_format,
         speed=float(speed) if speed is not None else 1.0, stream_format=stream_format or "audio",
     )
+    oa = _oa()
+    request = oa.check_speak(request)  # a bad field fails here, before the live player opens
     progress(0.2, desc="Synthesising…")
-    result = await _oa().speak(request, api_key=api_key, base_url=base_url)
-    return result.audio.playable(), download_file(result), speak_summary(result)
+    pcm_rate = oa.spec["pcm"]["sample_rate"] if request.response_format == "pcm" else None
+    async for update in speak_live(lambda on_chunk: oa.speak(request, api_key=api_key, base_url=base_url,
+                                                             on_chunk=on_chunk),
+                                   live=True, fmt=request.response_format, sample_rate=pcm_rate):
+        if update.result is None:
+            yield gr.skip(), gr.skip(), "Streaming… the live player starts with the first audio.", update.html
+            continue
+        result = update.result
+        yield result.audio.playable(), download_file(result), speak_summary(result), gr.skip()
 
 
 @ui_errors
@@ -152,6 +162,7 @@ def build_openai_compat_tab() -> None:
                                      value=spec["default_stream_format"], label="Streaming",
                                      elem_id="oa-speak-stream")
             speak_btn = gr.Button("Speak", variant="primary", elem_id="oa-speak-btn")
+            live = build_live_player("oa-speak-live")
             out_audio = gr.Audio(label="Result", interactive=False, elem_id="oa-speak-audio")
             out_file = gr.File(label="Download", interactive=False, elem_id="oa-speak-file")
             out_info = gr.Markdown(elem_id="oa-speak-info")
@@ -161,7 +172,7 @@ def build_openai_compat_tab() -> None:
     speak_btn.click(
         openai_speak,
         [text, model, voice, instructions, response_format, speed, stream_format, base_url, api_key],
-        [out_audio, out_file, out_info],
+        [out_audio, out_file, out_info, live],
         api_name="openai_speak",
     )
     check_btn.click(openai_models, [base_url, api_key], [check_info, models_json], api_name="openai_models"

@@ -19,6 +19,7 @@ from playground.ui.common import (
     speech_summary,
     ui_errors,
 )
+from playground.ui.live_player import build_live_player, live_summary, speak_live
 
 PID = "siliconflow"
 
@@ -67,9 +68,16 @@ async def siliconflow_speak(text, model, voice_source, voice, reference_audio, r
         sample_rate=int(sample_rate) if sample_rate else None, stream=bool(stream),
         speed=float(speed), gain=float(gain), max_tokens=int(max_tokens) if max_tokens else None,
     )
+    request = _sf().check_speak(request)  # a bad field fails here, before the live player opens
     progress(0.3, desc="Synthesising…")
-    result = await _sf().speak(request, api_key=api_key)
-    return result.audio.playable(), download_file(result), speech_summary(result)
+    async for update in speak_live(lambda on_chunk: _sf().speak(request, api_key=api_key, on_chunk=on_chunk),
+                                   live=request.stream, fmt=request.response_format, sample_rate=request.sample_rate):
+        if update.result is None:
+            yield gr.skip(), gr.skip(), "Streaming… the live player starts with the first audio.", update.html
+        else:
+            result = update.result
+            yield (result.audio.playable(), download_file(result), speech_summary(result) + live_summary(update),
+                   gr.skip() if update.stream else "")
 
 
 @ui_errors
@@ -182,12 +190,13 @@ def build_siliconflow_tab() -> None:
                     response_format = gr.Radio(list(spec["formats"]), value=fmt0, label="Format", elem_id="sf-speak-format")
                     sample_rate = gr.Dropdown(sf.sample_rates(fmt0), value=sf.default_sample_rate(fmt0), label="Sample rate (Hz)",
                                               allow_custom_value=True, elem_id="sf-speak-rate")
-                    stream = gr.Checkbox(value=False, label="Stream (chunked body)", elem_id="sf-speak-stream")
+                    stream = gr.Checkbox(value=True, label="Stream (chunked body, plays as it arrives)", elem_id="sf-speak-stream")
                     speed = gr.Slider(*spec["limits"]["speed"], value=1.0, step=0.05, label="Speed", elem_id="sf-speak-speed")
                     gain = gr.Slider(*spec["limits"]["gain"], value=0.0, step=0.5, label="Gain (dB)", elem_id="sf-speak-gain")
                     max_tokens = gr.Number(value=None, label="max_tokens (MOSS-TTSD)", precision=0, visible=False,
                                            elem_id="sf-speak-max-tokens")
                     speak_btn = gr.Button("Speak", variant="primary", elem_id="sf-speak-btn")
+                    live = build_live_player("sf-speak-live")
                     out_audio = gr.Audio(label="Result", interactive=False, elem_id="sf-speak-audio")
                     out_file = gr.File(label="Download", interactive=False, elem_id="sf-speak-file")
                     out_info = gr.Markdown(elem_id="sf-speak-info")
@@ -213,7 +222,7 @@ def build_siliconflow_tab() -> None:
         siliconflow_speak,
         [text, model, voice_source, voice, reference_audio, reference_text, response_format, sample_rate, stream,
          speed, gain, max_tokens, api_key],
-        [out_audio, out_file, out_info],
+        [out_audio, out_file, out_info, live],
         api_name="siliconflow_speak",
     )
     del_btn.click(siliconflow_delete_voice, [del_uri, api_key], [del_info], api_name="siliconflow_delete_voice"

@@ -6,7 +6,6 @@ named API endpoints zhipu_upload, zhipu_clone, zhipu_speak, zhipu_voices, zhipu_
 
 from __future__ import annotations
 
-import time
 
 import gradio as gr
 
@@ -15,6 +14,7 @@ from playground.audio import VoiceSample
 from playground.errors import InputError
 from playground.providers.zhipu import ZhipuClone, ZhipuSpeech, ZhipuUpload
 from playground.ui.common import build_badge, build_key_box, download_file, speech_summary, ui_errors
+from playground.ui.live_player import build_live_player, live_summary, speak_live
 
 PID = "zhipu"
 ALL_TYPES = "ALL"
@@ -68,19 +68,20 @@ async def zhipu_speak(text, model, voice, response_format, stream, encode_format
     request = ZhipuSpeech(text=text, model=model, voice=voice, response_format=response_format, stream=bool(stream),
                           encode_format=encode_format, speed=float(speed), volume=float(volume),
                           watermark_enabled=bool(watermark_enabled))
-    start, first = time.perf_counter(), []
-
-    def on_chunk(_chunk: bytes) -> None:
-        if not first:
-            first.append(time.perf_counter() - start)
-
-    result = await _zp().speak(request, api_key=api_key, on_chunk=on_chunk)
-    summary = speech_summary(result)
-    if request.stream and first:
-        summary += f" · first audio chunk after {first[0]:.2f} s ({request.encode_format} SSE)"
-    if result.audio.format == "pcm":
-        summary += " · pcm wrapped as 16-bit mono wav to play"
-    return result.audio.playable(), download_file(result), summary
+    zp = _zp()
+    request = zp.check_speak(request)  # a bad field fails here, before the live player opens
+    async for update in speak_live(lambda on_chunk: zp.speak(request, api_key=api_key, on_chunk=on_chunk),
+                                   live=request.stream, fmt="pcm", sample_rate=zp.pcm_rate):
+        if update.result is None:
+            yield gr.skip(), gr.skip(), "Streaming… the live player starts with the first audio.", update.html
+            continue
+        result = update.result
+        summary = speech_summary(result) + live_summary(update)
+        if update.stream:
+            summary += f" ({request.encode_format} SSE)"
+        if result.audio.format == "pcm":
+            summary += " · pcm wrapped as 16-bit mono wav to play"
+        yield result.audio.playable(), download_file(result), summary, (gr.skip() if update.stream else "")
 
 
 @ui_errors
@@ -203,7 +204,7 @@ def build_zhipu_tab() -> dict:
                     response_format = gr.Radio(spec["formats"], value=spec["default_format"], label="Format",
                                                info="pcm (default) is wrapped as 24 kHz 16-bit mono wav to play",
                                                elem_id="zp-speak-format")
-                    stream = gr.Checkbox(value=False, label="Stream (SSE, pcm only)", elem_id="zp-speak-stream")
+                    stream = gr.Checkbox(value=True, label="Stream (SSE, pcm only; plays as it arrives)", elem_id="zp-speak-stream")
                     encode_format = gr.Radio(spec["encode_formats"], value=spec["default_encode_format"],
                                              label="Chunk encoding", visible=False, elem_id="zp-speak-encoding")
                     speed = gr.Slider(*spec["limits"]["speed"], value=1.0, step=0.05, label="Speed", elem_id="zp-speak-speed")
@@ -212,6 +213,7 @@ def build_zhipu_tab() -> dict:
                     watermark = gr.Checkbox(value=True, label="Watermark", elem_id="zp-speak-watermark",
                                             info="Turning it off works only after watermark removal is enabled in the console.")
                     speak_btn = gr.Button("Speak", variant="primary", elem_id="zp-speak-btn")
+                    live = build_live_player("zp-speak-live")
                     out_audio = gr.Audio(label="Result", interactive=False, elem_id="zp-speak-audio")
                     out_file = gr.File(label="Download", interactive=False, elem_id="zp-speak-file")
                     out_info = gr.Markdown(elem_id="zp-speak-info")
@@ -239,7 +241,7 @@ def build_zhipu_tab() -> dict:
                  [cl_voice, cl_preview, cl_info], api_name="zhipu_clone"
                  ).success(_after_clone, [cl_voice, model, api_key], [clones, voice], **private)
     speak_btn.click(zhipu_speak, [text, model, voice, response_format, stream, encode_format, speed, volume,
-                                  watermark, api_key], [out_audio, out_file, out_info], api_name="zhipu_speak")
+                                  watermark, api_key], [out_audio, out_file, out_info, live], api_name="zhipu_speak")
     refresh_btn.click(zhipu_voices, [name_filter, type_filter, api_key], [table], api_name="zhipu_voices")
     del_btn.click(zhipu_delete_voice, [del_voice, api_key], [del_info], api_name="zhipu_delete_voice"
                   ).success(**load_event)

@@ -110,3 +110,19 @@ def fetch_audio_bytes(page, audio_elem_id: str, timeout_ms: int = 60_000) -> byt
         }}"""
     )
     return bytes(data)
+
+
+def live_stats(page, live_elem_id: str, timeout_ms: int = 60_000) -> dict:
+    """Figures of the live player with this elem_id once its stream has ended (Date.now() ms):
+    requested, firstByte, firstSound, ended, seconds of audio played live."""
+    token = f"document.querySelector('#{live_elem_id} .vcp-live')?.dataset.token"
+    page.wait_for_function(f"() => {{ const t = {token}; return t && window.vcpLiveStats?.[t]?.ended; }}",
+                           timeout=timeout_ms)
+    return page.evaluate(f"() => window.vcpLiveStats[{token}]")
+
+
+def assert_played_live(stats: dict, sandbox_request: dict) -> float:
+    """Sound started before the stream ended; returns the gap (ms) from the sandbox's first byte to first sound."""
+    assert stats.get("seconds", 0) > 0.5, stats
+    assert stats["firstSound"] < stats["ended"], stats
+    return stats["firstSound"] - sandbox_request["first_body_at"] * 1000

@@ -8,7 +8,7 @@ import json
 import pytest
 
 from playground.audio import VoiceSample, sniff_format
-from tests.browser.conftest import fetch_audio_bytes, record
+from tests.browser.conftest import assert_played_live, fetch_audio_bytes, live_stats, record
 
 pytestmark = pytest.mark.browser
 
@@ -52,7 +52,9 @@ def test_record_upload_clone_and_speak_with_the_clone(page, sandbox):
     voice.press("Enter")
     field(page, "mm-speak-text").fill("Speaking with my brand new MiniMax clone.")
     page.locator("#mm-speak-stream input").check()
+    sandbox.set_latency("minimax", first_byte_s=0.3, chunk_delay_s=0.1)  # a slow stream: it plays while it arrives
     page.locator("#mm-speak-btn").click()
+    stats = live_stats(page, "mm-speak-live")
     try:
         data = fetch_audio_bytes(page, "mm-speak-audio")
     finally:
@@ -63,6 +65,7 @@ def test_record_upload_clone_and_speak_with_the_clone(page, sandbox):
     speech = [r for r in sandbox.requests("minimax") if r["path"].endswith("/v1/t2a_v2")][-1]
     sent = json.loads(base64.b64decode(speech["body_b64"]))
     assert sent["voice_setting"]["voice_id"] == voice_id and sent["stream"] is True
+    assert_played_live(stats, speech)
     assert "first audio chunk" in page.locator("#mm-speak-info").inner_text()
     assert f"minimax-{voice_id}-" in page.locator("#mm-speak-file").inner_text()
 

@@ -10,7 +10,7 @@ import re
 import pytest
 
 from playground.audio import VoiceSample, sniff_format
-from tests.browser.conftest import fetch_audio_bytes
+from tests.browser.conftest import assert_played_live, fetch_audio_bytes, live_stats
 
 pytestmark = pytest.mark.browser
 
@@ -27,7 +27,9 @@ def test_speak_a_sentence_streamed_as_sse(page, sandbox):
     page.locator("#oa-speak-voice input").fill("coral")
     page.locator("#oa-speak-voice input").press("Enter")
     page.locator("#oa-speak-stream").get_by_text("SSE events").click()
+    sandbox.set_latency("openai_compat", first_byte_s=0.3, chunk_delay_s=0.1)  # a slow stream: it plays while it arrives
     page.locator("#oa-speak-btn").click()
+    stats = live_stats(page, "oa-speak-live")
 
     try:
         data = fetch_audio_bytes(page, "oa-speak-audio")
@@ -40,6 +42,7 @@ def test_speak_a_sentence_streamed_as_sse(page, sandbox):
     assert "first audio chunk" in page.locator("#oa-speak-info").inner_text()
 
     speech = [r for r in sandbox.requests("openai_compat") if r["path"].endswith("/audio/speech")][-1]
+    assert_played_live(stats, speech)
     body = json.loads(base64.b64decode(speech["body_b64"]))
     assert body == {"model": "gpt-4o-mini-tts", "input": sentence, "voice": "coral",
                     "instructions": "Speak calmly.", "stream_format": "sse"}

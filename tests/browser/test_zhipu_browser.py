@@ -10,7 +10,7 @@ import uuid
 import pytest
 
 from playground.audio import VoiceSample, sniff_format
-from tests.browser.conftest import fetch_audio_bytes, record
+from tests.browser.conftest import assert_played_live, fetch_audio_bytes, live_stats, record
 
 pytestmark = pytest.mark.browser
 
@@ -61,7 +61,10 @@ def test_record_upload_clone_preview_and_speak_with_the_clone(page, sandbox):
     text.fill("Speaking with my cloned voice.")
     page.wait_for_function("() => document.querySelector('#zp-speak-counter')?.innerText.startsWith('30 / 1,024')")
     assert name in field(page, "zp-speak-voice").input_value()  # the new clone is selected
+    assert page.locator("#zp-speak-stream input").is_checked()  # streamed by default
+    sandbox.set_latency("zhipu", first_byte_s=0.3, chunk_delay_s=0.1)  # a slow stream: it plays while it arrives
     page.locator("#zp-speak-btn").click()
+    stats = live_stats(page, "zp-speak-live")
     try:
         data = fetch_audio_bytes(page, "zp-speak-audio")
     finally:
@@ -70,5 +73,6 @@ def test_record_upload_clone_preview_and_speak_with_the_clone(page, sandbox):
     assert sniff_format(data) == "wav" and info.sample_rate == 24000 and info.duration_s > 0.5
     speech = [r for r in sandbox.requests("zhipu") if r["path"].endswith("/audio/speech")][-1]
     assert json.loads(base64.b64decode(speech["body_b64"]))["voice"] == voice
+    assert_played_live(stats, speech)
     assert f"zhipu-{voice}-" in page.locator("#zp-speak-file").inner_text()  # a meaningful download name
     assert "pcm wrapped" in page.locator("#zp-speak-info").inner_text()

@@ -306,7 +306,7 @@ def test_named_endpoints_upload_clone_speak_list_delete(client, sandbox, tmp_pat
     assert body_json(recs(sandbox, "/v1/voice_clone")[-1])["file_id"] == int(file_id)
     rows = client.predict("voice_cloning", "mainland", "", "", api_name="/minimax_voices")["data"]
     assert [voice_id, voice_id, "voice_cloning (this session)"] == rows[-1][:3] and "not yet listed" in rows[-1][3]
-    audio, download, summary = client.predict(
+    audio, download, summary, _live = client.predict(
         "Hello <#0.3#> from my clone.", "speech-2.8-hd", voice_id, 1.2, 2.0, -3, "happy", 44100, 256000, "mp3", 1,
         "English", True, "hex", "mainland", "", "", api_name="/minimax_speak")
     assert sniff_format(open(audio, "rb").read()) == "mp3" and download.endswith(".mp3") and "Trace-Id" in summary

@@ -286,7 +286,7 @@ async def test_unknown_path_on_openai_is_an_openai_404(sandbox):
 def test_named_endpoints_speak_and_list(client, sandbox):
     names = client.view_api(return_format="dict", print_info=False)["named_endpoints"]
     assert {"/openai_speak", "/openai_models"} <= set(names)
-    audio, file, info = client.predict("Hello through the API.", "gpt-4o-mini-tts", "coral", "Cheerful", "pcm", 1.5,
+    audio, file, info, live = client.predict("Hello through the API.", "gpt-4o-mini-tts", "coral", "Cheerful", "pcm", 1.5,
                                        "sse", "", "", api_name="/openai_speak")
     data = open(audio, "rb").read()
     assert sniff_format(data) == "wav" and decode(data).frame_rate == 24000

@@ -288,7 +288,7 @@ def test_named_endpoints_exist(client):
 
 @pytest.mark.parametrize("fmt,rate", [("mp3", 32000), ("wav", 24000), ("opus", 48000), ("pcm", 16000)])
 def test_api_speak_returns_decodable_audio_of_the_requested_format(client, fmt, rate):
-    audio_path, file_path, info = client.predict(**{**SPEAK_DEFAULTS, "response_format": fmt, "sample_rate": rate},
+    audio_path, file_path, info, _live = client.predict(**{**SPEAK_DEFAULTS, "response_format": fmt, "sample_rate": rate},
                                                  api_name="/siliconflow_speak")
     data = open(audio_path, "rb").read()
     assert sniff_format(data) == {"pcm": "wav"}.get(fmt, fmt)
@@ -301,7 +301,7 @@ def test_api_upload_speak_list_delete(client, speech_file):
     uri, info = client.predict(handle_file(str(speech_file)), "api-voice", "Hello there.", "FunAudioLLM/CosyVoice2-0.5B",
                                "multipart", "", api_name="/siliconflow_upload")
     assert uri.startswith("speech:api-voice:")
-    audio_path, _, _ = client.predict(**{**SPEAK_DEFAULTS, "voice": uri}, api_name="/siliconflow_speak")
+    audio_path, _, _, _ = client.predict(**{**SPEAK_DEFAULTS, "voice": uri}, api_name="/siliconflow_speak")
     assert sniff_format(open(audio_path, "rb").read()) == "mp3"
     rows = client.predict("", api_name="/siliconflow_voices")["data"]
     assert uri in [r[2] for r in rows]
@@ -309,7 +309,7 @@ def test_api_upload_speak_list_delete(client, speech_file):
 
 
 def test_api_reference_voice(client, speech_file):
-    audio_path, _, _ = client.predict(**{**SPEAK_DEFAULTS, "voice_source": "reference", "voice": "",
+    audio_path, _, _, _ = client.predict(**{**SPEAK_DEFAULTS, "voice_source": "reference", "voice": "",
                                          "reference_audio": handle_file(str(speech_file)), "reference_text": "Hello."},
                                       api_name="/siliconflow_speak")
     assert sniff_format(open(audio_path, "rb").read()) == "mp3"

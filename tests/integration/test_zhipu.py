@@ -318,7 +318,7 @@ def test_api_upload_clone_speak_list_delete(client, speech_file, sandbox):
                                           api_name="/zhipu_clone")
     assert voice.startswith("voice_clone_") and sniff_format(open(preview, "rb").read()) == "wav"
     for stream, encoding in [(False, "base64"), (True, "hex")]:
-        audio, download, summary = client.predict("Speaking with my clone.", "glm-tts", voice, "pcm", stream, encoding,
+        audio, download, summary, _live = client.predict("Speaking with my clone.", "glm-tts", voice, "pcm", stream, encoding,
                                                   1.0, 1.0, True, "", api_name="/zhipu_speak")
         data = open(audio, "rb").read()
         assert sniff_format(data) == "wav" and decode(data).frame_rate == 24000

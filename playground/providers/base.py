@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Awaitable, Callable, ClassVar
 
-from playground import config, presets
+from playground import config, hosted, presets
 from playground.audio import SpeechAudio, VoiceSample
 from playground.config import Target
 from playground.errors import InputError, UnsupportedError
@@ -65,6 +65,7 @@ class Provider:
     SUPPORTS_LIST: ClassVar[bool] = False
     SUPPORTS_DELETE: ClassVar[bool] = False
     SUPPORTS_STREAM: ClassVar[bool] = False
+    SUPPORTS_TRANSCRIBE: ClassVar[bool] = False  # speech recognition (see providers/asr.py)
 
     def __init__(self) -> None:
         self.spec = presets.load(self.ID)
@@ -93,11 +94,13 @@ class Provider:
     async def clone_voice(self, request: Any, *, api_key: str | None = None) -> UploadResult:
         self._require(self.SUPPORTS_CLONE, "cloning a voice")
         request = self.check_clone(request)
+        hosted.note_text(getattr(request, "input", None) or getattr(request, "text", None))  # the preview text
         return await self._clone_voice(self.target(api_key), request)
 
     async def speak(self, request: Any, *, api_key: str | None = None, on_chunk: ChunkCallback | None = None) -> SpeechResult:
         self._require(self.SUPPORTS_SPEAK, "speech")
         request = self.check_speak(request)
+        hosted.note_text(getattr(request, "text", None))  # what a capped demo key would be charged
         return await self._speak(self.target(api_key), request, on_chunk)
 
     async def list_voices(self, *, api_key: str | None = None, **filters: Any) -> list[Voice]:
@@ -135,6 +138,18 @@ class Provider:
 
     async def _delete_voice(self, target: Target, voice_id: str, **kw: Any) -> str:
         raise UnsupportedError(f"{self.label} cannot delete voices.")
+
+    # -- speech recognition (additive: the clinic's transcript auto-fill) --------------------------
+    async def transcribe(self, request: Any, *, api_key: str | None = None) -> Any:
+        self._require(self.SUPPORTS_TRANSCRIBE, "speech recognition")
+        request = self.check_transcribe(request)
+        return await self._transcribe(self.target(api_key), request)
+
+    def check_transcribe(self, request: Any) -> Any:
+        return request
+
+    async def _transcribe(self, target: Target, request: Any) -> Any:
+        raise UnsupportedError(f"{self.label} has no speech recognition.")
 
     def _require(self, supported: bool, what: str) -> None:
         if not supported:

@@ -16,7 +16,7 @@ from typing import Any, AsyncIterator
 
 import httpx
 
-from playground import config
+from playground import config, hosted
 from playground.audio import SpeechAudio, sniff_format
 from playground.config import Secret, Target
 from playground.errors import (
@@ -32,6 +32,7 @@ from playground.errors import (
 from playground.http import Timing, request_id_of
 from playground.providers import openai_compat_wire as wire
 from playground.providers.base import ChunkCallback, Provider, SpeechResult, check_range, check_text, emit
+from playground.providers.asr import TranscribeMixin
 
 TEXT_TYPES = ("application/json", "text/html", "text/plain", "application/problem+json")
 SSE_TYPE = "text/event-stream"
@@ -68,7 +69,7 @@ class ModelList:
     detail: str | None = None
 
 
-class OpenAICompat(Provider):
+class OpenAICompat(TranscribeMixin, Provider):
     ID = "openai_compat"
     SUPPORTS_STREAM = True
     SUPPORTS_MODELS = True
@@ -111,7 +112,7 @@ class OpenAICompat(Provider):
         typed = (api_key or "").strip()
         root = self.sandbox_root()
         if root and override.startswith(root + "/"):
-            return Target(self.ID, override, Secret(typed or config.SANDBOX_KEY), sandbox=True)
+            return Target(self.ID, override, Secret(typed or config.sandbox_key()), sandbox=True)
         if not typed and override == config.configured_base_url(self.ID) and config.env_key(self.ID):
             return config.resolve_target(self.ID, None)
         if not typed:
@@ -192,6 +193,7 @@ class OpenAICompat(Provider):
     async def speak(self, request: OpenAISpeech, *, api_key: str | None = None, base_url: str | None = None,
                     on_chunk: ChunkCallback | None = None) -> OpenAISpeechResult:
         request = self.check_speak(request)
+        hosted.note_text(request.text)  # what a capped demo key would be charged
         return await self._speak(self.target(api_key, base_url), request, on_chunk)
 
     async def _speak(self, target: Target, req: OpenAISpeech, on_chunk: ChunkCallback | None) -> OpenAISpeechResult:

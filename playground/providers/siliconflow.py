@@ -21,6 +21,7 @@ from playground.providers.base import (
     check_text,
     emit,
 )
+from playground.providers.asr import TranscribeMixin
 
 AUDIO_SNIFF = {"mp3": {"mp3"}, "wav": {"wav"}, "opus": {"opus", "ogg"}}
 
@@ -54,7 +55,7 @@ class SiliconFlowSpeech:
     max_tokens: int | None = None
 
 
-class SiliconFlow(Provider):
+class SiliconFlow(TranscribeMixin, Provider):
     ID = "siliconflow"
     SUPPORTS_UPLOAD = True
     SUPPORTS_LIST = True
@@ -133,7 +134,7 @@ class SiliconFlow(Provider):
             uri = json.loads(body)["uri"]
         except (ValueError, KeyError, TypeError):
             raise self.transport.error(status=resp.status_code, code=None, target=target,
-                                       provider_message="the answer had no voice uri", cls=None) from None
+                                       provider_message="the answer had no voice uri", cls=InvalidResponseError) from None
         return UploadResult(
             voice_id=uri, provider=self.ID, model=req.model, name=req.name, sample=req.sample,
             sandbox=target.sandbox, notes=list(req.sample.notes), extra={"text": req.text, "mode": req.mode},

@@ -19,6 +19,7 @@ from playground.http import Timing
 from playground.providers.base import (
     ChunkCallback, Provider, SpeechResult, UploadResult, Voice, check_range, check_text, emit,
 )
+from playground.providers.asr import TranscribeMixin
 from playground.providers.zhipu_codes import CODE_ERRORS, ZhipuTransport, parse_error
 from playground.providers.zhipu_stream import BadStream, ErrorEvent, read_sse
 
@@ -57,7 +58,7 @@ def new_request_id(kind: str) -> str:
     return f"vcp-{kind}-{uuid.uuid4().hex}"
 
 
-class Zhipu(Provider):
+class Zhipu(TranscribeMixin, Provider):
     ID = "zhipu"
     SUPPORTS_UPLOAD = True
     SUPPORTS_CLONE = True

@@ -20,6 +20,7 @@ from playground.audio import decode, sniff_format
 from playground.errors import AudioInputError
 from playground.sandbox import speech
 from playground.sandbox.control import SandboxState, bearer, first_byte_delay, paced, status_fault_response
+from playground.sandbox.control import body_fault_response
 from playground.sandbox.minimax_contract import (
     AUDIO_FORMATS, MAX_UPLOAD_BYTES, PROVIDER, UPLOAD_PURPOSES, Invalid, check_clone, check_t2a, spec,
 )
@@ -96,7 +97,7 @@ def router(state: SandboxState) -> APIRouter:
         if "GroupId" in request.query_params and not request.query_params["GroupId"].strip():
             return None, fail(2013, "invalid params, GroupId is empty"), None
         fault = state.take_fault(PROVIDER, op)
-        early = status_fault_response(fault, http_error)
+        early = status_fault_response(fault, http_error) or body_fault_response(fault)
         if early is not None:
             return None, early, None
         if fault is not None and fault.kind == "error_200":

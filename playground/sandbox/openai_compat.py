@@ -25,7 +25,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response, StreamingResponse
 
 from playground import presets
-from playground.sandbox import speech
+from playground.sandbox import asr, speech
 from playground.sandbox.control import (
     Fault,
     SandboxState,
@@ -34,6 +34,7 @@ from playground.sandbox.control import (
     paced,
     split,
     status_fault_response,
+    body_fault_response,
 )
 
 PROVIDER = "openai_compat"
@@ -42,6 +43,9 @@ GATEWAY_PREFIX = "/openai_compat/gateway/v1"
 SAMPLE_RATE = 24000
 QUOTA_KEY_PREFIX = "sk-quota-exhausted"
 OTHER_LISTED_MODELS = ["gpt-4o-mini", "whisper-1", "gpt-4o-transcribe"]
+ASR_MODELS = {"whisper-1", "gpt-4o-transcribe", "gpt-4o-mini-transcribe"}
+ASR_FIELDS = {"model", "language", "prompt", "response_format", "temperature"}
+ASR_FORMATS = {"flac", "mp3", "m4a", "ogg", "opus", "wav", "webm"}
 NGINX_PAGE = ("<html>\r\n<head><title>{status} {reason}</title></head>\r\n<body>\r\n<center><h1>{status} {reason}</h1>"
               "</center>\r\n<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n")
 CONSOLE_PAGE = ("<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>API Gateway Console</title>"
@@ -237,6 +241,8 @@ def _api(state: SandboxState, c: Contract, prefix: str, error, op_prefix: str) -
         await first_byte_delay(state, PROVIDER, fault)
         if fault is not None and fault.kind in ("error_200", "html_200"):
             return error_200(c, fault), None
+        if fault is not None and fault.kind == "bad_json":
+            return body_fault_response(fault), None
         return None, fault
 
     @api.post("/audio/speech")
@@ -269,6 +275,29 @@ def _api(state: SandboxState, c: Contract, prefix: str, error, op_prefix: str) -
         async def list_models(request: Request):
             early, _ = await guard(request, "models")
             return early or JSONResponse(model_list(c))
+
+    if c.name == "official":  # seed 003's gateway has no speech recognition
+        @api.post("/audio/transcriptions")
+        async def create_transcription(request: Request):
+            early, _ = await guard(request, "transcribe")
+            if early:
+                return early
+            try:
+                got = await asr.read_form(request, ASR_FIELDS, max_bytes=25 * 1024 * 1024, max_duration_s=None,
+                                          formats=ASR_FORMATS)
+                if got.fields.get("model") not in ASR_MODELS:
+                    raise asr.AsrInvalid(f"Invalid model {got.fields.get('model')!r}: use one of "
+                                         f"{', '.join(sorted(ASR_MODELS))}.", "model")
+                fmt = got.fields.get("response_format", "json")
+                if fmt not in ("json", "text"):
+                    raise asr.AsrInvalid("response_format must be json or text in this simulator.", "response_format")
+            except asr.AsrInvalid as exc:
+                return error(400, exc.message, "invalid_value", param=exc.param)
+            text = asr.transcript_for(got.audio)
+            headers = {"x-request-id": f"req_{secrets.token_hex(12)}"}
+            if fmt == "text":
+                return PlainTextResponse(text + "\n", headers=headers)
+            return JSONResponse({"text": text}, headers=headers)
 
     @api.api_route("/{rest:path}", methods=["GET", "POST", "DELETE", "PUT", "PATCH"])
     async def not_found(request: Request, rest: str):

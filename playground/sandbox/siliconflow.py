@@ -13,7 +13,7 @@ from fastapi.responses import JSONResponse, Response, StreamingResponse
 from playground import presets
 from playground.audio import decode, parse_data_uri
 from playground.errors import AudioInputError
-from playground.sandbox import speech
+from playground.sandbox import asr, speech
 from playground.sandbox.control import (
     SandboxState,
     bearer,
@@ -21,6 +21,7 @@ from playground.sandbox.control import (
     paced,
     split,
     status_fault_response,
+    body_fault_response,
 )
 
 PROVIDER = "siliconflow"
@@ -38,6 +39,7 @@ UPLOAD_MODELS = {"FunAudioLLM/CosyVoice2-0.5B", "IndexTeam/IndexTTS-2", "fnlp/MO
 SAMPLE_RATES = {"mp3": {32000, 44100}, "opus": {48000}, "wav": {8000, 16000, 24000, 32000, 44100}, "pcm": {8000, 16000, 24000, 32000, 44100}}
 MAX_REFERENCE_S = 30.0
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024
+ASR_MODELS = {"FunAudioLLM/SenseVoiceSmall", "TeleAI/TeleSpeechASR"}
 
 
 def error(status: int, message: str, code: Any = None) -> Response:
@@ -94,7 +96,7 @@ def router(state: SandboxState) -> APIRouter:
         if not state.key_ok(key):
             return None, error(401, "Invalid token"), None
         fault = state.take_fault(PROVIDER, op)
-        early = status_fault_response(fault, error)
+        early = status_fault_response(fault, error) or body_fault_response(fault)
         if early is not None:
             return None, early, None
         await first_byte_delay(state, PROVIDER, fault)
@@ -252,6 +254,20 @@ def router(state: SandboxState) -> APIRouter:
             return StreamingResponse(paced(split(audio), state, PROVIDER, fault), media_type=media,
                                      headers={"Content-Length": str(len(audio))})
         return Response(audio, media_type=media)
+
+    @api.post("/audio/transcriptions")  # the clinic's ASR (contract in presets/siliconflow.json clinic.asr)
+    async def create_transcription(request: Request):
+        _, early, _ = await guard(request, "transcribe")
+        if early:
+            return early
+        try:
+            got = await asr.read_form(request, {"model"}, max_bytes=50 * 1024 * 1024, max_duration_s=3600.0,
+                                      formats=None)
+            if got.fields.get("model") not in ASR_MODELS:
+                raise asr.AsrInvalid("Model does not exist. Please check it carefully.")
+        except asr.AsrInvalid as exc:
+            return error(400, exc.message)
+        return {"text": asr.transcript_for(got.audio)}
 
     @api.api_route("/{rest:path}", methods=["GET", "POST", "DELETE", "PUT"])
     async def not_found(rest: str):

@@ -7,6 +7,8 @@ Routes under /zhipu/api (the base URL, like https://open.bigmodel.cn/api):
   POST /paas/v4/audio/speech          glm-tts / cogtts; raw wav or pcm, or SSE (pcm only) in base64/hex chunks
   GET  /paas/v4/voice/list            ?voiceName (fuzzy) &voiceType (PRIVATE|OFFICIAL)
   POST /paas/v4/voice/delete          {voice, request_id?}
+  POST /paas/v4/audio/transcriptions  glm-asr-2512 (the clinic): multipart file (wav/mp3, <= 30 s, 25 MB) + model;
+                                      a deterministic transcript from the audio (sandbox/asr.py)
 and /zhipu/cdn/voice-preview/...: the voice list's download_url (no key: the link itself is the secret).
 Faults (ops upload, content, clone, speech, list, delete, preview): "429"/"500"/"503"/"504" with an
 optional business `code` (e.g. kind "429", code 1113), error_200, slow_first_byte, cut_stream, hang.
@@ -31,8 +33,9 @@ from fastapi.responses import JSONResponse, Response, StreamingResponse
 from playground import presets
 from playground.audio import decode, sniff_format, wrap_pcm
 from playground.errors import AudioInputError
-from playground.sandbox import speech
+from playground.sandbox import asr, speech
 from playground.sandbox.control import SandboxState, bearer, first_byte_delay, paced, split
+from playground.sandbox.control import body_fault_response
 from playground.sandbox.zhipu_rules import (
     Invalid, boolean, check_safe, error, fault_response, number, one_of, only_fields, string,
 )
@@ -46,6 +49,12 @@ SPEECH_FIELDS = {"model", "input", "voice", "response_format", "stream", "encode
                  "watermark_enabled"}
 CLONE_FIELDS = {"model", "voice_name", "text", "input", "file_id", "request_id"}
 CHUNK_BYTES = 4800  # 0.1 s of 24 kHz 16-bit mono per SSE event
+ASR_MODELS = {"glm-asr-2512"}
+ASR_FIELDS = {"model", "prompt", "hotwords", "stream", "request_id", "user_id"}
+
+
+def new_id() -> str:
+    return secrets.token_hex(16)
 
 
 @lru_cache(maxsize=1)
@@ -90,7 +99,7 @@ def router(state: SandboxState) -> APIRouter:
         if not state.key_ok(key):
             return None, error("1002"), None
         fault = state.take_fault(PROVIDER, op)
-        early = fault_response(fault)
+        early = fault_response(fault) or body_fault_response(fault)
         if early is not None:
             return None, early, None
         if fault is not None and fault.kind == "hang":
@@ -311,6 +320,30 @@ def router(state: SandboxState) -> APIRouter:
         if entry is None:
             return Response("<Error><Code>AccessDenied</Code></Error>", status_code=403, media_type="application/xml")
         return Response(entry["data"], media_type="audio/wav")
+
+    @api.post(f"{PREFIX}/paas/v4/audio/transcriptions")  # glm-asr-2512 (presets/zhipu.json clinic.asr)
+    async def create_transcription(request: Request):
+        key, early, _ = await guard(request, "transcribe")
+        if early:
+            return early
+        try:
+            try:
+                got = await asr.read_form(request, ASR_FIELDS, max_bytes=25 * 1024 * 1024, max_duration_s=30.0,
+                                          formats={"wav", "mp3"})
+            except asr.AsrInvalid as exc:
+                raise Invalid("1214", exc.message) from None
+            if "model" not in got.fields:
+                raise Invalid("1213", "未正常接收到model字段 (missing field model)")
+            if got.fields["model"] not in ASR_MODELS:
+                raise Invalid("1211")
+            if got.fields.get("stream", "false") not in ("false", "False"):
+                raise Invalid("1214", "stream 仅支持 false (the simulator answers synchronously only)")
+            used_request_id(key, got.fields.get("request_id"))
+        except Invalid as exc:
+            return exc.response()
+        request_id = got.fields.get("request_id") or new_id()
+        return {"id": new_id(), "created": int(time.time()), "request_id": request_id,
+                "model": got.fields["model"], "text": asr.transcript_for(got.audio)}
 
     @api.api_route(f"{PREFIX}/{{rest:path}}", methods=["GET", "POST", "DELETE", "PUT"])
     async def not_found(rest: str):

@@ -1,0 +1,361 @@
+"""The "Voice library" tab: every voice made here and every take (History), per account.
+
+Handlers are thin: keys in (the provider tabs' key boxes, found through common.registered),
+one library call, UI values out. Public endpoints: library_voices, library_history, library_sync.
+Audio goes to players as bytes and to downloads through gr.File, one folder per request.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+import tempfile
+import time
+from pathlib import Path
+
+import gradio as gr
+
+from playground import providers
+from playground.audio import decode, encode
+from playground.errors import InputError
+from playground.library import archive, default_store
+from playground.library.access import (PROVIDER_IDS, TAKE_HEADERS, VOICE_HEADERS, Keys, describe_voice, scopes_for,
+                                       sync, take_rows, voice_rows, when)
+from playground.ui.common import registered, slug, ui_errors
+
+DOWNLOAD_FORMATS = [("as made", "original"), ("mp3", "mp3"), ("wav", "wav"), ("opus", "opus")]
+
+
+def _keys(siliconflow_key, minimax_key, zhipu_key, openai_base_url, openai_key) -> Keys:
+    return Keys(siliconflow=siliconflow_key or "", minimax=minimax_key or "", zhipu=zhipu_key or "",
+                openai_compat=openai_key or "", openai_base_url=openai_base_url or "")
+
+
+def _scopes(*keys) -> list[str]:
+    return list(scopes_for(default_store(), _keys(*keys)).values())
+
+
+def _entry(entry) -> int:
+    try:
+        return int(str(entry or "").strip().lstrip("#"))
+    except ValueError:
+        raise InputError("Choose an entry first.") from None
+
+
+def _voice(entry, keys) -> dict:
+    row = default_store().voice(_entry(entry), _scopes(*keys))
+    if row is None:
+        raise InputError("That voice is not in the library of the keys you hold.", hint="Refresh the list.")
+    return row
+
+
+def _take(entry, keys) -> dict:
+    row = default_store().take(_entry(entry), _scopes(*keys))
+    if row is None:
+        raise InputError("That take is not in the history of the keys you hold.", hint="Refresh the list.")
+    return row
+
+
+def _file(name: str, data: bytes) -> str:
+    """A download of this request only, under a name that says what it is."""
+    path = Path(tempfile.mkdtemp(prefix="vcp-library-")) / name
+    path.write_bytes(data)
+    return str(path)
+
+
+# -- voices: handlers (= API endpoints) --------------------------------------------------------
+@ui_errors
+async def library_voices(siliconflow_key, minimax_key, zhipu_key, openai_base_url, openai_key):
+    """Voices created here with these keys (empty: the configured key or the sandbox). Rows:
+    [entry, provider, name, voice id, model, created, last used, status, note, sync]."""
+    store = default_store()
+    return voice_rows(store.voices(_scopes(siliconflow_key, minimax_key, zhipu_key, openai_base_url, openai_key)))
+
+
+@ui_errors
+async def library_sync(siliconflow_key, minimax_key, zhipu_key, openai_base_url, openai_key):
+    """The library merged with each provider's own voice list; the sync column says 'both',
+    'local only' or 'remote only'. Returns the rows and a summary."""
+    keys = _keys(siliconflow_key, minimax_key, zhipu_key, openai_base_url, openai_key)
+    rows, notes = await sync(default_store(), keys)
+    counts = {m: sum(1 for r in rows if r[-1] == m) for m in ("both", "local only", "remote only")}
+    info = " · ".join(f"{n} {m}" for m, n in counts.items())
+    return rows, "**Synced**: " + info + "".join(f"\n\n⚠️ {n}" for n in notes)
+
+
+@ui_errors
+async def _on_pick_voice(entry, *keys):
+    if not entry:
+        return "", "", None, None, ""
+    row = _voice(entry, keys)
+    store = default_store()
+    return (row["name"], row["note"], store.read_file(row["sample_path"]), store.read_file(row["preview_path"]),
+            describe_voice(row))
+
+
+@ui_errors
+async def _on_save_voice(entry, name, note, *keys):
+    row = _voice(entry, keys)
+    default_store().edit_voice(row["id"], _scopes(*keys), name=(name or "").strip() or row["name"], note=note or "")
+    return f"**Saved** #{row['id']}."
+
+
+@ui_errors
+async def _on_delete_voice(entry, at_provider, *keys):
+    row = _voice(entry, keys)
+    done = ""
+    if at_provider:
+        adapter = providers.get(row["provider"])
+        kw = {"voice_type": "voice_cloning"} if row["provider"] == "minimax" else {}
+        answer = await adapter.delete_voice(row["voice_id"], api_key=_keys(*keys).of(row["provider"]) or None, **kw)
+        done = f" and at {adapter.label} ({answer})"
+    default_store().delete_voice(row["id"], _scopes(*keys))
+    return f"**Deleted** `{row['voice_id']}` from the library{done}."
+
+
+# -- history: handlers ---------------------------------------------------------------------------
+@ui_errors
+async def library_history(siliconflow_key, minimax_key, zhipu_key, openai_base_url, openai_key):
+    """Takes made with these keys, newest first. Rows: [entry, time, provider, voice, model, format,
+    audio, text]; 'evicted (cap)' means the audio went to keep the history under its size cap."""
+    store = default_store()
+    return take_rows(store.takes(_scopes(siliconflow_key, minimax_key, zhipu_key, openai_base_url, openai_key)))
+
+
+@ui_errors
+async def _on_pick_take(entry, *keys):
+    if not entry:
+        return None, ""
+    row = _take(entry, keys)
+    audio = default_store().read_file(row["audio_path"])
+    info = (f"#{row['id']} · {when(row['created_at'])} · {row['provider']} · voice `{row['voice']}` · "
+            f"{row['model'] or ''} · {row['format']}" + ("" if audio else " · audio evicted by the history cap"))
+    return audio, info
+
+
+@ui_errors
+async def _on_download_take(entry, fmt, *keys):
+    row = _take(entry, keys)
+    data = default_store().read_file(row["audio_path"])
+    if data is None:
+        raise InputError("This take's audio was evicted to keep the history under its size cap.")
+    ext = row["format"]
+    if fmt and fmt != "original" and fmt != ext:
+        data = await asyncio.to_thread(lambda: encode(decode(data), fmt))
+        ext = fmt
+    stamp = time.strftime("%Y%m%d-%H%M%S", time.localtime(row["created_at"]))
+    return _file(f"{row['provider']}-{slug(row['voice'] or 'voice')}-{stamp}.{ext}", data)
+
+
+def _speak_handlers() -> dict:
+    from playground.ui.minimax_tab import minimax_speak
+    from playground.ui.openai_compat_tab import openai_speak
+    from playground.ui.siliconflow_tab import siliconflow_speak
+    from playground.ui.zhipu_tab import zhipu_speak
+
+    return {f.__name__: f for f in (siliconflow_speak, minimax_speak, zhipu_speak, openai_speak)}
+
+
+@ui_errors
+async def _on_rerun_take(entry, *keys):
+    """Run the same speak handler again with the stored settings and the key you hold now."""
+    import json
+
+    row = _take(entry, keys)
+    fn = _speak_handlers().get(row["handler"])
+    if fn is None:
+        raise InputError("This take cannot be re-run (it was not made by a speak form).")
+    accepted = inspect.signature(fn).parameters
+    params = {k: v for k, v in json.loads(row["params"] or "{}").items() if k in accepted}
+    params["api_key"] = _keys(*keys).of(row["provider"])
+    last = None
+    async for item in fn(**params):
+        last = item
+    if not last:
+        raise InputError("The re-run returned no audio.")
+    return last[0], f"**Re-run** of #{row['id']} done: it is the newest take in the list."
+
+
+@ui_errors
+async def _on_delete_take(entry, *keys):
+    row = _take(entry, keys)
+    default_store().delete_take(row["id"], _scopes(*keys))
+    return f"**Deleted** take #{row['id']}."
+
+
+@ui_errors
+async def _on_clear_history(*keys):
+    n = default_store().clear_takes(_scopes(*keys))
+    return f"**Cleared** {n} takes."
+
+
+# -- export / import ---------------------------------------------------------------------------------
+@ui_errors
+async def _on_export(*keys):
+    data = await asyncio.to_thread(archive.export_bytes, default_store(), _scopes(*keys))
+    return _file(f"voice-library-{time.strftime('%Y%m%d-%H%M%S')}.zip", data)
+
+
+@ui_errors
+async def _on_import(file, *keys):
+    if not file:
+        raise InputError("Choose a library export (.zip) first.")
+    data = Path(file if isinstance(file, str) else file.get("path")).read_bytes()
+    scope_for = scopes_for(default_store(), _keys(*keys))
+    voices, takes = await asyncio.to_thread(archive.import_bytes, default_store(), data, scope_for)
+    return f"**Imported** {voices} voices and {takes} takes into the accounts of the keys you hold."
+
+
+# -- "use it": open the provider's speak form with the voice selected ---------------------------------
+def _tab_chain(component) -> list[tuple[str, gr.Tabs]]:
+    """(tab id, its Tabs) from the component outwards."""
+    chain, node = [], component
+    while node is not None:
+        if isinstance(node, gr.Tab) and isinstance(node.parent, gr.Tabs):
+            chain.append((node.id, node.parent))
+        node = getattr(node, "parent", None)
+    return chain
+
+
+def _use_targets() -> tuple[list, dict]:
+    """The outputs "use it" updates, and per provider: what goes in which slot."""
+    outputs: list = []
+    slots: dict[str, list[tuple[int, str]]] = {}
+
+    def slot(component, what: str, pid: str) -> None:
+        if component not in outputs:
+            outputs.append(component)
+        slots.setdefault(pid, []).append((outputs.index(component), what))
+
+    for pid in PROVIDER_IDS:
+        speak = registered(f"{pid}.speak")
+        if not speak:
+            continue
+        for tab_id, tabs in reversed(_tab_chain(speak["voice"])):
+            slot(tabs, f"tab:{tab_id}", pid)
+        slot(speak["voice"], "voice", pid)
+        if pid == "siliconflow":
+            slot(speak["model"], "model", pid)
+            slot(speak["voice_source"], "voice_source", pid)
+    return outputs, slots
+
+
+def _use_handler(n: int, slots: dict):
+    @ui_errors
+    async def _on_use(entry, *keys):
+        row = _voice(entry, keys)
+        if row["provider"] not in slots:
+            raise InputError(f"There is no speak form for {row['provider']} on this page.")
+        values = [gr.skip()] * n
+        for index, what in slots[row["provider"]]:
+            if what.startswith("tab:"):
+                values[index] = gr.Tabs(selected=what[4:])
+            elif what == "voice":
+                values[index] = gr.update(value=row["voice_id"])
+            elif what == "model" and row["model"]:
+                values[index] = gr.update(value=row["model"])
+            elif what == "voice_source":
+                values[index] = gr.update(value="voice")
+        return values
+
+    return _on_use
+
+
+# -- layout ----------------------------------------------------------------------------------------
+def _key_inputs() -> list:
+    """The provider tabs' key boxes (and the OpenAI base URL), in the endpoints' parameter order."""
+    def find(name):
+        return registered(name) or gr.Textbox("", visible=False)
+
+    oa = registered("openai_compat.speak") or {}
+    return [find("siliconflow.key"), find("minimax.key"), find("zhipu.key"),
+            oa.get("base_url") or gr.Textbox("", visible=False), find("openai_compat.key")]
+
+
+def _choices(rows, current, kind: str):
+    choices = [(f"#{r[0]} · {r[2]} · {r[1]} · {r[3]}" if kind == "voice" else f"#{r[0]} · {r[1]} · {r[2]} · {r[3]} · {r[7][:40]}",
+                str(r[0])) for r in (rows or []) if r and r[0]]
+    values = [c[1] for c in choices]
+    return gr.update(choices=choices, value=current if current in values else (values[0] if values else None))
+
+
+def build_library_tab() -> None:
+    keys = _key_inputs()
+    private = dict(api_visibility="private")
+    outer = gr.context.Context.block
+    with gr.Tabs(elem_id="lib-tabs"):
+        with gr.Tab("Voices", id="lib-voices-tab") as voices_tab:
+            gr.Markdown("Every voice created in this app, kept for the accounts (keys) you hold. MiniMax deletes a "
+                        "clone not used in speech within 7 days: its status warns as that nears.")
+            with gr.Row():
+                v_refresh = gr.Button("Refresh", elem_id="lib-voices-refresh", scale=1)
+                v_sync = gr.Button("Sync with providers", elem_id="lib-sync-btn", scale=1)
+            v_table = gr.Dataframe(headers=VOICE_HEADERS, type="array", interactive=False, wrap=True,
+                                   elem_id="lib-voices-table")
+            v_info = gr.Markdown(elem_id="lib-voices-info")
+            v_pick = gr.Dropdown([], label="Voice", elem_id="lib-voice-pick")
+            v_details = gr.Markdown(elem_id="lib-voice-details")
+            with gr.Row():
+                v_sample = gr.Audio(label="Sample sent", interactive=False, elem_id="lib-voice-sample")
+                v_preview = gr.Audio(label="Preview", interactive=False, elem_id="lib-voice-preview")
+            with gr.Row():
+                v_name = gr.Textbox(label="Name", elem_id="lib-voice-name")
+                v_note = gr.Textbox(label="Note", elem_id="lib-voice-note")
+                v_save = gr.Button("Save name and note", elem_id="lib-voice-save")
+            with gr.Row():
+                v_use = gr.Button("Use it", variant="primary", elem_id="lib-voice-use")
+                v_at_provider = gr.Checkbox(False, label="also delete at the provider", elem_id="lib-voice-at-provider")
+                v_delete = gr.Button("Delete", variant="stop", elem_id="lib-voice-delete")
+            with gr.Accordion("Export / import", open=False):
+                with gr.Row():
+                    ex_btn = gr.Button("Export library (.zip)", elem_id="lib-export-btn")
+                    ex_file = gr.File(label="Export", interactive=False, elem_id="lib-export-file")
+                with gr.Row():
+                    im_file = gr.File(label="Library export to import", file_types=[".zip"], type="filepath",
+                                      elem_id="lib-import-file")
+                    im_btn = gr.Button("Import", elem_id="lib-import-btn")
+                im_info = gr.Markdown(elem_id="lib-import-info")
+        with gr.Tab("History", id="lib-history-tab") as history_tab:
+            with gr.Row():
+                h_refresh = gr.Button("Refresh", elem_id="lib-history-refresh")
+                h_clear = gr.Button("Clear history", variant="stop", elem_id="lib-history-clear")
+            h_table = gr.Dataframe(headers=TAKE_HEADERS, type="array", interactive=False, wrap=True,
+                                   elem_id="lib-history-table")
+            h_pick = gr.Dropdown([], label="Take", elem_id="lib-take-pick")
+            h_info = gr.Markdown(elem_id="lib-take-info")
+            h_audio = gr.Audio(label="Replay", interactive=False, elem_id="lib-take-audio")
+            with gr.Row():
+                h_format = gr.Radio(DOWNLOAD_FORMATS, value="original", label="Download as", elem_id="lib-take-format")
+                h_download = gr.Button("Download", elem_id="lib-take-download")
+                h_rerun = gr.Button("Re-run with the same settings", elem_id="lib-take-rerun")
+                h_delete = gr.Button("Delete take", variant="stop", elem_id="lib-take-delete")
+            h_file = gr.File(label="Download", interactive=False, elem_id="lib-take-file")
+
+    # -- events: public endpoints first ---------------------------------------------------------
+    v_refresh.click(library_voices, keys, [v_table], api_name="library_voices")
+    h_refresh.click(library_history, keys, [h_table], api_name="library_history")
+    v_sync.click(library_sync, keys, [v_table, v_info], api_name="library_sync")
+    voices_refresh = dict(fn=library_voices, inputs=keys, outputs=[v_table], **private)
+    history_refresh = dict(fn=library_history, inputs=keys, outputs=[h_table], **private)
+
+    v_table.change(lambda rows, cur: _choices(rows, cur, "voice"), [v_table, v_pick], [v_pick], queue=False, **private)
+    h_table.change(lambda rows, cur: _choices(rows, cur, "take"), [h_table, h_pick], [h_pick], queue=False, **private)
+    v_pick.change(_on_pick_voice, [v_pick, *keys], [v_name, v_note, v_sample, v_preview, v_details], **private)
+    v_save.click(_on_save_voice, [v_pick, v_name, v_note, *keys], [v_info], **private).success(**voices_refresh)
+    v_delete.click(_on_delete_voice, [v_pick, v_at_provider, *keys], [v_info], **private).success(**voices_refresh)
+    use_outputs, slots = _use_targets()
+    v_use.click(_use_handler(len(use_outputs), slots), [v_pick, *keys], use_outputs, **private)
+    v_use.visible = bool(use_outputs)
+    ex_btn.click(_on_export, keys, [ex_file], **private)
+    im_btn.click(_on_import, [im_file, *keys], [im_info], **private).success(**voices_refresh).success(**history_refresh)
+
+    h_pick.change(_on_pick_take, [h_pick, *keys], [h_audio, h_info], **private)
+    h_download.click(_on_download_take, [h_pick, h_format, *keys], [h_file], **private)
+    h_rerun.click(_on_rerun_take, [h_pick, *keys], [h_audio, h_info], **private).success(**history_refresh)
+    h_delete.click(_on_delete_take, [h_pick, *keys], [h_info], **private).success(**history_refresh)
+    h_clear.click(_on_clear_history, keys, [h_info], **private).success(**history_refresh)
+
+    voices_tab.select(**voices_refresh)
+    history_tab.select(**history_refresh)
+    if isinstance(outer, gr.Tab):
+        outer.select(**voices_refresh).then(**history_refresh)

@@ -10,12 +10,13 @@ Uploads and clones create things and may cost money: they are never retried blin
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import json as json_module
 import random
 import weakref
-from contextlib import asynccontextmanager
-from dataclasses import dataclass
-from typing import Any, AsyncIterator, Callable, Mapping
+from contextlib import asynccontextmanager, contextmanager
+from dataclasses import dataclass, field
+from typing import Any, AsyncIterator, Callable, Iterator, Mapping
 
 import httpx
 
@@ -91,6 +92,67 @@ class Timing:
 
     first_byte_s: float | None = None
     total_s: float | None = None
+
+
+@dataclass
+class CapturedRequest:
+    """One request exactly as the Transport built it, minus the key (for "View code")."""
+
+    provider_id: str
+    method: str
+    url: str  # full URL, query string included
+    headers: dict[str, str]  # the headers we set, without Authorization
+    auth: bool  # whether a "Authorization: Bearer <key>" header was sent
+    idempotent: bool
+    json: Any = None
+    data: dict[str, Any] | None = None  # multipart / form fields
+    files: list[tuple[str, str, bytes, str]] = field(default_factory=list)  # (field, filename, bytes, mime)
+
+
+_RECORDER: "contextvars.ContextVar[list[CapturedRequest] | None]" = contextvars.ContextVar("vcp_recorder", default=None)
+# Called with every CapturedRequest (the UI files them per session); must not raise.
+REQUEST_OBSERVERS: list[Callable[[CapturedRequest], None]] = []
+
+
+@contextmanager
+def capture_requests() -> Iterator[list[CapturedRequest]]:
+    """Record every request sent in this context (tasks started inside it included)."""
+    records: list[CapturedRequest] = []
+    token = _RECORDER.set(records)
+    try:
+        yield records
+    finally:
+        _RECORDER.reset(token)
+
+
+def _files_of(files: Any) -> list[tuple[str, str, bytes, str]]:
+    items = files.items() if isinstance(files, Mapping) else (files or [])
+    out = []
+    for name, value in items:
+        if isinstance(value, tuple):
+            filename, content = value[0], value[1]
+            mime = value[2] if len(value) > 2 else "application/octet-stream"
+            out.append((name, str(filename), content if isinstance(content, bytes) else b"", str(mime)))
+    return out
+
+
+def _record(provider_id: str, request: httpx.Request, *, auth: bool, idempotent: bool, json: Any, data: Any,
+            files: Any) -> None:
+    records = _RECORDER.get()
+    if records is None and not REQUEST_OBSERVERS:
+        return
+    headers = {k: v for k, v in request.headers.items()
+               if k.lower() not in ("authorization", "host", "content-length", "accept-encoding", "connection",
+                                    "user-agent") and not (files and k.lower() == "content-type")}
+    captured = CapturedRequest(provider_id, request.method, str(request.url), headers, auth, idempotent,
+                               json=json, data=dict(data) if data else None, files=_files_of(files))
+    if records is not None:
+        records.append(captured)
+    for observer in list(REQUEST_OBSERVERS):
+        try:
+            observer(captured)
+        except Exception:  # an observer never breaks a call
+            pass
 
 
 class Transport:
@@ -266,6 +328,8 @@ class Transport:
                 request = self.client().build_request(
                     method, url, json=json, data=data, files=files, params=params, headers=self._headers(target, headers, auth)
                 )
+                if attempt == 0:
+                    _record(self.provider_id, request, auth=auth, idempotent=idempotent, json=json, data=data, files=files)
                 response = await self.client().send(request, stream=True)
             except httpx.HTTPError as exc:
                 wait = self._should_retry(attempt, None, exc, idempotent, None)

@@ -6,6 +6,7 @@ lazily, per call, and wrapped in `Secret` so they never show up in a repr or a l
 
 from __future__ import annotations
 
+import hashlib
 import os
 from dataclasses import dataclass, field
 
@@ -79,13 +80,20 @@ def configured_base_url(provider_id: str) -> str:
 
 
 def is_sandbox(provider_id: str, typed_key: str | None = None) -> bool:
-    """A provider runs against its simulator when no key is typed or configured."""
-    return not ((typed_key or "").strip() or env_key(provider_id))
+    """A provider runs against its simulator when no key is typed or configured (and usable: hosted.py)."""
+    from playground import hosted
+
+    return not ((typed_key or "").strip() or (env_key(provider_id) and hosted.server_keys() != "off"))
 
 
 def resolve_target(provider_id: str, typed_key: str | None = None) -> Target:
-    """The typed key (this session only) wins, then the environment, then the sandbox."""
-    key = (typed_key or "").strip() or env_key(provider_id)
+    """The typed key (this session only) wins, then the environment, then the sandbox.
+    Hosted (hosted.py): the environment's key only if the owner opted in, within the demo caps."""
+    from playground import hosted
+
+    key = (typed_key or "").strip()
+    if not key and env_key(provider_id) and hosted.server_key_allowed(provider_id):
+        key = env_key(provider_id)
     if key:
         return Target(provider_id, configured_base_url(provider_id), Secret(key), sandbox=False)
     url = sandbox_url(provider_id)
@@ -97,4 +105,15 @@ def resolve_target(provider_id: str, typed_key: str | None = None) -> Target:
             f"No API key for {spec['label']} and the sandbox is not running.",
             hint=f"Set {spec['env_key']} in .env or paste a key in the tab.",
         )
-    return Target(provider_id, url.rstrip("/"), Secret(SANDBOX_KEY), sandbox=True)
+    return Target(provider_id, url.rstrip("/"), Secret(sandbox_key()), sandbox=True)
+
+
+def sandbox_key() -> str:
+    """The key sandbox calls carry. Locally one key (the sandbox is yours); hosted, one per browser
+    session, so strangers sharing a Space never see each other's sandbox voices or files."""
+    from playground import hosted
+
+    if not hosted.is_hosted():
+        return SANDBOX_KEY
+    session = hosted.session_id()
+    return f"{SANDBOX_KEY}-{hashlib.sha256(session.encode('utf-8')).hexdigest()[:20]}"

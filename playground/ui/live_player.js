@@ -11,9 +11,38 @@ function liveUrl(token) {
   return new URL("vcp-live/" + encodeURIComponent(token), base).href;
 }
 
+// The page's language, chosen as playground/ui/i18n.py does: the switch's saved choice, else the browser's.
+function liveLang() {
+  let saved = null;
+  try { saved = localStorage.getItem("vcp-lang"); } catch (e) {}
+  return window.vcpLang || saved || ((navigator.language || "").toLowerCase().startsWith("zh") ? "zh-CN" : "en");
+}
+
+const LIVE_ZH = [
+  [/^Live$/, "实时"], [/^Connecting…$/, "正在连接…"], [/^Stop$/, "停止"], [/^Stopped\.$/, "已停止。"],
+  [/^This browser cannot play live audio; the full take plays when ready\.$/, "此浏览器无法实时播放音频；完整结果就绪后会播放。"],
+  [/^Waiting for the first audio…$/, "正在等待第一段音频…"],
+  [/^▶ Playing as it arrives…$/, "▶ 边收边播…"],
+  [/^Streamed ([\d.]+) s live · first sound ([\d.]+) s after the stream opened\. The full take is below\.$/,
+   "已实时播放 $1 秒 · 流打开后 $2 秒出声。完整结果在下方。"],
+  [/^Streamed ([\d.]+) s live\. The full take is below\.$/, "已实时播放 $1 秒。完整结果在下方。"],
+  [/^No audio arrived live; the full take plays when ready\.$/, "没有收到实时音频；完整结果就绪后会播放。"],
+  [/^Live playback stopped; the full take plays when ready\.$/, "实时播放已停止；完整结果就绪后会播放。"],
+];
+
+function tr(text) {
+  if (liveLang() !== "zh-CN") return text;
+  for (const [pattern, zh] of LIVE_ZH) if (pattern.test(text)) return text.replace(pattern, zh);
+  return text;
+}
+
 function setStatus(box, text) {
   const status = box.querySelector(".vcp-live-status");
-  if (status) status.textContent = text;
+  if (status) status.textContent = tr(text);
+}
+
+function localizeBox(box) {
+  box.querySelectorAll("strong, .vcp-live-status, .vcp-live-stop").forEach((el) => { el.textContent = tr(el.textContent); });
 }
 
 async function playLive(box) {
@@ -21,6 +50,7 @@ async function playLive(box) {
   const rate = parseInt(box.dataset.rate, 10) || 24000;
   if (!token || box.dataset.started) return;
   box.dataset.started = "1";
+  localizeBox(box);
   if (element.__vcpStop) element.__vcpStop();  // one live take per player
   const stats = (window.vcpLiveStats[token] = { requested: Date.now(), rate });
   const Ctx = window.AudioContext || window.webkitAudioContext;

@@ -1,0 +1,167 @@
+"""Hosted demo mode: the rules for a public server that strangers share (a Hugging Face Space).
+
+Mode: hosted when `SPACE_ID` is set (Spaces set it) or `PLAYGROUND_MODE=hosted`;
+`PLAYGROUND_MODE=local` wins over `SPACE_ID`. In hosted mode the server's own keys
+(`SILICONFLOW_API_KEY`, ...) are NOT used unless the owner opts in with
+`PLAYGROUND_SERVER_KEYS=fallback`: then they serve users without a key of their own,
+within a per-session and a global character cap and a per-session rate limit:
+
+  PLAYGROUND_FALLBACK_SESSION_CHARS   characters one session may send on the owner's keys (2000)
+  PLAYGROUND_FALLBACK_GLOBAL_CHARS    characters all sessions together may send per window (50000)
+  PLAYGROUND_FALLBACK_GLOBAL_WINDOW_S the global window (86400 s = a day)
+  PLAYGROUND_FALLBACK_RATE            text-bearing calls (speech, clone previews) one session may
+                                      make per rate window (6); listing and uploads are not counted
+  PLAYGROUND_FALLBACK_RATE_WINDOW_S   the rate window (60 s)
+
+Locally (not hosted) the environment's keys are used as before. Users' own keys are never
+capped: they pay for them. Nothing here reads a key; `config.resolve_target` asks
+`server_key_allowed()` before it uses one. Everything is read from the environment per
+call, so tests (and the owner) can change it without a restart.
+"""
+
+from __future__ import annotations
+
+import collections
+import os
+import threading
+import time
+from contextvars import ContextVar
+from typing import Callable
+
+from playground.errors import PlaygroundError
+
+HOSTED, LOCAL = "hosted", "local"
+
+
+class DemoLimitError(PlaygroundError):
+    """The owner-paid fallback key reached a cap (nothing was sent)."""
+
+
+def _env_int(name: str, default: int) -> int:
+    try:
+        return int(float(os.environ.get(name, "") or default))
+    except ValueError:
+        return default
+
+
+def mode() -> str:
+    explicit = os.environ.get("PLAYGROUND_MODE", "").strip().lower()
+    if explicit in (HOSTED, LOCAL):
+        return explicit
+    return HOSTED if os.environ.get("SPACE_ID", "").strip() else LOCAL
+
+
+def is_hosted() -> bool:
+    return mode() == HOSTED
+
+
+def server_keys() -> str:
+    """'on' (local: the environment's keys as usual), 'off' (hosted default) or 'fallback' (hosted, capped)."""
+    if not is_hosted():
+        return "on"
+    choice = os.environ.get("PLAYGROUND_SERVER_KEYS", "").strip().lower()
+    return "fallback" if choice in ("fallback", "on", "1", "true", "yes") else "off"
+
+
+# -- who is asking: the UI registers how to find the current session (Gradio's session hash) ----
+_session_lookup: Callable[[], str | None] = lambda: None  # noqa: E731
+_pending_chars: ContextVar[int] = ContextVar("vcp_pending_chars", default=0)
+
+
+def use_session_lookup(lookup: Callable[[], str | None]) -> None:
+    """Called once by the UI: how to name the session of the request being handled."""
+    global _session_lookup
+    _session_lookup = lookup
+
+
+def session_id() -> str:
+    try:
+        return _session_lookup() or "anonymous"
+    except Exception:  # a lookup must never break a call
+        return "anonymous"
+
+
+def note_text(text: object) -> None:
+    """The characters the next server-key call of this task will send (called by the adapters' base)."""
+    _pending_chars.set(len(text) if isinstance(text, str) else 0)
+
+
+# -- the caps ---------------------------------------------------------------------------------------
+class FallbackBudget:
+    """Characters and calls charged to the owner's keys, per session and in total. Thread-safe."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.session_chars: collections.Counter = collections.Counter()
+        self.session_calls: dict[str, collections.deque] = collections.defaultdict(collections.deque)
+        self.global_chars = 0
+        self.global_since = time.monotonic()
+
+    def reset(self) -> None:
+        with self.lock:
+            self.session_chars.clear()
+            self.session_calls.clear()
+            self.global_chars = 0
+            self.global_since = time.monotonic()
+
+    def charge(self, session: str, chars: int) -> None:
+        """Count one call of `chars` characters, or raise DemoLimitError (and count nothing)."""
+        session_cap = _env_int("PLAYGROUND_FALLBACK_SESSION_CHARS", 2000)
+        global_cap = _env_int("PLAYGROUND_FALLBACK_GLOBAL_CHARS", 50000)
+        global_window = _env_int("PLAYGROUND_FALLBACK_GLOBAL_WINDOW_S", 86400)
+        rate = _env_int("PLAYGROUND_FALLBACK_RATE", 6)
+        rate_window = _env_int("PLAYGROUND_FALLBACK_RATE_WINDOW_S", 60)
+        hint = "Paste your own API key in the key panel of this tab (it stays in your browser), or try again later."
+        now = time.monotonic()
+        with self.lock:
+            if now - self.global_since >= global_window:
+                self.global_chars, self.global_since = 0, now
+            calls = self.session_calls[session]
+            while calls and now - calls[0] >= rate_window:
+                calls.popleft()
+            if len(calls) >= rate:
+                wait = max(1, int(rate_window - (now - calls[0]) + 0.999))
+                raise DemoLimitError(
+                    f"Demo limit: at most {rate} calls per {rate_window} s on the demo's shared key. "
+                    f"Wait about {wait} s.", hint=hint)
+            if self.session_chars[session] + chars > session_cap:
+                left = max(0, session_cap - self.session_chars[session])
+                raise DemoLimitError(
+                    f"Demo limit: this session may send {session_cap:,} characters on the demo's shared key "
+                    f"({left:,} left, this request has {chars:,}).", hint=hint)
+            if self.global_chars + chars > global_cap:
+                raise DemoLimitError(
+                    f"Demo limit: the demo's shared key has used its {global_cap:,} characters for today.", hint=hint)
+            calls.append(now)
+            self.session_chars[session] += chars
+            self.global_chars += chars
+
+
+BUDGET = FallbackBudget()
+
+
+def server_key_allowed(provider_id: str) -> bool:
+    """May this call use the server's key of `provider_id`? In fallback mode, charge it (or raise)."""
+    policy = server_keys()
+    if policy == "on":
+        return True
+    if policy == "off":
+        return False
+    chars = _pending_chars.get()
+    _pending_chars.set(0)
+    if chars:  # only calls that send text are billed; listing, uploads and deletes are not charged
+        BUDGET.charge(session_id(), chars)
+    return True
+
+
+def describe() -> str:
+    """One line for the page header (no numbers that could leak anything: just the rules)."""
+    if not is_hosted():
+        return ""
+    if server_keys() == "off":
+        return ("**Hosted demo**: bring your own key for real calls; without one, every tab runs in the free "
+                "sandbox. Keys stay in your browser session and are never stored on the server.")
+    return ("**Hosted demo**: without a key of your own, calls use the demo's shared key within small limits "
+            f"({_env_int('PLAYGROUND_FALLBACK_SESSION_CHARS', 2000):,} characters and "
+            f"{_env_int('PLAYGROUND_FALLBACK_RATE', 6)} calls per {_env_int('PLAYGROUND_FALLBACK_RATE_WINDOW_S', 60)} s "
+            "per session). Keys stay in your browser session and are never stored on the server.")

@@ -1,0 +1,63 @@
+"""A fair queue for a shared server: provider calls are I/O-bound, so each provider's events run
+concurrently up to a per-provider limit (PLAYGROUND_PROVIDER_CONCURRENCY, default 32) in one
+concurrency group per provider; Gradio shows each waiting user their place in the queue.
+Requests time out in the transport (config.READ_TIMEOUT_S); forms have a Cancel button.
+Also tells hosted.py how to name the session of the request being handled.
+"""
+
+from __future__ import annotations
+
+import os
+
+import gradio as gr
+from gradio.context import LocalContext
+
+from playground import hosted
+
+DEFAULT_LIMIT = 32  # calls to one provider at a time; the queue's default_concurrency_limit matches it
+PREFIXES = {"siliconflow": "siliconflow", "minimax": "minimax", "zhipu": "zhipu", "openai": "openai_compat"}
+
+
+def provider_limit() -> int:
+    try:
+        return max(1, int(os.environ.get("PLAYGROUND_PROVIDER_CONCURRENCY", str(DEFAULT_LIMIT))))
+    except ValueError:
+        return DEFAULT_LIMIT
+
+
+def provider_of(api_name: str | None) -> str | None:
+    head = (api_name or "").split("_", 1)[0]
+    return PREFIXES.get(head)
+
+
+def apply_provider_limits(demo: gr.Blocks) -> gr.Blocks:
+    """Group every queued event that calls a provider under `{provider}-calls` with the provider limit."""
+    limit = provider_limit()
+    for fn in demo.fns.values():
+        if fn.fn is None or not fn.queue:
+            continue
+        provider = provider_of(fn.api_name)
+        if provider is None and str(fn.concurrency_id).endswith("-calls"):  # the key panel's test button
+            provider = str(fn.concurrency_id)[: -len("-calls")]
+        if provider is not None:
+            fn.concurrency_id = f"{provider}-calls"
+            fn.concurrency_limit = limit
+    return demo
+
+
+def _gradio_session() -> str | None:
+    request = LocalContext.request.get(None)
+    return getattr(request, "session_hash", None) if request is not None else None
+
+
+def register_session_lookup() -> None:
+    hosted.use_session_lookup(_gradio_session)
+
+
+def build_cancel_button(elem_id: str) -> gr.Button:
+    return gr.Button("Cancel", size="sm", variant="secondary", elem_id=elem_id)
+
+
+def wire_cancel(button: gr.Button, *events) -> None:
+    """The button stops the given running events (their generators are closed, the HTTP call aborted)."""
+    button.click(None, None, None, cancels=list(events), api_visibility="private", queue=False)

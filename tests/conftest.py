@@ -6,6 +6,7 @@ from the environment before anything is imported.
 
 from __future__ import annotations
 
+import contextlib
 import io
 import math
 import os
@@ -19,6 +20,7 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"
+os.environ["PLAYGROUND_DATA_DIR"] = __import__("tempfile").mkdtemp(prefix="vcp-data-")  # never ./data
 os.environ.setdefault("PLAYGROUND_RETRY_BASE_S", "0.01")
 for _var in [v for v in os.environ if v.endswith(("_API_KEY", "_BASE_URL", "_GROUP_ID"))
              and v.split("_")[0] in {"SILICONFLOW", "MINIMAX", "ZHIPU", "OPENAI"}]:
@@ -55,6 +57,30 @@ def app_url(sandbox):
                             **launch_kwargs())
     yield url.rstrip("/") + "/"
     demo.close()
+
+
+PROVIDER_ENV = {"siliconflow": "SILICONFLOW", "minimax": "MINIMAX", "zhipu": "ZHIPU", "openai_compat": "OPENAI"}
+
+
+@contextlib.contextmanager
+def hosted_app_url(sandbox):
+    """The whole app built in hosted mode on a free port. Every provider's "real" base URL is the
+    sandbox, so typed keys travel the live path without leaving the machine."""
+    saved = dict(os.environ)
+    os.environ["PLAYGROUND_MODE"] = "hosted"
+    for pid, prefix in PROVIDER_ENV.items():
+        os.environ[f"{prefix}_BASE_URL"] = sandbox.base_url(pid)
+    from playground.ui.layout import build_app, launch_kwargs
+
+    demo = build_app()
+    try:
+        _, url, _ = demo.launch(server_name="127.0.0.1", server_port=free_port(), prevent_thread_lock=True,
+                                quiet=True, **launch_kwargs())
+        yield url.rstrip("/") + "/"
+    finally:
+        demo.close()
+        os.environ.clear()
+        os.environ.update(saved)
 
 
 @pytest.fixture(scope="session")

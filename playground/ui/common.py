@@ -40,15 +40,25 @@ def build_badge(provider_id: str) -> gr.Markdown:
 
 
 def build_key_box(provider_id: str) -> gr.Textbox:
-    spec = presets.load(provider_id)
-    return gr.Textbox(
-        label=f"{spec['label']} API key (optional, this browser session only)",
-        placeholder=f"Leave empty to use {spec['env_key']} or the sandbox",
-        type="password",
-        value="",
-        elem_id=f"{provider_id}-key",
-        info=spec.get("key_help"),
-    )
+    """The key panel (ui/keys.py); returns its password Textbox, elem_id `{provider_id}-key`."""
+    from playground.ui.keys import build_key_panel
+
+    return register(f"{provider_id}.key", build_key_panel(provider_id))
+
+
+def register(name: str, component: Any) -> Any:
+    """Remember a component by name on the Blocks being built (e.g. `siliconflow.key`,
+    `siliconflow.voice`), so a later tab (the voice library) can wire to it. Returns it."""
+    root = gr.context.Context.root_block
+    if root is not None:
+        root.__dict__.setdefault("vcp_registry", {})[name] = component
+    return component
+
+
+def registered(name: str) -> Any:
+    """A component registered on the Blocks being built, or None."""
+    root = gr.context.Context.root_block
+    return None if root is None else root.__dict__.get("vcp_registry", {}).get(name)
 
 
 def _translated(fn_name: str, exc: Exception) -> gr.Error:

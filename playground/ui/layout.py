@@ -10,6 +10,10 @@ from playground.ui.zhipu_tab import build_zhipu_tab
 from playground.ui.live_player import CSS as LIVE_CSS
 from playground.ui.live_player import ROUTES as LIVE_ROUTES
 from playground.ui.minimax_tab import build_minimax_tab
+from playground.ui.library_tab import build_library_tab
+from playground.ui.compare_tab import build_compare_tab
+from playground import hosted
+from playground.ui import fair_queue, i18n
 
 CSS = """
 .mode-badge { border-left: 4px solid #f59e0b; padding-left: 10px; }
@@ -24,6 +28,9 @@ Providers without an API key run in **sandbox** mode against a built-in simulato
 def build_app() -> gr.Blocks:
     with gr.Blocks(title="Voice Clone Playground", delete_cache=(3600, 3600)) as demo:
         gr.Markdown(HEADER)
+        i18n.build_language_switch()  # English / 中文 (follows the browser, remembers a choice)
+        if hosted.is_hosted():
+            gr.Markdown(hosted.describe(), elem_id="vcp-hosted")
         with gr.Tabs():
             with gr.Tab("SiliconFlow", id="siliconflow"):
                 list_event, _ = build_siliconflow_tab()
@@ -33,11 +40,17 @@ def build_app() -> gr.Blocks:
                 zhipu_load = build_zhipu_tab()
             with gr.Tab("OpenAI-compatible", id="openai_compat"):
                 build_openai_compat_tab()
+            with gr.Tab("Voice library", id="library"):  # after the provider tabs: it wires to their key boxes
+                build_library_tab()
+            with gr.Tab("Compare", id="compare"):  # side by side, long text (ui/compare_tab.py)
+                build_compare_tab()
         demo.load(**list_event)
         demo.load(**zhipu_load)
         demo.load(**minimax_load)
     demo.queue(default_concurrency_limit=32)
-    return demo
+    fair_queue.apply_provider_limits(demo)  # one concurrency group per provider
+    fair_queue.register_session_lookup()  # hosted.py caps per Gradio session
+    return i18n.localize(demo)  # the whole UI in English and Chinese (ui/i18n.py)
 
 
 def launch_kwargs() -> dict:
@@ -47,5 +60,6 @@ def launch_kwargs() -> dict:
         max_file_size="20mb",
         css=CSS + LIVE_CSS,
         footer_links=["api"],
+        i18n=i18n.I18N,  # filled by i18n.localize() in build_app()
         app_kwargs={"routes": list(LIVE_ROUTES)},  # the live player's /vcp-live/<token> stream
     )

@@ -10,6 +10,8 @@ from playground.ui.live_player import build_live_player
 
 from playground.providers.minimax_checks import suggest_voice_id
 from playground.ui.common import build_badge, build_key_box
+from playground.ui.fair_queue import build_cancel_button
+from playground.ui.clinic_ui import build_consent, build_sample_card, connect_transcript
 
 
 def minimax_suggest_voice_id() -> str:
@@ -52,9 +54,12 @@ def _build_upload(ui: SimpleNamespace, mm) -> None:
                 value="voice_clone", label="Purpose", elem_id="mm-upload-purpose")
             ui.up_trim = gr.Checkbox(False, label=f"Trim a long prompt clip to its best {s['prompt_audio']['trim_to_s']:g} s",
                                      elem_id="mm-upload-trim")
+            ui.up_card = build_sample_card(ui.up_audio, PID, ui.up_purpose, prefix="mm-upload", key_box=ui.api_key,
+                                           transcribe=True, transcript_operations=["prompt_audio"])
         with gr.Column():
             gr.Markdown("mp3, m4a or wav up to 20 MB; other formats, and wav files over 20 MB, are converted to mp3 "
                         "before upload (noted). Duration and size are checked before anything is sent.")
+            ui.up_consent = build_consent("mm-upload")
             ui.up_btn = gr.Button("Upload", variant="primary", elem_id="mm-upload-btn")
             ui.up_file_id = gr.Textbox(label="file_id (exact int64, kept as text)", interactive=False,
                                        buttons=["copy"], elem_id="mm-upload-file-id")
@@ -76,6 +81,7 @@ def _build_clone(ui: SimpleNamespace, mm, lifecycle: str) -> None:
             ui.cl_prompt_id = gr.Textbox(label="Prompt clip file_id (optional, purpose prompt_audio)",
                                          elem_id="mm-clone-prompt-id")
             ui.cl_prompt_text = gr.Textbox(label="Transcript of the prompt clip", elem_id="mm-clone-prompt-text")
+            connect_transcript(ui.up_card, ui.cl_prompt_text)  # filled from a prompt_audio clip (the clinic)
         with gr.Column():
             ui.cl_text = gr.Textbox(label="Preview text (optional, up to 1000 characters)", lines=2,
                                     value=spec["preview_example"]["en"], elem_id="mm-clone-text")
@@ -87,6 +93,7 @@ def _build_clone(ui: SimpleNamespace, mm, lifecycle: str) -> None:
             ui.cl_language = gr.Dropdown([("(none)", "")] + [(x, x) for x in spec["language_boost"]], value="",
                                          label="language_boost", elem_id="mm-clone-language", allow_custom_value=True)
             ui.cl_btn = gr.Button("Clone", variant="primary", elem_id="mm-clone-btn")
+            ui.cl_cancel = build_cancel_button("mm-clone-cancel")
             ui.cl_demo = gr.Audio(label="Preview (demo_audio)", interactive=False, elem_id="mm-clone-demo")
             ui.cl_info = gr.Markdown(elem_id="mm-clone-info")
 
@@ -130,6 +137,7 @@ def _build_speak(ui: SimpleNamespace, mm) -> None:
                 ui.sp_output = gr.Radio(spec["output_formats"], value="hex", label="output_format (url: no streaming)",
                                         elem_id="mm-speak-output-format")
             ui.sp_btn = gr.Button("Speak", variant="primary", elem_id="mm-speak-btn")
+            ui.sp_cancel = build_cancel_button("mm-speak-cancel")
             ui.sp_live = build_live_player("mm-speak-live")
             ui.sp_audio = gr.Audio(label="Result", interactive=False, elem_id="mm-speak-audio")
             ui.sp_file = gr.File(label="Download", interactive=False, elem_id="mm-speak-file")

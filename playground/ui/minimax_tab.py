@@ -19,6 +19,11 @@ from playground.providers.minimax import MiniMaxClone, MiniMaxSpeech, MiniMaxUpl
 from playground.providers.minimax_checks import suggest_voice_id, voice_id_problem
 from playground.ui.common import download_file, speech_summary, ui_errors
 from playground.ui.live_player import speak_live
+from playground.ui.code_view import build_code_view
+from playground.ui.fair_queue import wire_cancel
+from playground.ui.clinic_ui import require_consent
+from playground.library.hooks import record_take, record_upload, record_voice
+from playground.ui.common import register
 
 PID = "minimax"
 NOT_LISTED = "not yet listed by MiniMax (it appears after its first use in speech)"
@@ -37,9 +42,11 @@ def _mode(result) -> str:
 
 # -- handlers (= API endpoints) -------------------------------------------------------------
 @ui_errors
-async def minimax_upload(audio, purpose, trim_prompt, region, group_id, api_key, progress=gr.Progress()):
+async def minimax_upload(audio, purpose, trim_prompt, region, group_id, consent, api_key, progress=gr.Progress()):
     """Upload audio to /v1/files/upload. purpose='voice_clone' (10 s-5 min source) or 'prompt_audio'
-    (< 8 s example; trim_prompt=True keeps its best 7.5 s). Returns the exact file_id as a string."""
+    (< 8 s example; trim_prompt=True keeps its best 7.5 s). Returns the exact file_id as a string.
+    consent must be True: "I have the right to clone this voice"."""
+    require_consent(consent)
     sample = VoiceSample.from_input(audio)
     if sample is None:
         raise InputError("Record or upload an audio sample first.")
@@ -47,6 +54,7 @@ async def minimax_upload(audio, purpose, trim_prompt, region, group_id, api_key,
     request = MiniMaxUpload(sample=sample, purpose=purpose, trim_prompt=bool(trim_prompt), region=region,
                             group_id=group_id)
     result = await _mm().upload_voice(request, api_key=api_key)
+    await record_upload(result, _mm().target(api_key))  # the library keeps the sample a later clone names
     notes = f" · {'; '.join(result.notes)}" if result.notes else ""
     info = (f"**Uploaded** {result.sample.info.describe()} as `{result.extra['purpose']}` · "
             f"file_id `{result.voice_id}`{notes} · {_mode(result)}.")
@@ -74,6 +82,7 @@ async def minimax_clone(file_id, voice_id, prompt_file_id, prompt_text, preview_
     parts.append("preview below" if demo else "no preview (give a preview text and a model to get one)")
     parts += result.notes
     info = " · ".join(parts) + ". Use it in *Speak* within 7 days, or MiniMax deletes it."
+    info += await record_voice(result, _mm().target(api_key), source_file_id=str(file_id or "").strip())
     return (demo.playable() if demo else None), info, clones
 
 
@@ -83,6 +92,7 @@ async def minimax_speak(text, model, voice_id, speed, vol, pitch, emotion, sampl
                         progress=gr.Progress()):
     """Text to speech (/v1/t2a_v2). stream=True parses the SSE stream (mp3/pcm/flac; wav only without
     streaming); output_format='url' (not with streaming) downloads the returned link."""
+    settings = dict(locals())  # kept with the take (minus the key) for a re-run from History
     request = MiniMaxSpeech(
         text=text, voice_id=voice_id, model=model, speed=speed, vol=vol, pitch=pitch, emotion=emotion or None,
         sample_rate=sample_rate, bitrate=bitrate, format=audio_format, channel=channel,
@@ -108,6 +118,7 @@ async def minimax_speak(text, model, voice_id, speed, vol, pitch, emotion, sampl
         if result.request_id:
             extra.append(f"Trace-Id `{result.request_id}`")
         summary = " · ".join([speech_summary(result), *extra])
+        await record_take("minimax_speak", result, _mm().target(api_key), settings)
         yield result.audio.playable(), download_file(result), summary, (gr.skip() if update.stream else "")
 
 
@@ -185,6 +196,8 @@ def build_minimax_tab() -> dict:
     from playground.ui.minimax_layout import build_layout
 
     ui = build_layout(_mm(), LIFECYCLE)
+    register(f"{PID}.speak", dict(voice=ui.sp_voice, model=ui.sp_model))  # for the voice library
+    build_code_view(PID)  # "View code": this session's last requests as curl and httpx
     private = dict(api_visibility="private", queue=False)
     account = [ui.region, ui.group_id, ui.api_key]
     list_event = dict(fn=minimax_voices, inputs=[ui.voice_type, *account, ui.clones], outputs=[ui.table],
@@ -192,21 +205,26 @@ def build_minimax_tab() -> dict:
 
     # public endpoints first (a private reuse registered earlier would rename them)
     ui.refresh_btn.click(minimax_voices, [ui.voice_type, *account, ui.clones], [ui.table], api_name="minimax_voices")
-    ui.up_btn.click(minimax_upload, [ui.up_audio, ui.up_purpose, ui.up_trim, *account], [ui.up_file_id, ui.up_info],
+    ui.up_btn.click(minimax_upload, [ui.up_audio, ui.up_purpose, ui.up_trim, ui.region, ui.group_id, ui.up_consent,
+                                     ui.api_key], [ui.up_file_id, ui.up_info],
                     api_name="minimax_upload").success(
         _route_file_id, [ui.up_file_id, ui.up_purpose], [ui.cl_file_id, ui.cl_prompt_id], **private)
-    ui.cl_btn.click(
+    clone_event = ui.cl_btn.click(
         minimax_clone,
         [ui.cl_file_id, ui.cl_voice_id, ui.cl_prompt_id, ui.cl_prompt_text, ui.cl_text, ui.cl_model, ui.cl_noise,
          ui.cl_volume, ui.cl_language, *account, ui.clones],
         [ui.cl_demo, ui.cl_info, ui.clones], api_name="minimax_clone",
-    ).success(**list_event)
-    ui.sp_btn.click(
+    )
+    clone_event.success(**list_event)
+    wire_cancel(ui.cl_cancel, clone_event)
+    speak_event = ui.sp_btn.click(
         minimax_speak,
         [ui.sp_text, ui.sp_model, ui.sp_voice, ui.sp_speed, ui.sp_vol, ui.sp_pitch, ui.sp_emotion, ui.sp_rate,
          ui.sp_bitrate, ui.sp_format, ui.sp_channel, ui.sp_language, ui.sp_stream, ui.sp_output, *account],
         [ui.sp_audio, ui.sp_file, ui.sp_info, ui.sp_live], api_name="minimax_speak",
-    ).success(_mark_used, [ui.sp_voice, ui.clones], [ui.clones], **private).success(**list_event)
+    )
+    wire_cancel(ui.sp_cancel, speak_event)
+    speak_event.success(_mark_used, [ui.sp_voice, ui.clones], [ui.clones], **private).success(**list_event)
     ui.del_btn.click(minimax_delete_voice, [ui.del_voice, ui.del_type, *account, ui.clones], [ui.del_info, ui.clones],
                      api_name="minimax_delete_voice").success(**list_event)
 

@@ -14,6 +14,10 @@ from playground import providers
 from playground.providers.openai_compat import ModelList, OpenAISpeech, OpenAISpeechResult
 from playground.ui.common import build_badge, build_key_box, download_file, speech_summary, ui_errors
 from playground.ui.live_player import build_live_player, speak_live
+from playground.ui.code_view import build_code_view
+from playground.ui.fair_queue import build_cancel_button, wire_cancel
+from playground.library.hooks import record_take
+from playground.ui.common import register
 
 PID = "openai_compat"
 NO_MODELS_ENDPOINT = "this gateway has no /models endpoint; type the model name"
@@ -30,6 +34,7 @@ async def openai_speak(text, model, voice, instructions, response_format, speed,
     """Text to speech through POST {base_url}/audio/speech. stream_format 'audio' reads the chunked
     body as it arrives; 'sse' reads base64 speech.audio.delta events (not for tts-1/tts-1-hd).
     An empty base_url uses OPENAI_BASE_URL/the default with OPENAI_API_KEY, or the sandbox."""
+    settings = dict(locals())  # kept with the take (minus the key) for a re-run from History
     request = OpenAISpeech(
         text=text, model=model, voice=voice, instructions=instructions, response_format=response_format,
         speed=float(speed) if speed is not None else 1.0, stream_format=stream_format or "audio",
@@ -45,6 +50,7 @@ async def openai_speak(text, model, voice, instructions, response_format, speed,
             yield gr.skip(), gr.skip(), "Streaming… the live player starts with the first audio.", update.html
             continue
         result = update.result
+        await record_take("openai_speak", result, oa.target(api_key, base_url), settings)
         yield result.audio.playable(), download_file(result), speak_summary(result), gr.skip()
 
 
@@ -162,19 +168,23 @@ def build_openai_compat_tab() -> None:
                                      value=spec["default_stream_format"], label="Streaming",
                                      elem_id="oa-speak-stream")
             speak_btn = gr.Button("Speak", variant="primary", elem_id="oa-speak-btn")
+            speak_cancel = build_cancel_button("oa-speak-cancel")
             live = build_live_player("oa-speak-live")
             out_audio = gr.Audio(label="Result", interactive=False, elem_id="oa-speak-audio")
             out_file = gr.File(label="Download", interactive=False, elem_id="oa-speak-file")
             out_info = gr.Markdown(elem_id="oa-speak-info")
 
+    register(f"{PID}.speak", dict(voice=voice, model=model, base_url=base_url))  # for the voice library
+    build_code_view(PID)  # "View code": this session's last requests as curl and httpx
     # -- events ----------------------------------------------------------------------------
     private = dict(api_visibility="private", queue=False)
-    speak_btn.click(
+    speak_event = speak_btn.click(
         openai_speak,
         [text, model, voice, instructions, response_format, speed, stream_format, base_url, api_key],
         [out_audio, out_file, out_info, live],
         api_name="openai_speak",
     )
+    wire_cancel(speak_cancel, speak_event)
     check_btn.click(openai_models, [base_url, api_key], [check_info, models_json], api_name="openai_models"
                     ).success(_on_models_listed, [models_json, model], [model], **private)
     gateway_btn.click(_on_use_gateway, None, [base_url, model, response_format], **private)

@@ -20,6 +20,11 @@ from playground.ui.common import (
     ui_errors,
 )
 from playground.ui.live_player import build_live_player, live_summary, speak_live
+from playground.ui.code_view import build_code_view
+from playground.ui.fair_queue import build_cancel_button, wire_cancel
+from playground.ui.clinic_ui import build_consent, build_sample_card, require_consent
+from playground.library.hooks import record_take, record_voice
+from playground.ui.common import register
 
 PID = "siliconflow"
 
@@ -30,8 +35,10 @@ def _sf():
 
 # -- handlers (= API endpoints) -------------------------------------------------------------
 @ui_errors
-async def siliconflow_upload(audio, name, transcript, model, send_as, api_key, progress=gr.Progress()):
-    """Upload a reference voice (seed 000). Returns the voice uri and a summary."""
+async def siliconflow_upload(audio, name, transcript, model, send_as, consent, api_key, progress=gr.Progress()):
+    """Upload a reference voice (seed 000). Returns the voice uri and a summary.
+    consent must be True: "I have the right to clone this voice"."""
+    require_consent(consent)
     sample = VoiceSample.from_input(audio)
     if sample is None:
         raise InputError("Record or upload a voice sample first.")
@@ -42,6 +49,7 @@ async def siliconflow_upload(audio, name, transcript, model, send_as, api_key, p
     notes = f" ({'; '.join(result.notes)})" if result.notes else ""
     info = (f"**Uploaded** `{result.name}` for {result.model} as {send_as}{notes}"
             f" · {'sandbox' if result.sandbox else 'live'}. Use the uri in *Speak*.")
+    info += await record_voice(result, _sf().target(api_key), transcript=transcript or "")
     return result.voice_id, info
 
 
@@ -51,6 +59,7 @@ async def siliconflow_speak(text, model, voice_source, voice, reference_audio, r
                             progress=gr.Progress()):
     """Text to speech (seed 001). voice_source='voice' uses `voice` (system name or uploaded uri);
     'reference' uses reference_audio + reference_text as a dynamic voice."""
+    settings = dict(locals())  # kept with the take (minus the key) for a re-run from History
     references = []
     if voice_source == "reference":
         sample = VoiceSample.from_input(reference_audio)
@@ -76,6 +85,7 @@ async def siliconflow_speak(text, model, voice_source, voice, reference_audio, r
             yield gr.skip(), gr.skip(), "Streaming… the live player starts with the first audio.", update.html
         else:
             result = update.result
+            await record_take("siliconflow_speak", result, _sf().target(api_key), settings)
             yield (result.audio.playable(), download_file(result), speech_summary(result) + live_summary(update),
                    gr.skip() if update.stream else "")
 
@@ -152,6 +162,7 @@ def build_siliconflow_tab() -> None:
                                         elem_id="sf-upload-audio")
                     up_text = gr.Textbox(label="Transcript of the sample", lines=2, elem_id="sf-upload-text",
                                          placeholder=spec["upload_example_text"]["en"])
+                    build_sample_card(up_audio, PID, "upload", prefix="sf-upload", transcript=up_text, key_box=api_key)
                 with gr.Column():
                     up_name = gr.Textbox(label="Voice name", value="my-voice", elem_id="sf-upload-name",
                                          info="Letters, digits, '-' and '_'.")
@@ -159,6 +170,7 @@ def build_siliconflow_tab() -> None:
                                            info="An uploaded voice works only with the model it was uploaded for.")
                     up_mode = gr.Radio([("multipart file", "multipart"), ("JSON + base64 data URI", "json")],
                                        value="multipart", label="Send as", elem_id="sf-upload-mode")
+                    up_consent = build_consent("sf-upload")
                     up_btn = gr.Button("Upload voice", variant="primary", elem_id="sf-upload-btn")
                     up_uri = gr.Textbox(label="Voice uri", interactive=False, buttons=["copy"], elem_id="sf-upload-uri")
                     up_info = gr.Markdown(elem_id="sf-upload-info")
@@ -186,6 +198,8 @@ def build_siliconflow_tab() -> None:
                         reference_audio = gr.Audio(sources=["microphone", "upload"], type="filepath",
                                                    label="Reference clip (under 30 s)", elem_id="sf-speak-ref-audio")
                         reference_text = gr.Textbox(label="Transcript of the reference clip", elem_id="sf-speak-ref-text")
+                        build_sample_card(reference_audio, PID, "reference", prefix="sf-ref", transcript=reference_text,
+                                          key_box=api_key)
                 with gr.Column(scale=2):
                     response_format = gr.Radio(list(spec["formats"]), value=fmt0, label="Format", elem_id="sf-speak-format")
                     sample_rate = gr.Dropdown(sf.sample_rates(fmt0), value=sf.default_sample_rate(fmt0), label="Sample rate (Hz)",
@@ -196,6 +210,7 @@ def build_siliconflow_tab() -> None:
                     max_tokens = gr.Number(value=None, label="max_tokens (MOSS-TTSD)", precision=0, visible=False,
                                            elem_id="sf-speak-max-tokens")
                     speak_btn = gr.Button("Speak", variant="primary", elem_id="sf-speak-btn")
+                    speak_cancel = build_cancel_button("sf-speak-cancel")
                     live = build_live_player("sf-speak-live")
                     out_audio = gr.Audio(label="Result", interactive=False, elem_id="sf-speak-audio")
                     out_file = gr.File(label="Download", interactive=False, elem_id="sf-speak-file")
@@ -210,21 +225,24 @@ def build_siliconflow_tab() -> None:
                 del_btn = gr.Button("Delete", variant="stop", elem_id="sf-delete-btn", scale=1)
             del_info = gr.Markdown(elem_id="sf-delete-info")
 
+    register(f"{PID}.speak", dict(voice=voice, model=model, voice_source=voice_source))  # for the voice library
+    build_code_view(PID)  # "View code": this session's last requests as curl and httpx
     # -- events ----------------------------------------------------------------------------
     private = dict(api_visibility="private", queue=False)
     list_event = dict(fn=siliconflow_voices, inputs=[api_key], outputs=[table], api_visibility="private",
                       api_name="siliconflow_voices_refresh")
 
     refresh_btn.click(siliconflow_voices, [api_key], [table], api_name="siliconflow_voices")
-    up_btn.click(siliconflow_upload, [up_audio, up_name, up_text, up_model, up_mode, api_key], [up_uri, up_info],
+    up_btn.click(siliconflow_upload, [up_audio, up_name, up_text, up_model, up_mode, up_consent, api_key], [up_uri, up_info],
                  api_name="siliconflow_upload").success(**list_event)
-    speak_btn.click(
+    speak_event = speak_btn.click(
         siliconflow_speak,
         [text, model, voice_source, voice, reference_audio, reference_text, response_format, sample_rate, stream,
          speed, gain, max_tokens, api_key],
         [out_audio, out_file, out_info, live],
         api_name="siliconflow_speak",
     )
+    wire_cancel(speak_cancel, speak_event)
     del_btn.click(siliconflow_delete_voice, [del_uri, api_key], [del_info], api_name="siliconflow_delete_voice"
                   ).success(**list_event)
 

@@ -15,6 +15,11 @@ from playground.errors import InputError
 from playground.providers.zhipu import ZhipuClone, ZhipuSpeech, ZhipuUpload
 from playground.ui.common import build_badge, build_key_box, download_file, speech_summary, ui_errors
 from playground.ui.live_player import build_live_player, live_summary, speak_live
+from playground.ui.code_view import build_code_view
+from playground.ui.fair_queue import build_cancel_button, wire_cancel
+from playground.ui.clinic_ui import build_consent, build_sample_card, connect_transcript, require_consent
+from playground.library.hooks import record_take, record_upload, record_voice
+from playground.ui.common import register
 
 PID = "zhipu"
 ALL_TYPES = "ALL"
@@ -30,13 +35,16 @@ def _mode(sandbox: bool) -> str:
 
 # -- handlers (= API endpoints) -------------------------------------------------------------------
 @ui_errors
-async def zhipu_upload(audio, api_key):
+async def zhipu_upload(audio, consent, api_key):
     """Upload a voice sample (mp3/wav, at most 10 MB; other formats are converted) with purpose
-    voice-clone-input. Returns the file id (a string) and a summary."""
+    voice-clone-input. Returns the file id (a string) and a summary. consent must be True:
+    "I have the right to clone this voice"."""
+    require_consent(consent)
     sample = VoiceSample.from_input(audio)
     if sample is None:
         raise InputError("Record or upload a voice sample first.")
     result = await _zp().upload_voice(ZhipuUpload(sample), api_key=api_key)
+    await record_upload(result, _zp().target(api_key))  # the library keeps the sample a later clone names
     extra = result.extra
     notes = "".join(f"\n\n⚠️ {note}" if "recommends" in note else f"\n\nℹ️ {note}" for note in result.notes)
     info = (f"**Uploaded** `{result.name}` ({extra['duration_s']:.1f} s, {extra.get('bytes') or result.sample.size:,} bytes, "
@@ -57,6 +65,8 @@ async def zhipu_clone(file_id, voice_name, transcript, preview_text, model, requ
             f"`{result.extra['request_id']}` · preview file `{result.extra.get('preview_file_id')}` "
             f"({result.extra.get('file_purpose')}, played from the voice list's download link) · "
             f"{_mode(result.sandbox)}. The voice is selected in *Speak*.{notes}")
+    info += await record_voice(result, _zp().target(api_key), transcript=transcript or "",
+                               source_file_id=str(file_id or "").strip())
     return result.voice_id, (preview.playable() if preview else None), info
 
 
@@ -65,6 +75,7 @@ async def zhipu_speak(text, model, voice, response_format, stream, encode_format
                       watermark_enabled, api_key):
     """Text to speech with glm-tts / cogtts and a system voice or a clone. pcm is wrapped as
     24 kHz 16-bit mono wav so it plays; streaming (SSE) works with pcm only."""
+    settings = dict(locals())  # kept with the take (minus the key) for a re-run from History
     request = ZhipuSpeech(text=text, model=model, voice=voice, response_format=response_format, stream=bool(stream),
                           encode_format=encode_format, speed=float(speed), volume=float(volume),
                           watermark_enabled=bool(watermark_enabled))
@@ -81,6 +92,7 @@ async def zhipu_speak(text, model, voice, response_format, stream, encode_format
             summary += f" ({request.encode_format} SSE)"
         if result.audio.format == "pcm":
             summary += " · pcm wrapped as 16-bit mono wav to play"
+        await record_take("zhipu_speak", result, zp.target(api_key), settings)
         yield result.audio.playable(), download_file(result), summary, (gr.skip() if update.stream else "")
 
 
@@ -165,9 +177,11 @@ def build_zhipu_tab() -> dict:
                 with gr.Column():
                     gr.Markdown("Other formats (m4a, webm, ogg, flac) are converted to mp3 before upload. "
                                 "Outside 3–30 s you get a warning, not a refusal.")
+                    up_consent = build_consent("zp-upload")
                     up_btn = gr.Button("Upload sample", variant="primary", elem_id="zp-upload-btn")
                     up_file_id = gr.Textbox(label="File id", interactive=False, buttons=["copy"], elem_id="zp-upload-file-id")
                     up_info = gr.Markdown(elem_id="zp-upload-info")
+            clinic_card = build_sample_card(up_audio, PID, "clone", prefix="zp-upload", key_box=api_key, transcribe=True)
 
         with gr.Tab("2 · Clone voice", id="zp-clone-tab"):
             with gr.Row():
@@ -178,6 +192,7 @@ def build_zhipu_tab() -> dict:
                                          placeholder=spec["clone_example"]["voice_name"])
                     cl_text = gr.Textbox(label="Transcript of the sample (optional)", lines=2, elem_id="zp-clone-text",
                                          placeholder=spec["clone_example"]["text"]["zh"])
+                    connect_transcript(clinic_card, cl_text)  # the clinic's transcript auto-fill
                     cl_input = gr.Textbox(label="Preview text", lines=2, elem_id="zp-clone-input",
                                           value=spec["clone_example"]["input"]["en"])
                 with gr.Column():
@@ -186,6 +201,7 @@ def build_zhipu_tab() -> dict:
                     cl_request_id = gr.Textbox(label="request_id (optional, unique)", elem_id="zp-clone-request-id",
                                                placeholder="generated when empty")
                     cl_btn = gr.Button("Clone voice", variant="primary", elem_id="zp-clone-btn")
+                    cl_cancel = build_cancel_button("zp-clone-cancel")
                     cl_voice = gr.Textbox(label="Voice", interactive=False, buttons=["copy"], elem_id="zp-clone-voice")
                     cl_preview = gr.Audio(label="Preview", interactive=False, autoplay=True, elem_id="zp-clone-preview")
                     cl_info = gr.Markdown(elem_id="zp-clone-info")
@@ -213,6 +229,7 @@ def build_zhipu_tab() -> dict:
                     watermark = gr.Checkbox(value=True, label="Watermark", elem_id="zp-speak-watermark",
                                             info="Turning it off works only after watermark removal is enabled in the console.")
                     speak_btn = gr.Button("Speak", variant="primary", elem_id="zp-speak-btn")
+                    speak_cancel = build_cancel_button("zp-speak-cancel")
                     live = build_live_player("zp-speak-live")
                     out_audio = gr.Audio(label="Result", interactive=False, elem_id="zp-speak-audio")
                     out_file = gr.File(label="Download", interactive=False, elem_id="zp-speak-file")
@@ -231,17 +248,22 @@ def build_zhipu_tab() -> dict:
                 del_btn = gr.Button("Delete", variant="stop", elem_id="zp-delete-btn", scale=1)
             del_info = gr.Markdown(elem_id="zp-delete-info")
 
+    register(f"{PID}.speak", dict(voice=voice, model=model))  # for the voice library
+    build_code_view(PID)  # "View code": this session's last requests as curl and httpx
     # -- events: public endpoints first, then the private reuse ----------------------------------
     private = dict(api_visibility="private")
     load_event = dict(fn=_on_load, inputs=[api_key], outputs=[table, clones], **private)
 
-    up_btn.click(zhipu_upload, [up_audio, api_key], [up_file_id, up_info], api_name="zhipu_upload"
+    up_btn.click(zhipu_upload, [up_audio, up_consent, api_key], [up_file_id, up_info], api_name="zhipu_upload"
                  ).success(lambda f: f, [up_file_id], [cl_file_id], queue=False, **private)
-    cl_btn.click(zhipu_clone, [cl_file_id, cl_name, cl_text, cl_input, cl_model, cl_request_id, api_key],
-                 [cl_voice, cl_preview, cl_info], api_name="zhipu_clone"
-                 ).success(_after_clone, [cl_voice, model, api_key], [clones, voice], **private)
-    speak_btn.click(zhipu_speak, [text, model, voice, response_format, stream, encode_format, speed, volume,
-                                  watermark, api_key], [out_audio, out_file, out_info, live], api_name="zhipu_speak")
+    clone_event = cl_btn.click(zhipu_clone, [cl_file_id, cl_name, cl_text, cl_input, cl_model, cl_request_id, api_key],
+                               [cl_voice, cl_preview, cl_info], api_name="zhipu_clone")
+    wire_cancel(cl_cancel, clone_event)
+    clone_event.success(_after_clone, [cl_voice, model, api_key], [clones, voice], **private)
+    speak_event = speak_btn.click(zhipu_speak, [text, model, voice, response_format, stream, encode_format, speed,
+                                                volume, watermark, api_key], [out_audio, out_file, out_info, live],
+                                  api_name="zhipu_speak")
+    wire_cancel(speak_cancel, speak_event)
     refresh_btn.click(zhipu_voices, [name_filter, type_filter, api_key], [table], api_name="zhipu_voices")
     del_btn.click(zhipu_delete_voice, [del_voice, api_key], [del_info], api_name="zhipu_delete_voice"
                   ).success(**load_event)

@@ -24,6 +24,7 @@ def test_record_upload_clone_and_speak_with_the_clone(page, sandbox):
     record(page, "mm-upload-audio", seconds=11.5)  # voice_clone needs at least 10 s
     # the recording is uploaded to the app after "stop": its download link appears when it is there
     page.locator("#mm-upload-audio a[data-testid=download-link]").wait_for(state="attached")
+    page.locator("#mm-upload-consent input[type=checkbox]").check()  # "I have the right to clone this voice"
     page.locator("#mm-upload-btn").click()
     page.wait_for_function(
         "() => /^\\d{16,}$/.test(document.querySelector('#mm-upload-file-id textarea, #mm-upload-file-id input')?.value || '')"

@@ -32,6 +32,7 @@ def test_record_upload_clone_preview_and_speak_with_the_clone(page, sandbox):
     assert "Sandbox mode" in page.locator("#zhipu-badge").inner_text()
 
     record(page, "zp-upload-audio", seconds=5)
+    page.locator("#zp-upload-consent input[type=checkbox]").check()  # "I have the right to clone this voice"
     page.locator("#zp-upload-btn").click()
     file_id = wait_value(page, "zp-upload-file-id", "file_")
     upload = [r for r in sandbox.requests("zhipu") if r["path"].endswith("/paas/v4/files")][-1]

@@ -296,7 +296,7 @@ def test_named_endpoints_upload_clone_speak_list_delete(client, sandbox, tmp_pat
         assert params[-1] == "api_key"
     wav = tmp_path / "me.wav"
     wav.write_bytes(speech_wav(seconds_min=11))
-    file_id, info = client.predict(handle_file(str(wav)), "voice_clone", False, "mainland", "", "",
+    file_id, info = client.predict(handle_file(str(wav)), "voice_clone", False, "mainland", "", True, "",
                                    api_name="/minimax_upload")
     assert file_id.isdigit() and int(file_id) > 2**53 and file_id in info
     voice_id = suggest_voice_id("Api")
@@ -333,5 +333,5 @@ def test_named_endpoint_errors_are_readable(client, sandbox, tmp_path):
         client.predict("A stream that is cut.", "speech-2.8-hd", "Wise_Woman", 1, 1, 0, "", 32000, 128000, "mp3", 1,
                        "", True, "hex", "mainland", "", "", api_name="/minimax_speak")
     with pytest.raises(AppError, match="Trim to the best 7.5 s"):
-        client.predict(handle_file(str(long_clip)), "prompt_audio", False, "mainland", "", "",
+        client.predict(handle_file(str(long_clip)), "prompt_audio", False, "mainland", "", True, "",
                        api_name="/minimax_upload")

@@ -299,7 +299,7 @@ def test_api_speak_returns_decodable_audio_of_the_requested_format(client, fmt, 
 
 def test_api_upload_speak_list_delete(client, speech_file):
     uri, info = client.predict(handle_file(str(speech_file)), "api-voice", "Hello there.", "FunAudioLLM/CosyVoice2-0.5B",
-                               "multipart", "", api_name="/siliconflow_upload")
+                               "multipart", True, "", api_name="/siliconflow_upload")
     assert uri.startswith("speech:api-voice:")
     audio_path, _, _, _ = client.predict(**{**SPEAK_DEFAULTS, "voice": uri}, api_name="/siliconflow_speak")
     assert sniff_format(open(audio_path, "rb").read()) == "mp3"

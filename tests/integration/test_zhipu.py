@@ -299,7 +299,7 @@ async def test_a_wrong_key_gets_401_with_1002_and_is_never_echoed(zp, sandbox, m
 def test_named_endpoints_exist_with_their_parameters(client):
     named = client.view_api(return_format="dict", print_info=False)["named_endpoints"]
     expected = {
-        "/zhipu_upload": ["audio", "api_key"],
+        "/zhipu_upload": ["audio", "consent", "api_key"],
         "/zhipu_clone": ["file_id", "voice_name", "transcript", "preview_text", "model", "request_id", "api_key"],
         "/zhipu_speak": ["text", "model", "voice", "response_format", "stream", "encode_format", "speed", "volume",
                          "watermark_enabled", "api_key"],
@@ -311,7 +311,7 @@ def test_named_endpoints_exist_with_their_parameters(client):
 
 
 def test_api_upload_clone_speak_list_delete(client, speech_file, sandbox):
-    file_id, info = client.predict(handle_file(str(speech_file)), "", api_name="/zhipu_upload")
+    file_id, info = client.predict(handle_file(str(speech_file)), True, "", api_name="/zhipu_upload")
     assert file_id.startswith("file_") and "voice-clone-input" in info
     name = unique()
     voice, preview, info = client.predict(file_id, name, "", "Hello preview.", "cogtts-clone", "", "",
@@ -342,7 +342,7 @@ def test_api_errors_are_clear_messages(client, tmp_path):
     silent = tmp_path / "silent.wav"
     silent.write_bytes(tone_wav(4, amplitude=0.0))
     with pytest.raises(AppError, match="silent|no sound"):
-        client.predict(handle_file(str(silent)), "", api_name="/zhipu_upload")
+        client.predict(handle_file(str(silent)), True, "", api_name="/zhipu_upload")
 
 
 def test_api_typed_key_goes_to_the_configured_base_url_and_is_not_echoed(client, sandbox, monkeypatch):

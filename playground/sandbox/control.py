@@ -7,7 +7,8 @@ Control routes (for tests and benchmarks, under /_sandbox):
   GET    /_sandbox/requests?provider=   recorded requests (method, path, query, headers, body as base64)
   DELETE /_sandbox/requests
   GET    /_sandbox/stats     in-flight now and at most, per provider
-Fault kinds: "429", "500", "503", "504", "slow_first_byte", "cut_stream", "error_200", "hang", "html_200".
+Fault kinds: "429", "500", "503", "504", "slow_first_byte", "cut_stream", "error_200", "hang", "html_200",
+  "400", "401", "403", "404", "502", "bad_json" (retry_after: null sends a 429 without Retry-After).
 """
 
 from __future__ import annotations
@@ -25,6 +26,8 @@ from fastapi.responses import JSONResponse, Response
 
 FAULT_KINDS = {"429", "500", "503", "504", "slow_first_byte", "cut_stream", "error_200", "hang",
                "html_200"}  # html_200: a 200 whose body is an HTML page (a gateway's web console)
+# any other status code an API may answer with, and a 200 whose JSON body is cut off (malformed)
+FAULT_KINDS |= {"400", "401", "403", "404", "502", "bad_json"}
 MAX_LOGGED_REQUESTS = 200
 MAX_LOGGED_BODY = 4 * 1024 * 1024
 
@@ -35,7 +38,7 @@ class Fault:
     op: str
     kind: str
     count: int = 1
-    retry_after: float = 1.0
+    retry_after: float | None = 1.0  # None: a 429 without a Retry-After header
     delay_s: float = 1.0
     cut_after_bytes: int = 2048
     code: int | None = None  # business code for error_200 (providers that answer errors with HTTP 200)
@@ -231,6 +234,21 @@ def status_fault_response(fault: Fault | None, error: Callable[[int, str, Any], 
         504: "Gateway timeout.",
     }
     response = error(status, messages.get(status, "error"), None)
-    if status == 429:
+    if status == 429 and fault.retry_after is not None:
         response.headers["Retry-After"] = f"{fault.retry_after:g}"
     return response
+
+
+MALFORMED_JSON = b'{"data": {"audio": "4944330400000000", "status": '
+NOT_AUDIO_PAGE = b"<!doctype html><html><head><title>Console</title></head><body>Sign in</body></html>"
+
+
+def body_fault_response(fault: Fault | None) -> Response | None:
+    """For a bad_json or html_200 fault: a 200 whose body is cut-off JSON or an HTML page."""
+    if fault is None:
+        return None
+    if fault.kind == "bad_json":
+        return Response(MALFORMED_JSON, status_code=200, media_type="application/json")
+    if fault.kind == "html_200":
+        return Response(NOT_AUDIO_PAGE, status_code=200, media_type="text/html")
+    return None

@@ -106,9 +106,11 @@ def synthesize_pcm(text: str, voice: str | None = None, speed: float = 1.0) -> b
     return pcm
 
 
+@lru_cache(maxsize=64)
 def render(text: str, *, voice: str | None, fmt: str, sample_rate: int, speed: float = 1.0,
            gain_db: float = 0.0, channels: int = 1, bitrate: int | None = None) -> bytes:
-    """Speech for `text` as a complete file (or headerless PCM) of the requested format."""
+    """Speech for `text` as a complete file (or headerless PCM) of the requested format.
+    Cached: a simulator answers the same request with the same bytes, without re-running ffmpeg."""
     pcm = synthesize_pcm(text, voice, speed)
     wpm = max(80, min(450, int(BASE_WPM * speed)))
     residual = (BASE_WPM * speed) / wpm  # tempo espeak could not reach on its own

@@ -64,7 +64,7 @@ def fault_response(fault: Fault | None) -> Response | None:
     status = int(fault.kind)
     code = str(fault.code) if fault.code else FAULT_DEFAULT_CODES.get(status, "500")
     response = error(code, status=status)
-    if status == 429 and code in RATE_CODES:
+    if status == 429 and code in RATE_CODES and fault.retry_after is not None:
         response.headers["Retry-After"] = f"{fault.retry_after:g}"
     return response
 

@@ -1,0 +1,85 @@
+"""`python -m bench`: every figure with its target, printed and written to bench/results.md."""
+
+from __future__ import annotations
+
+import datetime
+import os
+import platform
+import sys
+import time
+from pathlib import Path
+
+from bench import App, Figure, Sandbox
+
+HERE = Path(__file__).resolve().parent
+
+
+def versions() -> str:
+    import gradio
+    import gradio_client
+    import httpx
+
+    from playground.audio import ffmpeg_exe
+
+    ffmpeg = ffmpeg_exe()
+    return (f"Python {platform.python_version()}, gradio {gradio.__version__}, gradio_client {gradio_client.__version__}, "
+            f"httpx {httpx.__version__}, ffmpeg {ffmpeg}")
+
+
+def machine() -> str:
+    cpu = platform.processor() or platform.machine()
+    try:
+        for line in open("/proc/cpuinfo"):
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    return f"{platform.system()} {platform.release()}, {cpu}, {os.cpu_count()} CPUs"
+
+
+def table(figures: list[Figure]) -> str:
+    rows = ["| figure | result | target | met | detail |", "| --- | --- | --- | --- | --- |"]
+    for f in figures:
+        met = "—" if f.ok is None else ("yes" if f.ok else "**no**")
+        rows.append(f"| {f.name} | {f.value} | {f.target} | {met} | {f.detail} |")
+    return "\n".join(rows)
+
+
+def main() -> int:
+    from bench import audio_prep, concurrency, overhead, soak, startup
+
+    started = time.monotonic()
+    figures: list[Figure] = []
+    sandbox = Sandbox()
+    try:
+        app = App(sandbox)
+        try:
+            for name, module in (("overhead", overhead), ("concurrency", concurrency)):
+                print(f"… {name}", file=sys.stderr, flush=True)
+                figures += module.run(sandbox, app)
+        finally:
+            app.close()
+        print("… audio preparation", file=sys.stderr, flush=True)
+        figures += audio_prep.run()
+        print("… start-up", file=sys.stderr, flush=True)
+        figures += startup.run()
+        print("… soak (60 s)", file=sys.stderr, flush=True)
+        figures += soak.run(sandbox)
+    finally:
+        sandbox.close()
+    elapsed = time.monotonic() - started
+    text = table(figures)
+    print(text)
+    print(f"\n{sum(1 for f in figures if f.ok)} of {sum(1 for f in figures if f.ok is not None)} targets met "
+          f"in {elapsed:.0f} s")
+    (HERE / "results.md").write_text(
+        "# Benchmark results\n\n"
+        f"- date: {datetime.datetime.now().astimezone().isoformat(timespec='seconds')}\n"
+        f"- machine: {machine()}\n- versions: {versions()}\n- run time: {elapsed:.0f} s\n\n"
+        f"{text}\n", encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,73 @@
+"""Start-up: `python app.py` until the page answers, vs a minimal gr.Blocks app; and proof that
+start-up touches no network: every socket connect is audited (sys.addaudithook) and the proxy
+variables point at a dead port, so any attempt to leave the machine is seen and fails."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import tempfile
+import time
+from pathlib import Path
+
+from bench import PY, ROOT, App, Figure, Sandbox, clean_env, free_port, median, stop, wait_http
+
+ROUNDS = 3
+AUDITED = r"""
+import json, os, runpy, sys
+log = open(os.environ["VCP_AUDIT_LOG"], "a")
+def hook(event, args):
+    if event in ("socket.connect", "socket.getaddrinfo", "socket.sendto"):
+        target = args[1] if event != "socket.getaddrinfo" else args[0]
+        log.write(json.dumps([event, repr(target)]) + "\n"); log.flush()
+sys.addaudithook(hook)
+sys.argv = [sys.argv[1]]
+runpy.run_path(sys.argv[0], run_name="__main__")
+"""
+MINIMAL = r"""
+import os, gradio as gr
+with gr.Blocks() as demo:
+    gr.Markdown("hello")
+demo.launch(server_name="127.0.0.1", server_port=int(os.environ["GRADIO_SERVER_PORT"]))
+"""
+LOOPBACK = ("127.0.0.1", "localhost", "::1", "'0.0.0.0'")
+
+
+def launch(args: list[str], env: dict) -> float:
+    port = free_port()
+    start = time.perf_counter()
+    log = tempfile.TemporaryFile()
+    proc = subprocess.Popen([PY, *args], cwd=ROOT, env=clean_env(GRADIO_SERVER_PORT=str(port), **env),
+                            stdout=log, stderr=subprocess.STDOUT)
+    try:
+        wait_http(f"http://127.0.0.1:{port}/", timeout_s=120, proc=proc)
+        return time.perf_counter() - start
+    except RuntimeError as exc:
+        log.seek(0)
+        raise RuntimeError(f"{exc}: {log.read()[-1500:].decode(errors='replace')}") from None
+    finally:
+        stop(proc)
+        log.close()
+
+
+def run(sandbox: Sandbox | None = None, app: App | None = None) -> list[Figure]:
+    audit = Path(tempfile.mkdtemp(prefix="vcp-bench-start-")) / "connects.jsonl"
+    dead = f"http://127.0.0.1:{free_port()}"
+    offline = {"HTTP_PROXY": dead, "HTTPS_PROXY": dead, "ALL_PROXY": dead, "http_proxy": dead, "https_proxy": dead,
+               "NO_PROXY": "127.0.0.1,localhost", "no_proxy": "127.0.0.1,localhost",  # loopback stays direct
+               "VCP_AUDIT_LOG": str(audit)}
+    launch(["app.py"], offline), launch(["-c", MINIMAL], offline)  # warm the page cache
+    apps, minimal = [], []
+    for _ in range(ROUNDS):
+        apps.append(launch(["-c", AUDITED, "app.py"], offline))
+        minimal.append(launch(["-c", MINIMAL], offline))
+    events = [json.loads(line) for line in audit.read_text().splitlines()] if audit.exists() else []
+    outside = [e for e in events if not any(h in e[1] for h in LOOPBACK)]
+    ratio = median(apps) / median(minimal)
+    return [
+        Figure("start-up: python app.py / minimal gr.Blocks app", f"{ratio:.2f}x", "<= 1.3x", ratio <= 1.3,
+               f"median of {ROUNDS}: app {median(apps):.2f} s, minimal {median(minimal):.2f} s (until GET / is 200)"),
+        Figure("start-up: network connections outside the machine", str(len(outside)), "0", not outside,
+               f"{len(events)} socket events audited over {ROUNDS} start-ups, all loopback" if not outside
+               else f"e.g. {outside[:3]}"),
+    ]

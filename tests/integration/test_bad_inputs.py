@@ -1,0 +1,137 @@
+"""Bad-input corpus through the named API endpoints (gradio_client): every one must end in a
+clear AppError (a readable message, no traceback, no "Unexpected error"), never a hang."""
+
+from __future__ import annotations
+
+import pytest
+from gradio_client import handle_file
+from gradio_client.exceptions import AppError
+
+from tests.conftest import speech_wav, tone_wav
+from tests.integration.test_siliconflow import SPEAK_DEFAULTS
+
+pytestmark = pytest.mark.timeout(60)
+SF = "FunAudioLLM/CosyVoice2-0.5B"
+
+# -- files: (name, bytes) ----------------------------------------------------------------------------
+_WAV = tone_wav(2.0)
+FILES = {
+    "zero-length.wav": b"",
+    "silent.wav": tone_wav(3.0, amplitude=0.0),
+    "near-silent.wav": tone_wav(3.0, amplitude=0.0005),
+    "corrupt.wav": b"RIFF\x24\x00\x00\x00WAVEfmt " + b"\xff" * 200,
+    "truncated.wav": _WAV[:60],
+    "header-only.wav": _WAV[:44],
+    "too-short.wav": tone_wav(0.05),
+    "too-long.wav": tone_wav(45.0, rate=8000),
+    "text-as.mp3": b"This is not audio at all, just a text file renamed to mp3.\n" * 20,
+    "png-as.wav": b"\x89PNG\r\n\x1a\n" + b"\x00" * 500,
+    "wrong-extension.txt": b"%PDF-1.4\n" + b"0" * 800,
+    "random-bytes.m4a": bytes(range(256)) * 8,
+    "html.webm": b"<!doctype html><html><body>not audio</body></html>",
+    "zip.ogg": b"PK\x03\x04" + b"\x00" * 300,
+}
+
+
+@pytest.fixture(scope="module")
+def bad_files(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("bad-inputs")
+    paths = {}
+    for name, data in FILES.items():
+        path = folder / name
+        path.write_bytes(data)
+        paths[name] = str(path)
+    return paths
+
+
+def assert_clear(exc: AppError) -> None:
+    text = str(exc)
+    assert text.strip(), "an empty error"
+    assert "Traceback" not in text and "Unexpected error" not in text, text
+    assert len(text) > 15, text
+
+
+@pytest.mark.parametrize("name", sorted(FILES))
+def test_bad_voice_files_upload_to_siliconflow(client, bad_files, name):
+    with pytest.raises(AppError) as caught:
+        client.predict(audio=handle_file(bad_files[name]), name="bad", transcript="Hello there.", model=SF,
+                       send_as="multipart", consent=True, api_key="", api_name="/siliconflow_upload")
+    assert_clear(caught.value)
+    assert "right to clone" not in str(caught.value)  # the file itself was refused, not the missing consent
+
+
+@pytest.mark.parametrize("name", ["zero-length.wav", "silent.wav", "corrupt.wav", "text-as.mp3", "png-as.wav",
+                                  "truncated.wav"])
+def test_bad_voice_files_upload_to_zhipu(client, bad_files, name):
+    with pytest.raises(AppError) as caught:
+        client.predict(audio=handle_file(bad_files[name]), consent=True, api_key="", api_name="/zhipu_upload")
+    assert_clear(caught.value)
+    assert "right to clone" not in str(caught.value)
+
+
+@pytest.mark.parametrize("name", ["silent.wav", "corrupt.wav", "random-bytes.m4a"])
+def test_bad_reference_clips_for_siliconflow_speech(client, bad_files, name):
+    with pytest.raises(AppError) as caught:
+        client.predict(**{**SPEAK_DEFAULTS, "voice_source": "reference", "voice": None,
+                          "reference_audio": handle_file(bad_files[name]), "reference_text": "Hello."},
+                       api_name="/siliconflow_speak")
+    assert_clear(caught.value)
+
+
+# -- text, numbers, voices ---------------------------------------------------------------------------
+BAD_SPEAK = {
+    "empty text": {"text": ""},
+    "whitespace text": {"text": " \n\t  "},
+    "only control characters": {"text": "\x00\x01\x02\x7f"},
+    "over the limit": {"text": "a" * 128_001},
+    "speed too high": {"speed": 9.0},
+    "speed negative": {"speed": -1.0},
+    "gain too high": {"gain": 50.0},
+    "sample rate not offered": {"sample_rate": 12345},
+    "unknown format": {"response_format": "aiff"},
+    "unknown model": {"model": "no/such-model"},
+    "unknown system voice": {"voice": f"{SF}:nobody"},
+    "voice of another model": {"voice": "fishaudio/fish-speech-1.5:alex"},
+    "unknown uploaded voice": {"voice": "speech:ghost:sandbox:0000000000000000"},
+    "bad voice source": {"voice_source": "telepathy"},
+}
+
+
+@pytest.mark.parametrize("case", [pytest.param(v, id=k) if not hasattr(v, "marks") else pytest.param(*v.values, id=k, marks=v.marks)
+                                  for k, v in BAD_SPEAK.items()])
+def test_bad_speech_requests_to_siliconflow(client, case):
+    with pytest.raises(AppError) as caught:
+        client.predict(**{**SPEAK_DEFAULTS, **case}, api_name="/siliconflow_speak")
+    assert_clear(caught.value)
+
+
+BAD_OTHER = {
+    "minimax empty text": ("/minimax_speak", {"text": "   "}),
+    "minimax unknown voice": ("/minimax_speak", {"text": "Hello.", "voice_id": "No_Such_Voice_123"}),
+    "minimax speed out of range": ("/minimax_speak", {"text": "Hello.", "speed": 7.0}),
+    "zhipu empty text": ("/zhipu_speak", {"text": ""}),
+    "zhipu unknown voice": ("/zhipu_speak", {"text": "Hello.", "voice": "voice_does_not_exist"}),
+    "zhipu speed out of range": ("/zhipu_speak", {"text": "Hello.", "speed": 5.0}),
+    "openai empty text": ("/openai_speak", {"text": "\t"}),
+    "openai speed out of range": ("/openai_speak", {"text": "Hello.", "speed": 10.0}),
+    "openai over the limit": ("/openai_speak", {"text": "b" * 5000}),
+    "mixed script control characters": ("/zhipu_speak", {"text": "\x00\x1b[31m"}),
+}
+
+
+@pytest.mark.parametrize("case", [pytest.param(v, id=k) if not hasattr(v, "marks") else pytest.param(*v.values, id=k, marks=v.marks)
+                                  for k, v in BAD_OTHER.items()])
+def test_bad_requests_to_other_providers(client, case):
+    api, kwargs = case
+    with pytest.raises(AppError) as caught:
+        client.predict(**kwargs, api_name=api)
+    assert_clear(caught.value)
+
+
+def test_a_good_mixed_script_text_still_works(client):
+    """The corpus is about failures; a normal mixed-script sentence is not one of them."""
+    client.predict(**{**SPEAK_DEFAULTS, "text": "Hello 你好, ça va? Привет!"}, api_name="/siliconflow_speak")
+
+
+def test_corpus_size():
+    assert len(FILES) + 6 + 3 + len(BAD_SPEAK) + len(BAD_OTHER) >= 40

@@ -1,0 +1,353 @@
+"""Fault suite: every provider and operation against every way an API fails, over real HTTP.
+
+For each (provider, operation): HTTP 400/401/403/404/429 (with and without Retry-After)/500/
+502/503/504, a read timeout, a refused connection, a stream cut halfway, malformed JSON, a 200
+with a body that is not what was asked for, and MiniMax's errors inside a 200. Each must end
+in a typed PlaygroundError with a readable message; only safe calls are retried (an upload or
+a clone is sent once, except after a 429 or a failed connect); nothing partial is returned as
+a finished take.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+from typing import Awaitable, Callable
+
+import pytest
+
+from playground import config, errors, providers
+from playground.audio import VoiceSample
+from playground.providers.minimax import MiniMaxClone, MiniMaxSpeech, MiniMaxUpload
+from playground.providers.minimax_checks import suggest_voice_id
+from playground.providers.openai_compat import OpenAISpeech
+from playground.providers.siliconflow import SiliconFlowSpeech, SiliconFlowUpload
+from playground.providers.zhipu import ZhipuClone, ZhipuSpeech, ZhipuUpload
+from playground.sandbox.server import free_port
+from tests.conftest import speech_wav
+
+pytestmark = pytest.mark.timeout(60)
+
+
+@pytest.fixture(scope="module")
+def wavs():
+    return {"short": speech_wav(seconds_min=3.0), "long": speech_wav(seconds_min=11.0)}
+
+
+@dataclass
+class Op:
+    provider: str
+    op: str  # the sandbox's fault op name
+    creates: bool  # upload/clone: never retried blindly
+    call: Callable[..., Awaitable]  # (sandbox, wavs) -> awaitable, after setup
+    setup: Callable[..., Awaitable] | None = None  # returns what call needs
+    streams: bool = False  # the body is audio read as it arrives
+
+
+# -- operations ------------------------------------------------------------------------------------
+def _sf_upload(ctx, wavs):
+    return providers.get("siliconflow").upload_voice(
+        SiliconFlowUpload(VoiceSample(wavs["short"], filename="me.wav"), name="fault-test", text="Hello there."))
+
+
+def _sf_speak(ctx, wavs, on_chunk=None):
+    return providers.get("siliconflow").speak(
+        SiliconFlowSpeech(text="Hello from the fault suite.", voice="alex", stream=True), on_chunk=on_chunk)
+
+
+def _sf_list(ctx, wavs):
+    return providers.get("siliconflow").list_voices()
+
+
+def _sf_delete(ctx, wavs):
+    return providers.get("siliconflow").delete_voice("speech:fault:sandbox:0123456789abcdef")
+
+
+async def _mm_file(wavs):
+    up = await providers.get("minimax").upload_voice(MiniMaxUpload(VoiceSample(wavs["long"], filename="me.wav")))
+    return up.extra["file_id"]
+
+
+def _mm_upload(ctx, wavs):
+    return providers.get("minimax").upload_voice(MiniMaxUpload(VoiceSample(wavs["long"], filename="me.wav")))
+
+
+def _mm_clone(ctx, wavs):
+    return providers.get("minimax").clone_voice(MiniMaxClone(file_id=ctx, voice_id=suggest_voice_id("Fault")))
+
+
+def _mm_speak(ctx, wavs, on_chunk=None):
+    return providers.get("minimax").speak(
+        MiniMaxSpeech(text="Hello from the fault suite.", voice_id="English_Graceful_Lady", stream=True),
+        on_chunk=on_chunk)
+
+
+def _mm_list(ctx, wavs):
+    return providers.get("minimax").list_voices()
+
+
+def _mm_delete(ctx, wavs):
+    return providers.get("minimax").delete_voice("FaultVoice01")
+
+
+async def _zp_file(wavs):
+    up = await providers.get("zhipu").upload_voice(ZhipuUpload(VoiceSample(wavs["short"], filename="me.wav")))
+    return up.voice_id
+
+
+def _zp_upload(ctx, wavs):
+    return providers.get("zhipu").upload_voice(ZhipuUpload(VoiceSample(wavs["short"], filename="me.wav")))
+
+
+def _zp_clone(ctx, wavs):
+    import uuid
+
+    return providers.get("zhipu").clone_voice(
+        ZhipuClone(file_id=ctx, voice_name=f"f_{uuid.uuid4().hex[:8]}", input="Hello preview.", fetch_preview=False))
+
+
+def _zp_speak(ctx, wavs, on_chunk=None):
+    return providers.get("zhipu").speak(ZhipuSpeech(text="Hello from the fault suite.", stream=True),
+                                        on_chunk=on_chunk)
+
+
+def _zp_list(ctx, wavs):
+    return providers.get("zhipu").list_voices()
+
+
+def _zp_delete(ctx, wavs):
+    return providers.get("zhipu").delete_voice("voice_fault_0001")
+
+
+def _oa_speak(ctx, wavs, on_chunk=None):
+    return providers.get("openai_compat").speak(OpenAISpeech(text="Hello from the fault suite."), on_chunk=on_chunk)
+
+
+def _oa_models(ctx, wavs):
+    return providers.get("openai_compat").list_models()
+
+
+OPS = [
+    Op("siliconflow", "upload", True, _sf_upload),
+    Op("siliconflow", "speech", False, _sf_speak, streams=True),
+    Op("siliconflow", "list", False, _sf_list),
+    Op("siliconflow", "delete", False, _sf_delete),
+    Op("minimax", "upload", True, _mm_upload),
+    Op("minimax", "clone", True, _mm_clone, setup=_mm_file),
+    Op("minimax", "speech", False, _mm_speak, streams=True),
+    Op("minimax", "list", False, _mm_list),
+    Op("minimax", "delete", False, _mm_delete),
+    Op("zhipu", "upload", True, _zp_upload),
+    Op("zhipu", "clone", True, _zp_clone, setup=_zp_file),
+    Op("zhipu", "speech", False, _zp_speak, streams=True),
+    Op("zhipu", "list", False, _zp_list),
+    Op("zhipu", "delete", False, _zp_delete),
+    Op("openai_compat", "speech", False, _oa_speak, streams=True),
+    Op("openai_compat", "models", False, _oa_models),
+]
+IDS = [f"{o.provider}-{o.op}" for o in OPS]
+
+STATUS_ERRORS = {
+    "400": errors.BadRequestError,
+    "401": errors.AuthenticationError,
+    "403": errors.PermissionDeniedError,
+    "404": errors.NotFoundError,
+    "429": errors.RateLimitError,
+    "500": errors.ServerError,
+    "502": errors.ServerError,
+    "503": errors.OverloadedError,
+    "504": errors.ProviderTimeoutError,
+}
+SAFE_FOR_ALL = {"429"}  # refused before any work: any call may be sent again
+SAFE_IF_IDEMPOTENT = {"502", "503", "504"}
+
+
+async def prepared(sandbox, op: Op, wavs):
+    ctx = await op.setup(wavs) if op.setup else None
+    with sandbox.state.lock:
+        sandbox.state.requests.clear()
+    return ctx
+
+
+def sent(sandbox, provider: str) -> int:
+    return len(sandbox.requests(provider))
+
+
+def assert_clear(exc: errors.PlaygroundError) -> str:
+    text = exc.user_message()
+    assert text and len(text) > 15, text
+    assert "Traceback" not in text and "Unexpected error" not in text
+    assert config.SANDBOX_KEY not in text
+    return text
+
+
+# -- HTTP status faults ------------------------------------------------------------------------------
+@pytest.mark.parametrize("kind", sorted(STATUS_ERRORS))
+@pytest.mark.parametrize("op", OPS, ids=IDS)
+async def test_status_faults_give_typed_errors_and_retry_only_when_safe(sandbox, wavs, op, kind):
+    if (op.provider, op.op, kind) == ("openai_compat", "models", "404"):
+        pytest.skip("a gateway without /models is normal: list_models() reports it instead of failing")
+    ctx = await prepared(sandbox, op, wavs)
+    sandbox.add_fault(op.provider, op.op, kind, count=20, retry_after=0)
+    with pytest.raises(errors.ProviderError) as caught:
+        await op.call(ctx, wavs)
+    exc = caught.value
+    assert_clear(exc)
+    assert exc.status == int(kind)
+    expected = STATUS_ERRORS[kind]
+    if op.provider != "zhipu" or kind in ("401", "404", "429"):  # Zhipu answers with business codes
+        assert isinstance(exc, expected), (type(exc).__name__, exc.user_message())
+    retried = kind in SAFE_FOR_ALL or (kind in SAFE_IF_IDEMPOTENT and not op.creates)
+    n = sent(sandbox, op.provider)
+    if retried:
+        assert n == config.MAX_RETRIES + 1, n
+    else:
+        assert n == 1, f"{op.provider} {op.op} was sent {n} times after a {kind}"
+
+
+@pytest.mark.parametrize("op", OPS, ids=IDS)
+async def test_a_429_with_retry_after_is_waited_out_once_then_succeeds(sandbox, wavs, op):
+    ctx = await prepared(sandbox, op, wavs)
+    sandbox.add_fault(op.provider, op.op, "429", count=1, retry_after=0)
+    try:
+        await op.call(ctx, wavs)
+    except errors.ProviderError as exc:  # deleting a voice that does not exist: the retry got the real answer
+        assert op.op == "delete" and not isinstance(exc, errors.RateLimitError), exc.user_message()
+    assert [r["status"] for r in sandbox.requests(op.provider)][0] == 429
+    assert sent(sandbox, op.provider) == 2
+
+
+@pytest.mark.parametrize("op", [o for o in OPS if o.creates], ids=[f"{o.provider}-{o.op}" for o in OPS if o.creates])
+async def test_a_429_without_retry_after_backs_off_and_still_never_duplicates(sandbox, wavs, op):
+    ctx = await prepared(sandbox, op, wavs)
+    sandbox.add_fault(op.provider, op.op, "429", count=20, retry_after=None)
+    with pytest.raises(errors.RateLimitError) as caught:
+        await op.call(ctx, wavs)
+    assert_clear(caught.value)
+    requests = sandbox.requests(op.provider)
+    assert len(requests) == config.MAX_RETRIES + 1  # each attempt was refused: nothing was created twice
+    assert all(r["status"] == 429 for r in requests)
+
+
+@pytest.mark.parametrize("op", OPS, ids=IDS)
+async def test_a_429_with_a_long_retry_after_is_not_waited_for(sandbox, wavs, op):
+    ctx = await prepared(sandbox, op, wavs)
+    sandbox.add_fault(op.provider, op.op, "429", count=20, retry_after=config.MAX_RETRY_AFTER_S + 60)
+    with pytest.raises(errors.RateLimitError) as caught:
+        await op.call(ctx, wavs)
+    assert_clear(caught.value)
+    assert sent(sandbox, op.provider) == 1
+
+
+# -- transport faults ----------------------------------------------------------------------------------
+@pytest.mark.parametrize("op", OPS, ids=IDS)
+async def test_a_timeout_is_a_timeout_error_and_creations_are_not_resent(sandbox, wavs, op, monkeypatch):
+    monkeypatch.setattr(config, "READ_TIMEOUT_S", 0.15)  # before the first call: clients are made per loop
+    ctx = await prepared(sandbox, op, wavs)
+    sandbox.add_fault(op.provider, op.op, "slow_first_byte", count=20, delay_s=0.5)
+    with pytest.raises(errors.ProviderTimeoutError) as caught:
+        await op.call(ctx, wavs)
+    assert_clear(caught.value)
+    for _ in range(100):  # the simulator logs a request when its (late) answer is done
+        if not sandbox.state.in_flight[op.provider]:
+            break
+        await asyncio.sleep(0.02)
+    n = sent(sandbox, op.provider)
+    assert n == (1 if op.creates else config.MAX_RETRIES + 1), n
+
+
+@pytest.mark.parametrize("op", OPS, ids=IDS)
+async def test_a_refused_connection_is_a_connection_error(sandbox, wavs, op, monkeypatch):
+    ctx = await prepared(sandbox, op, wavs)
+    dead = f"http://127.0.0.1:{free_port()}"
+    base = config.sandbox_url(op.provider)
+    monkeypatch.setitem(config._sandbox_urls, op.provider, dead + base[len(sandbox.url):])
+    with pytest.raises(errors.ConnectionFailedError) as caught:
+        await op.call(ctx, wavs)
+    assert "could not be reached" in assert_clear(caught.value)
+    assert sent(sandbox, op.provider) == 0
+
+
+STREAMED = [o for o in OPS if o.streams]
+
+
+@pytest.mark.parametrize("op", STREAMED, ids=[f"{o.provider}-{o.op}" for o in STREAMED])
+async def test_a_stream_cut_halfway_returns_no_take(sandbox, wavs, op):
+    ctx = await prepared(sandbox, op, wavs)
+    sandbox.add_fault(op.provider, op.op, "cut_stream", count=20, cut_after_bytes=3000)
+    chunks: list[bytes] = []
+    with pytest.raises(errors.ProviderError) as caught:
+        await op.call(ctx, wavs, on_chunk=chunks.append)
+    assert isinstance(caught.value, (errors.StreamInterruptedError, errors.InvalidResponseError)), caught.value
+    assert_clear(caught.value)
+    assert sum(map(len, chunks)) <= 3000  # what played live was partial, and no result was returned
+    assert sent(sandbox, op.provider) == 1  # a stream that started is never replayed
+
+
+# answers shown as they come (a deletion's text; a gateway's /models that is not a model list)
+FREE_FORM = {("siliconflow", "delete"), ("zhipu", "delete"), ("openai_compat", "models")}
+
+
+@pytest.mark.parametrize("kind", ["bad_json", "html_200"])
+@pytest.mark.parametrize("op", OPS, ids=IDS)
+async def test_a_200_with_a_broken_or_foreign_body_is_an_invalid_response(sandbox, wavs, op, kind):
+    ctx = await prepared(sandbox, op, wavs)
+    sandbox.add_fault(op.provider, op.op, kind, count=20)
+    if (op.provider, op.op) in FREE_FORM:
+        try:
+            await op.call(ctx, wavs)
+        except errors.PlaygroundError as exc:
+            assert_clear(exc)
+        assert sent(sandbox, op.provider) == 1
+        return
+    with pytest.raises(errors.ProviderError) as caught:
+        await op.call(ctx, wavs)
+    exc = caught.value
+    assert isinstance(exc, errors.InvalidResponseError), (type(exc).__name__, exc.user_message())
+    assert_clear(exc)
+    assert sent(sandbox, op.provider) == 1
+
+
+MM_OPS = [o for o in OPS if o.provider == "minimax"]
+MINIMAX_200_CODES = {
+    1000: errors.ServerError,
+    1002: errors.RateLimitError,
+    1004: errors.AuthenticationError,
+    1008: errors.QuotaError,
+    1026: errors.ContentRejectedError,
+    2013: errors.BadRequestError,
+}
+
+
+@pytest.mark.parametrize("code", sorted(MINIMAX_200_CODES))
+@pytest.mark.parametrize("op", MM_OPS, ids=[o.op for o in MM_OPS])
+async def test_minimax_errors_inside_a_200_are_typed(sandbox, wavs, op, code):
+    ctx = await prepared(sandbox, op, wavs)
+    sandbox.add_fault("minimax", op.op, "error_200", count=20, code=code)
+    with pytest.raises(errors.ProviderError) as caught:
+        await op.call(ctx, wavs)
+    exc = caught.value
+    assert isinstance(exc, MINIMAX_200_CODES[code]), (type(exc).__name__, exc.user_message())
+    assert str(code) in assert_clear(exc)
+    if op.creates and code != 1002:
+        assert sent(sandbox, "minimax") == 1
+
+
+# -- through the app: a failed stream leaves no finished take behind -----------------------------------
+def test_a_cut_stream_through_the_app_saves_no_take(client, sandbox, monkeypatch):
+    from gradio_client.exceptions import AppError
+
+    from playground.ui import siliconflow_tab
+    from tests.integration.test_siliconflow import SPEAK_DEFAULTS
+
+    saved = []
+    real = siliconflow_tab.download_file
+    monkeypatch.setattr(siliconflow_tab, "download_file", lambda result: saved.append(result) or real(result))
+    sandbox.add_fault("siliconflow", "speech", "cut_stream", count=1, cut_after_bytes=3000)
+    with pytest.raises(AppError) as caught:
+        client.predict(**{**SPEAK_DEFAULTS, "stream": True}, api_name="/siliconflow_speak")
+    text = str(caught.value)
+    assert "cut the audio stream short" in text and "Traceback" not in text
+    assert not saved, "a partial take was saved"
+    client.predict(**{**SPEAK_DEFAULTS, "stream": True}, api_name="/siliconflow_speak")
+    assert len(saved) == 1  # the check above would have seen a take

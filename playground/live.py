@@ -26,7 +26,7 @@ log = logging.getLogger("playground.live")
 # ffmpeg demuxer per stream format (the format a provider streams in)
 DEMUXERS = {"mp3": "mp3", "opus": "ogg", "ogg": "ogg", "aac": "aac", "flac": "flac", "wav": "wav", "pcm": "s16le"}
 DEFAULT_RATE = 24000
-KEEP_AFTER_END_S = 300.0
+KEEP_AFTER_END_S = 20.0  # the page reads it as it arrives; the full take replaces it after
 MAX_AGE_S = 1800.0
 MAX_STREAMS = 256
 MAX_BYTES = 64 * 1024 * 1024  # about 11 minutes of 48 kHz audio; beyond it, live playback stops growing

@@ -7,6 +7,7 @@ and the UI builds from them.
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass, field
 from typing import Any, Awaitable, Callable, ClassVar
 
@@ -165,8 +166,15 @@ def check_range(value: float | int | None, bounds: list | tuple, name: str, labe
         raise InputError(f"{name} must be between {lo:g} and {hi:g} for {label}; got {value:g}.")
 
 
+ALLOWED_CONTROLS = "\n\r\t"
+
+
 def check_text(text: str | None, bounds: list | tuple, label: str, what: str = "Text") -> str:
     text = (text or "").strip()
+    control = next((ch for ch in text if unicodedata.category(ch) == "Cc" and ch not in ALLOWED_CONTROLS), None)
+    if control is not None:
+        raise InputError(f"{what} contains a control character (U+{ord(control):04X}) that cannot be spoken.",
+                         hint="Remove it (it often comes from copying terminal output) and try again.")
     lo, hi = bounds
     if len(text) < lo:
         raise InputError(f"{what} is empty.", hint="Type something to say.")

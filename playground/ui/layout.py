@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import gradio as gr
 
 from playground.ui.openai_compat_tab import build_openai_compat_tab
@@ -25,7 +27,13 @@ Record or upload a voice sample, clone it with a cloud provider, and hear text s
 Providers without an API key run in **sandbox** mode against a built-in simulator of their API."""
 
 
+QUEUE_CONCURRENCY = 32  # events of all kinds at once (provider calls also share a per-provider limit)
+
+
 def build_app() -> gr.Blocks:
+    # Gradio's default is one call at a time per event. Blocks() sets up its queue when it is created,
+    # reading this variable; setting it here (not via demo.queue()) spares a rebuild of the server app.
+    os.environ.setdefault("GRADIO_DEFAULT_CONCURRENCY_LIMIT", str(QUEUE_CONCURRENCY))
     with gr.Blocks(title="Voice Clone Playground", delete_cache=(3600, 3600)) as demo:
         gr.Markdown(HEADER)
         i18n.build_language_switch()  # English / 中文 (follows the browser, remembers a choice)
@@ -47,7 +55,6 @@ def build_app() -> gr.Blocks:
         demo.load(**list_event)
         demo.load(**zhipu_load)
         demo.load(**minimax_load)
-    demo.queue(default_concurrency_limit=32)
     fair_queue.apply_provider_limits(demo)  # one concurrency group per provider
     fair_queue.register_session_lookup()  # hosted.py caps per Gradio session
     return i18n.localize(demo)  # the whole UI in English and Chinese (ui/i18n.py)

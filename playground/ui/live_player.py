@@ -89,7 +89,27 @@ async def speak_live(speak: Callable[[ChunkCallback | None], Awaitable[SpeechRes
         await stream.finish(failed="the request failed")
         raise
     await stream.finish()
-    yield LiveUpdate(result=result, stream=stream)
+    yield LiveUpdate(html=player_html(stream), result=result, stream=stream)
+
+
+# Both yields send plain values to every output, never gr.skip(): in Gradio 6.31 each gr.skip() or
+# gr.update() to an output replaces it with a new component in the session's state, and the next
+# plain value then files that copy under an id of its own, so a session kept one more Audio, File
+# and HTML (with their config) for every speak it ran (bench/soak.py: +0.4 MB/s under load).
+# tests/integration/test_session_state.py holds every speak endpoint to this.
+STREAMING_NOTE = "Streaming… the live player starts with the first audio."
+
+
+def streaming_outputs(update: LiveUpdate) -> tuple:
+    """(audio, file, summary, player) for the first yield of a streamed speak: the last take's
+    audio and file are cleared while the new one plays live."""
+    return None, None, STREAMING_NOTE, update.html
+
+
+def player_value(update: LiveUpdate) -> str:
+    """The player slot of the last yield: the same HTML again for a streamed run (unchanged, so the
+    page keeps playing), empty otherwise."""
+    return update.html or ""
 
 
 def live_summary(update: LiveUpdate) -> str:

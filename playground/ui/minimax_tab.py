@@ -18,7 +18,7 @@ from playground.errors import InputError
 from playground.providers.minimax import MiniMaxClone, MiniMaxSpeech, MiniMaxUpload
 from playground.providers.minimax_checks import suggest_voice_id, voice_id_problem
 from playground.ui.common import download_file, speech_summary, ui_errors
-from playground.ui.live_player import speak_live
+from playground.ui.live_player import player_value, speak_live, streaming_outputs
 from playground.ui.code_view import build_code_view
 from playground.ui.fair_queue import wire_cancel
 from playground.ui.clinic_ui import require_consent
@@ -105,7 +105,7 @@ async def minimax_speak(text, model, voice_id, speed, vol, pitch, emotion, sampl
                                    live=request.stream, fmt=request.format, sample_rate=request.sample_rate,
                                    channels=request.channel):
         if update.result is None:
-            yield gr.skip(), gr.skip(), "Streaming… the live player starts with the first audio.", update.html
+            yield streaming_outputs(update)
             continue
         result = update.result
         extra = []
@@ -119,7 +119,7 @@ async def minimax_speak(text, model, voice_id, speed, vol, pitch, emotion, sampl
             extra.append(f"Trace-Id `{result.request_id}`")
         summary = " · ".join([speech_summary(result), *extra])
         await record_take("minimax_speak", result, _mm().target(api_key), settings)
-        yield result.audio.playable(), download_file(result), summary, (gr.skip() if update.stream else "")
+        yield result.audio.playable(), download_file(result), summary, player_value(update)
 
 
 @ui_errors

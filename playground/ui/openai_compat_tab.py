@@ -13,7 +13,7 @@ import gradio as gr
 from playground import providers
 from playground.providers.openai_compat import ModelList, OpenAISpeech, OpenAISpeechResult
 from playground.ui.common import build_badge, build_key_box, download_file, speech_summary, ui_errors
-from playground.ui.live_player import build_live_player, speak_live
+from playground.ui.live_player import build_live_player, player_value, speak_live, streaming_outputs
 from playground.ui.code_view import build_code_view
 from playground.ui.fair_queue import build_cancel_button, wire_cancel
 from playground.library.hooks import record_take
@@ -47,11 +47,11 @@ async def openai_speak(text, model, voice, instructions, response_format, speed,
                                                              on_chunk=on_chunk),
                                    live=True, fmt=request.response_format, sample_rate=pcm_rate):
         if update.result is None:
-            yield gr.skip(), gr.skip(), "Streaming… the live player starts with the first audio.", update.html
+            yield streaming_outputs(update)
             continue
         result = update.result
         await record_take("openai_speak", result, oa.target(api_key, base_url), settings)
-        yield result.audio.playable(), download_file(result), speak_summary(result), gr.skip()
+        yield result.audio.playable(), download_file(result), speak_summary(result), player_value(update)
 
 
 @ui_errors

@@ -19,7 +19,7 @@ from playground.ui.common import (
     speech_summary,
     ui_errors,
 )
-from playground.ui.live_player import build_live_player, live_summary, speak_live
+from playground.ui.live_player import build_live_player, live_summary, player_value, speak_live, streaming_outputs
 from playground.ui.code_view import build_code_view
 from playground.ui.fair_queue import build_cancel_button, wire_cancel
 from playground.ui.clinic_ui import build_consent, build_sample_card, require_consent
@@ -82,12 +82,12 @@ async def siliconflow_speak(text, model, voice_source, voice, reference_audio, r
     async for update in speak_live(lambda on_chunk: _sf().speak(request, api_key=api_key, on_chunk=on_chunk),
                                    live=request.stream, fmt=request.response_format, sample_rate=request.sample_rate):
         if update.result is None:
-            yield gr.skip(), gr.skip(), "Streaming… the live player starts with the first audio.", update.html
+            yield streaming_outputs(update)
         else:
             result = update.result
             await record_take("siliconflow_speak", result, _sf().target(api_key), settings)
             yield (result.audio.playable(), download_file(result), speech_summary(result) + live_summary(update),
-                   gr.skip() if update.stream else "")
+                   player_value(update))
 
 
 @ui_errors

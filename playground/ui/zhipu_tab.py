@@ -14,7 +14,7 @@ from playground.audio import VoiceSample
 from playground.errors import InputError
 from playground.providers.zhipu import ZhipuClone, ZhipuSpeech, ZhipuUpload
 from playground.ui.common import build_badge, build_key_box, download_file, speech_summary, ui_errors
-from playground.ui.live_player import build_live_player, live_summary, speak_live
+from playground.ui.live_player import build_live_player, live_summary, player_value, speak_live, streaming_outputs
 from playground.ui.code_view import build_code_view
 from playground.ui.fair_queue import build_cancel_button, wire_cancel
 from playground.ui.clinic_ui import build_consent, build_sample_card, connect_transcript, require_consent
@@ -84,7 +84,7 @@ async def zhipu_speak(text, model, voice, response_format, stream, encode_format
     async for update in speak_live(lambda on_chunk: zp.speak(request, api_key=api_key, on_chunk=on_chunk),
                                    live=request.stream, fmt="pcm", sample_rate=zp.pcm_rate):
         if update.result is None:
-            yield gr.skip(), gr.skip(), "Streaming… the live player starts with the first audio.", update.html
+            yield streaming_outputs(update)
             continue
         result = update.result
         summary = speech_summary(result) + live_summary(update)
@@ -93,7 +93,7 @@ async def zhipu_speak(text, model, voice, response_format, stream, encode_format
         if result.audio.format == "pcm":
             summary += " · pcm wrapped as 16-bit mono wav to play"
         await record_take("zhipu_speak", result, zp.target(api_key), settings)
-        yield result.audio.playable(), download_file(result), summary, (gr.skip() if update.stream else "")
+        yield result.audio.playable(), download_file(result), summary, player_value(update)
 
 
 @ui_errors

@@ -7,14 +7,12 @@ import functools
 import inspect
 import logging
 import re
-import tempfile
 import time
-from pathlib import Path
 from typing import Any, Callable
 
 import gradio as gr
 
-from playground import config, presets
+from playground import config, downloads, presets
 from playground.errors import PlaygroundError
 from playground.providers.base import SpeechResult
 
@@ -113,10 +111,8 @@ def slug(text: str, limit: int = 40) -> str:
 def download_file(result: SpeechResult) -> str:
     """Write the provider's audio to a file of this request only: {provider}-{voice}-{timestamp}.{ext}."""
     stamp = time.strftime("%Y%m%d-%H%M%S")
-    folder = Path(tempfile.mkdtemp(prefix="vcp-take-"))
-    path = folder / f"{result.provider}-{slug(result.voice_label)}-{stamp}.{result.audio.extension}"
-    path.write_bytes(result.audio.download_bytes())
-    return str(path)
+    name = f"{result.provider}-{slug(result.voice_label)}-{stamp}.{result.audio.extension}"
+    return downloads.write("take", name, result.audio.download_bytes())
 
 
 def speech_summary(result: SpeechResult) -> str:

@@ -9,13 +9,11 @@ from __future__ import annotations
 
 import random
 import string
-import tempfile
 import time
-from pathlib import Path
 
 import gradio as gr
 
-from playground import compare, longtext, presets
+from playground import compare, downloads, longtext, presets
 from playground.ui.common import download_file, ui_errors
 
 SLOTS = compare.MAX_PAIRS
@@ -29,10 +27,7 @@ def _pairs(keys: list[str] | None) -> list[compare.Pair]:
 
 
 def _write_zip(data: bytes) -> str:
-    folder = Path(tempfile.mkdtemp(prefix="vcp-compare-"))
-    path = folder / f"comparison-{time.strftime('%Y%m%d-%H%M%S')}.zip"
-    path.write_bytes(data)
-    return str(path)
+    return downloads.write("compare", f"comparison-{time.strftime('%Y%m%d-%H%M%S')}.zip", data)
 
 
 def _labels(run: dict) -> list[str]:
@@ -86,13 +81,12 @@ async def longtext_speak(text, pair, output_format, progress=gr.Progress()):
 
     long = await longtext.speak_long(chosen, text, fmt=fmt, progress=report)
     stitched = long.stitched
-    folder = Path(tempfile.mkdtemp(prefix="vcp-long-"))
-    path = folder / f"{chosen.provider_id}-longtext-{time.strftime('%Y%m%d-%H%M%S')}.{fmt}"
-    path.write_bytes(stitched.data)
+    path = downloads.write("long", f"{chosen.provider_id}-longtext-{time.strftime('%Y%m%d-%H%M%S')}.{fmt}",
+                           stitched.data)
     info = (f"**Stitched {len(long.segments)} segments** into {stitched.duration_s:.1f} s of audio "
             f"({fmt}, {stitched.sample_rate} Hz, {len(stitched.data) / 1024:.0f} KiB) · "
             f"{'sandbox' if long.results[0].sandbox else 'live'}")
-    return stitched.data, str(path), info
+    return stitched.data, path, info
 
 
 # -- UI-only: grid, blind vote, library voices ------------------------------------------------

@@ -9,13 +9,12 @@ from __future__ import annotations
 
 import asyncio
 import inspect
-import tempfile
 import time
 from pathlib import Path
 
 import gradio as gr
 
-from playground import providers
+from playground import downloads, providers
 from playground.audio import decode, encode
 from playground.errors import InputError
 from playground.library import archive, default_store
@@ -58,9 +57,7 @@ def _take(entry, keys) -> dict:
 
 def _file(name: str, data: bytes) -> str:
     """A download of this request only, under a name that says what it is."""
-    path = Path(tempfile.mkdtemp(prefix="vcp-library-")) / name
-    path.write_bytes(data)
-    return str(path)
+    return downloads.write("library", name, data)
 
 
 # -- voices: handlers (= API endpoints) --------------------------------------------------------

@@ -2,11 +2,14 @@
 
 import gc
 import os
+import signal
 
 from playground.config import load_env
+from playground.memory import tune_malloc
 
 
 def main() -> None:
+    tune_malloc()  # flat memory under load on glibc (see playground/memory.py)
     # Start-up creates ~340,000 objects (Gradio, the UI, the API schema) that live as long as the
     # server. Letting the cyclic GC scan them over and over while they are being made costs ~0.5 s
     # of a ~2.7 s start (bench/startup.py); afterwards they are frozen so that later collections,
@@ -29,6 +32,9 @@ def main() -> None:
     finally:
         gc.freeze()
         gc.enable()
+    # `docker stop`, a Space restart and the benchmarks send SIGTERM: treat it as Ctrl+C, so the
+    # server closes and the exit handlers run (playground/downloads.py removes its folder).
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
     demo.block_thread()  # what launch() does by default: serve until Ctrl+C
 
 

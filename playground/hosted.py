@@ -44,6 +44,18 @@ def _env_int(name: str, default: int) -> int:
         return default
 
 
+# Gradio keeps each browser session's copy of the app's component state (about 1.1 MB for this
+# app's ~600 components) until the session count passes its capacity, 10,000 by default: up to
+# ~11 GB for a busy Space. The least recently active sessions beyond this many are dropped (their
+# gr.State, e.g. a keyless visitor's sandbox, starts over on their next click).
+MAX_SESSIONS_DEFAULT = 500
+
+
+def max_sessions() -> int:
+    """Browser sessions whose state the server keeps (PLAYGROUND_MAX_SESSIONS, at least 10)."""
+    return max(10, _env_int("PLAYGROUND_MAX_SESSIONS", MAX_SESSIONS_DEFAULT))
+
+
 def mode() -> str:
     explicit = os.environ.get("PLAYGROUND_MODE", "").strip().lower()
     if explicit in (HOSTED, LOCAL):

@@ -69,4 +69,5 @@ def launch_kwargs() -> dict:
         footer_links=["api"],
         i18n=i18n.I18N,  # filled by i18n.localize() in build_app()
         app_kwargs={"routes": list(LIVE_ROUTES)},  # the live player's /vcp-live/<token> stream
+        state_session_capacity=hosted.max_sessions(),  # ~1.1 MB each (playground/hosted.py)
     )

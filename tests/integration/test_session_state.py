@@ -1,4 +1,5 @@
-"""A browser session's server-side state must not grow with the number of runs.
+"""A browser session's server-side state must not grow with the number of runs, and the number of
+sessions kept is bounded.
 
 Gradio 6.31 keeps a copy of the app's components per session. Sending gr.skip()/gr.update() to
 an output that other yields or events give plain values to makes that copy grow by one component
@@ -56,3 +57,16 @@ def test_a_session_holds_no_more_components_after_three_runs(app, api_name, kwar
         assert not extra, f"{api_name} left component copies in the session: {extra}"
     finally:
         client.close()
+
+
+def test_the_server_keeps_a_bounded_number_of_sessions(app, monkeypatch):
+    from playground import hosted
+
+    demo, _ = app
+    assert demo.state_holder.capacity == hosted.max_sessions() == hosted.MAX_SESSIONS_DEFAULT
+    monkeypatch.setenv("PLAYGROUND_MAX_SESSIONS", "2000")
+    assert hosted.max_sessions() == 2000
+    monkeypatch.setenv("PLAYGROUND_MAX_SESSIONS", "3")  # too few to be useful: raised to 10
+    assert hosted.max_sessions() == 10
+    monkeypatch.setenv("PLAYGROUND_MAX_SESSIONS", "lots")
+    assert hosted.max_sessions() == hosted.MAX_SESSIONS_DEFAULT

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 import socket
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -125,7 +126,9 @@ class App:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}/"
         self.tmp = Path(tempfile.mkdtemp(prefix="vcp-bench-app-"))  # the app's temp dir: its takes land here
-        extra = {"GRADIO_SERVER_PORT": str(self.port), "TMPDIR": str(self.tmp), **env}
+        # a library of its own: runs don't fill the user's ./data, and don't depend on its size
+        extra = {"GRADIO_SERVER_PORT": str(self.port), "TMPDIR": str(self.tmp),
+                 "PLAYGROUND_DATA_DIR": str(self.tmp / "data"), **env}
         for provider, (key_var, url_var, _) in PROVIDERS.items():
             extra[key_var] = BENCH_KEY
             extra[url_var] = sandbox.base_url(provider)
@@ -159,6 +162,10 @@ class App:
     def close(self) -> None:
         stop(self.proc)
         self.log.close()
+
+    def remove(self) -> None:
+        """Delete the app's temp dir and library (after close(), once its files were checked)."""
+        shutil.rmtree(self.tmp, ignore_errors=True)
 
 
 def median(values: list[float]) -> float:

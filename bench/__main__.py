@@ -60,6 +60,7 @@ def main() -> int:
                 figures += module.run(sandbox, app)
         finally:
             app.close()
+            app.remove()
         print("… audio preparation", file=sys.stderr, flush=True)
         figures += audio_prep.run()
         print("… start-up", file=sys.stderr, flush=True)

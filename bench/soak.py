@@ -133,6 +133,7 @@ def run(sandbox: Sandbox, app_unused: App | None = None) -> list[Figure]:
         app.close()
         sandbox.reset()
     left = [f for f in app.tmp.glob("vcp-downloads-*/**/*") if f.is_file()]
+    app.remove()
     if len(covered_at) == USERS:
         warmup_s = max(MIN_WARMUP_S, max(covered_at) - start)
         why = f"warm-up: every user had run all {len(plan)} actions"

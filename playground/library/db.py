@@ -70,7 +70,18 @@ CREATE TABLE uploads (
 );
 """
 
-MIGRATIONS: list[str] = [_V1, _V2]
+# version 2 -> 3: indexes for what runs on every take once the history is over its cap (the oldest
+# takes with audio) and for "does any row still name this file" before one is deleted; without
+# them both scanned every row, under the store's lock, on every speak
+_V3 = """
+CREATE INDEX takes_with_audio_by_age ON takes (created_at, id) WHERE audio_path IS NOT NULL;
+CREATE INDEX takes_audio_path ON takes (audio_path);
+CREATE INDEX voices_sample_path ON voices (sample_path);
+CREATE INDEX voices_preview_path ON voices (preview_path);
+CREATE INDEX uploads_sample_path ON uploads (sample_path);
+"""
+
+MIGRATIONS: list[str] = [_V1, _V2, _V3]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

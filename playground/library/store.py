@@ -37,6 +37,9 @@ def sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
+HISTORY_LOW_WATER = 0.9  # over the cap, audio goes down to 90% of it: eviction runs once per ~10% of new audio
+
+
 def history_cap_bytes() -> int:
     return int(float(os.environ.get("PLAYGROUND_HISTORY_MAX_MB", "500")) * 1024 * 1024)
 
@@ -71,6 +74,7 @@ class Store:
         self.history_max_bytes = history_cap_bytes() if history_max_bytes is None else history_max_bytes
         self._lock = threading.RLock()
         self._conn = db.connect(self.root / DB_FILE)
+        self._history_total: int | None = None  # bytes of take audio on disk, kept as takes come and go
         self.removed_at_start = self.clean_orphans()
 
     def close(self) -> None:
@@ -126,13 +130,14 @@ class Store:
                         removed += 1
         return removed
 
+    def _is_referenced(self, rel: str) -> bool:
+        """Does any row still name this file? (indexed: one lookup per column)"""
+        return any(self._conn.execute(f"SELECT 1 FROM {table} WHERE {col}=? LIMIT 1", (rel,)).fetchone()
+                   for table, pairs in FILE_COLUMNS.items() for col, _ in pairs)
+
     def _unlink_unreferenced(self, rels: Iterable[str | None]) -> None:
-        rels = [r for r in rels if r]
-        if not rels:
-            return
-        refs = self._referenced()
-        for rel in rels:
-            if rel not in refs:
+        for rel in {r for r in rels if r}:
+            if not self._is_referenced(rel):
                 (self.root / rel).unlink(missing_ok=True)
 
     def _tx(self):
@@ -247,6 +252,8 @@ class Store:
             with self._tx():
                 cur = self._conn.execute(f"INSERT INTO takes ({', '.join(row)}) VALUES ({','.join('?' * len(row))})",
                                          list(row.values()))
+            if self._history_total is not None:
+                self._history_total += len(audio)
             self.enforce_cap()
         return int(cur.lastrowid)
 
@@ -271,6 +278,7 @@ class Store:
         with self._lock:
             with self._tx():
                 self._conn.execute("DELETE FROM takes WHERE id=?", (int(entry_id),))
+            self._history_total = None
             self._unlink_unreferenced([row["audio_path"]])
         return True
 
@@ -280,30 +288,39 @@ class Store:
             paths = [r[0] for r in self._conn.execute(f"SELECT audio_path FROM takes WHERE scope IN ({marks})", args)]
             with self._tx():
                 cur = self._conn.execute(f"DELETE FROM takes WHERE scope IN ({marks})", args)
+            self._history_total = None
             self._unlink_unreferenced(paths)
         return cur.rowcount
 
     def history_bytes(self) -> int:
+        """Bytes of take audio kept (summed once, then kept up to date as takes come and go)."""
         with self._lock:
-            return int(self._conn.execute("SELECT COALESCE(SUM(audio_size), 0) FROM takes WHERE audio_path IS NOT NULL"
-                                          ).fetchone()[0])
+            if self._history_total is None:
+                self._history_total = int(self._conn.execute(
+                    "SELECT COALESCE(SUM(audio_size), 0) FROM takes WHERE audio_path IS NOT NULL").fetchone()[0])
+            return self._history_total
+
+    EVICT_QUERY = ("SELECT id, audio_path, audio_size FROM takes INDEXED BY takes_with_audio_by_age "
+                   "WHERE audio_path IS NOT NULL ORDER BY created_at, id")
 
     def enforce_cap(self) -> int:
-        """Over the history cap, drop the audio of the oldest takes (their rows stay). Returns how many."""
+        """Over the history cap, drop the audio of the oldest takes (their rows stay) until the audio
+        kept is at most HISTORY_LOW_WATER of the cap. Returns how many takes lost their audio."""
         with self._lock:
             total = self.history_bytes()
             if total <= self.history_max_bytes:
                 return 0
+            goal = int(self.history_max_bytes * HISTORY_LOW_WATER)
             evict: list[tuple[int, str]] = []
-            for row in self._conn.execute("SELECT id, audio_path, audio_size FROM takes WHERE audio_path IS NOT NULL "
-                                          "ORDER BY created_at, id"):
-                if total <= self.history_max_bytes:
+            for row in self._conn.execute(self.EVICT_QUERY):
+                if total <= goal:
                     break
                 evict.append((row[0], row[1]))
                 total -= row[2]
             with self._tx():
                 self._conn.executemany("UPDATE takes SET audio_path=NULL, evicted_at=? WHERE id=?",
                                        [(time.time(), i) for i, _ in evict])
+            self._history_total = total
             self._unlink_unreferenced([p for _, p in evict])
         return len(evict)
 

@@ -110,6 +110,67 @@ def test_history_cap_evicts_oldest_audio_and_keeps_metadata(tmp_path):
     assert len(files_on_disk(store)) == 2
 
 
+def test_history_cap_evicts_down_to_the_low_water_mark_so_it_does_not_run_on_every_take(tmp_path):
+    store = Store(tmp_path, history_max_bytes=1000)
+    s = store.scope(target())
+    evictions = []
+    real = store.enforce_cap
+
+    def counting():
+        evictions.append(real())
+        return evictions[-1]
+
+    store.enforce_cap = counting
+    for i in range(30):
+        store.add_take(s, "minimax", audio=bytes([i]) * 100, fmt="mp3", created_at=1000.0 + i)
+    kept = store.history_bytes()
+    assert kept <= 1000
+    assert kept == sum(r["audio_size"] for r in store.takes([s]) if r["audio_path"])  # the running total is true
+    assert sum(1 for n in evictions if n) <= 21  # 20 takes over the cap: at most one eviction each...
+    assert max(evictions) >= 2  # ...and each eviction frees room for more than one (down to 90%)
+
+
+def test_history_total_follows_deletes_and_clears(tmp_path):
+    store = Store(tmp_path, history_max_bytes=10_000)
+    s = store.scope(target())
+    ids = [store.add_take(s, "zhipu", audio=b"x" * 100, fmt="wav") for _ in range(3)]
+    assert store.history_bytes() == 300
+    store.delete_take(ids[0], [s])
+    assert store.history_bytes() == 200
+    store.add_take(s, "zhipu", audio=b"y" * 50, fmt="wav")
+    assert store.history_bytes() == 250
+    store.clear_takes([s])
+    assert store.history_bytes() == 0
+
+
+def test_the_queries_that_run_on_every_take_use_indexes(tmp_path):
+    store = Store(tmp_path)
+    plan = " ".join(str(tuple(r)) for r in store.execute("EXPLAIN QUERY PLAN " + Store.EVICT_QUERY))
+    assert "takes_with_audio_by_age" in plan and "TEMP B-TREE" not in plan  # no sort of the whole table
+    for table, col in [("takes", "audio_path"), ("voices", "sample_path"), ("voices", "preview_path"),
+                       ("uploads", "sample_path")]:
+        plan = " ".join(str(tuple(r)) for r in store.execute(
+            f"EXPLAIN QUERY PLAN SELECT 1 FROM {table} WHERE {col}=? LIMIT 1", ("x",)))
+        assert "USING" in plan and "INDEX" in plan, (table, col, plan)
+
+
+def test_a_file_two_rows_name_stays_until_the_last_goes(tmp_path):
+    store = Store(tmp_path)
+    s = store.scope(target())
+    store.add_voice(s, "siliconflow", "speech:a:1", sample=b"RIFF-shared", sample_format="wav")
+    rel = store.execute("SELECT sample_path FROM voices")[0][0]
+    with store._lock, store._tx():
+        store._conn.execute("INSERT INTO uploads (scope, provider, file_id, sample_path, sample_hash, created_at) "
+                            "VALUES (?,?,?,?,?,?)", (s, "siliconflow", "f-1", rel, "h", 1.0))
+    store._unlink_unreferenced([rel])  # a second row naming the same file (written directly here)
+    assert (store.root / rel).exists()  # the upload still names it
+    with store._lock, store._tx():
+        store._conn.execute("DELETE FROM uploads")
+        store._conn.execute("DELETE FROM voices")
+    store._unlink_unreferenced([rel])
+    assert not (store.root / rel).exists()
+
+
 def test_export_then_import_into_an_empty_folder_restores_byte_for_byte(tmp_path):
     src = Store(tmp_path / "a")
     t = target("key-A")

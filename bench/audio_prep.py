@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import json
+import shutil
 import subprocess
 import tempfile
 import time
@@ -65,6 +66,13 @@ def with_cli(path: Path) -> str:
 
 def run(sandbox: Sandbox | None = None, app: App | None = None) -> list[Figure]:
     tmp = Path(tempfile.mkdtemp(prefix="vcp-bench-audio-"))
+    try:
+        return _measure(tmp)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _measure(tmp: Path) -> list[Figure]:
     wav = tmp / "sixty.wav"
     wav.write_bytes(stereo_wav(60))
     data = wav.read_bytes()

@@ -5,6 +5,7 @@ variables point at a dead port, so any attempt to leave the machine is seen and 
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 import tempfile
 import time
@@ -54,11 +55,19 @@ def launch(args: list[str], env: dict) -> float:
 
 
 def run(sandbox: Sandbox | None = None, app: App | None = None) -> list[Figure]:
-    audit = Path(tempfile.mkdtemp(prefix="vcp-bench-start-")) / "connects.jsonl"
+    tmp = Path(tempfile.mkdtemp(prefix="vcp-bench-start-"))
+    try:
+        return _measure(tmp)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _measure(tmp: Path) -> list[Figure]:
+    audit = tmp / "connects.jsonl"
     dead = f"http://127.0.0.1:{free_port()}"
     offline = {"HTTP_PROXY": dead, "HTTPS_PROXY": dead, "ALL_PROXY": dead, "http_proxy": dead, "https_proxy": dead,
                "NO_PROXY": "127.0.0.1,localhost", "no_proxy": "127.0.0.1,localhost",  # loopback stays direct
-               "VCP_AUDIT_LOG": str(audit)}
+               "VCP_AUDIT_LOG": str(audit), "PLAYGROUND_DATA_DIR": str(tmp / "data"), "TMPDIR": str(tmp)}
     launch(["app.py"], offline), launch(["-c", MINIMAL], offline)  # warm the page cache
     apps, minimal, minimal_gc = [], [], []
     for _ in range(ROUNDS):

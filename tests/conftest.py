@@ -6,12 +6,15 @@ from the environment before anything is imported.
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import io
 import math
 import os
+import shutil
 import struct
 import sys
+import tempfile
 import wave
 from pathlib import Path
 
@@ -20,7 +23,8 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"
-os.environ["PLAYGROUND_DATA_DIR"] = __import__("tempfile").mkdtemp(prefix="vcp-data-")  # never ./data
+os.environ["PLAYGROUND_DATA_DIR"] = tempfile.mkdtemp(prefix="vcp-data-")  # never ./data
+atexit.register(shutil.rmtree, os.environ["PLAYGROUND_DATA_DIR"], ignore_errors=True)
 os.environ.setdefault("PLAYGROUND_RETRY_BASE_S", "0.01")
 for _var in [v for v in os.environ if v.endswith(("_API_KEY", "_BASE_URL", "_GROUP_ID"))
              and v.split("_")[0] in {"SILICONFLOW", "MINIMAX", "ZHIPU", "OPENAI"}]:

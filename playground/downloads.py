@@ -31,9 +31,29 @@ def root() -> Path:
     global _root
     with _lock:
         if _root is None or not _root.is_dir():
+            if _root is None:
+                _remove_stale_roots()
             _root = Path(tempfile.gettempdir()) / f"{PREFIX}{os.getpid()}"
             _root.mkdir(mode=0o700, parents=True, exist_ok=True)
         return _root
+
+
+def _remove_stale_roots() -> None:
+    """Folders of earlier processes that did not exit cleanly (killed, crashed): their pid is gone."""
+    for folder in Path(tempfile.gettempdir()).glob(f"{PREFIX}*"):
+        pid = folder.name[len(PREFIX):]
+        if pid.isdigit() and int(pid) != os.getpid() and not _alive(int(pid)):
+            shutil.rmtree(folder, ignore_errors=True)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # someone else's process
+        return True
+    return True
 
 
 def write(kind: str, name: str, data: bytes) -> str:

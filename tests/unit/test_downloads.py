@@ -55,6 +55,21 @@ def test_root_is_recreated_if_something_removed_it(fresh):
     assert again.exists()
 
 
+def test_folders_of_processes_that_are_gone_are_removed_and_live_ones_kept(fresh):
+    import subprocess
+    import sys
+
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    gone = fresh / f"vcp-downloads-{int(dead.stdout)}"
+    (gone / "take-x").mkdir(parents=True)
+    alive = fresh / f"vcp-downloads-{os.getppid()}"  # the process that started this test run
+    alive.mkdir()
+    other = fresh / "vcp-downloads-notapid"
+    other.mkdir()
+    downloads.write("take", "a.wav", b"x")
+    assert not gone.exists() and alive.exists() and other.exists()
+
+
 def test_the_root_goes_at_exit(fresh):
     path = Path(downloads.write("compare", "c.zip", b"z"))
     downloads._remove_root()

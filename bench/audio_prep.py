@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import base64
 import json
-import shutil
 import subprocess
 import tempfile
 import time
@@ -65,11 +64,8 @@ def with_cli(path: Path) -> str:
 
 
 def run(sandbox: Sandbox | None = None, app: App | None = None) -> list[Figure]:
-    tmp = Path(tempfile.mkdtemp(prefix="vcp-bench-audio-"))
-    try:
-        return _measure(tmp)
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
+    with tempfile.TemporaryDirectory(prefix="vcp-bench-audio-") as tmp:
+        return _measure(Path(tmp))
 
 
 def _measure(tmp: Path) -> list[Figure]:

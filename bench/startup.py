@@ -5,7 +5,6 @@ variables point at a dead port, so any attempt to leave the machine is seen and 
 from __future__ import annotations
 
 import json
-import shutil
 import subprocess
 import tempfile
 import time
@@ -55,11 +54,8 @@ def launch(args: list[str], env: dict) -> float:
 
 
 def run(sandbox: Sandbox | None = None, app: App | None = None) -> list[Figure]:
-    tmp = Path(tempfile.mkdtemp(prefix="vcp-bench-start-"))
-    try:
-        return _measure(tmp)
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
+    with tempfile.TemporaryDirectory(prefix="vcp-bench-start-") as tmp:
+        return _measure(Path(tmp))
 
 
 def _measure(tmp: Path) -> list[Figure]:

@@ -19,7 +19,7 @@ import collections
 import threading
 import time
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any, Awaitable, Callable
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
@@ -252,3 +252,41 @@ def body_fault_response(fault: Fault | None) -> Response | None:
     if fault.kind == "html_200":
         return Response(NOT_AUDIO_PAGE, status_code=200, media_type="text/html")
     return None
+
+
+# A simulator's guard: (request, op) -> (key, early response or None, fault), run before every route.
+Guard = Callable[[Request, str], Awaitable[tuple[Any, Response | None, Any]]]
+
+
+def guarded(guard: Guard, invalid: type[Exception] | tuple[type[Exception], ...],
+            reply: Callable[[Any], Response]) -> Callable[[str], Callable]:
+    """The frame every simulator route shares, as a decorator factory:
+
+        route = guarded(guard, Invalid, lambda exc: exc.response())
+
+        @api.post("/v1/thing")
+        @route("upload")
+        async def upload(request, key, fault): ...
+
+    runs `guard(request, "upload")` first (auth, injected faults, first-byte latency) and answers
+    with its early response if it has one; otherwise calls the route with the key and the fault,
+    and turns an `invalid` the route raises into the provider's own error shape through `reply`.
+    FastAPI sees only `request` (path and query values are read from it)."""
+
+    def route(op: str) -> Callable:
+        def decorate(fn: Callable[[Request, Any, Any], Awaitable[Any]]) -> Callable:
+            async def endpoint(request: Request):
+                key, early, fault = await guard(request, op)
+                if early is not None:
+                    return early
+                try:
+                    return await fn(request, key, fault)
+                except invalid as exc:
+                    return reply(exc)
+
+            endpoint.__name__, endpoint.__doc__ = fn.__name__, fn.__doc__
+            return endpoint
+
+        return decorate
+
+    return route

@@ -19,7 +19,8 @@ from fastapi.responses import JSONResponse, Response, StreamingResponse
 from playground.audio import decode, sniff_format
 from playground.errors import AudioInputError
 from playground.sandbox import speech
-from playground.sandbox.control import SandboxState, bearer, first_byte_delay, paced, status_fault_response
+from playground.sandbox.control import (Fault, SandboxState, bearer, first_byte_delay, guarded, paced,
+                                        status_fault_response)
 from playground.sandbox.control import body_fault_response
 from playground.sandbox.minimax_contract import (
     AUDIO_FORMATS, MAX_UPLOAD_BYTES, PROVIDER, UPLOAD_PURPOSES, Invalid, check_clone, check_t2a, spec,
@@ -105,6 +106,8 @@ def router(state: SandboxState) -> APIRouter:
         await first_byte_delay(state, PROVIDER, fault)
         return key, None, fault
 
+    route = guarded(guard, Invalid, lambda exc: fail(exc.code, exc.message))
+
     async def json_body(request: Request) -> Any:
         if not request.headers.get("content-type", "").startswith("application/json"):
             raise Invalid(2013, "invalid params, Content-Type must be application/json")
@@ -114,34 +117,29 @@ def router(state: SandboxState) -> APIRouter:
             raise Invalid(2013, "invalid params, body is not valid JSON") from None
 
     @api.post("/v1/files/upload")
-    async def upload(request: Request):
-        key, early, _ = await guard(request, "upload")
-        if early:
-            return early
-        try:
-            if not request.headers.get("content-type", "").startswith("multipart/form-data"):
-                raise Invalid(2013, "invalid params, Content-Type must be multipart/form-data")
-            form = await request.form()
-            purpose, part = form.get("purpose"), form.get("file")
-            if purpose not in UPLOAD_PURPOSES:
-                raise Invalid(2013, f"invalid params, purpose must be one of {', '.join(sorted(UPLOAD_PURPOSES))}")
-            if part is None or isinstance(part, str):
-                raise Invalid(2013, "invalid params, file is required")
-            data = await part.read()
-            if len(data) > MAX_UPLOAD_BYTES:
-                raise Invalid(2013, "invalid params, file size exceeds 20MB")
-            duration = 0.0
-            if purpose != "t2a_async_input":
-                if sniff_format(data) not in AUDIO_FORMATS:
-                    raise Invalid(2013, "invalid params, file format must be mp3, m4a or wav")
-                try:
-                    duration = len(decode(data)) / 1000.0
-                except AudioInputError:
-                    raise Invalid(2013, "invalid params, the file is not readable audio") from None
-                if purpose == "prompt_audio" and duration >= 8.0:
-                    raise Invalid(2048, f"prompt audio too long ({duration:.1f}s), must be less than 8s")
-        except Invalid as exc:
-            return fail(exc.code, exc.message)
+    @route("upload")
+    async def upload(request: Request, key: str, fault: Fault | None):
+        if not request.headers.get("content-type", "").startswith("multipart/form-data"):
+            raise Invalid(2013, "invalid params, Content-Type must be multipart/form-data")
+        form = await request.form()
+        purpose, part = form.get("purpose"), form.get("file")
+        if purpose not in UPLOAD_PURPOSES:
+            raise Invalid(2013, f"invalid params, purpose must be one of {', '.join(sorted(UPLOAD_PURPOSES))}")
+        if part is None or isinstance(part, str):
+            raise Invalid(2013, "invalid params, file is required")
+        data = await part.read()
+        if len(data) > MAX_UPLOAD_BYTES:
+            raise Invalid(2013, "invalid params, file size exceeds 20MB")
+        duration = 0.0
+        if purpose != "t2a_async_input":
+            if sniff_format(data) not in AUDIO_FORMATS:
+                raise Invalid(2013, "invalid params, file format must be mp3, m4a or wav")
+            try:
+                duration = len(decode(data)) / 1000.0
+            except AudioInputError:
+                raise Invalid(2013, "invalid params, the file is not readable audio") from None
+            if purpose == "prompt_audio" and duration >= 8.0:
+                raise Invalid(2048, f"prompt audio too long ({duration:.1f}s), must be less than 8s")
         file_id = secrets.randbelow(2**62 - 2**60) + 2**60  # beyond 2**53: exact only as an integer
         entry = {"file_id": file_id, "bytes": len(data), "created_at": int(time.time()),
                  "filename": part.filename or "upload", "purpose": purpose}
@@ -149,14 +147,9 @@ def router(state: SandboxState) -> APIRouter:
         return ok({"file": entry})
 
     @api.post("/v1/voice_clone")
-    async def voice_clone(request: Request):
-        key, early, _ = await guard(request, "clone")
-        if early:
-            return early
-        try:
-            doc = check_clone(await json_body(request), files_of(key), voices_of(key), deleted_of(key))
-        except Invalid as exc:
-            return fail(exc.code, exc.message)
+    @route("clone")
+    async def voice_clone(request: Request, key: str, fault: Fault | None):
+        doc = check_clone(await json_body(request), files_of(key), voices_of(key), deleted_of(key))
         voice_id = doc["voice_id"]
         voices_of(key)[voice_id] = {"voice_id": voice_id, "created_time": time.strftime("%Y-%m-%d"), "used": False,
                                     "description": []}
@@ -175,14 +168,9 @@ def router(state: SandboxState) -> APIRouter:
             entry["used"] = True  # the clone is now billed and listed by get_voice
 
     @api.post("/v1/t2a_v2")
-    async def t2a(request: Request):
-        key, early, fault = await guard(request, "speech")
-        if early:
-            return early
-        try:
-            doc = check_t2a(await json_body(request), lambda v: voice_exists(key, v))
-        except Invalid as exc:
-            return fail(exc.code, exc.message)
+    @route("speech")
+    async def t2a(request: Request, key: str, fault: Fault | None):
+        doc = check_t2a(await json_body(request), lambda v: voice_exists(key, v))
         voice = doc.get("voice_setting") or {}
         voice_id = voice.get("voice_id") or doc["timbre_weights"][0]["voice_id"]
         setting = doc.get("audio_setting") or {}
@@ -215,17 +203,12 @@ def router(state: SandboxState) -> APIRouter:
         return StreamingResponse(body(), media_type="text/event-stream", headers={"Trace-Id": trace})
 
     @api.post("/v1/get_voice")
-    async def get_voice(request: Request):
-        key, early, _ = await guard(request, "list")
-        if early:
-            return early
-        try:
-            doc = await json_body(request)
-            voice_type = doc.get("voice_type") if isinstance(doc, dict) else None
-            if voice_type not in ("system", "voice_cloning", "voice_generation", "all"):
-                raise Invalid(2013, "invalid params, voice_type must be system, voice_cloning, voice_generation or all")
-        except Invalid as exc:
-            return fail(exc.code, exc.message)
+    @route("list")
+    async def get_voice(request: Request, key: str, fault: Fault | None):
+        doc = await json_body(request)
+        voice_type = doc.get("voice_type") if isinstance(doc, dict) else None
+        if voice_type not in ("system", "voice_cloning", "voice_generation", "all"):
+            raise Invalid(2013, "invalid params, voice_type must be system, voice_cloning, voice_generation or all")
         answer: dict[str, Any] = {}
         if voice_type in ("system", "all"):
             answer["system_voice"] = [{"voice_id": v, "voice_name": name.split(" (")[0], "description": [name]}
@@ -239,24 +222,19 @@ def router(state: SandboxState) -> APIRouter:
         return ok(answer)
 
     @api.post("/v1/delete_voice")
-    async def delete_voice(request: Request):
-        key, early, _ = await guard(request, "delete")
-        if early:
-            return early
-        try:
-            doc = await json_body(request)
-            if not isinstance(doc, dict) or doc.get("voice_type") not in ("voice_cloning", "voice_generation"):
-                raise Invalid(2013, "invalid params, voice_type must be voice_cloning or voice_generation")
-            voice_id = doc.get("voice_id")
-            if not isinstance(voice_id, str) or not voice_id:
-                raise Invalid(2013, "invalid params, voice_id is required")
-            if set(doc) - {"voice_type", "voice_id"}:
-                raise Invalid(2013, f"invalid params, unknown field(s): {', '.join(sorted(set(doc) - {'voice_type', 'voice_id'}))}")
-            entry = voices_of(key).get(voice_id) if doc["voice_type"] == "voice_cloning" else None
-            if entry is None:
-                raise Invalid(2013, f"invalid params, voice_id {voice_id} does not exist")
-        except Invalid as exc:
-            return fail(exc.code, exc.message)
+    @route("delete")
+    async def delete_voice(request: Request, key: str, fault: Fault | None):
+        doc = await json_body(request)
+        if not isinstance(doc, dict) or doc.get("voice_type") not in ("voice_cloning", "voice_generation"):
+            raise Invalid(2013, "invalid params, voice_type must be voice_cloning or voice_generation")
+        voice_id = doc.get("voice_id")
+        if not isinstance(voice_id, str) or not voice_id:
+            raise Invalid(2013, "invalid params, voice_id is required")
+        if set(doc) - {"voice_type", "voice_id"}:
+            raise Invalid(2013, f"invalid params, unknown field(s): {', '.join(sorted(set(doc) - {'voice_type', 'voice_id'}))}")
+        entry = voices_of(key).get(voice_id) if doc["voice_type"] == "voice_cloning" else None
+        if entry is None:
+            raise Invalid(2013, f"invalid params, voice_id {voice_id} does not exist")
         voices_of(key).pop(voice_id, None)
         deleted_of(key)[voice_id] = True  # a deleted voice_id can never be reused
         return ok({"voice_id": voice_id, "created_time": entry["created_time"]})

@@ -15,9 +15,11 @@ from playground.audio import decode, parse_data_uri
 from playground.errors import AudioInputError
 from playground.sandbox import asr, speech
 from playground.sandbox.control import (
+    Fault,
     SandboxState,
     bearer,
     first_byte_delay,
+    guarded,
     paced,
     split,
     status_fault_response,
@@ -102,56 +104,49 @@ def router(state: SandboxState) -> APIRouter:
         await first_byte_delay(state, PROVIDER, fault)
         return key, None, fault
 
+    route = guarded(guard, (Invalid, asr.AsrInvalid), lambda exc: error(400, exc.message, getattr(exc, "code", None)))
+
     @api.post("/uploads/audio/voice")
-    async def upload_voice(request: Request):
-        key, early, _ = await guard(request, "upload")
-        if early:
-            return early
+    @route("upload")
+    async def upload_voice(request: Request, key: str, fault: Fault | None):
         ctype = request.headers.get("content-type", "")
-        try:
-            if ctype.startswith("multipart/form-data"):
-                form = await request.form()
-                fields = {k: form.get(k) for k in ("model", "customName", "text")}
-                upload = form.get("file")
-                if upload is None or isinstance(upload, str):
-                    raise Invalid("file is required (multipart part 'file' with the audio)")
-                audio = await upload.read()
-            elif ctype.startswith("application/json"):
-                try:
-                    doc = json.loads(await request.body())
-                except ValueError:
-                    raise Invalid("request body is not valid JSON") from None
-                fields = {k: doc.get(k) for k in ("model", "customName", "text")}
-                uri = doc.get("audio")
-                if not isinstance(uri, str) or not DATA_URI.match(uri):
-                    raise Invalid("audio must be a base64 data URI like data:audio/mpeg;base64,...")
-                audio = parse_data_uri(uri)[1]
-            else:
-                raise Invalid("Content-Type must be multipart/form-data or application/json")
-            for name in ("model", "customName", "text"):
-                if not isinstance(fields[name], str) or not fields[name].strip():
-                    raise Invalid(f"{name} is required")
-            if fields["model"] not in UPLOAD_MODELS:
-                raise Invalid("Model does not exist. Please check it carefully.")
-            _check_audio_bytes(audio, "audio")
-        except Invalid as exc:
-            return error(400, exc.message, exc.code)
+        if ctype.startswith("multipart/form-data"):
+            form = await request.form()
+            fields = {k: form.get(k) for k in ("model", "customName", "text")}
+            upload = form.get("file")
+            if upload is None or isinstance(upload, str):
+                raise Invalid("file is required (multipart part 'file' with the audio)")
+            audio = await upload.read()
+        elif ctype.startswith("application/json"):
+            try:
+                doc = json.loads(await request.body())
+            except ValueError:
+                raise Invalid("request body is not valid JSON") from None
+            fields = {k: doc.get(k) for k in ("model", "customName", "text")}
+            uri = doc.get("audio")
+            if not isinstance(uri, str) or not DATA_URI.match(uri):
+                raise Invalid("audio must be a base64 data URI like data:audio/mpeg;base64,...")
+            audio = parse_data_uri(uri)[1]
+        else:
+            raise Invalid("Content-Type must be multipart/form-data or application/json")
+        for name in ("model", "customName", "text"):
+            if not isinstance(fields[name], str) or not fields[name].strip():
+                raise Invalid(f"{name} is required")
+        if fields["model"] not in UPLOAD_MODELS:
+            raise Invalid("Model does not exist. Please check it carefully.")
+        _check_audio_bytes(audio, "audio")
         uri = f"speech:{fields['customName']}:sandbox:{secrets.token_hex(8)}"
         voices_of(key)[uri] = {"model": fields["model"], "customName": fields["customName"], "text": fields["text"], "uri": uri}
         return {"uri": uri}
 
     @api.get("/audio/voice/list")
-    async def list_voices(request: Request):
-        key, early, _ = await guard(request, "list")
-        if early:
-            return early
+    @route("list")
+    async def list_voices(request: Request, key: str, fault: Fault | None):
         return {"results": list(voices_of(key).values())}
 
     @api.post("/audio/voice/deletions")
-    async def delete_voice(request: Request):
-        key, early, _ = await guard(request, "delete")
-        if early:
-            return early
+    @route("delete")
+    async def delete_voice(request: Request, key: str, fault: Fault | None):
         try:
             doc = json.loads(await request.body())
         except ValueError:
@@ -228,18 +223,13 @@ def router(state: SandboxState) -> APIRouter:
         return doc
 
     @api.post("/audio/speech")
-    async def create_speech(request: Request):
-        key, early, fault = await guard(request, "speech")
-        if early:
-            return early
+    @route("speech")
+    async def create_speech(request: Request, key: str, fault: Fault | None):
         try:
-            try:
-                doc = json.loads(await request.body())
-            except ValueError:
-                raise Invalid("request body is not valid JSON") from None
-            doc = check_speech(doc, key)
-        except Invalid as exc:
-            return error(400, exc.message, exc.code)
+            doc = json.loads(await request.body())
+        except ValueError:
+            raise Invalid("request body is not valid JSON") from None
+        doc = check_speech(doc, key)
         if fault is not None and fault.kind == "error_200":  # a gateway answering an error with HTTP 200
             return JSONResponse({"code": 50505, "message": "Model service overloaded.", "data": ""}, status_code=200)
         fmt = doc.get("response_format", "mp3")
@@ -256,17 +246,12 @@ def router(state: SandboxState) -> APIRouter:
         return Response(audio, media_type=media)
 
     @api.post("/audio/transcriptions")  # the clinic's ASR (contract in presets/siliconflow.json clinic.asr)
-    async def create_transcription(request: Request):
-        _, early, _ = await guard(request, "transcribe")
-        if early:
-            return early
-        try:
-            got = await asr.read_form(request, {"model"}, max_bytes=50 * 1024 * 1024, max_duration_s=3600.0,
-                                      formats=None)
-            if got.fields.get("model") not in ASR_MODELS:
-                raise asr.AsrInvalid("Model does not exist. Please check it carefully.")
-        except asr.AsrInvalid as exc:
-            return error(400, exc.message)
+    @route("transcribe")
+    async def create_transcription(request: Request, key: str, fault: Fault | None):
+        got = await asr.read_form(request, {"model"}, max_bytes=50 * 1024 * 1024, max_duration_s=3600.0,
+                                  formats=None)
+        if got.fields.get("model") not in ASR_MODELS:
+            raise asr.AsrInvalid("Model does not exist. Please check it carefully.")
         return {"text": asr.transcript_for(got.audio)}
 
     @api.api_route("/{rest:path}", methods=["GET", "POST", "DELETE", "PUT"])

@@ -34,7 +34,7 @@ from playground import presets
 from playground.audio import decode, sniff_format, wrap_pcm
 from playground.errors import AudioInputError
 from playground.sandbox import asr, speech
-from playground.sandbox.control import SandboxState, bearer, first_byte_delay, paced, split
+from playground.sandbox.control import Fault, SandboxState, bearer, first_byte_delay, guarded, paced, split
 from playground.sandbox.control import body_fault_response
 from playground.sandbox.zhipu_rules import (
     Invalid, boolean, check_safe, error, fault_response, number, one_of, only_fields, string,
@@ -108,6 +108,8 @@ def router(state: SandboxState) -> APIRouter:
         await first_byte_delay(state, PROVIDER, fault)
         return key, None, fault
 
+    route = guarded(guard, Invalid, lambda exc: exc.response())
+
     async def hang(request: Request) -> None:
         for _ in range(36000):  # until the client gives up (at most an hour)
             if await request.is_disconnected():
@@ -128,27 +130,22 @@ def router(state: SandboxState) -> APIRouter:
 
     # -- files -----------------------------------------------------------------------------
     @api.post(f"{PREFIX}/paas/v4/files")
-    async def upload_file(request: Request):
-        key, early, _ = await guard(request, "upload")
-        if early:
-            return early
-        try:
-            if not request.headers.get("content-type", "").startswith("multipart/form-data"):
-                raise Invalid("1210", "Content-Type 必须是 multipart/form-data")
-            form = await request.form()
-            upload, purpose = form.get("file"), form.get("purpose")
-            if upload is None or isinstance(upload, str):
-                raise Invalid("1213", "未正常接收到file字段 (missing multipart file part 'file')")
-            if purpose is None:
-                raise Invalid("1213", "未正常接收到purpose字段 (missing field purpose)")
-            one_of({"purpose": purpose}, "purpose", spec["upload_purposes"], None)
-            data = await upload.read()
-            if not data:
-                raise Invalid("1214", "文件为空 (the file is empty)")
-            if purpose == "voice-clone-input":
-                check_clone_sample(data)
-        except Invalid as exc:
-            return exc.response()
+    @route("upload")
+    async def upload_file(request: Request, key: str, fault: Fault | None):
+        if not request.headers.get("content-type", "").startswith("multipart/form-data"):
+            raise Invalid("1210", "Content-Type 必须是 multipart/form-data")
+        form = await request.form()
+        upload, purpose = form.get("file"), form.get("purpose")
+        if upload is None or isinstance(upload, str):
+            raise Invalid("1213", "未正常接收到file字段 (missing multipart file part 'file')")
+        if purpose is None:
+            raise Invalid("1213", "未正常接收到purpose字段 (missing field purpose)")
+        one_of({"purpose": purpose}, "purpose", spec["upload_purposes"], None)
+        data = await upload.read()
+        if not data:
+            raise Invalid("1214", "文件为空 (the file is empty)")
+        if purpose == "voice-clone-input":
+            check_clone_sample(data)
         file_id = f"file_{secrets.token_hex(12)}"
         meta = {"id": file_id, "object": "file", "bytes": len(data), "created_at": int(time.time()),
                 "filename": upload.filename or "file", "purpose": purpose}
@@ -166,10 +163,9 @@ def router(state: SandboxState) -> APIRouter:
             raise Invalid("1214", "音频文件无法解析 (the audio cannot be decoded)") from None
 
     @api.get(f"{PREFIX}/paas/v4/files/{{file_id}}/content")
-    async def file_content(file_id: str, request: Request):
-        key, early, _ = await guard(request, "content")
-        if early:
-            return early
+    @route("content")
+    async def file_content(request: Request, key: str, fault: Fault | None):
+        file_id = request.path_params["file_id"]
         entry = files_of(key).get(file_id)
         if entry is None:
             return error("1214", f"文件不存在 (no file {file_id})")
@@ -180,26 +176,21 @@ def router(state: SandboxState) -> APIRouter:
 
     # -- clone (seed 004) -------------------------------------------------------------------------
     @api.post(f"{PREFIX}/paas/v4/voice/clone")
-    async def clone(request: Request):
-        key, early, _ = await guard(request, "clone")
-        if early:
-            return early
-        try:
-            doc = await json_body(request, CLONE_FIELDS)
-            fields = {name: string(doc, name, required=True) for name in ("model", "voice_name", "input", "file_id")}
-            text = string(doc, "text", required=False)
-            request_id = string(doc, "request_id", required=False)
-            if fields["model"] not in spec["clone_models"]:
-                raise Invalid("1211")
-            sample = files_of(key).get(fields["file_id"])
-            if sample is None or sample["purpose"] != "voice-clone-input":
-                raise Invalid("1214", "file_id 不存在或用途不是 voice-clone-input (unknown sample file_id)")
-            if any(v["voice_name"] == fields["voice_name"] for v in voices_of(key).values()):
-                raise Invalid("1214", "voice_name 已存在，请指定唯一的音色名称 (the voice name is taken)")
-            check_safe(fields["input"], text)
-            used_request_id(key, request_id)
-        except Invalid as exc:
-            return exc.response()
+    @route("clone")
+    async def clone(request: Request, key: str, fault: Fault | None):
+        doc = await json_body(request, CLONE_FIELDS)
+        fields = {name: string(doc, name, required=True) for name in ("model", "voice_name", "input", "file_id")}
+        text = string(doc, "text", required=False)
+        request_id = string(doc, "request_id", required=False)
+        if fields["model"] not in spec["clone_models"]:
+            raise Invalid("1211")
+        sample = files_of(key).get(fields["file_id"])
+        if sample is None or sample["purpose"] != "voice-clone-input":
+            raise Invalid("1214", "file_id 不存在或用途不是 voice-clone-input (unknown sample file_id)")
+        if any(v["voice_name"] == fields["voice_name"] for v in voices_of(key).values()):
+            raise Invalid("1214", "voice_name 已存在，请指定唯一的音色名称 (the voice name is taken)")
+        check_safe(fields["input"], text)
+        used_request_id(key, request_id)
         voice = f"voice_clone_{time.strftime('%Y%m%d_%H%M%S')}_{next(serial):03d}"
         audio = speech.render(fields["input"], voice=voice, fmt="wav", sample_rate=RATE)
         preview_id, token = f"file_{secrets.token_hex(12)}", secrets.token_urlsafe(18)
@@ -239,14 +230,9 @@ def router(state: SandboxState) -> APIRouter:
         return out
 
     @api.post(f"{PREFIX}/paas/v4/audio/speech")
-    async def create_speech(request: Request):
-        key, early, fault = await guard(request, "speech")
-        if early:
-            return early
-        try:
-            req = check_speech(await json_body(request, SPEECH_FIELDS), key)
-        except Invalid as exc:
-            return exc.response()
+    @route("speech")
+    async def create_speech(request: Request, key: str, fault: Fault | None):
+        req = check_speech(await json_body(request, SPEECH_FIELDS), key)
         pcm = speech.render(req["input"], voice=req["voice"], fmt="pcm", sample_rate=RATE, speed=req["speed"],
                             gain_db=20 * math.log10(req["volume"]))
         if req["watermark_enabled"]:
@@ -263,41 +249,35 @@ def router(state: SandboxState) -> APIRouter:
 
     # -- voices -----------------------------------------------------------------------------------
     @api.get(f"{PREFIX}/paas/v4/voice/list")
-    async def list_voices(request: Request, voiceName: str | None = None, voiceType: str | None = None):
-        key, early, _ = await guard(request, "list")
-        if early:
-            return early
-        if voiceType is not None and voiceType not in spec["voice_types"]:
+    @route("list")
+    async def list_voices(request: Request, key: str, fault: Fault | None):
+        voice_name, voice_type = request.query_params.get("voiceName"), request.query_params.get("voiceType")
+        if voice_type is not None and voice_type not in spec["voice_types"]:
             return error("1214", "voiceType 取值非法，可选: PRIVATE, OFFICIAL")
         items = []
-        if voiceType in (None, "OFFICIAL"):
+        if voice_type in (None, "OFFICIAL"):
             items += [{"voice": v, "voice_name": spec["system_voices"][v], "voice_type": "OFFICIAL",
                        "download_url": download_url(request, f"official-{v}"), "create_time": "2025-01-01 00:00:00"}
                       for v in system]
-        if voiceType in (None, "PRIVATE"):
+        if voice_type in (None, "PRIVATE"):
             items += [{"voice": v["voice"], "voice_name": v["voice_name"], "voice_type": "PRIVATE",
                        "download_url": download_url(request, v["token"]), "create_time": v["create_time"]}
                       for v in list(voices_of(key).values())]
-        if voiceName:
-            items = [i for i in items if voiceName.lower() in i["voice_name"].lower()]
+        if voice_name:
+            items = [i for i in items if voice_name.lower() in i["voice_name"].lower()]
         return {"voice_list": items}
 
     @api.post(f"{PREFIX}/paas/v4/voice/delete")
-    async def delete_voice(request: Request):
-        key, early, _ = await guard(request, "delete")
-        if early:
-            return early
-        try:
-            doc = await json_body(request, {"voice", "request_id"})
-            voice = string(doc, "voice", required=True)
-            request_id = string(doc, "request_id", required=False)
-            if voice in spec["system_voices"]:
-                raise Invalid("1214", "官方音色不可删除 (official voices cannot be deleted)")
-            if voice not in voices_of(key):
-                raise Invalid("1214", f"voice 不存在: {voice}")
-            used_request_id(key, request_id)
-        except Invalid as exc:
-            return exc.response()
+    @route("delete")
+    async def delete_voice(request: Request, key: str, fault: Fault | None):
+        doc = await json_body(request, {"voice", "request_id"})
+        voice = string(doc, "voice", required=True)
+        request_id = string(doc, "request_id", required=False)
+        if voice in spec["system_voices"]:
+            raise Invalid("1214", "官方音色不可删除 (official voices cannot be deleted)")
+        if voice not in voices_of(key):
+            raise Invalid("1214", f"voice 不存在: {voice}")
+        used_request_id(key, request_id)
         entry = voices_of(key).pop(voice)
         _, preview_id = cdn_links.pop(entry["token"], (None, None))
         files_of(key).pop(preview_id, None)
@@ -322,25 +302,20 @@ def router(state: SandboxState) -> APIRouter:
         return Response(entry["data"], media_type="audio/wav")
 
     @api.post(f"{PREFIX}/paas/v4/audio/transcriptions")  # glm-asr-2512 (presets/zhipu.json clinic.asr)
-    async def create_transcription(request: Request):
-        key, early, _ = await guard(request, "transcribe")
-        if early:
-            return early
+    @route("transcribe")
+    async def create_transcription(request: Request, key: str, fault: Fault | None):
         try:
-            try:
-                got = await asr.read_form(request, ASR_FIELDS, max_bytes=25 * 1024 * 1024, max_duration_s=30.0,
-                                          formats={"wav", "mp3"})
-            except asr.AsrInvalid as exc:
-                raise Invalid("1214", exc.message) from None
-            if "model" not in got.fields:
-                raise Invalid("1213", "未正常接收到model字段 (missing field model)")
-            if got.fields["model"] not in ASR_MODELS:
-                raise Invalid("1211")
-            if got.fields.get("stream", "false") not in ("false", "False"):
-                raise Invalid("1214", "stream 仅支持 false (the simulator answers synchronously only)")
-            used_request_id(key, got.fields.get("request_id"))
-        except Invalid as exc:
-            return exc.response()
+            got = await asr.read_form(request, ASR_FIELDS, max_bytes=25 * 1024 * 1024, max_duration_s=30.0,
+                                      formats={"wav", "mp3"})
+        except asr.AsrInvalid as exc:
+            raise Invalid("1214", exc.message) from None
+        if "model" not in got.fields:
+            raise Invalid("1213", "未正常接收到model字段 (missing field model)")
+        if got.fields["model"] not in ASR_MODELS:
+            raise Invalid("1211")
+        if got.fields.get("stream", "false") not in ("false", "False"):
+            raise Invalid("1214", "stream 仅支持 false (the simulator answers synchronously only)")
+        used_request_id(key, got.fields.get("request_id"))
         request_id = got.fields.get("request_id") or new_id()
         return {"id": new_id(), "created": int(time.time()), "request_id": request_id,
                 "model": got.fields["model"], "text": asr.transcript_for(got.audio)}

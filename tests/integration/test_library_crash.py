@@ -69,8 +69,11 @@ def test_sigkill_mid_write_leaves_a_consistent_library(tmp_path):
             if line.startswith("voice "):
                 confirmed.append(line.split()[1])
         # kill while the next big take is being written
-        while not proc.stdout.readline().startswith("take"):
-            pass
+        while True:
+            line = proc.stdout.readline()
+            assert line, proc.stderr.read()  # the worker died before it started a take
+            if line.startswith("take"):
+                break
         time.sleep(0.005)
     finally:
         os.kill(proc.pid, signal.SIGKILL)

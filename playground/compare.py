@@ -240,8 +240,9 @@ def _finish(cell: Cell, result: SpeechResult, first_audio_s: float | None, total
     )
 
 
-async def run_cell(pair: Pair, text: str, api_keys: dict[str, str] | None = None) -> Cell:
-    """One pair, start to finish; every failure is kept in the cell, never raised."""
+async def run_cell(pair: Pair, text: str, api_keys: dict[str, str] | None = None, request: Any = None) -> Cell:
+    """One pair, start to finish; every failure is kept in the cell, never raised. `request`: a
+    ready speech request instead of the pair's default one (the Arena's clones and references)."""
     cell = Cell(pair=pair, text=text)
     loop = asyncio.get_running_loop()
     first_audio: list[float] = []
@@ -253,7 +254,7 @@ async def run_cell(pair: Pair, text: str, api_keys: dict[str, str] | None = None
 
     try:
         adapter = providers.get(pair.provider_id)
-        request = speech_request(pair, text)
+        request = speech_request(pair, text) if request is None else request
         result = await adapter.speak(request, api_key=(api_keys or {}).get(pair.provider_id), on_chunk=on_chunk)
         total = loop.time() - start
         cell.result = result

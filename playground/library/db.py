@@ -10,6 +10,8 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
+from playground.library.arena_schema import ARENA_SCHEMA
+
 # version 0 -> 1: the first schema (voices and takes)
 _V1 = """
 CREATE TABLE voices (
@@ -82,6 +84,7 @@ CREATE INDEX uploads_sample_path ON uploads (sample_path);
 """
 
 MIGRATIONS: list[str] = [_V1, _V2, _V3]
+MIGRATIONS.append(ARENA_SCHEMA)  # the Arena's families/votes (issue 16): version 5 once version 4 precedes it
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

@@ -18,6 +18,7 @@ from fastapi.responses import JSONResponse, Response, StreamingResponse
 
 from playground.audio import decode, sniff_format
 from playground.errors import AudioInputError
+from playground.sandbox import voice_match
 from playground.sandbox import speech
 from playground.sandbox.control import (Fault, SandboxState, bearer, first_byte_delay, guarded, paced,
                                         status_fault_response)
@@ -143,7 +144,8 @@ def router(state: SandboxState) -> APIRouter:
         file_id = secrets.randbelow(2**62 - 2**60) + 2**60  # beyond 2**53: exact only as an integer
         entry = {"file_id": file_id, "bytes": len(data), "created_at": int(time.time()),
                  "filename": part.filename or "upload", "purpose": purpose}
-        files_of(key)[file_id] = {**entry, "duration_s": duration}
+        files_of(key)[file_id] = {**entry, "duration_s": duration,
+                                  "match": voice_match.match(data) if purpose == "voice_clone" else None}
         return ok({"file": entry})
 
     @api.post("/v1/voice_clone")
@@ -151,6 +153,7 @@ def router(state: SandboxState) -> APIRouter:
     async def voice_clone(request: Request, key: str, fault: Fault | None):
         doc = check_clone(await json_body(request), files_of(key), voices_of(key), deleted_of(key))
         voice_id = doc["voice_id"]
+        voice_match.remember(voice_id, (files_of(key).get(doc["file_id"]) or {}).get("match"))  # follows its sample
         voices_of(key)[voice_id] = {"voice_id": voice_id, "created_time": time.strftime("%Y-%m-%d"), "used": False,
                                     "description": []}
         demo = ""

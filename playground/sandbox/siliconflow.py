@@ -13,6 +13,7 @@ from fastapi.responses import JSONResponse, Response, StreamingResponse
 from playground import presets
 from playground.audio import decode, parse_data_uri
 from playground.errors import AudioInputError
+from playground.sandbox import voice_match
 from playground.sandbox import asr, speech
 from playground.sandbox.control import (
     Fault,
@@ -136,6 +137,7 @@ def router(state: SandboxState) -> APIRouter:
             raise Invalid("Model does not exist. Please check it carefully.")
         _check_audio_bytes(audio, "audio")
         uri = f"speech:{fields['customName']}:sandbox:{secrets.token_hex(8)}"
+        voice_match.register(uri, audio)  # the sandbox clone follows its sample
         voices_of(key)[uri] = {"model": fields["model"], "customName": fields["customName"], "text": fields["text"], "uri": uri}
         return {"uri": uri}
 
@@ -235,6 +237,9 @@ def router(state: SandboxState) -> APIRouter:
         fmt = doc.get("response_format", "mp3")
         rate = int(doc.get("sample_rate", 48000 if fmt == "opus" else 44100))
         voice = doc.get("voice") or (doc["references"][0]["audio"][-64:] if doc.get("references") else None)
+        ref = (doc.get("references") or [{}])[0].get("audio", "")
+        if not doc.get("voice") and ref.startswith("data:") and voice_match.lookup(voice) is None:
+            voice_match.register(voice, parse_data_uri(ref)[1])  # a zero-shot reference is followed too
         audio = speech.render(doc["input"], voice=voice, fmt=fmt, sample_rate=rate,
                               speed=float(doc.get("speed", 1.0)), gain_db=float(doc.get("gain", 0.0)))
         media = speech.CONTENT_TYPES[fmt]

@@ -16,6 +16,7 @@ import threading
 from functools import lru_cache
 
 from playground.audio import ffmpeg_exe, wrap_pcm
+from playground.sandbox import voice_match
 
 ESPEAK_RATE = 22050
 BASE_WPM = 175
@@ -71,6 +72,9 @@ def variant_for(voice: str | None) -> tuple[str, int]:
     """(espeak variant, pitch 0-100) for a voice id: stable, and distinct per voice."""
     if not voice:
         return "f2", 50
+    matched = voice_match.lookup(voice)  # a sandbox clone follows its sample (voice_match.py)
+    if matched is not None:
+        return matched
     name = voice.rsplit(":", 1)[-1].lower()
     if name in _SYSTEM_VARIANTS:
         return _SYSTEM_VARIANTS[name], 50

@@ -33,6 +33,7 @@ from fastapi.responses import JSONResponse, Response, StreamingResponse
 from playground import presets
 from playground.audio import decode, sniff_format, wrap_pcm
 from playground.errors import AudioInputError
+from playground.sandbox import voice_match
 from playground.sandbox import asr, speech
 from playground.sandbox.control import Fault, SandboxState, bearer, first_byte_delay, guarded, paced, split
 from playground.sandbox.control import body_fault_response
@@ -192,6 +193,7 @@ def router(state: SandboxState) -> APIRouter:
         check_safe(fields["input"], text)
         used_request_id(key, request_id)
         voice = f"voice_clone_{time.strftime('%Y%m%d_%H%M%S')}_{next(serial):03d}"
+        voice_match.register(voice, sample["data"])  # the sandbox clone follows its sample
         audio = speech.render(fields["input"], voice=voice, fmt="wav", sample_rate=RATE)
         preview_id, token = f"file_{secrets.token_hex(12)}", secrets.token_urlsafe(18)
         files_of(key)[preview_id] = {"id": preview_id, "object": "file", "bytes": len(audio), "data": audio,

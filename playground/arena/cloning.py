@@ -1,0 +1,151 @@
+"""Clone everywhere: one sample, every chosen entrant at once, one progress line each.
+
+`clone_everywhere` is an async generator: it yields the whole table (a list of Row) every time a
+row changes, so a page (or a benchmark) sees each provider's progress as it happens. Every entrant
+runs its own chain (fit the sample, upload, clone, record) concurrently; a failure stays in its
+row with the provider's clear message and the others go on. Everything created is recorded in
+the library (voices and uploads as usual, plus the family's member row), so a second run with
+the same sample reuses the voices instead of cloning again.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from dataclasses import dataclass, field, replace
+from typing import AsyncIterator
+
+from playground import providers
+from playground.arena import recipes
+from playground.arena.entrants import Entrant
+from playground.arena.owner import owner_scope, provider_scope
+from playground.arena.transcribe import transcribe_sample
+from playground.audio import VoiceSample
+from playground.errors import InputError, PlaygroundError
+from playground.library import default_store, families
+from playground.library.hooks import record_upload, record_voice
+
+STATES = ("waiting", "working", "ready", "reused", "failed")
+
+
+@dataclass
+class Row:
+    entrant: Entrant
+    state: str = "waiting"
+    message: str = "waiting"
+    voice_id: str | None = None
+    seconds: float | None = None
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return self.state in ("ready", "reused")
+
+
+@dataclass
+class CloneRun:
+    family_id: int
+    new_family: bool
+    rows: list[Row]
+
+    def summary(self) -> str:
+        ok = sum(r.ok for r in self.rows)
+        reused = sum(r.state == "reused" for r in self.rows)
+        failed = [r.entrant.label for r in self.rows if r.state == "failed"]
+        text = f"Family #{self.family_id}: {ok} of {len(self.rows)} ready"
+        text += f" ({reused} reused from an earlier run)" if reused else ""
+        return text + (f"; failed: {', '.join(failed)}." if failed else ".")
+
+
+def check_inputs(sample: VoiceSample | None, transcript: str, consent: bool) -> str:
+    if not consent:
+        raise InputError("Tick \u201cI have the right to clone this voice\u201d before cloning.",
+                         hint="Only clone your own voice, or a voice whose owner agreed to it.")
+    if sample is None:
+        raise InputError("Record or upload one voice sample first.")
+    sample.check({"label": "voice sample"}, "the Arena")
+    transcript = (transcript or "").strip()
+    if not transcript:
+        raise InputError("The transcript is empty.", hint="Wait for it to fill in, or type what the sample says.")
+    return transcript
+
+
+async def _chain(row: Row, sample: VoiceSample, transcript: str, family_id: int, api_key: str | None,
+                 changed: asyncio.Event) -> None:
+    e = row.entrant
+    start = time.monotonic()
+
+    def say(state: str, message: str) -> None:
+        row.state, row.message = state, message
+        row.seconds = round(time.monotonic() - start, 2)
+        changed.set()
+
+    try:
+        if e.kind == "control":
+            row.voice_id = e.voice
+            return say("ready", "system voice: nothing to clone (the control)")
+        adapter = providers.get(e.provider_id)
+        target = adapter.target(api_key)  # a missing key (and no sandbox) fails this row only
+        store = default_store()
+        scope = provider_scope(e.provider_id, api_key)
+        if e.kind == "clone":
+            known = await asyncio.to_thread(families.member, store, family_id, e.key, scope)
+            if known:
+                row.voice_id = known["voice_id"]
+                return say("reused", "reused the voice made for this sample earlier")
+        say("working", "fitting the sample to the provider's limits")
+        prepared = await asyncio.to_thread(recipes.prepare, sample, e)
+        row.notes += prepared.notes
+        text = transcript
+        if prepared.windowed:
+            say("working", "transcribing the chosen window")
+            text, note = await transcribe_sample(prepared.sample, e.provider_id, api_key, fallback=transcript)
+            row.notes += [note] if note else []
+        if e.kind == "zero_shot":
+            return say("ready", "inline reference: sent with every request, nothing is created")
+        name = recipes.voice_name(e, family_id)
+        result, uploads = await recipes.clone(e, prepared.sample, text, name, api_key=api_key,
+                                              progress=lambda m: say("working", m))
+        for upload in uploads:
+            await record_upload(upload, target)
+        note = await record_voice(result, target, transcript=text,
+                                  source_file_id=str(uploads[-1].voice_id) if uploads else None)
+        await asyncio.to_thread(families.add_member, store, family_id, e.key, scope, e.provider_id,
+                                result.model or e.model, str(result.voice_id))
+        row.voice_id = str(result.voice_id)
+        row.notes += [n for n in result.notes if n] + ([note.strip(" ·")] if note else [])
+        say("ready", f"cloned{' (sandbox)' if result.sandbox else ''}: {result.voice_id}")
+    except PlaygroundError as exc:
+        say("failed", exc.user_message())
+    except Exception as exc:  # one provider's bug must not sink the others
+        say("failed", f"Unexpected error ({type(exc).__name__}).")
+
+
+async def clone_everywhere(sample: VoiceSample | None, transcript: str, consent: bool, entrants: list[Entrant],
+                           *, api_keys: dict[str, str] | None = None) -> AsyncIterator[CloneRun]:
+    """Yield the table as it changes; the last one is final. Raises InputError before anything runs."""
+    transcript = check_inputs(sample, transcript, consent)
+    assert sample is not None
+    if not entrants:
+        raise InputError("Choose at least one provider.")
+    store = default_store()
+    family_id, new = await asyncio.to_thread(families.family_for, store, owner_scope(), sample.data, sample.format,
+                                             transcript)
+    rows = [Row(e) for e in entrants]
+    changed = asyncio.Event()
+    keys = api_keys or {}
+    tasks = [asyncio.create_task(_chain(r, sample, transcript, family_id, keys.get(r.entrant.provider_id), changed))
+             for r in rows]
+    snapshot = lambda: CloneRun(family_id, new, [replace(r, notes=list(r.notes)) for r in rows])  # noqa: E731
+    yield snapshot()
+    try:
+        while not all(t.done() for t in tasks):
+            waiter = asyncio.create_task(changed.wait())
+            await asyncio.wait([waiter, *[t for t in tasks if not t.done()]], return_when=asyncio.FIRST_COMPLETED)
+            waiter.cancel()
+            changed.clear()
+            yield snapshot()
+    finally:
+        for t in tasks:
+            t.cancel()
+    yield snapshot()

@@ -1,0 +1,89 @@
+"""Recent Arena runs (in memory, a few per process) and the blind vote between two of their takes.
+
+A run is found by its random token and only by its owner. Votes and ratings are kept in the
+library (families.py), so they outlive the process; the takes themselves live in the history
+only as long as the run is kept here (or in the report the user downloads).
+"""
+
+from __future__ import annotations
+
+import collections
+import random
+import threading
+
+from playground.arena import rating
+from playground.arena.owner import owner_scope
+from playground.arena.speaking import Run
+from playground.errors import InputError
+from playground.library import default_store, families
+
+MAX_RUNS = 24
+WINNERS = {"a": "a", "b": "b", "tie": "tie", "A": "a", "B": "b", "Tie": "tie", "same": "tie"}
+_runs: "collections.OrderedDict[str, Run]" = collections.OrderedDict()
+_lock = threading.Lock()
+
+
+def keep(run: Run) -> Run:
+    with _lock:
+        _runs[run.token] = run
+        while len(_runs) > MAX_RUNS:
+            _runs.popitem(last=False)
+    return run
+
+
+def get(token: str | None) -> Run:
+    with _lock:
+        run = _runs.get((token or "").strip())
+    if run is None or run.owner != owner_scope():
+        raise InputError("That Arena run is no longer here.", hint="Run Hear them all again.")
+    return run
+
+
+def next_pair(run: Run) -> tuple[int, int] | None:
+    """Two finished takes, the least-voted pair first (random among equals), in random order."""
+    ok = [i for i, t in enumerate(run.takes) if t.ok]
+    if len(ok) < 2:
+        run.pending = None
+        return None
+    counts = collections.Counter(frozenset((v["a_index"], v["b_index"])) for v in run.voted)
+    pairs = [(a, b) for n, a in enumerate(ok) for b in ok[n + 1:]]
+    fewest = min(counts[frozenset(p)] for p in pairs)
+    a, b = random.choice([p for p in pairs if counts[frozenset(p)] == fewest])
+    run.pending = (a, b) if random.random() < 0.5 else (b, a)
+    return run.pending
+
+
+def _similarity(run: Run, index: int) -> float | None:
+    score = run.takes[index].score or {}
+    return score.get("similarity")
+
+
+def vote(run: Run, choice: str) -> dict:
+    """Record the vote on the pending pair; returns what it was (names revealed) and the new ratings."""
+    winner = WINNERS.get((choice or "").strip())
+    if winner is None:
+        raise InputError(f"A vote is A, B or tie; got {choice!r}.")
+    if run.pending is None:
+        raise InputError("There is no pair to vote on.", hint="Two finished takes are needed.")
+    a, b = run.pending
+    ta, tb = run.takes[a], run.takes[b]
+    store = default_store()
+    current = families.ratings(store, run.family_id)
+    updated = rating.elo(current, ta.entrant.key, tb.entrant.key, winner)
+    families.add_vote(store, run.family_id, run.script, ta.entrant.key, tb.entrant.key, winner,
+                      _similarity(run, a), _similarity(run, b), updated)
+    entry = {"a_index": a, "b_index": b, "a": ta.entrant.label, "b": tb.entrant.label, "winner": winner,
+             "a_similarity": _similarity(run, a), "b_similarity": _similarity(run, b)}
+    run.voted.append(entry)
+    run.pending = None
+    return entry
+
+
+def standings(run: Run) -> tuple[list[list], str]:
+    """(rows of entrant, rating, votes) best first, and the agreement with the similarity score."""
+    store = default_store()
+    ratings = families.ratings(store, run.family_id)
+    labels = {t.entrant.key: t.entrant.label for t in run.takes}
+    rows = sorted(([labels.get(k, k), round(r, 1), n] for k, (r, n) in ratings.items()), key=lambda r: -r[1])
+    agree = rating.agreement(families.votes(store, run.family_id), ratings)
+    return rows, agree.describe()

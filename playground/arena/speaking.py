@@ -1,0 +1,172 @@
+"""Hear them all: one script spoken by every clone of a family at once, loudness-matched, then a
+scorecard for every take (playground.scoring) and a combined ranking that keeps the parts.
+
+Speech runs through compare.run_cell (the provider's own speak(), figures, -20 LUFS copies);
+scoring starts when the speech is in, all takes at once. Streaming playback per row is not
+offered (the Compare tab does not either): each take plays when it is complete.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import secrets
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from playground import compare
+from playground.arena import recipes
+from playground.arena.entrants import Entrant, arena_spec
+from playground.arena.owner import owner_scope, provider_scope
+from playground.arena.transcribe import transcriber
+from playground.audio import VoiceSample
+from playground.errors import InputError, PlaygroundError
+from playground.library import default_store, families
+
+MAX_TAKES = 12
+
+
+@dataclass
+class Take:
+    entrant: Entrant
+    cell: compare.Cell
+    score: dict[str, Any] | None = None
+    score_notes: list[str] = field(default_factory=list)
+    combined: float | None = None
+    cost: float | None = None
+    currency: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.cell.ok
+
+
+@dataclass
+class Run:
+    token: str
+    owner: str
+    family_id: int
+    text: str
+    script: str
+    reference: bytes
+    reference_playback: bytes
+    takes: list[Take]
+    created_at: float
+    settings: dict[str, Any]
+    pending: tuple[int, int] | None = None  # the blind pair being voted on (take indexes)
+    voted: list[dict] = field(default_factory=list)
+
+
+def script_text(script: str | None, text: str | None) -> tuple[str, str]:
+    """(script id or "custom", text): the user's own text wins over a preset script."""
+    scripts = arena_spec()["scripts"]
+    if (text or "").strip():
+        return "custom", text.strip()
+    key = script or arena_spec()["default_script"]
+    if key not in scripts:
+        raise InputError(f"Unknown test script {key!r}.", hint=f"Choose one of: {', '.join(scripts)}.")
+    return key, scripts[key]["text"]
+
+
+def price_of(provider_id: str, chars: int) -> tuple[float | None, str | None]:
+    row = arena_spec()["prices"]["per_million_chars"].get(provider_id)
+    if not row:
+        return None, None
+    return row["amount"] * chars / 1e6, row["currency"]
+
+
+async def _speak_one(entrant: Entrant, text: str, family_id: int, reference: VoiceSample, transcript: str,
+                     api_key: str | None) -> Take:
+    pair = compare.Pair(entrant.provider_id, entrant.voice or entrant.kind, entrant.model)
+    try:
+        voice_id = entrant.voice
+        ref = None
+        if entrant.kind == "clone":
+            known = await asyncio.to_thread(families.member, default_store(), family_id, entrant.key,
+                                            provider_scope(entrant.provider_id, api_key))
+            if not known:
+                raise InputError(f"{entrant.label} has no voice in this family yet.", hint="Run Clone everywhere first.")
+            voice_id = known["voice_id"]
+            pair = compare.Pair(entrant.provider_id, voice_id, entrant.model)
+        elif entrant.kind == "zero_shot":
+            ref = (await asyncio.to_thread(recipes.prepare, reference, entrant)).sample
+        request = recipes.speech_request(entrant, text, voice_id, ref, transcript)
+    except PlaygroundError as exc:
+        return Take(entrant, compare.Cell(pair=pair, text=text, error=exc.user_message()))
+    cell = await compare.run_cell(pair, text, {entrant.provider_id: api_key} if api_key else None, request=request)
+    take = Take(entrant, cell)
+    take.cost, take.currency = price_of(entrant.provider_id, len(text))
+    return take
+
+
+async def speak_all(family_id: int, text: str, entrants: list[Entrant], *, script: str = "custom",
+                    api_keys: dict[str, str] | None = None) -> Run:
+    """Every entrant speaks `text` at once. Failures stay in their take."""
+    owner = owner_scope()
+    fam = await asyncio.to_thread(families.family, default_store(), int(family_id), owner)
+    if fam is None or not fam.get("sample"):
+        raise InputError(f"No voice family #{family_id} here.", hint="Run Clone everywhere first.")
+    if not entrants:
+        raise InputError("Choose at least one provider.")
+    if len(entrants) > MAX_TAKES:
+        raise InputError(f"At most {MAX_TAKES} entrants per run.")
+    reference = VoiceSample(data=fam["sample"], format=fam.get("sample_format"))
+    keys = api_keys or {}
+    jobs = [_speak_one(e, text, int(family_id), reference, fam["transcript"], keys.get(e.provider_id))
+            for e in entrants]
+    ref_play = asyncio.to_thread(lambda: compare.loudness_matched(reference.segment)[0])
+    *takes, playback = await asyncio.gather(*jobs, ref_play)
+    settings = {"text": text, "script": script, "entrants": [e.key for e in entrants],
+                "loudness_target_lufs": compare.TARGET_LUFS}
+    return Run(token=secrets.token_urlsafe(12), owner=owner, family_id=int(family_id), text=text, script=script,
+               reference=reference.data, reference_playback=playback, takes=list(takes), created_at=time.time(),
+               settings=settings)
+
+
+async def score_run(run: Run, api_keys: dict[str, str] | None = None) -> Run:
+    """A scorecard for every finished take, all at once, then the combined ranking."""
+    keys = api_keys or {}
+    await asyncio.gather(*[_score_one(run, t, keys.get(t.entrant.provider_id)) for t in run.takes if t.ok])
+    rank(run.takes)
+    return run
+
+
+async def _score_one(run: Run, take: Take, api_key: str | None) -> None:
+    try:
+        from playground import scoring
+
+        card = await scoring.score_take(run.reference, take.cell.playback or take.cell.result.audio.playable(),
+                                        run.text, transcribe=transcriber(take.entrant.provider_id, api_key))
+        take.score = card.as_dict()
+    except NotImplementedError:
+        take.score_notes.append("scoring is not available in this build yet")
+    except PlaygroundError as exc:
+        take.score_notes.append(f"not scored: {exc.user_message()}")
+    except Exception as exc:  # a scoring bug must not lose the take
+        take.score_notes.append(f"not scored ({type(exc).__name__})")
+
+
+def combined(score: dict[str, Any] | None) -> float | None:
+    """One number from 0 to 1: similarity (over the ceiling), intelligibility (1 - error rate) and
+    quality (DNSMOS OVRL), weighted as presets/arena.json says, over the parts that are known."""
+    if not score:
+        return None
+    w = arena_spec()["score_weights"]
+    parts: list[tuple[float, float]] = []
+    sim, ceiling = score.get("similarity"), score.get("similarity_ceiling")
+    if sim is not None:
+        top = ceiling if ceiling and ceiling > 0 else 1.0
+        parts.append((w["similarity"], max(0.0, min(1.0, sim / top))))
+    err = score.get("wer") if score.get("wer") is not None else score.get("cer")
+    if err is not None:
+        parts.append((w["intelligibility"], max(0.0, 1.0 - min(1.0, err))))
+    if score.get("dnsmos_ovrl") is not None:
+        parts.append((w["quality"], max(0.0, min(1.0, (score["dnsmos_ovrl"] - 1.0) / 4.0))))
+    total = sum(weight for weight, _ in parts)
+    return None if not total else round(sum(weight * v for weight, v in parts) / total, 4)
+
+
+def rank(takes: list[Take]) -> list[Take]:
+    for t in takes:
+        t.combined = combined(t.score)
+    return sorted(takes, key=lambda t: (t.combined is None, -(t.combined or 0.0)))

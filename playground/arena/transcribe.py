@@ -1,0 +1,45 @@
+"""The clinic's speech recognition for the Arena: the sample's transcript and each take's, with
+the take's own provider where it has ASR, else the first provider that has (a key, else sandbox)."""
+
+from __future__ import annotations
+
+from typing import Awaitable, Callable
+
+from playground import config, providers
+from playground.audio import VoiceSample
+from playground.errors import PlaygroundError
+from playground.providers.asr import TranscribeRequest
+
+
+def asr_provider(provider_id: str | None = None) -> str | None:
+    ids = [pid for pid, cls in providers.PROVIDERS.items() if cls.SUPPORTS_TRANSCRIBE]
+    if provider_id in ids:
+        return provider_id
+    with_key = [pid for pid in ids if not config.is_sandbox(pid)]
+    return (with_key or ids or [None])[0]
+
+
+def transcriber(provider_id: str | None, api_key: str | None = None) -> Callable[[bytes], Awaitable[str]] | None:
+    """An async bytes -> text function for scoring.score_take, or None when nothing can transcribe."""
+    asr_id = asr_provider(provider_id)
+    if asr_id is None:
+        return None
+    key = api_key if asr_id == provider_id else None  # a key typed for a provider goes to that provider only
+
+    async def run(audio: bytes) -> str:
+        result = await providers.get(asr_id).transcribe(TranscribeRequest(VoiceSample(data=audio)), api_key=key)
+        return result.text
+
+    return run
+
+
+async def transcribe_sample(sample: VoiceSample, provider_id: str | None, api_key: str | None,
+                            fallback: str = "") -> tuple[str, str]:
+    """(text, note): the transcript of a sample, or the fallback with a note saying why."""
+    run = transcriber(provider_id, api_key)
+    if run is None:
+        return fallback, "no speech recognition available: the full sample's transcript was sent"
+    try:
+        return (await run(sample.data)) or fallback, ""
+    except PlaygroundError as exc:
+        return fallback, f"transcript of the window not updated ({exc.user_message()})"

@@ -14,6 +14,7 @@ from playground.ui.live_player import ROUTES as LIVE_ROUTES
 from playground.ui.minimax_tab import build_minimax_tab
 from playground.ui.library_tab import build_library_tab
 from playground.ui.compare_tab import build_compare_tab
+from playground.ui.arena_tab import build_arena_tab
 from playground import hosted
 from playground.ui import fair_queue, i18n
 
@@ -39,7 +40,9 @@ def build_app() -> gr.Blocks:
         i18n.build_language_switch()  # English / 中文 (follows the browser, remembers a choice)
         if hosted.is_hosted():
             gr.Markdown(hosted.describe(), elem_id="vcp-hosted")
-        with gr.Tabs():
+        with gr.Tabs(selected="arena"):
+            with gr.Tab("Voice Arena", id="arena"):  # first: one sample, every provider (ui/arena_tab.py)
+                build_arena_tab()
             with gr.Tab("SiliconFlow", id="siliconflow"):
                 list_event, _ = build_siliconflow_tab()
             with gr.Tab("MiniMax", id="minimax"):

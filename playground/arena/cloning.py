@@ -47,11 +47,14 @@ class CloneRun:
     family_id: int
     new_family: bool
     rows: list[Row]
+    done: bool = False
 
     def summary(self) -> str:
         ok = sum(r.ok for r in self.rows)
         reused = sum(r.state == "reused" for r in self.rows)
         failed = [r.entrant.label for r in self.rows if r.state == "failed"]
+        if not self.done:
+            return f"Family #{self.family_id}: cloning… {ok} of {len(self.rows)} ready so far."
         text = f"Family #{self.family_id}: {ok} of {len(self.rows)} ready"
         text += f" ({reused} reused from an earlier run)" if reused else ""
         return text + (f"; failed: {', '.join(failed)}." if failed else ".")
@@ -136,7 +139,8 @@ async def clone_everywhere(sample: VoiceSample | None, transcript: str, consent:
     keys = api_keys or {}
     tasks = [asyncio.create_task(_chain(r, sample, transcript, family_id, keys.get(r.entrant.provider_id), changed))
              for r in rows]
-    snapshot = lambda: CloneRun(family_id, new, [replace(r, notes=list(r.notes)) for r in rows])  # noqa: E731
+    snapshot = lambda done=False: CloneRun(family_id, new, [replace(r, notes=list(r.notes)) for r in rows],  # noqa: E731
+                                           done)
     yield snapshot()
     try:
         while not all(t.done() for t in tasks):
@@ -148,4 +152,4 @@ async def clone_everywhere(sample: VoiceSample | None, transcript: str, consent:
     finally:
         for t in tasks:
             t.cancel()
-    yield snapshot()
+    yield snapshot(True)

@@ -52,7 +52,8 @@ def build_arena_tab() -> None:
                                       elem_id="arena-entrants")
             with gr.Accordion("API keys (optional; this browser session only)", open=False):
                 for pid in dict.fromkeys(e.provider_id for e in entrants.all_entrants()):
-                    box = gr.Textbox(label=f"{presets.load(pid)['label']} API key", type="password",
+                    box = gr.Textbox(label=f"{presets.load(pid)['label']} API key (optional, this browser session only)",
+                                     type="password",
                                      placeholder="empty: the configured key, else the sandbox",
                                      elem_id=f"arena-key-{pid}")
                     box.change(h.on_key, [keys, gr.State(pid), box], [keys], **private)
@@ -84,7 +85,7 @@ def build_arena_tab() -> None:
         a_audio = gr.Audio(label="A", interactive=False, elem_id="arena-a")
         b_audio = gr.Audio(label="B", interactive=False, elem_id="arena-b")
     with gr.Row():
-        choice = gr.Radio(["A", "B", "tie"], value="A", label="Which sounds more like you?", elem_id="arena-choice")
+        choice = gr.Radio([("A", "A"), ("B", "B"), ("tie", "tie")], value="A", label="Which sounds more like you?", elem_id="arena-choice")
         vote_btn = gr.Button("Vote", elem_id="arena-vote")
     reveal = gr.Markdown(elem_id="arena-reveal")
     ratings = gr.Dataframe(headers=["entrant", "rating", "votes"], label="Ratings (Elo, this voice family)",

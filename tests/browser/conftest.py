@@ -79,7 +79,7 @@ def page(browser, app_url):
     page = context.new_page()
     page.set_default_timeout(30_000)
     page.goto(app_url)
-    page.get_by_role("tab", name="SiliconFlow", exact=True).click()  # the Voice Arena is the first tab
+    page.locator("button[role=tab]").filter(has_text="SiliconFlow").first.click()  # the Voice Arena is the first tab
     page.wait_for_selector("#siliconflow-badge")
     yield page
     context.close()

@@ -32,6 +32,9 @@ ENGLISH = [
     "bytes", "cost", "characters",
     # code view
     "View code",
+    # arena
+    "Voice Arena", "Clone everywhere", "Hear them all", "Make report", "Retry this row", "Providers", "Test script",
+    "Which sounds more like you?", "Your voice sample", "Clone progress",
     # provider tabs
     "Upload voice", "Speak", "My voices", "Voice name", "Send as", "Test key", "Refresh", "Delete", "Cancel",
     "ALL", "all", "system", "Text",  # (PRIVATE/OFFICIAL also appear as data in voice tables) "Model", "Result", "Download",
@@ -73,17 +76,17 @@ def test_every_tab_in_chinese(browser, app_url):
     page = context.new_page()
     page.set_default_timeout(30_000)
     page.goto(app_url)
-    page.wait_for_selector("#siliconflow-key")
+    page.wait_for_selector("#arena-intro")  # the Voice Arena is the first tab
     page.wait_for_function("() => window.vcpLang === 'zh-CN'")
     page.wait_for_timeout(800)
     seen = {"<page>": page.locator("body").inner_text()}
     _visit(page, 0, [], seen)
 
     top = {name for name in seen if " / " not in name and name != "<page>"}
-    assert len(top) == 6, sorted(top)  # the four providers, the library and Compare
+    assert len(top) == 7, sorted(top)  # the Arena, the four providers, the library and Compare
     assert any(name.startswith("声音库 / ") for name in seen), sorted(seen)  # the library's sub-tabs were visited
     assert any(name.startswith("对比 / ") for name in seen), sorted(seen)
-    assert "查看代码" in seen["<page>"] and "我有权克隆这个声音" in seen["<page>"]
+    assert any("查看代码" in text for text in seen.values()) and "我有权克隆这个声音" in seen["<page>"]
 
     left = []
     for where, text in seen.items():
@@ -100,6 +103,7 @@ def test_switch_back_to_english_restores_relabelled_text(browser, app_url):
     page = context.new_page()
     page.set_default_timeout(30_000)
     page.goto(app_url)
+    page.locator("button[role=tab]").filter(has_text="SiliconFlow").first.click()  # the Voice Arena is the first tab
     page.wait_for_selector("#siliconflow-key")
     page.wait_for_function("() => document.querySelector('#siliconflow-key-status')?.innerText.includes('密钥尚未测试')")
     page.locator("#vcp-lang label").filter(has_text="English").click()

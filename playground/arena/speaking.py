@@ -9,9 +9,11 @@ offered (the Compare tab does not either): each take plays when it is complete.
 from __future__ import annotations
 
 import asyncio
+import collections
 import secrets
 import time
 from dataclasses import dataclass, field
+from hashlib import sha256
 from typing import Any
 
 from playground import compare
@@ -75,6 +77,30 @@ def price_of(provider_id: str, chars: int) -> tuple[float | None, str | None]:
     return row["amount"] * chars / 1e6, row["currency"]
 
 
+_CACHE_SIZE = 16
+_prepared: "collections.OrderedDict[tuple, Any]" = collections.OrderedDict()
+
+
+def _cached(key: tuple, make: Any) -> Any:
+    """A small per-process cache of what one reference always gives (a fitted clip, a playback copy)."""
+    if key in _prepared:
+        _prepared.move_to_end(key)
+        return _prepared[key]
+    value = _prepared[key] = make()
+    while len(_prepared) > _CACHE_SIZE:
+        _prepared.popitem(last=False)
+    return value
+
+
+def _prepared_reference(reference: VoiceSample, entrant: Entrant) -> VoiceSample:
+    return _cached(("fit", sha256(reference.data).hexdigest(), entrant.operation),
+                   lambda: recipes.prepare(reference, entrant).sample)
+
+
+def _reference_playback(reference: VoiceSample) -> bytes:
+    return _cached(("play", sha256(reference.data).hexdigest()), lambda: compare.loudness_matched(reference.segment)[0])
+
+
 async def _speak_one(entrant: Entrant, text: str, family_id: int, reference: VoiceSample, transcript: str,
                      api_key: str | None) -> Take:
     pair = compare.Pair(entrant.provider_id, entrant.voice or entrant.kind, entrant.model)
@@ -89,7 +115,7 @@ async def _speak_one(entrant: Entrant, text: str, family_id: int, reference: Voi
             voice_id = known["voice_id"]
             pair = compare.Pair(entrant.provider_id, voice_id, entrant.model)
         elif entrant.kind == "zero_shot":
-            ref = (await asyncio.to_thread(recipes.prepare, reference, entrant)).sample
+            ref = await asyncio.to_thread(_prepared_reference, reference, entrant)
         request = recipes.speech_request(entrant, text, voice_id, ref, transcript)
     except PlaygroundError as exc:
         return Take(entrant, compare.Cell(pair=pair, text=text, error=exc.user_message()))
@@ -114,7 +140,7 @@ async def speak_all(family_id: int, text: str, entrants: list[Entrant], *, scrip
     keys = api_keys or {}
     jobs = [_speak_one(e, text, int(family_id), reference, fam["transcript"], keys.get(e.provider_id))
             for e in entrants]
-    ref_play = asyncio.to_thread(lambda: compare.loudness_matched(reference.segment)[0])
+    ref_play = asyncio.to_thread(_reference_playback, reference)
     *takes, playback = await asyncio.gather(*jobs, ref_play)
     settings = {"text": text, "script": script, "entrants": [e.key for e in entrants],
                 "loudness_target_lufs": compare.TARGET_LUFS}

@@ -7,6 +7,7 @@ used it; deleted voice_ids can never be reused; audio is hex (or a loopback URL)
 
 from __future__ import annotations
 
+import asyncio
 import json
 import math
 import secrets
@@ -179,7 +180,7 @@ def router(state: SandboxState) -> APIRouter:
         setting = doc.get("audio_setting") or {}
         fmt, rate = setting.get("format", "mp3"), int(setting.get("sample_rate", 32000))
         channels, bitrate = int(setting.get("channel", 1)), int(setting.get("bitrate", 128000))
-        audio = speech.render(doc["text"], voice=voice_id, fmt=fmt, sample_rate=rate,
+        audio = await asyncio.to_thread(speech.render, doc["text"], voice=voice_id, fmt=fmt, sample_rate=rate,
                               speed=float(voice.get("speed", 1.0)), gain_db=20 * math.log10(float(voice.get("vol", 1.0))),
                               channels=channels, bitrate=bitrate if fmt == "mp3" else None)
         seconds = len(speech.synthesize_pcm(doc["text"], voice_id, float(voice.get("speed", 1.0)))) / 2 / speech.ESPEAK_RATE

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import re
 import secrets
@@ -240,7 +241,7 @@ def router(state: SandboxState) -> APIRouter:
         ref = (doc.get("references") or [{}])[0].get("audio", "")
         if not doc.get("voice") and ref.startswith("data:") and voice_match.lookup(voice) is None:
             voice_match.register(voice, parse_data_uri(ref)[1])  # a zero-shot reference is followed too
-        audio = speech.render(doc["input"], voice=voice, fmt=fmt, sample_rate=rate,
+        audio = await asyncio.to_thread(speech.render, doc["input"], voice=voice, fmt=fmt, sample_rate=rate,
                               speed=float(doc.get("speed", 1.0)), gain_db=float(doc.get("gain", 0.0)))
         media = speech.CONTENT_TYPES[fmt]
         if doc.get("stream", True):  # the documented default is true: a chunked body

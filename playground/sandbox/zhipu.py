@@ -235,7 +235,8 @@ def router(state: SandboxState) -> APIRouter:
     @route("speech")
     async def create_speech(request: Request, key: str, fault: Fault | None):
         req = check_speech(await json_body(request, SPEECH_FIELDS), key)
-        pcm = speech.render(req["input"], voice=req["voice"], fmt="pcm", sample_rate=RATE, speed=req["speed"],
+        pcm = await asyncio.to_thread(speech.render, req["input"], voice=req["voice"], fmt="pcm", sample_rate=RATE,
+                                      speed=req["speed"],
                             gain_db=20 * math.log10(req["volume"]))
         if req["watermark_enabled"]:
             pcm = watermark_beep() + pcm

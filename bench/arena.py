@@ -1,0 +1,94 @@
+"""The Voice Arena: "clone everywhere" + "hear them all" through the app, every entrant at once,
+against the sandbox with set latencies per provider (each request waits that long before its
+first byte). Target: the wall time is the slowest provider's own chain (upload, clone, speak,
+run directly with the adapters in this process) plus at most 2 s. Speech is timed to the first
+answer of arena_speak (the takes are in; scoring follows and is not part of the figure).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import tempfile
+import time
+from pathlib import Path
+
+from bench import BENCH_KEY, PROVIDERS, App, Figure, Sandbox
+
+LATENCY_S = {"siliconflow": 0.4, "zhipu": 0.7, "minimax": 1.0}
+TEXT = "Hello, this is my voice. I am recording a sample for the playground."
+SCRIPT = "en-question"
+TARGET_S = 2.0
+
+
+def _sample(folder: Path) -> Path:
+    from playground.audio import wrap_pcm
+    from playground.sandbox.speech import ESPEAK_RATE, synthesize_pcm
+
+    pcm = synthesize_pcm(TEXT, "bench-speaker", 1.0)
+    while len(pcm) / 2 / ESPEAK_RATE < 12.0:
+        pcm += pcm
+    path = folder / "me.wav"
+    path.write_bytes(wrap_pcm(pcm, ESPEAK_RATE))
+    return path
+
+
+def _direct_chain(sandbox: Sandbox, sample: Path, provider: str = "minimax") -> float:
+    """The slowest provider's chain with the adapters, no app in between: prepare, upload, clone, speak."""
+    key_var, url_var, _ = PROVIDERS[provider]
+    os.environ[key_var], os.environ[url_var] = BENCH_KEY, sandbox.base_url(provider)
+    from playground import compare, providers
+    from playground.arena import entrants, recipes
+    from playground.audio import VoiceSample
+    from playground.arena.speaking import script_text
+
+    entrant = next(e for e in entrants.all_entrants() if e.provider_id == provider and e.kind == "clone")
+    text = script_text(SCRIPT, "")[1]
+
+    async def chain() -> float:
+        start = time.monotonic()
+        prepared = recipes.prepare(VoiceSample.from_path(sample), entrant)
+        result, _ = await recipes.clone(entrant, prepared.sample, TEXT, recipes.voice_name(entrant, 0), api_key=None)
+        cell = await compare.run_cell(compare.Pair(provider, result.voice_id), text,
+                                      request=recipes.speech_request(entrant, text, result.voice_id))
+        assert cell.ok, cell.error
+        return time.monotonic() - start
+
+    try:
+        return asyncio.run(chain())
+    finally:
+        providers.get.cache_clear()
+
+
+def run(sandbox: Sandbox, app: App) -> list[Figure]:
+    from gradio_client import handle_file
+
+    for provider, seconds in LATENCY_S.items():
+        sandbox.latency(provider, first_byte_s=seconds)
+    folder = Path(tempfile.mkdtemp(prefix="vcp-bench-arena-"))
+    sample = _sample(folder)
+    client = app.client()
+    try:
+        start = time.monotonic()
+        rows, family, summary = client.predict(handle_file(str(sample)), TEXT, True, api_name="/arena_clone")
+        cloned = time.monotonic() - start
+        job = client.submit(family, SCRIPT, "", api_name="/arena_speak")
+        while not job.outputs() and not job.done():
+            time.sleep(0.01)
+        wall = time.monotonic() - start
+        first = job.outputs()[0] if job.outputs() else job.result()
+        table = first[1]["data"] if isinstance(first[1], dict) else first[1]
+        ok = sum(1 for r in table if str(r[-1]).startswith("ok"))
+        job.result()
+        scored = time.monotonic() - start
+    finally:
+        client.close()
+    direct = _direct_chain(sandbox, sample)
+    sandbox.reset()
+    gap = wall - direct
+    return [Figure("arena: clone everywhere + hear them all, over the slowest provider's own chain", f"+{gap:.2f} s",
+                   f"<= +{TARGET_S:g} s", gap <= TARGET_S,
+                   f"{len(table)} entrants ({ok} takes ok; latency per request: "
+                   f"{', '.join(f'{p} {s:g} s' for p, s in LATENCY_S.items())}): clone {cloned:.2f} s, takes in at "
+                   f"{wall:.2f} s; MiniMax alone (upload, clone, speak, direct) {direct:.2f} s; {summary} "
+                   f"Scores in at {scored:.2f} s (not part of the target).")]

@@ -1,0 +1,89 @@
+"""The Arena's pure parts: entrants from the registry, fitting a sample, ratings and agreement,
+families in the library (schema 5), the combined score, and the sandbox clone following its sample."""
+
+from __future__ import annotations
+
+import pytest
+
+from playground.arena import entrants, rating, recipes
+from playground.arena.speaking import combined
+from playground.audio import VoiceSample, wrap_pcm
+from tests.conftest import speech_wav
+
+
+def test_entrants_come_from_the_registry_flags():
+    keys = entrants.default_keys()
+    assert "siliconflow:upload:FunAudioLLM/CosyVoice2-0.5B" in keys and "minimax:clone:speech-2.8-hd" in keys
+    assert "zhipu:clone:glm-tts-clone" in keys and "siliconflow:reference:FunAudioLLM/CosyVoice2-0.5B" in keys
+    assert not any(k.startswith("openai_compat") for k in keys)  # it declares no clone support
+    assert "fishaudio/fish-speech-1.5" not in " ".join(keys)  # system voices only: nothing to upload
+    assert keys[-1] == "siliconflow:control:alex"
+    with pytest.raises(Exception, match="Unknown Arena entrant"):
+        entrants.by_keys(["nope"])
+
+
+def test_a_long_sample_gets_each_providers_best_window():
+    sample = VoiceSample(speech_wav("A long recording that goes on and on for the arena.", 40.0))
+    sf = next(e for e in entrants.all_entrants() if e.key.startswith("siliconflow:upload:FunAudio"))
+    fitted = recipes.prepare(sample, sf)
+    assert fitted.windowed and fitted.sample.info.duration_s <= 30.0
+    mm = next(e for e in entrants.all_entrants() if e.provider_id == "minimax")
+    assert not recipes.prepare(sample, mm).windowed  # MiniMax takes up to 5 minutes
+    short = VoiceSample(speech_wav("Too short.", 2.0))
+    with pytest.raises(Exception, match="at least 10 s"):
+        recipes.prepare(short, mm)
+
+
+def test_elo_and_agreement():
+    r = rating.elo({}, "x", "y", "a")
+    assert r["x"][0] > 1000 > r["y"][0] and r["x"][1] == r["y"][1] == 1
+    tie = rating.elo({}, "x", "y", "tie")
+    assert tie["x"][0] == tie["y"][0] == 1000
+    assert rating.kendall_tau([1, 2, 3], [10, 20, 30]) == 1.0 and rating.kendall_tau([1, 2, 3], [3, 2, 1]) == -1.0
+    votes = [{"a": "x", "b": "y", "winner": "a", "a_similarity": 0.9, "b_similarity": 0.7},
+             {"a": "y", "b": "x", "winner": "a", "a_similarity": 0.7, "b_similarity": 0.9},
+             {"a": "x", "b": "y", "winner": "tie", "a_similarity": 0.9, "b_similarity": 0.7}]
+    agree = rating.agreement(votes, {"x": (1010.0, 3), "y": (990.0, 3)})
+    assert (agree.decided, agree.agreeing, agree.tau) == (2, 1, 1.0) and "1 of 2" in agree.describe()
+
+
+def test_combined_keeps_to_the_known_parts():
+    assert combined(None) is None
+    full = {"similarity": 0.9, "similarity_ceiling": 0.9, "wer": 0.0, "dnsmos_ovrl": 5.0}
+    assert combined(full) == 1.0
+    assert combined({"similarity": 0.45, "similarity_ceiling": 0.9}) == 0.5
+
+
+def test_families_reuse_votes_and_ratings(tmp_path):
+    from playground.library import db, families
+    from playground.library.store import Store
+
+    store = Store(tmp_path)
+    assert {"arena_families", "arena_members", "arena_votes", "arena_ratings"} <= {
+        r[0] for r in store.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+    assert store.execute("PRAGMA user_version")[0][0] == db.SCHEMA_VERSION
+    fid, new = families.family_for(store, "me", b"RIFF-sample", "wav", "hello")
+    assert new and families.family_for(store, "me", b"RIFF-sample", "wav", "hello") == (fid, False)
+    assert families.family_for(store, "someone else", b"RIFF-sample", "wav", "hello")[0] != fid
+    assert families.family(store, fid, "someone else") is None
+    assert families.family(store, fid, "me")["sample"] == b"RIFF-sample"
+    families.add_member(store, fid, "zhipu:clone:glm-tts-clone", "scope", "zhipu", "glm-tts-clone", "voice_1")
+    assert families.member(store, fid, "zhipu:clone:glm-tts-clone", "scope")["voice_id"] == "voice_1"
+    families.add_vote(store, fid, "en-question", "x", "y", "a", 0.9, 0.7, rating.elo({}, "x", "y", "a"))
+    assert families.ratings(store, fid)["x"][1] == 1 and len(families.votes(store, fid)) == 1
+    store.close()
+    reopened = Store(tmp_path)  # the family's sample survives the orphan sweep at open
+    assert families.family(reopened, fid, "me")["sample"] == b"RIFF-sample"
+    reopened.close()
+
+
+def test_the_sandbox_clone_follows_its_sample():
+    from playground.sandbox import speech, voice_match
+
+    for speaker in ("arena-unit-speaker-1", "arena-unit-speaker-2"):
+        variant, pitch = speech.variant_for(speaker)
+        pcm = speech.synthesize_pcm("Hello, this is my voice. I am recording a sample.", speaker, 1.0)
+        choice = voice_match.register(f"clone-of-{speaker}", wrap_pcm(pcm, speech.ESPEAK_RATE))
+        assert choice is not None and choice[0][0] == variant[0], (speaker, variant, choice)  # same m/f family
+        assert abs(choice[1] - pitch) <= 20
+        assert speech.variant_for(f"clone-of-{speaker}") == choice  # speaking with the clone uses it

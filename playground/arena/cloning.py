@@ -73,6 +73,16 @@ def check_inputs(sample: VoiceSample | None, transcript: str, consent: bool) -> 
     return transcript
 
 
+async def _still_there(adapter, voice_id: str, api_key: str | None) -> bool:
+    """Does the provider still list this voice? When it cannot say, assume yes (a clone may cost money)."""
+    if not adapter.SUPPORTS_LIST:
+        return True
+    try:
+        return any(v.id == voice_id for v in await adapter.list_voices(api_key=api_key))
+    except PlaygroundError:
+        return True
+
+
 async def _chain(row: Row, sample: VoiceSample, transcript: str, family_id: int, api_key: str | None,
                  changed: asyncio.Event) -> None:
     e = row.entrant
@@ -93,9 +103,12 @@ async def _chain(row: Row, sample: VoiceSample, transcript: str, family_id: int,
         scope = provider_scope(e.provider_id, api_key)
         if e.kind == "clone":
             known = await asyncio.to_thread(families.member, store, family_id, e.key, scope)
-            if known:
+            if known and await _still_there(adapter, known["voice_id"], api_key):
                 row.voice_id = known["voice_id"]
                 return say("reused", "reused the voice made for this sample earlier")
+            if known:  # e.g. a sandbox that restarted, or a voice deleted at the provider
+                await asyncio.to_thread(families.drop_member, store, family_id, e.key, scope)
+                row.notes.append("the provider no longer has the earlier voice: cloned again")
         say("working", "fitting the sample to the provider's limits")
         prepared = await asyncio.to_thread(recipes.prepare, sample, e)
         row.notes += prepared.notes

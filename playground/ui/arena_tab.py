@@ -12,6 +12,7 @@ from playground import presets, providers
 from playground.arena import entrants, report
 from playground.ui import arena_handlers as h
 from playground.ui.clinic_ui import build_consent, build_sample_card
+from playground.ui.fair_queue import build_cancel_button, wire_cancel
 
 INTRO = """### 🏟️ Voice Arena
 Record or upload **one** voice sample, then **Clone everywhere**: every provider that can clone gets the sample
@@ -57,7 +58,9 @@ def build_arena_tab() -> None:
                                      placeholder="empty: the configured key, else the sandbox",
                                      elem_id=f"arena-key-{pid}")
                     box.change(h.on_key, [keys, gr.State(pid), box], [keys], **private)
-            clone_btn = gr.Button("Clone everywhere", variant="primary", elem_id="arena-clone")
+            with gr.Row():
+                clone_btn = gr.Button("Clone everywhere", variant="primary", elem_id="arena-clone", scale=3)
+                cancel_clone = build_cancel_button("arena-clone-cancel")
     progress = gr.Dataframe(headers=h.PROGRESS_HEADERS, label="Clone progress", interactive=False,
                             elem_id="arena-progress", wrap=True)
     with gr.Row():
@@ -72,7 +75,9 @@ def build_arena_tab() -> None:
         script = gr.Dropdown(_script_choices(), value=entrants.arena_spec()["default_script"], label="Test script",
                              elem_id="arena-script")
         own_text = gr.Textbox(label="Or your own text", elem_id="arena-text", scale=2)
-    speak_btn = gr.Button("Hear them all", variant="primary", elem_id="arena-speak")
+    with gr.Row():
+        speak_btn = gr.Button("Hear them all", variant="primary", elem_id="arena-speak", scale=3)
+        cancel_speak = build_cancel_button("arena-speak-cancel")
     takes = gr.HTML(elem_id="arena-takes")
     scorecard = gr.Dataframe(headers=report.HEADERS, label="Scorecard (best combined first)", interactive=False,
                              elem_id="arena-scorecard", wrap=True)
@@ -106,16 +111,18 @@ def build_arena_tab() -> None:
         score_btn = gr.Button("Score", elem_id="arena-score")
         score_out = gr.JSON(label="Scorecard", elem_id="arena-score-out")
 
-    clone_btn.click(h.arena_clone, [sample, transcript, consent, chosen, keys], [progress, family, summary],
+    cloning = clone_btn.click(h.arena_clone, [sample, transcript, consent, chosen, keys], [progress, family, summary],
                     api_name="arena_clone")
-    retry_btn.click(h.on_retry, [sample, transcript, consent, retry_choice, progress, keys],
+    retrying = retry_btn.click(h.on_retry, [sample, transcript, consent, retry_choice, progress, keys],
                     [progress, family, summary], **private)
-    speak_btn.click(h.arena_speak, [family, script, own_text, chosen, keys],
+    speaking = speak_btn.click(h.arena_speak, [family, script, own_text, chosen, keys],
                     [takes, scorecard, run_id, a_audio, b_audio, vote_note], api_name="arena_speak")
     vote_btn.click(h.arena_vote, [run_id, choice], [reveal, ratings, agreement, a_audio, b_audio],
                    api_name="arena_vote")
     report_btn.click(h.arena_report, [run_id], [html_file, csv_file, zip_file], api_name="arena_report")
     score_btn.click(h.score_take, [ref_in, take_in, text_in], [score_out], api_name="score_take")
+    wire_cancel(cancel_clone, cloning, retrying)
+    wire_cancel(cancel_speak, speaking)
 
 
 __all__ = ["build_arena_tab", "CSS", "providers"]

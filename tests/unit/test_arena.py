@@ -87,3 +87,27 @@ def test_the_sandbox_clone_follows_its_sample():
         assert choice is not None and choice[0][0] == variant[0], (speaker, variant, choice)  # same m/f family
         assert abs(choice[1] - pitch) <= 20
         assert speech.variant_for(f"clone-of-{speaker}") == choice  # speaking with the clone uses it
+
+
+def test_a_voice_the_provider_lost_is_cloned_again(sandbox):
+    import asyncio
+
+    from playground.arena import cloning
+
+    sample = VoiceSample(speech_wav("A sample whose clone the sandbox forgets.", 4.0))
+    chosen = entrants.by_keys(["siliconflow:upload:FunAudioLLM/CosyVoice2-0.5B"])
+
+    async def run():
+        last = None
+        async for last in cloning.clone_everywhere(sample, "A sample.", True, chosen):
+            pass
+        return last
+
+    first = asyncio.run(run())
+    assert first.rows[0].state == "ready"
+    assert asyncio.run(run()).rows[0].state == "reused"
+    for voices in sandbox.state.store["siliconflow_voices"].values():  # the simulator lost this voice
+        voices.pop(first.rows[0].voice_id, None)
+    again = asyncio.run(run())
+    assert again.rows[0].state == "ready" and "cloned again" in " ".join(again.rows[0].notes)
+    assert again.rows[0].voice_id != first.rows[0].voice_id

@@ -146,7 +146,8 @@ def router(state: SandboxState) -> APIRouter:
         entry = {"file_id": file_id, "bytes": len(data), "created_at": int(time.time()),
                  "filename": part.filename or "upload", "purpose": purpose}
         files_of(key)[file_id] = {**entry, "duration_s": duration,
-                                  "match": voice_match.match(data) if purpose == "voice_clone" else None}
+                                  "match": await asyncio.to_thread(voice_match.match, data) if purpose == "voice_clone"
+                                  else None}
         return ok({"file": entry})
 
     @api.post("/v1/voice_clone")

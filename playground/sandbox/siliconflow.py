@@ -138,7 +138,7 @@ def router(state: SandboxState) -> APIRouter:
             raise Invalid("Model does not exist. Please check it carefully.")
         _check_audio_bytes(audio, "audio")
         uri = f"speech:{fields['customName']}:sandbox:{secrets.token_hex(8)}"
-        voice_match.register(uri, audio)  # the sandbox clone follows its sample
+        await asyncio.to_thread(voice_match.register, uri, audio)  # the sandbox clone follows its sample
         voices_of(key)[uri] = {"model": fields["model"], "customName": fields["customName"], "text": fields["text"], "uri": uri}
         return {"uri": uri}
 
@@ -240,7 +240,7 @@ def router(state: SandboxState) -> APIRouter:
         voice = doc.get("voice") or (doc["references"][0]["audio"][-64:] if doc.get("references") else None)
         ref = (doc.get("references") or [{}])[0].get("audio", "")
         if not doc.get("voice") and ref.startswith("data:") and voice_match.lookup(voice) is None:
-            voice_match.register(voice, parse_data_uri(ref)[1])  # a zero-shot reference is followed too
+            await asyncio.to_thread(voice_match.register, voice, parse_data_uri(ref)[1])  # zero-shot: followed too
         audio = await asyncio.to_thread(speech.render, doc["input"], voice=voice, fmt=fmt, sample_rate=rate,
                               speed=float(doc.get("speed", 1.0)), gain_db=float(doc.get("gain", 0.0)))
         media = speech.CONTENT_TYPES[fmt]

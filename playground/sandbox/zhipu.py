@@ -193,7 +193,7 @@ def router(state: SandboxState) -> APIRouter:
         check_safe(fields["input"], text)
         used_request_id(key, request_id)
         voice = f"voice_clone_{time.strftime('%Y%m%d_%H%M%S')}_{next(serial):03d}"
-        voice_match.register(voice, sample["data"])  # the sandbox clone follows its sample
+        await asyncio.to_thread(voice_match.register, voice, sample["data"])  # the sandbox clone follows its sample
         audio = speech.render(fields["input"], voice=voice, fmt="wav", sample_rate=RATE)
         preview_id, token = f"file_{secrets.token_hex(12)}", secrets.token_urlsafe(18)
         files_of(key)[preview_id] = {"id": preview_id, "object": "file", "bytes": len(audio), "data": audio,

@@ -91,4 +91,5 @@ def run(sandbox: Sandbox, app: App) -> list[Figure]:
                    f"{len(table)} entrants ({ok} takes ok; latency per request: "
                    f"{', '.join(f'{p} {s:g} s' for p, s in LATENCY_S.items())}): clone {cloned:.2f} s, takes in at "
                    f"{wall:.2f} s; MiniMax alone (upload, clone, speak, direct) {direct:.2f} s; {summary} "
-                   f"Scores in at {scored:.2f} s (not part of the target).")]
+                   f"Scores in at {scored:.2f} s (not part of the target). Load average at the end: "
+                   f"{os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs.")]

@@ -10,7 +10,9 @@ its adapter class:
 
 from __future__ import annotations
 
+import hashlib
 import secrets
+import threading
 import time
 from dataclasses import dataclass, field
 from typing import Any, Awaitable, Callable
@@ -35,6 +37,22 @@ class Prepared:
     windowed: bool = False
 
 
+_analyses: dict[str, clinic.Analysis] = {}
+_analyses_lock = threading.Lock()
+
+
+def _analysis(sample: VoiceSample) -> clinic.Analysis:
+    """The clinic's analysis, once per sample (every entrant fits the same one at the same time)."""
+    key = hashlib.sha256(sample.data).hexdigest()
+    with _analyses_lock:
+        if key in _analyses:
+            return _analyses[key]
+        result = _analyses[key] = clinic.analyze(sample)  # under the lock: the others wait for this one
+        while len(_analyses) > 8:
+            _analyses.pop(next(iter(_analyses)))
+        return result
+
+
 def prepare(sample: VoiceSample, entrant: Entrant) -> Prepared:
     """The clinic's fixes for this provider operation: trim the edges, keep the best window when
     the sample is longer than the provider takes, convert the format when it does not take it."""
@@ -43,7 +61,7 @@ def prepare(sample: VoiceSample, entrant: Entrant) -> Prepared:
     lim = clinic.limits_for(entrant.provider_id, entrant.operation)
     notes: list[str] = []
     current = sample
-    a = clinic.analyze(current)
+    a = _analysis(sample)
     if a.leading_silence_s > 0.5 or a.trailing_silence_s > 0.5:
         fixed = clinic.trim_silence(current)
         current, notes = fixed.sample, [*notes, fixed.description]

@@ -7,6 +7,7 @@ from fastapi import FastAPI
 from playground.sandbox import openai_compat, siliconflow
 from playground.sandbox import zhipu
 from playground.sandbox import minimax
+from playground.sandbox import voice_match
 from playground.sandbox.control import RecorderMiddleware, SandboxState, control_router
 
 # provider id -> (URL prefix the adapter's base URL points at, starting /<id>; router factory)
@@ -32,4 +33,5 @@ def create_app(state: SandboxState | None = None) -> FastAPI:
     for _, (_, factory) in SIMULATORS.items():
         app.include_router(factory(state))
     app.add_middleware(RecorderMiddleware, state=state, provider_of=provider_of)
+    voice_match.warm_in_background()  # the first sandbox clone need not wait for the voice calibration
     return app

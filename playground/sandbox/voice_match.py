@@ -110,6 +110,12 @@ def _calibration() -> list[tuple[str, int, float, np.ndarray]]:
     return table
 
 
+def warm_in_background() -> None:
+    """Render the calibration table in a daemon thread (once per process)."""
+    if _calibration.cache_info().currsize == 0:
+        threading.Thread(target=_calibration, name="vcp-voice-match-warm", daemon=True).start()
+
+
 def choose(x: np.ndarray) -> tuple[str, int] | None:
     """The (variant, pitch) nearest to a recording; None when it has no measurable pitch."""
     f0 = fundamental_hz(x)

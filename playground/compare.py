@@ -5,8 +5,9 @@ provider tab's), all at once with `asyncio.gather`. A pair that fails becomes a 
 error; the others still finish. Figures per cell: time to first byte (the transport's Timing),
 time to first audio (the first `on_chunk`), total, audio duration, real-time factor, size,
 format, sample rate, characters and, where the preset states a price, an estimated cost.
-Playback copies are loudness-matched (EBU R128, measured with ffmpeg's `ebur128` filter, never
-ffprobe) while the provider's raw bytes stay downloadable. Nothing here imports Gradio.
+Playback copies are loudness-matched (ITU-R BS.1770-4 / EBU R128, measured in process with the
+clinic's numpy meter: no ffmpeg spawn per take; `measure_lufs` is ffmpeg's `ebur128` for checks)
+while the provider's raw bytes stay downloadable. Nothing here imports Gradio.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import io
 import json
+import math
 import re
 import subprocess
 import tempfile
@@ -208,9 +210,12 @@ def measure_lufs(wav: bytes) -> float | None:
 def loudness_matched(seg, target_lufs: float = TARGET_LUFS) -> tuple[bytes, float | None, float]:
     """(WAV bytes at the target loudness, measured LUFS, gain applied in dB). The gain is capped so
     peaks stay under -1 dBFS; silence is left alone."""
+    from playground.clinic import integrated_loudness, samples_of
+
     seg = seg.set_sample_width(2)
     wav = audio.wrap_pcm(seg.raw_data, seg.frame_rate, seg.channels)
-    lufs = measure_lufs(wav)
+    measured = integrated_loudness(samples_of(seg), seg.frame_rate) if len(seg.raw_data) else -math.inf
+    lufs = None if measured == -math.inf else round(measured, 1)
     if lufs is None or lufs <= SILENT_LUFS:
         return wav, lufs, 0.0
     gain = max(-MAX_GAIN_DB, min(MAX_GAIN_DB, target_lufs - lufs))

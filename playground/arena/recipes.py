@@ -141,9 +141,32 @@ async def clone(entrant: Entrant, sample: VoiceSample, transcript: str, name: st
     raise InputError(f"{adapter.label} has no Arena recipe.", hint="Leave it out of the run.")
 
 
+PCM_RATE = 24000
+
+
+def as_pcm(request: Any) -> Any:
+    """Ask for 16-bit PCM where the provider streams it: every take is decoded, measured and scored,
+    and PCM needs no decoder (mp3 costs an ffmpeg run per take)."""
+    from dataclasses import replace
+
+    from playground.providers.minimax import MiniMaxSpeech
+    from playground.providers.siliconflow import SiliconFlowSpeech
+
+    if isinstance(request, SiliconFlowSpeech):
+        return replace(request, response_format="pcm", sample_rate=PCM_RATE)
+    if isinstance(request, MiniMaxSpeech):
+        return replace(request, format="pcm")
+    return request
+
+
 def speech_request(entrant: Entrant, text: str, voice_id: str | None, reference: VoiceSample | None = None,
                    transcript: str = "") -> Any:
-    """One speech request in the provider's defaults (streamed where it streams)."""
+    """One speech request in the provider's defaults (streamed where it streams), as PCM where possible."""
+    return as_pcm(_speech_request(entrant, text, voice_id, reference, transcript))
+
+
+def _speech_request(entrant: Entrant, text: str, voice_id: str | None, reference: VoiceSample | None = None,
+                    transcript: str = "") -> Any:
     from playground import compare
 
     pid = entrant.provider_id

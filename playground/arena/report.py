@@ -88,18 +88,26 @@ def zip_bytes(run: Run) -> bytes:
     return buf.getvalue()
 
 
-def _audio_tag(data: bytes | None, mime: str = "audio/wav") -> str:
+ROUTE_PREFIX = "vcp-arena"  # the page's players fetch takes from the app's own route (ui/arena_routes.py)
+
+
+def _audio_tag(data: bytes | None, src: str | None = None) -> str:
     if not data:
         return "<em>no audio</em>"
-    return f'<audio controls preload="none" src="data:{mime};base64,{base64.b64encode(data).decode()}"></audio>'
+    src = src or f"data:audio/wav;base64,{base64.b64encode(data).decode()}"
+    return f'<audio controls preload="none" src="{html.escape(src)}"></audio>'
 
 
-def takes_html(run: Run) -> str:
-    """The reference and every take as players (loudness-matched), for the page and the report."""
+def takes_html(run: Run, inline: bool = False) -> str:
+    """The reference and every take as players (loudness-matched): for the page, served from the app's
+    route (a few hundred bytes instead of megabytes of base64 through the queue); inline for the report."""
+    def src(which: str) -> str | None:
+        return None if inline else f"{ROUTE_PREFIX}/{run.token}/{which}"
+
     items = [f'<div class="arena-take" data-entrant="reference"><b>Reference (your sample)</b>'
-             f'{_audio_tag(run.reference_playback)}</div>']
-    for t in run.takes:
-        body = _audio_tag(t.cell.playback) if t.ok else f'<span class="arena-error">⚠️ {html.escape(t.cell.error or "failed")}</span>'
+             f'{_audio_tag(run.reference_playback, src("ref"))}</div>']
+    for i, t in enumerate(run.takes):
+        body = _audio_tag(t.cell.playback, src(str(i))) if t.ok else f'<span class="arena-error">⚠️ {html.escape(t.cell.error or "failed")}</span>'
         items.append(f'<div class="arena-take" data-entrant="{html.escape(t.entrant.key)}" data-ok="{str(t.ok).lower()}">'
                      f'<b>{html.escape(t.entrant.label)}</b>{body}</div>')
     return f'<div class="arena-takes">{"".join(items)}</div>'
@@ -123,7 +131,7 @@ def report_html(run: Run, standings: list[list], agreement: str) -> bytes:
         f"<h1>Voice Arena report</h1><p>Made {html.escape(time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime(run.created_at)))}"
         f" · voice family #{run.family_id}</p>",
         f"<h2>Script</h2><p>{html.escape(run.text)}</p>",
-        "<h2>Takes</h2>", takes_html(run),
+        "<h2>Takes</h2>", takes_html(run, inline=True),
         "<h2>Scorecard</h2>", _table(HEADERS, scorecard_rows(run)),
         "<ul>" + "".join(f"<li><b>{html.escape(k)}</b>: {html.escape(v)}</li>" for k, v in score_help()) + "</ul>",
         "<h2>Blind votes</h2>", _table(["A", "B", "winner", "A similarity", "B similarity"], votes) if votes

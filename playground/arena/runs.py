@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import collections
 import random
+import secrets
 import threading
 
 from playground.arena import rating
+from playground.arena.report import ROUTE_PREFIX
 from playground.arena.owner import owner_scope
 from playground.arena.speaking import Run
 from playground.errors import InputError
@@ -39,6 +41,22 @@ def get(token: str | None) -> Run:
     return run
 
 
+def audio_of(token: str, which: str) -> bytes | None:
+    """The loudness-matched WAV of one take ("0", "1", ...) or of the reference ("ref"), for the page's
+    players (the token is random and unguessable, as the live player's are)."""
+    with _lock:
+        run = _runs.get(token)
+    if run is None:
+        return None
+    if which == "ref":
+        return run.reference_playback
+    if which in run.aliases:  # a blind pair's player: the alias says nothing about which take it is
+        return run.takes[run.aliases[which]].cell.playback
+    if which.isdigit() and int(which) < len(run.takes):
+        return run.takes[int(which)].cell.playback
+    return None
+
+
 def next_pair(run: Run) -> tuple[int, int] | None:
     """Two finished takes, the least-voted pair first (random among equals), in random order."""
     ok = [i for i, t in enumerate(run.takes) if t.ok]
@@ -50,7 +68,20 @@ def next_pair(run: Run) -> tuple[int, int] | None:
     fewest = min(counts[frozenset(p)] for p in pairs)
     a, b = random.choice([p for p in pairs if counts[frozenset(p)] == fewest])
     run.pending = (a, b) if random.random() < 0.5 else (b, a)
+    run.aliases = {f"x{secrets.token_hex(6)}": i for i in run.pending}
     return run.pending
+
+
+def pair_html(run: Run) -> str:
+    """The blind pair as two players, A and B, whose addresses do not tell which take is which."""
+    if run.pending is None:
+        return ""
+    alias = {i: name for name, i in run.aliases.items()}
+    players = "".join(f'<div class="arena-blind" data-side="{side}"><b>{side}</b>'
+                      f'<audio controls preload="none" src="{ROUTE_PREFIX}/{run.token}/{alias[i]}"></audio></div>'
+                      for side, i in zip("AB", run.pending))
+    return f'<div class="arena-pair">{players}</div>'
+
 
 
 def _similarity(run: Run, index: int) -> float | None:

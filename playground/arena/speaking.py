@@ -56,6 +56,7 @@ class Run:
     created_at: float
     settings: dict[str, Any]
     pending: tuple[int, int] | None = None  # the blind pair being voted on (take indexes)
+    aliases: dict[str, int] = field(default_factory=dict)  # the pair's player addresses -> take index
     voted: list[dict] = field(default_factory=list)
 
 

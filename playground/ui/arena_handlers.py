@@ -56,42 +56,38 @@ async def on_retry(sample: Any, transcript: str, consent: bool, entrant: str, ta
         yield _merge(table, _rows(run)), run.family_id, run.summary()
 
 
-def _pair_outputs(run: speaking.Run) -> tuple[Any, Any, str]:
-    pair = runs.next_pair(run)
-    if pair is None:
-        return None, None, "Two finished takes are needed for a blind vote."
-    a, b = pair
-    return (run.takes[a].cell.playback, run.takes[b].cell.playback,
-            "Listen to A and B (names hidden), then vote: which sounds more like you?")
+def _pair_outputs(run: speaking.Run) -> tuple[str, str]:
+    if runs.next_pair(run) is None:
+        return "", "Two finished takes are needed for a blind vote."
+    return runs.pair_html(run), "Listen to A and B (names hidden), then vote: which sounds more like you?"
 
 
 @ui_errors
 async def arena_speak(family: float | int | None, script: str | None = None, text: str = "",
                       providers: list[str] | None = None, _keys_state: Any = None):
-    """Every clone of the family speaks the script at once; yields (takes, scorecard, run id, A, B, vote
-    note) once when the speech is in and again with the scores."""
+    """Every clone of the family speaks the script at once; yields (takes, scorecard, run id, the blind
+    pair, vote note) once when the speech is in and again with the scores."""
     if family in (None, "") or int(family) <= 0:
         raise InputError("No voice family yet.", hint="Run Clone everywhere first (or give its family number).")
     script_id, spoken = speaking.script_text(script, text)
     chosen = entrants.by_keys(list(providers or []))
     keys = _keys(_keys_state)
     run = runs.keep(await speaking.speak_all(int(family), spoken, chosen, script=script_id, api_keys=keys))
-    a, b, note = _pair_outputs(run)
-    yield report.takes_html(run), report.scorecard_rows(run), run.token, a, b, "Scoring… " + note
+    pair, note = _pair_outputs(run)
+    yield report.takes_html(run), report.scorecard_rows(run), run.token, pair, "Scoring… " + note
     await speaking.score_run(run, keys)
-    yield report.takes_html(run), report.scorecard_rows(run), run.token, a, b, "Scores are in. " + note
+    yield report.takes_html(run), report.scorecard_rows(run), run.token, pair, "Scores are in. " + note
 
 
 @ui_errors
 async def arena_vote(run_id: str, choice: str = "A"):
-    """Vote on the pending blind pair; returns (what it was, ratings, agreement, next A, next B)."""
+    """Vote on the pending blind pair; returns (what it was, ratings, agreement, the next pair)."""
     run = runs.get(run_id)
     entry = runs.vote(run, choice)
     word = {"a": "A", "b": "B", "tie": "a tie"}[entry["winner"]]
     reveal = f"You chose **{word}**. A was **{entry['a']}**, B was **{entry['b']}**."
     table, agreement = runs.standings(run)
-    a, b, _ = _pair_outputs(run)
-    return reveal, table, agreement, a, b
+    return reveal, table, agreement, _pair_outputs(run)[0]
 
 
 @ui_errors

@@ -23,7 +23,8 @@ Providers without a key run in the sandbox, whose clones follow your sample's pi
 CSS = """
 #arena-takes .arena-takes { display: grid; grid-template-columns: repeat(auto-fill, minmax(260px, 1fr)); gap: 8px; }
 #arena-takes .arena-take { border: 1px solid var(--border-color-primary); border-radius: 8px; padding: 6px; }
-#arena-takes audio { width: 100%; }
+#arena-takes audio, #arena-pair audio { width: 100%; }
+#arena-pair .arena-pair { display: grid; grid-template-columns: 1fr 1fr; gap: 8px; }
 """
 
 
@@ -86,9 +87,7 @@ def build_arena_tab() -> None:
 
     gr.Markdown("#### Blind vote")
     vote_note = gr.Markdown(elem_id="arena-vote-note")
-    with gr.Row():
-        a_audio = gr.Audio(label="A", interactive=False, elem_id="arena-a")
-        b_audio = gr.Audio(label="B", interactive=False, elem_id="arena-b")
+    pair = gr.HTML(elem_id="arena-pair")
     with gr.Row():
         choice = gr.Radio([("A", "A"), ("B", "B"), ("tie", "tie")], value="A", label="Which sounds more like you?", elem_id="arena-choice")
         vote_btn = gr.Button("Vote", elem_id="arena-vote")
@@ -116,8 +115,8 @@ def build_arena_tab() -> None:
     retrying = retry_btn.click(h.on_retry, [sample, transcript, consent, retry_choice, progress, keys],
                     [progress, family, summary], **private)
     speaking = speak_btn.click(h.arena_speak, [family, script, own_text, chosen, keys],
-                    [takes, scorecard, run_id, a_audio, b_audio, vote_note], api_name="arena_speak")
-    vote_btn.click(h.arena_vote, [run_id, choice], [reveal, ratings, agreement, a_audio, b_audio],
+                    [takes, scorecard, run_id, pair, vote_note], api_name="arena_speak")
+    vote_btn.click(h.arena_vote, [run_id, choice], [reveal, ratings, agreement, pair],
                    api_name="arena_vote")
     report_btn.click(h.arena_report, [run_id], [html_file, csv_file, zip_file], api_name="arena_report")
     score_btn.click(h.score_take, [ref_in, take_in, text_in], [score_out], api_name="score_take")

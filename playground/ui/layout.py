@@ -15,6 +15,7 @@ from playground.ui.minimax_tab import build_minimax_tab
 from playground.ui.library_tab import build_library_tab
 from playground.ui.compare_tab import build_compare_tab
 from playground.ui.arena_tab import build_arena_tab
+from playground.ui.arena_routes import ROUTES as ARENA_ROUTES
 from playground import hosted
 from playground.ui import fair_queue, i18n
 
@@ -71,6 +72,6 @@ def launch_kwargs() -> dict:
         css=CSS + LIVE_CSS,
         footer_links=["api"],
         i18n=i18n.I18N,  # filled by i18n.localize() in build_app()
-        app_kwargs={"routes": list(LIVE_ROUTES)},  # the live player's /vcp-live/<token> stream
+        app_kwargs={"routes": list(LIVE_ROUTES) + list(ARENA_ROUTES)},  # /vcp-live/<token>, /vcp-arena/<token>/<take>
         state_session_capacity=hosted.max_sessions(),  # ~1.1 MB each (playground/hosted.py)
     )

@@ -66,7 +66,10 @@ def test_arena_end_to_end(arena):
     page.screenshot(path=str(SCREENSHOT), full_page=False)
 
     # blind vote: names appear only after it
-    assert "CosyVoice" not in page.locator("#arena-a").inner_text()
+    pair = page.locator("#arena-pair")
+    assert pair.locator("audio").count() == 2 and "CosyVoice" not in pair.inner_html()
+    pair.locator("audio").first.evaluate("a => a.play()")
+    page.wait_for_function("() => document.querySelector('#arena-pair audio').currentTime > 0")
     page.locator("#arena-vote").click()
     page.wait_for_function("() => (document.querySelector('#arena-reveal')?.innerText || '').includes('A was')")
     assert len(_rows(page, "arena-ratings")) == 2

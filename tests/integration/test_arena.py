@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 import zipfile
 from pathlib import Path
 
+import httpx
 import pytest
 
 from tests.conftest import speech_wav
@@ -53,14 +55,21 @@ def test_clone_speak_vote_report(client, sandbox, sample_file):
     assert family2 == family and "reused" in summary2
     assert len([r for r in sandbox.requests("siliconflow") if r["path"].endswith("/uploads/audio/voice")]) == 1
 
-    takes_html, scorecard, run_id, a, b, note = client.predict(
+    takes_html, scorecard, run_id, pair, note = client.predict(
         family, "zh-polyphonic", "", CLONES + [CONTROL], api_name="/arena_speak")
     sc = scorecard["data"] if isinstance(scorecard, dict) else scorecard
     assert len(sc) == 5 and all(r[-1].startswith("ok") for r in sc), sc
     assert takes_html.count("<audio") == 6  # the reference and five takes
-    assert run_id and a and b
+    assert run_id and pair.count("<audio") == 2 and "Scores are in" in note
+    for label in (r[1] for r in sc):
+        assert label not in pair
+    base = client.src.rstrip("/")
+    for src in re.findall(r'src="([^"]+)"', takes_html + pair):  # the page's players, from the app's route
+        got = httpx.get(f"{base}/{src}", timeout=30)
+        assert got.status_code == 200 and got.content[:4] == b"RIFF", src
+    assert httpx.get(f"{base}/vcp-arena/not-a-run/0", timeout=30).status_code == 404
 
-    reveal, ratings, agreement, _, _ = client.predict(run_id, "A", api_name="/arena_vote")
+    reveal, ratings, agreement, next_pair = client.predict(run_id, "A", api_name="/arena_vote")
     assert "A was" in reveal and "B was" in reveal
     rated = ratings["data"] if isinstance(ratings, dict) else ratings
     assert len(rated) == 2 and {r[2] for r in rated} == {1}
@@ -101,7 +110,7 @@ def test_one_provider_failing_mid_run(client, sandbox, tmp_path):
                                             ["minimax:clone:speech-2.8-hd"], api_name="/arena_clone")
     assert family2 == family and "1 of 1 ready" in summary
 
-    _, scorecard, run_id, _, _, _ = client.predict(family, "en-question", "", CLONES, api_name="/arena_speak")
+    _, scorecard, run_id, _, _ = client.predict(family, "en-question", "", CLONES, api_name="/arena_speak")
     assert all(r[-1].startswith("ok") for r in (scorecard["data"] if isinstance(scorecard, dict) else scorecard))
 
 

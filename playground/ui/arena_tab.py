@@ -63,12 +63,13 @@ def build_arena_tab() -> None:
                 clone_btn = gr.Button("Clone everywhere", variant="primary", elem_id="arena-clone", scale=3)
                 cancel_clone = build_cancel_button("arena-clone-cancel")
     progress = gr.Dataframe(headers=h.PROGRESS_HEADERS, label="Clone progress", interactive=False,
-                            elem_id="arena-progress", wrap=True)
+                            elem_id="arena-progress", wrap=True, type="array")
     with gr.Row():
         family = gr.Number(label="Voice family", precision=0, elem_id="arena-family", scale=1)
         summary = gr.Markdown(elem_id="arena-clone-summary")
     with gr.Row():
-        retry_choice = gr.Dropdown(_entrant_choices(), label="Retry one row", elem_id="arena-retry-choice", scale=3)
+        retry_choice = gr.Dropdown(_entrant_choices(), value=entrants.default_keys()[0], label="Retry one row",
+                                   elem_id="arena-retry-choice", scale=3)
         retry_btn = gr.Button("Retry this row", size="sm", elem_id="arena-retry", scale=1)
 
     gr.Markdown("#### Hear them all")

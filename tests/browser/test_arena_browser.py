@@ -47,6 +47,9 @@ def test_arena_end_to_end(arena):
                            timeout=LONG_MS)
     progress = _rows(page, "arena-progress")
     assert len(progress) == 7 and all("ready" in r[1] for r in progress), progress
+    page.locator("#arena-retry").click()  # one row again, alone: it is reused, the others stay
+    page.wait_for_function("() => (document.querySelector('#arena-clone-summary')?.innerText || '').includes('1 of 1 ready')")
+    assert len(_rows(page, "arena-progress")) == 7
 
     page.locator("#arena-speak").click()
     page.wait_for_function("() => (document.querySelector('#arena-vote-note')?.innerText || '').includes('Scores are in')",

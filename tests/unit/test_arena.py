@@ -111,3 +111,11 @@ def test_a_voice_the_provider_lost_is_cloned_again(sandbox):
     again = asyncio.run(run())
     assert again.rows[0].state == "ready" and "cloned again" in " ".join(again.rows[0].notes)
     assert again.rows[0].voice_id != first.rows[0].voice_id
+
+
+def test_a_retried_row_replaces_its_line():
+    from playground.ui.arena_handlers import _merge
+
+    old = [["A", "❌ failed", "boom", 1.0, ""], ["B", "✅ ready", "ok", 2.0, ""]]
+    assert _merge(old, [["A", "✅ ready", "cloned", 0.5, ""]]) == [["A", "✅ ready", "cloned", 0.5, ""], old[1]]
+    assert _merge(None, [["C", "✅ ready", "", 0.1, ""]]) == [["C", "✅ ready", "", 0.1, ""]]

@@ -4,7 +4,8 @@ The ONNX models ship in vcp_scoring_models (copied from the speechmos wheel): si
 takes 9.01 s of raw 16 kHz audio and gives SIG/BAK/OVRL (then speechmos's polynomial fit);
 model_v8.onnx takes a 120-band mel spectrogram in dB (n_fft 321, hop 160) and gives P.808 MOS.
 A clip shorter than 9.01 s is repeated until long enough; a longer one is scored in 9.01 s windows
-one second apart and averaged. Sessions are created once, lazily, single-threaded.
+one second apart and averaged (like speechmos, skipping a window whose float end rounds one
+sample short). Sessions are created once, lazily, single-threaded.
 """
 
 from __future__ import annotations
@@ -39,6 +40,7 @@ def sessions():
                 opts.intra_op_num_threads = 1
                 opts.inter_op_num_threads = 1
                 opts.log_severity_level = 3
+                opts.enable_cpu_mem_arena = False  # with the arena: ~15 % faster, but ~200 MB kept
                 make = lambda p: ort.InferenceSession(str(p), sess_options=opts, providers=["CPUExecutionProvider"])  # noqa: E731
                 _sessions = (make(DNSMOS_PRIMARY_ONNX), make(DNSMOS_P808_ONNX))
     return _sessions

@@ -54,7 +54,8 @@ def _reference(data: bytes) -> tuple[np.ndarray | None, float | None, float]:
             _cache.move_to_end(key)
             return _cache[key]
     x, rate = _pcm(data)
-    wav = measure.speech_16k(x, rate)
+    mono = measure.mono16k(x, rate)
+    wav = measure.ge2e.preprocess(mono)
     speech_s = len(wav) / measure.SAMPLE_RATE
     embedding = measure.embed_speech(wav) if np.any(wav) else None
     ceiling = measure.self_similarity_of_speech(wav) if embedding is not None else None
@@ -82,14 +83,15 @@ def _measure(ref: bytes, take: bytes) -> Scorecard:
     if card.loudness_lufs is None:
         notes.append("The take is silent.")
         return card
-    wav = measure.speech_16k(x, rate)
+    mono = measure.mono16k(x, rate)
+    wav = measure.ge2e.preprocess(mono)
     speech_s = len(wav) / measure.SAMPLE_RATE
     if ref_embedding is not None and np.any(wav):
         card.similarity = round(measure.cosine(ref_embedding, measure.embed_speech(wav)), 4)
         if speech_s < MIN_TAKE_SPEECH_S:
             notes.append(f"The take has only {speech_s:.1f} s of speech: too short for a reliable similarity "
                          f"({MIN_TAKE_SPEECH_S:.0f} s or more recommended).")
-    ovrl, p808 = measure.dnsmos(x, rate)
+    ovrl, p808 = measure.dnsmos_16k(mono)
     card.dnsmos_ovrl, card.dnsmos_p808 = round(ovrl, 3), round(p808, 3)
     return card
 

@@ -95,9 +95,14 @@ def test_silence_has_no_embedding():
 
 
 # -- DNSMOS ----------------------------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def dnsmos_scores(signals) -> dict[str, dict[str, float]]:
+    return {name: quality.scores(signals[name]) for name in ("anna", "tone", "anna_noisy", "anna_clipped")}
+
+
 @pytest.mark.parametrize("name", ["anna", "tone", "anna_noisy", "anna_clipped"])
-def test_dnsmos_matches_speechmos(signals, name):
-    got = quality.scores(signals[name])
+def test_dnsmos_matches_speechmos(dnsmos_scores, name):
+    got = dnsmos_scores[name]
     want = EXPECTED["dnsmos"][name]
     for ours, theirs in (("ovrl", "ovrl_mos"), ("sig", "sig_mos"), ("bak", "bak_mos"), ("p808", "p808_mos")):
         assert abs(got[ours] - want[theirs]) < 1e-3, ours
@@ -110,17 +115,27 @@ def test_p808_features_match_librosa(signals):
     assert abs(features.astype(np.float64).sum() - EXPECTED["mel_check"]["p808_anna"]["sum"]) < 0.05
 
 
-def test_dnsmos_ranks_clean_above_noisy_and_clipped(signals):
-    clean = scoring.dnsmos(signals["anna"], 16000)
-    for damaged in (signals["anna_noisy"], signals["anna_clipped"]):
-        ovrl, p808 = scoring.dnsmos(damaged, 16000)
-        assert clean[0] > ovrl + 0.3 and clean[1] > p808 + 0.3
+def test_dnsmos_ranks_clean_above_noisy_and_clipped(dnsmos_scores):
+    clean = dnsmos_scores["anna"]
+    for damaged in ("anna_noisy", "anna_clipped"):
+        assert clean["ovrl"] > dnsmos_scores[damaged]["ovrl"] + 0.3
+        assert clean["p808"] > dnsmos_scores[damaged]["p808"] + 0.3
+
+
+def test_dnsmos_takes_any_rate_and_int16(signals):
+    from playground.scoring.features import resample
+
+    x = signals["anna"]
+    want = EXPECTED["dnsmos"]["anna"]
+    ovrl, p808 = scoring.dnsmos((resample(x, 16000, 24000) * 32767).astype(np.int16), 24000)
+    assert ovrl == pytest.approx(want["ovrl_mos"], abs=0.05) and p808 == pytest.approx(want["p808_mos"], abs=0.05)
 
 
 def test_dnsmos_long_take_is_windowed():
     assert len(quality.windows(np.zeros(16000 * 12, dtype=np.float32))) == 3
     assert len(quality.windows(np.zeros(16000 * 5, dtype=np.float32))) == 1  # repeated to 10 s, as speechmos does
-    assert len(quality.windows(np.zeros(16000 * 4, dtype=np.float32))) == 7  # 16 s: speechmos scores it all
+    assert len(quality.windows(np.zeros(16000 * 3, dtype=np.float32))) == 3  # 12 s: 3 windows, as speechmos
+    assert len(quality.windows(np.zeros(16000 * 4, dtype=np.float32))) == 3  # 16 s: speechmos would score 7
     # speechmos skips a window whose end, int((i + 9.01) * 16000), rounds one sample short: so do we
     assert 20 < len(quality.windows(np.zeros(16000 * 120, dtype=np.float32))) <= quality.MAX_WINDOWS
 

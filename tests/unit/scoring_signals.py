@@ -1,5 +1,5 @@
 """Deterministic 16 kHz test signals for the arena scores, shared by the unit tests and the one-off
-script that pinned tests/unit/data/scoring_expected.json against the original resemblyzer 0.1.4
+script that pinned tests/unit/scoring_expected.json against the original resemblyzer 0.1.4
 (torch) and speechmos 0.0.1.1 (librosa 0.11) in a separate, temporary venv.
 
 Speech comes from the sandbox's eSpeak NG (pinned wheel: same text -> same samples); noise from an

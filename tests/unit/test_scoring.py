@@ -20,7 +20,7 @@ from playground.scoring import ge2e, quality
 from playground.scoring.text import edit_distance
 from tests.unit import scoring_signals as sig
 
-EXPECTED = json.loads((Path(__file__).parent / "data" / "scoring_expected.json").read_text())
+EXPECTED = json.loads((Path(__file__).parent / "scoring_expected.json").read_text())
 ROOT = Path(__file__).resolve().parents[2]
 
 

@@ -1,4 +1,4 @@
-"""Pin the numpy ports against the originals: writes tests/unit/data/scoring_expected.json.
+"""Pin the numpy ports against the originals: writes tests/unit/scoring_expected.json.
 
 Run once, by hand, in a separate throw-away venv (never the project's: it needs torch):
 
@@ -9,7 +9,7 @@ Run once, by hand, in a separate throw-away venv (never the project's: it needs 
     /tmp/torchenv/bin/pip install librosa scipy webrtcvad-wheels onnxruntime requests typing_extensions \
         sympy networkx jinja2 filelock fsspec
     /tmp/torchenv/bin/pip install --no-deps speechmos==0.0.1.1
-    /tmp/torchenv/bin/python vendor/vcp-scoring-models/pin_reference.py /tmp/signals.npz tests/unit/data/scoring_expected.json
+    /tmp/torchenv/bin/python vendor/vcp-scoring-models/pin_reference.py /tmp/signals.npz tests/unit/scoring_expected.json
 
 Pinned 2026-11-30 with torch 2.13.0+cpu, librosa 0.11.0, onnxruntime 1.32.0, numpy 2.4.6.
 """

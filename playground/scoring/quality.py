@@ -6,7 +6,8 @@ model_v8.onnx takes a 120-band mel spectrogram in dB (n_fft 321, hop 160) and gi
 A clip shorter than 9.01 s is repeated until long enough; a longer one is scored in 9.01 s windows
 one second apart and averaged (like speechmos, skipping a window whose float end rounds one
 sample short). Unlike speechmos, at most 30 windows (spread evenly) are scored, and at most 3 of a
-repeated short clip (a 4 s clip repeated to 16 s would otherwise cost 7 runs of ~0.3 s CPU). Sessions are created once, lazily, single-threaded.
+repeated short clip (a 4 s clip repeated to 16 s would otherwise cost 7 runs of ~0.3 s CPU).
+Sessions are created once, lazily, single-threaded, without onnxruntime's memory arena.
 """
 
 from __future__ import annotations
@@ -43,8 +44,8 @@ def sessions():
                 opts.inter_op_num_threads = 1
                 opts.log_severity_level = 3
                 opts.enable_cpu_mem_arena = False  # with the arena: ~15 % faster, but ~200 MB kept
-                make = lambda p: ort.InferenceSession(str(p), sess_options=opts, providers=["CPUExecutionProvider"])  # noqa: E731
-                _sessions = (make(DNSMOS_PRIMARY_ONNX), make(DNSMOS_P808_ONNX))
+                _sessions = tuple(ort.InferenceSession(str(p), sess_options=opts, providers=["CPUExecutionProvider"])
+                                  for p in (DNSMOS_PRIMARY_ONNX, DNSMOS_P808_ONNX))
     return _sessions
 
 

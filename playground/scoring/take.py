@@ -72,7 +72,8 @@ def _measure(ref: bytes, take: bytes) -> Scorecard:
     ref_embedding, ceiling, ref_speech_s = _reference(ref)
     x, rate = _pcm(take)
     loudness = integrated_loudness(x, rate) if len(x) else -math.inf
-    card = Scorecard(similarity=None, similarity_ceiling=None if ceiling is None else round(ceiling, 4), wer=None, cer=None, transcript=None,
+    card = Scorecard(similarity=None, similarity_ceiling=None if ceiling is None else round(ceiling, 4),
+                     wer=None, cer=None, transcript=None,
                      dnsmos_ovrl=None, dnsmos_p808=None, duration_s=round(len(x) / rate, 3),
                      loudness_lufs=round(loudness, 2) if math.isfinite(loudness) else None, notes=notes)
     if ref_embedding is None:

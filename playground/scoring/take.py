@@ -30,6 +30,7 @@ MIN_REF_SPEECH_S = 2 * measure.MIN_HALF_S
 _CACHE_SIZE = 16
 _cache: OrderedDict[str, tuple[np.ndarray | None, float | None, float]] = OrderedDict()
 _cache_lock = threading.Lock()
+_key_locks: dict[str, threading.Lock] = {}
 
 
 def _read(audio: bytes | str | Path) -> bytes:
@@ -47,23 +48,26 @@ def _pcm(data: bytes) -> tuple[np.ndarray, int]:
 
 
 def _reference(data: bytes) -> tuple[np.ndarray | None, float | None, float]:
-    """(embedding or None, self-similarity or None, seconds of speech), cached by content."""
+    """(embedding or None, self-similarity or None, seconds of speech), cached by content.
+    Takes scored at once against the same reference wait for one measurement of it."""
     key = hashlib.sha256(data).hexdigest()
     with _cache_lock:
-        if key in _cache:
-            _cache.move_to_end(key)
-            return _cache[key]
-    x, rate = _pcm(data)
-    mono = measure.mono16k(x, rate)
-    wav = measure.ge2e.preprocess(mono)
-    speech_s = len(wav) / measure.SAMPLE_RATE
-    embedding = measure.embed_speech(wav) if np.any(wav) else None
-    ceiling = measure.self_similarity_of_speech(wav) if embedding is not None else None
-    entry = (embedding, ceiling, speech_s)
-    with _cache_lock:
-        _cache[key] = entry
-        while len(_cache) > _CACHE_SIZE:
-            _cache.popitem(last=False)
+        key_lock = _key_locks.setdefault(key, threading.Lock())
+    with key_lock:
+        with _cache_lock:
+            if key in _cache:
+                _cache.move_to_end(key)
+                return _cache[key]
+        x, rate = _pcm(data)
+        wav = measure.speech_16k(x, rate)
+        speech_s = len(wav) / measure.SAMPLE_RATE
+        embedding = measure.embed_speech(wav) if np.any(wav) else None
+        ceiling = measure.self_similarity_of_speech(wav) if embedding is not None else None
+        entry = (embedding, ceiling, speech_s)
+        with _cache_lock:
+            _cache[key] = entry
+            while len(_cache) > _CACHE_SIZE:
+                _key_locks.pop(_cache.popitem(last=False)[0], None)
     return entry
 
 

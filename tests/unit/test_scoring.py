@@ -214,3 +214,18 @@ async def test_score_take_rejects_audio_it_cannot_read(signals):
         await scoring.score_take(wav_bytes(signals["anna"]), b"not audio at all", "hello")
     with pytest.raises(AudioInputError):
         await scoring.score_take("/nonexistent/ref.wav", wav_bytes(signals["anna"]), "hello")
+
+
+async def test_takes_scored_at_once_measure_the_reference_once(signals, monkeypatch):
+    import asyncio
+
+    from playground.scoring import take as take_module
+
+    ref = wav_bytes(np.concatenate([signals["david"], signals["anna"][:8000]]))  # a reference no other test uses
+    calls = []
+    original = take_module.measure.self_similarity_of_speech
+    monkeypatch.setattr(take_module.measure, "self_similarity_of_speech",
+                        lambda wav: calls.append(len(wav)) or original(wav))
+    cards = await asyncio.gather(*(scoring.score_take(ref, wav_bytes(signals["david"]), "") for _ in range(3)))
+    assert len(calls) == 1
+    assert len({c.similarity for c in cards}) == 1 and cards[0].similarity > 0.9

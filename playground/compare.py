@@ -94,11 +94,20 @@ def _openai_compat(pair: Pair, text: str):
     return OpenAISpeech(text=text, voice=pair.voice, model=pair.model or spec["default_model"], response_format="mp3")
 
 
+def _elevenlabs(pair: Pair, text: str):
+    from playground.providers.elevenlabs import ElevenLabsSpeech
+
+    spec = presets.load("elevenlabs")
+    return ElevenLabsSpeech(text=text, voice_id=pair.voice, model_id=pair.model or spec["default_model"],
+                            output_format=spec["default_output_format"], stream=True)
+
+
 REQUEST_BUILDERS: dict[str, Callable[[Pair, str], Any]] = {
     "siliconflow": _siliconflow,
     "minimax": _minimax,
     "zhipu": _zhipu,
     "openai_compat": _openai_compat,
+    "elevenlabs": _elevenlabs,
 }
 
 

@@ -18,7 +18,7 @@ import threading
 from collections import OrderedDict
 from dataclasses import dataclass, field, replace
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import parse_qs, urlsplit
 
 from playground import presets
 from playground.audio import MIME_BY_FORMAT
@@ -108,6 +108,9 @@ def output_name(req: CapturedRequest, index: int) -> str | None:
     """Where a snippet saves an audio answer (None: the answer is JSON and is printed)."""
     path = urlsplit(req.url).path
     body = req.json if isinstance(req.json, dict) else {}
+    if "/text-to-speech/" in path:  # ElevenLabs: raw audio in the output_format query parameter's codec
+        codec = (parse_qs(urlsplit(req.url).query).get("output_format") or ["mp3_44100_128"])[0].split("_")[0]
+        return f"speech_{index}.{ {'opus': 'ogg'}.get(codec, codec)}"
     if not path.endswith("/audio/speech"):
         return None
     accept = req.headers.get("accept", req.headers.get("Accept", ""))

@@ -12,7 +12,7 @@ from urllib.parse import quote
 
 from playground.audio import SpeechAudio, sniff_format, wrap_pcm
 from playground.config import Target
-from playground.errors import InvalidResponseError, PermissionDeniedError, ProviderError, QuotaError
+from playground.errors import InvalidResponseError, PermissionDeniedError, ProviderError, QuotaError, UnsupportedError
 from playground.http import Timing
 from playground.providers.asr import TranscribeRequest, Transcript, check_request, spec_of
 from playground.providers.base import ChunkCallback, Provider, SpeechResult, UploadResult, Voice, emit
@@ -35,6 +35,7 @@ class ElevenLabs(Provider):
     SUPPORTS_STREAM = True
     SUPPORTS_TRANSCRIBE = True
     CODE_ERRORS = CODE_ERRORS
+    REQUESTS = {"clone": ElevenLabsClone, "speak": ElevenLabsSpeech}  # the generated tab's forms (presets "ui")
 
     def __init__(self) -> None:
         super().__init__()
@@ -46,6 +47,21 @@ class ElevenLabs(Provider):
 
     def system_voices(self) -> dict[str, str]:
         return dict(self.spec["system_voices"])
+
+    # -- what the generated tab asks (presets/elevenlabs.json "ui") ---------------------------------------
+    def takes_language_code(self, model_id: str | None) -> bool:
+        return bool(self.spec["models"].get((model_id or "").strip(), {}).get("language_code"))
+
+    def request_from_fields(self, operation: str, values: dict[str, Any]) -> Any:
+        if operation not in self.REQUESTS:
+            raise UnsupportedError(f"{self.label} declares no request for {operation!r}.")
+        return self.REQUESTS[operation].from_fields(values)
+
+    def live_options(self, request: ElevenLabsSpeech) -> dict[str, Any]:
+        """What the live player reads: the codec on the wire (a streamed wav arrives as pcm)."""
+        wire = wire_format(self.spec, request)
+        playable = wire.codec in ("mp3", "opus", "pcm", "wav")
+        return dict(live=bool(request.stream) and playable, fmt=wire.codec, sample_rate=wire.sample_rate, channels=1)
 
     # -- account (the clone pre-flight) ------------------------------------------------------------
     async def subscription(self, *, api_key: str | None = None) -> dict[str, Any]:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import re
 from dataclasses import dataclass, field, replace
+from dataclasses import fields as dataclass_fields
 from typing import Any
 
 from playground.audio import VoiceSample, encode
@@ -24,6 +25,10 @@ class ElevenLabsClone:
     remove_background_noise: bool = False
     preflight: bool = True  # check can_use_instant_voice_cloning and free slots first (GET /v1/user/subscription)
     warnings: list[str] = field(default_factory=list)
+
+    @classmethod
+    def from_fields(cls, values: dict) -> "ElevenLabsClone":
+        return clone_from_fields(values)
 
 
 @dataclass
@@ -45,6 +50,10 @@ class ElevenLabsSpeech:
     previous_text: str | None = None
     next_text: str | None = None
     enable_logging: bool | None = None  # False: zero retention (enterprise only)
+
+    @classmethod
+    def from_fields(cls, values: dict) -> "ElevenLabsSpeech":
+        return speech_from_fields(values)
 
 
 @dataclass(frozen=True)
@@ -226,3 +235,30 @@ def clone_form(req: ElevenLabsClone) -> tuple[dict[str, str], list[tuple[str, tu
         names.add(filename)
         files.append(("files", (filename, content, mime)))
     return data, files
+
+
+# -- requests from a generated form's values (ui/tab_builder.py; presets/elevenlabs.json "ui") -----------------
+SETTINGS = ("stability", "similarity_boost", "style", "use_speaker_boost", "speed")
+LABEL_FIELDS = ("language", "accent", "gender", "age")
+
+
+def _given(values: dict, names) -> dict:
+    return {n: values[n] for n in names if n in values and values[n] not in (None, "")}
+
+
+def speech_from_fields(values: dict) -> ElevenLabsSpeech:
+    """Voice settings are sent only when `override_settings` is on (each one overrides the voice's own)."""
+    names = [f.name for f in dataclass_fields(ElevenLabsSpeech)]
+    given = _given(values, names)
+    if not values.get("override_settings"):
+        for name in SETTINGS:
+            given.pop(name, None)
+    return ElevenLabsSpeech(**given)
+
+
+def clone_from_fields(values: dict) -> ElevenLabsClone:
+    """`sample`, `sample_2`, `sample_3` become the repeated files; the label fields one labels dict."""
+    samples = [values[n] for n in ("sample", "sample_2", "sample_3") if values.get(n) is not None]
+    labels = {k: str(v).strip() for k, v in _given(values, LABEL_FIELDS).items() if str(v).strip()}
+    given = _given(values, ("name", "description", "remove_background_noise", "preflight"))
+    return ElevenLabsClone(samples=samples, labels=labels, **{"name": "", **given})

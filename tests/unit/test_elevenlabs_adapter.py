@@ -266,3 +266,43 @@ async def test_delete_wants_status_ok(el):
     respx.delete(f"{BASE}/v1/voices/def").mock(return_value=httpx.Response(200, json={"status": "pending"}))
     with pytest.raises(errors.InvalidResponseError):
         await el.delete_voice("def", api_key=KEY)
+
+
+# -- the generated tab's declarations (presets "ui") ---------------------------------------------------------
+def test_every_declared_field_reaches_the_request(el):
+    import dataclasses
+
+    ui = el.spec["ui"]["operations"]
+    speech_fields = {f.name for f in dataclasses.fields(ElevenLabsSpeech)}
+    for f in ui["speak"]["fields"]:
+        assert f["name"] in speech_fields | {"override_settings"}, f["name"]
+    clone_names = {f["name"] for f in ui["clone"]["fields"]}
+    assert clone_names == {"sample", "sample_2", "sample_3", "name", "description", "language", "accent", "gender",
+                           "age", "remove_background_noise", "preflight", "consent"}
+    formats = [v for _, v in next(f for f in ui["speak"]["fields"] if f["name"] == "output_format")["choices"]]
+    assert sorted(formats) == sorted(el.spec["output_formats"] + el.spec["non_stream_formats"])
+    from playground import presets
+
+    strings = {**presets.load("i18n")["strings"], **el.spec["ui"]["i18n"]}  # the app's, then this tab's own
+    for op in ui.values():
+        for f in op.get("fields", []):
+            for text in (f["label"], f.get("help"), *[c[0] for c in f.get("choices", [])]):
+                assert text is None or text in strings or text.endswith("(premade)"), text
+
+
+def test_form_values_become_requests(el, samples):
+    values = {"text": "Hi", "voice_id": VOICE, "model_id": "eleven_flash_v2_5", "language_code": "", "seed": None,
+              "output_format": "wav_24000", "stream": True, "override_settings": False, "stability": 0.2, "speed": 1.1}
+    req = el.check_speak(el.request_from_fields("speak", values))
+    assert req.stability is None and req.speed is None and req.language_code is None
+    assert el.live_options(req) == {"live": True, "fmt": "pcm", "sample_rate": 24000, "channels": 1}
+    req = el.check_speak(el.request_from_fields("speak", {**values, "override_settings": True, "stream": False,
+                                                           "output_format": "ulaw_8000"}))
+    assert (req.stability, req.speed) == (0.2, 1.1) and el.live_options(req)["live"] is False
+    clone = el.request_from_fields("clone", {"sample": samples[0], "sample_2": None, "sample_3": samples[1],
+                                             "name": "Me", "description": "", "language": "en", "accent": " ",
+                                             "gender": "female", "age": "", "remove_background_noise": True,
+                                             "preflight": False, "consent": True})
+    assert clone.samples == [samples[0], samples[1]] and clone.labels == {"language": "en", "gender": "female"}
+    assert clone.remove_background_noise and not clone.preflight and clone.description is None
+    assert el.takes_language_code("eleven_v3") and not el.takes_language_code("eleven_multilingual_v2")

@@ -178,6 +178,18 @@ async def test_elevenlabs_takes_part_in_compare(sandbox):
     pairs = [compare.Pair.parse(f"{EL}|{VOICE}"), compare.Pair.parse(f"{EL}|{VOICE}|eleven_flash_v2_5")]
     cells = await compare.compare(["Compared side by side."], pairs)
     assert all(c.ok for c in cells), [c.error for c in cells]
-    assert cells[0].figures.cost == pytest.approx(100.0 * len("Compared side by side.") / 1e6)
+    chars = len("Compared side by side.")
+    assert cells[0].figures.cost == pytest.approx(100.0 * chars / 1e6)  # multilingual v2: $0.10 / 1K (3P)
+    assert cells[1].figures.cost == pytest.approx(50.0 * chars / 1e6)  # flash v2.5: $0.05 / 1K (3P)
     assert any(key.startswith(f"{EL}|") for _, key in compare.system_pairs())
-    assert compare.input_limit(EL) == 40000
+    assert compare.input_limit(EL) == 10000 and compare.input_limit(EL, "eleven_v3") == 3000
+
+
+async def test_long_text_is_split_at_the_models_own_limit(sandbox):
+    from playground import longtext
+
+    assert longtext.segment_limit(EL) == 10000 and longtext.segment_limit(EL, model="eleven_flash_v2_5") == 40000
+    text = "This sentence is here to make the text long. " * 80  # 3,680 characters: over v3's 3,000
+    long = await longtext.speak_long(compare.Pair(EL, VOICE, "eleven_v3"), text)
+    assert len(long.segments) == 2 and all(len(s) <= 3000 for s in long.segments)
+    assert long.stitched.duration_s > 10

@@ -100,6 +100,12 @@ def fault_response(fault: Fault | None) -> Response | None:
 
 
 # -- field checks (pydantic-like: a wrong type or range is a 422) -------------------------------------------
+def only_query(request: Any, allowed: set[str]) -> None:
+    extra = sorted(set(request.query_params) - allowed)
+    if extra:
+        raise invalid_field(["query", extra[0]], "Extra inputs are not permitted", "extra_forbidden")
+
+
 def number(doc: dict, name: str, lo: float, hi: float, where: str = "body") -> float | None:
     if name not in doc or doc[name] is None:
         return None

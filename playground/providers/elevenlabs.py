@@ -12,7 +12,7 @@ from urllib.parse import quote
 
 from playground.audio import SpeechAudio, sniff_format, wrap_pcm
 from playground.config import Target
-from playground.errors import InvalidResponseError, PermissionDeniedError, ProviderError, QuotaError, UnsupportedError
+from playground.errors import AuthenticationError, InvalidResponseError, PermissionDeniedError, ProviderError, QuotaError, UnsupportedError
 from playground.http import Timing
 from playground.providers.asr import TranscribeRequest, Transcript, check_request, spec_of
 from playground.providers.base import ChunkCallback, Provider, SpeechResult, UploadResult, Voice, emit
@@ -76,7 +76,10 @@ class ElevenLabs(Provider):
         """Refuse before uploading when the plan cannot clone or every voice slot is taken."""
         try:
             sub = await self._subscription(target)
-        except PermissionDeniedError as exc:  # a key restricted to TTS may not read the account
+        except (PermissionDeniedError, AuthenticationError) as exc:
+            if exc.code == "invalid_api_key":
+                raise
+            # a key restricted to some features may not read the account (its refusal is UNCONFIRMED)
             return [f"the account could not be checked before cloning ({exc.code or exc.status}); cloning anyway"]
         tier = sub.get("tier") or "unknown"
         if sub.get("can_use_instant_voice_cloning") is False:

@@ -306,3 +306,22 @@ def test_form_values_become_requests(el, samples):
     assert clone.samples == [samples[0], samples[1]] and clone.labels == {"language": "en", "gender": "female"}
     assert clone.remove_background_noise and not clone.preflight and clone.description is None
     assert el.takes_language_code("eleven_v3") and not el.takes_language_code("eleven_multilingual_v2")
+
+
+@pytest.mark.parametrize("status, code", [(403, "missing_permissions"), (401, "missing_permissions")])
+@respx.mock
+async def test_a_key_that_may_not_read_the_account_still_clones(el, samples, status, code):
+    respx.get(f"{BASE}/v1/user/subscription").mock(return_value=httpx.Response(status, json=legacy(code)))
+    respx.post(f"{BASE}/v1/voices/add").mock(
+        return_value=httpx.Response(200, json={"voice_id": "c38kUX8pkfYO2kHyqfFy", "requires_verification": True}))
+    result = await el.clone_voice(ElevenLabsClone(samples=samples[:1], name="Me"), api_key=KEY)
+    assert any("could not be checked" in n for n in result.notes) and any("verify" in n for n in result.notes)
+
+
+@respx.mock
+async def test_a_bad_key_stops_at_the_preflight(el, samples):
+    respx.get(f"{BASE}/v1/user/subscription").mock(return_value=httpx.Response(401, json=legacy("invalid_api_key")))
+    add = respx.post(f"{BASE}/v1/voices/add")
+    with pytest.raises(errors.AuthenticationError):
+        await el.clone_voice(ElevenLabsClone(samples=samples[:1], name="Me"), api_key=KEY)
+    assert not add.called

@@ -18,7 +18,6 @@ from tests.conftest import speech_wav
 
 EL = "elevenlabs"
 VOICE = "JBFqnCBsd6RMkjVDRZzb"
-SPEC_FORMATS = None
 
 
 @pytest.fixture

@@ -276,7 +276,8 @@ def test_every_declared_field_reaches_the_request(el):
     speech_fields = {f.name for f in dataclasses.fields(ElevenLabsSpeech)}
     for f in ui["speak"]["fields"]:
         assert f["name"] in speech_fields | {"override_settings"}, f["name"]
-    clone_names = {f["name"] for f in ui["clone"]["fields"]}
+    assert not [f for op in ui.values() for f in op.get("fields", []) if f["type"] == "audio" and "help" in f]
+    clone_names = {f["name"] for f in ui["clone"]["fields"] if f["type"] != "note"}
     assert clone_names == {"sample", "sample_2", "sample_3", "name", "description", "language", "accent", "gender",
                            "age", "remove_background_noise", "preflight", "consent"}
     formats = [v for _, v in next(f for f in ui["speak"]["fields"] if f["name"] == "output_format")["choices"]]
@@ -286,7 +287,7 @@ def test_every_declared_field_reaches_the_request(el):
     strings = {**presets.load("i18n")["strings"], **el.spec["ui"]["i18n"]}  # the app's, then this tab's own
     for op in ui.values():
         for f in op.get("fields", []):
-            for text in (f["label"], f.get("help"), *[c[0] for c in f.get("choices", [])]):
+            for text in (f.get("label"), f.get("help"), f.get("text"), *[c[0] for c in f.get("choices", [])]):
                 assert text is None or text in strings or text.endswith("(premade)"), text
 
 

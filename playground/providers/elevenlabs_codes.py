@@ -26,7 +26,7 @@ CODE_ERRORS: dict[str, type[errors.ProviderError]] = {
     "only_for_creator+": errors.PermissionDeniedError,
     "max_character_limit_exceeded": errors.BadRequestError,
     "invalid_parameters": errors.BadRequestError,
-    "voice_not_found": errors.NotFoundError,
+    "voice_not_found": errors.NotFoundError,  # 400 (older pages) or 404 with detail.type not_found (3P): both
     "too_many_concurrent_requests": errors.RateLimitError,
     "concurrent_limit_exceeded": errors.RateLimitError,
     "system_busy": errors.RateLimitError,
@@ -88,11 +88,6 @@ def parse_error(status: int, body: bytes, content_type: str) -> tuple[str | None
     if isinstance(detail, str):
         return None, detail
     return None, text[:300] or None
-
-
-def is_not_found(exc: errors.ProviderError) -> bool:
-    """voice_not_found comes as 400 (older pages) or 404 with detail.type not_found (3P): both count."""
-    return exc.code == "voice_not_found" or isinstance(exc, errors.NotFoundError)
 
 
 class ElevenLabsTransport(Transport):

@@ -310,11 +310,13 @@ class Transport:
         headers: Mapping[str, str] | None = None,
         timing: Timing | None = None,
         auth: bool = True,
+        content: bytes | None = None,
     ) -> AsyncIterator[httpx.Response]:
         """Open a request and yield the successful response with its body unread.
 
         `auth=False` sends no Authorization header: for links the provider returned
         (presigned audio URLs on another host), which must never receive the key.
+        `content` is a raw body already encoded (e.g. msgpack); set its Content-Type in `headers`.
 
         Errors (non-2xx) are read and raised as typed errors; retries happen only
         before the body is handed over, so a partly consumed stream is never replayed.
@@ -326,7 +328,8 @@ class Transport:
         while True:
             try:
                 request = self.client().build_request(
-                    method, url, json=json, data=data, files=files, params=params, headers=self._headers(target, headers, auth)
+                    method, url, json=json, data=data, files=files, params=params, content=content,
+                    headers=self._headers(target, headers, auth),
                 )
                 if attempt == 0:
                     _record(self.provider_id, request, auth=auth, idempotent=idempotent, json=json, data=data, files=files)

@@ -94,11 +94,20 @@ def _openai_compat(pair: Pair, text: str):
     return OpenAISpeech(text=text, voice=pair.voice, model=pair.model or spec["default_model"], response_format="mp3")
 
 
+def _fishaudio(pair: Pair, text: str):
+    from playground.providers.fishaudio import FishSpeech
+
+    spec = presets.load("fishaudio")  # raw PCM: the take streams as it arrives (chunked bytes)
+    return FishSpeech(text=text, reference_id=pair.voice, model=pair.model or spec["default_model"], format="pcm",
+                      sample_rate=spec["formats"]["pcm"]["default_sample_rate"])
+
+
 REQUEST_BUILDERS: dict[str, Callable[[Pair, str], Any]] = {
     "siliconflow": _siliconflow,
     "minimax": _minimax,
     "zhipu": _zhipu,
     "openai_compat": _openai_compat,
+    "fishaudio": _fishaudio,
 }
 
 

@@ -135,3 +135,57 @@ def test_a_good_mixed_script_text_still_works(client):
 
 def test_corpus_size():
     assert len(FILES) + 6 + 3 + len(BAD_SPEAK) + len(BAD_OTHER) >= 40
+
+
+# -- providers without a tab yet (the tab builder adds their endpoints): the same corpus at the adapter --------
+def assert_clear_error(exc) -> None:
+    from playground import config
+
+    text = exc.user_message()
+    assert text.strip() and len(text) > 15 and "Traceback" not in text and config.SANDBOX_KEY not in text, text
+
+
+ADAPTER_BAD_FILES = sorted(set(FILES) - {"too-long.wav"})  # 45 s is fine where no maximum is documented
+
+
+@pytest.mark.parametrize("name", ADAPTER_BAD_FILES)
+async def test_bad_voice_files_for_fish_audio_clone(sandbox, name):
+    from playground import errors, providers
+    from playground.audio import VoiceSample
+    from playground.providers.fishaudio import FishClone
+
+    with pytest.raises(errors.PlaygroundError) as caught:
+        await providers.get("fishaudio").clone_voice(FishClone(samples=[VoiceSample(FILES[name], filename=name)],
+                                                               title="bad"))
+    assert_clear_error(caught.value)
+    assert not sandbox.requests("fishaudio"), "a bad file was sent"
+
+
+BAD_FISH_SPEAK = {
+    "empty text": {"text": ""},
+    "only control characters": {"text": "\x00\x01\x02\x7f"},
+    "over the limit": {"text": "a" * 10_001},
+    "speed out of range": {"speed": 9.0},
+    "volume out of range": {"volume": 99.0},
+    "temperature out of range": {"temperature": 2.0},
+    "sample rate not offered": {"sample_rate": 12345},
+    "unknown format": {"format": "aiff"},
+    "unknown model": {"model": "no-such-model"},
+    "unknown model id": {"reference_id": "f" * 32},
+    "reference clip is silent": {"reference_id": None, "references": "silent.wav"},
+    "reference clip is corrupt": {"reference_id": None, "references": "corrupt.wav"},
+}
+
+
+@pytest.mark.parametrize("case", list(BAD_FISH_SPEAK.values()), ids=list(BAD_FISH_SPEAK))
+async def test_bad_speech_requests_to_fish_audio(sandbox, case):
+    from playground import errors, providers
+    from playground.audio import VoiceSample
+    from playground.providers.fishaudio import FishReference, FishSpeech
+
+    kwargs = {"text": "Hello.", "reference_id": "7f92f8afb8ec43bf81429cc1c9199cb1", **case}
+    if isinstance(kwargs.get("references"), str):
+        kwargs["references"] = [FishReference(VoiceSample(FILES[kwargs["references"]]), "Hello.")]
+    with pytest.raises(errors.PlaygroundError) as caught:
+        await providers.get("fishaudio").speak(FishSpeech(**kwargs))
+    assert_clear_error(caught.value)

@@ -23,6 +23,7 @@ from playground.providers.minimax_checks import suggest_voice_id
 from playground.providers.openai_compat import OpenAISpeech
 from playground.providers.siliconflow import SiliconFlowSpeech, SiliconFlowUpload
 from playground.providers.zhipu import ZhipuClone, ZhipuSpeech, ZhipuUpload
+from playground.providers.fishaudio import FishClone, FishSpeech
 from playground.sandbox.server import free_port
 from tests.conftest import speech_wav
 
@@ -127,6 +128,25 @@ def _oa_models(ctx, wavs):
     return providers.get("openai_compat").list_models()
 
 
+def _fa_clone(ctx, wavs):  # wait=False: the polling after a creation is not part of the fault under test
+    return providers.get("fishaudio").clone_voice(
+        FishClone(samples=[VoiceSample(wavs["short"], filename="me.wav")], title="fault-test", wait=False))
+
+
+def _fa_speak(ctx, wavs, on_chunk=None):
+    return providers.get("fishaudio").speak(
+        FishSpeech(text="Hello from the fault suite.", reference_id="7f92f8afb8ec43bf81429cc1c9199cb1", format="pcm"),
+        on_chunk=on_chunk)
+
+
+def _fa_list(ctx, wavs):
+    return providers.get("fishaudio").list_voices()
+
+
+def _fa_delete(ctx, wavs):
+    return providers.get("fishaudio").delete_voice("0" * 32)
+
+
 OPS = [
     Op("siliconflow", "upload", True, _sf_upload),
     Op("siliconflow", "speech", False, _sf_speak, streams=True),
@@ -144,6 +164,10 @@ OPS = [
     Op("zhipu", "delete", False, _zp_delete),
     Op("openai_compat", "speech", False, _oa_speak, streams=True),
     Op("openai_compat", "models", False, _oa_models),
+    Op("fishaudio", "clone", True, _fa_clone),
+    Op("fishaudio", "speech", False, _fa_speak, streams=True),
+    Op("fishaudio", "list", False, _fa_list),
+    Op("fishaudio", "delete", False, _fa_delete),
 ]
 IDS = [f"{o.provider}-{o.op}" for o in OPS]
 
@@ -285,7 +309,7 @@ async def test_a_stream_cut_halfway_returns_no_take(sandbox, wavs, op):
 
 
 # answers shown as they come (a deletion's text; a gateway's /models that is not a model list)
-FREE_FORM = {("siliconflow", "delete"), ("zhipu", "delete"), ("openai_compat", "models")}
+FREE_FORM = {("siliconflow", "delete"), ("zhipu", "delete"), ("openai_compat", "models"), ("fishaudio", "delete")}
 
 
 @pytest.mark.parametrize("kind", ["bad_json", "html_200"])
@@ -351,3 +375,26 @@ def test_a_cut_stream_through_the_app_saves_no_take(client, sandbox, monkeypatch
     assert not saved, "a partial take was saved"
     client.predict(**{**SPEAK_DEFAULTS, "stream": True}, api_name="/siliconflow_speak")
     assert len(saved) == 1  # the check above would have seen a take
+
+
+# -- Fish Audio: a created model that never becomes usable, and the out-of-credit status ----------------
+@pytest.mark.parametrize("kind, cls, words", [("stuck_training", errors.ProviderTimeoutError, "still training"),
+                                              ("train_failed", errors.ServerError, "training of model")])
+async def test_fish_model_that_never_trains_is_a_bounded_clear_error(sandbox, wavs, monkeypatch, kind, cls, words):
+    fa = providers.get("fishaudio")
+    monkeypatch.setattr(fa, "poll_interval_s", 0.01)
+    monkeypatch.setattr(fa, "poll_max_s", 0.3)
+    sandbox.add_fault("fishaudio", "clone", kind)
+    with pytest.raises(cls) as caught:
+        await fa.clone_voice(FishClone(samples=[VoiceSample(wavs["short"], filename="me.wav")], title="stuck"))
+    assert words in assert_clear(caught.value)
+    posts = [r for r in sandbox.requests("fishaudio") if r["method"] == "POST"]
+    assert len(posts) == 1  # the creation is never repeated; only the status is polled
+
+
+async def test_fish_out_of_credit_is_a_quota_error_and_not_retried(sandbox, wavs):
+    sandbox.add_fault("fishaudio", "speech", "402", count=5)
+    with pytest.raises(errors.QuotaError) as caught:
+        await _fa_speak(None, wavs)
+    assert "API credit" in assert_clear(caught.value)
+    assert sent(sandbox, "fishaudio") == 1

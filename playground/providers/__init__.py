@@ -10,6 +10,7 @@ from playground.providers.siliconflow import SiliconFlow
 from playground.providers.zhipu import Zhipu
 from playground.providers.minimax import MiniMax
 from playground.providers.fishaudio import FishAudio
+from playground.providers.cartesia import Cartesia
 
 PROVIDERS: dict[str, type[Provider]] = {
     "siliconflow": SiliconFlow,
@@ -17,6 +18,7 @@ PROVIDERS: dict[str, type[Provider]] = {
     "zhipu": Zhipu,
     "minimax": MiniMax,
     "fishaudio": FishAudio,
+    "cartesia": Cartesia,
 }
 
 

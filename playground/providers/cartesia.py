@@ -21,7 +21,7 @@ from playground.providers import asr
 from playground.providers.base import (
     ChunkCallback, Provider, SpeechResult, UploadResult, Voice, check_range, check_text, emit,
 )
-from playground.providers.cartesia_wire import BadStream, ErrorEvent, parse_error, read_sse, wrap
+from playground.providers.cartesia_wire import BadStream, ErrorEvent, parse_error, read_sse, request_id_in, wrap
 
 STATUS_HINTS = {
     401: "Check CARTESIA_API_KEY (or the key typed in the tab); keys look like sk_car_…. "
@@ -71,6 +71,11 @@ class CartesiaTransport(Transport):
         hint = STATUS_HINTS.get(exc.status or 0)
         if hint and not (isinstance(exc, errors.RateLimitError) and exc.retry_after_s):
             exc.hint = hint
+        return exc
+
+    def error_from_response(self, response, body: bytes, target: Target) -> ProviderError:
+        exc = super().error_from_response(response, body, target)
+        exc.request_id = exc.request_id or request_id_in(body)  # 2026 errors carry it in the body
         return exc
 
 

@@ -14,7 +14,8 @@ Routes under /cartesia (the base URL, like https://api.cartesia.ai); every one n
   POST   /stt            multipart file + model (ink-whisper) + language + timestamp_granularities[]
 Errors: plain text `Title: Message` before 2026-03-01, JSON {error_code, title, message, request_id} from it.
 Faults (ops clone, list, delete, speech, transcribe): status kinds (429 as concurrency_limited with
-Retry-After), bad_json, html_200, slow_first_byte, hang, cut_stream.
+Retry-After), bad_json, html_200, slow_first_byte, hang, cut_stream; error_200 on /tts/sse: an error
+event (status_code = the fault's code, default 500) after the first chunk.
 """
 
 from __future__ import annotations
@@ -288,6 +289,16 @@ def router(state: SandboxState) -> APIRouter:
     async def tts_sse(request: Request, key: str, version: str, fault: Fault | None):
         req = await tts_request(request, key, version, sse=True)
         audio = render(req)
+        if fault is not None and fault.kind == "error_200":  # an error event after the stream started
+            status = int(fault.code or 500)
+            doc = ({"type": "error", "done": True, "status_code": status, "error_code": "internal_error",
+                    "title": "Generation failed", "message": "The model failed mid-stream.",
+                    "request_id": str(uuid.uuid4())} if version >= "2026-03-01" else
+                   {"type": "error", "error": "The model failed mid-stream.", "status_code": status, "done": True})
+            first = {"type": "chunk", "data": base64.b64encode(audio[:CHUNK_BYTES]).decode(), "done": False,
+                     "status_code": 206, "step_time": 12.0, "context_id": None}
+            body = [f"data: {json.dumps(first)}\n\n".encode(), f"event: error\ndata: {json.dumps(doc)}\n\n".encode()]
+            return StreamingResponse(iter(body), media_type="text/event-stream")
         events = []
         for i in range(0, len(audio), CHUNK_BYTES):
             chunk = {"type": "chunk", "data": base64.b64encode(audio[i:i + CHUNK_BYTES]).decode(), "done": False,

@@ -102,12 +102,22 @@ def _fishaudio(pair: Pair, text: str):
                       sample_rate=spec["formats"]["pcm"]["default_sample_rate"])
 
 
+def _cartesia(pair: Pair, text: str):
+    from playground.providers.cartesia import CartesiaSpeech
+
+    spec = presets.load("cartesia")  # streamed raw 16-bit PCM (SSE), so the take plays as it arrives
+    return CartesiaSpeech(text=text, voice=pair.voice, model=pair.model or spec["default_model"], container="raw",
+                          encoding="pcm_s16le", sample_rate=spec["default_sample_rate"], stream=True,
+                          language="zh" if re.search(r"[\u3400-\u9fff]", text) else spec["default_language"])
+
+
 REQUEST_BUILDERS: dict[str, Callable[[Pair, str], Any]] = {
     "siliconflow": _siliconflow,
     "minimax": _minimax,
     "zhipu": _zhipu,
     "openai_compat": _openai_compat,
     "fishaudio": _fishaudio,
+    "cartesia": _cartesia,
 }
 
 

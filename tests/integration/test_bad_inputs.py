@@ -189,3 +189,45 @@ async def test_bad_speech_requests_to_fish_audio(sandbox, case):
     with pytest.raises(errors.PlaygroundError) as caught:
         await providers.get("fishaudio").speak(FishSpeech(**kwargs))
     assert_clear_error(caught.value)
+
+
+@pytest.mark.parametrize("name", sorted(FILES))
+async def test_bad_voice_files_for_cartesia_clone(sandbox, name):
+    from playground import errors, providers
+    from playground.audio import VoiceSample
+    from playground.providers.cartesia import CartesiaClone
+
+    with pytest.raises(errors.PlaygroundError) as caught:
+        await providers.get("cartesia").clone_voice(CartesiaClone(sample=VoiceSample(FILES[name], filename=name),
+                                                                  name="bad"))
+    assert_clear_error(caught.value)
+    assert not sandbox.requests("cartesia"), "a bad file was sent"
+
+
+BAD_CARTESIA_SPEAK = {
+    "empty text": {"text": " "},
+    "only control characters": {"text": "\x00\x1b[31m"},
+    "over the limit": {"text": "a" * 5_001},
+    "no voice": {"voice": ""},
+    "unknown voice": {"voice": "00000000-0000-4000-8000-000000000000"},
+    "unknown model": {"model": "sonic-9"},
+    "unknown language": {"language": "klingon"},
+    "mp3 streamed": {"container": "mp3", "stream": True},
+    "mp3 bit rate in kbps": {"container": "mp3", "bit_rate": 128},
+    "sample rate not offered": {"sample_rate": 12345},
+    "speed out of range": {"gen_speed": 3.0},
+    "emotion unknown": {"emotion": "bored"},
+    "generation_config on sonic-2": {"model": "sonic-2", "gen_volume": 1.5},
+    "unsupported version": {"version": "2024-06-10"},
+}
+
+
+@pytest.mark.parametrize("case", list(BAD_CARTESIA_SPEAK.values()), ids=list(BAD_CARTESIA_SPEAK))
+async def test_bad_speech_requests_to_cartesia(sandbox, case):
+    from playground import errors, providers
+    from playground.providers.cartesia import CartesiaSpeech
+
+    kwargs = {"text": "Hello.", "voice": "694f9389-aac1-45b6-b726-9d9369183238", **case}
+    with pytest.raises(errors.PlaygroundError) as caught:
+        await providers.get("cartesia").speak(CartesiaSpeech(**kwargs))
+    assert_clear_error(caught.value)

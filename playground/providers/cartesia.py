@@ -9,10 +9,10 @@ from __future__ import annotations
 import json
 import os
 import struct
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from typing import Any
 
-from playground import errors
+from playground import errors, presets
 from playground.audio import SpeechAudio, VoiceSample, sniff_format
 from playground.config import Target
 from playground.errors import InputError, InvalidResponseError, ProviderError
@@ -64,6 +64,25 @@ class CartesiaSpeech:
     add_timestamps: bool = False  # stream only
     version: str | None = None
 
+    @classmethod
+    def from_fields(cls, values: dict[str, Any]) -> "CartesiaSpeech":
+        """From the form (presets ui): the generation_config sliders are hidden, and dropped, for a
+        model without it; mp3 has no encoding; word timestamps only when streaming."""
+        spec = presets.load("cartesia")
+        values = {k: v for k, v in values.items() if v not in (None, "")}
+        model = values.get("model") or spec["default_model"]
+        if not spec["models"].get(model, {}).get("generation_config", True):
+            for name in ("gen_speed", "gen_volume", "emotion"):
+                values.pop(name, None)
+        if values.get("container") == "mp3":
+            values.pop("encoding", None)
+        else:
+            values.pop("bit_rate", None)
+        if not values.get("stream"):
+            values.pop("add_timestamps", None)
+        names = {f.name for f in fields(cls)}
+        return cls(**{k: v for k, v in values.items() if k in names})
+
 
 class CartesiaTransport(Transport):
     def error(self, **kw) -> ProviderError:  # type: ignore[override]
@@ -86,6 +105,7 @@ class Cartesia(Provider):
     SUPPORTS_DELETE = True
     SUPPORTS_STREAM = True
     SUPPORTS_TRANSCRIBE = True
+    REQUESTS = {"clone": CartesiaClone, "speak": CartesiaSpeech}  # what the tab builder builds from presets ui
 
     def __init__(self) -> None:
         super().__init__()
@@ -103,6 +123,20 @@ class Cartesia(Provider):
         why = self.spec["unsupported_versions"].get(version)
         raise InputError(f"Cartesia-Version {version!r} is not supported here" + (f": it {why}." if why else "."),
                          hint=f"Use one of: {', '.join(self.spec['versions'])}.")
+
+    # -- what the tab builder asks (presets ui: visible_when / live player) ------------------------
+    def takes_generation_config(self, model: str) -> bool:
+        return bool(self.spec["models"].get(model or self.spec["default_model"], {}).get("generation_config"))
+
+    def live_options(self, request: CartesiaSpeech) -> dict[str, Any]:
+        """Chunks play as they arrive when they are 16-bit PCM (SSE, or raw bytes) or a whole container
+        ffmpeg reads (wav s16, mp3); f32 / G.711 raw chunks are kept for the take only."""
+        rate = request.sample_rate or self.spec["default_sample_rate"]
+        encoding = request.encoding or self.spec["default_encoding"]
+        container = "raw" if request.stream else (request.container or self.spec["default_container"])
+        if container == "raw":
+            return dict(live=encoding == "pcm_s16le", fmt="pcm", sample_rate=rate, channels=1)
+        return dict(live=container == "mp3" or encoding == "pcm_s16le", fmt=container, sample_rate=rate, channels=1)
 
     def headers(self, version: str, **extra: str) -> dict[str, str]:
         return {self.spec["version_header"]: version, **extra}

@@ -24,6 +24,7 @@ from playground.providers.base import (
 )
 from playground.providers.fishaudio_wire import pack, parse_error
 
+MAX_FORM_SAMPLES = 3  # audio fields on the clone form (the API takes up to 20 through the adapter)
 AUDIO_SNIFF = {"mp3": {"mp3"}, "wav": {"wav"}, "opus": {"opus", "ogg"}, "pcm": {None}}
 STATUS_HINTS = {
     401: "Check FISHAUDIO_API_KEY (or the key typed in the tab). Keys: https://fish.audio/app/api-keys/",
@@ -52,6 +53,19 @@ class FishClone:
     enhance_audio_quality: bool | None = None
     wait: bool = True  # poll GET /model/{_id} until trained
 
+    @classmethod
+    def from_fields(cls, values: dict[str, Any]) -> "FishClone":
+        """From the form (presets ui): up to MAX_FORM_SAMPLES audio fields `audio`, `audio_2`, … with
+        transcripts `text`, `text_2`, … (all or none); `tags` comma-separated."""
+        suffixes = [""] + [f"_{i}" for i in range(2, MAX_FORM_SAMPLES + 1)]
+        pairs = [(values.get(f"audio{s}"), (values.get(f"text{s}") or "").strip()) for s in suffixes]
+        pairs = [(a, t) for a, t in pairs if a is not None]
+        tags = [t.strip() for t in str(values.get("tags") or "").split(",") if t.strip()]
+        kept = {k: values[k] for k in ("visibility", "train_mode", "enhance_audio_quality", "description")
+                if values.get(k) not in (None, "")}
+        return cls(samples=[a for a, _ in pairs], title=values.get("title") or "",
+                   texts=[t for _, t in pairs] if any(t for _, t in pairs) else None, tags=tags, **kept)
+
 
 @dataclass
 class FishSpeech:
@@ -73,6 +87,25 @@ class FishSpeech:
     volume: float | None = None  # dB
     normalize_loudness: bool | None = None
 
+    @classmethod
+    def from_fields(cls, values: dict[str, Any]) -> "FishSpeech":
+        """From the form (presets ui): voice_source 'model' speaks with `voice` (a model id, sent as
+        reference_id); 'reference' with reference_audio + reference_text (inline, msgpack)."""
+        source = values.get("voice_source") or "model"
+        reference_id, references = None, []
+        if source == "reference":
+            if values.get("reference_audio") is None:
+                raise InputError("Record or upload a reference clip, or switch the voice source to a model.")
+            references = [FishReference(values["reference_audio"], values.get("reference_text") or "")]
+        elif source == "model":
+            reference_id = values.get("voice") or None
+        else:
+            raise InputError("voice_source must be 'model' or 'reference'.")
+        names = ("model", "format", "sample_rate", "mp3_bitrate", "opus_bitrate", "latency", "temperature", "top_p",
+                 "chunk_length", "min_chunk_length", "normalize", "speed", "volume", "normalize_loudness")
+        kept = {k: values[k] for k in names if values.get(k) not in (None, "")}
+        return cls(text=values.get("text") or "", reference_id=reference_id, references=references, **kept)
+
 
 class FishTransport(Transport):
     def error(self, **kw) -> ProviderError:  # type: ignore[override]
@@ -90,6 +123,7 @@ class FishAudio(Provider):
     SUPPORTS_DELETE = True
     SUPPORTS_STREAM = True
     SUPPORTS_TRANSCRIBE = True
+    REQUESTS = {"clone": FishClone, "speak": FishSpeech}  # what the tab builder builds from the presets' ui
 
     def __init__(self) -> None:
         super().__init__()
@@ -106,6 +140,18 @@ class FishAudio(Provider):
             raise InputError(f"Unknown {what} {value!r} for {self.label}.",
                              hint=f"Choose one of: {', '.join(map(str, allowed))}.")
         return value
+
+    # -- what the tab builder asks (presets ui: choices_when / live player) ----------------------
+    def sample_rates(self, fmt: str) -> list[int]:
+        return list(self.spec["formats"].get(fmt, {}).get("sample_rates", []))
+
+    def default_sample_rate(self, fmt: str) -> int | None:
+        return self.spec["formats"].get(fmt, {}).get("default_sample_rate")
+
+    def live_options(self, request: FishSpeech) -> dict[str, Any]:
+        """/v1/tts is always a chunked body: played as it arrives, headerless pcm at the asked rate."""
+        return dict(live=True, fmt=request.format or self.spec["default_format"],
+                    sample_rate=request.sample_rate or self.default_sample_rate(request.format or "mp3"), channels=1)
 
     # -- clone: POST /model ------------------------------------------------------------------
     def check_clone(self, req: FishClone) -> FishClone:

@@ -182,3 +182,36 @@ def test_wrapped_pcm_of_every_encoding_decodes(encoding, width):
     data = wrap(raw + b"\0" * (width - 1 if width > 1 else 0), 8000, encoding)
     seg = decode(data)
     assert seg.frame_rate == 8000 and abs(seg.duration_seconds - 1.0) < 0.01
+
+
+# -- what the tab builder uses (presets ui) ------------------------------------------------------------------
+def test_the_ui_declarations_name_real_request_fields_and_presets(ca):
+    from dataclasses import fields as dc_fields
+
+    from playground.providers.cartesia import CartesiaClone
+
+    ui = ca.spec["ui"]["operations"]
+    speak = {f.name for f in dc_fields(CartesiaSpeech)}
+    clone = {f.name for f in dc_fields(CartesiaClone)}
+    assert {f.get("to", f["name"]) for f in ui["speak"]["fields"]} <= speak
+    assert {f.get("to", f["name"]) for f in ui["clone"]["fields"]} - {"consent"} <= clone
+    for op in ui.values():
+        for f in op["fields"]:
+            for key, path in f.items():
+                if key.endswith("_from"):
+                    node = ca.spec
+                    for part in path.split("."):
+                        node = node[int(part)] if isinstance(node, list) else node[part]
+            if "call" in f.get("visible_when", {}):
+                assert callable(getattr(ca, f["visible_when"]["call"]))
+
+
+def test_from_fields_drops_what_the_form_hides(ca):
+    req = CartesiaSpeech.from_fields({"text": "Hi", "voice": VOICE, "model": "sonic-2", "gen_speed": 1.0,
+                                      "gen_volume": 1.0, "emotion": None, "container": "mp3", "encoding": "pcm_s16le",
+                                      "bit_rate": 64000, "stream": False, "add_timestamps": True, "speed": None})
+    body = ca.speech_body(ca.check_speak(req))
+    assert "generation_config" not in body and body["output_format"] == {"container": "mp3", "sample_rate": 44100,
+                                                                         "bit_rate": 64000}
+    live = ca.live_options(ca.check_speak(CartesiaSpeech.from_fields({"text": "Hi", "voice": VOICE, "stream": True})))
+    assert live == {"live": True, "fmt": "pcm", "sample_rate": 44100, "channels": 1}

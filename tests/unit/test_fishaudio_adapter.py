@@ -172,3 +172,34 @@ async def test_list_follows_pages_until_has_more_is_false(fa, monkeypatch):
     assert [v.id for v in voices] == ["a", "b"] and route.call_count == 2
     assert [c.request.url.params["page_number"] for c in route.calls] == ["1", "2"]
     assert json.loads(json.dumps(voices[0].extra)) is not None
+
+
+# -- what the tab builder uses (presets ui) ------------------------------------------------------------------
+def test_the_ui_declarations_name_real_fields_and_presets(fa):
+    from dataclasses import fields as dc_fields
+
+    ui = fa.spec["ui"]["operations"]
+    speak = {f.name for f in dc_fields(FishSpeech)} | {"voice", "voice_source", "reference_audio", "reference_text"}
+    assert {f["name"] for f in ui["speak"]["fields"]} <= speak
+    for op in ui.values():
+        for f in op["fields"]:
+            for key, path in f.items():
+                if key.endswith("_from"):
+                    node = fa.spec
+                    for part in path.split("."):
+                        node = node[int(part)] if isinstance(node, list) else node[part]
+            if "choices_when" in f:
+                assert callable(getattr(fa, f["choices_when"]["call"]))
+
+
+def test_from_fields_builds_clone_and_speech_requests(fa, wav):
+    clone = FishClone.from_fields({"audio": wav, "text": "One.", "audio_2": wav, "text_2": "Two.", "audio_3": None,
+                                   "title": "t", "tags": "a, b", "visibility": "unlist", "consent": True})
+    assert len(clone.samples) == 2 and clone.texts == ["One.", "Two."] and clone.tags == ["a", "b"]
+    assert fa.clone_fields(fa.check_clone(clone))["visibility"] == "unlist"
+    ref = FishSpeech.from_fields({"text": "Hi", "voice_source": "reference", "reference_audio": wav,
+                                  "reference_text": "Hello.", "voice": "ignored", "format": "wav", "sample_rate": 24000})
+    assert ref.reference_id is None and ref.references[0].text == "Hello." and ref.sample_rate == 24000
+    with pytest.raises(errors.InputError):
+        FishSpeech.from_fields({"text": "Hi", "voice_source": "reference"})
+    assert fa.live_options(fa.check_speak(ref)) == {"live": True, "fmt": "wav", "sample_rate": 24000, "channels": 1}

@@ -48,6 +48,7 @@ MAX_CLIP_BYTES = 5 * 1024 * 1024
 STT_MODELS = {"ink-whisper", "ink-whisper-2025-06-04"}
 CHUNK_BYTES = 4800
 GENDERS = {"masculine", "feminine", "gender_neutral"}
+LOCALE_FIELDS = {"locale", "normalization"}  # 2026-03-01 on: a locale instead of language, text normalization
 
 
 def voice_object(v: dict, version: str) -> dict[str, Any]:
@@ -227,7 +228,12 @@ def router(state: SandboxState) -> APIRouter:
             doc = json.loads(await request.body())
         except ValueError:
             raise Invalid("the body is not valid JSON") from None
-        doc = only(doc, SSE_FIELDS if sse else TTS_FIELDS, "the request")
+        allowed = (SSE_FIELDS if sse else TTS_FIELDS) | (LOCALE_FIELDS if version >= "2026-03-01" else set())
+        doc = only(doc, allowed, "the request")
+        if doc.get("language") is not None and doc.get("locale") is not None:
+            raise Invalid("send language or locale, not both")
+        if doc.get("locale") is not None and not (isinstance(doc["locale"], str) and len(doc["locale"]) >= 2):
+            raise Invalid("locale must be a locale such as en-GB")
         model = doc.get("model_id")
         if model not in models:
             raise Invalid(f"model_id must be one of {sorted(models)}")
@@ -262,7 +268,7 @@ def router(state: SandboxState) -> APIRouter:
             if name in doc and not isinstance(doc[name], bool):
                 raise Invalid(f"{name} must be a boolean")
         return {"text": text, "voice": vid, "model": model, "format": fmt, "speed": speed, "gain": gain,
-                "duration": duration, "timestamps": bool(doc.get("add_timestamps"))}
+                "duration": duration, "timestamps": bool(doc.get("add_timestamps")), "save": bool(doc.get("save"))}
 
     def render(req: dict) -> bytes:
         fmt = req["format"]
@@ -282,7 +288,8 @@ def router(state: SandboxState) -> APIRouter:
         req = await tts_request(request, key, version, sse=False)
         audio = render(req)
         media = {"mp3": "audio/mpeg", "wav": "audio/wav", "raw": "application/octet-stream"}[req["format"]["container"]]
-        return StreamingResponse(paced(split(audio), state, PROVIDER, fault), media_type=media)
+        headers = {"Cartesia-File-ID": f"file_{uuid.uuid4().hex[:20]}"} if req["save"] else None
+        return StreamingResponse(paced(split(audio), state, PROVIDER, fault), media_type=media, headers=headers)
 
     @api.post(f"{PREFIX}/tts/sse")
     @route("speech")

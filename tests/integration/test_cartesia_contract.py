@@ -149,6 +149,13 @@ def test_tts_edges_sse_raw_only_and_the_2026_voice_forms(sandbox):
         for voice in (PUBLIC, {"id": PUBLIC}):
             assert c.post("/tts/bytes", json=tts(voice=voice)).status_code == 200
         assert json_error(c.post("/tts/bytes", json=tts()), 400)["error_code"] == "invalid_request"
+        locale = {k: v for k, v in tts(voice=PUBLIC, locale="en-GB", normalization="auto").items() if k != "language"}
+        assert c.post("/tts/bytes", json=locale).status_code == 200
+        assert "not both" in json_error(c.post("/tts/bytes", json={**locale, "language": "en"}), 400)["message"]
+    with client(sandbox) as c:
+        assert "unknown field 'locale'" in c.post("/tts/bytes", json=tts(locale="en-GB")).text  # 2026 only
+        saved = c.post("/tts/bytes", json=tts(save=True))
+        assert saved.headers["cartesia-file-id"].startswith("file_")
 
 
 def test_voices_query_and_delete(sandbox, wav):

@@ -107,6 +107,7 @@ class CapturedRequest:
     json: Any = None
     data: dict[str, Any] | None = None  # multipart / form fields
     files: list[tuple[str, str, bytes, str]] = field(default_factory=list)  # (field, filename, bytes, mime)
+    content: bytes | None = None  # a raw body already encoded (e.g. msgpack), sent as is
 
 
 _RECORDER: "contextvars.ContextVar[list[CapturedRequest] | None]" = contextvars.ContextVar("vcp_recorder", default=None)
@@ -137,7 +138,7 @@ def _files_of(files: Any) -> list[tuple[str, str, bytes, str]]:
 
 
 def _record(provider_id: str, request: httpx.Request, *, auth: bool, idempotent: bool, json: Any, data: Any,
-            files: Any) -> None:
+            files: Any, content: bytes | None = None) -> None:
     records = _RECORDER.get()
     if records is None and not REQUEST_OBSERVERS:
         return
@@ -145,7 +146,7 @@ def _record(provider_id: str, request: httpx.Request, *, auth: bool, idempotent:
                if k.lower() not in ("authorization", "host", "content-length", "accept-encoding", "connection",
                                     "user-agent") and not (files and k.lower() == "content-type")}
     captured = CapturedRequest(provider_id, request.method, str(request.url), headers, auth, idempotent,
-                               json=json, data=dict(data) if data else None, files=_files_of(files))
+                               json=json, data=dict(data) if data else None, files=_files_of(files), content=content)
     if records is not None:
         records.append(captured)
     for observer in list(REQUEST_OBSERVERS):
@@ -332,7 +333,8 @@ class Transport:
                     headers=self._headers(target, headers, auth),
                 )
                 if attempt == 0:
-                    _record(self.provider_id, request, auth=auth, idempotent=idempotent, json=json, data=data, files=files)
+                    _record(self.provider_id, request, auth=auth, idempotent=idempotent, json=json, data=data, files=files,
+                            content=content)
                 response = await self.client().send(request, stream=True)
             except httpx.HTTPError as exc:
                 wait = self._should_retry(attempt, None, exc, idempotent, None)

@@ -9,94 +9,19 @@ from __future__ import annotations
 import json
 import os
 import struct
-from dataclasses import dataclass, fields
 from typing import Any
 
-from playground import errors, presets
-from playground.audio import SpeechAudio, VoiceSample, sniff_format
+from playground import errors
+from playground.audio import SpeechAudio, sniff_format
 from playground.config import Target
 from playground.errors import InputError, InvalidResponseError, ProviderError
-from playground.http import STATUS_ERRORS, Timing, Transport
+from playground.http import STATUS_ERRORS, Timing
 from playground.providers import asr
 from playground.providers.base import (
     ChunkCallback, Provider, SpeechResult, UploadResult, Voice, check_range, check_text, emit,
 )
-from playground.providers.cartesia_wire import BadStream, ErrorEvent, parse_error, read_sse, request_id_in, wrap
-
-STATUS_HINTS = {
-    401: "Check CARTESIA_API_KEY (or the key typed in the tab); keys look like sk_car_…. "
-         "Versions before 2025-04-16 used another auth header: keep Cartesia-Version at 2025-04-16 or later.",
-    402: "The account's credits are used up: top up or upgrade the plan at play.cartesia.ai.",
-    403: "This account may not use this feature (cloning needs a paid plan).",
-    404: "No such voice: check the voice id, or list your voices.",
-    429: "Too many requests at once for this plan (each HTTP request is one context): wait, then try again.",
-}
-
-
-@dataclass
-class CartesiaClone:
-    sample: VoiceSample | None
-    name: str
-    language: str | None = None
-    description: str | None = None
-    enhance: bool | None = None  # 2025-04-16 only; false is recommended (None: not sent)
-    base_voice_id: str | None = None
-    accent: str | None = None  # 2026 versions only
-    version: str | None = None
-
-
-@dataclass
-class CartesiaSpeech:
-    text: str
-    voice: str = ""
-    model: str | None = None
-    language: str | None = None
-    container: str | None = None  # wav | raw | mp3
-    encoding: str | None = None  # raw / wav only
-    sample_rate: int | None = None
-    bit_rate: int | None = None  # mp3 only, in bps
-    stream: bool = False  # /tts/sse (raw PCM chunks; a wav is wrapped here)
-    speed: str | None = None  # experimental enum slow | normal | fast
-    gen_speed: float | None = None  # generation_config (sonic-3 and later)
-    gen_volume: float | None = None
-    emotion: str | None = None
-    duration: float | None = None
-    add_timestamps: bool = False  # stream only
-    version: str | None = None
-
-    @classmethod
-    def from_fields(cls, values: dict[str, Any]) -> "CartesiaSpeech":
-        """From the form (presets ui): the generation_config sliders are hidden, and dropped, for a
-        model without it; mp3 has no encoding; word timestamps only when streaming."""
-        spec = presets.load("cartesia")
-        values = {k: v for k, v in values.items() if v not in (None, "")}
-        model = values.get("model") or spec["default_model"]
-        if not spec["models"].get(model, {}).get("generation_config", True):
-            for name in ("gen_speed", "gen_volume", "emotion"):
-                values.pop(name, None)
-        if values.get("container") == "mp3":
-            values.pop("encoding", None)
-        else:
-            values.pop("bit_rate", None)
-        if not values.get("stream"):
-            values.pop("add_timestamps", None)
-        names = {f.name for f in fields(cls)}
-        return cls(**{k: v for k, v in values.items() if k in names})
-
-
-class CartesiaTransport(Transport):
-    def error(self, **kw) -> ProviderError:  # type: ignore[override]
-        exc = super().error(**kw)
-        hint = STATUS_HINTS.get(exc.status or 0)
-        if hint and not (isinstance(exc, errors.RateLimitError) and exc.retry_after_s):
-            exc.hint = hint
-        return exc
-
-    def error_from_response(self, response, body: bytes, target: Target) -> ProviderError:
-        exc = super().error_from_response(response, body, target)
-        exc.request_id = exc.request_id or request_id_in(body)  # 2026 errors carry it in the body
-        return exc
-
+from playground.providers.cartesia_requests import CartesiaClone, CartesiaSpeech
+from playground.providers.cartesia_wire import CartesiaTransport, BadStream, ErrorEvent, parse_error, read_sse, wrap
 
 class Cartesia(Provider):
     ID = "cartesia"

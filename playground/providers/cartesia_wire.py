@@ -1,5 +1,5 @@
-"""Cartesia on the wire (providers-more.md section 3): error bodies, the /tts/sse event stream,
-and WAV headers for raw PCM in any of the four encodings.
+"""Cartesia on the wire (providers-more.md section 3): error bodies and their fixes (the transport),
+the /tts/sse event stream, and WAV headers for raw PCM in any of the four encodings.
 
 Errors: from version 2026-03-01, `{error_code, title, message, request_id, doc_url?}`; before it
 "may be plain text (for example `Title: Message`)". So: the status, then JSON, else the text (3.5).
@@ -15,7 +15,10 @@ import json
 import struct
 from typing import Any, AsyncIterator
 
-from playground.http import NOT_JSON, decode_body
+from playground import errors
+from playground.config import Target
+from playground.errors import ProviderError
+from playground.http import NOT_JSON, Transport, decode_body
 from playground.providers.base import ChunkCallback, emit
 
 # encoding -> (WAVE format tag, bytes per sample)
@@ -101,3 +104,27 @@ async def read_sse(lines: AsyncIterator[str], on_chunk: ChunkCallback | None) ->
     if not chunks:
         raise BadStream("the stream carried no audio")
     return b"".join(chunks), stamps
+
+
+STATUS_HINTS = {
+    401: "Check CARTESIA_API_KEY (or the key typed in the tab); keys look like sk_car_…. "
+         "Versions before 2025-04-16 used another auth header: keep Cartesia-Version at 2025-04-16 or later.",
+    402: "The account's credits are used up: top up or upgrade the plan at play.cartesia.ai.",
+    403: "This account may not use this feature (cloning needs a paid plan).",
+    404: "No such voice: check the voice id, or list your voices.",
+    429: "Too many requests at once for this plan (each HTTP request is one context): wait, then try again.",
+}
+
+
+class CartesiaTransport(Transport):
+    def error(self, **kw) -> ProviderError:  # type: ignore[override]
+        exc = super().error(**kw)
+        hint = STATUS_HINTS.get(exc.status or 0)
+        if hint and not (isinstance(exc, errors.RateLimitError) and exc.retry_after_s):
+            exc.hint = hint
+        return exc
+
+    def error_from_response(self, response, body: bytes, target: Target) -> ProviderError:
+        exc = super().error_from_response(response, body, target)
+        exc.request_id = exc.request_id or request_id_in(body)  # 2026 errors carry it in the body
+        return exc

@@ -1,5 +1,5 @@
-"""Fish Audio on the wire (providers-more.md section 2): error bodies, the msgpack body of a
-speech request with inline references, and the ModelEntity the model routes answer with.
+"""Fish Audio on the wire (providers-more.md section 2): error bodies and their fixes (the
+transport), and the msgpack body of a speech request with inline references.
 
 Errors: `{status, message, reason?}` for every status; 422 is "an array of {loc,type,msg,ctx,in}"
 (official SKILL file) or `{"detail": [{loc,msg,type}]}` (JS SDK notes), both parsed; a body that
@@ -12,7 +12,9 @@ from typing import Any
 
 import msgpack
 
-from playground.http import NOT_JSON, decode_body
+from playground import errors
+from playground.errors import ProviderError
+from playground.http import NOT_JSON, Transport, decode_body
 
 
 def _validation_text(items: list) -> str:
@@ -57,3 +59,21 @@ def unpack(data: bytes) -> Any:
 
 
 MODEL_STATES = ("created", "training", "trained", "failed")
+
+
+STATUS_HINTS = {
+    401: "Check FISHAUDIO_API_KEY (or the key typed in the tab). Keys: https://fish.audio/app/api-keys/",
+    402: "The API credit is used up: top it up at fish.audio (GET /wallet/self/api-credit shows the balance).",
+    403: "This model is not visible to your key: use one of your own models or a public one.",
+    404: "No such model: check the model id (reference_id), or list your models.",
+    429: "Too many requests at once for this account (5 in flight below $100 paid): wait, then try again.",
+}
+
+
+class FishTransport(Transport):
+    def error(self, **kw) -> ProviderError:  # type: ignore[override]
+        exc = super().error(**kw)
+        hint = STATUS_HINTS.get(exc.status or 0)
+        if hint and not isinstance(exc, errors.RateLimitError):
+            exc.hint = hint
+        return exc

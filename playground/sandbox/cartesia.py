@@ -26,7 +26,6 @@ import json
 import math
 import time
 import uuid
-from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response, StreamingResponse
@@ -37,7 +36,7 @@ from playground.errors import AudioInputError
 from playground.sandbox import asr, speech
 from playground.sandbox.cartesia_rules import (
     CLONE_FIELDS, SPEEDS, SSE_FIELDS, TTS_FIELDS, VERSIONS, Invalid, encode, error, fault_response, number, only,
-    output_format, voice_id,
+    output_format, voice_id, voice_object,
 )
 from playground.sandbox.control import Fault, SandboxState, bearer, body_fault_response, first_byte_delay, guarded
 from playground.sandbox.control import paced, split
@@ -49,16 +48,6 @@ STT_MODELS = {"ink-whisper", "ink-whisper-2025-06-04"}
 CHUNK_BYTES = 4800
 GENDERS = {"masculine", "feminine", "gender_neutral"}
 LOCALE_FIELDS = {"locale", "normalization"}  # 2026-03-01 on: a locale instead of language, text normalization
-
-
-def voice_object(v: dict, version: str) -> dict[str, Any]:
-    base = {"id": v["id"], "name": v["name"], "description": v.get("description") or "", "created_at": v["created_at"],
-            "language": v["language"]}
-    if version >= "2026-03-01":
-        return {**base, "access": "public" if v["public"] else "private", "visibility": "all" if v["public"] else "owner",
-                "tagline": "", "locales": [v["language"]], "is_owner": v["owner"] is not None}
-    return {**base, "user_id": v["owner"] or "cartesia", "is_public": v["public"], "is_owner": v["owner"] is not None,
-            "gender": v.get("gender"), "is_starred": False}
 
 
 def router(state: SandboxState) -> APIRouter:

@@ -142,3 +142,13 @@ def encode(pcm16: bytes, rate: int, container: str, encoding: str) -> bytes:
             raise RuntimeError(f"ffmpeg failed: {proc.stderr[:200]!r}")
         raw = proc.stdout
     return raw if container == "raw" else wrap(raw, rate, encoding)
+
+
+def voice_object(v: dict, version: str) -> dict[str, Any]:
+    base = {"id": v["id"], "name": v["name"], "description": v.get("description") or "", "created_at": v["created_at"],
+            "language": v["language"]}
+    if version >= "2026-03-01":
+        return {**base, "access": "public" if v["public"] else "private", "visibility": "all" if v["public"] else "owner",
+                "tagline": "", "locales": [v["language"]], "is_owner": v["owner"] is not None}
+    return {**base, "user_id": v["owner"] or "cartesia", "is_public": v["public"], "is_owner": v["owner"] is not None,
+            "gender": v.get("gender"), "is_starred": False}

@@ -22,7 +22,6 @@ import asyncio
 import hashlib
 import json
 import secrets
-import time
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -36,7 +35,9 @@ from playground.sandbox import asr, speech
 from playground.sandbox.control import (
     Fault, SandboxState, bearer, body_fault_response, first_byte_delay, guarded, paced, split,
 )
-from playground.sandbox.fishaudio_rules import Invalid, check_tts, error, fault_response, form_bool
+from playground.sandbox.fishaudio_rules import (
+    Invalid, check_tts, entity, error, fault_response, form_bool, now_iso,
+)
 
 PROVIDER = "fishaudio"
 PREFIX = "/fishaudio"
@@ -49,20 +50,6 @@ MAX_VOICES = 20
 MAX_ASR_BYTES = 20 * 1024 * 1024
 SORTS = {"score", "task_count", "created_at"}
 MEDIA = {"mp3": "audio/mpeg", "wav": "audio/wav", "pcm": "audio/pcm", "opus": "audio/ogg"}
-
-
-def now_iso() -> str:
-    return time.strftime("%Y-%m-%dT%H:%M:%S.000Z", time.gmtime())
-
-
-def entity(model_id: str, title: str, *, state: str, visibility: str, train_mode: str = "fast",
-           description: str = "", tags: list[str] | None = None, author: str = "sandbox") -> dict[str, Any]:
-    stamp = now_iso()
-    return {"_id": model_id, "type": "tts", "title": title, "description": description, "cover_image": "",
-            "train_mode": train_mode, "state": state, "tags": tags or [], "samples": [], "created_at": stamp,
-            "updated_at": stamp, "languages": [], "visibility": visibility, "lock_visibility": False,
-            "like_count": 0, "mark_count": 0, "shared_count": 0, "task_count": 0, "liked": False, "marked": False,
-            "author": {"_id": hashlib.sha256(author.encode()).hexdigest()[:24], "nickname": author, "avatar": ""}}
 
 
 def router(state: SandboxState) -> APIRouter:

@@ -8,6 +8,8 @@ server that may ignore them, so a client that sends a misspelt field finds out h
 
 from __future__ import annotations
 
+import hashlib
+import time
 from typing import Any
 
 from fastapi.responses import JSONResponse, Response
@@ -160,3 +162,18 @@ def check_tts(doc: Any, *, from_json: bool, text_limit: int) -> dict:
     return {"text": text, "reference_id": ref, "references": refs, "format": fmt, "sample_rate": rate,
             "mp3_bitrate": doc.get("mp3_bitrate") or 128, "speed": float(prosody.get("speed") or 1.0),
             "volume": float(prosody.get("volume") or 0.0)}
+
+
+# -- the ModelEntity every model route answers with ------------------------------------------------
+def now_iso() -> str:
+    return time.strftime("%Y-%m-%dT%H:%M:%S.000Z", time.gmtime())
+
+
+def entity(model_id: str, title: str, *, state: str, visibility: str, train_mode: str = "fast",
+           description: str = "", tags: list[str] | None = None, author: str = "sandbox") -> dict[str, Any]:
+    stamp = now_iso()
+    return {"_id": model_id, "type": "tts", "title": title, "description": description, "cover_image": "",
+            "train_mode": train_mode, "state": state, "tags": tags or [], "samples": [], "created_at": stamp,
+            "updated_at": stamp, "languages": [], "visibility": visibility, "lock_visibility": False,
+            "like_count": 0, "mark_count": 0, "shared_count": 0, "task_count": 0, "liked": False, "marked": False,
+            "author": {"_id": hashlib.sha256(author.encode()).hexdigest()[:24], "nickname": author, "avatar": ""}}

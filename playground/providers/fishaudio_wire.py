@@ -58,8 +58,6 @@ def unpack(data: bytes) -> Any:
     return msgpack.unpackb(data, raw=False)
 
 
-MODEL_STATES = ("created", "training", "trained", "failed")
-
 
 STATUS_HINTS = {
     401: "Check FISHAUDIO_API_KEY (or the key typed in the tab). Keys: https://fish.audio/app/api-keys/",

@@ -21,7 +21,7 @@ from typing import Any, AsyncIterator, Callable, Iterator, Mapping
 
 import httpx
 
-from playground import config, errors, netguard
+from playground import config, errors, hosted, netguard, visitors
 from playground.config import Target
 
 STATUS_ERRORS: dict[int, type[errors.ProviderError]] = {
@@ -340,7 +340,20 @@ class Transport:
         return self.error(status=None, code=None, provider_message=detail, target=target, cls=cls)
 
     @asynccontextmanager
-    async def stream(
+    async def stream(self, target: Target, method: str, path: str, **kw: Any) -> AsyncIterator[httpx.Response]:
+        """`_stream`, within the per-client-address limits of hosted mode (playground/visitors.py)."""
+        client = visitors.client_id() if hosted.is_hosted() else None
+        if client is not None:
+            visitors.LIMITER.enter(client)  # or ClientLimitError: nothing is sent
+        try:
+            async with self._stream(target, method, path, **kw) as response:
+                yield response
+        finally:
+            if client is not None:
+                visitors.LIMITER.leave(client)
+
+    @asynccontextmanager
+    async def _stream(
         self,
         target: Target,
         method: str,
@@ -377,9 +390,14 @@ class Transport:
         attempt = 0
         while True:
             try:
-                request = client.build_request(
-                    method, url, json=json, data=data, files=files, params=params, headers=self._headers(target, headers, auth)
-                )
+                try:
+                    request = client.build_request(method, url, json=json, data=data, files=files, params=params,
+                                                   headers=self._headers(target, headers, auth))
+                except httpx.InvalidURL:
+                    if policy is not None:
+                        raise netguard.refused() from None
+                    raise errors.InputError("That base URL is not a valid URL.",
+                                            hint="Type it as https://host/path, for example https://api.openai.com/v1.") from None
                 if not link and not _within(request.url.path, target.base_url):
                     raise errors.InputError("That name or id does not make a valid request path.",
                                             hint="Use the id exactly as the provider returned it.")

@@ -416,9 +416,7 @@ class Transport:
                 continue
             response.stream = CappedStream(
                 response.stream, int(config.MAX_RESPONSE_MB * 1024 * 1024), deadline,
-                lambda: self.error(status=response.status_code, code=None, target=target, cls=errors.InvalidResponseError,
-                                   provider_message=f"the answer is larger than {config.MAX_RESPONSE_MB:g} MB"),
-                lambda: self._too_slow(target))
+                lambda: self._too_large(target, response.status_code), lambda: self._too_slow(target))
             if timing is not None:
                 timing.first_byte_s = loop.time() - start
             if response.is_success:
@@ -453,8 +451,18 @@ class Transport:
             await asyncio.sleep(wait)
 
     def _too_slow(self, target: Target) -> errors.ProviderError:
-        return self.error(status=None, code=None, target=target, cls=errors.ProviderTimeoutError,
-                          provider_message=f"no complete answer within {config.CALL_TIMEOUT_S:g} s")
+        err = self.error(status=None, code=None, target=target, cls=errors.ProviderTimeoutError,
+                         provider_message=f"no complete answer within {config.CALL_TIMEOUT_S:g} s")
+        err.hint = ("One call may take at most PLAYGROUND_CALL_TIMEOUT_S seconds in all. Try a shorter text, "
+                    "or again later.")
+        return err
+
+    def _too_large(self, target: Target, status: int) -> errors.ProviderError:
+        err = self.error(status=status, code=None, target=target, cls=errors.InvalidResponseError,
+                         provider_message=f"the answer is larger than {config.MAX_RESPONSE_MB:g} MB")
+        err.hint = ("One answer may be at most PLAYGROUND_MAX_RESPONSE_MB megabytes: ask for shorter audio, "
+                    "and check the base URL points at the provider's API.")
+        return err
 
     async def request(self, target: Target, method: str, path: str, *, idempotent: bool, **kw) -> tuple[httpx.Response, bytes]:
         """A whole request: the successful response and its body."""

@@ -82,6 +82,10 @@ def is_public(address: str) -> bool:
 
 
 async def _getaddrinfo(host: str, port: int) -> list[str]:
+    try:
+        return [str(ipaddress.ip_address(host.strip("[]")))]  # a literal in the standard notation: no lookup
+    except ValueError:
+        pass
     infos = await asyncio.get_running_loop().getaddrinfo(host, port, type=socket.SOCK_STREAM)
     return list(dict.fromkeys(info[4][0] for info in infos))
 

@@ -88,13 +88,13 @@ def forget_client(token) -> None:
 
 
 def client_id() -> str:
-    override = _override.get()
-    if override:
-        return override
+    """The event's own request first (Gradio's queue runs events in tasks that may have been started
+    inside some other request), then the HTTP request being handled (ui/guards.py)."""
     try:
-        return _client_lookup() or "unknown"
+        found = _client_lookup()
     except Exception:  # a lookup must never break a call
-        return "unknown"
+        found = None
+    return found or _override.get() or "unknown"
 
 
 # -- the call limiter ---------------------------------------------------------------------------------

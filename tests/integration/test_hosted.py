@@ -313,7 +313,8 @@ def test_sixteen_users_speak_at_once(hosted_app, sandbox):
         time.sleep(0.1)
     sandbox.state.max_in_flight.clear()
     lingering = sandbox.state.in_flight["siliconflow"]
-    clients = [Client(hosted_app, verbose=False, download_files=False) for _ in range(16)]  # counted, not fetched
+    clients = [Client(hosted_app, verbose=False, download_files=False,  # counted, not fetched
+                      headers={"X-Forwarded-For": f"198.51.100.{i}"}) for i in range(16)]  # 16 visitors, 16 addresses
     kwargs = dict(text="Sixteen at once.", model="FunAudioLLM/CosyVoice2-0.5B", voice_source="voice",
                   voice="FunAudioLLM/CosyVoice2-0.5B:alex", reference_audio=None, reference_text="",
                   response_format="wav", sample_rate=24000, stream=False, speed=1.0, gain=0.0, max_tokens=None,

@@ -167,8 +167,9 @@ async def test_an_endless_answer_is_cut_at_the_size_cap(internal, monkeypatch):
     monkeypatch.setenv("PLAYGROUND_MODE", "local")
     monkeypatch.setattr(config, "MAX_RESPONSE_MB", 1)
     oa = providers.get("openai_compat")
-    with pytest.raises(errors.InvalidResponseError, match="larger than 1 MB"):
+    with pytest.raises(errors.InvalidResponseError) as info:
         await oa.speak(OpenAISpeech(text="Hi."), api_key="sk-any", base_url=f"{internal.url}/flood/v1")
+    assert "larger than 1 MB" in info.value.user_message() and "PLAYGROUND_MAX_RESPONSE_MB" in info.value.user_message()
 
 
 def test_the_app_answers_while_a_slow_drip_call_runs(internal, sandbox, monkeypatch):

@@ -200,4 +200,4 @@ def describe() -> str:
     return ("**Hosted demo**: without a key of your own, calls use the demo's shared key within small limits "
             f"({_env_int('PLAYGROUND_FALLBACK_SESSION_CHARS', 2000):,} characters and "
             f"{_env_int('PLAYGROUND_FALLBACK_RATE', 6)} calls per {_env_int('PLAYGROUND_FALLBACK_RATE_WINDOW_S', 60)} s "
-            "per session). Keys stay in your browser session and are never stored on the server.")
+            "per visitor). Keys stay in your browser session and are never stored on the server.")

@@ -406,6 +406,6 @@ async def test_typed_base_url_and_key_reach_a_separate_gateway(separate, monkeyp
     assert_plays(result, "aac")
     (record,) = separate.requests("openai_compat")
     assert record["path"] == "/openai_compat/gateway/v1/audio/speech"
-    assert record["headers"]["authorization"] == "Bearer sk-fake-typed-gateway-key-0001"
+    assert record["headers"]["authorization"] == f"Bearer {fingerprint('sk-fake-typed-gateway-key-0001')}"
     assert json.loads(base64.b64decode(record["body_b64"])) == {
         "model": "tts-1", "input": TEXT, "voice": "echo", "response_format": "aac"}

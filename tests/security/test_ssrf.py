@@ -206,3 +206,37 @@ async def test_a_text_body_is_not_a_pcm_take(sandbox, monkeypatch):
     target = Target("openai_compat", "https://gateway.example/v1", Secret("k"), sandbox=False)
     with pytest.raises(errors.InvalidResponseError):
         oa._check_audio(b"user=admin password=hunter2 token=abcdef\n" * 20, "pcm", target)
+
+
+def _rss_mb() -> float:
+    with open("/proc/self/status") as status:
+        return next(int(line.split()[1]) for line in status if line.startswith("VmRSS:")) / 1024
+
+
+def test_an_endless_answer_through_the_app_keeps_memory_bounded(internal, sandbox, monkeypatch):
+    """256 MB offered by an (operator-allowed) upstream: the call stops at the cap, memory stays near idle."""
+    import threading
+
+    with hosted_app_url(sandbox) as url:
+        import os
+
+        os.environ["OPENAI_BASE_URL"] = f"{internal.url}/flood/v1"
+        os.environ["PLAYGROUND_ALLOW_PRIVATE_TARGETS"] = f"{sandbox.url},{internal.url}"
+        idle, peak, done = _rss_mb(), [0.0], threading.Event()
+
+        def watch():
+            while not done.is_set():
+                peak[0] = max(peak[0], _rss_mb())
+                time.sleep(0.05)
+
+        watcher = threading.Thread(target=watch, daemon=True)
+        watcher.start()
+        try:
+            with pytest.raises(AppError) as info:
+                Client(url, verbose=False).predict("Hi.", "tts-1", "alloy", "", "mp3", 1.0, "audio", "", "sk-any",
+                                                   api_name="/openai_speak")
+        finally:
+            done.set()
+            watcher.join()
+        assert "larger than 64 MB" in str(info.value) and "Traceback" not in str(info.value)
+        assert peak[0] - idle < 300

@@ -15,6 +15,7 @@ import json as json_module
 import random
 import re
 import weakref
+import zlib
 from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass, field
 from typing import Any, AsyncIterator, Callable, Iterator, Mapping
@@ -87,10 +88,20 @@ class CappedStream(httpx.AsyncByteStream):
     """A response body with a size cap and the call's total-time deadline, enforced while it streams."""
 
     def __init__(self, inner: httpx.AsyncByteStream, max_bytes: int, deadline: float,
-                 too_large: Callable[[], Exception], too_slow: Callable[[], Exception]) -> None:
+                 too_large: Callable[[], Exception], too_slow: Callable[[], Exception], encoding: str = "") -> None:
         self.inner, self.max_bytes, self.deadline = inner, max_bytes, deadline
         self.too_large, self.too_slow = too_large, too_slow
         self.total = 0
+        # We ask for identity; a server that compresses anyway is decoded here, in bounded steps, so the
+        # cap counts what comes out (a small gzip bomb cannot expand past it).
+        self.decoder = (zlib.decompressobj(16 + zlib.MAX_WBITS) if encoding in ("gzip", "x-gzip")
+                        else zlib.decompressobj() if encoding == "deflate" else None)
+
+    def _count(self, data: bytes) -> bytes:
+        self.total += len(data)
+        if self.total > self.max_bytes:
+            raise self.too_large()
+        return data
 
     async def __aiter__(self) -> AsyncIterator[bytes]:
         chunks = self.inner.__aiter__()
@@ -102,10 +113,21 @@ class CappedStream(httpx.AsyncByteStream):
                 return
             except TimeoutError:
                 raise self.too_slow() from None
-            self.total += len(chunk)
-            if self.total > self.max_bytes:
-                raise self.too_large()
-            yield chunk
+            if self.decoder is None:
+                yield self._count(chunk)
+                continue
+            try:
+                while chunk:
+                    out = self.decoder.decompress(chunk, 256 * 1024)
+                    chunk = self.decoder.unconsumed_tail
+                    if out:
+                        yield self._count(out)
+            except zlib.error:
+                raise httpx.DecodingError("the compressed answer is corrupt") from None
+        if self.decoder is not None:
+            tail = self.decoder.flush()
+            if tail:
+                yield self._count(tail)
 
     async def aclose(self) -> None:
         await self.inner.aclose()
@@ -414,9 +436,16 @@ class Transport:
                 attempt += 1
                 await asyncio.sleep(wait)
                 continue
+            encoding = response.headers.get("content-encoding", "").strip().lower()
+            if encoding not in ("", "identity", "gzip", "x-gzip", "deflate"):
+                await response.aclose()
+                raise self.error(status=response.status_code, code=None, target=target, cls=errors.InvalidResponseError,
+                                 provider_message=f"an answer compressed as {encoding[:20]!r}, which was not asked for")
+            if encoding not in ("", "identity"):
+                del response.headers["content-encoding"]  # decoded by CappedStream, within the cap
             response.stream = CappedStream(
                 response.stream, int(config.MAX_RESPONSE_MB * 1024 * 1024), deadline,
-                lambda: self._too_large(target, response.status_code), lambda: self._too_slow(target))
+                lambda: self._too_large(target, response.status_code), lambda: self._too_slow(target), encoding)
             if timing is not None:
                 timing.first_byte_s = loop.time() - start
             if response.is_success:

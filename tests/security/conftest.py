@@ -36,6 +36,18 @@ class Internal:
                     except OSError:
                         pass
                     return
+                if self.path.startswith(("/bomb", "/gzip")):  # gzip although identity was asked for
+                    import gzip
+
+                    raw = bytes(50 * 1024 * 1024) if self.path.startswith("/bomb") else b"\xff\xf3" + bytes(4094)
+                    body = gzip.compress(raw, compresslevel=1)
+                    self.send_response(200)
+                    self.send_header("Content-Type", "audio/mpeg")
+                    self.send_header("Content-Encoding", "gzip")
+                    self.send_header("Content-Length", str(len(body)))
+                    self.end_headers()
+                    self.wfile.write(body)
+                    return
                 if self.path.startswith("/flood"):  # an endless body
                     self.send_response(200)
                     self.send_header("Content-Type", "audio/mpeg")

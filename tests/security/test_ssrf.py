@@ -240,3 +240,15 @@ def test_an_endless_answer_through_the_app_keeps_memory_bounded(internal, sandbo
             watcher.join()
         assert "larger than 64 MB" in str(info.value) and "Traceback" not in str(info.value)
         assert peak[0] - idle < 300
+
+
+async def test_a_compressed_answer_is_capped_after_decoding(internal, monkeypatch):
+    monkeypatch.setenv("PLAYGROUND_MODE", "local")
+    monkeypatch.setattr(config, "MAX_RESPONSE_MB", 1)
+    transport = providers.get("openai_compat").transport
+    target = Target("openai_compat", internal.url, Secret("k"), sandbox=False)
+    with pytest.raises(errors.InvalidResponseError) as info:  # 50 MB of zeros in ~50 KB of gzip
+        await transport.request(target, "GET", "/bomb", idempotent=True)
+    assert "larger than 1 MB" in info.value.user_message()
+    response, body = await transport.request(target, "GET", "/gzip", idempotent=True)  # a small one still decodes
+    assert body == b"\xff\xf3" + bytes(4094)

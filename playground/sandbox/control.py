@@ -74,6 +74,9 @@ class SandboxState:
     store: dict[str, Any] = field(default_factory=dict)  # per-simulator data (voices, files)
     lock: threading.Lock = field(default_factory=threading.Lock)
     control_token: str = field(default_factory=lambda: secrets.token_urlsafe(32), repr=False)
+    # The request log is for tests and benchmarks; the app's own sandbox (app.py) keeps none, so nothing
+    # a visitor sends (text, samples, keys) is held there.
+    keep_log: bool = True
 
     def is_sandbox_key(self, key: str) -> bool:
         """A key the sandbox itself hands out or was told about (the only keys its log may keep)."""
@@ -157,14 +160,14 @@ class RecorderMiddleware:
             return await self.app(scope, receive, send)
         provider = self.provider_of(scope["path"]) or "unknown"
         body = bytearray()
+        state = self.state
 
         async def recording_receive():
             message = await receive()
-            if message["type"] == "http.request" and len(body) < MAX_LOGGED_BODY:
+            if message["type"] == "http.request" and state.keep_log and len(body) < MAX_LOGGED_BODY:
                 body.extend(message.get("body", b""))
             return message
 
-        state = self.state
         recorded = False
         entry: dict = {"received_at": time.time()}
 
@@ -173,6 +176,8 @@ class RecorderMiddleware:
             if recorded:
                 return
             recorded = True
+            if not state.keep_log:
+                return
             with state.lock:
                 state.requests.append(entry)
                 entry.update({

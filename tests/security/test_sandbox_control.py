@@ -60,3 +60,24 @@ async def test_a_path_cannot_leave_the_base_url(sandbox):
     for url in (oa.sandbox_root() + "/v1/../../_sandbox", oa.sandbox_root() + "/v1/x?", oa.sandbox_root() + "/v1#"):
         with pytest.raises(errors.InputError):
             oa.target("k", url)
+
+
+async def test_the_apps_own_sandbox_keeps_no_request_log():
+    """app.py starts its sandbox with keep_log=False: nothing a visitor sends is held there."""
+    import inspect
+
+    import app
+    from playground.sandbox.control import SandboxState
+    from playground.sandbox.server import SandboxServer
+
+    assert "SandboxState(keep_log=False)" in inspect.getsource(app.main)
+    server = SandboxServer(SandboxState(keep_log=False)).start()
+    try:
+        async with httpx.AsyncClient(timeout=30, trust_env=False) as http:
+            answer = await http.post(server.base_url("openai_compat") + "/audio/speech",
+                                     headers={"Authorization": f"Bearer {REAL_KEY}"},
+                                     json={"model": "tts-1", "input": "my private text", "voice": "alloy"})
+        assert answer.status_code == 200
+        assert server.requests() == [] and not server.state.in_flight["openai_compat"]
+    finally:
+        server.stop()

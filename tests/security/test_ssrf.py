@@ -252,3 +252,14 @@ async def test_a_compressed_answer_is_capped_after_decoding(internal, monkeypatc
     assert "larger than 1 MB" in info.value.user_message()
     response, body = await transport.request(target, "GET", "/gzip", idempotent=True)  # a small one still decodes
     assert body == b"\xff\xf3" + bytes(4094)
+
+
+@pytest.mark.parametrize("address, public", [
+    ("8.8.8.8", True), ("2606:4700::1111", True), ("2002:808:808::1", True), ("127.0.0.1", False), ("::1", False),
+    ("::ffff:127.0.0.1", False), ("::127.0.0.1", False), ("2002:7f00:1::1", False), ("64:ff9b::7f00:1", False),
+    ("2001:0:4136:e378:8000:63bf:80ff:fffe", False), ("100.64.1.1", False), ("169.254.169.254", False),
+    ("fd00:ec2::254", False), ("fe80::1%eth0", False), ("224.0.0.1", False), ("ff02::1", False), ("0.0.0.0", False),
+    ("::", False), ("240.0.0.1", False), ("255.255.255.255", False), ("10.1.2.3", False), ("172.16.0.1", False),
+    ("192.168.1.1", False), ("fc00::1", False), ("not-an-address", False)])
+def test_address_classes(address, public):
+    assert netguard.is_public(address) is public

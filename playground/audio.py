@@ -88,6 +88,18 @@ def sniff_format(data: bytes) -> str | None:
     return None
 
 
+def looks_like_text(data: bytes) -> bool:
+    """JSON, HTML or any other text where audio should be. Headerless PCM (the one format
+    sniff_format cannot confirm) is never almost all printable: silence is zero bytes and speech
+    mixes every byte value, so a body whose start is >= 95% printable text is not audio."""
+    head = data[:1024]
+    if not head:
+        return False
+    text = head.decode("utf-8", "replace")
+    printable = sum(1 for c in text if c.isprintable() or c in "\t\n\r")
+    return printable >= 0.95 * len(text)
+
+
 def _run_ffmpeg(args: list[str]) -> subprocess.CompletedProcess:
     return subprocess.run(
         [ffmpeg_exe(), "-hide_banner", "-nostdin", "-v", "error", *args],

@@ -90,12 +90,13 @@ class Provider:
     async def upload_voice(self, request: Any, *, api_key: str | None = None) -> UploadResult:
         self._require(self.SUPPORTS_UPLOAD, "uploading a voice")
         request = self.check_upload(request)
+        hosted.note_upload()  # a capped demo key charges uploads a fixed amount (hosted.py)
         return await self._upload_voice(self.target(api_key), request)
 
     async def clone_voice(self, request: Any, *, api_key: str | None = None) -> UploadResult:
         self._require(self.SUPPORTS_CLONE, "cloning a voice")
         request = self.check_clone(request)
-        hosted.note_text(getattr(request, "input", None) or getattr(request, "text", None))  # the preview text
+        hosted.note_upload(getattr(request, "input", None) or getattr(request, "text", None))  # + the preview text
         return await self._clone_voice(self.target(api_key), request)
 
     async def speak(self, request: Any, *, api_key: str | None = None, on_chunk: ChunkCallback | None = None) -> SpeechResult:

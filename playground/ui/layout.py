@@ -14,8 +14,11 @@ from playground.ui.live_player import ROUTES as LIVE_ROUTES
 from playground.ui.minimax_tab import build_minimax_tab
 from playground.ui.library_tab import build_library_tab
 from playground.ui.compare_tab import build_compare_tab
+from starlette.middleware import Middleware
+
 from playground import hosted
 from playground.ui import fair_queue, i18n
+from playground.ui.guards import VisitorMiddleware
 
 CSS = """
 .mode-badge { border-left: 4px solid #f59e0b; padding-left: 10px; }
@@ -68,6 +71,8 @@ def launch_kwargs() -> dict:
         css=CSS + LIVE_CSS,
         footer_links=["api"],
         i18n=i18n.I18N,  # filled by i18n.localize() in build_app()
-        app_kwargs={"routes": list(LIVE_ROUTES)},  # the live player's /vcp-live/<token> stream
+        app_kwargs={"routes": list(LIVE_ROUTES),  # the live player's /vcp-live/<token> stream
+                    # local Host check, client address, per-address session share (ui/guards.py)
+                    "middleware": [Middleware(VisitorMiddleware)]},
         state_session_capacity=hosted.max_sessions(),  # ~1.1 MB each (playground/hosted.py)
     )

@@ -14,7 +14,6 @@ import base64
 import io
 import math
 import os
-import re
 import shutil
 import subprocess
 import tempfile
@@ -25,6 +24,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, Mapping
 
+from playground import audio_limits
 from playground.errors import AudioInputError
 
 with warnings.catch_warnings():  # pydub warns at import when ffmpeg is not on PATH
@@ -98,82 +98,9 @@ def _run_ffmpeg(args: list[str]) -> subprocess.CompletedProcess:
     )
 
 
-# What one decode may cost, whoever sends the audio (settings, read per call):
-#   PLAYGROUND_AUDIO_MAX_S         longest audio decoded (600 s); ffmpeg stops just past it
-#   PLAYGROUND_AUDIO_MAX_CHANNELS  most channels accepted (6); output is at most stereo
-#   PLAYGROUND_AUDIO_MAX_RATE_HZ   highest sample rate accepted (192000)
-# and at most 600 s of 48 kHz stereo worth of samples (110 MB of PCM): 96 kHz stereo stops at 300 s.
-# A header probe (ffmpeg reading only the start of the file) refuses what is over a limit before
-# any decoding; the decode itself is cut at the limit, so a header that lies costs at most that much.
-OUT_MAX_CHANNELS = 2
-SAMPLE_BUDGET = 600 * 48000 * 2
-_PROBE = re.compile(r"Audio: [^,]+, (\d+) Hz, ([^,]+),")
-_DURATION = re.compile(r"Duration: (\d+):(\d\d):(\d\d(?:\.\d+)?)")
-_LAYOUT_CHANNELS = {"mono": 1, "stereo": 2, "downmix": 2, "2.1": 3, "3.0": 3, "3.0(back)": 3, "4.0": 4, "quad": 4,
-                    "quad(side)": 4, "3.1": 4, "4.1": 5, "5.0": 5, "5.0(side)": 5, "5.1": 6, "5.1(side)": 6,
-                    "6.0": 6, "6.0(front)": 6, "hexagonal": 6, "6.1": 7, "6.1(back)": 7, "6.1(front)": 7, "7.0": 7,
-                    "7.0(front)": 7, "7.1": 8, "7.1(wide)": 8, "7.1(wide-side)": 8, "octagonal": 8,
-                    "hexadecagonal": 16, "22.2": 24}
-
-
-def _limit(name: str, default: float) -> float:
-    try:
-        value = float(os.environ.get(name, "") or default)
-    except ValueError:
-        return default
-    return value if value > 0 else default
-
-
-def max_seconds() -> float:
-    return _limit("PLAYGROUND_AUDIO_MAX_S", 600)
-
-
-def _channels_of(layout: str) -> int | None:
-    layout = layout.strip()
-    match = re.fullmatch(r"(\d+) channels(?: \(.*\))?", layout)
-    return int(match.group(1)) if match else _LAYOUT_CHANNELS.get(layout)
-
-
-def allowed_seconds(rate: int | None, channels: int | None) -> float:
-    """The longest audio of this rate and channel count one decode takes."""
-    samples_per_s = (rate or 48000) * min(channels or 1, OUT_MAX_CHANNELS)
-    return min(max_seconds(), SAMPLE_BUDGET / samples_per_s)
-
-
-def _refuse_over_limits(rate: int | None, channels: int | None, duration_s: float | None) -> None:
-    max_ch, max_rate = int(_limit("PLAYGROUND_AUDIO_MAX_CHANNELS", 6)), int(_limit("PLAYGROUND_AUDIO_MAX_RATE_HZ", 192000))
-    max_s = allowed_seconds(rate, channels)
-    if channels is not None and channels > max_ch:
-        raise AudioInputError(f"The audio has {channels} channels; this app takes at most {max_ch}.",
-                              hint="Export it as mono or stereo and try again.")
-    if rate is not None and rate > max_rate:
-        raise AudioInputError(f"The audio is sampled at {rate:,} Hz; this app takes at most {max_rate:,} Hz.",
-                              hint="Export it at 48 kHz or lower (44.1 kHz is fine) and try again.")
-    if duration_s is not None and duration_s > max_s:
-        raise AudioInputError(f"The audio lasts {duration_s:.0f} s; this app takes at most {max_s:.0f} s"
-                              + (f" at {rate:,} Hz." if max_s < max_seconds() else "."),
-                              hint="Trim it to the part you need and try again.")
-
-
-def probe(path: str | os.PathLike) -> tuple[int | None, int | None, float | None]:
-    """(sample rate, channels, duration in s) from the file's header, None where not stated.
-    Cheap: ffmpeg reads only the start of the file and decodes nothing."""
-    proc = subprocess.run([ffmpeg_exe(), "-hide_banner", "-nostdin", "-probesize", "1000000", "-i", str(path)],
-                          capture_output=True, timeout=30, check=False)
-    text = proc.stderr.decode("utf-8", "replace")
-    rate = channels = duration = None
-    match = _PROBE.search(text)
-    if match:
-        rate, channels = int(match.group(1)), _channels_of(match.group(2))
-    match = _DURATION.search(text)
-    if match:
-        duration = int(match.group(1)) * 3600 + int(match.group(2)) * 60 + float(match.group(3))
-    return rate, channels, duration
-
-
 def decode(data: bytes) -> AudioSegment:
-    """Any audio bytes -> a pydub segment (16-bit PCM, at most stereo and 48 kHz). Raises AudioInputError,
-    also for audio over the limits above (found from the header, or by the cut while decoding)."""
+    """Any audio bytes -> a pydub segment (16-bit PCM, at most stereo). Raises AudioInputError,
+    also for audio over audio_limits (found from the header, or by the cut while decoding)."""
     if not data:
         raise AudioInputError("The audio is empty (0 bytes).", hint="Record again or choose another file.")
     fmt = sniff_format(data)
@@ -185,12 +112,12 @@ def decode(data: bytes) -> AudioSegment:
         src = Path(tmp) / "in.bin"
         dst = Path(tmp) / "out.wav"
         src.write_bytes(data)
-        rate, channels, duration = probe(src)
-        _refuse_over_limits(rate, channels, duration)
-        allowed = allowed_seconds(rate, channels)
-        out = ["-ac", str(min(channels, OUT_MAX_CHANNELS))] if channels else []
+        rate, channels, duration = audio_limits.probe(ffmpeg_exe(), src)
+        audio_limits.refuse_over_limits(rate, channels, duration)
+        allowed = audio_limits.allowed_seconds(rate, channels)
+        out = ["-ac", str(min(channels, audio_limits.OUT_MAX_CHANNELS))] if channels else []
         if not rate or not channels:  # unknown from the header: the output is what the budget assumes
-            out = ["-ac", str(min(channels or OUT_MAX_CHANNELS, OUT_MAX_CHANNELS)), "-ar", str(min(rate or 48000, 48000))]
+            out = ["-ac", str(min(channels or 2, audio_limits.OUT_MAX_CHANNELS)), "-ar", str(min(rate or 48000, 48000))]
         proc = _run_ffmpeg(["-i", str(src), "-vn", "-t", f"{allowed + 0.5:g}", *out, "-acodec", "pcm_s16le",
                             "-f", "wav", str(dst)])
         if proc.returncode != 0 or not dst.exists() or dst.stat().st_size <= 44:
@@ -213,8 +140,8 @@ def _read_pcm_wav(data: bytes) -> AudioSegment | None:
             if w.getsampwidth() != 2 or w.getnframes() == 0:
                 return None
             rate, channels = w.getframerate(), w.getnchannels()
-            _refuse_over_limits(rate, channels, w.getnframes() / rate if rate else None)
-            if channels > OUT_MAX_CHANNELS:
+            audio_limits.refuse_over_limits(rate, channels, w.getnframes() / rate if rate else None)
+            if channels > audio_limits.OUT_MAX_CHANNELS:
                 return None
             frames = w.readframes(w.getnframes())
             return AudioSegment(data=frames, sample_width=2, frame_rate=rate, channels=channels)

@@ -54,11 +54,8 @@ def plan(row: dict, keys: Keys) -> Plan:
         raise InputError("This take used a reference clip, which History does not keep for a re-run.",
                          hint="Open the SiliconFlow tab and record or upload the clip again.")
     provider = spec["provider"]
-    params.update({"reference_audio": None, "reference_text": ""} if provider == "siliconflow" else {})
-    if provider == "minimax":
-        params.update(region=None, group_id="")
-    if provider == "openai_compat":
-        params["base_url"] = keys.openai_base_url or ""
+    for name, value in spec["visitor"].items():  # where it goes: the visitor's own settings, now
+        params[name] = (keys.openai_base_url or "") if value == "$openai_base_url" else value
     params["api_key"] = keys.of(provider)
     text = params["text"]
     shown = ", ".join(f"{k.replace('_', ' ')} `{params[k]}`" for k in SHOWN if params.get(k) not in (None, ""))

@@ -150,12 +150,12 @@ def lavfi_audio(path: Path, *, rate: int, layout: str, seconds: float, codec: st
 def zip_bomb(path: Path, size: int = 1 << 30) -> Path:
     """A small zip whose library.json unpacks to `size` bytes of spaces."""
     chunk = b" " * (16 << 20)
-    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as zf:
-        with zf.open("library.json", "w", force_zip64=True) as fh:
-            left = size
-            while left > 0:
-                fh.write(chunk[:left])
-                left -= len(chunk)
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as zf, \
+            zf.open("library.json", "w", force_zip64=True) as fh:
+        left = size
+        while left > 0:
+            fh.write(chunk[:left])
+            left -= len(chunk)
     return path
 
 

@@ -91,3 +91,35 @@ def test_ordinary_audio_still_decodes_and_keeps_its_rate(tmp_path):
     assert seg.frame_rate == 96000 and seg.channels == 2 and abs(len(seg) - 3000) < 50
     six = lavfi_audio(tmp_path / "six.flac", rate=48000, layout="5.1", seconds=2)
     assert audio.decode(six.read_bytes()).channels == 2  # more than stereo is mixed down while decoding
+
+
+MEMORY_PROBE = """
+import resource, sys
+sys.path.insert(0, {root!r})
+from playground import audio
+from playground.errors import AudioInputError
+idle = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+try:
+    audio.decode(open({path!r}, "rb").read())
+    print("decoded")
+except AudioInputError as exc:
+    print("refused:", exc.user_message())
+print("python_over_idle_mb", (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - idle) / 1024)
+print("ffmpeg_peak_mb", resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024)
+"""
+
+
+@pytest.mark.parametrize("case", list(EXPECTED))
+def test_the_ffmpeg_child_and_python_stay_bounded(hostile, case):
+    """In a fresh process, so the peaks measured are this decode's own (ffmpeg children included)."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = str(Path(__file__).resolve().parents[2])
+    proc = subprocess.run([sys.executable, "-c", MEMORY_PROBE.format(root=root, path=str(hostile[case]))],
+                          capture_output=True, text=True, timeout=300, check=False)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    figures = dict(line.split(" ", 1) for line in proc.stdout.splitlines() if line.endswith(tuple("0123456789")))
+    assert proc.stdout.startswith("refused:"), proc.stdout
+    assert float(figures["python_over_idle_mb"]) < 300 and float(figures["ffmpeg_peak_mb"]) < 300, figures

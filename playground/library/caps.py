@@ -8,6 +8,9 @@ Settings (units in the names; an empty or bad value means the default):
                                    (hosted default 50; local: no cap)
   PLAYGROUND_SCOPE_SAMPLES_MAX_MB  uploaded clone samples no voice uses, per scope; over it the
                                    oldest unused ones go (default 200 locally, 20 hosted)
+  PLAYGROUND_SCOPE_IDLE_H          hosted: a scope with no new take for this long belongs to a browser
+                                   session that has ended; over the global history cap, its takes lose
+                                   their audio first (24)
 Defaults live in presets/library.json ("scope_caps").
 """
 
@@ -54,3 +57,7 @@ def scope_samples_bytes() -> int | None:
     d = _defaults()
     mb = _setting("PLAYGROUND_SCOPE_SAMPLES_MAX_MB", d["samples_mb_hosted"] if hosted.is_hosted() else d["samples_mb"])
     return None if mb is None else int(mb * MB)
+
+
+def scope_idle_s() -> float:
+    return float(_setting("PLAYGROUND_SCOPE_IDLE_H", _defaults()["idle_h"]) or _defaults()["idle_h"]) * 3600

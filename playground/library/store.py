@@ -388,8 +388,9 @@ class Store:
     def enforce_cap(self, scope: str | None = None) -> int:
         """Over the history cap, drop the audio of the oldest takes (their rows stay) until the audio
         kept is at most HISTORY_LOW_WATER of the cap. Returns how many takes lost their audio.
-        Hosted, only the adding scope's own takes go (eviction never crosses scopes there; each
-        scope's own cap bounds what one visitor keeps)."""
+        Hosted, a visitor's takes never evict another live visitor's: first go the takes of scopes idle
+        for PLAYGROUND_SCOPE_IDLE_H (browser sessions that have ended: nobody can open them again),
+        then the adding scope's own; each scope's own cap bounds what one visitor keeps."""
         from playground import hosted
 
         with self._lock:
@@ -398,9 +399,14 @@ class Store:
                 return 0
             goal = int(self.history_max_bytes * HISTORY_LOW_WATER)
             evict: list[tuple[int, str]] = []
-            if scope is not None and hosted.is_hosted():
-                rows = self._conn.execute("SELECT id, audio_path, audio_size FROM takes INDEXED BY takes_scope "
-                                          "WHERE scope=? AND audio_path IS NOT NULL ORDER BY created_at, id", (scope,))
+            if scope is not None and hosted.is_hosted():  # ended sessions' scopes first, then the adder's own
+                idle_before = time.time() - caps.scope_idle_s()
+                rows = [*self._conn.execute(
+                    "SELECT id, audio_path, audio_size FROM takes WHERE audio_path IS NOT NULL AND scope != ? AND scope IN "
+                    "(SELECT scope FROM takes GROUP BY scope HAVING MAX(created_at) < ?) ORDER BY created_at, id",
+                    (scope, idle_before)).fetchall(),
+                    *self._conn.execute("SELECT id, audio_path, audio_size FROM takes INDEXED BY takes_scope WHERE "
+                                        "scope=? AND audio_path IS NOT NULL ORDER BY created_at, id", (scope,)).fetchall()]
             else:
                 rows = self._conn.execute(self.EVICT_QUERY)
             for row in rows:

@@ -123,3 +123,21 @@ def test_unused_uploaded_samples_have_a_cap_per_scope(visitor, monkeypatch):
     assert store.upload(a_scope, "zhipu", "a-used")  # a sample a voice uses is never dropped
     assert store.upload(a_scope, "zhipu", "a-old") is None
     assert store.read_file(used["sample_path"]) == b"u" * 100_000
+
+
+def test_over_the_global_cap_ended_sessions_go_first_never_a_live_visitor(visitor, monkeypatch):
+    import time
+
+    monkeypatch.setenv("PLAYGROUND_HISTORY_MAX_MB", "1")
+    store = default_store()
+    old_scope = _scope(store)  # a session that ended two days ago
+    old = [store.add_take(old_scope, "zhipu", audio=b"o" * 300_000, fmt="wav", handler="zhipu_speak",
+                          created_at=time.time() - 2 * 86400 + i) for i in range(2)]
+    visitor["session"] = "visitor-live"
+    live_scope = _scope(store)
+    live = _speak(store, live_scope, 2, 200_000)
+    visitor["session"] = "visitor-new"
+    new_scope = _scope(store)
+    _speak(store, new_scope, 2, 200_000)  # 1.4 MB in all: over the 1 MB cap
+    assert all(store.take(t, [live_scope])["audio_path"] for t in live)  # a live visitor keeps everything
+    assert store.take(old[0], [old_scope])["audio_path"] is None  # the ended session's oldest went first

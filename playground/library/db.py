@@ -81,7 +81,15 @@ CREATE INDEX voices_preview_path ON voices (preview_path);
 CREATE INDEX uploads_sample_path ON uploads (sample_path);
 """
 
-MIGRATIONS: list[str] = [_V1, _V2, _V3]
+# version 3 -> 4: the date an imported entry carries, for display only (created_at is always the
+# server's own clock, so an archive cannot place its takes first or last in eviction order)
+_V4 = """
+ALTER TABLE takes ADD COLUMN origin_at REAL;
+ALTER TABLE voices ADD COLUMN origin_at REAL;
+CREATE INDEX uploads_scope ON uploads (scope, created_at);
+"""
+
+MIGRATIONS: list[str] = [_V1, _V2, _V3, _V4]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

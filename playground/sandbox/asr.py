@@ -6,6 +6,7 @@ visibly different transcript, and the same clip always gets the same one.
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 
 from fastapi import Request
@@ -64,7 +65,7 @@ async def read_form(request: Request, allowed: set[str], *, max_bytes: int, max_
     if formats is not None and sniff_format(data) not in formats:
         raise AsrInvalid(f"{file_field} must be one of: {', '.join(sorted(formats))}", file_field)
     try:
-        seg = decode(data)
+        seg = await asyncio.to_thread(decode, data)  # bounded (audio.decode), off the event loop
     except AudioInputError:
         raise AsrInvalid(f"{file_field} is not a valid audio file", file_field) from None
     duration = len(seg) / 1000.0

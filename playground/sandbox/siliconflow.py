@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import re
 import secrets
@@ -134,7 +135,7 @@ def router(state: SandboxState) -> APIRouter:
                 raise Invalid(f"{name} is required")
         if fields["model"] not in UPLOAD_MODELS:
             raise Invalid("Model does not exist. Please check it carefully.")
-        _check_audio_bytes(audio, "audio")
+        await asyncio.to_thread(_check_audio_bytes, audio, "audio")
         uri = f"speech:{fields['customName']}:sandbox:{secrets.token_hex(8)}"
         voices_of(key)[uri] = {"model": fields["model"], "customName": fields["customName"], "text": fields["text"], "uri": uri}
         return {"uri": uri}
@@ -229,13 +230,13 @@ def router(state: SandboxState) -> APIRouter:
             doc = json.loads(await request.body())
         except ValueError:
             raise Invalid("request body is not valid JSON") from None
-        doc = check_speech(doc, key)
+        doc = await asyncio.to_thread(check_speech, doc, key)  # reference clips are decoded here
         if fault is not None and fault.kind == "error_200":  # a gateway answering an error with HTTP 200
             return JSONResponse({"code": 50505, "message": "Model service overloaded.", "data": ""}, status_code=200)
         fmt = doc.get("response_format", "mp3")
         rate = int(doc.get("sample_rate", 48000 if fmt == "opus" else 44100))
         voice = doc.get("voice") or (doc["references"][0]["audio"][-64:] if doc.get("references") else None)
-        audio = speech.render(doc["input"], voice=voice, fmt=fmt, sample_rate=rate,
+        audio = await speech.arender(doc["input"], voice=voice, fmt=fmt, sample_rate=rate,
                               speed=float(doc.get("speed", 1.0)), gain_db=float(doc.get("gain", 0.0)))
         media = speech.CONTENT_TYPES[fmt]
         if doc.get("stream", True):  # the documented default is true: a chunked body
@@ -252,7 +253,7 @@ def router(state: SandboxState) -> APIRouter:
                                   formats=None)
         if got.fields.get("model") not in ASR_MODELS:
             raise asr.AsrInvalid("Model does not exist. Please check it carefully.")
-        return {"text": asr.transcript_for(got.audio)}
+        return {"text": await asyncio.to_thread(asr.transcript_for, got.audio)}
 
     @api.api_route("/{rest:path}", methods=["GET", "POST", "DELETE", "PUT"])
     async def not_found(rest: str):

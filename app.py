@@ -19,10 +19,11 @@ def main() -> None:
     try:
         load_env()
         os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+        from playground.sandbox.control import SandboxState
         from playground.sandbox.server import SandboxServer
         from playground.ui.layout import build_app, launch_kwargs
 
-        SandboxServer().start().register()
+        SandboxServer(SandboxState(keep_log=False)).start().register()  # no request log: nothing kept
         demo = build_app()
         gc.collect()
         demo.launch(

@@ -11,6 +11,7 @@ This module holds what the figures share: the two processes and the result rows.
 from __future__ import annotations
 
 import os
+import secrets
 import socket
 import shutil
 import subprocess
@@ -58,12 +59,13 @@ def clean_env(**extra: str) -> dict[str, str]:
     return env
 
 
-def wait_http(url: str, timeout_s: float = 60.0, proc: subprocess.Popen | None = None) -> float:
+def wait_http(url: str, timeout_s: float = 60.0, proc: subprocess.Popen | None = None,
+              headers: dict[str, str] | None = None) -> float:
     """Poll until `url` answers 200; seconds waited."""
     start = time.monotonic()
     while True:
         try:
-            if httpx.get(url, timeout=2, trust_env=False).status_code == 200:
+            if httpx.get(url, timeout=2, trust_env=False, headers=headers).status_code == 200:
                 return time.monotonic() - start
         except httpx.HTTPError:
             pass
@@ -90,10 +92,13 @@ class Sandbox:
     def __init__(self) -> None:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
+        token = secrets.token_urlsafe(32)  # the /_sandbox control routes answer only to it
         self.proc = subprocess.Popen([PY, "-m", "playground.sandbox", "--port", str(self.port)], cwd=ROOT,
-                                     env=clean_env(), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        wait_http(self.url + "/_sandbox/stats", proc=self.proc)
-        self.http = httpx.Client(base_url=self.url, timeout=30, trust_env=False)
+                                     env={**clean_env(), "PLAYGROUND_SANDBOX_CONTROL_TOKEN": token},
+                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        wait_http(self.url + "/_sandbox/stats", proc=self.proc, headers={"X-Sandbox-Control": token})
+        self.http = httpx.Client(base_url=self.url, timeout=30, trust_env=False,
+                                 headers={"X-Sandbox-Control": token})
 
     def base_url(self, provider: str) -> str:
         return self.url + PROVIDERS[provider][2]

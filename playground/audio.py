@@ -24,6 +24,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, Mapping
 
+from playground import audio_limits
 from playground.errors import AudioInputError
 
 with warnings.catch_warnings():  # pydub warns at import when ffmpeg is not on PATH
@@ -88,6 +89,18 @@ def sniff_format(data: bytes) -> str | None:
     return None
 
 
+def looks_like_text(data: bytes) -> bool:
+    """JSON, HTML or any other text where audio should be. Headerless PCM (the one format
+    sniff_format cannot confirm) is never almost all printable: silence is zero bytes and speech
+    mixes every byte value, so a body whose start is >= 95% printable text is not audio."""
+    head = data[:1024]
+    if not head:
+        return False
+    text = head.decode("utf-8", "replace")
+    printable = sum(1 for c in text if c.isprintable() or c in "\t\n\r")
+    return printable >= 0.95 * len(text)
+
+
 def _run_ffmpeg(args: list[str]) -> subprocess.CompletedProcess:
     return subprocess.run(
         [ffmpeg_exe(), "-hide_banner", "-nostdin", "-v", "error", *args],
@@ -98,7 +111,8 @@ def _run_ffmpeg(args: list[str]) -> subprocess.CompletedProcess:
 
 
 def decode(data: bytes) -> AudioSegment:
-    """Any audio bytes -> a pydub segment (16-bit PCM). Raises AudioInputError."""
+    """Any audio bytes -> a pydub segment (16-bit PCM, at most stereo). Raises AudioInputError,
+    also for audio over audio_limits (found from the header, or by the cut while decoding)."""
     if not data:
         raise AudioInputError("The audio is empty (0 bytes).", hint="Record again or choose another file.")
     fmt = sniff_format(data)
@@ -110,24 +124,40 @@ def decode(data: bytes) -> AudioSegment:
         src = Path(tmp) / "in.bin"
         dst = Path(tmp) / "out.wav"
         src.write_bytes(data)
-        proc = _run_ffmpeg(["-i", str(src), "-vn", "-acodec", "pcm_s16le", "-f", "wav", str(dst)])
+        rate, channels, duration = audio_limits.probe(ffmpeg_exe(), src)
+        audio_limits.refuse_over_limits(rate, channels, duration)
+        allowed = audio_limits.allowed_seconds(rate, channels)
+        out = ["-ac", str(min(channels, audio_limits.OUT_MAX_CHANNELS))] if channels else []
+        if not rate or not channels:  # unknown from the header: the output is what the budget assumes
+            out = ["-ac", str(min(channels or 2, audio_limits.OUT_MAX_CHANNELS)), "-ar", str(min(rate or 48000, 48000))]
+        proc = _run_ffmpeg(["-i", str(src), "-vn", "-t", f"{allowed + 0.5:g}", *out, "-acodec", "pcm_s16le",
+                            "-f", "wav", str(dst)])
         if proc.returncode != 0 or not dst.exists() or dst.stat().st_size <= 44:
             raise AudioInputError(
                 "The file could not be read as audio; it may be corrupt or not an audio file.",
                 hint="Use a wav, mp3, m4a, flac, ogg or webm recording.",
             )
-        return _pydub().from_wav(str(dst))
+        seg = _pydub().from_wav(str(dst))
+    if len(seg) / 1000.0 > allowed:  # no duration in the header: cut while decoding
+        raise AudioInputError(f"The audio is longer than {allowed:.0f} s, the most this app takes.",
+                              hint="Trim it to the part you need and try again.")
+    return seg
 
 
 def _read_pcm_wav(data: bytes) -> AudioSegment | None:
-    """16-bit PCM WAV without ffmpeg (pydub's own reader may call ffprobe on odd headers)."""
+    """16-bit PCM WAV without ffmpeg (pydub's own reader may call ffprobe on odd headers); its header
+    is checked against the limits first. Over 48 kHz or stereo: ffmpeg converts it while decoding."""
     try:
         with wave.open(io.BytesIO(data)) as w:
             if w.getsampwidth() != 2 or w.getnframes() == 0:
                 return None
+            rate, channels = w.getframerate(), w.getnchannels()
+            audio_limits.refuse_over_limits(rate, channels, w.getnframes() / rate if rate else None)
+            if channels > audio_limits.OUT_MAX_CHANNELS:
+                return None
             frames = w.readframes(w.getnframes())
-            return AudioSegment(data=frames, sample_width=2, frame_rate=w.getframerate(), channels=w.getnchannels())
-    except (wave.Error, EOFError, ValueError):
+            return AudioSegment(data=frames, sample_width=2, frame_rate=rate, channels=channels)
+    except (wave.Error, EOFError, ValueError, ZeroDivisionError):
         return None  # float/extensible/truncated WAV: ffmpeg decides
 
 
@@ -157,6 +187,16 @@ def wrap_pcm(pcm: bytes, sample_rate: int, channels: int = 1, sample_width: int 
         w.setframerate(sample_rate)
         w.writeframes(pcm[: len(pcm) - len(pcm) % (channels * sample_width)])
     return buf.getvalue()
+
+
+def g711_to_wav(data: bytes, law: str, sample_rate: int = 8000, channels: int = 1) -> bytes:
+    """Headerless mu-law / A-law -> 16-bit PCM WAV (ffmpeg's `mulaw` / `alaw` demuxers)."""
+    proc = subprocess.run([ffmpeg_exe(), "-hide_banner", "-nostdin", "-v", "error", "-f", "mulaw" if law == "ulaw" else "alaw",
+                           "-ar", str(sample_rate), "-ac", str(channels), "-i", "pipe:0", "-f", "s16le", "pipe:1"],
+                          input=data, capture_output=True, timeout=FFMPEG_TIMEOUT_S, check=False)
+    if proc.returncode != 0:
+        raise AudioInputError(f"The {law} audio could not be decoded.", hint="Choose another output format.")
+    return wrap_pcm(proc.stdout, sample_rate, channels)
 
 
 @dataclass(frozen=True)
@@ -315,12 +355,15 @@ class SpeechAudio:
 
     @property
     def extension(self) -> str:
-        return {"pcm": "wav", "opus": "ogg"}.get(self.format, self.format)
+        return {"pcm": "wav", "opus": "ogg", "ulaw": "wav", "alaw": "wav"}.get(self.format, self.format)
 
     def playable(self) -> bytes:
-        """Bytes a browser plays: headerless PCM is wrapped into WAV, the rest passes unchanged."""
+        """Bytes a browser plays: headerless PCM is wrapped into WAV, headerless G.711 (ulaw/alaw,
+        ElevenLabs' telephony formats) is decoded to 16-bit WAV, the rest passes unchanged."""
         if self.format == "pcm":
             return wrap_pcm(self.data, self.sample_rate or 24000, self.channels)
+        if self.format in ("ulaw", "alaw"):
+            return g711_to_wav(self.data, self.format, self.sample_rate or 8000, self.channels)
         return self.data
 
     def download_bytes(self) -> bytes:

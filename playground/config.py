@@ -17,6 +17,10 @@ READ_TIMEOUT_S = float(os.environ.get("PLAYGROUND_READ_TIMEOUT_S", "120"))
 MAX_RETRIES = int(os.environ.get("PLAYGROUND_MAX_RETRIES", "2"))
 RETRY_BASE_S = float(os.environ.get("PLAYGROUND_RETRY_BASE_S", "0.5"))
 MAX_RETRY_AFTER_S = float(os.environ.get("PLAYGROUND_MAX_RETRY_AFTER_S", "20"))
+# One provider answer may be at most this large (counted while it streams), and one call (retries
+# included) may take at most this long in total: a slow-drip server cannot hold a slot for good.
+MAX_RESPONSE_MB = float(os.environ.get("PLAYGROUND_MAX_RESPONSE_MB", "64"))
+CALL_TIMEOUT_S = float(os.environ.get("PLAYGROUND_CALL_TIMEOUT_S", "300"))
 
 
 def load_env() -> None:
@@ -67,6 +71,7 @@ class Target:
     base_url: str
     key: Secret = field(repr=False)
     sandbox: bool
+    typed: bool = False  # a base URL the visitor typed (never gets PLAYGROUND_ALLOW_PRIVATE_TARGETS)
 
 
 def env_key(provider_id: str) -> str:

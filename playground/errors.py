@@ -28,6 +28,10 @@ class AudioInputError(InputError):
     """A voice sample that is empty, silent, corrupt, too long/short/large or of a wrong format."""
 
 
+class TargetRefusedError(InputError):
+    """A URL the app will not contact (a private or internal address, or not http(s)): nothing was sent."""
+
+
 class MissingKeyError(PlaygroundError):
     """A real-service call without a key."""
 

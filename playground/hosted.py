@@ -4,14 +4,21 @@ Mode: hosted when `SPACE_ID` is set (Spaces set it) or `PLAYGROUND_MODE=hosted`;
 `PLAYGROUND_MODE=local` wins over `SPACE_ID`. In hosted mode the server's own keys
 (`SILICONFLOW_API_KEY`, ...) are NOT used unless the owner opts in with
 `PLAYGROUND_SERVER_KEYS=fallback`: then they serve users without a key of their own,
-within a per-session and a global character cap and a per-session rate limit:
+within per-session, per-client-address and global character caps and a rate limit:
 
   PLAYGROUND_FALLBACK_SESSION_CHARS   characters one session may send on the owner's keys (2000)
+  PLAYGROUND_FALLBACK_CLIENT_CHARS    characters one client address may send, whatever its sessions
+                                      (4000; visitors.py says how the address is found)
   PLAYGROUND_FALLBACK_GLOBAL_CHARS    characters all sessions together may send per window (50000)
   PLAYGROUND_FALLBACK_GLOBAL_WINDOW_S the global window (86400 s = a day)
-  PLAYGROUND_FALLBACK_RATE            text-bearing calls (speech, clone previews) one session may
-                                      make per rate window (6); listing and uploads are not counted
+  PLAYGROUND_FALLBACK_RATE            billed calls one session, and one client address, may make per
+                                      rate window (6); listing and deleting are not counted
   PLAYGROUND_FALLBACK_RATE_WINDOW_S   the rate window (60 s)
+  PLAYGROUND_FALLBACK_UPLOAD_CHARS    what one upload or clone is charged, in characters (500): they
+                                      cost the owner too (a clone's preview text is added to it)
+
+The session hash is chosen by the browser, so a new one costs nothing: the client address (and
+the global cap) are what actually bound a visitor; the session cap is kept on top.
 
 Locally (not hosted) the environment's keys are used as before. Users' own keys are never
 capped: they pay for them. Nothing here reads a key; `config.resolve_target` asks
@@ -98,6 +105,15 @@ def note_text(text: object) -> None:
     _pending_chars.set(len(text) if isinstance(text, str) else 0)
 
 
+def upload_chars() -> int:
+    return max(0, _env_int("PLAYGROUND_FALLBACK_UPLOAD_CHARS", 500))
+
+
+def note_upload(text: object = None) -> None:
+    """The next server-key call uploads or clones: a fixed charge, plus the preview text if any."""
+    _pending_chars.set(upload_chars() + (len(text) if isinstance(text, str) else 0))
+
+
 # -- the caps ---------------------------------------------------------------------------------------
 class FallbackBudget:
     """Characters and calls charged to the owner's keys, per session and in total. Thread-safe."""
@@ -116,9 +132,10 @@ class FallbackBudget:
             self.global_chars = 0
             self.global_since = time.monotonic()
 
-    def charge(self, session: str, chars: int) -> None:
+    def charge(self, session: str, chars: int, client: str | None = None) -> None:
         """Count one call of `chars` characters, or raise DemoLimitError (and count nothing)."""
         session_cap = _env_int("PLAYGROUND_FALLBACK_SESSION_CHARS", 2000)
+        client_cap = _env_int("PLAYGROUND_FALLBACK_CLIENT_CHARS", 4000)
         global_cap = _env_int("PLAYGROUND_FALLBACK_GLOBAL_CHARS", 50000)
         global_window = _env_int("PLAYGROUND_FALLBACK_GLOBAL_WINDOW_S", 86400)
         rate = _env_int("PLAYGROUND_FALLBACK_RATE", 6)
@@ -128,24 +145,29 @@ class FallbackBudget:
         with self.lock:
             if now - self.global_since >= global_window:
                 self.global_chars, self.global_since = 0, now
-            calls = self.session_calls[session]
-            while calls and now - calls[0] >= rate_window:
-                calls.popleft()
-            if len(calls) >= rate:
-                wait = max(1, int(rate_window - (now - calls[0]) + 0.999))
-                raise DemoLimitError(
-                    f"Demo limit: at most {rate} calls per {rate_window} s on the demo's shared key. "
-                    f"Wait about {wait} s.", hint=hint)
-            if self.session_chars[session] + chars > session_cap:
-                left = max(0, session_cap - self.session_chars[session])
-                raise DemoLimitError(
-                    f"Demo limit: this session may send {session_cap:,} characters on the demo's shared key "
-                    f"({left:,} left, this request has {chars:,}).", hint=hint)
+            keys = [(f"session:{session}", "this session", session_cap)]
+            if client is not None:
+                keys.append((f"client:{client}", "your address", client_cap))
+            for key, who, cap in keys:
+                calls = self.session_calls[key]
+                while calls and now - calls[0] >= rate_window:
+                    calls.popleft()
+                if len(calls) >= rate:
+                    wait = max(1, int(rate_window - (now - calls[0]) + 0.999))
+                    raise DemoLimitError(
+                        f"Demo limit: at most {rate} calls per {rate_window} s on the demo's shared key. "
+                        f"Wait about {wait} s.", hint=hint)
+                if self.session_chars[key] + chars > cap:
+                    left = max(0, cap - self.session_chars[key])
+                    raise DemoLimitError(
+                        f"Demo limit: {who} may send {cap:,} characters on the demo's shared key "
+                        f"({left:,} left, this request has {chars:,}).", hint=hint)
             if self.global_chars + chars > global_cap:
                 raise DemoLimitError(
                     f"Demo limit: the demo's shared key has used its {global_cap:,} characters for today.", hint=hint)
-            calls.append(now)
-            self.session_chars[session] += chars
+            for key, _, _ in keys:
+                self.session_calls[key].append(now)
+                self.session_chars[key] += chars
             self.global_chars += chars
 
 
@@ -161,8 +183,10 @@ def server_key_allowed(provider_id: str) -> bool:
         return False
     chars = _pending_chars.get()
     _pending_chars.set(0)
-    if chars:  # only calls that send text are billed; listing, uploads and deletes are not charged
-        BUDGET.charge(session_id(), chars)
+    if chars:  # calls that send text, uploads and clones are billed; listing and deleting are not
+        from playground import visitors
+
+        BUDGET.charge(session_id(), chars, visitors.client_id())
     return True
 
 
@@ -176,4 +200,4 @@ def describe() -> str:
     return ("**Hosted demo**: without a key of your own, calls use the demo's shared key within small limits "
             f"({_env_int('PLAYGROUND_FALLBACK_SESSION_CHARS', 2000):,} characters and "
             f"{_env_int('PLAYGROUND_FALLBACK_RATE', 6)} calls per {_env_int('PLAYGROUND_FALLBACK_RATE_WINDOW_S', 60)} s "
-            "per session). Keys stay in your browser session and are never stored on the server.")
+            "per visitor). Keys stay in your browser session and are never stored on the server.")

@@ -82,8 +82,11 @@ class LiveStream:
     async def start(self) -> "LiveStream":
         if self._passthrough:
             return self
+        # No "-fflags nobuffer": ffmpeg 5.1 (Debian 12) then drops the packets it read while probing
+        # the input, so the start of the stream went missing (stereo pcm: 1440 of 2400 frames).
+        # A 32-byte probe and no analysis keep the start latency low without it.
         args = [ffmpeg_exe(), "-hide_banner", "-nostdin", "-v", "error",
-                "-fflags", "nobuffer", "-probesize", "32", "-analyzeduration", "0", "-f", DEMUXERS[self.format]]
+                "-probesize", "32", "-analyzeduration", "0", "-f", DEMUXERS[self.format]]
         if self.format == "pcm":
             args += ["-ar", str(self.in_rate), "-ac", str(self.channels)]
         args += ["-i", "pipe:0", "-vn", "-ac", "1", "-ar", str(self.rate), "-acodec", "pcm_s16le",

@@ -10,6 +10,7 @@ Nothing here imports Gradio.
 from __future__ import annotations
 
 import asyncio
+import os
 import re
 from dataclasses import dataclass, field
 from typing import Any, Awaitable, Callable
@@ -22,6 +23,23 @@ from playground.errors import InputError
 SENTENCE_END = re.compile(r"(?:[。！？；…]+|[.!?;]+(?=\s|$)|\n\s*\n)[”’\"'）)\]」』]*\s*")
 CLAUSE_END = re.compile(r"[，、,:：]+\s*")
 DEFAULT_CONCURRENCY = 3
+MAX_CHARS_DEFAULT = 20000  # one long-text run; PLAYGROUND_LONGTEXT_MAX_CHARS changes it
+
+
+def max_chars() -> int:
+    try:
+        return max(1, int(os.environ.get("PLAYGROUND_LONGTEXT_MAX_CHARS", "") or MAX_CHARS_DEFAULT))
+    except ValueError:
+        return MAX_CHARS_DEFAULT
+
+
+def check_length(text: str) -> str:
+    """The text of one long-text run, refused (before any work) when over the cap."""
+    cap = max_chars()
+    if len(text or "") > cap:
+        raise InputError(f"The text has {len(text):,} characters; a long-text run takes at most {cap:,}.",
+                         hint="Split it into several runs (by chapter, say).")
+    return text
 CROSSFADE_MS = 15
 STITCH_RATE = 24000
 MAX_SEGMENTS = 200
@@ -97,9 +115,9 @@ def split_text(text: str, limit: int) -> list[str]:
     return segments
 
 
-def segment_limit(provider_id: str, limit: int | None = None) -> int:
-    """The provider's input limit from its preset (optionally lowered for previews and tests)."""
-    top = compare.input_limit(provider_id)
+def segment_limit(provider_id: str, limit: int | None = None, model: str | None = None) -> int:
+    """The provider's (and model's) input limit from its preset (optionally lowered for previews and tests)."""
+    top = compare.input_limit(provider_id, model)
     return min(top, int(limit)) if limit else top
 
 
@@ -162,7 +180,7 @@ async def speak_long(pair: compare.Pair, text: str, *, limit: int | None = None,
                      fmt: str = "wav", progress: Progress | None = None, api_key: str | None = None) -> LongSpeech:
     """Split, speak every segment (at most `concurrency` at once), stitch. A failed segment fails the
     whole run (a file with a hole in it is not what was asked for)."""
-    segments = split_text(text, segment_limit(pair.provider_id, limit))
+    segments = split_text(check_length(text), segment_limit(pair.provider_id, limit, pair.model))
     adapter = providers.get(pair.provider_id)
     gate = asyncio.Semaphore(max(1, int(concurrency)))
     done = 0

@@ -26,8 +26,8 @@ os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"
 os.environ["PLAYGROUND_DATA_DIR"] = tempfile.mkdtemp(prefix="vcp-data-")  # never ./data
 atexit.register(shutil.rmtree, os.environ["PLAYGROUND_DATA_DIR"], ignore_errors=True)
 os.environ.setdefault("PLAYGROUND_RETRY_BASE_S", "0.01")
-for _var in [v for v in os.environ if v.endswith(("_API_KEY", "_BASE_URL", "_GROUP_ID"))
-             and v.split("_")[0] in {"SILICONFLOW", "MINIMAX", "ZHIPU", "OPENAI"}]:
+for _var in [v for v in os.environ if v.endswith(("_API_KEY", "_BASE_URL", "_GROUP_ID", "_VERSION"))
+             and v.split("_")[0] in {"SILICONFLOW", "MINIMAX", "ZHIPU", "OPENAI", "ELEVENLABS", "FISHAUDIO", "CARTESIA"}]:
     del os.environ[_var]
 
 from playground import config  # noqa: E402
@@ -63,7 +63,9 @@ def app_url(sandbox):
     demo.close()
 
 
-PROVIDER_ENV = {"siliconflow": "SILICONFLOW", "minimax": "MINIMAX", "zhipu": "ZHIPU", "openai_compat": "OPENAI"}
+LAUNCHED: dict = {}  # url -> the Blocks launched there by hosted_app_url (tests inspect its server app)
+PROVIDER_ENV = {"siliconflow": "SILICONFLOW", "minimax": "MINIMAX", "zhipu": "ZHIPU", "openai_compat": "OPENAI",
+                "elevenlabs": "ELEVENLABS", "fishaudio": "FISHAUDIO", "cartesia": "CARTESIA"}
 
 
 @contextlib.contextmanager
@@ -74,14 +76,24 @@ def hosted_app_url(sandbox):
     os.environ["PLAYGROUND_MODE"] = "hosted"
     for pid, prefix in PROVIDER_ENV.items():
         os.environ[f"{prefix}_BASE_URL"] = sandbox.base_url(pid)
+    # hosted mode contacts public addresses only; these configured base URLs (never a typed one) are
+    # the loopback sandbox, so the operator's test-only allowance names exactly its origin
+    os.environ["PLAYGROUND_ALLOW_PRIVATE_TARGETS"] = sandbox.url
+    # every test visitor comes from 127.0.0.1: the per-address call rate is the security tests' to set
+    os.environ.setdefault("PLAYGROUND_CLIENT_RATE", "100000")
+    from playground import visitors
+
+    visitors.LIMITER.reset()
     from playground.ui.layout import build_app, launch_kwargs
 
     demo = build_app()
     try:
         _, url, _ = demo.launch(server_name="127.0.0.1", server_port=free_port(), prevent_thread_lock=True,
                                 quiet=True, **launch_kwargs())
+        LAUNCHED[url.rstrip("/") + "/"] = demo
         yield url.rstrip("/") + "/"
     finally:
+        LAUNCHED.pop(url.rstrip("/") + "/", None) if "url" in locals() else None
         demo.close()
         os.environ.clear()
         os.environ.update(saved)

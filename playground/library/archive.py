@@ -14,6 +14,7 @@ import zipfile
 from typing import Iterable
 
 from playground.errors import InputError
+from playground.library import archive_check
 from playground.library.store import Store, sha256
 
 FORMAT = "voice-clone-playground-library"
@@ -42,12 +43,14 @@ def export_bytes(store: Store, scopes: Iterable[str]) -> bytes:
         voices = []
         for row in store.voices(scopes):
             item = {k: row[k] for k in VOICE_FIELDS}
+            item["created_at"] = row.get("origin_at") or row["created_at"]
             item["sample"] = add(zf, row["sample_path"])
             item["preview"] = add(zf, row["preview_path"])
             voices.append(item)
         takes = []
         for row in store.takes(scopes, limit=1_000_000):
             item = {k: row[k] for k in TAKE_FIELDS}
+            item["created_at"] = row.get("origin_at") or row["created_at"]
             item["audio"] = add(zf, row["audio_path"])
             takes.append(item)
         doc = {"format": FORMAT, "version": VERSION, "exported_at": time.time(), "voices": voices, "takes": takes,
@@ -56,55 +59,61 @@ def export_bytes(store: Store, scopes: Iterable[str]) -> bytes:
     return buf.getvalue()
 
 
-def _read(zf: zipfile.ZipFile, files: dict, rel: str | None) -> bytes | None:
-    if not rel:
-        return None
-    try:
-        data = zf.read(rel)
-    except KeyError as exc:
-        raise InputError(f"The archive lacks {rel}.") from exc
-    if sha256(data) != files.get(rel):
-        raise InputError(f"{rel} in the archive is damaged (its hash does not match).")
-    return data
-
-
-def import_bytes(store: Store, data: bytes, scope_for: dict[str, str]) -> tuple[int, int]:
+def import_bytes(store: Store, data, scope_for: dict[str, str]) -> tuple[int, int]:
     """Add an archive's voices and takes, each into scope_for[provider]. Returns (voices, takes) added;
-    takes already present (same scope, time and audio) are skipped."""
-    try:
-        zf = zipfile.ZipFile(io.BytesIO(data))
-        doc = json.loads(zf.read("library.json"))
-    except (zipfile.BadZipFile, KeyError, ValueError) as exc:
-        raise InputError("This is not a voice library export.", hint="Choose a .zip made by Export.") from exc
-    if doc.get("format") != FORMAT or int(doc.get("version", 0)) > VERSION:
-        raise InputError("This is not a voice library export this version can read.")
-    files = doc.get("files") or {}
-    n_voices = n_takes = 0
+    takes already present (same scope, original time and audio) are skipped. `data`: the zip's bytes or
+    path. The archive is data only (archive_check): checked against caps and a schema first; dates in
+    it are kept for display, the library's own times are the server's; a take keeps only the value
+    settings a re-run uses (never a URL, a path or a key)."""
+    source = io.BytesIO(data) if isinstance(data, (bytes, bytearray)) else data
+    zf = archive_check.checked_zip(source)
+    lim = archive_check.limits()
+    budget = archive_check.Budget()
     with zf:
-        for v in doc.get("voices", []):
-            scope = scope_for.get(v["provider"])
-            if scope is None:
-                continue
-            store.add_voice(scope, v["provider"], v["voice_id"], model=v.get("model"), name=v.get("name") or "",
-                            transcript=v.get("transcript") or "", sample=_read(zf, files, v.get("sample")),
-                            sample_format=v.get("sample_format"), preview=_read(zf, files, v.get("preview")),
-                            preview_format=(v.get("preview") or "").rsplit(".", 1)[-1] or None,
-                            sandbox=bool(v.get("sandbox")), expires_at=v.get("expires_at"),
-                            extra=json.loads(v.get("extra") or "{}"), created_at=v.get("created_at"),
-                            last_used_at=v.get("last_used_at"), note=v.get("note") or "")
+        raw = archive_check.read_member(zf, "library.json", lim["max_json_bytes"], budget)
+        try:
+            doc = json.loads(raw)
+        except ValueError as exc:
+            raise InputError("This is not a voice library export (library.json is not JSON).",
+                             hint=archive_check.HINT) from exc
+        del raw
+        doc = archive_check.clean_doc(doc, FORMAT, VERSION)
+        files = doc["files"]
+        seen: dict[str, int] = {}
+
+        def read(rel: str | None) -> bytes | None:
+            if not rel:
+                return None
+            budget.left += seen.get(rel, 0)  # the same file for a second entry: counted once
+            piece = archive_check.read_member(zf, rel, lim["max_member_bytes"], budget)
+            seen[rel] = len(piece)
+            if sha256(piece) != files.get(rel):
+                raise InputError(f"{rel} in the archive is damaged (its hash does not match).",
+                                 hint=archive_check.HINT)
+            return piece
+
+        voices = [v for v in doc["voices"] if v["provider"] in scope_for]
+        for scope in set(scope_for.values()):
+            store.check_voice_room(scope, [v["voice_id"] for v in voices if scope_for[v["provider"]] == scope])
+        n_voices = n_takes = 0
+        for v in reversed(voices):  # oldest first, so the list shows them in the same order
+            store.add_voice(scope_for[v["provider"]], v["provider"], v["voice_id"], model=v["model"], name=v["name"],
+                            transcript=v["transcript"], sample=read(v["sample"]), sample_format=v["sample_format"],
+                            preview=read(v["preview"]),
+                            preview_format=(v["preview"] or "").rsplit(".", 1)[-1] or None,
+                            sandbox=v["sandbox"], expires_at=v["expires_at"], extra=v["extra"], note=v["note"],
+                            last_used_at=v["last_used_at"], origin_at=v["created_at"])
             n_voices += 1
-        for t in reversed(doc.get("takes", [])):  # oldest first, as they were made
+        for t in reversed(doc["takes"]):  # oldest first, as they were made
             scope = scope_for.get(t["provider"])
-            audio = _read(zf, files, t.get("audio"))
-            if scope is None or audio is None:
+            if scope is None or not t["audio"]:
                 continue
-            if store.execute("SELECT 1 FROM takes WHERE scope=? AND created_at=? AND audio_hash=?",
+            audio = read(t["audio"])
+            if store.execute("SELECT 1 FROM takes WHERE scope=? AND origin_at IS ? AND audio_hash=?",
                              (scope, t["created_at"], sha256(audio))):
                 continue
-            store.add_take(scope, t["provider"], audio=audio, fmt=t.get("format") or "bin", model=t.get("model"),
-                           voice=t.get("voice") or "", text=t.get("text") or "", handler=t.get("handler") or "",
-                           params=json.loads(t.get("params") or "{}"), sample_rate=t.get("sample_rate"),
-                           timing=json.loads(t.get("timing") or "{}"), sandbox=bool(t.get("sandbox")),
-                           created_at=t.get("created_at"))
+            store.add_take(scope, t["provider"], audio=audio, fmt=t["format"], model=t["model"], voice=t["voice"],
+                           text=t["text"], handler=t["handler"], params=t["params"], sample_rate=t["sample_rate"],
+                           timing=t["timing"], sandbox=t["sandbox"], origin_at=t["created_at"])
             n_takes += 1
     return n_voices, n_takes

@@ -83,8 +83,16 @@ CREATE INDEX voices_preview_path ON voices (preview_path);
 CREATE INDEX uploads_sample_path ON uploads (sample_path);
 """
 
-MIGRATIONS: list[str] = [_V1, _V2, _V3]
-MIGRATIONS.append(ARENA_SCHEMA)  # the Arena's families/votes (issue 16): version 5 once version 4 precedes it
+# version 3 -> 4: the date an imported entry carries, for display only (created_at is always the
+# server's own clock, so an archive cannot place its takes first or last in eviction order)
+_V4 = """
+ALTER TABLE takes ADD COLUMN origin_at REAL;
+ALTER TABLE voices ADD COLUMN origin_at REAL;
+CREATE INDEX uploads_scope ON uploads (scope, created_at);
+"""
+
+MIGRATIONS: list[str] = [_V1, _V2, _V3, _V4]
+MIGRATIONS.append(ARENA_SCHEMA)  # version 4 -> 5: the Arena's families, votes, ratings (library/arena_schema.py)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

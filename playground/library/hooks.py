@@ -18,6 +18,7 @@ from playground.audio import SpeechAudio
 from playground.config import Target
 from playground.library import default_store
 from playground.library.store import MINIMAX_UNUSED_DAYS
+from playground.errors import PlaygroundError
 from playground.providers.base import SpeechResult, UploadResult
 
 log = logging.getLogger("playground.library")
@@ -48,6 +49,8 @@ async def _run(what: str, fn, *args, **kwargs) -> str:
     try:
         await asyncio.to_thread(fn, *args, **kwargs)
         return ""
+    except PlaygroundError as exc:  # a cap of the library (caps.py): say which, and what to do
+        return f" · ⚠️ not saved in the voice library: {exc.user_message()}"
     except Exception as exc:  # the provider call succeeded: report, do not fail it
         log.error("library: could not record %s (%s)", what, type(exc).__name__)
         return NOT_SAVED

@@ -1,4 +1,5 @@
-"""Who an entry belongs to: a salted hash of provider + base URL + key, never the key itself.
+"""Who an entry belongs to: a salted hash of provider + base URL + key (+ hosted: the browser
+session), never the key itself.
 
 The salt is a random file in the data folder, made once. Sandbox targets share one scope per
 provider whatever port the simulator runs on, so sandbox entries survive a restart.
@@ -48,8 +49,12 @@ def scope_id(salt: bytes, provider: str, base_url: str, key: str) -> str:
     return hmac.new(salt, message, hashlib.sha256).hexdigest()[:32]
 
 
-def scope_of(salt: bytes, target: Target) -> str:
+def scope_of(salt: bytes, target: Target, session: str | None = None) -> str:
+    """`session`: hosted mode's browser session. Then every session is its own scope, for a typed key,
+    the demo's fallback key and the sandbox alike (keyless visitors share the fallback key)."""
+    key = target.key.reveal()
     if target.sandbox:  # hosted demos give each browser session its own sandbox key (config.sandbox_key)
-        key = target.key.reveal()
-        return scope_id(salt, target.provider_id, SANDBOX_BASE, "" if key == SANDBOX_KEY else key)
-    return scope_id(salt, target.provider_id, target.base_url, target.key.reveal())
+        key = "" if key == SANDBOX_KEY else key
+    if session is not None:
+        key = f"{key}\x00session:{session}"
+    return scope_id(salt, target.provider_id, SANDBOX_BASE if target.sandbox else target.base_url, key)

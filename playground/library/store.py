@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any, Iterable
 
 from playground.config import Target
-from playground.library import db
+from playground.library import caps, db
 from playground.library.scope import load_salt, scope_of
 
 DB_FILE = "library.sqlite3"
@@ -66,6 +66,7 @@ class Store:
     """One data folder. Thread-safe: one connection behind a lock."""
 
     def __init__(self, data_dir: str | Path, *, history_max_bytes: int | None = None) -> None:
+        # per-scope caps (caps.py) are read per call, so the owner (and tests) can change them live
         self.root = Path(data_dir).resolve()
         self.root.mkdir(parents=True, exist_ok=True)
         for kind in KINDS:
@@ -83,7 +84,11 @@ class Store:
 
     # -- scopes ----------------------------------------------------------------------------
     def scope(self, target: Target) -> str:
-        return scope_of(self.salt, target)
+        """The scope of a call. Hosted, each browser session is its own scope whatever the key: strangers
+        sharing the demo's fallback key (or the sandbox) never see each other's entries."""
+        from playground import hosted
+
+        return scope_of(self.salt, target, session=hosted.session_id() if hosted.is_hosted() else None)
 
     # -- files -----------------------------------------------------------------------------
     def write_file(self, kind: str, data: bytes, ext: str) -> tuple[str, str]:
@@ -157,6 +162,32 @@ class Store:
         if old:
             with self._lock:
                 self._unlink_unreferenced([old[0]])
+        self.enforce_samples_cap(scope)
+
+    def enforce_samples_cap(self, scope: str) -> int:
+        """Over the scope's cap for uploaded samples no voice uses, drop that scope's oldest unused
+        uploads (their rows and files). Returns how many went."""
+        cap = caps.scope_samples_bytes()
+        if cap is None:
+            return 0
+        with self._lock:
+            rows = self._conn.execute(
+                "SELECT u.id, u.sample_path, u.sample_path IN (SELECT sample_path FROM voices WHERE scope=? AND "
+                "sample_path IS NOT NULL) AS used FROM uploads u WHERE u.scope=? ORDER BY u.created_at DESC, u.id DESC",
+                (scope, scope)).fetchall()
+            total, drop = 0, []
+            for row in rows:
+                if row["used"]:
+                    continue
+                path = self.root / row["sample_path"]
+                total += path.stat().st_size if path.exists() else 0
+                if total > cap:
+                    drop.append((row["id"], row["sample_path"]))
+            if drop:
+                with self._tx():
+                    self._conn.executemany("DELETE FROM uploads WHERE id=?", [(i,) for i, _ in drop])
+                self._unlink_unreferenced([p for _, p in drop])
+        return len(drop)
 
     def upload(self, scope: str, provider: str, file_id: str) -> dict | None:
         with self._lock:
@@ -169,8 +200,11 @@ class Store:
                   transcript: str = "", sample: bytes | None = None, sample_format: str | None = None,
                   sample_path: str | None = None, preview: bytes | None = None, preview_format: str | None = None,
                   sandbox: bool = False, expires_at: float | None = None, extra: dict | None = None,
-                  created_at: float | None = None, last_used_at: float | None = None, note: str = "") -> int:
-        """Record a voice the provider confirmed. An existing entry with the same id is replaced."""
+                  created_at: float | None = None, last_used_at: float | None = None, note: str = "",
+                  origin_at: float | None = None) -> int:
+        """Record a voice the provider confirmed. An existing entry with the same id is replaced.
+        `origin_at`: the date an imported entry carries (display only)."""
+        self.check_voice_room(scope, [voice_id])
         sample_hash = None
         if sample is not None:
             sample_path, sample_hash = self.write_file("samples", sample, sample_format or "bin")
@@ -185,7 +219,8 @@ class Store:
                    transcript=transcript or "", sample_path=sample_path, sample_hash=sample_hash,
                    sample_format=sample_format, preview_path=preview_path, preview_hash=preview_hash,
                    created_at=created_at or time.time(), last_used_at=last_used_at, sandbox=int(bool(sandbox)),
-                   expires_at=expires_at, extra=json.dumps(extra or {}, default=str), note=note or "")
+                   expires_at=expires_at, extra=json.dumps(extra or {}, default=str), note=note or "",
+                   origin_at=origin_at)
         cols = ", ".join(row)
         with self._lock:
             with self._tx():
@@ -198,6 +233,20 @@ class Store:
             if old:
                 self._unlink_unreferenced(list(old))
         return int(cur.lastrowid)
+
+    def check_voice_room(self, scope: str, voice_ids: list[str]) -> None:
+        """Raise LibraryFullError if these voices (new ones; a known id is replaced) would pass the
+        scope's voice cap. Nothing is written."""
+        cap = caps.scope_max_voices()
+        if cap is None or not voice_ids:
+            return
+        with self._lock:
+            known = {r[0] for r in self._conn.execute("SELECT voice_id FROM voices WHERE scope=?", (scope,))}
+        new = len(set(voice_ids) - known)
+        if new and len(known) + new > cap:
+            raise caps.LibraryFullError(
+                f"The voice library keeps at most {cap} voices per account here; it has {len(known)}, "
+                f"and this adds {new}.", hint="Delete voices you no longer need in the Voice library tab.")
 
     def voices(self, scopes: Iterable[str]) -> list[dict]:
         marks, args = _marks(scopes)
@@ -242,19 +291,22 @@ class Store:
     def add_take(self, scope: str, provider: str, *, audio: bytes, fmt: str, model: str | None = None,
                  voice: str = "", text: str = "", handler: str = "", params: dict | None = None,
                  sample_rate: int | None = None, timing: dict | None = None, sandbox: bool = False,
-                 created_at: float | None = None) -> int:
+                 created_at: float | None = None, origin_at: float | None = None) -> int:
+        """Keep one take. `origin_at`: the date an imported take carries (display only); the eviction
+        order follows created_at, the server's clock."""
         rel, digest = self.write_file("takes", audio, fmt)
         row = dict(scope=scope, provider=provider, model=model, voice=voice or "", text=text or "", handler=handler,
                    params=json.dumps(params or {}, default=str), format=fmt, sample_rate=sample_rate,
                    audio_path=rel, audio_size=len(audio), audio_hash=digest, timing=json.dumps(timing or {}),
-                   created_at=created_at or time.time(), sandbox=int(bool(sandbox)))
+                   created_at=created_at or time.time(), sandbox=int(bool(sandbox)), origin_at=origin_at)
         with self._lock:
             with self._tx():
                 cur = self._conn.execute(f"INSERT INTO takes ({', '.join(row)}) VALUES ({','.join('?' * len(row))})",
                                          list(row.values()))
             if self._history_total is not None:
                 self._history_total += len(audio)
-            self.enforce_cap()
+            self.enforce_scope_cap(scope)
+            self.enforce_cap(scope)
         return int(cur.lastrowid)
 
     def takes(self, scopes: Iterable[str], limit: int = 500) -> list[dict]:
@@ -303,16 +355,61 @@ class Store:
     EVICT_QUERY = ("SELECT id, audio_path, audio_size FROM takes INDEXED BY takes_with_audio_by_age "
                    "WHERE audio_path IS NOT NULL ORDER BY created_at, id")
 
-    def enforce_cap(self) -> int:
+    def enforce_scope_cap(self, scope: str) -> int:
+        """Over the scope's own history cap (caps.py), drop the audio of that scope's oldest takes."""
+        cap = caps.scope_history_bytes()
+        if cap is None:
+            return 0
+        with self._lock:
+            total = int(self._conn.execute("SELECT COALESCE(SUM(audio_size), 0) FROM takes WHERE scope=? AND "
+                                           "audio_path IS NOT NULL", (scope,)).fetchone()[0])
+            if total <= cap:
+                return 0
+            goal = int(cap * HISTORY_LOW_WATER)
+            evict: list[tuple[int, str]] = []
+            for row in self._conn.execute("SELECT id, audio_path, audio_size FROM takes INDEXED BY takes_scope "
+                                          "WHERE scope=? AND audio_path IS NOT NULL ORDER BY created_at, id", (scope,)):
+                if total <= goal:
+                    break
+                evict.append((row[0], row[1]))
+                total -= row[2]
+            self._evict(evict)
+        return len(evict)
+
+    def _evict(self, evict: list[tuple[int, str]]) -> None:
+        if not evict:
+            return
+        with self._tx():
+            self._conn.executemany("UPDATE takes SET audio_path=NULL, evicted_at=? WHERE id=?",
+                                   [(time.time(), i) for i, _ in evict])
+        self._history_total = None
+        self._unlink_unreferenced([p for _, p in evict])
+
+    def enforce_cap(self, scope: str | None = None) -> int:
         """Over the history cap, drop the audio of the oldest takes (their rows stay) until the audio
-        kept is at most HISTORY_LOW_WATER of the cap. Returns how many takes lost their audio."""
+        kept is at most HISTORY_LOW_WATER of the cap. Returns how many takes lost their audio.
+        Hosted, a visitor's takes never evict another live visitor's: first go the takes of scopes idle
+        for PLAYGROUND_SCOPE_IDLE_H (browser sessions that have ended: nobody can open them again),
+        then the adding scope's own; each scope's own cap bounds what one visitor keeps."""
+        from playground import hosted
+
         with self._lock:
             total = self.history_bytes()
             if total <= self.history_max_bytes:
                 return 0
             goal = int(self.history_max_bytes * HISTORY_LOW_WATER)
             evict: list[tuple[int, str]] = []
-            for row in self._conn.execute(self.EVICT_QUERY):
+            if scope is not None and hosted.is_hosted():  # ended sessions' scopes first, then the adder's own
+                idle_before = time.time() - caps.scope_idle_s()
+                rows = [*self._conn.execute(
+                    "SELECT id, audio_path, audio_size FROM takes WHERE audio_path IS NOT NULL AND scope != ? AND scope IN "
+                    "(SELECT scope FROM takes GROUP BY scope HAVING MAX(created_at) < ?) ORDER BY created_at, id",
+                    (scope, idle_before)).fetchall(),
+                    *self._conn.execute("SELECT id, audio_path, audio_size FROM takes INDEXED BY takes_scope WHERE "
+                                        "scope=? AND audio_path IS NOT NULL ORDER BY created_at, id", (scope,)).fetchall()]
+            else:
+                rows = self._conn.execute(self.EVICT_QUERY)
+            for row in rows:
                 if total <= goal:
                     break
                 evict.append((row[0], row[1]))

@@ -9,12 +9,18 @@ from playground.providers.openai_compat import OpenAICompat
 from playground.providers.siliconflow import SiliconFlow
 from playground.providers.zhipu import Zhipu
 from playground.providers.minimax import MiniMax
+from playground.providers.elevenlabs import ElevenLabs
+from playground.providers.fishaudio import FishAudio
+from playground.providers.cartesia import Cartesia
 
 PROVIDERS: dict[str, type[Provider]] = {
     "siliconflow": SiliconFlow,
     "openai_compat": OpenAICompat,
     "zhipu": Zhipu,
     "minimax": MiniMax,
+    "elevenlabs": ElevenLabs,
+    "fishaudio": FishAudio,
+    "cartesia": Cartesia,
 }
 
 

@@ -7,6 +7,7 @@ and the UI builds from them.
 
 from __future__ import annotations
 
+import asyncio
 import unicodedata
 from dataclasses import dataclass, field
 from typing import Any, Awaitable, Callable, ClassVar
@@ -89,18 +90,19 @@ class Provider:
     # -- public operations: check, then the hook ------------------------------------
     async def upload_voice(self, request: Any, *, api_key: str | None = None) -> UploadResult:
         self._require(self.SUPPORTS_UPLOAD, "uploading a voice")
-        request = self.check_upload(request)
+        request = await asyncio.to_thread(self.check_upload, request)  # decodes audio: off the event loop
+        hosted.note_upload()  # a capped demo key charges uploads a fixed amount (hosted.py)
         return await self._upload_voice(self.target(api_key), request)
 
     async def clone_voice(self, request: Any, *, api_key: str | None = None) -> UploadResult:
         self._require(self.SUPPORTS_CLONE, "cloning a voice")
-        request = self.check_clone(request)
-        hosted.note_text(getattr(request, "input", None) or getattr(request, "text", None))  # the preview text
+        request = await asyncio.to_thread(self.check_clone, request)
+        hosted.note_upload(getattr(request, "input", None) or getattr(request, "text", None))  # + the preview text
         return await self._clone_voice(self.target(api_key), request)
 
     async def speak(self, request: Any, *, api_key: str | None = None, on_chunk: ChunkCallback | None = None) -> SpeechResult:
         self._require(self.SUPPORTS_SPEAK, "speech")
-        request = self.check_speak(request)
+        request = await asyncio.to_thread(self.check_speak, request)  # reference clips are decoded here
         hosted.note_text(getattr(request, "text", None))  # what a capped demo key would be charged
         return await self._speak(self.target(api_key), request, on_chunk)
 
@@ -143,7 +145,7 @@ class Provider:
     # -- speech recognition (additive: the clinic's transcript auto-fill) --------------------------
     async def transcribe(self, request: Any, *, api_key: str | None = None) -> Any:
         self._require(self.SUPPORTS_TRANSCRIBE, "speech recognition")
-        request = self.check_transcribe(request)
+        request = await asyncio.to_thread(self.check_transcribe, request)
         return await self._transcribe(self.target(api_key), request)
 
     def check_transcribe(self, request: Any) -> Any:

@@ -11,7 +11,7 @@ from dataclasses import replace
 from typing import Any, Mapping
 
 from playground import config, errors
-from playground.audio import sniff_format
+from playground.audio import looks_like_text, sniff_format
 from playground.config import Target
 from playground.errors import InputError, InvalidResponseError, ProviderError
 from playground.http import NOT_JSON, decode_body, request_id_of
@@ -164,7 +164,7 @@ class MiniMaxAPI(Provider):
                                        provider_message=f"expected an audio link, got {str(url)[:80]!r}")
         limit = int(self.spec["limits"]["download_max_bytes"])
         chunks, total = [], 0
-        async with self.transport.stream(replace(target, base_url=""), "GET", url, idempotent=True, auth=False) as resp:
+        async with self.transport.stream(target, "GET", url, idempotent=True, auth=False, link=True) as resp:
             async for chunk in resp.aiter_bytes():
                 total += len(chunk)
                 if total > limit:
@@ -204,6 +204,9 @@ class MiniMaxAPI(Provider):
             raise self.transport.error(status=200, code=None, target=target, cls=InvalidResponseError,
                                        provider_message="no audio in the answer")
         expected = AUDIO_SNIFF.get(fmt)
+        if expected is None and looks_like_text(data):  # pcm: headerless, so only "not text" can be checked
+            raise self.transport.error(status=200, code=None, target=target, cls=InvalidResponseError,
+                                       provider_message=f"a text body instead of {fmt} audio")
         if expected is not None and sniff_format(data) not in expected:
             raise self.transport.error(status=200, code=None, target=target, cls=InvalidResponseError,
                                        provider_message=f"expected {fmt} audio, got {data[:24]!r}")

@@ -16,8 +16,8 @@ from typing import Any, AsyncIterator
 
 import httpx
 
-from playground import config, hosted
-from playground.audio import SpeechAudio, sniff_format
+from playground import config, hosted, netguard
+from playground.audio import SpeechAudio, looks_like_text, sniff_format
 from playground.config import Secret, Target
 from playground.errors import (
     AuthenticationError,
@@ -106,12 +106,10 @@ class OpenAICompat(TranscribeMixin, Provider):
         override = (base_url or "").strip().rstrip("/")
         if not override:
             return config.resolve_target(self.ID, api_key)
-        if not re.match(r"^https?://[^/\s]+", override):
-            raise InputError(f"The base URL {override!r} is not an http(s) URL.",
-                             hint="For example https://api.openai.com/v1 or https://your-gateway.example/v1.")
+        override = netguard.clean_base_url(override)  # http(s), no ?/#/user@/dot segments
         typed = (api_key or "").strip()
         root = self.sandbox_root()
-        if root and override.startswith(root + "/"):
+        if root and override in (f"{root}/v1", self.sandbox_gateway_url()):  # the simulators, exactly
             return Target(self.ID, override, Secret(typed or config.sandbox_key()), sandbox=True)
         if not typed and override == config.configured_base_url(self.ID) and config.env_key(self.ID):
             return config.resolve_target(self.ID, None)
@@ -121,7 +119,7 @@ class OpenAICompat(TranscribeMixin, Provider):
                 hint=(f"Type that gateway's key (any text if it needs none). The {self.spec['env_key']} key is only "
                       f"sent to {self.spec['env_base_url']} or the default; clear the base URL to use it or the sandbox."),
             )
-        return Target(self.ID, override, Secret(typed), sandbox=False)
+        return Target(self.ID, override, Secret(typed), sandbox=False, typed=True)
 
     # -- model facts ---------------------------------------------------------------------
     def is_legacy(self, model: str) -> bool:
@@ -285,7 +283,7 @@ class OpenAICompat(TranscribeMixin, Provider):
                                        cls=InvalidResponseError)
         expected = set(self.spec["formats"][fmt]["sniff"])
         found = sniff_format(data)
-        if wire.looks_like_text(data):
+        if wire.looks_like_text(data) or (fmt == "pcm" and looks_like_text(data)):
             code, message = self.parse_error(200, data, "")
             raise self.transport.error(status=200, code=code, target=target, cls=InvalidResponseError,
                                        provider_message=f"text instead of {fmt} audio: {message}")

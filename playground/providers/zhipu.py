@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
-from playground.audio import SpeechAudio, VoiceSample, encode, sniff_format
+from playground.audio import SpeechAudio, VoiceSample, encode, looks_like_text, sniff_format
 from playground.config import Target
 from playground.errors import AudioInputError, InputError, InvalidResponseError, ProviderError, ServerError
 from playground.http import Timing
@@ -188,12 +188,10 @@ class Zhipu(TranscribeMixin, Provider):
         parts = urlsplit(url)
         if parts.scheme not in ("http", "https") or not parts.netloc:
             raise self._invalid(api_key_target, f"the preview link is not an http(s) URL: {url[:80]}")
-        origin = f"{parts.scheme}://{parts.netloc}"
         api = urlsplit(api_key_target.base_url)
         same_host = (api.scheme, api.netloc) == (parts.scheme, parts.netloc)
-        where = Target(self.ID, origin, api_key_target.key, api_key_target.sandbox)
-        path = parts.path + (f"?{parts.query}" if parts.query else "")
-        resp, data = await self.transport.request(where, "GET", path or "/", idempotent=True, auth=same_host)
+        resp, data = await self.transport.request(api_key_target, "GET", url, idempotent=True, auth=same_host,
+                                                  link=True)
         if resp.headers.get("content-type", "").startswith(("application/json", "text/")) or not data:
             raise self._invalid(api_key_target, f"the preview link returned no audio: {data[:80]!r}")
         fmt = sniff_format(data)
@@ -272,7 +270,7 @@ class Zhipu(TranscribeMixin, Provider):
             if sniff_format(data) != "wav":
                 raise self._invalid(target, f"expected wav audio, got {data[:40]!r}")
             return data, _wav_rate(data)
-        if sniff_format(data) is not None or data[:1] in (b"{", b"<"):
+        if sniff_format(data) is not None or data[:1] in (b"{", b"<") or looks_like_text(data):
             raise self._invalid(target, f"expected headerless pcm, got {data[:40]!r}")
         return data, self.pcm_rate  # 24 kHz 16-bit mono (providers.md 2.4, UNCONFIRMED officially)
 

@@ -1,6 +1,7 @@
 """`python -m playground.sandbox [--port 9100]`: the simulators as a separate server."""
 
 import argparse
+import os
 
 import uvicorn
 
@@ -12,4 +13,9 @@ parser.add_argument("--port", type=int, default=9100)
 args = parser.parse_args()
 for provider_id, (prefix, _) in SIMULATORS.items():
     print(f"{provider_id}: http://{args.host}:{args.port}{prefix}")
-uvicorn.run(create_app(), host=args.host, port=args.port, log_level="warning")
+from playground.sandbox.control import SandboxState  # noqa: E402
+
+# The /_sandbox control routes answer only to this token (bench/ passes one in the environment).
+token = os.environ.get("PLAYGROUND_SANDBOX_CONTROL_TOKEN", "").strip()
+state = SandboxState(control_token=token) if token else SandboxState()
+uvicorn.run(create_app(state), host=args.host, port=args.port, log_level="warning")

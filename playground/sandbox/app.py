@@ -7,6 +7,9 @@ from fastapi import FastAPI
 from playground.sandbox import openai_compat, siliconflow
 from playground.sandbox import zhipu
 from playground.sandbox import minimax
+from playground.sandbox import elevenlabs
+from playground.sandbox import fishaudio
+from playground.sandbox import cartesia
 from playground.sandbox import voice_match
 from playground.sandbox.control import RecorderMiddleware, SandboxState, control_router
 
@@ -16,6 +19,9 @@ SIMULATORS = {
     "openai_compat": ("/openai_compat/v1", openai_compat.router),
     "zhipu": ("/zhipu/api", zhipu.router),
     "minimax": ("/minimax", minimax.router),
+    "elevenlabs": ("/elevenlabs", elevenlabs.router),
+    "fishaudio": ("/fishaudio", fishaudio.router),
+    "cartesia": ("/cartesia", cartesia.router),
 }
 
 

@@ -1,6 +1,9 @@
 """What every simulator shares: auth, fault injection, the request log, in-flight counts.
 
-Control routes (for tests and benchmarks, under /_sandbox):
+Control routes (for tests and benchmarks, under /_sandbox), answered only to a request carrying
+the header `X-Sandbox-Control: <state.control_token>`: a random token per process (or the one
+`python -m playground.sandbox` was given in PLAYGROUND_SANDBOX_CONTROL_TOKEN). Without it they
+are 404, so nothing outside the process that started the sandbox can read or change it:
   POST   /_sandbox/faults    {provider, op, kind, count?, retry_after?, delay_s?, cut_after_bytes?, code?}
   DELETE /_sandbox/faults
   POST   /_sandbox/latency   {provider, first_byte_s?, chunk_delay_s?}
@@ -8,7 +11,8 @@ Control routes (for tests and benchmarks, under /_sandbox):
   DELETE /_sandbox/requests
   GET    /_sandbox/stats     in-flight now and at most, per provider
 Fault kinds: "429", "500", "503", "504", "slow_first_byte", "cut_stream", "error_200", "hang", "html_200",
-  "400", "401", "403", "404", "502", "bad_json" (retry_after: null sends a 429 without Retry-After).
+  "400", "401", "403", "404", "502", "bad_json" (retry_after: null sends a 429 without Retry-After),
+  "stuck_training", "train_failed" (a model creation whose model never becomes usable), "402".
 """
 
 from __future__ import annotations
@@ -16,20 +20,36 @@ from __future__ import annotations
 import asyncio
 import base64
 import collections
+import hashlib
+import secrets
 import threading
 import time
 from dataclasses import dataclass, field
 from typing import Any, Awaitable, Callable
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import JSONResponse, Response
 
 FAULT_KINDS = {"429", "500", "503", "504", "slow_first_byte", "cut_stream", "error_200", "hang",
                "html_200"}  # html_200: a 200 whose body is an HTML page (a gateway's web console)
 # any other status code an API may answer with, and a 200 whose JSON body is cut off (malformed)
 FAULT_KINDS |= {"400", "401", "403", "404", "502", "bad_json"}
+# a created voice model that never finishes training, or whose training fails (Fish Audio)
+FAULT_KINDS |= {"stuck_training", "train_failed"}
+FAULT_KINDS |= {"402"}  # out of credit (Fish Audio's quota status)
 MAX_LOGGED_REQUESTS = 200
 MAX_LOGGED_BODY = 4 * 1024 * 1024
+CONTROL_HEADER = "X-Sandbox-Control"
+# Headers that carry a key. The request log keeps their value only for sandbox keys; any other key
+# (a real key typed next to a sandbox URL) is replaced by a fingerprint (see `fingerprint`).
+SECRET_HEADERS = {"authorization", "proxy-authorization", "x-api-key", "xi-api-key", "api-key", "cookie",
+                  "x-goog-api-key", "ocp-apim-subscription-key"}
+SANDBOX_KEY_PREFIX = "sandbox-key"
+
+
+def fingerprint(secret: str) -> str:
+    """What the request log keeps instead of a key: enough to tell two keys apart, nothing to use."""
+    return f"[redacted sha256:{hashlib.sha256(secret.encode('utf-8')).hexdigest()[:12]}]"
 
 
 @dataclass
@@ -57,6 +77,22 @@ class SandboxState:
     chunk_delay_s: dict[str, float] = field(default_factory=dict)
     store: dict[str, Any] = field(default_factory=dict)  # per-simulator data (voices, files)
     lock: threading.Lock = field(default_factory=threading.Lock)
+    control_token: str = field(default_factory=lambda: secrets.token_urlsafe(32), repr=False)
+    # The request log is for tests and benchmarks; the app's own sandbox (app.py) keeps none, so nothing
+    # a visitor sends (text, samples, keys) is held there.
+    keep_log: bool = True
+
+    def is_sandbox_key(self, key: str) -> bool:
+        """A key the sandbox itself hands out or was told about (the only keys its log may keep)."""
+        return key == SANDBOX_KEY_PREFIX or key.startswith(SANDBOX_KEY_PREFIX + "-") or key in (self.valid_keys or ())
+
+    def logged_header(self, name: str, value: str) -> str:
+        if name.lower() not in SECRET_HEADERS:
+            return value
+        scheme, _, secret = value.partition(" ") if " " in value.strip() else ("", "", value)
+        if self.is_sandbox_key(secret.strip()):
+            return value
+        return f"{scheme} {fingerprint(secret.strip())}".strip()
 
     def take_fault(self, provider: str, op: str) -> Fault | None:
         with self.lock:
@@ -128,14 +164,14 @@ class RecorderMiddleware:
             return await self.app(scope, receive, send)
         provider = self.provider_of(scope["path"]) or "unknown"
         body = bytearray()
+        state = self.state
 
         async def recording_receive():
             message = await receive()
-            if message["type"] == "http.request" and len(body) < MAX_LOGGED_BODY:
+            if message["type"] == "http.request" and state.keep_log and len(body) < MAX_LOGGED_BODY:
                 body.extend(message.get("body", b""))
             return message
 
-        state = self.state
         recorded = False
         entry: dict = {"received_at": time.time()}
 
@@ -144,6 +180,8 @@ class RecorderMiddleware:
             if recorded:
                 return
             recorded = True
+            if not state.keep_log:
+                return
             with state.lock:
                 state.requests.append(entry)
                 entry.update({
@@ -151,7 +189,8 @@ class RecorderMiddleware:
                     "method": scope["method"],
                     "path": scope["path"],
                     "query": scope.get("query_string", b"").decode("latin-1"),
-                    "headers": {k.decode("latin-1"): v.decode("latin-1") for k, v in scope["headers"]},
+                    "headers": {k.decode("latin-1"): state.logged_header(k.decode("latin-1"), v.decode("latin-1"))
+                                for k, v in scope["headers"]},
                     "body_b64": base64.b64encode(bytes(body)).decode("ascii"),
                 })
 
@@ -175,7 +214,11 @@ class RecorderMiddleware:
 
 
 def control_router(state: SandboxState) -> APIRouter:
-    router = APIRouter(prefix="/_sandbox")
+    def only_with_token(request: Request) -> None:
+        if not secrets.compare_digest(request.headers.get(CONTROL_HEADER, ""), state.control_token):
+            raise HTTPException(status_code=404, detail="Not Found")
+
+    router = APIRouter(prefix="/_sandbox", dependencies=[Depends(only_with_token)])
 
     @router.post("/faults")
     async def add_fault(request: Request):

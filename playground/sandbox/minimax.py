@@ -137,7 +137,7 @@ def router(state: SandboxState) -> APIRouter:
             if sniff_format(data) not in AUDIO_FORMATS:
                 raise Invalid(2013, "invalid params, file format must be mp3, m4a or wav")
             try:
-                duration = len(decode(data)) / 1000.0
+                duration = len(await asyncio.to_thread(decode, data)) / 1000.0
             except AudioInputError:
                 raise Invalid(2013, "invalid params, the file is not readable audio") from None
             if purpose == "prompt_audio" and duration >= 8.0:
@@ -160,7 +160,7 @@ def router(state: SandboxState) -> APIRouter:
                                     "description": []}
         demo = ""
         if doc.get("text"):
-            audio = speech.render(doc["text"], voice=voice_id, fmt="mp3", sample_rate=32000)
+            audio = await speech.arender(doc["text"], voice=voice_id, fmt="mp3", sample_rate=32000)
             demo = publish(request, audio, "mp3")
         return ok({"input_sensitive": False, "input_sensitive_type": 0, "demo_audio": demo})
 
@@ -181,10 +181,10 @@ def router(state: SandboxState) -> APIRouter:
         setting = doc.get("audio_setting") or {}
         fmt, rate = setting.get("format", "mp3"), int(setting.get("sample_rate", 32000))
         channels, bitrate = int(setting.get("channel", 1)), int(setting.get("bitrate", 128000))
-        audio = await asyncio.to_thread(speech.render, doc["text"], voice=voice_id, fmt=fmt, sample_rate=rate,
+        audio = await speech.arender(doc["text"], voice=voice_id, fmt=fmt, sample_rate=rate,
                               speed=float(voice.get("speed", 1.0)), gain_db=20 * math.log10(float(voice.get("vol", 1.0))),
                               channels=channels, bitrate=bitrate if fmt == "mp3" else None)
-        seconds = len(speech.synthesize_pcm(doc["text"], voice_id, float(voice.get("speed", 1.0)))) / 2 / speech.ESPEAK_RATE
+        seconds = len(await speech.asynthesize_pcm(doc["text"], voice_id, float(voice.get("speed", 1.0)))) / 2 / speech.ESPEAK_RATE
         extra = {"audio_length": int(seconds * 1000),
                  "audio_sample_rate": rate, "audio_size": len(audio), "bitrate": bitrate, "audio_format": fmt,
                  "audio_channel": channels, "invisible_character_ratio": 0, "usage_characters": len(doc["text"]),

@@ -15,6 +15,7 @@ HTML page. A key starting with "sk-quota-exhausted" gets 429 insufficient_quota.
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import json
 import secrets
@@ -261,7 +262,7 @@ def _api(state: SandboxState, c: Contract, prefix: str, error, op_prefix: str) -
             doc = check_speech(doc, c)
         except Invalid as exc:
             return error(exc.status, exc.message, exc.code, param=exc.param, type_=exc.type)
-        audio = render(doc)
+        audio = await asyncio.to_thread(render, doc)  # espeak and ffmpeg: off the event loop
         headers = {"x-request-id": f"req_{secrets.token_hex(12)}"} if c.name == "official" else {}
         if doc.get("stream_format") == "sse":
             chunks = sse_events(audio, doc)
@@ -293,7 +294,7 @@ def _api(state: SandboxState, c: Contract, prefix: str, error, op_prefix: str) -
                     raise asr.AsrInvalid("response_format must be json or text in this simulator.", "response_format")
             except asr.AsrInvalid as exc:
                 return error(400, exc.message, "invalid_value", param=exc.param)
-            text = asr.transcript_for(got.audio)
+            text = await asyncio.to_thread(asr.transcript_for, got.audio)
             headers = {"x-request-id": f"req_{secrets.token_hex(12)}"}
             if fmt == "text":
                 return PlainTextResponse(text + "\n", headers=headers)

@@ -26,6 +26,12 @@ class SandboxServer:
         self.server = uvicorn.Server(cfg)
         self.thread: threading.Thread | None = None
 
+    def control_headers(self) -> dict[str, str]:
+        """The header the /_sandbox control routes require (this process only knows it)."""
+        from playground.sandbox.control import CONTROL_HEADER
+
+        return {CONTROL_HEADER: self.state.control_token}
+
     @property
     def url(self) -> str:
         return f"http://{self.host}:{self.port}"

@@ -136,7 +136,7 @@ def router(state: SandboxState) -> APIRouter:
                 raise Invalid(f"{name} is required")
         if fields["model"] not in UPLOAD_MODELS:
             raise Invalid("Model does not exist. Please check it carefully.")
-        _check_audio_bytes(audio, "audio")
+        await asyncio.to_thread(_check_audio_bytes, audio, "audio")
         uri = f"speech:{fields['customName']}:sandbox:{secrets.token_hex(8)}"
         await asyncio.to_thread(voice_match.register, uri, audio)  # the sandbox clone follows its sample
         voices_of(key)[uri] = {"model": fields["model"], "customName": fields["customName"], "text": fields["text"], "uri": uri}
@@ -232,7 +232,7 @@ def router(state: SandboxState) -> APIRouter:
             doc = json.loads(await request.body())
         except ValueError:
             raise Invalid("request body is not valid JSON") from None
-        doc = check_speech(doc, key)
+        doc = await asyncio.to_thread(check_speech, doc, key)  # reference clips are decoded here
         if fault is not None and fault.kind == "error_200":  # a gateway answering an error with HTTP 200
             return JSONResponse({"code": 50505, "message": "Model service overloaded.", "data": ""}, status_code=200)
         fmt = doc.get("response_format", "mp3")
@@ -241,7 +241,7 @@ def router(state: SandboxState) -> APIRouter:
         ref = (doc.get("references") or [{}])[0].get("audio", "")
         if not doc.get("voice") and ref.startswith("data:") and voice_match.lookup(voice) is None:
             await asyncio.to_thread(voice_match.register, voice, parse_data_uri(ref)[1])  # zero-shot: followed too
-        audio = await asyncio.to_thread(speech.render, doc["input"], voice=voice, fmt=fmt, sample_rate=rate,
+        audio = await speech.arender(doc["input"], voice=voice, fmt=fmt, sample_rate=rate,
                               speed=float(doc.get("speed", 1.0)), gain_db=float(doc.get("gain", 0.0)))
         media = speech.CONTENT_TYPES[fmt]
         if doc.get("stream", True):  # the documented default is true: a chunked body
@@ -258,7 +258,7 @@ def router(state: SandboxState) -> APIRouter:
                                   formats=None)
         if got.fields.get("model") not in ASR_MODELS:
             raise asr.AsrInvalid("Model does not exist. Please check it carefully.")
-        return {"text": asr.transcript_for(got.audio)}
+        return {"text": await asyncio.to_thread(asr.transcript_for, got.audio)}
 
     @api.api_route("/{rest:path}", methods=["GET", "POST", "DELETE", "PUT"])
     async def not_found(rest: str):

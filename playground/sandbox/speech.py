@@ -3,17 +3,24 @@ wheel) through ctypes, encoded by ffmpeg to the requested format and sample rate
 
 Duration follows the text and the speed; different voices get different espeak
 variants and pitch, so a cloned voice audibly differs from a system one.
+
+Bounded per visitor: one espeak engine serves every request, but it is held for one piece of at
+most PIECE_CHARS characters at a time (a long text never stalls the others for long), a text is
+read aloud up to MAX_SPOKEN_CHARS (about ten minutes of speech; the simulators' own length checks
+come first), the async routes call `arender` (a worker thread, the event loop stays free), and the
+caches are LRU by bytes (CACHE_BYTES each), not by count.
 """
 
 from __future__ import annotations
 
 import array
+import asyncio
+import collections
 import ctypes
 import hashlib
 import re
 import subprocess
 import threading
-from functools import lru_cache
 
 from playground.audio import ffmpeg_exe, wrap_pcm
 from playground.sandbox import voice_match
@@ -29,6 +36,10 @@ _CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 _MARKUP = re.compile(r"\[(laughter|breath|S1|S2)\]|<\|[a-z_]+\|>|\((laughs|breath|sighs)\)", re.I)
 
 _lock = threading.Lock()
+PIECE_CHARS = 400
+MAX_SPOKEN_CHARS = 10000
+CACHE_BYTES = 64 * 1024 * 1024
+_PIECE_END = re.compile(r"(?<=[.!?。！？；;,，:：])\s*|\s+")
 _lib = None
 _callback = None
 _buffer: array.array = array.array("h")
@@ -39,6 +50,8 @@ FORMAT_MUXERS = {
     "ogg": ["-c:a", "libopus", "-f", "ogg"],
     "aac": ["-c:a", "aac", "-f", "adts"],
     "flac": ["-c:a", "flac", "-f", "flac"],
+    "ulaw": ["-c:a", "pcm_mulaw", "-f", "mulaw"],  # headerless G.711 (ElevenLabs ulaw_8000 / alaw_8000)
+    "alaw": ["-c:a", "pcm_alaw", "-f", "alaw"],
 }
 CONTENT_TYPES = {
     "mp3": "audio/mpeg", "opus": "audio/opus", "ogg": "audio/ogg", "aac": "audio/aac",
@@ -90,31 +103,108 @@ def speakable(text: str) -> str:
     return _MARKUP.sub(" ", text).strip() or "."
 
 
-@lru_cache(maxsize=256)
+class ByteLRU:
+    """A thread-safe LRU cache bounded by the bytes of its values."""
+
+    def __init__(self, max_bytes: int) -> None:
+        self.max_bytes = max_bytes
+        self.total = 0
+        self._items: collections.OrderedDict = collections.OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key):
+        with self._lock:
+            value = self._items.get(key)
+            if value is not None:
+                self._items.move_to_end(key)
+            return value
+
+    def put(self, key, value: bytes) -> None:
+        if len(value) > self.max_bytes // 4:  # one huge answer would push out everything else
+            return
+        with self._lock:
+            old = self._items.pop(key, None)
+            self.total -= len(old) if old is not None else 0
+            self._items[key] = value
+            self.total += len(value)
+            while self.total > self.max_bytes:
+                _, dropped = self._items.popitem(last=False)
+                self.total -= len(dropped)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._items.clear()
+            self.total = 0
+
+
+_PCM_CACHE = ByteLRU(CACHE_BYTES)
+_RENDER_CACHE = ByteLRU(CACHE_BYTES)
+
+
+def pieces(text: str, size: int = PIECE_CHARS) -> list[str]:
+    """The text in pieces of at most `size` characters, cut after punctuation or a space where possible."""
+    out: list[str] = []
+    while len(text) > size:
+        cut = max((m.end() for m in _PIECE_END.finditer(text, 0, size) if 0 < m.end() <= size), default=size)
+        out.append(text[:cut])
+        text = text[cut:]
+    if text.strip() or not out:
+        out.append(text)
+    return out
+
+
 def synthesize_pcm(text: str, voice: str | None = None, speed: float = 1.0) -> bytes:
-    """16-bit mono PCM at 22050 Hz."""
+    """16-bit mono PCM at 22050 Hz (the first MAX_SPOKEN_CHARS characters of what is read aloud)."""
     global _buffer
-    spoken = speakable(text)
+    key = (text, voice, speed)
+    cached = _PCM_CACHE.get(key)
+    if cached is not None:
+        return cached
+    spoken = speakable(text)[:MAX_SPOKEN_CHARS]
     lang = "cmn" if _CJK.search(spoken) else "en"
     variant, pitch = variant_for(voice)
     wpm = max(80, min(450, int(BASE_WPM * speed)))
-    with _lock:
-        lib = _engine()
-        _buffer = array.array("h")
-        lib.espeak_SetVoiceByName(f"{lang}+{variant}".encode())
-        lib.espeak_SetParameter(1, wpm, 0)  # espeakRATE
-        lib.espeak_SetParameter(3, pitch, 0)  # espeakPITCH
-        data = spoken.encode("utf-8")
-        lib.espeak_Synth(data, len(data) + 1, 0, 1, 0, 1, None, None)  # POS_CHARACTER, espeakCHARS_UTF8
-        pcm = _buffer.tobytes()
+    out = bytearray()
+    for piece in pieces(spoken):
+        with _lock:  # one piece at a time: other requests get the engine in between
+            lib = _engine()
+            _buffer = array.array("h")
+            lib.espeak_SetVoiceByName(f"{lang}+{variant}".encode())
+            lib.espeak_SetParameter(1, wpm, 0)  # espeakRATE
+            lib.espeak_SetParameter(3, pitch, 0)  # espeakPITCH
+            data = piece.encode("utf-8")
+            lib.espeak_Synth(data, len(data) + 1, 0, 1, 0, 1, None, None)  # POS_CHARACTER, espeakCHARS_UTF8
+            out += _buffer.tobytes()
+            _buffer = array.array("h")
+    pcm = bytes(out)
+    _PCM_CACHE.put(key, pcm)
     return pcm
 
 
-@lru_cache(maxsize=64)
+async def asynthesize_pcm(text: str, voice: str | None = None, speed: float = 1.0) -> bytes:
+    return await asyncio.to_thread(synthesize_pcm, text, voice, speed)
+
+
+async def arender(text: str, **kwargs) -> bytes:
+    """`render` in a worker thread: the simulators' routes never block their event loop on espeak or ffmpeg."""
+    return await asyncio.to_thread(render, text, **kwargs)
+
+
 def render(text: str, *, voice: str | None, fmt: str, sample_rate: int, speed: float = 1.0,
            gain_db: float = 0.0, channels: int = 1, bitrate: int | None = None) -> bytes:
     """Speech for `text` as a complete file (or headerless PCM) of the requested format.
     Cached: a simulator answers the same request with the same bytes, without re-running ffmpeg."""
+    key = (text, voice, fmt, sample_rate, speed, gain_db, channels, bitrate)
+    cached = _RENDER_CACHE.get(key)
+    if cached is not None:
+        return cached
+    data = _render(text, voice, fmt, sample_rate, speed, gain_db, channels, bitrate)
+    _RENDER_CACHE.put(key, data)
+    return data
+
+
+def _render(text: str, voice: str | None, fmt: str, sample_rate: int, speed: float, gain_db: float, channels: int,
+            bitrate: int | None) -> bytes:
     pcm = synthesize_pcm(text, voice, speed)
     wpm = max(80, min(450, int(BASE_WPM * speed)))
     residual = (BASE_WPM * speed) / wpm  # tempo espeak could not reach on its own

@@ -146,7 +146,7 @@ def router(state: SandboxState) -> APIRouter:
         if not data:
             raise Invalid("1214", "文件为空 (the file is empty)")
         if purpose == "voice-clone-input":
-            check_clone_sample(data)
+            await asyncio.to_thread(check_clone_sample, data)
         file_id = f"file_{secrets.token_hex(12)}"
         meta = {"id": file_id, "object": "file", "bytes": len(data), "created_at": int(time.time()),
                 "filename": upload.filename or "file", "purpose": purpose}
@@ -194,7 +194,7 @@ def router(state: SandboxState) -> APIRouter:
         used_request_id(key, request_id)
         voice = f"voice_clone_{time.strftime('%Y%m%d_%H%M%S')}_{next(serial):03d}"
         await asyncio.to_thread(voice_match.register, voice, sample["data"])  # the sandbox clone follows its sample
-        audio = speech.render(fields["input"], voice=voice, fmt="wav", sample_rate=RATE)
+        audio = await speech.arender(fields["input"], voice=voice, fmt="wav", sample_rate=RATE)
         preview_id, token = f"file_{secrets.token_hex(12)}", secrets.token_urlsafe(18)
         files_of(key)[preview_id] = {"id": preview_id, "object": "file", "bytes": len(audio), "data": audio,
                                      "created_at": int(time.time()), "filename": f"{voice}.wav",
@@ -235,8 +235,7 @@ def router(state: SandboxState) -> APIRouter:
     @route("speech")
     async def create_speech(request: Request, key: str, fault: Fault | None):
         req = check_speech(await json_body(request, SPEECH_FIELDS), key)
-        pcm = await asyncio.to_thread(speech.render, req["input"], voice=req["voice"], fmt="pcm", sample_rate=RATE,
-                                      speed=req["speed"],
+        pcm = await speech.arender(req["input"], voice=req["voice"], fmt="pcm", sample_rate=RATE, speed=req["speed"],
                             gain_db=20 * math.log10(req["volume"]))
         if req["watermark_enabled"]:
             pcm = watermark_beep() + pcm
@@ -296,7 +295,7 @@ def router(state: SandboxState) -> APIRouter:
         await first_byte_delay(state, PROVIDER, fault)
         if token.startswith("official-") and token[9:] in spec["system_voices"]:
             voice = token[9:]
-            return Response(speech.render(f"你好，我是{voice}。", voice=voice, fmt="wav", sample_rate=RATE),
+            return Response(await speech.arender(f"你好，我是{voice}。", voice=voice, fmt="wav", sample_rate=RATE),
                             media_type="audio/wav")
         key, file_id = cdn_links.get(token, (None, None))
         entry = files_of(key).get(file_id) if key else None
@@ -321,7 +320,7 @@ def router(state: SandboxState) -> APIRouter:
         used_request_id(key, got.fields.get("request_id"))
         request_id = got.fields.get("request_id") or new_id()
         return {"id": new_id(), "created": int(time.time()), "request_id": request_id,
-                "model": got.fields["model"], "text": asr.transcript_for(got.audio)}
+                "model": got.fields["model"], "text": await asyncio.to_thread(asr.transcript_for, got.audio)}
 
     @api.api_route(f"{PREFIX}/{{rest:path}}", methods=["GET", "POST", "DELETE", "PUT"])
     async def not_found(rest: str):

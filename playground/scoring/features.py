@@ -79,6 +79,21 @@ def power_to_db(s: np.ndarray, top_db: float = 80.0, amin: float = 1e-10) -> np.
     return np.maximum(log_spec, log_spec.max() - top_db)
 
 
+def _smooth(n: int) -> bool:
+    for p in (2, 3, 5, 7, 11):
+        while n % p == 0:
+            n //= p
+    return n == 1
+
+
+def _fast_multiple(n: int, step: int) -> int:
+    """The smallest multiple of `step` >= n whose factors pocketfft handles fast (<= 11)."""
+    k = -(-n // step)
+    while not _smooth(k):
+        k += 1
+    return k * step if _smooth(step) else -(-n // step) * step
+
+
 def resample(x: np.ndarray, sr: int, target: int) -> np.ndarray:
     """Band-limited resampling by FFT (zero-padded to damp wrap-around), float32 out."""
     x = np.asarray(x, dtype=np.float64)
@@ -87,8 +102,7 @@ def resample(x: np.ndarray, sr: int, target: int) -> np.ndarray:
     g = math.gcd(sr, target)
     n_out = int(round(len(x) * target / sr))
     pad = sr // 10  # 100 ms of silence on each side against circular artefacts
-    n_in = len(x) + 2 * pad
-    n_in += (-n_in) % (sr // g)  # a length that maps to a whole number of output samples
+    n_in = _fast_multiple(len(x) + 2 * pad, sr // g)  # maps to a whole number of output samples
     n_res = n_in * target // sr
     spec = np.fft.rfft(np.pad(x, (pad, n_in - len(x) - pad)))
     keep = min(len(spec), n_res // 2 + 1)

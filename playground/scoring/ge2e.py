@@ -79,7 +79,8 @@ def trim_long_silences(wav: np.ndarray) -> np.ndarray:
     mask = np.round(ret[width - 1:] / width).astype(bool)
     span = VAD_MAX_SILENCE + 1  # scipy binary_dilation with np.ones(7): centred window
     left = span // 2
-    dilated = np.convolve(mask.astype(int), np.ones(span, dtype=int), mode="full")[span - 1 - left: span - 1 - left + n] > 0
+    full = np.convolve(mask.astype(int), np.ones(span, dtype=int), mode="full")
+    dilated = full[span - 1 - left: span - 1 - left + n] > 0
     return wav[np.repeat(dilated, VAD_WINDOW)]
 
 

@@ -30,6 +30,7 @@ MIN_REF_SPEECH_S = 2 * measure.MIN_HALF_S
 _CACHE_SIZE = 16
 _cache: OrderedDict[str, tuple[np.ndarray | None, float | None, float]] = OrderedDict()
 _cache_lock = threading.Lock()
+_key_locks: dict[str, threading.Lock] = {}
 
 
 def _read(audio: bytes | str | Path) -> bytes:
@@ -47,22 +48,26 @@ def _pcm(data: bytes) -> tuple[np.ndarray, int]:
 
 
 def _reference(data: bytes) -> tuple[np.ndarray | None, float | None, float]:
-    """(embedding or None, self-similarity or None, seconds of speech), cached by content."""
+    """(embedding or None, self-similarity or None, seconds of speech), cached by content.
+    Takes scored at once against the same reference wait for one measurement of it."""
     key = hashlib.sha256(data).hexdigest()
     with _cache_lock:
-        if key in _cache:
-            _cache.move_to_end(key)
-            return _cache[key]
-    x, rate = _pcm(data)
-    wav = measure.speech_16k(x, rate)
-    speech_s = len(wav) / measure.SAMPLE_RATE
-    embedding = measure.embed_speech(wav) if np.any(wav) else None
-    ceiling = measure.self_similarity_of_speech(wav) if embedding is not None else None
-    entry = (embedding, ceiling, speech_s)
-    with _cache_lock:
-        _cache[key] = entry
-        while len(_cache) > _CACHE_SIZE:
-            _cache.popitem(last=False)
+        key_lock = _key_locks.setdefault(key, threading.Lock())
+    with key_lock:
+        with _cache_lock:
+            if key in _cache:
+                _cache.move_to_end(key)
+                return _cache[key]
+        x, rate = _pcm(data)
+        wav = measure.speech_16k(x, rate)
+        speech_s = len(wav) / measure.SAMPLE_RATE
+        embedding = measure.embed_speech(wav) if np.any(wav) else None
+        ceiling = measure.self_similarity_of_speech(wav) if embedding is not None else None
+        entry = (embedding, ceiling, speech_s)
+        with _cache_lock:
+            _cache[key] = entry
+            while len(_cache) > _CACHE_SIZE:
+                _key_locks.pop(_cache.popitem(last=False)[0], None)
     return entry
 
 
@@ -71,7 +76,8 @@ def _measure(ref: bytes, take: bytes) -> Scorecard:
     ref_embedding, ceiling, ref_speech_s = _reference(ref)
     x, rate = _pcm(take)
     loudness = integrated_loudness(x, rate) if len(x) else -math.inf
-    card = Scorecard(similarity=None, similarity_ceiling=None if ceiling is None else round(ceiling, 4), wer=None, cer=None, transcript=None,
+    card = Scorecard(similarity=None, similarity_ceiling=None if ceiling is None else round(ceiling, 4),
+                     wer=None, cer=None, transcript=None,
                      dnsmos_ovrl=None, dnsmos_p808=None, duration_s=round(len(x) / rate, 3),
                      loudness_lufs=round(loudness, 2) if math.isfinite(loudness) else None, notes=notes)
     if ref_embedding is None:
@@ -82,14 +88,15 @@ def _measure(ref: bytes, take: bytes) -> Scorecard:
     if card.loudness_lufs is None:
         notes.append("The take is silent.")
         return card
-    wav = measure.speech_16k(x, rate)
+    mono = measure.mono16k(x, rate)
+    wav = measure.ge2e.preprocess(mono)
     speech_s = len(wav) / measure.SAMPLE_RATE
     if ref_embedding is not None and np.any(wav):
         card.similarity = round(measure.cosine(ref_embedding, measure.embed_speech(wav)), 4)
         if speech_s < MIN_TAKE_SPEECH_S:
             notes.append(f"The take has only {speech_s:.1f} s of speech: too short for a reliable similarity "
                          f"({MIN_TAKE_SPEECH_S:.0f} s or more recommended).")
-    ovrl, p808 = measure.dnsmos(x, rate)
+    ovrl, p808 = measure.dnsmos_16k(mono)
     card.dnsmos_ovrl, card.dnsmos_p808 = round(ovrl, 3), round(p808, 3)
     return card
 

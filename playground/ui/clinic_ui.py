@@ -11,6 +11,7 @@ the API schema and the run history.
 
 from __future__ import annotations
 
+import asyncio
 import html
 import math
 from types import SimpleNamespace
@@ -113,6 +114,9 @@ def make_handlers(provider_id: str, tab_provider: str):
 
     @ui_errors
     async def on_preview(audio, operation, key):
+        return await asyncio.to_thread(_preview, audio, operation, key)  # decoding and fixes: off the event loop
+
+    def _preview(audio, operation, key):
         sample = VoiceSample.from_input(audio)
         if sample is None:
             raise gr.Error("Record or upload a clip first.")

@@ -65,7 +65,7 @@ async def compare_run(text, text_zh, pairs, blind, progress=gr.Progress()):
 async def longtext_segments(text, pair):
     """How `text` would be split for `pair` ("provider|voice"): rows of [#, characters, text]."""
     chosen = compare.Pair.parse(pair or "")
-    segments = longtext.split_text(text, longtext.segment_limit(chosen.provider_id))
+    segments = longtext.split_text(longtext.check_length(text), longtext.segment_limit(chosen.provider_id))
     return [[i + 1, len(s), s] for i, s in enumerate(segments)]
 
 

@@ -12,7 +12,7 @@ import os
 import gradio as gr
 from gradio.context import LocalContext
 
-from playground import hosted
+from playground import hosted, visitors
 
 DEFAULT_LIMIT = 32  # calls to one provider at a time; the queue's default_concurrency_limit matches it
 PREFIXES = {"siliconflow": "siliconflow", "minimax": "minimax", "zhipu": "zhipu", "openai": "openai_compat"}
@@ -50,8 +50,19 @@ def _gradio_session() -> str | None:
     return getattr(request, "session_hash", None) if request is not None else None
 
 
+def _gradio_client() -> str | None:
+    """The client address of the event being handled (X-Forwarded-For as visitors.py says, or the peer)."""
+    request = LocalContext.request.get(None)
+    if request is None:
+        return None
+    headers = getattr(request, "headers", None) or {}
+    peer = getattr(getattr(request, "client", None), "host", None)
+    return visitors.client_address(headers.get("x-forwarded-for"), peer)
+
+
 def register_session_lookup() -> None:
     hosted.use_session_lookup(_gradio_session)
+    visitors.use_client_lookup(_gradio_client)  # limits keyed on what a visitor cannot rotate
 
 
 def build_cancel_button(elem_id: str) -> gr.Button:

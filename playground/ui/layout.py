@@ -16,8 +16,11 @@ from playground.ui.library_tab import build_library_tab
 from playground.ui.compare_tab import build_compare_tab
 from playground.ui.arena_tab import build_arena_tab
 from playground.ui.arena_routes import ROUTES as ARENA_ROUTES
+from starlette.middleware import Middleware
+
 from playground import hosted
 from playground.ui import fair_queue, i18n
+from playground.ui.guards import VisitorMiddleware
 
 CSS = """
 .mode-badge { border-left: 4px solid #f59e0b; padding-left: 10px; }
@@ -72,6 +75,8 @@ def launch_kwargs() -> dict:
         css=CSS + LIVE_CSS,
         footer_links=["api"],
         i18n=i18n.I18N,  # filled by i18n.localize() in build_app()
-        app_kwargs={"routes": list(LIVE_ROUTES) + list(ARENA_ROUTES)},  # /vcp-live/<token>, /vcp-arena/<token>/<take>
+        app_kwargs={"routes": list(LIVE_ROUTES) + list(ARENA_ROUTES),  # /vcp-live/<token>, /vcp-arena/<run>/<take>
+                    # local Host check, client address, per-address session share (ui/guards.py)
+                    "middleware": [Middleware(VisitorMiddleware)]},
         state_session_capacity=hosted.max_sessions(),  # ~1.1 MB each (playground/hosted.py)
     )

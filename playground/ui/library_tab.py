@@ -17,7 +17,7 @@ import gradio as gr
 from playground import downloads, providers
 from playground.audio import decode, encode
 from playground.errors import InputError
-from playground.library import archive, default_store
+from playground.library import archive, default_store, rerun
 from playground.library.access import (PROVIDER_IDS, TAKE_HEADERS, VOICE_HEADERS, Keys, describe_voice, scopes_for,
                                        sync, take_rows, voice_rows, when)
 from playground.ui.common import registered, slug, ui_errors
@@ -154,19 +154,24 @@ def _speak_handlers() -> dict:
 
 
 @ui_errors
-async def _on_rerun_take(entry, *keys):
-    """Run the same speak handler again with the stored settings and the key you hold now."""
-    import json
+async def _on_rerun_preview(entry, *keys):
+    """What a re-run would send, shown before anything is sent (then the confirm button appears)."""
+    plan = rerun.plan(_take(entry, keys), _keys(*keys))
+    return plan.summary, gr.update(visible=True)
 
+
+@ui_errors
+async def _on_rerun_take(entry, *keys):
+    """Run the same speak handler again: the take's value settings only (rerun.py), with the key,
+    base URL and region you hold now; a stored URL, path or key is never used."""
     row = _take(entry, keys)
-    fn = _speak_handlers().get(row["handler"])
+    plan = rerun.plan(row, _keys(*keys))
+    fn = _speak_handlers().get(plan.handler)
     if fn is None:
         raise InputError("This take cannot be re-run (it was not made by a speak form).")
     accepted = inspect.signature(fn).parameters
-    params = {k: v for k, v in json.loads(row["params"] or "{}").items() if k in accepted}
-    params["api_key"] = _keys(*keys).of(row["provider"])
     last = None
-    async for item in fn(**params):
+    async for item in fn(**{k: v for k, v in plan.params.items() if k in accepted}):
         last = item
     if not last:
         raise InputError("The re-run returned no audio.")
@@ -197,9 +202,9 @@ async def _on_export(*keys):
 async def _on_import(file, *keys):
     if not file:
         raise InputError("Choose a library export (.zip) first.")
-    data = Path(file if isinstance(file, str) else file.get("path")).read_bytes()
+    path = Path(file if isinstance(file, str) else file.get("path"))  # opened as a zip, never read whole
     scope_for = scopes_for(default_store(), _keys(*keys))
-    voices, takes = await asyncio.to_thread(archive.import_bytes, default_store(), data, scope_for)
+    voices, takes = await asyncio.to_thread(archive.import_bytes, default_store(), path, scope_for)
     return f"**Imported** {voices} voices and {takes} takes into the accounts of the keys you hold."
 
 
@@ -325,6 +330,7 @@ def build_library_tab() -> None:
                 h_format = gr.Radio(DOWNLOAD_FORMATS, value="original", label="Download as", elem_id="lib-take-format")
                 h_download = gr.Button("Download", elem_id="lib-take-download")
                 h_rerun = gr.Button("Re-run with the same settings", elem_id="lib-take-rerun")
+                h_confirm = gr.Button("Confirm re-run", variant="primary", visible=False, elem_id="lib-take-rerun-confirm")
                 h_delete = gr.Button("Delete take", variant="stop", elem_id="lib-take-delete")
             h_file = gr.File(label="Download", interactive=False, elem_id="lib-take-file")
 
@@ -348,7 +354,10 @@ def build_library_tab() -> None:
 
     h_pick.change(_on_pick_take, [h_pick, *keys], [h_audio, h_info], **private)
     h_download.click(_on_download_take, [h_pick, h_format, *keys], [h_file], **private)
-    h_rerun.click(_on_rerun_take, [h_pick, *keys], [h_audio, h_info], **private).success(**history_refresh)
+    h_rerun.click(_on_rerun_preview, [h_pick, *keys], [h_info, h_confirm], **private)
+    h_confirm.click(lambda: gr.update(visible=False), None, [h_confirm], queue=False, **private).then(
+        _on_rerun_take, [h_pick, *keys], [h_audio, h_info], **private).success(**history_refresh)
+    h_pick.change(lambda: gr.update(visible=False), None, [h_confirm], queue=False, **private)
     h_delete.click(_on_delete_take, [h_pick, *keys], [h_info], **private).success(**history_refresh)
     h_clear.click(_on_clear_history, keys, [h_info], **private).success(**history_refresh)
 

@@ -6,6 +6,8 @@ are the named API endpoints (siliconflow_upload, siliconflow_speak, ...).
 
 from __future__ import annotations
 
+import asyncio
+
 import gradio as gr
 
 from playground import providers
@@ -77,7 +79,7 @@ async def siliconflow_speak(text, model, voice_source, voice, reference_audio, r
         sample_rate=int(sample_rate) if sample_rate else None, stream=bool(stream),
         speed=float(speed), gain=float(gain), max_tokens=int(max_tokens) if max_tokens else None,
     )
-    request = _sf().check_speak(request)  # a bad field fails here, before the live player opens
+    request = await asyncio.to_thread(_sf().check_speak, request)  # a bad field fails here (reference clips decode off the loop)
     progress(0.3, desc="Synthesising…")
     async for update in speak_live(lambda on_chunk: _sf().speak(request, api_key=api_key, on_chunk=on_chunk),
                                    live=request.stream, fmt=request.response_format, sample_rate=request.sample_rate):

@@ -7,6 +7,7 @@ import uuid
 import httpx
 import pytest
 
+from playground.sandbox.control import fingerprint
 from tests.conftest import hosted_app_url, speech_wav
 
 pytestmark = pytest.mark.browser
@@ -58,7 +59,7 @@ def test_user_b_sees_nothing_of_user_a(browser, hosted_url, sandbox, tmp_path):
     a.locator("#zp-clone-btn").click()
     a.wait_for_function("() => document.querySelector('#zp-clone-voice textarea, #zp-clone-voice input')?.value")
     voice_id = a.locator("#zp-clone-voice textarea, #zp-clone-voice input").first.input_value()
-    assert any(KEY_A in r["headers"].get("authorization", "") for r in sandbox.requests("zhipu"))
+    assert any(fingerprint(KEY_A) in r["headers"].get("authorization", "") for r in sandbox.requests("zhipu"))
     a.screenshot(path="/tmp/hosted_user_a.png", full_page=True)
 
     ctx_b, b = _open(browser, hosted_url)

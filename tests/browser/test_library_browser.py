@@ -69,3 +69,13 @@ def test_upload_find_in_library_use_it_and_download_the_take(page, sandbox):
     assert href.endswith(".wav")
     data = bytes(page.evaluate("async (u) => Array.from(new Uint8Array(await (await fetch(u)).arrayBuffer()))", href))
     assert sniff_format(data) == "wav"
+
+    # re-run: what it will use is shown first, and only the confirm button sends it
+    page.locator("#lib-take-rerun").click()
+    page.wait_for_function("() => document.querySelector('#lib-take-info')?.innerText.includes('will use')")
+    info = page.locator("#lib-take-info").inner_text()
+    assert "Speaking with my voice from the library." in info and "no stored address, file or key" in info
+    page.locator("#lib-take-rerun-confirm").click()
+    page.wait_for_function("() => document.querySelector('#lib-take-info')?.innerText.includes('done')")
+    page.wait_for_function("() => document.querySelector('#lib-history-table')?.innerText"
+                           ".split('Speaking with my voice from the library.').length > 2")

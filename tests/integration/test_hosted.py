@@ -17,7 +17,8 @@ import pytest
 from gradio_client import Client, handle_file
 from gradio_client.exceptions import AppError
 
-from playground import config, hosted, providers
+from playground import config, hosted, providers, visitors
+from playground.sandbox.control import fingerprint
 from tests.conftest import PROVIDER_ENV, hosted_app_url, speech_wav
 
 CANARY = "sk-canary-hosted-7f3a9c2e5b1d"
@@ -101,9 +102,16 @@ def test_fallback_rate_limit_per_session(sandbox, monkeypatch, session_named):
     with pytest.raises(hosted.DemoLimitError, match=r"at most 2 calls per 60 s.*Wait about \d+ s"):
         config.resolve_target("zhipu")
     config.resolve_target("zhipu")  # listing (no text) is not counted
-    session_named["current"] = "other"
+    session_named["current"] = "other"  # a new session hash costs nothing: the address's cap still holds
     hosted.note_text("hello")
-    config.resolve_target("zhipu")
+    with pytest.raises(hosted.DemoLimitError, match=r"at most 2 calls per 60 s"):
+        config.resolve_target("zhipu")
+    token = visitors.use_client("198.51.100.7")  # another client address has its own allowance
+    try:
+        hosted.note_text("hello")
+        config.resolve_target("zhipu")
+    finally:
+        visitors.forget_client(token)
 
 
 # -- the app in hosted mode, typed keys pointed at the sandbox -----------------------------------
@@ -248,8 +256,9 @@ def test_canary_key_never_leaks(hosted_app, sandbox, caplog, capfd, tmp_path, sh
     finally:
         sandbox.state.valid_keys = None
 
-    # it went out: only in the Authorization header the sandbox received
-    auth = [r for r in sandbox.requests() if CANARY in r["headers"].get("authorization", "")]
+    # it went out: only in the Authorization header the sandbox received (whose log keeps a fingerprint)
+    assert not any(CANARY in repr(r) for r in sandbox.requests())
+    auth = [r for r in sandbox.requests() if fingerprint(CANARY) in r["headers"].get("authorization", "")]
     assert {r["provider"] for r in auth} >= set(PROVIDER_ENV)
     for r in sandbox.requests():
         assert CANARY not in repr({k: v for k, v in r["headers"].items() if k != "authorization"})
@@ -285,10 +294,13 @@ def test_fallback_limit_message_reaches_the_user(hosted_app, sandbox, monkeypatc
     kwargs = dict(text="Hello.", model="gpt-4o-mini-tts", voice="alloy", instructions="", response_format="mp3",
                   speed=1.0, stream_format="audio", base_url="", api_key="")
     client.predict(**kwargs, api_name="/openai_speak")
-    assert sandbox.requests("openai_compat")[-1]["headers"]["authorization"] == "Bearer sk-owner-key"
+    assert sandbox.requests("openai_compat")[-1]["headers"]["authorization"] == f"Bearer {fingerprint('sk-owner-key')}"
     with pytest.raises(AppError, match="Demo limit: at most 1 calls"):
         client.predict(**kwargs, api_name="/openai_speak")
-    other = Client(hosted_app, verbose=False)  # another session has its own allowance
+    again = Client(hosted_app, verbose=False)  # a new session from the same address does not lift it
+    with pytest.raises(AppError, match="Demo limit: at most 1 calls"):
+        again.predict(**kwargs, api_name="/openai_speak")
+    other = Client(hosted_app, verbose=False, headers={"X-Forwarded-For": "198.51.100.7"})  # another address
     other.predict(**kwargs, api_name="/openai_speak")
     hosted.BUDGET.reset()
 
@@ -301,7 +313,8 @@ def test_sixteen_users_speak_at_once(hosted_app, sandbox):
         time.sleep(0.1)
     sandbox.state.max_in_flight.clear()
     lingering = sandbox.state.in_flight["siliconflow"]
-    clients = [Client(hosted_app, verbose=False, download_files=False) for _ in range(16)]  # counted, not fetched
+    clients = [Client(hosted_app, verbose=False, download_files=False,  # counted, not fetched
+                      headers={"X-Forwarded-For": f"198.51.100.{i}"}) for i in range(16)]  # 16 visitors, 16 addresses
     kwargs = dict(text="Sixteen at once.", model="FunAudioLLM/CosyVoice2-0.5B", voice_source="voice",
                   voice="FunAudioLLM/CosyVoice2-0.5B:alex", reference_audio=None, reference_text="",
                   response_format="wav", sample_rate=24000, stream=False, speed=1.0, gain=0.0, max_tokens=None,

@@ -13,6 +13,7 @@ from gradio_client import handle_file
 from playground import config, errors, providers
 from playground.audio import VoiceSample, decode, sniff_format
 from playground.providers.zhipu import ZhipuClone, ZhipuSpeech, ZhipuUpload
+from playground.sandbox.control import fingerprint
 from tests.conftest import speech_wav, tone_wav
 
 ZP = "zhipu"
@@ -292,7 +293,7 @@ async def test_a_wrong_key_gets_401_with_1002_and_is_never_echoed(zp, sandbox, m
             await call
         assert exc.value.code == "1002" and exc.value.status == 401
         assert CANARY not in exc.value.user_message() and CANARY[:20] not in str(exc.value)
-    assert calls(sandbox, "/voice/list")[-1]["headers"]["authorization"] == f"Bearer {CANARY}"
+    assert calls(sandbox, "/voice/list")[-1]["headers"]["authorization"] == f"Bearer {fingerprint(CANARY)}"
 
 
 # -- named API endpoints ----------------------------------------------------------------------------------

@@ -1,5 +1,5 @@
 """Deterministic 16 kHz test signals for the arena scores, shared by the unit tests and the one-off
-script that pinned tests/unit/data/scoring_expected.json against the original resemblyzer 0.1.4
+script that pinned tests/unit/scoring_expected.json against the original resemblyzer 0.1.4
 (torch) and speechmos 0.0.1.1 (librosa 0.11) in a separate, temporary venv.
 
 Speech comes from the sandbox's eSpeak NG (pinned wheel: same text -> same samples); noise from an
@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from playground.sandbox.speech import ESPEAK_RATE, synthesize_pcm
-from playground.scoring.features import resample
+from playground.scoring.features import resample  # noqa: F401 - tests use sig.resample
 
 SENTENCES = {
     "anna": "The quick brown fox jumps over the lazy dog, while a calm voice reads this sample aloud.",
@@ -55,7 +55,24 @@ def clipped(x: np.ndarray) -> np.ndarray:
     return (np.clip(x * 12 / peak, -1, 1) * 0.5).astype(np.float32)
 
 
-def all_signals() -> dict[str, np.ndarray]:
+def _signals_here() -> dict[str, np.ndarray]:
     anna = speech("anna")
     return {"anna": anna, "david": speech("david"), "tone": tone(),
             "anna_noisy": noisy(anna), "anna_clipped": clipped(anna)}
+
+
+def all_signals() -> dict[str, np.ndarray]:
+    """The pinned signals, made in a fresh process: eSpeak NG carries state from one utterance to the
+    next (phase and flutter accumulators), so its samples depend on what the process spoke before.
+    A fresh process speaking anna then david is exactly what pin_reference.py pinned."""
+    import io
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    code = ("import io, sys, numpy as np; from tests.unit.scoring_signals import _signals_here; "
+            "buf = io.BytesIO(); np.savez(buf, **_signals_here()); sys.stdout.buffer.write(buf.getvalue())")
+    out = subprocess.run([sys.executable, "-c", code], cwd=root, capture_output=True, check=True, timeout=120).stdout
+    with np.load(io.BytesIO(out)) as data:
+        return {name: data[name] for name in data.files}

@@ -116,8 +116,8 @@ def test_history_cap_evicts_down_to_the_low_water_mark_so_it_does_not_run_on_eve
     evictions = []
     real = store.enforce_cap
 
-    def counting():
-        evictions.append(real())
+    def counting(*args):
+        evictions.append(real(*args))
         return evictions[-1]
 
     store.enforce_cap = counting
@@ -189,14 +189,15 @@ def test_export_then_import_into_an_empty_folder_restores_byte_for_byte(tmp_path
     assert archive.import_bytes(dst, data, {"siliconflow": d}) == (1, 1)
     assert archive.import_bytes(dst, data, {"siliconflow": d}) == (1, 0)  # idempotent
     [v0], [v1] = src.voices([s]), dst.voices([d])
-    for key in ("provider", "model", "voice_id", "name", "transcript", "note", "created_at", "sample_hash", "preview_hash"):
+    for key in ("provider", "model", "voice_id", "name", "transcript", "note", "sample_hash", "preview_hash"):
         assert v0[key] == v1[key], key
+    assert v1["origin_at"] == v0["created_at"] and v1["created_at"] > v0["created_at"]  # the archive's date: display only
     assert dst.read_file(v1["sample_path"]) == src.read_file(v0["sample_path"])
     assert dst.read_file(v1["preview_path"]) == src.read_file(v0["preview_path"])
     [t0], [t1] = src.takes([s]), dst.takes([d])
     assert dst.read_file(t1["audio_path"]) == src.read_file(t0["audio_path"])
-    assert {k: t1[k] for k in ("params", "text", "created_at", "audio_hash")} == \
-        {k: t0[k] for k in ("params", "text", "created_at", "audio_hash")}
+    assert {k: t1[k] for k in ("params", "text", "audio_hash")} == {k: t0[k] for k in ("params", "text", "audio_hash")}
+    assert t1["origin_at"] == t0["created_at"] == 2000.0 and t1["created_at"] > 2000.0
     with pytest.raises(InputError):
         archive.import_bytes(dst, b"not a zip", {"siliconflow": d})
 

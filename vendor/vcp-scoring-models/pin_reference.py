@@ -1,11 +1,31 @@
-"""Pin the numpy ports against the originals (run in /tmp/torchenv only)."""
-import json, sys
-import numpy as np, librosa, torch, onnxruntime, resemblyzer
+r"""Pin the numpy ports against the originals: writes tests/unit/scoring_expected.json.
+
+Run once, by hand, in a separate throw-away venv (never the project's: it needs torch):
+
+    python -c "import numpy as np; from tests.unit.scoring_signals import all_signals; \
+               np.savez('/tmp/signals.npz', **all_signals())"            # project venv, repo root
+    python3 -m venv /tmp/torchenv
+    /tmp/torchenv/bin/pip install torch==2.13.0 numpy resemblyzer==0.1.4 --no-deps
+    /tmp/torchenv/bin/pip install librosa scipy webrtcvad-wheels onnxruntime requests typing_extensions \
+        sympy networkx jinja2 filelock fsspec
+    /tmp/torchenv/bin/pip install --no-deps speechmos==0.0.1.1
+    /tmp/torchenv/bin/python vendor/vcp-scoring-models/pin_reference.py \
+        /tmp/signals.npz tests/unit/scoring_expected.json
+
+Pinned 2026-11-30 with torch 2.13.0+cpu, librosa 0.11.0, onnxruntime 1.32.0, numpy 2.4.6.
+"""
+import json
+import sys
+
+import librosa
+import numpy as np
+import onnxruntime
+import torch
 from resemblyzer import VoiceEncoder
 from resemblyzer.audio import normalize_volume, wav_to_mel_spectrogram, preprocess_wav
 from speechmos import dnsmos
 
-s = dict(np.load('/tmp/arenascore/signals.npz'))
+s = dict(np.load(sys.argv[1]))
 enc = VoiceEncoder('cpu', verbose=False)
 out = {"versions": {"resemblyzer": "0.1.4", "torch": torch.__version__, "librosa": librosa.__version__,
                     "speechmos": "0.0.1.1", "onnxruntime": onnxruntime.__version__, "numpy": np.__version__},
@@ -28,7 +48,9 @@ while len(audio) < int(9.01 * 16000):
 seg = audio[: int(9.01 * 16000)]
 d = dnsmos.DNSMOS.audio_melspec(None, audio=seg[:-160])
 out["mel_check"]["p808_anna"] = {"shape": list(d.shape), "sum": float(d.astype(np.float64).sum())}
-json.dump(out, open('/tmp/arenascore/expected.json', 'w'), indent=1)
-print(json.dumps(out["dnsmos"], indent=1)); print(out["mel_check"])
+json.dump(out, open(sys.argv[2], 'w'), indent=1)
+print(json.dumps(out["dnsmos"], indent=1))
+print(out["mel_check"])
 for n in out["ge2e"]:
-    a, b = np.array(out["ge2e"][n]), np.array(out["ge2e_full_pipeline"][n]); print(n, "vad vs no-vad cos", a @ b)
+    a, b = np.array(out["ge2e"][n]), np.array(out["ge2e_full_pipeline"][n])
+    print(n, "webrtcvad vs none, cosine", a @ b)

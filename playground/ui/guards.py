@@ -1,0 +1,125 @@
+"""What stands in front of Gradio's app: the local Host check, the visitor's address, and a session
+store that gives each client address its share.
+
+`VisitorMiddleware` (installed by layout.launch_kwargs through FastAPI's `middleware=`):
+- local mode: refuses a request for a non-local Host (playground/hostcheck.py: DNS rebinding);
+- names the request's client address (playground/visitors.py) for the code it runs;
+- on the first request, swaps Gradio's session store for `ClientStateHolder` (no session exists yet).
+
+Gradio keeps every browser session's state up to `state_session_capacity` (PLAYGROUND_MAX_SESSIONS)
+and, past it, drops the least recently used one: 510 requests with fresh session hashes used to
+drop a real visitor's state. Here each session belongs to the client address that opened it;
+one address keeps at most PLAYGROUND_SESSIONS_PER_CLIENT (20) live sessions (a new one drops that
+address's own oldest), and past the total capacity the session dropped is the oldest of the
+address holding the most, so one address rotating session hashes only ever evicts itself.
+"""
+
+from __future__ import annotations
+
+import os
+from collections import OrderedDict
+
+from gradio.state_holder import StateHolder
+
+from playground import hostcheck, visitors
+
+SESSIONS_PER_CLIENT_DEFAULT = 20
+
+
+def sessions_per_client() -> int:
+    try:
+        return max(1, int(os.environ.get("PLAYGROUND_SESSIONS_PER_CLIENT", SESSIONS_PER_CLIENT_DEFAULT)))
+    except ValueError:
+        return SESSIONS_PER_CLIENT_DEFAULT
+
+
+class ClientStateHolder(StateHolder):
+    """Gradio's StateHolder with a per-client-address share (see the module doc)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.owner: dict[str, str] = {}
+        self.sessions_of: dict[str, OrderedDict] = {}
+
+    def _drop(self, session_id: str) -> None:
+        self.session_data.pop(session_id, None)
+        self.time_last_used.pop(session_id, None)
+        client = self.owner.pop(session_id, None)
+        if client is not None:
+            mine = self.sessions_of.get(client)
+            if mine is not None:
+                mine.pop(session_id, None)
+                if not mine:
+                    del self.sessions_of[client]
+
+    def __getitem__(self, session_id: str):
+        with self.lock:
+            if session_id not in self.session_data:
+                client = visitors.client_id()
+                mine = self.sessions_of.setdefault(client, OrderedDict())
+                while len(mine) >= sessions_per_client():
+                    self._drop(next(iter(mine)))
+                    mine = self.sessions_of.setdefault(client, OrderedDict())
+                self.owner[session_id] = client
+                mine[session_id] = True
+            else:
+                client = self.owner.get(session_id)
+                if client in self.sessions_of:
+                    self.sessions_of[client].move_to_end(session_id, last=True)
+        return super().__getitem__(session_id)
+
+    def update(self, session_id: str) -> None:
+        with self.lock:
+            if session_id in self.session_data:
+                self.session_data.move_to_end(session_id)
+            while len(self.session_data) > self.capacity:
+                biggest = max(self.sessions_of.values(), key=len, default=None)
+                victim = next(iter(biggest)) if biggest else next(iter(self.session_data))
+                if victim == session_id and len(self.session_data) > 1:
+                    victim = next(s for s in self.session_data if s != session_id)
+                self._drop(victim)
+
+    @classmethod
+    def replacing(cls, old: StateHolder) -> "ClientStateHolder":
+        new = cls()
+        new.capacity = old.capacity
+        if hasattr(old, "blocks"):
+            new.set_blocks(old.blocks)
+        with old.lock:
+            for session_id, state in old.session_data.items():
+                new.session_data[session_id] = state
+                new.owner[session_id] = "unknown"
+                new.sessions_of.setdefault("unknown", OrderedDict())[session_id] = True
+            new.time_last_used.update(old.time_last_used)
+        return new
+
+
+def install_state_holder(app) -> None:
+    if app is not None and hasattr(app, "state_holder") and not isinstance(app.state_holder, ClientStateHolder):
+        app.state_holder = ClientStateHolder.replacing(app.state_holder)
+
+
+class VisitorMiddleware:
+    """Pure ASGI: Host check (local mode), the client address, the session store (see the module doc)."""
+
+    def __init__(self, app) -> None:
+        self.app = app
+        self.installed = False
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] not in ("http", "websocket"):
+            return await self.app(scope, receive, send)
+        if not self.installed:
+            install_state_holder(scope.get("app"))
+            self.installed = True
+        headers = scope.get("headers", [])
+        host = next((v.decode("latin-1") for k, v in headers if k == b"host"), None)
+        if not hostcheck.host_allowed(host):
+            return await hostcheck.refuse(scope, send)
+        forwarded = ",".join(v.decode("latin-1") for k, v in headers if k == b"x-forwarded-for")
+        peer = (scope.get("client") or (None,))[0]
+        token = visitors.use_client(visitors.client_address(forwarded, peer))
+        try:
+            await self.app(scope, receive, send)
+        finally:
+            visitors.forget_client(token)

@@ -68,11 +68,11 @@ def provider_entrants(provider_id: str) -> list[Entrant]:
         model = spec["default_clone_model"]
         out.append(Entrant(f"zhipu:clone:{model}", provider_id, "clone", model,
                            f"{label} · {model} · clone", "clone"))
-    elif recipes.has_hooks(cls):  # a provider added later with its own Arena hooks
+    elif provider_id in recipes.SAMPLE_CLONES or recipes.has_hooks(cls):  # one sample -> one cloned voice
         model = spec.get("default_model")
-        op = next(iter(spec.get("samples", {})), "clone")
+        op = "clone" if "clone" in spec.get("samples", {}) else next(iter(spec.get("samples", {})), "clone")
         out.append(Entrant(f"{provider_id}:clone:{model or ''}", provider_id, "clone", model,
-                           f"{label} · clone", op))
+                           f"{label} · {model} · clone" if model else f"{label} · clone", op))
     return out
 
 

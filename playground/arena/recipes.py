@@ -26,6 +26,30 @@ from playground.providers.base import UploadResult
 Progress = Callable[[str], Awaitable[None] | None]
 
 
+def _elevenlabs(sample: VoiceSample, transcript: str, name: str) -> Any:
+    from playground.providers.elevenlabs_checks import ElevenLabsClone
+
+    return ElevenLabsClone(samples=[sample], name=name)
+
+
+def _fishaudio(sample: VoiceSample, transcript: str, name: str) -> Any:
+    from playground.providers.fishaudio_requests import FishClone
+
+    return FishClone(samples=[sample], title=name, texts=[transcript])
+
+
+def _cartesia(sample: VoiceSample, transcript: str, name: str) -> Any:
+    from playground.providers.cartesia_requests import CartesiaClone
+
+    lang = "zh" if any("\u4e00" <= ch <= "\u9fff" for ch in transcript) else None
+    return CartesiaClone(sample=sample, name=name, language=lang)
+
+
+# providers whose clone takes the sample itself in one call: id -> (sample, transcript, name) -> request
+SAMPLE_CLONES: dict[str, Callable[[VoiceSample, str, str], Any]] = {
+    "elevenlabs": _elevenlabs, "fishaudio": _fishaudio, "cartesia": _cartesia}
+
+
 def has_hooks(cls: type) -> bool:
     return callable(getattr(cls, "arena_clone", None)) and callable(getattr(cls, "arena_speech_request", None))
 
@@ -134,6 +158,10 @@ async def clone(entrant: Entrant, sample: VoiceSample, transcript: str, name: st
                        model=entrant.model or spec["default_clone_model"], text=transcript, fetch_preview=False),
             api_key=api_key)
         return result, [upload]
+    if pid in SAMPLE_CLONES:
+        await _say(progress, "cloning")
+        result = await adapter.clone_voice(SAMPLE_CLONES[pid](sample, transcript, name), api_key=api_key)
+        return result, []
     if has_hooks(type(adapter)):
         await _say(progress, "cloning")
         result = await adapter.arena_clone(sample, transcript, name, entrant.model, api_key=api_key)

@@ -34,6 +34,7 @@ from playground import presets
 from playground.audio import decode
 from playground.errors import AudioInputError
 from playground.sandbox import asr, speech
+from playground.sandbox import voice_match
 from playground.sandbox.cartesia_rules import (
     CLONE_FIELDS, SPEEDS, SSE_FIELDS, TTS_FIELDS, VERSIONS, Invalid, encode, error, fault_response, number, only,
     output_format, voice_id, voice_object,
@@ -149,6 +150,7 @@ def router(state: SandboxState) -> APIRouter:
                  "language": fields["language"], "public": False, "owner": f"user_{key[-6:]}",
                  "created_at": time.strftime("%Y-%m-%dT%H:%M:%S.000000Z", time.gmtime())}
         voices_of(key)[vid] = entry
+        await asyncio.to_thread(voice_match.register, f"cartesia:{vid}", data)  # the sandbox clone follows its clip
         doc = voice_object(entry, version)
         doc.pop("is_owner", None)  # the documented clone answer carries no is_owner
         return doc

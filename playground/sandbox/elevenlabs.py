@@ -35,6 +35,7 @@ from playground.audio import decode, sniff_format
 from playground.errors import AudioInputError
 from playground.sandbox import elevenlabs_voices as voices
 from playground.sandbox import speech
+from playground.sandbox import voice_match
 from playground.sandbox.control import SandboxState, body_fault_response, first_byte_delay, guarded, paced, split
 from playground.sandbox.elevenlabs_rules import (
     Invalid, bad, boolean, enum, error, fault_response, integer, invalid_field, labels, number, only_query, text,
@@ -153,6 +154,7 @@ def router(state: SandboxState) -> APIRouter:
                          "samples": [{"file_name": p.filename, "duration_s": None} for p in parts],
                          "remove_background_noise": remove_noise, "total_s": round(total_s, 2)}
             acct["adds"] = acct.get("adds", 0) + 1
+        await asyncio.to_thread(voice_match.register, vid, data)  # the sandbox clone follows its (last) sample
         return {"voice_id": vid, "requires_verification": False}
 
     def check_sample(data: bytes, i: int) -> float:

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from playground.arena import entrants
 from tests.browser.conftest import record
 
 pytestmark = pytest.mark.browser
@@ -46,16 +47,16 @@ def test_arena_end_to_end(arena):
     page.wait_for_function("() => /\\d+ of \\d+ ready[.;]/.test(document.querySelector('#arena-clone-summary')?.innerText || '')",
                            timeout=LONG_MS)
     progress = _rows(page, "arena-progress")
-    assert len(progress) == 7 and all("ready" in r[1] for r in progress), progress
+    assert len(progress) == len(entrants.default_keys()) and all("ready" in r[1] for r in progress), progress
     page.locator("#arena-retry").click()  # one row again, alone: it is reused, the others stay
     page.wait_for_function("() => (document.querySelector('#arena-clone-summary')?.innerText || '').includes('1 of 1 ready')")
-    assert len(_rows(page, "arena-progress")) == 7
+    assert len(_rows(page, "arena-progress")) == len(entrants.default_keys())
 
     page.locator("#arena-speak").click()
     page.wait_for_function("() => (document.querySelector('#arena-vote-note')?.innerText || '').includes('Scores are in')",
                            timeout=LONG_MS)
     # every take plays (the reference first, then one player per entrant)
-    assert page.locator("#arena-takes audio").count() == 8
+    assert page.locator("#arena-takes audio").count() == len(entrants.default_keys()) + 1
     page.evaluate("() => document.querySelectorAll('#arena-takes audio')[1].play()")
     page.wait_for_function("() => document.querySelectorAll('#arena-takes audio')[1].currentTime > 0")
 

@@ -16,6 +16,7 @@ from playground.ui.library_tab import build_library_tab
 from playground.ui.compare_tab import build_compare_tab
 from playground import hosted
 from playground.ui import fair_queue, i18n
+from playground.ui.common import register_language_lookup
 
 CSS = """
 .mode-badge { border-left: 4px solid #f59e0b; padding-left: 10px; }
@@ -57,6 +58,7 @@ def build_app() -> gr.Blocks:
         demo.load(**minimax_load)
     fair_queue.apply_provider_limits(demo)  # one concurrency group per provider
     fair_queue.register_session_lookup()  # hosted.py caps per Gradio session
+    register_language_lookup()  # handler messages follow the page's language (playground/messages.py)
     return i18n.localize(demo)  # the whole UI in English and Chinese (ui/i18n.py)
 
 

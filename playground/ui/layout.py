@@ -19,16 +19,24 @@ from starlette.middleware import Middleware
 from playground import hosted
 from playground.ui import fair_queue, i18n
 from playground.ui.guards import VisitorMiddleware
+from playground.ui.common import register_language_lookup
 
 CSS = """
 .mode-badge { border-left: 4px solid #f59e0b; padding-left: 10px; }
 footer { display: none !important; }
+/* phones: table headers keep their words whole; the table scrolls sideways inside its own box */
+@media (max-width: 640px) {
+  table th, table th * { white-space: nowrap !important; word-break: normal !important; overflow-wrap: normal !important; }
+}
 """
 
 HEADER = """# 🎙️ Voice Clone Playground
 Record or upload a voice sample, clone it with a cloud provider, and hear text spoken in that voice.
 Providers without an API key run in **sandbox** mode against a built-in simulator of their API."""
 
+
+FIRST_STEP = ("**Start here:** in **Arena**, record or upload 10-30 s of your voice, tick the consent box and press "
+              "**Clone everywhere**; then listen to every provider's clone side by side and see which sounds most like you.")
 
 QUEUE_CONCURRENCY = 32  # events of all kinds at once (provider calls also share a per-provider limit)
 
@@ -39,6 +47,7 @@ def build_app() -> gr.Blocks:
     os.environ.setdefault("GRADIO_DEFAULT_CONCURRENCY_LIMIT", str(QUEUE_CONCURRENCY))
     with gr.Blocks(title="Voice Clone Playground", delete_cache=(3600, 3600)) as demo:
         gr.Markdown(HEADER)
+        gr.Markdown(FIRST_STEP, elem_id="vcp-first-step")  # the one line that says what to do
         i18n.build_language_switch()  # English / 中文 (follows the browser, remembers a choice)
         if hosted.is_hosted():
             gr.Markdown(hosted.describe(), elem_id="vcp-hosted")
@@ -60,6 +69,7 @@ def build_app() -> gr.Blocks:
         demo.load(**minimax_load)
     fair_queue.apply_provider_limits(demo)  # one concurrency group per provider
     fair_queue.register_session_lookup()  # hosted.py caps per Gradio session
+    register_language_lookup()  # handler messages follow the page's language (playground/messages.py)
     return i18n.localize(demo)  # the whole UI in English and Chinese (ui/i18n.py)
 
 

@@ -11,6 +11,7 @@ from playground.ui.siliconflow_tab import build_siliconflow_tab
 from playground.ui.zhipu_tab import build_zhipu_tab
 from playground.ui.live_player import CSS as LIVE_CSS
 from playground.ui.live_player import ROUTES as LIVE_ROUTES
+from playground.gateway.routes import ROUTES as GATEWAY_ROUTES
 from playground.ui.minimax_tab import build_minimax_tab
 from playground.ui.library_tab import build_library_tab
 from playground.ui.compare_tab import build_compare_tab
@@ -68,6 +69,6 @@ def launch_kwargs() -> dict:
         css=CSS + LIVE_CSS,
         footer_links=["api"],
         i18n=i18n.I18N,  # filled by i18n.localize() in build_app()
-        app_kwargs={"routes": list(LIVE_ROUTES)},  # the live player's /vcp-live/<token> stream
+        app_kwargs={"routes": list(LIVE_ROUTES) + list(GATEWAY_ROUTES)},  # /vcp-live/<token>; the API (playground/gateway)
         state_session_capacity=hosted.max_sessions(),  # ~1.1 MB each (playground/hosted.py)
     )

@@ -19,10 +19,9 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, JSONResponse, PlainTextResponse, Response, StreamingResponse
 from starlette.routing import Route
 
-from playground import config, hosted, presets, providers
 from playground.errors import PlaygroundError
-from playground.gateway import catalog, files, service
-from playground.gateway.callers import check_token, has_key, provider_key
+from playground.gateway import files, listing, service
+from playground.gateway.callers import check_token
 from playground.gateway.problems import GatewayError, body, classify
 
 PREFIX = "/v1"
@@ -101,60 +100,18 @@ async def _passthrough(run: service.Run, first: bytes | None, sse: bool) -> Asyn
         run.cancel()
 
 
-def _available(request: Request) -> list[str]:
-    """Providers a call could use now: locally any with a key or the sandbox; hosted, those the
-    caller sent a key for."""
-    found = []
-    for pid in catalog.provider_ids():
-        if hosted.is_hosted():
-            if has_key(request.headers, pid):
-                found.append(pid)
-        elif config.env_key(pid) or config.sandbox_url(pid) or has_key(request.headers, pid):
-            found.append(pid)
-    return found
-
-
 async def models(request: Request) -> Response:
     try:
         check_token(request.headers.get("authorization"))
     except Exception as exc:
         return error_response(exc)
-    data = [{"id": mid, "object": "model", "created": 0, "owned_by": pid}
-            for mid, pid, _ in catalog.model_ids() if pid in _available(request)]
-    return JSONResponse({"object": "list", "data": data})
-
-
-def voices_of(pid: str, model: str, headers) -> list[dict]:
-    """Library voices (this caller's scope) then system voices of one model."""
-    out = []
-    key = provider_key(headers, pid)
-    try:
-        target = providers.get(pid).target(key)
-    except PlaygroundError:
-        target = None
-    if target is not None:
-        for row in service.library_rows(pid, target):
-            if pid == "siliconflow" and row["model"] and row["model"] != model:
-                continue
-            out.append({"id": row["voice_id"], "name": row["name"], "object": "audio.voice", "kind": "library",
-                        "provider": pid, "model": f"{pid}/{model}", "created_at": int(row["created_at"])})
-    for vid, label in catalog.system_voices(pid, model):
-        out.append({"id": vid, "name": label, "object": "audio.voice", "kind": "system", "provider": pid,
-                    "model": f"{pid}/{model}"})
-    return out
+    return JSONResponse({"object": "list", "data": listing.models(request.headers)})
 
 
 async def voices(request: Request) -> Response:
     try:
         check_token(request.headers.get("authorization"))
-        wanted = request.query_params.get("model")
-        pairs = [catalog.split_model(wanted)] if wanted else [(pid, m) for _, pid, m in catalog.model_ids()]
-        if wanted and pairs[0][0] not in _available(request):
-            provider_key(request.headers, pairs[0][0])  # hosted without a key: says which header
-        data = []
-        for pid, model in pairs:
-            if pid in _available(request):
-                data += await asyncio.to_thread(voices_of, pid, model, request.headers)
+        data = await asyncio.to_thread(listing.voices, request.headers, request.query_params.get("model"))
     except Exception as exc:
         return error_response(exc)
     return JSONResponse({"object": "list", "data": data})

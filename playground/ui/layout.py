@@ -17,6 +17,7 @@ from playground.ui.library_tab import build_library_tab
 from playground.ui.compare_tab import build_compare_tab
 from playground import hosted
 from playground.ui import fair_queue, i18n
+from playground.ui import mcp_tools
 
 CSS = """
 .mode-badge { border-left: 4px solid #f59e0b; padding-left: 10px; }
@@ -56,8 +57,10 @@ def build_app() -> gr.Blocks:
         demo.load(**list_event)
         demo.load(**zhipu_load)
         demo.load(**minimax_load)
+        mcp_tools.build_mcp_tools()  # list_voices, speak, clone_voice, compare_voices, arena_score (ui/mcp_tools.py)
     fair_queue.apply_provider_limits(demo)  # one concurrency group per provider
     fair_queue.register_session_lookup()  # hosted.py caps per Gradio session
+    mcp_tools.keep_only_these_tools(demo)  # the provider tabs' endpoints stay API-only, not MCP tools
     return i18n.localize(demo)  # the whole UI in English and Chinese (ui/i18n.py)
 
 
@@ -71,4 +74,5 @@ def launch_kwargs() -> dict:
         i18n=i18n.I18N,  # filled by i18n.localize() in build_app()
         app_kwargs={"routes": list(LIVE_ROUTES) + list(GATEWAY_ROUTES)},  # /vcp-live/<token>; the API (playground/gateway)
         state_session_capacity=hosted.max_sessions(),  # ~1.1 MB each (playground/hosted.py)
+        mcp_server=os.environ.get("PLAYGROUND_MCP", "1").strip().lower() not in ("0", "false", "no", "off"),
     )

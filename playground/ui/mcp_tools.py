@@ -18,6 +18,7 @@ is required, as for /v1/audio/speech.
 from __future__ import annotations
 
 import json
+import warnings
 
 import gradio as gr
 
@@ -51,7 +52,7 @@ def _audio_url(request: gr.Request | None, data: bytes, name: str) -> str:
     return _base_url(request) + files.url_path(token, safe)
 
 
-async def list_voices(model: str = "", authorization: gr.Header | None = None, x_provider_key: gr.Header | None = None,
+async def list_voices(model: str = "", authorization: gr.Header = None, x_provider_key: gr.Header = None,
                       request: gr.Request = None) -> str:
     """List the voices you can speak with: your voice library (voices cloned here) and each model's system voices.
 
@@ -73,8 +74,8 @@ async def list_voices(model: str = "", authorization: gr.Header | None = None, x
 
 
 async def speak(text: str, model: str, voice: str, response_format: str = "mp3", speed: float = 1.0,
-                instructions: str = "", authorization: gr.Header | None = None,
-                x_provider_key: gr.Header | None = None, request: gr.Request = None) -> str:
+                instructions: str = "", authorization: gr.Header = None,
+                x_provider_key: gr.Header = None, request: gr.Request = None) -> str:
     """Speak a text with a provider's model and a voice; returns the URL of the audio file (kept for an hour).
 
     Args:
@@ -106,7 +107,7 @@ async def speak(text: str, model: str, voice: str, response_format: str = "mp3",
 
 
 async def clone_voice(model: str, name: str, audio_url: str, transcript: str = "", consent: bool = False,
-                      authorization: gr.Header | None = None, x_provider_key: gr.Header | None = None,
+                      authorization: gr.Header = None, x_provider_key: gr.Header = None,
                       request: gr.Request = None) -> str:
     """Clone a voice from an audio sample and save it in your voice library under `name`, for `speak`.
 
@@ -135,8 +136,8 @@ async def clone_voice(model: str, name: str, audio_url: str, transcript: str = "
                       ensure_ascii=False)
 
 
-async def compare_voices(text: str, pairs: list[str], authorization: gr.Header | None = None,
-                         x_provider_key: gr.Header | None = None, request: gr.Request = None) -> str:
+async def compare_voices(text: str, pairs: list[str], authorization: gr.Header = None,
+                         x_provider_key: gr.Header = None, request: gr.Request = None) -> str:
     """Speak one text with up to 8 provider/voice pairs at once and compare the figures.
 
     Args:
@@ -166,7 +167,7 @@ async def compare_voices(text: str, pairs: list[str], authorization: gr.Header |
     return json.dumps(out, ensure_ascii=False)
 
 
-async def arena_score(reference_url: str, take_url: str, text: str, authorization: gr.Header | None = None,
+async def arena_score(reference_url: str, take_url: str, text: str, authorization: gr.Header = None,
                       request: gr.Request = None) -> str:
     """Score a take against its reference voice and script, as the Arena does: speaker similarity, word/character error rate, DNSMOS quality, loudness.
 
@@ -200,6 +201,8 @@ def build_mcp_tools() -> None:
 
 def keep_only_these_tools(demo: gr.Blocks) -> None:
     """Every other public endpoint stays in the API but is not listed as an MCP tool (see above)."""
+    # Gradio warns about gr.State inputs of every public endpoint it considers; none of those is a tool here
+    warnings.filterwarnings("ignore", message="This MCP server includes a tool that has a gr.State input")
     for block_fn in demo.fns.values():
         fn = block_fn.fn
         if fn is None or block_fn.api_visibility != "public" or getattr(fn, "__name__", "") in TOOLS:

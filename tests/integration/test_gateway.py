@@ -154,6 +154,22 @@ def test_errors_use_openai_shapes_and_keep_the_provider_code(oa, sandbox, app_ur
     assert resp.status_code == 400 and resp.json()["error"]["param"] == "colour"
 
 
+def test_a_stream_cut_mid_body_cuts_the_callers_body_too(oa, sandbox):
+    """After the first bytes the status is sent: a provider failure then ends the connection without
+    the final chunk, so no client takes a partial file for a whole one (and no take is recorded)."""
+    before = len(takes_of())
+    sandbox.add_fault("siliconflow", "speech", "cut_stream", cut_after_bytes=6000)
+    with pytest.raises(Exception) as exc:  # the SDK's own httpx raises: an incomplete chunked body
+        with oa.audio.speech.with_streaming_response.create(
+                model="siliconflow/FunAudioLLM/CosyVoice2-0.5B", voice="alex",
+                input="A long sentence so that the answer is longer than the cut, " * 4) as resp:
+            for _ in resp.iter_bytes():
+                pass
+    assert "incomplete" in str(exc.value) or isinstance(exc.value, openai.APIConnectionError)
+    time.sleep(0.3)
+    assert len(takes_of()) == before
+
+
 def test_bearer_token_when_set(app_url, monkeypatch):
     monkeypatch.setenv("PLAYGROUND_API_TOKEN", "tok-123")
     bad = openai.OpenAI(base_url=app_url + "v1", api_key="wrong", max_retries=0)

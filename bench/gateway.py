@@ -22,8 +22,6 @@ TEXT = ("The playground passes the provider's audio straight through to the call
 
 
 def clients(sandbox: Sandbox, app: App):
-    import openai
-
     direct = dict(base_url=sandbox.base_url("openai_compat"), api_key=BENCH_KEY, max_retries=0, timeout=60)
     gateway = dict(base_url=app.url + "v1", api_key="unused-locally", max_retries=0, timeout=60)
     return direct, gateway

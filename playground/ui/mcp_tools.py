@@ -101,7 +101,8 @@ async def speak(text: str, model: str, voice: str, response_format: str = "mp3",
         from playground.audio import wrap_pcm
 
         data = wrap_pcm(data, 24000)
-    return json.dumps({"audio_url": _audio_url(request, data, name), "format": call.wanted, "bytes": len(data),
+    return json.dumps({"audio_url": _audio_url(request, data, name),
+                       "format": "wav" if call.wanted == "pcm" else call.wanted, "bytes": len(data),
                        "provider": call.ask.pid, "model": call.model_id, "voice": call.voice_id,
                        "converted": call.converted, "sandbox": call.target.sandbox}, ensure_ascii=False)
 

@@ -180,7 +180,7 @@ class Transport:
         if client is None or client.is_closed:
             client = httpx.AsyncClient(
                 timeout=httpx.Timeout(config.READ_TIMEOUT_S, connect=config.CONNECT_TIMEOUT_S),
-                limits=httpx.Limits(max_connections=64, max_keepalive_connections=64),  # bursts reuse their connections
+                limits=httpx.Limits(max_connections=64, max_keepalive_connections=16),
                 trust_env=False,
                 follow_redirects=False,
             )

@@ -8,7 +8,6 @@ Nothing here imports Gradio or Starlette: routes.py (HTTP) and ui/mcp_tools.py (
 from __future__ import annotations
 
 import asyncio
-import logging
 from dataclasses import dataclass, field
 from typing import Any, AsyncIterator, Mapping
 
@@ -21,8 +20,6 @@ from playground.gateway.problems import GatewayError
 from playground.library import default_store
 from playground.library.hooks import record_take
 from playground.providers.base import SpeechResult
-
-log = logging.getLogger("playground.gateway")
 
 FORMATS = ("mp3", "opus", "aac", "flac", "wav", "pcm")
 CONTENT_TYPES = {"mp3": "audio/mpeg", "opus": "audio/opus", "aac": "audio/aac", "flac": "audio/flac",

@@ -11,6 +11,7 @@ from playground.ui.siliconflow_tab import build_siliconflow_tab
 from playground.ui.zhipu_tab import build_zhipu_tab
 from playground.ui.live_player import CSS as LIVE_CSS
 from playground.ui.live_player import ROUTES as LIVE_ROUTES
+from playground.gateway.routes import ROUTES as GATEWAY_ROUTES
 from playground.ui.minimax_tab import build_minimax_tab
 from playground.ui.library_tab import build_library_tab
 from playground.ui.compare_tab import build_compare_tab
@@ -20,6 +21,7 @@ from playground import hosted
 from playground.ui import fair_queue, i18n
 from playground.ui.guards import VisitorMiddleware
 from playground.ui.common import register_language_lookup
+from playground.ui import mcp_tools
 
 CSS = """
 .mode-badge { border-left: 4px solid #f59e0b; padding-left: 10px; }
@@ -67,9 +69,11 @@ def build_app() -> gr.Blocks:
         demo.load(**list_event)
         demo.load(**zhipu_load)
         demo.load(**minimax_load)
+        mcp_tools.build_mcp_tools()  # list_voices, speak, clone_voice, compare_voices, arena_score (ui/mcp_tools.py)
     fair_queue.apply_provider_limits(demo)  # one concurrency group per provider
     fair_queue.register_session_lookup()  # hosted.py caps per Gradio session
     register_language_lookup()  # handler messages follow the page's language (playground/messages.py)
+    mcp_tools.keep_only_these_tools(demo)  # the provider tabs' endpoints stay API-only, not MCP tools
     return i18n.localize(demo)  # the whole UI in English and Chinese (ui/i18n.py)
 
 
@@ -81,8 +85,9 @@ def launch_kwargs() -> dict:
         css=CSS + LIVE_CSS,
         footer_links=["api"],
         i18n=i18n.I18N,  # filled by i18n.localize() in build_app()
-        app_kwargs={"routes": list(LIVE_ROUTES),  # the live player's /vcp-live/<token> stream
+        app_kwargs={"routes": list(LIVE_ROUTES) + list(GATEWAY_ROUTES),  # /vcp-live/<token>; the API (playground/gateway)
                     # local Host check, client address, per-address session share (ui/guards.py)
                     "middleware": [Middleware(VisitorMiddleware)]},
         state_session_capacity=hosted.max_sessions(),  # ~1.1 MB each (playground/hosted.py)
+        mcp_server=os.environ.get("PLAYGROUND_MCP", "1").strip().lower() not in ("0", "false", "no", "off"),
     )

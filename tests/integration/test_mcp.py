@@ -15,6 +15,8 @@ import threading
 import httpx
 import openai
 import pytest
+
+from playground.sandbox.control import fingerprint  # the sandbox log keeps a fingerprint of non-sandbox keys
 from mcp import ClientSession
 from mcp.client.streamable_http import streamablehttp_client
 
@@ -138,4 +140,5 @@ def test_hosted_tools_take_the_callers_keys_from_headers_only(sandbox, monkeypat
         assert payload(ok)["sandbox"] is False
         assert private.isError and "private or local address" in private.content[0].text
         seen = json.dumps(sandbox.requests())
-        assert "sk-agent-a" in seen and "sk-owner-canary-mcp" not in seen
+        assert fingerprint("sk-agent-a") in seen and "sk-owner-canary-mcp" not in seen
+        assert fingerprint("sk-owner-canary-mcp") not in seen

@@ -47,7 +47,7 @@ def table(figures: list[Figure]) -> str:
 
 
 def main() -> int:
-    from bench import arena, audio_prep, concurrency, overhead, scoring, soak, startup
+    from bench import arena, audio_prep, concurrency, gateway, overhead, scoring, soak, startup
 
     started = time.monotonic()
     figures: list[Figure] = []
@@ -55,7 +55,8 @@ def main() -> int:
     try:
         app = App(sandbox)
         try:
-            for name, module in (("overhead", overhead), ("concurrency", concurrency), ("arena", arena)):
+            for name, module in (("overhead", overhead), ("concurrency", concurrency), ("gateway", gateway),
+                                 ("arena", arena)):
                 print(f"… {name}", file=sys.stderr, flush=True)
                 figures += module.run(sandbox, app)
         finally:

@@ -14,7 +14,7 @@ from playground.ui import arena_handlers as h
 from playground.ui.clinic_ui import build_consent, build_sample_card
 from playground.ui.fair_queue import build_cancel_button, wire_cancel
 
-INTRO = """### 🏟️ Voice Arena
+INTRO = """### 🏟️ Arena
 Record or upload **one** voice sample, then **Clone everywhere**: every provider that can clone gets the sample
 fitted to its own limits, all at once. **Hear them all** speaks a test script with every clone (loudness-matched),
 scores each take against your sample, and a blind A/B vote tells you which one your ears prefer.

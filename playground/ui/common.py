@@ -12,7 +12,7 @@ from typing import Any, Callable
 
 import gradio as gr
 
-from playground import config, downloads, presets
+from playground import config, downloads, messages, presets
 from playground.errors import PlaygroundError
 from playground.providers.base import SpeechResult
 
@@ -61,16 +61,41 @@ def registered(name: str) -> Any:
 
 def _translated(fn_name: str, exc: Exception) -> gr.Error:
     if isinstance(exc, gr.Error):
+        if isinstance(exc.message, str):
+            exc.message = messages.translate(exc.message)
+        exc.title = messages.translate(exc.title)
         return exc
     if isinstance(exc, PlaygroundError):
-        return gr.Error(exc.user_message(), title="Could not complete that", print_exception=False)
+        return gr.Error(messages.user_message(exc), title=messages.translate("Could not complete that"),
+                        print_exception=False)
     # a bug of ours: log the type and place, show a plain message
     log.error("unexpected error in %s", fn_name, exc_info=exc)
     return gr.Error(
-        f"Unexpected error ({type(exc).__name__}). Your inputs are unchanged; try again, "
-        "and report it if it persists.",
+        messages.translate(f"Unexpected error ({type(exc).__name__}). Your inputs are unchanged; try again, "
+                           "and report it if it persists."),
         print_exception=False,
     )
+
+
+def _request_headers() -> dict[str, str] | None:
+    request = gr.context.LocalContext.request.get(None)
+    headers = getattr(request, "headers", None)
+    return {k.lower(): v for k, v in dict(headers).items()} if headers is not None else None
+
+
+def register_language_lookup() -> None:
+    """Handler messages follow the page's language (playground/messages.py)."""
+    messages.use_headers_lookup(_request_headers)
+
+
+def _localized(value: Any) -> Any:
+    """A handler's return value with its message strings in the reader's language (summaries are
+    str; tuples of outputs are walked one level; anything unknown is unchanged)."""
+    if isinstance(value, str):
+        return messages.translate(value)
+    if isinstance(value, tuple):
+        return tuple(messages.translate(v) if isinstance(v, str) else v for v in value)
+    return value
 
 
 def ui_errors(fn: Callable) -> Callable:
@@ -83,7 +108,7 @@ def ui_errors(fn: Callable) -> Callable:
         async def generator_wrapper(*args: Any, **kwargs: Any) -> Any:
             try:
                 async for item in fn(*args, **kwargs):
-                    yield item
+                    yield _localized(item)
             except Exception as exc:
                 raise _translated(fn.__name__, exc) from None
 
@@ -92,7 +117,7 @@ def ui_errors(fn: Callable) -> Callable:
     @functools.wraps(fn)
     async def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
-            return await fn(*args, **kwargs)
+            return _localized(await fn(*args, **kwargs))
         except Exception as exc:
             raise _translated(fn.__name__, exc) from None
 

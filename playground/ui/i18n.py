@@ -6,7 +6,7 @@ labels, table headers) by Gradio i18n markers. The table is presets/i18n.json: e
 plus templates such as "{label} API key (…)" whose {parts} are kept as they are. Gradio's
 frontend translates the markers with `I18N` (passed to launch: layout.launch_kwargs()), following
 the browser's language; `build_language_switch()` adds a switch that remembers the choice in the
-browser. Only static text is translated: messages from handlers (gr.Error, summaries) stay English.
+browser. Messages from handlers (gr.Error, summaries) are translated on the server: playground/messages.py.
 """
 
 from __future__ import annotations
@@ -19,11 +19,13 @@ from functools import lru_cache
 import gradio as gr
 
 from playground import presets
+from playground.messages import compile_template
 
 ZH = "zh-CN"
 LOCALES = (ZH, "zh")  # Gradio maps a bare `zh` browser locale to English unless it has its own table
 I18N = gr.I18n(en={}, **{locale: {} for locale in LOCALES})
 STORAGE_KEY = "vcp-lang"
+COOKIE = "vcp-lang"  # the same choice, sent with every event so handler messages follow it (messages.py)
 TEXT_ATTRS = ("label", "info", "placeholder")
 SWITCH_ID = "vcp-lang"  # its choices stay "English" / "中文" in both languages
 # Text the markers cannot reach is translated in the browser (see _TRANSLATE_JS): table headers (a marker
@@ -36,9 +38,7 @@ def _table() -> tuple[dict[str, str], list[tuple[re.Pattern, str]]]:
     doc = presets.load("i18n")
     templates = []
     for row in doc["templates"]:
-        parts = re.split(r"(\{\w+\})", row["en"])
-        pattern = "".join(f"(?P<{p[1:-1]}>.+?)" if re.fullmatch(r"\{\w+\}", p) else re.escape(p) for p in parts)
-        templates.append((re.compile(f"^{pattern}$", re.S), row[ZH]))
+        templates.append((compile_template(row["en"]), row[ZH]))
     return doc["strings"], templates
 
 
@@ -180,6 +180,7 @@ def build_language_switch() -> gr.Radio:
     private = dict(api_visibility="private", queue=False)
     switch.input(None, [switch], None, js=f"""async (lang) => {{ {_SET_LOCALE_JS} {_translate_js()}
         try {{ localStorage.setItem('{STORAGE_KEY}', lang); }} catch (e) {{}}
+        document.cookie = '{COOKIE}=' + lang + '; path=/; SameSite=Lax';
         await vcpSetLocale(lang); vcpTranslate(lang); return []; }}""", **private)
     root = gr.context.Context.root_block
     if root is not None:
@@ -187,6 +188,7 @@ def build_language_switch() -> gr.Radio:
             let saved = null; try {{ saved = localStorage.getItem('{STORAGE_KEY}'); }} catch (e) {{}}
             const browser = (navigator.language || '').toLowerCase();
             const lang = saved || (browser.startsWith('zh') ? '{ZH}' : 'en');
+            document.cookie = '{COOKIE}=' + lang + '; path=/; SameSite=Lax';
             if (saved || (lang === '{ZH}' && navigator.language !== '{ZH}')) await vcpSetLocale(lang);
             vcpTranslate(lang);
             return lang; }}""", **private)

@@ -11,6 +11,7 @@ from playground.ui.siliconflow_tab import build_siliconflow_tab
 from playground.ui.zhipu_tab import build_zhipu_tab
 from playground.ui.live_player import CSS as LIVE_CSS
 from playground.ui.live_player import ROUTES as LIVE_ROUTES
+from playground.gateway.routes import ROUTES as GATEWAY_ROUTES
 from playground.ui.minimax_tab import build_minimax_tab
 from playground.ui.library_tab import build_library_tab
 from playground.ui.compare_tab import build_compare_tab
@@ -21,16 +22,25 @@ from starlette.middleware import Middleware
 from playground import hosted
 from playground.ui import fair_queue, i18n
 from playground.ui.guards import VisitorMiddleware
+from playground.ui.common import register_language_lookup
+from playground.ui import mcp_tools
 
 CSS = """
 .mode-badge { border-left: 4px solid #f59e0b; padding-left: 10px; }
 footer { display: none !important; }
+/* phones: table headers keep their words whole; the table scrolls sideways inside its own box */
+@media (max-width: 640px) {
+  table th, table th * { white-space: nowrap !important; word-break: normal !important; overflow-wrap: normal !important; }
+}
 """
 
 HEADER = """# 🎙️ Voice Clone Playground
 Record or upload a voice sample, clone it with a cloud provider, and hear text spoken in that voice.
 Providers without an API key run in **sandbox** mode against a built-in simulator of their API."""
 
+
+FIRST_STEP = ("**Start here:** in **Arena**, record or upload 10-30 s of your voice, tick the consent box and press "
+              "**Clone everywhere**; then listen to every provider's clone side by side and see which sounds most like you.")
 
 QUEUE_CONCURRENCY = 32  # events of all kinds at once (provider calls also share a per-provider limit)
 
@@ -41,11 +51,12 @@ def build_app() -> gr.Blocks:
     os.environ.setdefault("GRADIO_DEFAULT_CONCURRENCY_LIMIT", str(QUEUE_CONCURRENCY))
     with gr.Blocks(title="Voice Clone Playground", delete_cache=(3600, 3600)) as demo:
         gr.Markdown(HEADER)
+        gr.Markdown(FIRST_STEP, elem_id="vcp-first-step")  # the one line that says what to do
         i18n.build_language_switch()  # English / 中文 (follows the browser, remembers a choice)
         if hosted.is_hosted():
             gr.Markdown(hosted.describe(), elem_id="vcp-hosted")
         with gr.Tabs(selected="arena"):
-            with gr.Tab("Voice Arena", id="arena"):  # first: one sample, every provider (ui/arena_tab.py)
+            with gr.Tab("Arena", id="arena"):  # first: one sample, every provider (ui/arena_tab.py)
                 build_arena_tab()
             with gr.Tab("SiliconFlow", id="siliconflow"):
                 list_event, _ = build_siliconflow_tab()
@@ -62,8 +73,11 @@ def build_app() -> gr.Blocks:
         demo.load(**list_event)
         demo.load(**zhipu_load)
         demo.load(**minimax_load)
+        mcp_tools.build_mcp_tools()  # list_voices, speak, clone_voice, compare_voices, arena_score (ui/mcp_tools.py)
     fair_queue.apply_provider_limits(demo)  # one concurrency group per provider
     fair_queue.register_session_lookup()  # hosted.py caps per Gradio session
+    register_language_lookup()  # handler messages follow the page's language (playground/messages.py)
+    mcp_tools.keep_only_these_tools(demo)  # the provider tabs' endpoints stay API-only, not MCP tools
     return i18n.localize(demo)  # the whole UI in English and Chinese (ui/i18n.py)
 
 
@@ -75,8 +89,10 @@ def launch_kwargs() -> dict:
         css=CSS + LIVE_CSS,
         footer_links=["api"],
         i18n=i18n.I18N,  # filled by i18n.localize() in build_app()
-        app_kwargs={"routes": list(LIVE_ROUTES) + list(ARENA_ROUTES),  # /vcp-live/<token>, /vcp-arena/<run>/<take>
+        # the live player's stream, the API (playground/gateway), the Arena's takes (ui/arena_routes.py)
+        app_kwargs={"routes": list(LIVE_ROUTES) + list(GATEWAY_ROUTES) + list(ARENA_ROUTES),
                     # local Host check, client address, per-address session share (ui/guards.py)
                     "middleware": [Middleware(VisitorMiddleware)]},
         state_session_capacity=hosted.max_sessions(),  # ~1.1 MB each (playground/hosted.py)
+        mcp_server=os.environ.get("PLAYGROUND_MCP", "1").strip().lower() not in ("0", "false", "no", "off"),
     )

@@ -33,7 +33,7 @@ ENGLISH = [
     # code view
     "View code",
     # arena
-    "Voice Arena", "Clone everywhere", "Hear them all", "Make report", "Retry this row", "Providers", "Test script",
+    "Arena", "Clone everywhere", "Hear them all", "Make report", "Retry this row", "Providers", "Test script",
     "Which sounds more like you?", "Your voice sample", "Clone progress",
     # provider tabs
     "Upload voice", "Speak", "My voices", "Voice name", "Send as", "Test key", "Refresh", "Delete", "Cancel",

@@ -98,9 +98,11 @@ def visitor(monkeypatch, tmp_path, sandbox):
     names = {"session": "visitor-a"}
     monkeypatch.setenv("PLAYGROUND_MODE", "hosted")
     monkeypatch.setenv("PLAYGROUND_DATA_DIR", str(tmp_path / "data"))
-    for pid, prefix in {"siliconflow": "SILICONFLOW", "minimax": "MINIMAX", "zhipu": "ZHIPU",
-                        "openai_compat": "OPENAI"}.items():
+    from tests.conftest import PROVIDER_ENV
+
+    for pid, prefix in PROVIDER_ENV.items():
         monkeypatch.setenv(f"{prefix}_BASE_URL", sandbox.base_url(pid))
+    monkeypatch.setenv("PLAYGROUND_ALLOW_PRIVATE_TARGETS", sandbox.url)  # the operator's configured (loopback) URLs
     monkeypatch.setattr(hosted, "_session_lookup", lambda: names["session"])
     hosted.BUDGET.reset()
     yield names

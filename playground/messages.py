@@ -1,0 +1,140 @@
+"""Messages in the reader's language: errors with their hints, and the summaries handlers return.
+
+English is what the code writes. `translate(text, lang)` gives the Chinese from presets/messages.json
+(exact strings, then templates whose {parts} are kept; a part that is itself a known string is translated
+too). The provider's own words (`ProviderError.provider_message`) are always kept verbatim.
+
+Which language a call wants: `language()` asks the lookup the UI registers (the Gradio request of the
+event being handled): the `vcp-lang` cookie the page's language switch sets, else the request's
+Accept-Language. gradio_client and other API callers send neither, so they get English unless they
+send `Accept-Language: zh-CN`. Imports neither gradio nor httpx.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from typing import Callable
+
+from playground import presets
+from playground.errors import PlaygroundError, ProviderError
+
+EN, ZH = "en", "zh-CN"
+COOKIE = "vcp-lang"
+SEGMENT_SEP = " · "
+
+_headers_lookup: Callable[[], dict[str, str] | None] = lambda: None
+
+
+def use_headers_lookup(lookup: Callable[[], dict[str, str] | None]) -> None:
+    """The UI registers how to read the headers of the request being handled (lower-case names)."""
+    global _headers_lookup
+    _headers_lookup = lookup
+
+
+def language_of(headers: dict[str, str] | None) -> str:
+    """`zh-CN` when the cookie says so, or (no cookie) Accept-Language prefers Chinese; else `en`."""
+    if not headers:
+        return EN
+    for part in (headers.get("cookie") or "").split(";"):
+        name, _, value = part.strip().partition("=")
+        if name == COOKIE:
+            return ZH if value.strip().lower().startswith("zh") else EN
+    best, best_q = EN, -1.0
+    for item in (headers.get("accept-language") or "").split(","):
+        tag, _, params = item.strip().partition(";")
+        try:
+            q = float(params.strip()[2:]) if params.strip().startswith("q=") else 1.0
+        except ValueError:
+            q = 0.0
+        if tag and q > best_q:
+            best, best_q = (ZH if tag.lower().startswith("zh") else EN), q
+    return best
+
+
+def language() -> str:
+    try:
+        return language_of(_headers_lookup())
+    except Exception:  # outside a request: English
+        return EN
+
+
+@lru_cache(maxsize=1)
+def _catalog() -> tuple[dict[str, str], list[tuple[re.Pattern, str]]]:
+    doc = presets.load("messages")
+    templates = []
+    for row in doc["templates"]:
+        templates.append((compile_template(row["en"]), row[ZH]))
+    return doc["strings"], templates
+
+
+def compile_template(english: str) -> re.Pattern:
+    """`"{label} is overloaded"` -> a regex with one named group per {part}."""
+    parts = re.split(r"(\{\w+\})", english)
+    pattern = "".join(f"(?P<{p[1:-1]}>.+?)" if re.fullmatch(r"\{\w+\}", p) else re.escape(p) for p in parts)
+    return re.compile(f"^{pattern}$", re.S)
+
+
+def chinese(text: str) -> str | None:
+    """The Chinese of one English message, or None when the catalog does not know it."""
+    strings, templates = _catalog()
+    if text in strings:
+        return strings[text]
+    for pattern, target in templates:
+        match = pattern.match(text)
+        if match:
+            parts = {k: _part(v, strings) for k, v in match.groupdict().items()}
+            return target.format(**parts)
+    return None
+
+
+def _part(value: str, strings: dict[str, str]) -> str:
+    """A template part: a known string is translated, and so is a trailing " (sandbox)"."""
+    if value in strings:
+        return strings[value]
+    if value.endswith(" (sandbox)"):
+        return value[: -len(" (sandbox)")] + strings.get("(sandbox)", " (sandbox)")
+    return value
+
+
+def translate(text: str | None, lang: str | None = None) -> str | None:
+    """`text` in `lang` (default: the current request's). Unknown text comes back unchanged; a summary
+    of `a · b · c` segments is translated segment by segment, and so are its lines."""
+    if not text or (lang or language()) != ZH:
+        return text
+    whole = chinese(text)
+    if whole is not None:
+        return whole
+    if "\n" in text:
+        return "\n".join(translate(line, ZH) or "" for line in text.split("\n"))
+    if SEGMENT_SEP in text:
+        return SEGMENT_SEP.join(chinese(seg) or seg for seg in text.split(SEGMENT_SEP))
+    return text
+
+
+def user_message(exc: PlaygroundError, lang: str | None = None) -> str:
+    """What the person reads for a typed error, in their language (the provider's words verbatim)."""
+    lang = lang or language()
+    if lang != ZH:
+        return exc.user_message()
+    message = translate(exc.message, ZH) or exc.message
+    hint = translate(exc.hint, ZH) if exc.hint else None
+    if not isinstance(exc, ProviderError):
+        return f"{message}{hint}" if hint else message
+    evidence = []
+    if exc.status is not None:
+        evidence.append(f"HTTP {exc.status}")
+    if exc.code not in (None, ""):
+        evidence.append(f"代码 {exc.code}")
+    if exc.request_id:
+        evidence.append(f"请求 ID {exc.request_id}")
+    parts = [f"{message}（{'，'.join(evidence)}）" if evidence else message]
+    if exc.provider_message:
+        parts.append(f"服务商原话：{exc.provider_message}")
+    if hint:
+        parts.append(hint)
+    out = ""
+    for part in parts:
+        part = part if part.endswith(("。", "！", "？", ".", "!", "?", "…")) else part + "。"
+        out += (" " if out.endswith((".", "!", "?")) else "") + part
+    return out

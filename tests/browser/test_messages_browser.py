@@ -1,0 +1,84 @@
+"""With the UI in Chinese, handler messages are Chinese too: an empty text, a silent sample and a
+provider 429 each show a Chinese toast; the same calls through the API answer in English."""
+
+from __future__ import annotations
+
+import io
+import re
+import wave
+
+import pytest
+
+pytestmark = pytest.mark.browser
+
+
+def _toast(page, needle: str) -> str:
+    """The text of the toast that contains `needle` (the error toasts in this page)."""
+    try:
+        page.wait_for_function(
+            "n => [...document.querySelectorAll('.toast-body')].some(t => t.innerText.includes(n))", arg=needle,
+            timeout=30_000)
+    except Exception:
+        page.screenshot(path="/tmp/vcp_messages_fail.png", full_page=True)
+        raise AssertionError(f"no toast with {needle!r}: {page.locator('.toast-body').all_inner_texts()}")
+    return next(t for t in page.locator(".toast-body").all_inner_texts() if needle in t)
+
+
+def _silent_wav(path) -> str:
+    buf = io.BytesIO()
+    with wave.open(buf, "wb") as w:
+        w.setnchannels(1), w.setsampwidth(2), w.setframerate(16000)
+        w.writeframes(b"\x00\x00" * 16000 * 5)
+    path.write_bytes(buf.getvalue())
+    return str(path)
+
+
+def test_chinese_messages_in_a_chinese_page(browser, app_url, sandbox, tmp_path):
+    context = browser.new_context(locale="zh-CN", viewport={"width": 1400, "height": 1000})
+    page = context.new_page()
+    page.set_default_timeout(30_000)
+    page.goto(app_url)
+    page.wait_for_selector("#siliconflow-badge")
+    page.wait_for_function("() => window.vcpLang === 'zh-CN'")
+
+    # a silent sample
+    page.locator("#sf-upload-audio [aria-label='Upload file']").first.click()
+    page.locator("#sf-upload-audio input[type=file]").set_input_files(_silent_wav(tmp_path / "silent.wav"))
+    page.wait_for_selector("#sf-upload-audio a[data-testid=download-link], #sf-upload-audio audio", state="attached")
+    page.locator("#sf-upload-text textarea").fill("你好，这是我的声音。")
+    page.locator("#sf-upload-consent input[type=checkbox]").check()
+    page.locator("#sf-upload-btn").click()
+    assert "静音" in _toast(page, "静音")
+
+    # an empty text
+    page.locator("button[role=tab]:visible").filter(has_text=re.compile("^朗读$")).first.click()
+    page.locator("#sf-speak-text textarea").fill("   ")
+    page.locator("#sf-speak-btn").click()
+    assert "为空" in _toast(page, "为空")
+
+    # a provider 429
+    sandbox.add_fault("siliconflow", "speech", "429", count=20, retry_after=None)
+    page.locator("#sf-speak-text textarea").fill("Hello there.")
+    page.locator("#sf-speak-btn").click()
+    toast = _toast(page, "限流")
+    assert "正在对此密钥限流" in toast and "HTTP 429" in toast
+    context.close()
+
+
+def test_the_api_answers_in_english(app_url, sandbox):
+    from gradio_client import Client
+
+    client = Client(app_url, verbose=False)
+    with pytest.raises(Exception) as info:
+        client.predict(text="   ", model="FunAudioLLM/CosyVoice2-0.5B", voice_source="voice",
+                       voice="FunAudioLLM/CosyVoice2-0.5B:alex", reference_audio=None, reference_text="",
+                       response_format="mp3", sample_rate=44100, stream=False, speed=1.0, gain=0.0,
+                       max_tokens=None, api_key="", api_name="/siliconflow_speak")
+    assert "Text is empty" in str(info.value)
+    zh = Client(app_url, verbose=False, headers={"Accept-Language": "zh-CN"})
+    with pytest.raises(Exception) as info:
+        zh.predict(text="   ", model="FunAudioLLM/CosyVoice2-0.5B", voice_source="voice",
+                   voice="FunAudioLLM/CosyVoice2-0.5B:alex", reference_audio=None, reference_text="",
+                   response_format="mp3", sample_rate=44100, stream=False, speed=1.0, gain=0.0,
+                   max_tokens=None, api_key="", api_name="/siliconflow_speak")
+    assert "为空" in str(info.value)

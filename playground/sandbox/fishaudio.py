@@ -32,6 +32,7 @@ from playground.audio import decode, sniff_format
 from playground.errors import AudioInputError
 from playground.providers.fishaudio_wire import unpack
 from playground.sandbox import asr, speech
+from playground.sandbox import voice_match
 from playground.sandbox.control import (
     Fault, SandboxState, bearer, body_fault_response, first_byte_delay, guarded, paced, split,
 )
@@ -172,6 +173,9 @@ def router(state: SandboxState) -> APIRouter:
                        description=single(fields, "description") or "", tags=fields.get("tags") or [])
         stuck = fault.kind if fault is not None and fault.kind in ("stuck_training", "train_failed") else None
         models_of(key)[model_id] = {"model": model, "reads": 0, "fault": stuck, "voice_seed": voices[0][:4096]}
+        match = await asyncio.to_thread(voice_match.match, voices[0])  # the sandbox clone follows its first sample
+        for billed in {*MODELS, FALLBACK_MODEL}:  # speech renders the voice as fish:<id>:<billed model>
+            voice_match.remember(f"fish:{model_id}:{billed}", match)
         return Response(json.dumps(model), status_code=201, media_type="application/json")
 
     @api.get(f"{PREFIX}/model/{{model_id}}")

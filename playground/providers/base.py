@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import asyncio
 import unicodedata
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Any, Awaitable, Callable, ClassVar
+from typing import Any, ClassVar
 
 from playground import config, hosted, presets
 from playground.audio import SpeechAudio, VoiceSample

@@ -19,12 +19,19 @@ from playground.errors import InputError, InvalidResponseError, ProviderError
 from playground.http import Timing
 from playground.providers import asr
 from playground.providers.base import (
-    ChunkCallback, Provider, SpeechResult, UploadResult, Voice, check_range, check_text, emit,
+    ChunkCallback,
+    Provider,
+    SpeechResult,
+    UploadResult,
+    Voice,
+    check_range,
+    check_text,
+    emit,
 )
 from playground.providers.fishaudio_requests import FishClone, FishReference, FishSpeech
 from playground.providers.fishaudio_wire import FishTransport, pack, parse_error
 
-AUDIO_SNIFF = {"mp3": {"mp3"}, "wav": {"wav"}, "opus": {"opus", "ogg"}, "pcm": {None}}
+AUDIO_SNIFF: dict[str, set[str | None]] = {"mp3": {"mp3"}, "wav": {"wav"}, "opus": {"opus", "ogg"}, "pcm": {None}}
 class FishAudio(Provider):
     ID = "fishaudio"
     SUPPORTS_CLONE = True
@@ -215,6 +222,7 @@ class FishAudio(Provider):
         return body
 
     async def _speak(self, target: Target, req: FishSpeech, on_chunk: ChunkCallback | None) -> SpeechResult:
+        assert req.format is not None and req.model is not None  # set by check_speech
         body, timing = self.speech_body(req), Timing()
         headers = {self.spec["model_header"]: req.model}
         kw: dict[str, Any] = {"json": body}
@@ -264,9 +272,9 @@ class FishAudio(Provider):
                                       "sort_by": lspec["default_sort_by"]}
             if not library:
                 params["self"] = "true"
-            if (title or "").strip():
+            if title and title.strip():
                 params["title"] = title.strip()
-            _, body = await self.transport.request(target, "GET", "/model", idempotent=True, params=params)
+            _resp, body = await self.transport.request(target, "GET", "/model", idempotent=True, params=params)
             doc = self._json(body, target, "the model list")
             items = doc.get("items")
             if not isinstance(items, list):
@@ -282,7 +290,7 @@ class FishAudio(Provider):
         return out
 
     async def _delete_voice(self, target: Target, voice_id: str, **_: Any) -> str:
-        _, body = await self.transport.request(target, "DELETE", f"/model/{voice_id}", idempotent=True)
+        _resp, body = await self.transport.request(target, "DELETE", f"/model/{voice_id}", idempotent=True)
         text = body.decode("utf-8", "replace").strip()  # unspecified body (UNCONFIRMED): shown briefly
         return f"deleted {voice_id}" + (f" ({text[:120]})" if text and text not in ("null", "{}") else "")
 
@@ -296,7 +304,7 @@ class FishAudio(Provider):
 
     async def _transcribe(self, target: Target, request: asr.TranscribeRequest) -> asr.Transcript:
         assert request.sample is not None
-        resp, body = await self.transport.request(
+        _resp, body = await self.transport.request(
             target, "POST", asr.spec_of(self)["path"], idempotent=True,
             data={"ignore_timestamps": "true"}, files={"audio": request.sample.multipart()})
         doc = self._json(body, target, "the transcription")

@@ -6,9 +6,10 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Mapping
 from contextlib import asynccontextmanager
 from dataclasses import replace
-from typing import Any, Mapping
+from typing import Any
 
 from playground import config, errors
 from playground.audio import looks_like_text, sniff_format
@@ -144,7 +145,9 @@ class MiniMaxAPI(Provider):
 
     def _raise_for_base_resp(self, doc: Mapping[str, Any], status: int, headers, target: Target) -> None:
         base = doc.get("base_resp")
-        code = base.get("status_code") if isinstance(base, dict) else None
+        if not isinstance(base, dict):
+            return
+        code = base.get("status_code")
         if code not in (None, 0, "0"):
             raise self.transport.error(status=status, code=code, provider_message=base.get("status_msg"),
                                        target=target, request_id=request_id_of(headers) or doc.get("trace_id"))
@@ -157,7 +160,7 @@ class MiniMaxAPI(Provider):
             doc = self._checked_doc(resp.status_code, body, resp.headers, target)
         return doc, request_id_of(resp.headers) or doc.get("trace_id")
 
-    async def download(self, target: Target, url: str) -> bytes:
+    async def download(self, target: Target, url: object) -> bytes:
         """A link MiniMax returned (demo_audio, output_format=url): fetched WITHOUT the key."""
         if not isinstance(url, str) or not url.startswith(("http://", "https://")):
             raise self.transport.error(status=200, code=None, target=target, cls=InvalidResponseError,

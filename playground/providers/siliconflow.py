@@ -11,6 +11,7 @@ from playground.audio import SpeechAudio, VoiceSample, looks_like_text, sniff_fo
 from playground.config import Target
 from playground.errors import InputError, InvalidResponseError
 from playground.http import NOT_JSON, Timing, decode_body
+from playground.providers.asr import TranscribeMixin
 from playground.providers.base import (
     ChunkCallback,
     Provider,
@@ -21,7 +22,6 @@ from playground.providers.base import (
     check_text,
     emit,
 )
-from playground.providers.asr import TranscribeMixin
 
 AUDIO_SNIFF = {"mp3": {"mp3"}, "wav": {"wav"}, "opus": {"opus", "ogg"}}
 
@@ -105,7 +105,7 @@ class SiliconFlow(TranscribeMixin, Provider):
         if req.mode not in ("multipart", "json"):
             raise InputError("Send mode must be 'multipart' or 'json'.")
         name = (req.name or "").strip()
-        lo, hi = self.spec["limits"]["custom_name_chars"]
+        _lo, hi = self.spec["limits"]["custom_name_chars"]
         if not name:
             raise InputError("Give the voice a name.")
         if len(name) > hi or not all(c.isalnum() or c in "-_" for c in name):

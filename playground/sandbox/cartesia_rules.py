@@ -42,7 +42,7 @@ FFMPEG_RAW = {"pcm_s16le": "s16le", "pcm_f32le": "f32le", "pcm_mulaw": "mulaw", 
 
 
 def json_errors(version: str | None) -> bool:
-    return bool(version) and version >= JSON_ERRORS_FROM
+    return bool(version and version >= JSON_ERRORS_FROM)
 
 
 def error(status: int, message: str, version: str | None, code: str | None = None) -> Response:

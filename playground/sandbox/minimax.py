@@ -20,11 +20,25 @@ from fastapi.responses import JSONResponse, Response, StreamingResponse
 from playground.audio import decode, sniff_format
 from playground.errors import AudioInputError
 from playground.sandbox import speech
-from playground.sandbox.control import (Fault, SandboxState, bearer, first_byte_delay, guarded, paced,
-                                        status_fault_response)
-from playground.sandbox.control import body_fault_response
+from playground.sandbox.control import (
+    Fault,
+    SandboxState,
+    bearer,
+    body_fault_response,
+    first_byte_delay,
+    guarded,
+    paced,
+    status_fault_response,
+)
 from playground.sandbox.minimax_contract import (
-    AUDIO_FORMATS, MAX_UPLOAD_BYTES, PROVIDER, UPLOAD_PURPOSES, Invalid, check_clone, check_t2a, spec,
+    AUDIO_FORMATS,
+    MAX_UPLOAD_BYTES,
+    PROVIDER,
+    UPLOAD_PURPOSES,
+    Invalid,
+    check_clone,
+    check_t2a,
+    spec,
 )
 
 MESSAGES = {

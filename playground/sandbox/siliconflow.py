@@ -19,12 +19,12 @@ from playground.sandbox.control import (
     Fault,
     SandboxState,
     bearer,
+    body_fault_response,
     first_byte_delay,
     guarded,
     paced,
     split,
     status_fault_response,
-    body_fault_response,
 )
 
 PROVIDER = "siliconflow"
@@ -131,7 +131,8 @@ def router(state: SandboxState) -> APIRouter:
         else:
             raise Invalid("Content-Type must be multipart/form-data or application/json")
         for name in ("model", "customName", "text"):
-            if not isinstance(fields[name], str) or not fields[name].strip():
+            value = fields[name]
+            if not isinstance(value, str) or not value.strip():
                 raise Invalid(f"{name} is required")
         if fields["model"] not in UPLOAD_MODELS:
             raise Invalid("Model does not exist. Please check it carefully.")
@@ -183,9 +184,9 @@ def router(state: SandboxState) -> APIRouter:
             raise Invalid("stream must be a boolean")
         _number(doc, "speed", 0.25, 4.0)
         _number(doc, "gain", -10.0, 10.0)
-        if "max_tokens" in doc:
-            if not isinstance(doc["max_tokens"], int) or isinstance(doc["max_tokens"], bool) or not 1 <= doc["max_tokens"] <= 32000:
-                raise Invalid("max_tokens must be an integer from 1 to 32000")
+        tokens = doc.get("max_tokens")
+        if "max_tokens" in doc and (not isinstance(tokens, int) or isinstance(tokens, bool) or not 1 <= tokens <= 32000):
+            raise Invalid("max_tokens must be an integer from 1 to 32000")
         voice, refs = doc.get("voice"), doc.get("references")
         if voice is not None and refs is not None:
             raise Invalid("The voice field and references field are mutually exclusive.")

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from playground import providers
 from playground.errors import PlaygroundError
 from playground.library.store import Store
+from playground.providers.openai_compat import OpenAICompat
 
 PROVIDER_IDS = ("siliconflow", "minimax", "zhipu", "openai_compat")
 WARN_BEFORE_S = 2 * 86400
@@ -35,6 +36,7 @@ class Keys:
     def target(self, pid: str):
         adapter = providers.get(pid)
         if pid == "openai_compat":
+            assert isinstance(adapter, OpenAICompat)  # its target also takes the gateway's base URL
             return adapter.target(self.openai_compat or None, self.openai_base_url or None)
         return adapter.target(self.of(pid) or None)
 

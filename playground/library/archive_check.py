@@ -142,8 +142,8 @@ def _json_obj(value: Any, where: str, cap: int) -> dict:
 
 
 def _plain_value(value: Any) -> bool:
-    return value is None or isinstance(value, (str, int, float, bool)) and not (
-        isinstance(value, float) and not math.isfinite(value))
+    return value is None or (isinstance(value, (str, int, float, bool)) and not (
+        isinstance(value, float) and not math.isfinite(value)))
 
 
 def rerun_params(handler: str, params: dict, max_chars: int) -> dict:

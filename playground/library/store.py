@@ -16,8 +16,9 @@ import sqlite3
 import threading
 import time
 import uuid
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 from playground.config import Target
 from playground.library import caps, db
@@ -232,6 +233,7 @@ class Store:
                                          list(row.values()))
             if old:
                 self._unlink_unreferenced(list(old))
+        assert cur.lastrowid is not None  # set by the INSERT
         return int(cur.lastrowid)
 
     def check_voice_room(self, scope: str, voice_ids: list[str]) -> None:
@@ -307,6 +309,7 @@ class Store:
                 self._history_total += len(audio)
             self.enforce_scope_cap(scope)
             self.enforce_cap(scope)
+        assert cur.lastrowid is not None  # set by the INSERT
         return int(cur.lastrowid)
 
     def takes(self, scopes: Iterable[str], limit: int = 500) -> list[dict]:
@@ -399,6 +402,7 @@ class Store:
                 return 0
             goal = int(self.history_max_bytes * HISTORY_LOW_WATER)
             evict: list[tuple[int, str]] = []
+            rows: Iterable[Any]
             if scope is not None and hosted.is_hosted():  # ended sessions' scopes first, then the adder's own
                 idle_before = time.time() - caps.scope_idle_s()
                 rows = [*self._conn.execute(

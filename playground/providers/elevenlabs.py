@@ -50,8 +50,9 @@ class ElevenLabs(Provider):
     SUPPORTS_STREAM = True
     SUPPORTS_TRANSCRIBE = True
     CODE_ERRORS = CODE_ERRORS
+    # the generated tab's forms (presets "ui")
     REQUESTS: dict[str, type[ElevenLabsClone] | type[ElevenLabsSpeech]] = {"clone": ElevenLabsClone,
-                                                                            "speak": ElevenLabsSpeech}  # the generated tab's forms (presets "ui")
+                                                                            "speak": ElevenLabsSpeech}
 
     def __init__(self) -> None:
         super().__init__()
@@ -231,7 +232,8 @@ class ElevenLabs(Provider):
         doc = self._json(body, target, "the transcription")
         if not isinstance(doc.get("text"), str):
             raise self._invalid(target, "the transcription answer had no text")
-        extra: dict[str, Any] = {k: doc[k] for k in ("language_code", "language_probability", "transcription_id") if k in doc}
+        extra: dict[str, Any] = {k: doc[k] for k in ("language_code", "language_probability",
+                                                     "transcription_id") if k in doc}
         return Transcript(text=doc["text"].strip(), provider=self.ID, model=req.model, sandbox=target.sandbox,
                           duration_s=req.sample.info.duration_s, extra=extra)
 

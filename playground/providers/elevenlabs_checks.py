@@ -177,7 +177,8 @@ def check_clone(spec: dict, req: ElevenLabsClone, label: str) -> ElevenLabsClone
         one = prepare_sample(sample, limits, label, i if len(samples) > 1 else None)
         digest = hashlib.sha256(one.data).hexdigest()
         if digest in seen:
-            raise AudioInputError(f"Sample {i} is the same file as an earlier one; {label} refuses the same file twice.",
+            raise AudioInputError(f"Sample {i} is the same file as an earlier one; "
+                                  f"{label} refuses the same file twice.",
                                   hint="Remove the duplicate.")
         seen.add(digest)
         prepared.append(one)

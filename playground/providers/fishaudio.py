@@ -95,9 +95,11 @@ class FishAudio(Provider):
             raise InputError("A public model needs a cover image, which the playground does not send.",
                              hint="Choose private or unlist.")
         train_mode = self._one_of(req.train_mode or spec["default_train_mode"], spec["train_modes"], "train_mode")
-        enhance = spec["enhance_audio_quality"] if req.enhance_audio_quality is None else bool(req.enhance_audio_quality)
+        enhance = (spec["enhance_audio_quality"] if req.enhance_audio_quality is None
+                   else bool(req.enhance_audio_quality))
         tags = [t.strip() for t in req.tags if t and t.strip()]
-        return FishClone(samples=prepared, title=title, texts=texts, description=(req.description or "").strip() or None,
+        return FishClone(samples=prepared, title=title, texts=texts,
+                         description=(req.description or "").strip() or None,
                          tags=tags, visibility=visibility, train_mode=train_mode, enhance_audio_quality=enhance,
                          wait=req.wait)
 
@@ -185,7 +187,8 @@ class FishAudio(Provider):
             opus_bitrate = self._one_of(int(req.opus_bitrate), spec["opus_bitrates"], "opus_bitrate")
         latency = self._one_of(req.latency or spec["default_latency"], spec["latencies"], "latency")
         values = {name: (getattr(req, name) if getattr(req, name) is not None else d[key])
-                  for name, key in (("temperature", "temperature"), ("top_p", "top_p"), ("chunk_length", "chunk_length"),
+                  for name, key in (("temperature", "temperature"), ("top_p", "top_p"),
+                                    ("chunk_length", "chunk_length"),
                                     ("speed", "speed"), ("volume", "volume_db"))}
         for name, bounds, label in (("temperature", "temperature", "Temperature"), ("top_p", "top_p", "top_p"),
                                     ("chunk_length", "chunk_length", "chunk_length"), ("speed", "speed", "Speed"),
@@ -199,7 +202,8 @@ class FishAudio(Provider):
             chunk_length=int(values["chunk_length"]), min_chunk_length=req.min_chunk_length,
             normalize=d["normalize"] if req.normalize is None else bool(req.normalize),
             speed=float(values["speed"]), volume=float(values["volume"]),
-            normalize_loudness=d["normalize_loudness"] if req.normalize_loudness is None else bool(req.normalize_loudness),
+            normalize_loudness=d["normalize_loudness"] if req.normalize_loudness is None
+                else bool(req.normalize_loudness),
         )
 
     def speech_body(self, req: FishSpeech) -> dict[str, Any]:
@@ -212,7 +216,8 @@ class FishAudio(Provider):
         body.update({"format": req.format, "sample_rate": req.sample_rate, "latency": req.latency,
                      "temperature": req.temperature, "top_p": req.top_p, "chunk_length": req.chunk_length,
                      "normalize": req.normalize,
-                     "prosody": {"speed": req.speed, "volume": req.volume, "normalize_loudness": req.normalize_loudness}})
+                     "prosody": {"speed": req.speed, "volume": req.volume,
+                                 "normalize_loudness": req.normalize_loudness}})
         if req.mp3_bitrate is not None:
             body["mp3_bitrate"] = req.mp3_bitrate
         if req.opus_bitrate is not None:

@@ -119,7 +119,8 @@ class OpenAICompat(TranscribeMixin, Provider):
             raise MissingKeyError(
                 f"No key for the base URL {override}.",
                 hint=(f"Type that gateway's key (any text if it needs none). The {self.spec['env_key']} key is only "
-                      f"sent to {self.spec['env_base_url']} or the default; clear the base URL to use it or the sandbox."),
+                      f"sent to {self.spec['env_base_url']} or the default; "
+                      "clear the base URL to use it or the sandbox."),
             )
         return Target(self.ID, override, Secret(typed), sandbox=False, typed=True)
 

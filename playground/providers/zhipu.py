@@ -93,7 +93,8 @@ class Zhipu(TranscribeMixin, Provider):
 
     def _one_of(self, value: str, allowed, what: str) -> str:
         if value not in allowed:
-            raise InputError(f"Unknown {what} {value!r} for {self.label}.", hint=f"Choose one of: {', '.join(allowed)}.")
+            raise InputError(f"Unknown {what} {value!r} for {self.label}.",
+                             hint=f"Choose one of: {', '.join(allowed)}.")
         return value
 
     # -- upload (files API) --------------------------------------------------------------
@@ -223,11 +224,13 @@ class Zhipu(TranscribeMixin, Provider):
         if req.stream and fmt not in spec["stream_formats"]:
             raise InputError(f"{self.label} streams only pcm, not {fmt}.",
                              hint="Choose response_format pcm, or turn streaming off for wav.")
-        encoding = self._one_of(req.encode_format or spec["default_encode_format"], spec["encode_formats"], "encode_format")
+        encoding = self._one_of(req.encode_format or spec["default_encode_format"],
+                                spec["encode_formats"], "encode_format")
         check_range(req.speed, limits["speed"], "Speed", self.label)
         volume = float(req.volume)
         if not 0 < volume <= limits["volume"][1]:
-            raise InputError(f"Volume must be above 0 and at most {limits['volume'][1]:g} for {self.label}; got {volume:g}.")
+            raise InputError(f"Volume must be above 0 and at most {limits['volume'][1]:g} for {self.label}; "
+                             f"got {volume:g}.")
         watermark = None if req.watermark_enabled is None else bool(req.watermark_enabled)
         return ZhipuSpeech(text=text, model=model, voice=voice, response_format=fmt, stream=bool(req.stream),
                            encode_format=encoding, speed=float(req.speed), volume=volume, watermark_enabled=watermark)

@@ -325,7 +325,8 @@ def router(state: SandboxState) -> APIRouter:
             words = req["text"].split()
             stamps = {"words": words, "start": [i * 0.4 for i in range(len(words))],
                       "end": [i * 0.4 + 0.35 for i in range(len(words))]}
-            events.append(f"data: {json.dumps({'type': 'timestamps', 'done': False, 'status_code': 206, 'word_timestamps': stamps})}\n\n".encode())
+            frame_doc = {"type": "timestamps", "done": False, "status_code": 206, "word_timestamps": stamps}
+            events.append(f"data: {json.dumps(frame_doc)}\n\n".encode())
         events.append(f"data: {json.dumps({'type': 'done', 'done': True, 'status_code': 206})}\n\n".encode())
         return StreamingResponse(paced(events, state, PROVIDER, fault), media_type="text/event-stream",
                                  headers={"Cache-Control": "no-cache"})

@@ -88,7 +88,8 @@ def router(state: SandboxState) -> APIRouter:
     async def guard(request: Request, op: str):
         key = request.headers.get("xi-api-key", "").strip()
         if not key:
-            note = " (the key goes in the xi-api-key header, not Authorization)" if "authorization" in request.headers else ""
+            note = (" (the key goes in the xi-api-key header, not Authorization)"
+                    if "authorization" in request.headers else "")
             return None, error(401, "invalid_api_key", f"Invalid API key: no xi-api-key header{note}"), None
         if not state.key_ok(key):
             return None, error(401, "invalid_api_key"), None

@@ -131,7 +131,8 @@ def router(state: SandboxState) -> APIRouter:
             if not all(isinstance(v, (bytes, bytearray)) for v in voices):
                 raise Invalid("Input should be a valid bytes", ["voices"])
             cover = doc.pop("cover_image", None)
-            texts = {k: [str(x) for x in v] if isinstance(v, list) else [str(v).lower() if isinstance(v, bool) else str(v)]
+            texts = {k: [str(x) for x in v] if isinstance(v, list)
+                        else [str(v).lower() if isinstance(v, bool) else str(v)]
                      for k, v in doc.items()}
             return texts, [bytes(v) for v in voices], cover
         raise Invalid("Content-Type must be multipart/form-data (or application/msgpack)", [], status=415)

@@ -39,7 +39,8 @@ MODEL_FIELDS = {
 }
 MAX_REFERENCES = {"FunAudioLLM/CosyVoice2-0.5B": 1, "IndexTeam/IndexTTS-2": 1, "fnlp/MOSS-TTSD-v0.5": 2}
 UPLOAD_MODELS = {"FunAudioLLM/CosyVoice2-0.5B", "IndexTeam/IndexTTS-2", "fnlp/MOSS-TTSD-v0.5"}
-SAMPLE_RATES = {"mp3": {32000, 44100}, "opus": {48000}, "wav": {8000, 16000, 24000, 32000, 44100}, "pcm": {8000, 16000, 24000, 32000, 44100}}
+SAMPLE_RATES = {"mp3": {32000, 44100}, "opus": {48000},
+                "wav": {8000, 16000, 24000, 32000, 44100}, "pcm": {8000, 16000, 24000, 32000, 44100}}
 MAX_REFERENCE_S = 30.0
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024
 ASR_MODELS = {"FunAudioLLM/SenseVoiceSmall", "TeleAI/TeleSpeechASR"}
@@ -138,7 +139,8 @@ def router(state: SandboxState) -> APIRouter:
             raise Invalid("Model does not exist. Please check it carefully.")
         await asyncio.to_thread(_check_audio_bytes, audio, "audio")
         uri = f"speech:{fields['customName']}:sandbox:{secrets.token_hex(8)}"
-        voices_of(key)[uri] = {"model": fields["model"], "customName": fields["customName"], "text": fields["text"], "uri": uri}
+        voices_of(key)[uri] = {"model": fields["model"], "customName": fields["customName"],
+                               "text": fields["text"], "uri": uri}
         return {"uri": uri}
 
     @api.get("/audio/voice/list")
@@ -185,7 +187,8 @@ def router(state: SandboxState) -> APIRouter:
         _number(doc, "speed", 0.25, 4.0)
         _number(doc, "gain", -10.0, 10.0)
         tokens = doc.get("max_tokens")
-        if "max_tokens" in doc and (not isinstance(tokens, int) or isinstance(tokens, bool) or not 1 <= tokens <= 32000):
+        if "max_tokens" in doc and (not isinstance(tokens, int) or isinstance(tokens, bool)
+                                    or not 1 <= tokens <= 32000):
             raise Invalid("max_tokens must be an integer from 1 to 32000")
         voice, refs = doc.get("voice"), doc.get("references")
         if voice is not None and refs is not None:

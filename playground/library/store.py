@@ -158,7 +158,8 @@ class Store:
             self._conn.execute(
                 "INSERT INTO uploads (scope, provider, file_id, sample_path, sample_hash, sample_format, created_at) "
                 "VALUES (?,?,?,?,?,?,?) ON CONFLICT (scope, provider, file_id) DO UPDATE SET "
-                "sample_path=excluded.sample_path, sample_hash=excluded.sample_hash, sample_format=excluded.sample_format",
+                "sample_path=excluded.sample_path, sample_hash=excluded.sample_hash, "
+                "sample_format=excluded.sample_format",
                 (scope, provider, str(file_id), rel, digest, fmt, time.time()))
         if old:
             with self._lock:
@@ -253,7 +254,8 @@ class Store:
     def voices(self, scopes: Iterable[str]) -> list[dict]:
         marks, args = _marks(scopes)
         with self._lock:
-            rows = self._conn.execute(f"SELECT * FROM voices WHERE scope IN ({marks}) ORDER BY created_at DESC, id DESC",
+            rows = self._conn.execute(f"SELECT * FROM voices WHERE scope IN ({marks}) "
+                                      "ORDER BY created_at DESC, id DESC",
                                       args).fetchall()
         return [dict(r) for r in rows]
 
@@ -406,11 +408,13 @@ class Store:
             if scope is not None and hosted.is_hosted():  # ended sessions' scopes first, then the adder's own
                 idle_before = time.time() - caps.scope_idle_s()
                 rows = [*self._conn.execute(
-                    "SELECT id, audio_path, audio_size FROM takes WHERE audio_path IS NOT NULL AND scope != ? AND scope IN "
+                    "SELECT id, audio_path, audio_size FROM takes WHERE audio_path IS NOT NULL "
+                    "AND scope != ? AND scope IN "
                     "(SELECT scope FROM takes GROUP BY scope HAVING MAX(created_at) < ?) ORDER BY created_at, id",
                     (scope, idle_before)).fetchall(),
                     *self._conn.execute("SELECT id, audio_path, audio_size FROM takes INDEXED BY takes_scope WHERE "
-                                        "scope=? AND audio_path IS NOT NULL ORDER BY created_at, id", (scope,)).fetchall()]
+                                        "scope=? AND audio_path IS NOT NULL ORDER BY created_at, id",
+                                        (scope,)).fetchall()]
             else:
                 rows = self._conn.execute(self.EVICT_QUERY)
             for row in rows:

@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import os
 import secrets
-import socket
 import shutil
+import socket
 import subprocess
 import sys
 import tempfile
@@ -137,7 +137,7 @@ class App:
         for provider, (key_var, url_var, _) in PROVIDERS.items():
             extra[key_var] = BENCH_KEY
             extra[url_var] = sandbox.base_url(provider)
-        self.log = open(self.tmp / "app.log", "wb")
+        self.log = open(self.tmp / "app.log", "wb")  # noqa: SIM115  # the app's log for its lifetime; closed in close()
         self.proc = subprocess.Popen([PY, "app.py"], cwd=ROOT, env=clean_env(**extra), stdout=self.log,
                                      stderr=subprocess.STDOUT)
         wait_http(self.url, timeout_s=120, proc=self.proc)

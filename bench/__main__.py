@@ -22,17 +22,19 @@ def versions() -> str:
     from playground.audio import ffmpeg_exe
 
     ffmpeg = ffmpeg_exe()
-    return (f"Python {platform.python_version()}, gradio {gradio.__version__}, gradio_client {gradio_client.__version__}, "
+    return (f"Python {platform.python_version()}, gradio {gradio.__version__}, "
+            f"gradio_client {gradio_client.__version__}, "
             f"httpx {httpx.__version__}, ffmpeg {ffmpeg}")
 
 
 def machine() -> str:
     cpu = platform.processor() or platform.machine()
     try:
-        for line in open("/proc/cpuinfo"):
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
+        with open("/proc/cpuinfo") as info:
+            for line in info:
+                if line.startswith("model name"):
+                    cpu = line.split(":", 1)[1].strip()
+                    break
     except OSError:
         pass
     return f"{platform.system()} {platform.release()}, {cpu}, {os.cpu_count()} CPUs"

@@ -39,8 +39,8 @@ def _direct_chain(sandbox: Sandbox, sample: Path, provider: str = "minimax") -> 
     os.environ[key_var], os.environ[url_var] = BENCH_KEY, sandbox.base_url(provider)
     from playground import compare, providers
     from playground.arena import entrants, recipes
-    from playground.audio import VoiceSample
     from playground.arena.speaking import script_text
+    from playground.audio import VoiceSample
 
     entrant = next(e for e in entrants.all_entrants() if e.provider_id == provider and e.kind == "clone")
     text = script_text(SCRIPT, "")[1]
@@ -70,7 +70,7 @@ def run(sandbox: Sandbox, app: App) -> list[Figure]:
     client = app.client()
     try:
         start = time.monotonic()
-        rows, family, summary = client.predict(handle_file(str(sample)), TEXT, True, api_name="/arena_clone")
+        _rows, family, summary = client.predict(handle_file(str(sample)), TEXT, True, api_name="/arena_clone")
         cloned = time.monotonic() - start
         job = client.submit(family, SCRIPT, "", api_name="/arena_speak")
         while not job.outputs() and not job.done():

@@ -35,7 +35,8 @@ idle = hwm_kb()
 uri = VoiceSample(data, filename="upload.wav").converted("mp3", sample_rate=24000, channels=1).data_uri()
 peak = hwm_kb()
 child = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-print(json.dumps({"idle_kb": idle, "peak_kb": peak, "ffmpeg_kb": child, "uri_bytes": len(uri), "upload_bytes": len(data)}))
+print(json.dumps({"idle_kb": idle, "peak_kb": peak, "ffmpeg_kb": child,
+                  "uri_bytes": len(uri), "upload_bytes": len(data)}))
 """
 
 
@@ -95,6 +96,8 @@ def _measure(tmp: Path) -> list[Figure]:
                f"{ratio:.2f}x", "<= 1.2x", ratio <= 1.2,
                f"median of {ROUNDS}: VoiceSample {median(svc):.3f} s, ffmpeg CLI {median(cli):.3f} s"),
         Figure("audio prep: peak memory for a 20 MB upload, above idle", f"{above_mb:.0f} MB", "< 200 MB",
-               above_mb < 200, f"python process peak {mem['peak_kb'] / 1024:.0f} MB (idle {mem['idle_kb'] / 1024:.0f} MB);"
-                               f" ffmpeg child peak {mem['ffmpeg_kb'] / 1024:.0f} MB; upload {mem['upload_bytes'] / 1e6:.1f} MB"),
+               above_mb < 200,
+               f"python process peak {mem['peak_kb'] / 1024:.0f} MB (idle {mem['idle_kb'] / 1024:.0f} MB);"
+                               f" ffmpeg child peak {mem['ffmpeg_kb'] / 1024:.0f} MB;"
+                               f" upload {mem['upload_bytes'] / 1e6:.1f} MB"),
     ]

@@ -42,7 +42,7 @@ class QueueClient:
         self.args = args
 
     @classmethod
-    async def open(cls, http: httpx.AsyncClient, api_name: str, args: dict = ARGS) -> "QueueClient":
+    async def open(cls, http: httpx.AsyncClient, api_name: str, args: dict = ARGS) -> QueueClient:
         config = (await http.get("/config")).json()
         fn_index = next(d["id"] for d in config["dependencies"] if d.get("api_name") == api_name)
         return cls(http, fn_index, args)

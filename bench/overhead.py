@@ -94,7 +94,8 @@ async def speak(body_json):
 with gr.Blocks() as demo:
     t = gr.Textbox(); o = gr.Textbox()
     t.submit(speak, t, o, api_name="speak")
-demo.queue(default_concurrency_limit=32).launch(server_name="127.0.0.1", server_port=int(os.environ["GRADIO_SERVER_PORT"]))
+demo.queue(default_concurrency_limit=32).launch(server_name="127.0.0.1",
+                                                server_port=int(os.environ["GRADIO_SERVER_PORT"]))
 """
 
 
@@ -164,7 +165,7 @@ def run(sandbox: Sandbox, app: App) -> list[Figure]:
         first_audio_through_app(app, client, http)
         d_total, a_total, f_total, d_first, a_first = [], [], [], [], []
         for _ in range(ROUNDS):
-            _, total, size = direct(sandbox, http, False)
+            _, total, _size = direct(sandbox, http, False)
             d_total.append(total)
             a_total.append(through_app(client))
             f_total.append(through_floor())

@@ -128,7 +128,8 @@ def run(sandbox: Sandbox, app_unused: App | None = None) -> list[Figure]:
                     broken.append(path.name)
             except Exception:
                 broken.append(path.name)
-        log_problems = [line for line in app.log_text().splitlines() if "Traceback" in line or "unexpected error" in line]
+        log_problems = [line for line in app.log_text().splitlines()
+                        if "Traceback" in line or "unexpected error" in line]
     finally:
         app.close()
         sandbox.reset()
@@ -150,7 +151,8 @@ def run(sandbox: Sandbox, app_unused: App | None = None) -> list[Figure]:
         Figure("soak: unhandled errors", str(counts["unhandled"] + len(log_problems)), "0",
                counts["unhandled"] == 0 and not log_problems,
                f"{total} requests by {USERS} users in {DURATION_S:.0f} s: {counts['ok']} ok, {counts['clear_error']} "
-               f"clear errors, {counts['faults']} injected faults; most common errors: {reasons.most_common(3)}" + (f"; e.g. {unhandled[:2]}" if unhandled else "")
+               f"clear errors, {counts['faults']} injected faults; most common errors: {reasons.most_common(3)}"
+               + (f"; e.g. {unhandled[:2]}" if unhandled else "")
                + (f"; app log: {log_problems[:2]}" if log_problems else "")),
         Figure("soak: takes that are not complete audio", f"{len(broken)} of {min(80, len(takes))} checked",
                "0", not broken, f"{len(takes)} takes written" + (f"; e.g. {broken[:3]}" if broken else "")),

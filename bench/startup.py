@@ -39,18 +39,17 @@ LOOPBACK = ("127.0.0.1", "localhost", "::1", "'0.0.0.0'")
 def launch(args: list[str], env: dict) -> float:
     port = free_port()
     start = time.perf_counter()
-    log = tempfile.TemporaryFile()
-    proc = subprocess.Popen([PY, *args], cwd=ROOT, env=clean_env(GRADIO_SERVER_PORT=str(port), **env),
-                            stdout=log, stderr=subprocess.STDOUT)
-    try:
-        wait_http(f"http://127.0.0.1:{port}/", timeout_s=120, proc=proc)
-        return time.perf_counter() - start
-    except RuntimeError as exc:
-        log.seek(0)
-        raise RuntimeError(f"{exc}: {log.read()[-1500:].decode(errors='replace')}") from None
-    finally:
-        stop(proc)
-        log.close()
+    with tempfile.TemporaryFile() as log:
+        proc = subprocess.Popen([PY, *args], cwd=ROOT, env=clean_env(GRADIO_SERVER_PORT=str(port), **env),
+                                stdout=log, stderr=subprocess.STDOUT)
+        try:
+            wait_http(f"http://127.0.0.1:{port}/", timeout_s=120, proc=proc)
+            return time.perf_counter() - start
+        except RuntimeError as exc:
+            log.seek(0)
+            raise RuntimeError(f"{exc}: {log.read()[-1500:].decode(errors='replace')}") from None
+        finally:
+            stop(proc)
 
 
 def run(sandbox: Sandbox | None = None, app: App | None = None) -> list[Figure]:

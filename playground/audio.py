@@ -19,10 +19,11 @@ import subprocess
 import tempfile
 import warnings
 import wave
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 from playground import audio_limits
 from playground.errors import AudioInputError
@@ -43,7 +44,8 @@ MIME_BY_FORMAT = {
     "pcm": "audio/pcm",
 }
 # pydub/ffmpeg muxer names for encoding
-_MUXER = {"mp3": "mp3", "wav": "wav", "flac": "flac", "ogg": "ogg", "opus": "opus", "m4a": "ipod", "aac": "adts", "webm": "webm"}
+_MUXER = {"mp3": "mp3", "wav": "wav", "flac": "flac", "ogg": "ogg",
+          "opus": "opus", "m4a": "ipod", "aac": "adts", "webm": "webm"}
 _CODEC = {"opus": "libopus", "ogg": "libopus", "webm": "libopus", "m4a": "aac", "aac": "aac", "mp3": "libmp3lame"}
 SILENCE_DBFS = -55.0
 FFMPEG_TIMEOUT_S = 120
@@ -161,7 +163,8 @@ def _read_pcm_wav(data: bytes) -> AudioSegment | None:
         return None  # float/extensible/truncated WAV: ffmpeg decides
 
 
-def encode(seg: AudioSegment, fmt: str, *, sample_rate: int | None = None, channels: int | None = None, bitrate: str | None = None) -> bytes:
+def encode(seg: AudioSegment, fmt: str, *, sample_rate: int | None = None, channels: int | None = None,
+           bitrate: str | None = None) -> bytes:
     """A segment -> bytes of the given format (mp3, wav, flac, ogg/opus, m4a, aac, pcm)."""
     if channels:
         seg = seg.set_channels(channels)
@@ -191,7 +194,8 @@ def wrap_pcm(pcm: bytes, sample_rate: int, channels: int = 1, sample_width: int 
 
 def g711_to_wav(data: bytes, law: str, sample_rate: int = 8000, channels: int = 1) -> bytes:
     """Headerless mu-law / A-law -> 16-bit PCM WAV (ffmpeg's `mulaw` / `alaw` demuxers)."""
-    proc = subprocess.run([ffmpeg_exe(), "-hide_banner", "-nostdin", "-v", "error", "-f", "mulaw" if law == "ulaw" else "alaw",
+    proc = subprocess.run([ffmpeg_exe(), "-hide_banner", "-nostdin", "-v", "error",
+                           "-f", "mulaw" if law == "ulaw" else "alaw",
                            "-ar", str(sample_rate), "-ac", str(channels), "-i", "pipe:0", "-f", "s16le", "pipe:1"],
                           input=data, capture_output=True, timeout=FFMPEG_TIMEOUT_S, check=False)
     if proc.returncode != 0:
@@ -233,7 +237,7 @@ class VoiceSample:
             self.format = sniff_format(self.data)
 
     @classmethod
-    def from_path(cls, path: str | os.PathLike) -> "VoiceSample":
+    def from_path(cls, path: str | os.PathLike) -> VoiceSample:
         p = Path(path)
         try:
             data = p.read_bytes()
@@ -242,7 +246,7 @@ class VoiceSample:
         return cls(data=data, filename=p.name)
 
     @classmethod
-    def from_input(cls, value: Any) -> "VoiceSample | None":
+    def from_input(cls, value: Any) -> VoiceSample | None:
         """A Gradio Audio value (filepath), raw bytes, a path, or None."""
         if value is None or value == "":
             return None
@@ -305,7 +309,7 @@ class VoiceSample:
             )
         return info
 
-    def prepared(self, limits: Mapping[str, Any], provider_label: str) -> "VoiceSample":
+    def prepared(self, limits: Mapping[str, Any], provider_label: str) -> VoiceSample:
         """Checked, and converted to a format the provider takes (noted), within its size limit."""
         self.check(limits, provider_label)
         sample = self
@@ -329,7 +333,7 @@ class VoiceSample:
             )
         return sample
 
-    def converted(self, fmt: str, *, sample_rate: int | None = None, channels: int | None = None) -> "VoiceSample":
+    def converted(self, fmt: str, *, sample_rate: int | None = None, channels: int | None = None) -> VoiceSample:
         data = encode(self.segment, fmt, sample_rate=sample_rate, channels=channels)
         return VoiceSample(data=data, filename=f"{Path(self.filename).stem}.{fmt}", format=fmt,
                            notes=[*self.notes, f"converted to {fmt}"])

@@ -55,7 +55,8 @@ def allowed_seconds(rate: int | None, channels: int | None) -> float:
 
 
 def refuse_over_limits(rate: int | None, channels: int | None, duration_s: float | None) -> None:
-    max_ch, max_rate = int(_limit("PLAYGROUND_AUDIO_MAX_CHANNELS", 6)), int(_limit("PLAYGROUND_AUDIO_MAX_RATE_HZ", 192000))
+    max_ch = int(_limit("PLAYGROUND_AUDIO_MAX_CHANNELS", 6))
+    max_rate = int(_limit("PLAYGROUND_AUDIO_MAX_RATE_HZ", 192000))
     max_s = allowed_seconds(rate, channels)
     if channels is not None and channels > max_ch:
         raise AudioInputError(f"The audio has {channels} channels; this app takes at most {max_ch}.",

@@ -10,6 +10,7 @@ the `clinic` block (the playground's own quality targets and preferred sample ra
 
 from __future__ import annotations
 
+import itertools
 import math
 from dataclasses import dataclass
 from pathlib import Path
@@ -84,7 +85,7 @@ def integrated_loudness(x: np.ndarray, rate: int) -> float:
     block, hop = int(0.4 * rate), int(0.1 * rate)
     if len(x) < block:
         x = np.vstack([x, np.zeros((block - len(x), x.shape[1]))])
-    n_fft = 1 << int(math.ceil(math.log2(len(x) + rate)))  # 1 s of padding: the filters' tails die out
+    n_fft = 1 << math.ceil(math.log2(len(x) + rate))  # 1 s of padding: the filters' tails die out
     spectrum = np.fft.rfft(x, n=n_fft, axis=0)
     for b, a in k_weighting(rate):
         spectrum *= _biquad_response(b, a, n_fft)[:, None]
@@ -131,7 +132,7 @@ def waveform(x: np.ndarray, columns: int = 240) -> tuple[float, ...]:
     if len(mono) == 0:
         return tuple()
     edges = np.linspace(0, len(mono), min(columns, len(mono)) + 1).astype(int)
-    return tuple(round(float(mono[a:b].max(initial=0.0)), 3) for a, b in zip(edges[:-1], edges[1:]))
+    return tuple(round(float(mono[a:b].max(initial=0.0)), 3) for a, b in itertools.pairwise(edges))
 
 
 def analyze(audio: VoiceSample | AudioSegment) -> Analysis:
@@ -223,8 +224,8 @@ def check(analysis: Analysis, provider_id: str, operation: str) -> CheckResult:
                            True, "convert"))
     max_bytes = lim.get("max_bytes")
     size_ok = not max_bytes or analysis.size_bytes <= max_bytes
-    items.append(CheckItem("size", size_ok, "Size", f"{analysis.size_bytes / 1048576:.2f} MB"
-                           + ("" if size_ok else f": over the {max_bytes / 1048576:g} MB limit"), True, "convert"))
+    over = f": over the {max_bytes / 1048576:g} MB limit" if max_bytes and not size_ok else ""
+    items.append(CheckItem("size", size_ok, "Size", f"{analysis.size_bytes / 1048576:.2f} MB" + over, True, "convert"))
     lo, hi = lim.get("min_duration_s"), lim.get("max_duration_s")
     rec = lim.get("recommended_duration_s")
     if rec and lo is None and hi is None:
@@ -296,7 +297,7 @@ def trim_silence(audio: VoiceSample | AudioSegment, margin_s: float = SILENCE_MA
     lead, trail = silence_edges(samples_of(seg), seg.frame_rate)
     start = max(0.0, lead - margin_s)
     end = max(start, len(seg) / 1000 - max(0.0, trail - margin_s))
-    out = seg[int(start * 1000): int(math.ceil(end * 1000))]
+    out = seg[int(start * 1000): math.ceil(end * 1000)]
     text = f"trimmed {start:.1f} s of silence at the start and {len(seg) / 1000 - end:.1f} s at the end"
     return Fixed(_wav(out, _as_sample(audio), text), text.capitalize() + f": {len(out) / 1000:.1f} s left.")
 
@@ -317,7 +318,8 @@ def best_speech_window(audio: VoiceSample | AudioSegment, seconds: float) -> Fix
                              frame_rate=seg.frame_rate, channels=1)
     start_ms, end_ms = best_window(probe, seconds)
     out = seg[start_ms:end_ms]
-    text = f"kept the best {len(out) / 1000:.1f} s ({start_ms / 1000:.1f}–{end_ms / 1000:.1f} s of {len(seg) / 1000:.1f} s)"
+    text = (f"kept the best {len(out) / 1000:.1f} s ({start_ms / 1000:.1f}–{end_ms / 1000:.1f} s "
+            f"of {len(seg) / 1000:.1f} s)")
     return Fixed(_wav(out, _as_sample(audio), text), text.capitalize() + ": the part with the most speech.")
 
 
@@ -361,7 +363,7 @@ def applicable_fixes(result: CheckResult, analysis: Analysis) -> list[str]:
     """Fix keys worth offering for a check result, in the order they are best applied."""
     lim = limits_for(result.provider, result.operation)
     red = {i.fix for i in result.items if not i.ok and i.fix}
-    wanted = [k for k in ("trim", "window", "mono", "resample", "normalize", "convert") if k in red]
+    wanted: list[str] = [k for k in ("trim", "window", "mono", "resample", "normalize", "convert") if k in red]
     if "window" in wanted and window_seconds(lim) is None:
         wanted.remove("window")
     return wanted

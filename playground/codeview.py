@@ -74,7 +74,7 @@ def _prepare(reqs: list[CapturedRequest]) -> list[_Prepared]:
     for req in reqs:
         prep = _Prepared(req=req, body=None)
 
-        def swap(value: Any) -> Any:
+        def swap(value: Any, prep: _Prepared = prep) -> Any:
             if isinstance(value, str) and value.startswith("data:") and ";base64," in value[:100]:
                 mime, b64 = value[5:].split(";base64,", 1)
                 name = namer(f"audio.{EXT_BY_MIME.get(mime, 'bin')}")
@@ -225,7 +225,8 @@ def _py(value: Any, indent: int, uris: dict[str, _Attachment]) -> str:
     if isinstance(value, dict):
         if not value:
             return "{}"
-        items = [f"{inner}{json.dumps(str(k), ensure_ascii=False)}: {_py(v, indent + 4, uris)}," for k, v in value.items()]
+        items = [f"{inner}{json.dumps(str(k), ensure_ascii=False)}: {_py(v, indent + 4, uris)},"
+                 for k, v in value.items()]
         return "{\n" + "\n".join(items) + f"\n{pad}}}"
     if isinstance(value, list):
         if not value:
@@ -330,7 +331,7 @@ class SessionLog:
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._chains: "OrderedDict[tuple[str, str], list[_Op]]" = OrderedDict()
+        self._chains: OrderedDict[tuple[str, str], list[_Op]] = OrderedDict()
         self._reads: dict[tuple[str, str], _Op] = {}
 
     def add(self, session: str, event_id: str | None, req: CapturedRequest) -> None:

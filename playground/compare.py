@@ -20,9 +20,10 @@ import re
 import subprocess
 import tempfile
 import zipfile
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from playground import audio, presets, providers
 from playground.errors import InputError, PlaygroundError
@@ -45,12 +46,14 @@ class Pair:
     model: str | None = None
 
     @classmethod
-    def parse(cls, text: str) -> "Pair":
+    def parse(cls, text: str) -> Pair:
         parts = (text or "").strip().split(SEP)
         if len(parts) < 2 or not parts[0] or not parts[1]:
-            raise InputError(f"{text!r} is not a provider/voice pair.", hint="Write it as provider|voice, e.g. zhipu|tongtong.")
+            raise InputError(f"{text!r} is not a provider/voice pair.",
+                             hint="Write it as provider|voice, e.g. zhipu|tongtong.")
         if parts[0] not in REQUEST_BUILDERS:
-            raise InputError(f"Unknown provider {parts[0]!r} in {text!r}.", hint=f"One of: {', '.join(REQUEST_BUILDERS)}.")
+            raise InputError(f"Unknown provider {parts[0]!r} in {text!r}.",
+                             hint=f"One of: {', '.join(REQUEST_BUILDERS)}.")
         return cls(parts[0], parts[1], parts[2] if len(parts) > 2 and parts[2] else None)
 
     @property
@@ -328,7 +331,7 @@ async def compare(texts: list[str], pairs: list[Pair], api_keys: dict[str, str] 
 # -- export -------------------------------------------------------------------------------------
 def figures_table(cells: list[Cell], labels: list[str] | None = None) -> list[list[Any]]:
     """Rows for a table: label, status, then the figures (rounded)."""
-    rows = []
+    rows: list[list[Any]] = []
     for i, cell in enumerate(cells):
         label = labels[i] if labels else cell.pair.label
         f = cell.figures

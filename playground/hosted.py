@@ -32,8 +32,8 @@ import collections
 import os
 import threading
 import time
+from collections.abc import Callable
 from contextvars import ContextVar
-from typing import Callable
 
 from playground.errors import PlaygroundError
 
@@ -199,5 +199,6 @@ def describe() -> str:
                 "sandbox. Keys stay in your browser session and are never stored on the server.")
     return ("**Hosted demo**: without a key of your own, calls use the demo's shared key within small limits "
             f"({_env_int('PLAYGROUND_FALLBACK_SESSION_CHARS', 2000):,} characters and "
-            f"{_env_int('PLAYGROUND_FALLBACK_RATE', 6)} calls per {_env_int('PLAYGROUND_FALLBACK_RATE_WINDOW_S', 60)} s "
+            f"{_env_int('PLAYGROUND_FALLBACK_RATE', 6)} calls per "
+            f"{_env_int('PLAYGROUND_FALLBACK_RATE_WINDOW_S', 60)} s "
             "per visitor). Keys stay in your browser session and are never stored on the server.")

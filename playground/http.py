@@ -11,14 +11,16 @@ from __future__ import annotations
 
 import asyncio
 import contextvars
+import functools
 import json as json_module
 import random
 import re
 import weakref
 import zlib
+from collections.abc import AsyncIterator, Callable, Iterator, Mapping
 from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass, field
-from typing import Any, AsyncIterator, Callable, Iterator, Mapping
+from typing import Any, cast
 
 import httpx
 
@@ -175,7 +177,7 @@ class CapturedRequest:
     content: bytes | None = None  # a raw body already encoded (e.g. msgpack), sent as is
 
 
-_RECORDER: "contextvars.ContextVar[list[CapturedRequest] | None]" = contextvars.ContextVar("vcp_recorder", default=None)
+_RECORDER: contextvars.ContextVar[list[CapturedRequest] | None] = contextvars.ContextVar("vcp_recorder", default=None)
 # Called with every CapturedRequest (the UI files them per session); must not raise.
 REQUEST_OBSERVERS: list[Callable[[CapturedRequest], None]] = []
 
@@ -208,7 +210,8 @@ def _record(provider_id: str, request: httpx.Request, *, auth: bool, idempotent:
     if records is None and not REQUEST_OBSERVERS:
         return
     headers = {k: v for k, v in request.headers.items()
-               if k.lower() not in ("authorization", auth_header.lower(), "host", "content-length", "accept-encoding", "connection",
+               if k.lower() not in ("authorization", auth_header.lower(), "host", "content-length",
+                                    "accept-encoding", "connection",
                                     "user-agent") and not (files and k.lower() == "content-type")}
     captured = CapturedRequest(provider_id, request.method, str(request.url), headers, auth, idempotent,
                                json=json, data=dict(data) if data else None, files=_files_of(files),
@@ -238,10 +241,10 @@ class Transport:
         self.code_errors = dict(code_errors or {})
         # one client per event loop and outbound policy (playground/netguard.py): a connection opened
         # under one policy is never reused under another
-        self._clients: "weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict]" = weakref.WeakKeyDictionary()
+        self._clients: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict] = weakref.WeakKeyDictionary()
 
     # -- clients ---------------------------------------------------------------------
-    def client(self, policy: "netguard.Policy | None" = None) -> httpx.AsyncClient:
+    def client(self, policy: netguard.Policy | None = None) -> httpx.AsyncClient:
         loop = asyncio.get_running_loop()
         clients = self._clients.setdefault(loop, {})
         client = clients.get(policy)
@@ -336,7 +339,8 @@ class Transport:
             headers.update(extra)
         return headers
 
-    def _should_retry(self, attempt: int, status: int | None, exc: Exception | None, idempotent: bool, headers) -> float | None:
+    def _should_retry(self, attempt: int, status: int | None, exc: Exception | None,
+                      idempotent: bool, headers) -> float | None:
         """Seconds to wait before the next attempt, or None to give up."""
         if attempt >= config.MAX_RETRIES:
             return None
@@ -429,12 +433,14 @@ class Transport:
                     if policy is not None:
                         raise netguard.refused() from None
                     raise errors.InputError("That base URL is not a valid URL.",
-                                            hint="Type it as https://host/path, for example https://api.openai.com/v1.") from None
+                                            hint="Type it as https://host/path, "
+                                                 "for example https://api.openai.com/v1.") from None
                 if not link and not _within(request.url.path, target.base_url):
                     raise errors.InputError("That name or id does not make a valid request path.",
                                             hint="Use the id exactly as the provider returned it.")
                 if attempt == 0:
-                    _record(self.provider_id, request, auth=auth, idempotent=idempotent, json=json, data=data, files=files,
+                    _record(self.provider_id, request, auth=auth, idempotent=idempotent, json=json, data=data,
+                            files=files,
                             auth_header=self.AUTH_HEADER, content=content)
                 async with asyncio.timeout_at(deadline):
                     response = await client.send(request, stream=True)
@@ -455,8 +461,10 @@ class Transport:
             if encoding not in ("", "identity"):
                 del response.headers["content-encoding"]  # decoded by CappedStream, within the cap
             response.stream = CappedStream(
-                response.stream, int(config.MAX_RESPONSE_MB * 1024 * 1024), deadline,
-                lambda: self._too_large(target, response.status_code), lambda: self._too_slow(target), encoding)
+                cast(httpx.AsyncByteStream, response.stream),  # an AsyncClient's responses stream asynchronously
+                int(config.MAX_RESPONSE_MB * 1024 * 1024), deadline,
+                functools.partial(self._too_large, target, response.status_code),
+                lambda: self._too_slow(target), encoding)
             if timing is not None:
                 timing.first_byte_s = loop.time() - start
             if response.is_success:
@@ -469,19 +477,20 @@ class Transport:
                     if timing is not None:
                         timing.total_s = loop.time() - start
                 return
-            body = bytearray()
+            buf = bytearray()
             try:
                 async for chunk in response.aiter_bytes():
-                    body += chunk
-                    if len(body) >= MAX_ERROR_BODY_BYTES:
+                    buf += chunk
+                    if len(buf) >= MAX_ERROR_BODY_BYTES:
                         break
             except (httpx.HTTPError, errors.ProviderError):
                 pass
             finally:
                 await response.aclose()
-            body = bytes(body[:MAX_ERROR_BODY_BYTES])
+            body = bytes(buf[:MAX_ERROR_BODY_BYTES])
             wait = self._should_retry(attempt, response.status_code, None, idempotent, response.headers)
-            if wait is not None and not self.retryable_answer(response.status_code, body, response.headers.get("content-type", "")):
+            ctype = response.headers.get("content-type", "")
+            if wait is not None and not self.retryable_answer(response.status_code, body, ctype):
                 wait = None
             if wait is not None and loop.time() + wait >= deadline:
                 wait = None
@@ -504,7 +513,8 @@ class Transport:
                     "and check the base URL points at the provider's API.")
         return err
 
-    async def request(self, target: Target, method: str, path: str, *, idempotent: bool, **kw) -> tuple[httpx.Response, bytes]:
+    async def request(self, target: Target, method: str, path: str,
+                      *, idempotent: bool, **kw) -> tuple[httpx.Response, bytes]:
         """A whole request: the successful response and its body."""
         async with self.stream(target, method, path, idempotent=idempotent, **kw) as response:
             body = await response.aread()

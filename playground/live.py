@@ -79,7 +79,7 @@ class LiveStream:
         self._passthrough = fmt == "pcm" and self.channels == 1 and self.in_rate == self.rate
 
     # -- lifecycle ------------------------------------------------------------------------
-    async def start(self) -> "LiveStream":
+    async def start(self) -> LiveStream:
         if self._passthrough:
             return self
         # No "-fflags nobuffer": ffmpeg 5.1 (Debian 12) then drops the packets it read while probing
@@ -130,11 +130,11 @@ class LiveStream:
             if self._pump is not None:
                 try:
                     await asyncio.wait_for(asyncio.shield(self._pump), timeout=10)
-                except asyncio.TimeoutError:
+                except TimeoutError:
                     self._kill()
             try:
                 await asyncio.wait_for(self._proc.wait(), timeout=5)
-            except asyncio.TimeoutError:
+            except TimeoutError:
                 self._kill()
         if failed:
             self.failed = failed

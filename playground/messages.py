@@ -13,8 +13,8 @@ send `Accept-Language: zh-CN`. Imports neither gradio nor httpx.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from functools import lru_cache
-from typing import Callable
 
 from playground import presets
 from playground.errors import PlaygroundError, ProviderError
@@ -23,7 +23,11 @@ EN, ZH = "en", "zh-CN"
 COOKIE = "vcp-lang"
 SEGMENT_SEP = " · "
 
-_headers_lookup: Callable[[], dict[str, str] | None] = lambda: None
+def _no_headers() -> dict[str, str] | None:
+    return None
+
+
+_headers_lookup: Callable[[], dict[str, str] | None] = _no_headers
 
 
 def use_headers_lookup(lookup: Callable[[], dict[str, str] | None]) -> None:

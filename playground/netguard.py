@@ -30,8 +30,8 @@ import ipaddress
 import os
 import re
 import socket
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Awaitable, Callable
 from urllib.parse import urlsplit
 
 import httpcore
@@ -87,7 +87,7 @@ async def _getaddrinfo(host: str, port: int) -> list[str]:
     except ValueError:
         pass
     infos = await asyncio.get_running_loop().getaddrinfo(host, port, type=socket.SOCK_STREAM)
-    return list(dict.fromkeys(info[4][0] for info in infos))
+    return list(dict.fromkeys(str(info[4][0]) for info in infos))  # the address string (typeshed: str | int)
 
 
 # The resolver (host, port) -> addresses. Tests replace it to prove there is one lookup per connection.
@@ -211,7 +211,7 @@ class GuardedBackend(httpcore.AsyncNetworkBackend):
     async def connect_tcp(self, host, port, timeout=None, local_address=None, socket_options=None):
         try:
             addresses = await asyncio.wait_for(resolve(host, port), timeout)
-        except (OSError, UnicodeError, asyncio.TimeoutError) as exc:
+        except (TimeoutError, OSError, UnicodeError) as exc:
             raise httpcore.ConnectError(f"could not resolve the host ({type(exc).__name__})") from None
         if not addresses or not all(self.policy.permits(a, port) for a in addresses):
             raise refused()
@@ -222,7 +222,7 @@ class GuardedBackend(httpcore.AsyncNetworkBackend):
                                                     socket_options=socket_options)
             except (httpcore.ConnectError, httpcore.ConnectTimeout) as exc:
                 last = exc
-        raise last  # type: ignore[misc]
+        raise last
 
     async def connect_unix_socket(self, path, timeout=None, socket_options=None):
         raise refused()

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import json
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 from typing import Any
 
 PRESETS_DIR = Path(__file__).resolve().parent.parent / "presets"
 
 
-@lru_cache(maxsize=None)
+@cache
 def load(provider_id: str) -> dict[str, Any]:
     """Return the preset document of one provider (read once, then cached)."""
     path = PRESETS_DIR / f"{provider_id}.json"

@@ -22,8 +22,8 @@ import ipaddress
 import os
 import threading
 import time
+from collections.abc import Callable
 from contextvars import ContextVar
-from typing import Callable
 
 from playground.errors import PlaygroundError
 

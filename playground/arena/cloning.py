@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field, replace
-from typing import AsyncIterator
 
 from playground import providers
 from playground.arena import recipes

@@ -85,7 +85,7 @@ def control_entrant() -> Entrant:
 def all_entrants() -> list[Entrant]:
     """Every entrant this app offers, the control last."""
     out = [e for pid in providers.PROVIDERS for e in provider_entrants(pid)]
-    return out + [control_entrant()]
+    return [*out, control_entrant()]
 
 
 def default_keys() -> list[str]:

@@ -14,8 +14,9 @@ import hashlib
 import secrets
 import threading
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Any, Awaitable, Callable
+from typing import Any
 
 from playground import clinic, presets, providers
 from playground.arena.entrants import Entrant, arena_spec
@@ -95,6 +96,7 @@ def prepare(sample: VoiceSample, entrant: Entrant) -> Prepared:
     too_long = hi is not None and (duration >= float(lim.get("max_duration_s") or hi) if lim.get("max_exclusive")
                                    else duration > float(lim.get("max_duration_s") or hi))
     if too_long:
+        assert hi is not None
         fixed = clinic.best_speech_window(current, float(hi))
         current, notes, windowed = fixed.sample, [*notes, fixed.description], True
     formats = lim.get("formats") or []
@@ -164,7 +166,7 @@ async def clone(entrant: Entrant, sample: VoiceSample, transcript: str, name: st
         return result, []
     if has_hooks(type(adapter)):
         await _say(progress, "cloning")
-        result = await adapter.arena_clone(sample, transcript, name, entrant.model, api_key=api_key)
+        result = await adapter.arena_clone(sample, transcript, name, entrant.model, api_key=api_key)  # type: ignore[attr-defined]  # an Arena hook (has_hooks)
         return result, []
     raise InputError(f"{adapter.label} has no Arena recipe.", hint="Leave it out of the run.")
 
@@ -212,5 +214,5 @@ def _speech_request(entrant: Entrant, text: str, voice_id: str | None, reference
         return compare.speech_request(compare.Pair(pid, voice_id or "", model), text)
     adapter = providers.get(pid)
     if has_hooks(type(adapter)):
-        return adapter.arena_speech_request(text, voice_id, entrant.model)
+        return adapter.arena_speech_request(text, voice_id, entrant.model)  # type: ignore[attr-defined]
     raise InputError(f"{adapter.label} has no Arena recipe.")

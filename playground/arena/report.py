@@ -107,9 +107,10 @@ def takes_html(run: Run, inline: bool = False) -> str:
     items = [f'<div class="arena-take" data-entrant="reference"><b>Reference (your sample)</b>'
              f'{_audio_tag(run.reference_playback, src("ref"))}</div>']
     for i, t in enumerate(run.takes):
-        body = _audio_tag(t.cell.playback, src(str(i))) if t.ok else f'<span class="arena-error">⚠️ {html.escape(t.cell.error or "failed")}</span>'
-        items.append(f'<div class="arena-take" data-entrant="{html.escape(t.entrant.key)}" data-ok="{str(t.ok).lower()}">'
-                     f'<b>{html.escape(t.entrant.label)}</b>{body}</div>')
+        error = f'<span class="arena-error">⚠️ {html.escape(t.cell.error or "failed")}</span>'
+        body = _audio_tag(t.cell.playback, src(str(i))) if t.ok else error
+        items.append(f'<div class="arena-take" data-entrant="{html.escape(t.entrant.key)}" '
+                     f'data-ok="{str(t.ok).lower()}"><b>{html.escape(t.entrant.label)}</b>{body}</div>')
     return f'<div class="arena-takes">{"".join(items)}</div>'
 
 
@@ -128,7 +129,8 @@ def report_html(run: Run, standings: list[list], agreement: str) -> bytes:
         "body{font-family:system-ui,sans-serif;margin:2em;max-width:1100px}table{border-collapse:collapse;margin:1em 0}"
         "td,th{border:1px solid #ccc;padding:4px 8px;font-size:13px}.arena-take{margin:.5em 0}"
         "audio{display:block}</style></head><body>",
-        f"<h1>Voice Arena report</h1><p>Made {html.escape(time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime(run.created_at)))}"
+        "<h1>Voice Arena report</h1>"
+        f"<p>Made {html.escape(time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime(run.created_at)))}"
         f" · voice family #{run.family_id}</p>",
         f"<h2>Script</h2><p>{html.escape(run.text)}</p>",
         "<h2>Takes</h2>", takes_html(run, inline=True),

@@ -13,15 +13,15 @@ import secrets
 import threading
 
 from playground.arena import rating
-from playground.arena.report import ROUTE_PREFIX
 from playground.arena.owner import owner_scope
+from playground.arena.report import ROUTE_PREFIX
 from playground.arena.speaking import Run
 from playground.errors import InputError
 from playground.library import default_store, families
 
 MAX_RUNS = 24
 WINNERS = {"a": "a", "b": "b", "tie": "tie", "A": "a", "B": "b", "Tie": "tie", "same": "tie"}
-_runs: "collections.OrderedDict[str, Run]" = collections.OrderedDict()
+_runs: collections.OrderedDict[str, Run] = collections.OrderedDict()
 _lock = threading.Lock()
 
 
@@ -79,7 +79,7 @@ def pair_html(run: Run) -> str:
     alias = {i: name for name, i in run.aliases.items()}
     players = "".join(f'<div class="arena-blind" data-side="{side}"><b>{side}</b>'
                       f'<audio controls preload="none" src="{ROUTE_PREFIX}/{run.token}/{alias[i]}"></audio></div>'
-                      for side, i in zip("AB", run.pending))
+                      for side, i in zip("AB", run.pending, strict=False))
     return f'<div class="arena-pair">{players}</div>'
 
 
@@ -115,6 +115,7 @@ def standings(run: Run) -> tuple[list[list], str]:
     store = default_store()
     ratings = families.ratings(store, run.family_id)
     labels = {t.entrant.key: t.entrant.label for t in run.takes}
-    rows = sorted(([labels.get(k, k), round(r, 1), n] for k, (r, n) in ratings.items()), key=lambda r: -r[1])
+    ranked = sorted(ratings.items(), key=lambda item: -item[1][0])
+    rows: list[list] = [[labels.get(k, k), round(r, 1), n] for k, (r, n) in ranked]
     agree = rating.agreement(families.votes(store, run.family_id), ratings)
     return rows, agree.describe()

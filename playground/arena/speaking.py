@@ -63,8 +63,9 @@ class Run:
 def script_text(script: str | None, text: str | None) -> tuple[str, str]:
     """(script id or "custom", text): the user's own text wins over a preset script."""
     scripts = arena_spec()["scripts"]
-    if (text or "").strip():
-        return "custom", text.strip()
+    own = (text or "").strip()
+    if own:
+        return "custom", own
     key = script or arena_spec()["default_script"]
     if key not in scripts:
         raise InputError(f"Unknown test script {key!r}.", hint=f"Choose one of: {', '.join(scripts)}.")
@@ -79,7 +80,7 @@ def price_of(provider_id: str, chars: int) -> tuple[float | None, str | None]:
 
 
 _CACHE_SIZE = 16
-_prepared: "collections.OrderedDict[tuple, Any]" = collections.OrderedDict()
+_prepared: collections.OrderedDict[tuple, Any] = collections.OrderedDict()
 
 
 def _cached(key: tuple, make: Any) -> Any:
@@ -112,7 +113,8 @@ async def _speak_one(entrant: Entrant, text: str, family_id: int, reference: Voi
             known = await asyncio.to_thread(families.member, default_store(), family_id, entrant.key,
                                             provider_scope(entrant.provider_id, api_key))
             if not known:
-                raise InputError(f"{entrant.label} has no voice in this family yet.", hint="Run Clone everywhere first.")
+                raise InputError(f"{entrant.label} has no voice in this family yet.",
+                                 hint="Run Clone everywhere first.")
             voice_id = known["voice_id"]
             pair = compare.Pair(entrant.provider_id, voice_id, entrant.model)
         elif entrant.kind == "zero_shot":
@@ -142,7 +144,7 @@ async def speak_all(family_id: int, text: str, entrants: list[Entrant], *, scrip
     jobs = [_speak_one(e, text, int(family_id), reference, fam["transcript"], keys.get(e.provider_id))
             for e in entrants]
     ref_play = asyncio.to_thread(_reference_playback, reference)
-    *takes, playback = await asyncio.gather(*jobs, ref_play)
+    playback, takes = await asyncio.gather(ref_play, asyncio.gather(*jobs))
     settings = {"text": text, "script": script, "entrants": [e.key for e in entrants],
                 "loudness_target_lufs": compare.TARGET_LUFS}
     return Run(token=secrets.token_urlsafe(12), owner=owner, family_id=int(family_id), text=text, script=script,
@@ -162,6 +164,7 @@ async def _score_one(run: Run, take: Take, api_key: str | None) -> None:
     try:
         from playground import scoring
 
+        assert take.cell.result is not None
         card = await scoring.score_take(run.reference, take.cell.playback or take.cell.result.audio.playable(),
                                         run.text, transcribe=transcriber(take.entrant.provider_id, api_key))
         take.score = card.as_dict()

@@ -3,7 +3,7 @@ the take's own provider where it has ASR, else the first provider that has (a ke
 
 from __future__ import annotations
 
-from typing import Awaitable, Callable
+from collections.abc import Awaitable, Callable
 
 from playground import config, providers
 from playground.audio import VoiceSample
@@ -16,7 +16,7 @@ def asr_provider(provider_id: str | None = None) -> str | None:
     if provider_id in ids:
         return provider_id
     with_key = [pid for pid in ids if not config.is_sandbox(pid)]
-    return (with_key or ids or [None])[0]
+    return (with_key or ids)[0] if ids else None
 
 
 def transcriber(provider_id: str | None, api_key: str | None = None) -> Callable[[bytes], Awaitable[str]] | None:

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from playground import providers
 from playground.errors import PlaygroundError
 from playground.library.store import Store
+from playground.providers.openai_compat import OpenAICompat
 
 PROVIDER_IDS = ("siliconflow", "minimax", "zhipu", "openai_compat")
 WARN_BEFORE_S = 2 * 86400
@@ -35,6 +36,7 @@ class Keys:
     def target(self, pid: str):
         adapter = providers.get(pid)
         if pid == "openai_compat":
+            assert isinstance(adapter, OpenAICompat)  # its target also takes the gateway's base URL
             return adapter.target(self.openai_compat or None, self.openai_base_url or None)
         return adapter.target(self.of(pid) or None)
 
@@ -69,7 +71,8 @@ def status(row: dict, now: float | None = None) -> str:
 
 def voice_rows(rows: list[dict], sync: dict[int, str] | None = None) -> list[list]:
     sync = sync or {}
-    return [[str(r["id"]), r["provider"], r["name"], r["voice_id"], r["model"] or "", when(r.get("origin_at") or r["created_at"]),
+    return [[str(r["id"]), r["provider"], r["name"], r["voice_id"],
+             r["model"] or "", when(r.get("origin_at") or r["created_at"]),
              when(r["last_used_at"]), status(r), r["note"] or "", sync.get(r["id"], "")] for r in rows]
 
 
@@ -77,7 +80,8 @@ def take_rows(rows: list[dict]) -> list[list]:
     out = []
     for r in rows:
         audio = f"{r['audio_size'] / 1024:.0f} KiB" if r["audio_path"] else "evicted (cap)"
-        out.append([str(r["id"]), when(r.get("origin_at") or r["created_at"]), r["provider"], r["voice"], r["model"] or "", r["format"],
+        out.append([str(r["id"]), when(r.get("origin_at") or r["created_at"]), r["provider"], r["voice"],
+                    r["model"] or "", r["format"],
                     audio, (r["text"] or "")[:120]])
     return out
 

@@ -11,7 +11,7 @@ import io
 import json
 import time
 import zipfile
-from typing import Iterable
+from collections.abc import Iterable
 
 from playground.errors import InputError
 from playground.library import archive_check
@@ -32,7 +32,7 @@ def export_bytes(store: Store, scopes: Iterable[str]) -> bytes:
 
     def add(zf: zipfile.ZipFile, rel: str | None) -> str | None:
         data = store.read_file(rel)
-        if data is None:
+        if data is None or rel is None:
             return None
         if rel not in files:
             files[rel] = sha256(data)
@@ -105,14 +105,15 @@ def import_bytes(store: Store, data, scope_for: dict[str, str]) -> tuple[int, in
                             last_used_at=v["last_used_at"], origin_at=v["created_at"])
             n_voices += 1
         for t in reversed(doc["takes"]):  # oldest first, as they were made
-            scope = scope_for.get(t["provider"])
-            if scope is None or not t["audio"]:
+            take_scope = scope_for.get(t["provider"])
+            if take_scope is None or not t["audio"]:
                 continue
             audio = read(t["audio"])
+            assert audio is not None  # t["audio"] is set: read() returned its bytes or raised
             if store.execute("SELECT 1 FROM takes WHERE scope=? AND origin_at IS ? AND audio_hash=?",
-                             (scope, t["created_at"], sha256(audio))):
+                             (take_scope, t["created_at"], sha256(audio))):
                 continue
-            store.add_take(scope, t["provider"], audio=audio, fmt=t["format"], model=t["model"], voice=t["voice"],
+            store.add_take(take_scope, t["provider"], audio=audio, fmt=t["format"], model=t["model"], voice=t["voice"],
                            text=t["text"], handler=t["handler"], params=t["params"], sample_rate=t["sample_rate"],
                            timing=t["timing"], sandbox=t["sandbox"], origin_at=t["created_at"])
             n_takes += 1

@@ -142,8 +142,8 @@ def _json_obj(value: Any, where: str, cap: int) -> dict:
 
 
 def _plain_value(value: Any) -> bool:
-    return value is None or isinstance(value, (str, int, float, bool)) and not (
-        isinstance(value, float) and not math.isfinite(value))
+    return value is None or (isinstance(value, (str, int, float, bool)) and not (
+        isinstance(value, float) and not math.isfinite(value)))
 
 
 def rerun_params(handler: str, params: dict, max_chars: int) -> dict:
@@ -186,7 +186,8 @@ def clean_doc(doc: Any, format_name: str, version: int) -> dict:
             if provider not in PROVIDERS:
                 raise _fail(f"{at}.provider", f"must be one of {', '.join(PROVIDERS)}")
             row = {"provider": provider, "model": _text(item.get("model"), f"{at}.model", short) or None,
-                   "sandbox": bool(item.get("sandbox")), "created_at": _number(item.get("created_at"), f"{at}.created_at")}
+                   "sandbox": bool(item.get("sandbox")),
+                   "created_at": _number(item.get("created_at"), f"{at}.created_at")}
             if kind == "voices":
                 row.update(voice_id=_text(item.get("voice_id"), f"{at}.voice_id", 256, required=True),
                            name=_text(item.get("name"), f"{at}.name", short),
@@ -210,7 +211,8 @@ def clean_doc(doc: Any, format_name: str, version: int) -> dict:
                 row.update(voice=_text(item.get("voice"), f"{at}.voice", 256),
                            text=_text(item.get("text"), f"{at}.text", long_),
                            handler=handler, params=rerun_params(handler, params, long_),
-                           format=re.sub(r"[^a-z0-9]", "", _text(item.get("format"), f"{at}.format", 8).lower()) or "bin",
+                           format=re.sub(r"[^a-z0-9]", "",
+                                         _text(item.get("format"), f"{at}.format", 8).lower()) or "bin",
                            sample_rate=rate,
                            timing={k: float(v) for k, v in timing.items() if k in ("first_byte_s", "total_s")
                                    and isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)},

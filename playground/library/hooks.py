@@ -16,9 +16,9 @@ from typing import Any
 
 from playground.audio import SpeechAudio
 from playground.config import Target
+from playground.errors import PlaygroundError
 from playground.library import default_store
 from playground.library.store import MINIMAX_UNUSED_DAYS
-from playground.errors import PlaygroundError
 from playground.providers.base import SpeechResult, UploadResult
 
 log = logging.getLogger("playground.library")

@@ -59,7 +59,8 @@ def plan(row: dict, keys: Keys) -> Plan:
     params["api_key"] = keys.of(provider)
     text = params["text"]
     shown = ", ".join(f"{k.replace('_', ' ')} `{params[k]}`" for k in SHOWN if params.get(k) not in (None, ""))
-    summary = (f"**Re-run #{row['id']} will use**: {provider}, {shown}; text “{text[:80]}{'…' if len(text) > 80 else ''}” "
+    summary = (f"**Re-run #{row['id']} will use**: {provider}, {shown}; "
+               f"text “{text[:80]}{'…' if len(text) > 80 else ''}” "
                f"({len(text):,} characters). It goes to {_where(keys, provider)}. Nothing else is taken from the "
                "take: no stored address, file or key. Press **Confirm re-run** to send it.")
     return Plan(row["handler"], provider, params, summary)

@@ -16,8 +16,9 @@ import sqlite3
 import threading
 import time
 import uuid
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 from playground.config import Target
 from playground.library import caps, db
@@ -157,7 +158,8 @@ class Store:
             self._conn.execute(
                 "INSERT INTO uploads (scope, provider, file_id, sample_path, sample_hash, sample_format, created_at) "
                 "VALUES (?,?,?,?,?,?,?) ON CONFLICT (scope, provider, file_id) DO UPDATE SET "
-                "sample_path=excluded.sample_path, sample_hash=excluded.sample_hash, sample_format=excluded.sample_format",
+                "sample_path=excluded.sample_path, sample_hash=excluded.sample_hash, "
+                "sample_format=excluded.sample_format",
                 (scope, provider, str(file_id), rel, digest, fmt, time.time()))
         if old:
             with self._lock:
@@ -232,6 +234,7 @@ class Store:
                                          list(row.values()))
             if old:
                 self._unlink_unreferenced(list(old))
+        assert cur.lastrowid is not None  # set by the INSERT
         return int(cur.lastrowid)
 
     def check_voice_room(self, scope: str, voice_ids: list[str]) -> None:
@@ -251,7 +254,8 @@ class Store:
     def voices(self, scopes: Iterable[str]) -> list[dict]:
         marks, args = _marks(scopes)
         with self._lock:
-            rows = self._conn.execute(f"SELECT * FROM voices WHERE scope IN ({marks}) ORDER BY created_at DESC, id DESC",
+            rows = self._conn.execute(f"SELECT * FROM voices WHERE scope IN ({marks}) "
+                                      "ORDER BY created_at DESC, id DESC",
                                       args).fetchall()
         return [dict(r) for r in rows]
 
@@ -307,6 +311,7 @@ class Store:
                 self._history_total += len(audio)
             self.enforce_scope_cap(scope)
             self.enforce_cap(scope)
+        assert cur.lastrowid is not None  # set by the INSERT
         return int(cur.lastrowid)
 
     def takes(self, scopes: Iterable[str], limit: int = 500) -> list[dict]:
@@ -399,14 +404,17 @@ class Store:
                 return 0
             goal = int(self.history_max_bytes * HISTORY_LOW_WATER)
             evict: list[tuple[int, str]] = []
+            rows: Iterable[Any]
             if scope is not None and hosted.is_hosted():  # ended sessions' scopes first, then the adder's own
                 idle_before = time.time() - caps.scope_idle_s()
                 rows = [*self._conn.execute(
-                    "SELECT id, audio_path, audio_size FROM takes WHERE audio_path IS NOT NULL AND scope != ? AND scope IN "
+                    "SELECT id, audio_path, audio_size FROM takes WHERE audio_path IS NOT NULL "
+                    "AND scope != ? AND scope IN "
                     "(SELECT scope FROM takes GROUP BY scope HAVING MAX(created_at) < ?) ORDER BY created_at, id",
                     (scope, idle_before)).fetchall(),
                     *self._conn.execute("SELECT id, audio_path, audio_size FROM takes INDEXED BY takes_scope WHERE "
-                                        "scope=? AND audio_path IS NOT NULL ORDER BY created_at, id", (scope,)).fetchall()]
+                                        "scope=? AND audio_path IS NOT NULL ORDER BY created_at, id",
+                                        (scope,)).fetchall()]
             else:
                 rows = self._conn.execute(self.EVICT_QUERY)
             for row in rows:

@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import cache
 
 from playground.providers.base import Provider
+from playground.providers.cartesia import Cartesia
+from playground.providers.elevenlabs import ElevenLabs
+from playground.providers.fishaudio import FishAudio
+from playground.providers.minimax import MiniMax
 from playground.providers.openai_compat import OpenAICompat
 from playground.providers.siliconflow import SiliconFlow
 from playground.providers.zhipu import Zhipu
-from playground.providers.minimax import MiniMax
-from playground.providers.elevenlabs import ElevenLabs
-from playground.providers.fishaudio import FishAudio
-from playground.providers.cartesia import Cartesia
 
 PROVIDERS: dict[str, type[Provider]] = {
     "siliconflow": SiliconFlow,
@@ -24,7 +24,7 @@ PROVIDERS: dict[str, type[Provider]] = {
 }
 
 
-@lru_cache(maxsize=None)
+@cache
 def get(provider_id: str) -> Provider:
     """The shared adapter instance of a provider (stateless apart from its HTTP clients)."""
     return PROVIDERS[provider_id]()

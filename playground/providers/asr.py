@@ -41,11 +41,11 @@ class Transcript:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
-def spec_of(provider: "Provider") -> dict[str, Any]:
+def spec_of(provider: Provider) -> dict[str, Any]:
     return provider.spec.get("clinic", {}).get("asr", {})
 
 
-def check_request(provider: "Provider", req: TranscribeRequest) -> TranscribeRequest:
+def check_request(provider: Provider, req: TranscribeRequest) -> TranscribeRequest:
     """Model known, clip present, within the ASR limits; the clip converted to 16 kHz mono WAV."""
     asr = spec_of(provider)
     if req.sample is None:
@@ -69,7 +69,7 @@ def check_request(provider: "Provider", req: TranscribeRequest) -> TranscribeReq
     return TranscribeRequest(sample=wav, model=model)
 
 
-async def post_transcription(provider: "Provider", target: Target, req: TranscribeRequest) -> Transcript:
+async def post_transcription(provider: Provider, target: Target, req: TranscribeRequest) -> Transcript:
     """The multipart call and the `{text}` answer (extra fields, e.g. Zhipu's request_id, kept)."""
     assert req.sample is not None and req.model
     path = spec_of(provider)["path"]

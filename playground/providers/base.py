@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import asyncio
 import unicodedata
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Any, Awaitable, Callable, ClassVar
+from typing import Any, ClassVar
 
 from playground import config, hosted, presets
 from playground.audio import SpeechAudio, VoiceSample
@@ -100,7 +101,8 @@ class Provider:
         hosted.note_upload(getattr(request, "input", None) or getattr(request, "text", None))  # + the preview text
         return await self._clone_voice(self.target(api_key), request)
 
-    async def speak(self, request: Any, *, api_key: str | None = None, on_chunk: ChunkCallback | None = None) -> SpeechResult:
+    async def speak(self, request: Any, *, api_key: str | None = None,
+                    on_chunk: ChunkCallback | None = None) -> SpeechResult:
         self._require(self.SUPPORTS_SPEAK, "speech")
         request = await asyncio.to_thread(self.check_speak, request)  # reference clips are decoded here
         hosted.note_text(getattr(request, "text", None))  # what a capped demo key would be charged

@@ -18,10 +18,18 @@ from playground.errors import InputError, InvalidResponseError, ProviderError
 from playground.http import STATUS_ERRORS, Timing
 from playground.providers import asr
 from playground.providers.base import (
-    ChunkCallback, Provider, SpeechResult, UploadResult, Voice, check_range, check_text, emit,
+    ChunkCallback,
+    Provider,
+    SpeechResult,
+    UploadResult,
+    Voice,
+    check_range,
+    check_text,
+    emit,
 )
 from playground.providers.cartesia_requests import CartesiaClone, CartesiaSpeech
-from playground.providers.cartesia_wire import CartesiaTransport, BadStream, ErrorEvent, parse_error, read_sse, wrap
+from playground.providers.cartesia_wire import BadStream, CartesiaTransport, ErrorEvent, parse_error, read_sse, wrap
+
 
 class Cartesia(Provider):
     ID = "cartesia"
@@ -89,7 +97,7 @@ class Cartesia(Provider):
                              base_voice_id=(req.base_voice_id or "").strip() or None,
                              accent=(req.accent or "").strip() or None, version=version)
 
-    def clone_fields(self, req: CartesiaClone) -> dict[str, str]:
+    def clone_fields(self, req: CartesiaClone) -> dict[str, str | None]:
         data = {"name": req.name, "language": req.language}
         if req.description:
             data["description"] = req.description
@@ -102,7 +110,7 @@ class Cartesia(Provider):
         return data
 
     async def _clone_voice(self, target: Target, req: CartesiaClone) -> UploadResult:
-        assert req.sample is not None
+        assert req.sample is not None and req.version is not None  # set by check_clone
         _, body = await self.transport.request(target, "POST", "/voices/clone", idempotent=False,
                                                data=self.clone_fields(req), files={"clip": req.sample.multipart()},
                                                headers=self.headers(req.version))
@@ -178,6 +186,7 @@ class Cartesia(Provider):
         return body
 
     async def _speak(self, target: Target, req: CartesiaSpeech, on_chunk: ChunkCallback | None) -> SpeechResult:
+        assert req.version is not None and req.model is not None  # set by check_speech
         body, timing = self.speech_body(req), Timing()
         path = "/tts/sse" if req.stream else "/tts/bytes"
         accept = "text/event-stream" if req.stream else "*/*"
@@ -221,7 +230,7 @@ class Cartesia(Provider):
         got = sniff_format(data)
         container = "raw" if req.stream else req.container
         headerless = got is None or req.encoding in ("pcm_mulaw", "pcm_alaw")  # G.711 silence is 0xFF/0xD5 bytes
-        if container != "raw" and got != container or container == "raw" and (not headerless or data[:1] in b"{<"):
+        if (container != "raw" and got != container) or (container == "raw" and (not headerless or data[:1] in b"{<")):
             raise self._invalid(target, f"expected {container} audio, got {data[:40]!r}")
         if container == "mp3":
             return SpeechAudio(data=data, format="mp3", sample_rate=req.sample_rate)
@@ -230,6 +239,7 @@ class Cartesia(Provider):
             return SpeechAudio(data=data, format="wav", sample_rate=rate)
         if req.encoding == "pcm_s16le" and req.container == "raw":
             return SpeechAudio(data=data, format="pcm", sample_rate=req.sample_rate)
+        assert req.sample_rate is not None and req.encoding is not None  # set by check_speech for raw output
         return SpeechAudio(data=wrap(data, req.sample_rate, req.encoding), format="wav", sample_rate=req.sample_rate)
 
     def _event_error(self, event: dict[str, Any], target: Target) -> ProviderError:
@@ -253,7 +263,7 @@ class Cartesia(Provider):
                 params["is_owner"] = "true"
             if after:
                 params["starting_after"] = after
-            _, body = await self.transport.request(target, "GET", "/voices", idempotent=True, params=params,
+            _resp, body = await self.transport.request(target, "GET", "/voices", idempotent=True, params=params,
                                                    headers=self.headers(version))
             doc = self._json(body, target, "the voice list")
             items = doc.get("data")

@@ -42,7 +42,7 @@ class CartesiaSpeech:
     version: str | None = None
 
     @classmethod
-    def from_fields(cls, values: dict[str, Any]) -> "CartesiaSpeech":
+    def from_fields(cls, values: dict[str, Any]) -> CartesiaSpeech:
         """From the form (presets ui): the generation_config sliders are hidden, and dropped, for a
         model without it; mp3 has no encoding; word timestamps only when streaming."""
         spec = presets.load("cartesia")

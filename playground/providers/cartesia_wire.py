@@ -13,7 +13,8 @@ import base64
 import binascii
 import json
 import struct
-from typing import Any, AsyncIterator
+from collections.abc import AsyncIterator
+from typing import Any
 
 from playground import errors
 from playground.config import Target
@@ -117,7 +118,7 @@ STATUS_HINTS = {
 
 
 class CartesiaTransport(Transport):
-    def error(self, **kw) -> ProviderError:  # type: ignore[override]
+    def error(self, **kw) -> ProviderError:
         exc = super().error(**kw)
         hint = STATUS_HINTS.get(exc.status or 0)
         if hint and not (isinstance(exc, errors.RateLimitError) and exc.retry_after_s):

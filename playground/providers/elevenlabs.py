@@ -12,13 +12,28 @@ from urllib.parse import quote
 
 from playground.audio import SpeechAudio, sniff_format, wrap_pcm
 from playground.config import Target
-from playground.errors import AuthenticationError, InvalidResponseError, PermissionDeniedError, ProviderError, QuotaError, UnsupportedError
+from playground.errors import (
+    AuthenticationError,
+    InvalidResponseError,
+    PermissionDeniedError,
+    ProviderError,
+    QuotaError,
+    UnsupportedError,
+)
 from playground.http import Timing
 from playground.providers.asr import TranscribeRequest, Transcript, check_request, spec_of
 from playground.providers.base import ChunkCallback, Provider, SpeechResult, UploadResult, Voice, emit
 from playground.providers.elevenlabs_checks import (
-    ElevenLabsClone, ElevenLabsSpeech, OutputFormat, check_clone, check_speech, clone_form, one_of, speech_body,
-    speech_query, wire_format,
+    ElevenLabsClone,
+    ElevenLabsSpeech,
+    OutputFormat,
+    check_clone,
+    check_speech,
+    clone_form,
+    one_of,
+    speech_body,
+    speech_query,
+    wire_format,
 )
 from playground.providers.elevenlabs_codes import CODE_ERRORS, ElevenLabsTransport, parse_error
 
@@ -35,7 +50,9 @@ class ElevenLabs(Provider):
     SUPPORTS_STREAM = True
     SUPPORTS_TRANSCRIBE = True
     CODE_ERRORS = CODE_ERRORS
-    REQUESTS = {"clone": ElevenLabsClone, "speak": ElevenLabsSpeech}  # the generated tab's forms (presets "ui")
+    # the generated tab's forms (presets "ui")
+    REQUESTS: dict[str, type[ElevenLabsClone] | type[ElevenLabsSpeech]] = {"clone": ElevenLabsClone,
+                                                                            "speak": ElevenLabsSpeech}
 
     def __init__(self) -> None:
         super().__init__()
@@ -83,11 +100,11 @@ class ElevenLabs(Provider):
             return [f"the account could not be checked before cloning ({exc.code or exc.status}); cloning anyway"]
         tier = sub.get("tier") or "unknown"
         if sub.get("can_use_instant_voice_cloning") is False:
-            exc = self.transport.error(
+            refusal = self.transport.error(
                 status=None, code="can_use_instant_voice_cloning=false", target=target, cls=PermissionDeniedError,
                 provider_message=f"plan {tier} cannot use Instant Voice Cloning (checked before uploading)")
-            exc.hint = "Instant Voice Cloning needs a paid plan (Starter or above); the free plan cannot clone."
-            raise exc
+            refusal.hint = "Instant Voice Cloning needs a paid plan (Starter or above); the free plan cannot clone."
+            raise refusal
         used, limit = sub.get("voice_slots_used"), sub.get("voice_limit")
         if isinstance(used, int) and isinstance(limit, int) and used >= limit:
             raise self.transport.error(
@@ -173,11 +190,11 @@ class ElevenLabs(Provider):
                             ("sort_direction", sort_direction)):
             if value:
                 params[name] = one_of(value, spec[name], name, self.label)
-        if (search or "").strip():
+        if search and search.strip():
             params["search"] = search.strip()
         voices: list[Voice] = []
-        for _ in range(int(spec["max_pages"])):
-            _, body = await self.transport.request(target, "GET", "/v2/voices", idempotent=True, params=params)
+        for _page in range(int(spec["max_pages"])):
+            _resp, body = await self.transport.request(target, "GET", "/v2/voices", idempotent=True, params=params)
             doc = self._json(body, target, "the voice list")
             items = doc.get("voices")
             if not isinstance(items, list):
@@ -198,7 +215,7 @@ class ElevenLabs(Provider):
 
     async def _delete_voice(self, target: Target, voice_id: str, **_: Any) -> str:
         path = f"/v1/voices/{quote(voice_id, safe='')}"
-        _, body = await self.transport.request(target, "DELETE", path, idempotent=True)
+        _resp, body = await self.transport.request(target, "DELETE", path, idempotent=True)
         doc = self._json(body, target, "the deletion")
         if doc.get("status") != "ok":
             raise self._invalid(target, f"the deletion answered {json.dumps(doc)[:120]}")
@@ -210,12 +227,13 @@ class ElevenLabs(Provider):
 
     async def _transcribe(self, target: Target, req: TranscribeRequest) -> Transcript:
         assert req.sample is not None and req.model
-        resp, body = await self.transport.request(target, "POST", spec_of(self)["path"], idempotent=True,
+        _resp, body = await self.transport.request(target, "POST", spec_of(self)["path"], idempotent=True,
                                                   data={"model_id": req.model}, files={"file": req.sample.multipart()})
         doc = self._json(body, target, "the transcription")
         if not isinstance(doc.get("text"), str):
             raise self._invalid(target, "the transcription answer had no text")
-        extra = {k: doc[k] for k in ("language_code", "language_probability", "transcription_id") if k in doc}
+        extra: dict[str, Any] = {k: doc[k] for k in ("language_code", "language_probability",
+                                                     "transcription_id") if k in doc}
         return Transcript(text=doc["text"].strip(), provider=self.ID, model=req.model, sandbox=target.sandbox,
                           duration_s=req.sample.info.duration_s, extra=extra)
 

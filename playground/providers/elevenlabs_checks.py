@@ -27,7 +27,7 @@ class ElevenLabsClone:
     warnings: list[str] = field(default_factory=list)
 
     @classmethod
-    def from_fields(cls, values: dict) -> "ElevenLabsClone":
+    def from_fields(cls, values: dict) -> ElevenLabsClone:
         return clone_from_fields(values)
 
 
@@ -52,7 +52,7 @@ class ElevenLabsSpeech:
     enable_logging: bool | None = None  # False: zero retention (enterprise only)
 
     @classmethod
-    def from_fields(cls, values: dict) -> "ElevenLabsSpeech":
+    def from_fields(cls, values: dict) -> ElevenLabsSpeech:
         return speech_from_fields(values)
 
 
@@ -66,7 +66,7 @@ class OutputFormat:
     kbps: int | None
 
     @classmethod
-    def parse(cls, name: str) -> "OutputFormat":
+    def parse(cls, name: str) -> OutputFormat:
         parts = name.split("_")
         return cls(name, parts[0], int(parts[1]), int(parts[2]) if len(parts) > 2 else None)
 
@@ -177,7 +177,8 @@ def check_clone(spec: dict, req: ElevenLabsClone, label: str) -> ElevenLabsClone
         one = prepare_sample(sample, limits, label, i if len(samples) > 1 else None)
         digest = hashlib.sha256(one.data).hexdigest()
         if digest in seen:
-            raise AudioInputError(f"Sample {i} is the same file as an earlier one; {label} refuses the same file twice.",
+            raise AudioInputError(f"Sample {i} is the same file as an earlier one; "
+                                  f"{label} refuses the same file twice.",
                                   hint="Remove the duplicate.")
         seen.add(digest)
         prepared.append(one)

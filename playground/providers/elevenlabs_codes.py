@@ -16,7 +16,7 @@ from playground import errors
 from playground.config import Target
 from playground.http import NOT_JSON, Transport, decode_body
 
-CODE_ERRORS: dict[str, type[errors.ProviderError]] = {
+CODE_ERRORS: dict[str | int, type[errors.ProviderError]] = {
     "invalid_api_key": errors.AuthenticationError,
     "quota_exceeded": errors.QuotaError,
     "insufficient_credits": errors.QuotaError,  # 402, 3P only (UNCONFIRMED)
@@ -98,7 +98,7 @@ class ElevenLabsTransport(Transport):
     def auth_headers(self, target: Target) -> dict[str, str]:
         return {"xi-api-key": target.key.reveal()}
 
-    def error(self, **kw) -> errors.ProviderError:  # type: ignore[override]
+    def error(self, **kw) -> errors.ProviderError:
         exc = super().error(**kw)
         hint = CODE_HINTS.get(str(exc.code)) if exc.code not in (None, "") else None
         if hint:

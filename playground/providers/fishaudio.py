@@ -19,12 +19,19 @@ from playground.errors import InputError, InvalidResponseError, ProviderError
 from playground.http import Timing
 from playground.providers import asr
 from playground.providers.base import (
-    ChunkCallback, Provider, SpeechResult, UploadResult, Voice, check_range, check_text, emit,
+    ChunkCallback,
+    Provider,
+    SpeechResult,
+    UploadResult,
+    Voice,
+    check_range,
+    check_text,
+    emit,
 )
 from playground.providers.fishaudio_requests import FishClone, FishReference, FishSpeech
 from playground.providers.fishaudio_wire import FishTransport, pack, parse_error
 
-AUDIO_SNIFF = {"mp3": {"mp3"}, "wav": {"wav"}, "opus": {"opus", "ogg"}, "pcm": {None}}
+AUDIO_SNIFF: dict[str, set[str | None]] = {"mp3": {"mp3"}, "wav": {"wav"}, "opus": {"opus", "ogg"}, "pcm": {None}}
 class FishAudio(Provider):
     ID = "fishaudio"
     SUPPORTS_CLONE = True
@@ -88,9 +95,11 @@ class FishAudio(Provider):
             raise InputError("A public model needs a cover image, which the playground does not send.",
                              hint="Choose private or unlist.")
         train_mode = self._one_of(req.train_mode or spec["default_train_mode"], spec["train_modes"], "train_mode")
-        enhance = spec["enhance_audio_quality"] if req.enhance_audio_quality is None else bool(req.enhance_audio_quality)
+        enhance = (spec["enhance_audio_quality"] if req.enhance_audio_quality is None
+                   else bool(req.enhance_audio_quality))
         tags = [t.strip() for t in req.tags if t and t.strip()]
-        return FishClone(samples=prepared, title=title, texts=texts, description=(req.description or "").strip() or None,
+        return FishClone(samples=prepared, title=title, texts=texts,
+                         description=(req.description or "").strip() or None,
                          tags=tags, visibility=visibility, train_mode=train_mode, enhance_audio_quality=enhance,
                          wait=req.wait)
 
@@ -178,7 +187,8 @@ class FishAudio(Provider):
             opus_bitrate = self._one_of(int(req.opus_bitrate), spec["opus_bitrates"], "opus_bitrate")
         latency = self._one_of(req.latency or spec["default_latency"], spec["latencies"], "latency")
         values = {name: (getattr(req, name) if getattr(req, name) is not None else d[key])
-                  for name, key in (("temperature", "temperature"), ("top_p", "top_p"), ("chunk_length", "chunk_length"),
+                  for name, key in (("temperature", "temperature"), ("top_p", "top_p"),
+                                    ("chunk_length", "chunk_length"),
                                     ("speed", "speed"), ("volume", "volume_db"))}
         for name, bounds, label in (("temperature", "temperature", "Temperature"), ("top_p", "top_p", "top_p"),
                                     ("chunk_length", "chunk_length", "chunk_length"), ("speed", "speed", "Speed"),
@@ -192,7 +202,8 @@ class FishAudio(Provider):
             chunk_length=int(values["chunk_length"]), min_chunk_length=req.min_chunk_length,
             normalize=d["normalize"] if req.normalize is None else bool(req.normalize),
             speed=float(values["speed"]), volume=float(values["volume"]),
-            normalize_loudness=d["normalize_loudness"] if req.normalize_loudness is None else bool(req.normalize_loudness),
+            normalize_loudness=d["normalize_loudness"] if req.normalize_loudness is None
+                else bool(req.normalize_loudness),
         )
 
     def speech_body(self, req: FishSpeech) -> dict[str, Any]:
@@ -205,7 +216,8 @@ class FishAudio(Provider):
         body.update({"format": req.format, "sample_rate": req.sample_rate, "latency": req.latency,
                      "temperature": req.temperature, "top_p": req.top_p, "chunk_length": req.chunk_length,
                      "normalize": req.normalize,
-                     "prosody": {"speed": req.speed, "volume": req.volume, "normalize_loudness": req.normalize_loudness}})
+                     "prosody": {"speed": req.speed, "volume": req.volume,
+                                 "normalize_loudness": req.normalize_loudness}})
         if req.mp3_bitrate is not None:
             body["mp3_bitrate"] = req.mp3_bitrate
         if req.opus_bitrate is not None:
@@ -215,6 +227,7 @@ class FishAudio(Provider):
         return body
 
     async def _speak(self, target: Target, req: FishSpeech, on_chunk: ChunkCallback | None) -> SpeechResult:
+        assert req.format is not None and req.model is not None  # set by check_speech
         body, timing = self.speech_body(req), Timing()
         headers = {self.spec["model_header"]: req.model}
         kw: dict[str, Any] = {"json": body}
@@ -264,9 +277,9 @@ class FishAudio(Provider):
                                       "sort_by": lspec["default_sort_by"]}
             if not library:
                 params["self"] = "true"
-            if (title or "").strip():
+            if title and title.strip():
                 params["title"] = title.strip()
-            _, body = await self.transport.request(target, "GET", "/model", idempotent=True, params=params)
+            _resp, body = await self.transport.request(target, "GET", "/model", idempotent=True, params=params)
             doc = self._json(body, target, "the model list")
             items = doc.get("items")
             if not isinstance(items, list):
@@ -282,7 +295,7 @@ class FishAudio(Provider):
         return out
 
     async def _delete_voice(self, target: Target, voice_id: str, **_: Any) -> str:
-        _, body = await self.transport.request(target, "DELETE", f"/model/{voice_id}", idempotent=True)
+        _resp, body = await self.transport.request(target, "DELETE", f"/model/{voice_id}", idempotent=True)
         text = body.decode("utf-8", "replace").strip()  # unspecified body (UNCONFIRMED): shown briefly
         return f"deleted {voice_id}" + (f" ({text[:120]})" if text and text not in ("null", "{}") else "")
 
@@ -296,7 +309,7 @@ class FishAudio(Provider):
 
     async def _transcribe(self, target: Target, request: asr.TranscribeRequest) -> asr.Transcript:
         assert request.sample is not None
-        resp, body = await self.transport.request(
+        _resp, body = await self.transport.request(
             target, "POST", asr.spec_of(self)["path"], idempotent=True,
             data={"ignore_timestamps": "true"}, files={"audio": request.sample.multipart()})
         doc = self._json(body, target, "the transcription")

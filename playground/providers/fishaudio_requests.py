@@ -31,17 +31,17 @@ class FishClone:
     wait: bool = True  # poll GET /model/{_id} until trained
 
     @classmethod
-    def from_fields(cls, values: dict[str, Any]) -> "FishClone":
+    def from_fields(cls, values: dict[str, Any]) -> FishClone:
         """From the form (presets ui): up to MAX_FORM_SAMPLES audio fields `audio`, `audio_2`, … with
         transcripts `text`, `text_2`, … (all or none); `tags` comma-separated."""
         suffixes = [""] + [f"_{i}" for i in range(2, MAX_FORM_SAMPLES + 1)]
         pairs = [(values.get(f"audio{s}"), (values.get(f"text{s}") or "").strip()) for s in suffixes]
-        pairs = [(a, t) for a, t in pairs if a is not None]
+        given = [(a, t) for a, t in pairs if a is not None]
         tags = [t.strip() for t in str(values.get("tags") or "").split(",") if t.strip()]
         kept = {k: values[k] for k in ("visibility", "train_mode", "enhance_audio_quality", "description")
                 if values.get(k) not in (None, "")}
-        return cls(samples=[a for a, _ in pairs], title=values.get("title") or "",
-                   texts=[t for _, t in pairs] if any(t for _, t in pairs) else None, tags=tags, **kept)
+        return cls(samples=[a for a, _ in given], title=values.get("title") or "",
+                   texts=[t for _, t in given] if any(t for _, t in given) else None, tags=tags, **kept)
 
 
 @dataclass
@@ -65,7 +65,7 @@ class FishSpeech:
     normalize_loudness: bool | None = None
 
     @classmethod
-    def from_fields(cls, values: dict[str, Any]) -> "FishSpeech":
+    def from_fields(cls, values: dict[str, Any]) -> FishSpeech:
         """From the form (presets ui): voice_source 'model' speaks with `voice` (a model id, sent as
         reference_id); 'reference' with reference_audio + reference_text (inline, msgpack)."""
         source = values.get("voice_source") or "model"

@@ -69,7 +69,7 @@ STATUS_HINTS = {
 
 
 class FishTransport(Transport):
-    def error(self, **kw) -> ProviderError:  # type: ignore[override]
+    def error(self, **kw) -> ProviderError:
         exc = super().error(**kw)
         hint = STATUS_HINTS.get(exc.status or 0)
         if hint and not isinstance(exc, errors.RateLimitError):

@@ -98,7 +98,8 @@ class MiniMax(MiniMaxAPI):
         doc, request_id = await self._post(target, "/v1/files/upload", region=req.region, group_id=req.group_id,
                                            idempotent=False, data={"purpose": req.purpose},
                                            files={"file": req.sample.multipart()})
-        file = doc.get("file") if isinstance(doc.get("file"), dict) else {}
+        raw_file = doc.get("file")
+        file: dict[str, Any] = raw_file if isinstance(raw_file, dict) else {}
         try:
             file_id = rules.parse_file_id(file.get("file_id"))
         except InputError:
@@ -250,7 +251,8 @@ class MiniMax(MiniMaxAPI):
         )
 
     async def _whole_audio(self, target: Target, req: MiniMaxSpeech, doc: dict) -> tuple[bytes, str | None]:
-        audio = (doc.get("data") or {}).get("audio") if isinstance(doc.get("data"), dict) else None
+        data = doc.get("data")
+        audio = data.get("audio") if isinstance(data, dict) else None
         if req.output_format == "url":
             return await self.download(target, audio), audio
         return self._hex(audio, target), None
@@ -267,7 +269,8 @@ class MiniMax(MiniMaxAPI):
             request_id = request_id_of(resp.headers)
             if "text/event-stream" not in resp.headers.get("content-type", ""):
                 doc = self._checked_doc(resp.status_code, await resp.aread(), resp.headers, target)
-                data, _ = await self._whole_audio(target, replace(req, output_format="hex"), doc)  # tolerate a JSON answer
+                # tolerate a JSON answer
+                data, _ = await self._whole_audio(target, replace(req, output_format="hex"), doc)
                 await emit(on_chunk, data)
                 return data, doc, request_id or doc.get("trace_id"), timing.first_byte_s
             async for frame in sse_payloads(resp.aiter_lines(), self._bad_frame(target)):
@@ -296,7 +299,7 @@ class MiniMax(MiniMaxAPI):
     async def _list_voices(self, target: Target, voice_type: str = "all", region: str | None = None,
                            group_id: str | None = None, **_: Any) -> list[Voice]:
         self._choice(voice_type, self.spec["voice_types"], "voice_type")
-        doc, _ = await self._post(target, "/v1/get_voice", region=region, group_id=group_id, idempotent=True,
+        doc, _request_id = await self._post(target, "/v1/get_voice", region=region, group_id=group_id, idempotent=True,
                                   json={"voice_type": voice_type})
         voices: list[Voice] = []
         for key, kind in (("system_voice", "system"), ("voice_cloning", "cloned"), ("voice_generation", "designed")):
@@ -304,7 +307,8 @@ class MiniMax(MiniMaxAPI):
                 if isinstance(item, dict) and item.get("voice_id"):
                     desc = item.get("description")
                     voices.append(Voice(
-                        id=str(item["voice_id"]), name=str(item.get("voice_name") or item["voice_id"]), provider=self.ID,
+                        id=str(item["voice_id"]), name=str(item.get("voice_name") or item["voice_id"]),
+                        provider=self.ID,
                         kind=kind, text=" ".join(desc) if isinstance(desc, list) else (desc or None),
                         extra={"created_time": item.get("created_time"), "voice_type": key},
                     ))
@@ -313,7 +317,8 @@ class MiniMax(MiniMaxAPI):
     async def _delete_voice(self, target: Target, voice_id: str, voice_type: str = "voice_cloning",
                             region: str | None = None, group_id: str | None = None, **_: Any) -> str:
         self._choice(voice_type, self.spec["deletable_voice_types"], "voice_type")
-        doc, _ = await self._post(target, "/v1/delete_voice", region=region, group_id=group_id, idempotent=True,
+        doc, _request_id = await self._post(target, "/v1/delete_voice", region=region, group_id=group_id,
+                                            idempotent=True,
                                   json={"voice_type": voice_type, "voice_id": voice_id})
         created = doc.get("created_time")
         return f"deleted{f' (created {created})' if created else ''}"

@@ -6,9 +6,10 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Mapping
 from contextlib import asynccontextmanager
 from dataclasses import replace
-from typing import Any, Mapping
+from typing import Any
 
 from playground import config, errors
 from playground.audio import looks_like_text, sniff_format
@@ -45,11 +46,13 @@ CODE_HINTS: dict[int, str] = {
     1043: "The sample did not pass the ASR similarity check: use a clean recording of one speaker.",
     1044: "The prompt clip did not match: its transcript (prompt_text) must be exactly what is said in it.",
     2013: "A parameter is invalid: check the fields named by MiniMax.",
-    20132: "The clone sample or the voice_id was rejected: check the sample (one clear speaker) and the voice_id rules.",
+    20132: "The clone sample or the voice_id was rejected: "
+           "check the sample (one clear speaker) and the voice_id rules.",
     2037: "The clone source must last 10 s to 5 min: record a longer sample or trim it.",
     2038: "Cloning is disabled for this account: complete real-name / identity verification in the MiniMax console.",
     2039: "This voice_id already exists (or was deleted, which blocks it for good): choose a new voice_id.",
-    2042: "This key has no access to that voice_id: check it exists in this account and region (unused clones expire after 7 days).",
+    2042: "This key has no access to that voice_id: check it exists in this account and region "
+          "(unused clones expire after 7 days).",
     2045: "The request rate grew too fast: slow down and try again.",
     2048: "The prompt clip must be shorter than 8 s: trim it (the upload can keep its best 7.5 s).",
     2056: "The Token Plan limit is reached: upgrade the plan or wait for it to reset.",
@@ -144,12 +147,15 @@ class MiniMaxAPI(Provider):
 
     def _raise_for_base_resp(self, doc: Mapping[str, Any], status: int, headers, target: Target) -> None:
         base = doc.get("base_resp")
-        code = base.get("status_code") if isinstance(base, dict) else None
+        if not isinstance(base, dict):
+            return
+        code = base.get("status_code")
         if code not in (None, 0, "0"):
             raise self.transport.error(status=status, code=code, provider_message=base.get("status_msg"),
                                        target=target, request_id=request_id_of(headers) or doc.get("trace_id"))
 
-    async def _post(self, target: Target, path: str, *, region, group_id, idempotent: bool, **kw) -> tuple[dict, str | None]:
+    async def _post(self, target: Target, path: str, *, region, group_id,
+                    idempotent: bool, **kw) -> tuple[dict, str | None]:
         target = self._regional(target, region)
         async with self._fixes(region, target):
             resp, body = await self.transport.request(target, "POST", path, idempotent=idempotent,
@@ -157,7 +163,7 @@ class MiniMaxAPI(Provider):
             doc = self._checked_doc(resp.status_code, body, resp.headers, target)
         return doc, request_id_of(resp.headers) or doc.get("trace_id")
 
-    async def download(self, target: Target, url: str) -> bytes:
+    async def download(self, target: Target, url: object) -> bytes:
         """A link MiniMax returned (demo_audio, output_format=url): fetched WITHOUT the key."""
         if not isinstance(url, str) or not url.startswith(("http://", "https://")):
             raise self.transport.error(status=200, code=None, target=target, cls=InvalidResponseError,
@@ -176,7 +182,8 @@ class MiniMaxAPI(Provider):
     # -- speech --------------------------------------------------------------------------------
     def _check_model(self, model: str) -> None:
         if model not in self.spec["models"]:
-            raise InputError(f"Unknown MiniMax model {model!r}.", hint=f"Choose one of: {', '.join(self.spec['models'])}.")
+            raise InputError(f"Unknown MiniMax model {model!r}.",
+                             hint=f"Choose one of: {', '.join(self.spec['models'])}.")
 
     def _check_language(self, language: str | None) -> None:
         if language and language not in self.spec["language_boost"]:

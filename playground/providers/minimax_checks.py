@@ -8,7 +8,8 @@ import math
 import re
 import secrets
 import time
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 from playground.audio import VoiceSample, best_window, encode
 from playground.errors import AudioInputError, InputError

@@ -4,7 +4,8 @@ hex audio (providers.md 1.3). Parsed line by line as the bytes arrive."""
 from __future__ import annotations
 
 import json
-from typing import Any, AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable
+from typing import Any
 
 
 async def sse_payloads(lines: AsyncIterator[str], bad_frame: Callable[[str], Exception]) -> AsyncIterator[dict]:

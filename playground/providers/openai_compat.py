@@ -11,8 +11,9 @@ import asyncio
 import base64
 import json
 import re
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
-from typing import Any, AsyncIterator
+from typing import Any
 
 import httpx
 
@@ -25,14 +26,15 @@ from playground.errors import (
     InvalidResponseError,
     MissingKeyError,
     NotFoundError,
+    ProviderError,
     QuotaError,
     RateLimitError,
     StreamInterruptedError,
 )
 from playground.http import Timing, request_id_of
 from playground.providers import openai_compat_wire as wire
-from playground.providers.base import ChunkCallback, Provider, SpeechResult, check_range, check_text, emit
 from playground.providers.asr import TranscribeMixin
+from playground.providers.base import ChunkCallback, Provider, SpeechResult, check_range, check_text, emit
 
 TEXT_TYPES = ("application/json", "text/html", "text/plain", "application/problem+json")
 SSE_TYPE = "text/event-stream"
@@ -117,7 +119,8 @@ class OpenAICompat(TranscribeMixin, Provider):
             raise MissingKeyError(
                 f"No key for the base URL {override}.",
                 hint=(f"Type that gateway's key (any text if it needs none). The {self.spec['env_key']} key is only "
-                      f"sent to {self.spec['env_base_url']} or the default; clear the base URL to use it or the sandbox."),
+                      f"sent to {self.spec['env_base_url']} or the default; "
+                      "clear the base URL to use it or the sandbox."),
             )
         return Target(self.ID, override, Secret(typed), sandbox=False, typed=True)
 
@@ -234,7 +237,7 @@ class OpenAICompat(TranscribeMixin, Provider):
             notes=req.notes,
         )
 
-    async def _not_audio(self, resp: httpx.Response, target: Target, ctype: str) -> InvalidResponseError:
+    async def _not_audio(self, resp: httpx.Response, target: Target, ctype: str) -> ProviderError:
         raw = await resp.aread()
         code, message = self.parse_error(resp.status_code, raw, ctype)
         return self.transport.error(status=resp.status_code, code=code, target=target, cls=InvalidResponseError,
@@ -252,7 +255,8 @@ class OpenAICompat(TranscribeMixin, Provider):
             elif kind == "speech.audio.done":
                 done = True
             elif kind == "error" or "error" in event:
-                err = event.get("error") if isinstance(event.get("error"), dict) else event
+                inner = event.get("error")
+                err = inner if isinstance(inner, dict) else event
                 raise self.transport.error(status=resp.status_code, code=err.get("code") or err.get("type"),
                                            provider_message=str(err.get("message") or payload[:300]), target=target)
         if not done:
@@ -295,7 +299,7 @@ class OpenAICompat(TranscribeMixin, Provider):
     # -- models --------------------------------------------------------------------------
     async def list_models(self, *, api_key: str | None = None, base_url: str | None = None) -> ModelList:
         target = self.target(api_key, base_url)
-        none = dict(base_url=target.base_url, has_endpoint=False, sandbox=target.sandbox)
+        none: dict[str, Any] = dict(base_url=target.base_url, has_endpoint=False, sandbox=target.sandbox)
         try:
             resp, body = await self.transport.request(target, "GET", "/models", idempotent=True)
         except NotFoundError as exc:

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import json
 import re
-from typing import Any, AsyncIterator
+from collections.abc import AsyncIterator
+from typing import Any
 
 
 def parse_error(status: int, body: bytes, content_type: str) -> tuple[Any, str | None]:
@@ -32,10 +33,10 @@ def parse_error(status: int, body: bytes, content_type: str) -> tuple[Any, str |
         return err.get("code") or err.get("type") or None, message or None
     if isinstance(err, str):
         return doc.get("code"), err
-    message = doc.get("message") or doc.get("detail") or doc.get("msg")
-    if message is not None and not isinstance(message, str):
-        message = json.dumps(message, ensure_ascii=False)[:300]
-    return doc.get("code"), message or text[:300]
+    said = doc.get("message") or doc.get("detail") or doc.get("msg")
+    if said is not None and not isinstance(said, str):
+        said = json.dumps(said, ensure_ascii=False)[:300]
+    return doc.get("code"), said or text[:300]
 
 
 def plain_text(text: str, content_type: str) -> str:

@@ -11,6 +11,7 @@ from playground.audio import SpeechAudio, VoiceSample, looks_like_text, sniff_fo
 from playground.config import Target
 from playground.errors import InputError, InvalidResponseError
 from playground.http import NOT_JSON, Timing, decode_body
+from playground.providers.asr import TranscribeMixin
 from playground.providers.base import (
     ChunkCallback,
     Provider,
@@ -21,7 +22,6 @@ from playground.providers.base import (
     check_text,
     emit,
 )
-from playground.providers.asr import TranscribeMixin
 
 AUDIO_SNIFF = {"mp3": {"mp3"}, "wav": {"wav"}, "opus": {"opus", "ogg"}}
 
@@ -91,7 +91,8 @@ class SiliconFlow(TranscribeMixin, Provider):
     def sample_rates(self, response_format: str) -> list[int]:
         fmt = self.spec["formats"].get(response_format)
         if fmt is None:
-            raise InputError(f"Unknown format {response_format!r}.", hint=f"Choose one of: {', '.join(self.spec['formats'])}.")
+            raise InputError(f"Unknown format {response_format!r}.",
+                             hint=f"Choose one of: {', '.join(self.spec['formats'])}.")
         return list(fmt["sample_rates"])
 
     def default_sample_rate(self, response_format: str) -> int:
@@ -105,7 +106,7 @@ class SiliconFlow(TranscribeMixin, Provider):
         if req.mode not in ("multipart", "json"):
             raise InputError("Send mode must be 'multipart' or 'json'.")
         name = (req.name or "").strip()
-        lo, hi = self.spec["limits"]["custom_name_chars"]
+        _lo, hi = self.spec["limits"]["custom_name_chars"]
         if not name:
             raise InputError("Give the voice a name.")
         if len(name) > hi or not all(c.isalnum() or c in "-_" for c in name):
@@ -124,17 +125,20 @@ class SiliconFlow(TranscribeMixin, Provider):
         fields = {"model": req.model, "customName": req.name, "text": req.text}
         if req.mode == "json":
             resp, body = await self.transport.request(
-                target, "POST", "/uploads/audio/voice", idempotent=False, json={**fields, "audio": req.sample.data_uri()}
+                target, "POST", "/uploads/audio/voice", idempotent=False,
+                json={**fields, "audio": req.sample.data_uri()}
             )
         else:
             resp, body = await self.transport.request(
-                target, "POST", "/uploads/audio/voice", idempotent=False, data=fields, files={"file": req.sample.multipart()}
+                target, "POST", "/uploads/audio/voice", idempotent=False,
+                data=fields, files={"file": req.sample.multipart()}
             )
         try:
             uri = json.loads(body)["uri"]
         except (ValueError, KeyError, TypeError):
             raise self.transport.error(status=resp.status_code, code=None, target=target,
-                                       provider_message="the answer had no voice uri", cls=InvalidResponseError) from None
+                                       provider_message="the answer had no voice uri",
+                                       cls=InvalidResponseError) from None
         return UploadResult(
             voice_id=uri, provider=self.ID, model=req.model, name=req.name, sample=req.sample,
             sandbox=target.sandbox, notes=list(req.sample.notes), extra={"text": req.text, "mode": req.mode},
@@ -194,9 +198,11 @@ class SiliconFlow(TranscribeMixin, Provider):
         name = voice.split(":", 1)[1] if ":" in voice else voice
         prefix = voice.rsplit(":", 1)[0] if ":" in voice else model
         if prefix != model:
-            raise InputError(f"Voice {voice!r} belongs to {prefix}, not {model}.", hint="Pick a voice of the chosen model.")
+            raise InputError(f"Voice {voice!r} belongs to {prefix}, not {model}.",
+                             hint="Pick a voice of the chosen model.")
         if name not in self.spec["system_voice_names"]:
-            raise InputError(f"Unknown system voice {name!r}.", hint=f"Choose one of: {', '.join(self.spec['system_voice_names'])}.")
+            raise InputError(f"Unknown system voice {name!r}.",
+                             hint=f"Choose one of: {', '.join(self.spec['system_voice_names'])}.")
         return f"{model}:{name}"
 
     def _checked_reference(self, ref: Reference) -> Reference:
@@ -233,7 +239,8 @@ class SiliconFlow(TranscribeMixin, Provider):
         body = self.speech_body(req)
         timing = Timing()
         chunks: list[bytes] = []
-        async with self.transport.stream(target, "POST", "/audio/speech", idempotent=True, json=body, timing=timing) as resp:
+        async with self.transport.stream(target, "POST", "/audio/speech", idempotent=True,
+                                         json=body, timing=timing) as resp:
             ctype = resp.headers.get("content-type", "").split(";")[0].strip().lower()
             if ctype.startswith(("application/json", "text/")):
                 raw = await resp.aread()
@@ -258,7 +265,8 @@ class SiliconFlow(TranscribeMixin, Provider):
 
     def _check_audio(self, data: bytes, fmt: str, target: Target) -> None:
         if not data:
-            raise self.transport.error(status=200, code=None, provider_message="empty body", target=target, cls=InvalidResponseError)
+            raise self.transport.error(status=200, code=None, provider_message="empty body",
+                                       target=target, cls=InvalidResponseError)
         expected = AUDIO_SNIFF.get(fmt)
         if expected is None and looks_like_text(data):  # pcm: headerless, so only "not text" can be checked
             raise self.transport.error(status=200, code=None, target=target, cls=InvalidResponseError,

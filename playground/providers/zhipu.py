@@ -16,10 +16,17 @@ from playground.audio import SpeechAudio, VoiceSample, encode, looks_like_text, 
 from playground.config import Target
 from playground.errors import AudioInputError, InputError, InvalidResponseError, ProviderError, ServerError
 from playground.http import Timing
-from playground.providers.base import (
-    ChunkCallback, Provider, SpeechResult, UploadResult, Voice, check_range, check_text, emit,
-)
 from playground.providers.asr import TranscribeMixin
+from playground.providers.base import (
+    ChunkCallback,
+    Provider,
+    SpeechResult,
+    UploadResult,
+    Voice,
+    check_range,
+    check_text,
+    emit,
+)
 from playground.providers.zhipu_codes import CODE_ERRORS, ZhipuTransport, parse_error
 from playground.providers.zhipu_stream import BadStream, ErrorEvent, read_sse
 
@@ -86,7 +93,8 @@ class Zhipu(TranscribeMixin, Provider):
 
     def _one_of(self, value: str, allowed, what: str) -> str:
         if value not in allowed:
-            raise InputError(f"Unknown {what} {value!r} for {self.label}.", hint=f"Choose one of: {', '.join(allowed)}.")
+            raise InputError(f"Unknown {what} {value!r} for {self.label}.",
+                             hint=f"Choose one of: {', '.join(allowed)}.")
         return value
 
     # -- upload (files API) --------------------------------------------------------------
@@ -115,7 +123,7 @@ class Zhipu(TranscribeMixin, Provider):
     async def _upload_voice(self, target: Target, req: ZhipuUpload) -> UploadResult:
         assert req.sample is not None
         purpose = self.spec["upload_purpose"]
-        resp, body = await self.transport.request(
+        _resp, body = await self.transport.request(
             target, "POST", "/paas/v4/files", idempotent=False,
             data={"purpose": purpose}, files={"file": req.sample.multipart()},
         )
@@ -146,7 +154,8 @@ class Zhipu(TranscribeMixin, Provider):
                           fetch_preview=req.fetch_preview)
 
     def clone_body(self, req: ZhipuClone) -> dict[str, Any]:
-        body = {"model": req.model, "voice_name": req.voice_name, "input": req.input, "file_id": req.file_id}
+        body: dict[str, Any] = {"model": req.model, "voice_name": req.voice_name, "input": req.input,
+                                "file_id": req.file_id}
         if req.text:
             body["text"] = req.text
         body["request_id"] = req.request_id
@@ -215,11 +224,13 @@ class Zhipu(TranscribeMixin, Provider):
         if req.stream and fmt not in spec["stream_formats"]:
             raise InputError(f"{self.label} streams only pcm, not {fmt}.",
                              hint="Choose response_format pcm, or turn streaming off for wav.")
-        encoding = self._one_of(req.encode_format or spec["default_encode_format"], spec["encode_formats"], "encode_format")
+        encoding = self._one_of(req.encode_format or spec["default_encode_format"],
+                                spec["encode_formats"], "encode_format")
         check_range(req.speed, limits["speed"], "Speed", self.label)
         volume = float(req.volume)
         if not 0 < volume <= limits["volume"][1]:
-            raise InputError(f"Volume must be above 0 and at most {limits['volume'][1]:g} for {self.label}; got {volume:g}.")
+            raise InputError(f"Volume must be above 0 and at most {limits['volume'][1]:g} for {self.label}; "
+                             f"got {volume:g}.")
         watermark = None if req.watermark_enabled is None else bool(req.watermark_enabled)
         return ZhipuSpeech(text=text, model=model, voice=voice, response_format=fmt, stream=bool(req.stream),
                            encode_format=encoding, speed=float(req.speed), volume=volume, watermark_enabled=watermark)
@@ -237,6 +248,7 @@ class Zhipu(TranscribeMixin, Provider):
     async def _speak(self, target: Target, req: ZhipuSpeech, on_chunk: ChunkCallback | None) -> SpeechResult:
         body, timing = self.speech_body(req), Timing()
         headers = {"Accept": "text/event-stream"} if req.stream else None
+        rate: int | None
         async with self.transport.stream(target, "POST", "/paas/v4/audio/speech", idempotent=True, json=body,
                                          timing=timing, headers=headers) as resp:
             ctype = resp.headers.get("content-type", "").split(";")[0].strip().lower()
@@ -278,11 +290,11 @@ class Zhipu(TranscribeMixin, Provider):
     async def _list_voices(self, target: Target, voice_name: str | None = None,
                            voice_type: str | None = None, **_: Any) -> list[Voice]:
         params = {}
-        if (voice_name or "").strip():
+        if voice_name and voice_name.strip():
             params["voiceName"] = voice_name.strip()
         if voice_type:
             params["voiceType"] = self._one_of(voice_type, self.spec["voice_types"], "voiceType")
-        _, body = await self.transport.request(target, "GET", "/paas/v4/voice/list", idempotent=True,
+        _resp, body = await self.transport.request(target, "GET", "/paas/v4/voice/list", idempotent=True,
                                                params=params or None)
         doc = self._json(body, target, "the voice list")
         items = doc.get("voice_list")
@@ -297,7 +309,7 @@ class Zhipu(TranscribeMixin, Provider):
 
     async def _delete_voice(self, target: Target, voice_id: str, request_id: str | None = None, **_: Any) -> str:
         body = {"voice": voice_id, "request_id": (request_id or "").strip() or new_request_id("delete")}
-        _, raw = await self.transport.request(target, "POST", "/paas/v4/voice/delete", idempotent=True, json=body)
+        _resp, raw = await self.transport.request(target, "POST", "/paas/v4/voice/delete", idempotent=True, json=body)
         try:  # the answer's shape is UNCONFIRMED: show what came back, briefly
             doc = json.loads(raw)
             return ", ".join(f"{k}: {v}" for k, v in doc.items()) if isinstance(doc, dict) and doc else "deleted"

@@ -8,16 +8,15 @@ whether a 429 is worth retrying at all.
 
 from __future__ import annotations
 
-
 from playground import errors
 from playground.http import NOT_JSON, Transport, decode_body
 
 
-def _codes(codes, cls) -> dict[str, type[errors.ProviderError]]:
+def _codes(codes, cls) -> dict[str | int, type[errors.ProviderError]]:
     return {str(code): cls for code in codes}
 
 
-CODE_ERRORS: dict[str, type[errors.ProviderError]] = {
+CODE_ERRORS: dict[str | int, type[errors.ProviderError]] = {
     **_codes(range(1000, 1005), errors.AuthenticationError),
     **_codes((1110, 1111, 1112, 1120, 1121), errors.PermissionDeniedError),
     "1113": errors.QuotaError,
@@ -85,7 +84,7 @@ def parse_error(status: int, body: bytes, content_type: str) -> tuple[str | None
 class ZhipuTransport(Transport):
     """The shared transport, plus Zhipu's per-code fixes and 'do not retry a balance 429'."""
 
-    def error(self, **kw) -> errors.ProviderError:  # type: ignore[override]
+    def error(self, **kw) -> errors.ProviderError:
         exc = super().error(**kw)
         hint = CODE_HINTS.get(str(exc.code)) if exc.code not in (None, "") else None
         if hint:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-from typing import AsyncIterator
+from collections.abc import AsyncIterator
 
 from playground.providers.base import ChunkCallback, emit
 

@@ -4,13 +4,7 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
-from playground.sandbox import openai_compat, siliconflow
-from playground.sandbox import zhipu
-from playground.sandbox import minimax
-from playground.sandbox import elevenlabs
-from playground.sandbox import fishaudio
-from playground.sandbox import cartesia
-from playground.sandbox import voice_match
+from playground.sandbox import cartesia, elevenlabs, fishaudio, minimax, openai_compat, siliconflow, voice_match, zhipu
 from playground.sandbox.control import RecorderMiddleware, SandboxState, control_router
 
 # provider id -> (URL prefix the adapter's base URL points at, starting /<id>; router factory)

@@ -14,8 +14,9 @@ from fastapi import Request
 from playground.audio import decode, sniff_format
 from playground.errors import AudioInputError
 
-WORDS = ("the quick brown fox jumps over the lazy dog while a calm voice reads this sample "
-         "aloud for the playground so that every clone sounds like its speaker").split()
+WORDS = ["the", "quick", "brown", "fox", "jumps", "over", "the", "lazy", "dog",
+         "while", "a", "calm", "voice", "reads", "this", "sample", "aloud", "for", "the", "playground", "so", "that",
+         "every", "clone", "sounds", "like", "its", "speaker"]
 WORDS_PER_SECOND = 2.5
 
 

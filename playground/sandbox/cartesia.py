@@ -33,14 +33,33 @@ from fastapi.responses import Response, StreamingResponse
 from playground import presets
 from playground.audio import decode
 from playground.errors import AudioInputError
-from playground.sandbox import asr, speech
-from playground.sandbox import voice_match
+from playground.sandbox import asr, speech, voice_match
 from playground.sandbox.cartesia_rules import (
-    CLONE_FIELDS, SPEEDS, SSE_FIELDS, TTS_FIELDS, VERSIONS, Invalid, encode, error, fault_response, number, only,
-    output_format, voice_id, voice_object,
+    CLONE_FIELDS,
+    SPEEDS,
+    SSE_FIELDS,
+    TTS_FIELDS,
+    VERSIONS,
+    Invalid,
+    encode,
+    error,
+    fault_response,
+    number,
+    only,
+    output_format,
+    voice_id,
+    voice_object,
 )
-from playground.sandbox.control import Fault, SandboxState, bearer, body_fault_response, first_byte_delay, guarded
-from playground.sandbox.control import paced, split
+from playground.sandbox.control import (
+    Fault,
+    SandboxState,
+    bearer,
+    body_fault_response,
+    first_byte_delay,
+    guarded,
+    paced,
+    split,
+)
 
 PROVIDER = "cartesia"
 PREFIX = "/cartesia"
@@ -124,7 +143,7 @@ def router(state: SandboxState) -> APIRouter:
         if names.count("clip") != 1:
             raise Invalid("exactly one clip file is required" if names.count("clip") > 1 else "clip is required")
         clip = form.get("clip")
-        if isinstance(clip, str):
+        if clip is None or isinstance(clip, str):  # None cannot happen: exactly one clip was counted above
             raise Invalid("clip must be a file")
         data = await clip.read()
         if not data or len(data) > MAX_CLIP_BYTES:
@@ -136,7 +155,8 @@ def router(state: SandboxState) -> APIRouter:
         fields = {k: v for k, v in form.multi_items() if k != "clip"}
         if any(names.count(k) > 1 for k in fields):
             raise Invalid("a field was sent twice")
-        if not (fields.get("name") or "").strip():
+        name = fields.get("name") or ""
+        if not isinstance(name, str) or not name.strip():
             raise Invalid("name is required")
         if fields.get("language") not in languages:
             raise Invalid("language is required and must be a supported language code")
@@ -306,7 +326,8 @@ def router(state: SandboxState) -> APIRouter:
             words = req["text"].split()
             stamps = {"words": words, "start": [i * 0.4 for i in range(len(words))],
                       "end": [i * 0.4 + 0.35 for i in range(len(words))]}
-            events.append(f"data: {json.dumps({'type': 'timestamps', 'done': False, 'status_code': 206, 'word_timestamps': stamps})}\n\n".encode())
+            frame_doc = {"type": "timestamps", "done": False, "status_code": 206, "word_timestamps": stamps}
+            events.append(f"data: {json.dumps(frame_doc)}\n\n".encode())
         events.append(f"data: {json.dumps({'type': 'done', 'done': True, 'status_code': 206})}\n\n".encode())
         return StreamingResponse(paced(events, state, PROVIDER, fault), media_type="text/event-stream",
                                  headers={"Cache-Control": "no-cache"})

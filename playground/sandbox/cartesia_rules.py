@@ -42,7 +42,7 @@ FFMPEG_RAW = {"pcm_s16le": "s16le", "pcm_f32le": "f32le", "pcm_mulaw": "mulaw", 
 
 
 def json_errors(version: str | None) -> bool:
-    return bool(version) and version >= JSON_ERRORS_FROM
+    return bool(version and version >= JSON_ERRORS_FROM)
 
 
 def error(status: int, message: str, version: str | None, code: str | None = None) -> Response:
@@ -125,7 +125,8 @@ def voice_id(voice: Any, version: str) -> str:
         if isinstance(voice, dict) and set(voice) == {"id"} and isinstance(voice["id"], str):
             return voice["id"]
         raise Invalid("voice must be a voice id or {\"id\": ...} for this Cartesia-Version")
-    if isinstance(voice, dict) and set(voice) == {"mode", "id"} and voice["mode"] == "id" and isinstance(voice["id"], str):
+    if (isinstance(voice, dict) and set(voice) == {"mode", "id"} and voice["mode"] == "id"
+            and isinstance(voice["id"], str)):
         return voice["id"]
     raise Invalid('voice must be {"mode": "id", "id": "<voice id>"} for this Cartesia-Version')
 
@@ -148,7 +149,8 @@ def voice_object(v: dict, version: str) -> dict[str, Any]:
     base = {"id": v["id"], "name": v["name"], "description": v.get("description") or "", "created_at": v["created_at"],
             "language": v["language"]}
     if version >= "2026-03-01":
-        return {**base, "access": "public" if v["public"] else "private", "visibility": "all" if v["public"] else "owner",
+        return {**base, "access": "public" if v["public"] else "private",
+                "visibility": "all" if v["public"] else "owner",
                 "tagline": "", "locales": [v["language"]], "is_owner": v["owner"] is not None}
     return {**base, "user_id": v["owner"] or "cartesia", "is_public": v["public"], "is_owner": v["owner"] is not None,
             "gender": v.get("gender"), "is_starred": False}

@@ -29,16 +29,27 @@ import time
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response, StreamingResponse
+from starlette.datastructures import UploadFile
 
 from playground import presets
 from playground.audio import decode, sniff_format
 from playground.errors import AudioInputError
 from playground.sandbox import elevenlabs_voices as voices
-from playground.sandbox import speech
-from playground.sandbox import voice_match
+from playground.sandbox import speech, voice_match
 from playground.sandbox.control import SandboxState, body_fault_response, first_byte_delay, guarded, paced, split
 from playground.sandbox.elevenlabs_rules import (
-    Invalid, bad, boolean, enum, error, fault_response, integer, invalid_field, labels, number, only_query, text,
+    Invalid,
+    bad,
+    boolean,
+    enum,
+    error,
+    fault_response,
+    integer,
+    invalid_field,
+    labels,
+    number,
+    only_query,
+    text,
 )
 from playground.sandbox.elevenlabs_voices import VoiceStore
 
@@ -77,7 +88,8 @@ def router(state: SandboxState) -> APIRouter:
     async def guard(request: Request, op: str):
         key = request.headers.get("xi-api-key", "").strip()
         if not key:
-            note = " (the key goes in the xi-api-key header, not Authorization)" if "authorization" in request.headers else ""
+            note = (" (the key goes in the xi-api-key header, not Authorization)"
+                    if "authorization" in request.headers else "")
             return None, error(401, "invalid_api_key", f"Invalid API key: no xi-api-key header{note}"), None
         if not state.key_ok(key):
             return None, error(401, "invalid_api_key"), None
@@ -111,18 +123,20 @@ def router(state: SandboxState) -> APIRouter:
         if not request.headers.get("content-type", "").startswith("multipart/form-data"):
             raise invalid_field(["body"], "Expected multipart/form-data", "model_attributes_type")
         form = await request.form()
-        for name in form.keys():
+        for name in form:
             if name not in CLONE_FIELDS:
                 raise invalid_field(["body", name], "Extra inputs are not permitted", "extra_forbidden")
-        name = form.get("name")
-        if not isinstance(name, str) or not name.strip():
+        voice_name = form.get("name")
+        if not isinstance(voice_name, str) or not voice_name.strip():
             raise invalid_field(["body", "name"], "Field required", "missing")
-        parts = [*form.getlist("files"), *form.getlist("files[]")]
-        if not parts:
+        given = [*form.getlist("files"), *form.getlist("files[]")]
+        if not given:
             raise invalid_field(["body", "files"], "Field required", "missing")
-        for i, part in enumerate(parts):
+        parts: list[UploadFile] = []
+        for i, part in enumerate(given):
             if isinstance(part, str):
                 raise invalid_field(["body", "files", i], "Expected UploadFile, received: <class 'str'>")
+            parts.append(part)
         if len(parts) > int(sample_limits["max_files"]):
             raise bad(400, "invalid_parameters", f"At most {sample_limits['max_files']} files per voice.",
                       param="files")
@@ -135,7 +149,8 @@ def router(state: SandboxState) -> APIRouter:
                 raise bad(400, "invalid_parameters", "You cannot upload the same file twice.", param="files")
             seen.add(digest)
         remove_noise = boolean(form.get("remove_background_noise", "false"), ["body", "remove_background_noise"])
-        tags = labels(form["labels"]) if "labels" in form else {}
+        # a file part named labels is a case the simulator does not model (json.loads raises TypeError)
+        tags = labels(form["labels"]) if "labels" in form else {}  # type: ignore[arg-type]
         unknown = sorted(set(tags) - set(spec["clone"]["label_keys"]))
         if unknown:
             raise bad(400, "invalid_parameters", f"Unknown label key {unknown[0]!r}.", param="labels")
@@ -149,7 +164,7 @@ def router(state: SandboxState) -> APIRouter:
             if len(mine) >= int(acct["voice_limit"]):
                 raise bad(400, "voice_limit_reached", used=len(mine), limit=int(acct["voice_limit"]))
             vid = new_voice_id()
-            mine[vid] = {"voice_id": vid, "name": name.strip(), "category": "cloned", "labels": tags,
+            mine[vid] = {"voice_id": vid, "name": voice_name.strip(), "category": "cloned", "labels": tags,
                          "description": description, "created_at_unix": int(time.time()), "is_owner": True,
                          "samples": [{"file_name": p.filename, "duration_s": None} for p in parts],
                          "remove_background_noise": remove_noise, "total_s": round(total_s, 2)}
@@ -211,7 +226,8 @@ def router(state: SandboxState) -> APIRouter:
                     raise invalid_field(["body", "voice_settings", name], "Input should be a valid boolean",
                                         "bool_type")
             else:
-                number(settings, name, *vs[name]["range"], where="body.voice_settings")
+                lo, hi = vs[name]["range"]
+                number(settings, name, lo, hi, where="body.voice_settings")
         if "seed" in doc and doc["seed"] is not None:
             integer(doc["seed"] if not isinstance(doc["seed"], str) else None, ["body", "seed"], *spec["seed"])
         for name in ("previous_text", "next_text"):

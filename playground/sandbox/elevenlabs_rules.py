@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 import secrets
-from typing import Any
+from typing import Any, Literal, overload
 
 from fastapi.responses import JSONResponse, Response
 
@@ -90,10 +90,8 @@ def fault_response(fault: Fault | None) -> Response | None:
         return None
     status = int(fault.kind)
     code = str(fault.code) if fault.code else FAULT_CODES.get(status, "internal_server_error")
-    fmt = {"limit": 10000, "left": 0, "cost": 91, "used": 10}
-    if code == "voice_limit_reached":
-        fmt["limit"] = 10
-    response = error(status, code, **fmt)
+    limit = 10 if code == "voice_limit_reached" else 10000
+    response = error(status, code, limit=limit, left=0, cost=91, used=10)
     if status == 429 and fault.retry_after is not None:
         response.headers["Retry-After"] = f"{fault.retry_after:g}"
     return response
@@ -131,6 +129,10 @@ def integer(value: Any, loc: list, lo: int, hi: int) -> int:
     return number_
 
 
+@overload
+def text(doc: dict, name: str, *, required: Literal[True]) -> str: ...
+@overload
+def text(doc: dict, name: str, *, required: bool = False) -> str | None: ...
 def text(doc: dict, name: str, *, required: bool = False) -> str | None:
     if doc.get(name) is None:
         if required:

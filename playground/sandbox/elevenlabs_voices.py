@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import base64
 import secrets
-from typing import Callable
+from collections.abc import Callable
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse

@@ -22,7 +22,7 @@ import asyncio
 import hashlib
 import json
 import secrets
-from typing import Any
+from typing import Any, Literal, overload
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response, StreamingResponse
@@ -31,13 +31,25 @@ from playground import presets
 from playground.audio import decode, sniff_format
 from playground.errors import AudioInputError
 from playground.providers.fishaudio_wire import unpack
-from playground.sandbox import asr, speech
-from playground.sandbox import voice_match
+from playground.sandbox import asr, speech, voice_match
 from playground.sandbox.control import (
-    Fault, SandboxState, bearer, body_fault_response, first_byte_delay, guarded, paced, split,
+    Fault,
+    SandboxState,
+    bearer,
+    body_fault_response,
+    first_byte_delay,
+    guarded,
+    paced,
+    split,
 )
 from playground.sandbox.fishaudio_rules import (
-    Invalid, check_tts, entity, error, fault_response, form_bool, now_iso,
+    Invalid,
+    check_tts,
+    entity,
+    error,
+    fault_response,
+    form_bool,
+    now_iso,
 )
 
 PROVIDER = "fishaudio"
@@ -119,11 +131,16 @@ def router(state: SandboxState) -> APIRouter:
             if not all(isinstance(v, (bytes, bytearray)) for v in voices):
                 raise Invalid("Input should be a valid bytes", ["voices"])
             cover = doc.pop("cover_image", None)
-            texts = {k: [str(x) for x in v] if isinstance(v, list) else [str(v).lower() if isinstance(v, bool) else str(v)]
+            texts = {k: [str(x) for x in v] if isinstance(v, list)
+                        else [str(v).lower() if isinstance(v, bool) else str(v)]
                      for k, v in doc.items()}
             return texts, [bytes(v) for v in voices], cover
         raise Invalid("Content-Type must be multipart/form-data (or application/msgpack)", [], status=415)
 
+    @overload
+    def single(fields: dict[str, list[str]], name: str, *, required: Literal[True]) -> str: ...
+    @overload
+    def single(fields: dict[str, list[str]], name: str, *, required: bool = False) -> str | None: ...
     def single(fields: dict[str, list[str]], name: str, *, required: bool = False) -> str | None:
         values = fields.get(name) or []
         if len(values) > 1:

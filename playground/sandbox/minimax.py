@@ -19,13 +19,26 @@ from fastapi.responses import JSONResponse, Response, StreamingResponse
 
 from playground.audio import decode, sniff_format
 from playground.errors import AudioInputError
-from playground.sandbox import voice_match
-from playground.sandbox import speech
-from playground.sandbox.control import (Fault, SandboxState, bearer, first_byte_delay, guarded, paced,
-                                        status_fault_response)
-from playground.sandbox.control import body_fault_response
+from playground.sandbox import speech, voice_match
+from playground.sandbox.control import (
+    Fault,
+    SandboxState,
+    bearer,
+    body_fault_response,
+    first_byte_delay,
+    guarded,
+    paced,
+    status_fault_response,
+)
 from playground.sandbox.minimax_contract import (
-    AUDIO_FORMATS, MAX_UPLOAD_BYTES, PROVIDER, UPLOAD_PURPOSES, Invalid, check_clone, check_t2a, spec,
+    AUDIO_FORMATS,
+    MAX_UPLOAD_BYTES,
+    PROVIDER,
+    UPLOAD_PURPOSES,
+    Invalid,
+    check_clone,
+    check_t2a,
+    spec,
 )
 
 MESSAGES = {
@@ -55,7 +68,8 @@ def ok(doc: dict, trace: str | None = None) -> JSONResponse:
 def fail(code: int, message: str | None = None) -> JSONResponse:
     """MiniMax's business error: HTTP 200 with base_resp."""
     trace = _trace()
-    return JSONResponse({"trace_id": trace, "base_resp": {"status_code": code, "status_msg": message or MESSAGES.get(code, "error")}},
+    return JSONResponse({"trace_id": trace, "base_resp": {"status_code": code,
+                                                          "status_msg": message or MESSAGES.get(code, "error")}},
                         headers={"Trace-Id": trace})
 
 
@@ -64,7 +78,8 @@ def http_error(status: int, message: str, _code: Any = None) -> Response:
     if status == 429:
         return JSONResponse({"base_resp": {"status_code": 1002, "status_msg": MESSAGES[1002]}}, status_code=429,
                             headers={"Trace-Id": _trace()})
-    title = {500: "Internal Server Error", 503: "Service Temporarily Unavailable", 504: "Gateway Time-out"}.get(status, message)
+    title = {500: "Internal Server Error",
+             503: "Service Temporarily Unavailable", 504: "Gateway Time-out"}.get(status, message)
     return Response(f"<html><head><title>{status} {title}</title></head><body><center><h1>{status} {title}</h1>"
                     "</center></body></html>", status_code=status, media_type="text/html")
 
@@ -182,9 +197,11 @@ def router(state: SandboxState) -> APIRouter:
         fmt, rate = setting.get("format", "mp3"), int(setting.get("sample_rate", 32000))
         channels, bitrate = int(setting.get("channel", 1)), int(setting.get("bitrate", 128000))
         audio = await speech.arender(doc["text"], voice=voice_id, fmt=fmt, sample_rate=rate,
-                              speed=float(voice.get("speed", 1.0)), gain_db=20 * math.log10(float(voice.get("vol", 1.0))),
+                              speed=float(voice.get("speed", 1.0)),
+                              gain_db=20 * math.log10(float(voice.get("vol", 1.0))),
                               channels=channels, bitrate=bitrate if fmt == "mp3" else None)
-        seconds = len(await speech.asynthesize_pcm(doc["text"], voice_id, float(voice.get("speed", 1.0)))) / 2 / speech.ESPEAK_RATE
+        spoken = await speech.asynthesize_pcm(doc["text"], voice_id, float(voice.get("speed", 1.0)))
+        seconds = len(spoken) / 2 / speech.ESPEAK_RATE
         extra = {"audio_length": int(seconds * 1000),
                  "audio_sample_rate": rate, "audio_size": len(audio), "bitrate": bitrate, "audio_format": fmt,
                  "audio_channel": channels, "invisible_character_ratio": 0, "usage_characters": len(doc["text"]),
@@ -196,7 +213,8 @@ def router(state: SandboxState) -> APIRouter:
             else:
                 payload = audio.hex()
             mark_used(key, voice_id)
-            return ok({"data": {"audio": payload, "status": 2, "ced": ""}, "extra_info": extra, "trace_id": trace}, trace)
+            return ok({"data": {"audio": payload, "status": 2, "ced": ""},
+                       "extra_info": extra, "trace_id": trace}, trace)
         exclude = bool((doc.get("stream_options") or {}).get("exclude_aggregated_audio"))
         frames = sse_frames(audio, extra, trace, exclude)
 
@@ -235,8 +253,9 @@ def router(state: SandboxState) -> APIRouter:
         voice_id = doc.get("voice_id")
         if not isinstance(voice_id, str) or not voice_id:
             raise Invalid(2013, "invalid params, voice_id is required")
-        if set(doc) - {"voice_type", "voice_id"}:
-            raise Invalid(2013, f"invalid params, unknown field(s): {', '.join(sorted(set(doc) - {'voice_type', 'voice_id'}))}")
+        unknown = sorted(set(doc) - {"voice_type", "voice_id"})
+        if unknown:
+            raise Invalid(2013, f"invalid params, unknown field(s): {', '.join(unknown)}")
         entry = voices_of(key).get(voice_id) if doc["voice_type"] == "voice_cloning" else None
         if entry is None:
             raise Invalid(2013, f"invalid params, voice_id {voice_id} does not exist")

@@ -31,11 +31,11 @@ from playground.sandbox.control import (
     Fault,
     SandboxState,
     bearer,
+    body_fault_response,
     first_byte_delay,
     paced,
     split,
     status_fault_response,
-    body_fault_response,
 )
 
 PROVIDER = "openai_compat"

@@ -39,7 +39,7 @@ class SandboxServer:
     def base_url(self, provider_id: str) -> str:
         return self.url + SIMULATORS[provider_id][0]
 
-    def start(self, timeout_s: float = 15.0) -> "SandboxServer":
+    def start(self, timeout_s: float = 15.0) -> SandboxServer:
         self.thread = threading.Thread(target=self.server.run, name="sandbox", daemon=True)
         self.thread.start()
         deadline = time.monotonic() + timeout_s
@@ -49,7 +49,7 @@ class SandboxServer:
             time.sleep(0.02)
         return self
 
-    def register(self) -> "SandboxServer":
+    def register(self) -> SandboxServer:
         """Point every provider without a key at this sandbox."""
         for provider_id in SIMULATORS:
             config.register_sandbox(provider_id, self.base_url(provider_id))

@@ -14,18 +14,17 @@ from fastapi.responses import JSONResponse, Response, StreamingResponse
 from playground import presets
 from playground.audio import decode, parse_data_uri
 from playground.errors import AudioInputError
-from playground.sandbox import voice_match
-from playground.sandbox import asr, speech
+from playground.sandbox import asr, speech, voice_match
 from playground.sandbox.control import (
     Fault,
     SandboxState,
     bearer,
+    body_fault_response,
     first_byte_delay,
     guarded,
     paced,
     split,
     status_fault_response,
-    body_fault_response,
 )
 
 PROVIDER = "siliconflow"
@@ -40,7 +39,8 @@ MODEL_FIELDS = {
 }
 MAX_REFERENCES = {"FunAudioLLM/CosyVoice2-0.5B": 1, "IndexTeam/IndexTTS-2": 1, "fnlp/MOSS-TTSD-v0.5": 2}
 UPLOAD_MODELS = {"FunAudioLLM/CosyVoice2-0.5B", "IndexTeam/IndexTTS-2", "fnlp/MOSS-TTSD-v0.5"}
-SAMPLE_RATES = {"mp3": {32000, 44100}, "opus": {48000}, "wav": {8000, 16000, 24000, 32000, 44100}, "pcm": {8000, 16000, 24000, 32000, 44100}}
+SAMPLE_RATES = {"mp3": {32000, 44100}, "opus": {48000},
+                "wav": {8000, 16000, 24000, 32000, 44100}, "pcm": {8000, 16000, 24000, 32000, 44100}}
 MAX_REFERENCE_S = 30.0
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024
 ASR_MODELS = {"FunAudioLLM/SenseVoiceSmall", "TeleAI/TeleSpeechASR"}
@@ -132,14 +132,16 @@ def router(state: SandboxState) -> APIRouter:
         else:
             raise Invalid("Content-Type must be multipart/form-data or application/json")
         for name in ("model", "customName", "text"):
-            if not isinstance(fields[name], str) or not fields[name].strip():
+            value = fields[name]
+            if not isinstance(value, str) or not value.strip():
                 raise Invalid(f"{name} is required")
         if fields["model"] not in UPLOAD_MODELS:
             raise Invalid("Model does not exist. Please check it carefully.")
         await asyncio.to_thread(_check_audio_bytes, audio, "audio")
         uri = f"speech:{fields['customName']}:sandbox:{secrets.token_hex(8)}"
         await asyncio.to_thread(voice_match.register, uri, audio)  # the sandbox clone follows its sample
-        voices_of(key)[uri] = {"model": fields["model"], "customName": fields["customName"], "text": fields["text"], "uri": uri}
+        voices_of(key)[uri] = {"model": fields["model"], "customName": fields["customName"],
+                               "text": fields["text"], "uri": uri}
         return {"uri": uri}
 
     @api.get("/audio/voice/list")
@@ -185,9 +187,10 @@ def router(state: SandboxState) -> APIRouter:
             raise Invalid("stream must be a boolean")
         _number(doc, "speed", 0.25, 4.0)
         _number(doc, "gain", -10.0, 10.0)
-        if "max_tokens" in doc:
-            if not isinstance(doc["max_tokens"], int) or isinstance(doc["max_tokens"], bool) or not 1 <= doc["max_tokens"] <= 32000:
-                raise Invalid("max_tokens must be an integer from 1 to 32000")
+        tokens = doc.get("max_tokens")
+        if "max_tokens" in doc and (not isinstance(tokens, int) or isinstance(tokens, bool)
+                                    or not 1 <= tokens <= 32000):
+            raise Invalid("max_tokens must be an integer from 1 to 32000")
         voice, refs = doc.get("voice"), doc.get("references")
         if voice is not None and refs is not None:
             raise Invalid("The voice field and references field are mutually exclusive.")

@@ -191,7 +191,7 @@ async def arender(text: str, **kwargs) -> bytes:
 
 
 def render(text: str, *, voice: str | None, fmt: str, sample_rate: int, speed: float = 1.0,
-           gain_db: float = 0.0, channels: int = 1, bitrate: int | None = None) -> bytes:
+           gain_db: float = 0.0, channels: int = 1, bitrate: int | str | None = None) -> bytes:
     """Speech for `text` as a complete file (or headerless PCM) of the requested format.
     Cached: a simulator answers the same request with the same bytes, without re-running ffmpeg."""
     key = (text, voice, fmt, sample_rate, speed, gain_db, channels, bitrate)
@@ -204,7 +204,7 @@ def render(text: str, *, voice: str | None, fmt: str, sample_rate: int, speed: f
 
 
 def _render(text: str, voice: str | None, fmt: str, sample_rate: int, speed: float, gain_db: float, channels: int,
-            bitrate: int | None) -> bytes:
+            bitrate: int | str | None) -> bytes:
     pcm = synthesize_pcm(text, voice, speed)
     wpm = max(80, min(450, int(BASE_WPM * speed)))
     residual = (BASE_WPM * speed) / wpm  # tempo espeak could not reach on its own

@@ -11,6 +11,7 @@ a candidate's distance is its fundamental-frequency gap in octaves plus its band
 from __future__ import annotations
 
 import collections
+import itertools
 import math
 import threading
 from functools import lru_cache
@@ -22,7 +23,7 @@ CALIBRATION_PITCHES = (15, 50, 85)
 MAX_VOICES = 4096
 RATE = 16000
 _lock = threading.Lock()
-_matched: "collections.OrderedDict[str, tuple[str, int]]" = collections.OrderedDict()
+_matched: collections.OrderedDict[str, tuple[str, int]] = collections.OrderedDict()
 _CAL_PREFIX = "vcp-voice-match:"
 
 
@@ -89,7 +90,7 @@ def band_profile(x: np.ndarray, bands: int = 24) -> np.ndarray:
     power = (np.abs(np.fft.rfft(frames, axis=1)) ** 2).mean(axis=0)
     freqs = np.fft.rfftfreq(512, 1 / RATE)
     edges = np.geomspace(100, 7000, bands + 1)
-    out = np.array([power[(freqs >= a) & (freqs < b)].sum() + 1e-12 for a, b in zip(edges[:-1], edges[1:])])
+    out = np.array([power[(freqs >= a) & (freqs < b)].sum() + 1e-12 for a, b in itertools.pairwise(edges)])
     out = 10 * np.log10(out)
     return out - out.mean()
 
@@ -134,10 +135,10 @@ def choose(x: np.ndarray) -> tuple[str, int] | None:
             continue
         # the pitch setting that reaches the sample's F0 (linear in log F0), held to 0..100
         target = math.log2(f0)
-        pitch = float(np.interp(target, logs, pitches, left=None, right=None))
+        setting = float(np.interp(target, logs, pitches))
         slope = (pitches[-1] - pitches[0]) / (logs[-1] - logs[0])
-        pitch = pitches[0] + (target - logs[0]) * slope if not logs[0] <= target <= logs[-1] else pitch
-        pitch = int(round(min(100.0, max(0.0, pitch))))
+        setting = pitches[0] + (target - logs[0]) * slope if not logs[0] <= target <= logs[-1] else setting
+        pitch = round(min(100.0, max(0.0, setting)))
         reach = float(np.interp(pitch, pitches, logs))
         envelope = float(np.mean([np.abs(p - profile).mean() for _, _, p in rows]))
         cost = abs(reach - target) * 12 + envelope  # a semitone weighs as much as 1 dB of envelope

@@ -33,12 +33,27 @@ from fastapi.responses import JSONResponse, Response, StreamingResponse
 from playground import presets
 from playground.audio import decode, sniff_format, wrap_pcm
 from playground.errors import AudioInputError
-from playground.sandbox import voice_match
-from playground.sandbox import asr, speech
-from playground.sandbox.control import Fault, SandboxState, bearer, first_byte_delay, guarded, paced, split
-from playground.sandbox.control import body_fault_response
+from playground.sandbox import asr, speech, voice_match
+from playground.sandbox.control import (
+    Fault,
+    SandboxState,
+    bearer,
+    body_fault_response,
+    first_byte_delay,
+    guarded,
+    paced,
+    split,
+)
 from playground.sandbox.zhipu_rules import (
-    Invalid, boolean, check_safe, error, fault_response, number, one_of, only_fields, string,
+    Invalid,
+    boolean,
+    check_safe,
+    error,
+    fault_response,
+    number,
+    one_of,
+    only_fields,
+    string,
 )
 
 PROVIDER = "zhipu"

@@ -6,7 +6,7 @@ Error shape: `{"error": {"code": "<string>", "message": "..."}}` with HTTP 400 (
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal, overload
 
 from fastapi.responses import JSONResponse, Response
 
@@ -89,6 +89,10 @@ def only_fields(doc: Any, allowed: set[str]) -> dict:
     return doc
 
 
+@overload
+def string(doc: dict, name: str, *, required: Literal[True]) -> str: ...
+@overload
+def string(doc: dict, name: str, *, required: bool) -> str | None: ...
 def string(doc: dict, name: str, *, required: bool) -> str | None:
     if doc.get(name) is None:
         if required:

@@ -20,7 +20,7 @@ _MIN_LOG_MEL = _MIN_LOG_HZ / _F_SP
 _LOGSTEP = math.log(6.4) / 27.0
 
 
-def hz_to_mel(f: np.ndarray) -> np.ndarray:
+def hz_to_mel(f: np.ndarray | float) -> np.ndarray:
     f = np.asanyarray(f, dtype=np.float64)
     mels = f / _F_SP
     log = f >= _MIN_LOG_HZ
@@ -100,7 +100,7 @@ def resample(x: np.ndarray, sr: int, target: int) -> np.ndarray:
     if sr == target or len(x) == 0:
         return x.astype(np.float32)
     g = math.gcd(sr, target)
-    n_out = int(round(len(x) * target / sr))
+    n_out = round(len(x) * target / sr)
     pad = sr // 10  # 100 ms of silence on each side against circular artefacts
     n_in = _fast_multiple(len(x) + 2 * pad, sr // g)  # maps to a whole number of output samples
     n_res = n_in * target // sr

@@ -125,7 +125,8 @@ def forward(mels: np.ndarray) -> np.ndarray:
             h = o * np.tanh(c)
             if outputs is not None:
                 outputs[:, t] = h
-        x = outputs
+        if outputs is not None:  # the last layer keeps only its final state h
+            x = outputs
     raw = np.maximum(h @ w["lin"] + w["linear_bias"], 0.0)
     return raw / np.maximum(np.linalg.norm(raw, axis=1, keepdims=True), 1e-12)
 

@@ -38,7 +38,7 @@ def one_blas_thread():
                     from threadpoolctl import threadpool_limits
 
                     threadpool_limits(limits=1, user_api="blas")
-                except Exception:  # noqa: BLE001 - only a speed matter
+                except Exception:
                     pass
                 _blas_limited = True
     yield

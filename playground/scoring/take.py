@@ -13,8 +13,8 @@ import hashlib
 import math
 import threading
 from collections import OrderedDict
+from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import Awaitable, Callable
 
 import numpy as np
 
@@ -107,7 +107,7 @@ async def _transcript(transcribe: Callable[[bytes], Awaitable[str]], take: bytes
         return (await transcribe(take)) or "", None
     except PlaygroundError as exc:
         return None, f"Transcription failed: {exc.user_message()}"
-    except Exception as exc:  # noqa: BLE001 - the message may hold anything; say only what kind
+    except Exception as exc:
         return None, f"Transcription failed ({type(exc).__name__})."
 
 

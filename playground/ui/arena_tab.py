@@ -54,7 +54,8 @@ def build_arena_tab() -> None:
                                       elem_id="arena-entrants")
             with gr.Accordion("API keys (optional; this browser session only)", open=False):
                 for pid in dict.fromkeys(e.provider_id for e in entrants.all_entrants()):
-                    box = gr.Textbox(label=f"{presets.load(pid)['label']} API key (optional, this browser session only)",
+                    label = f"{presets.load(pid)['label']} API key (optional, this browser session only)"
+                    box = gr.Textbox(label=label,
                                      type="password",
                                      placeholder="empty: the configured key, else the sandbox",
                                      elem_id=f"arena-key-{pid}")
@@ -90,7 +91,8 @@ def build_arena_tab() -> None:
     vote_note = gr.Markdown(elem_id="arena-vote-note")
     pair = gr.HTML(elem_id="arena-pair")
     with gr.Row():
-        choice = gr.Radio([("A", "A"), ("B", "B"), ("tie", "tie")], value="A", label="Which sounds more like you?", elem_id="arena-choice")
+        choice = gr.Radio([("A", "A"), ("B", "B"), ("tie", "tie")], value="A", label="Which sounds more like you?",
+                          elem_id="arena-choice")
         vote_btn = gr.Button("Vote", elem_id="arena-vote")
     reveal = gr.Markdown(elem_id="arena-reveal")
     ratings = gr.Dataframe(headers=["entrant", "rating", "votes"], label="Ratings (Elo, this voice family)",
@@ -125,4 +127,4 @@ def build_arena_tab() -> None:
     wire_cancel(cancel_speak, speaking)
 
 
-__all__ = ["build_arena_tab", "CSS", "providers"]
+__all__ = ["CSS", "build_arena_tab", "providers"]

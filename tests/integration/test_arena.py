@@ -14,7 +14,6 @@ import pytest
 
 from tests.conftest import speech_wav
 
-
 CLONES = ["siliconflow:upload:FunAudioLLM/CosyVoice2-0.5B", "minimax:clone:speech-2.8-hd",
           "zhipu:clone:glm-tts-clone", "siliconflow:reference:FunAudioLLM/CosyVoice2-0.5B"]
 CONTROL = "siliconflow:control:alex"
@@ -40,7 +39,7 @@ def _scoring_ready() -> bool:
 def test_clone_speak_vote_report(client, sandbox, sample_file):
     from gradio_client import handle_file
 
-    rows, family, summary = client.predict(handle_file(str(sample_file)), TRANSCRIPT, True, CLONES + [CONTROL],
+    rows, family, summary = client.predict(handle_file(str(sample_file)), TRANSCRIPT, True, [*CLONES, CONTROL],
                                            api_name="/arena_clone")
     table = rows["data"] if isinstance(rows, dict) else rows
     assert len(table) == 5, table
@@ -50,13 +49,13 @@ def test_clone_speak_vote_report(client, sandbox, sample_file):
     assert len(uploads) == 1
 
     # the same sample again: the family and its voices are reused, nothing is cloned again
-    rows2, family2, summary2 = client.predict(handle_file(str(sample_file)), TRANSCRIPT, True, CLONES + [CONTROL],
+    _rows2, family2, summary2 = client.predict(handle_file(str(sample_file)), TRANSCRIPT, True, [*CLONES, CONTROL],
                                               api_name="/arena_clone")
     assert family2 == family and "reused" in summary2
     assert len([r for r in sandbox.requests("siliconflow") if r["path"].endswith("/uploads/audio/voice")]) == 1
 
     takes_html, scorecard, run_id, pair, note = client.predict(
-        family, "zh-polyphonic", "", CLONES + [CONTROL], api_name="/arena_speak")
+        family, "zh-polyphonic", "", [*CLONES, CONTROL], api_name="/arena_speak")
     sc = scorecard["data"] if isinstance(scorecard, dict) else scorecard
     assert len(sc) == 5 and all(r[-1].startswith("ok") for r in sc), sc
     assert takes_html.count("<audio") == 6  # the reference and five takes
@@ -69,7 +68,7 @@ def test_clone_speak_vote_report(client, sandbox, sample_file):
         assert got.status_code == 200 and got.content[:4] == b"RIFF", src
     assert httpx.get(f"{base}/vcp-arena/not-a-run/0", timeout=30).status_code == 404
 
-    reveal, ratings, agreement, next_pair = client.predict(run_id, "A", api_name="/arena_vote")
+    reveal, ratings, _agreement, _next_pair = client.predict(run_id, "A", api_name="/arena_vote")
     assert "A was" in reveal and "B was" in reveal
     rated = ratings["data"] if isinstance(ratings, dict) else ratings
     assert len(rated) == 2 and {r[2] for r in rated} == {1}
@@ -110,7 +109,7 @@ def test_one_provider_failing_mid_run(client, sandbox, tmp_path):
                                             ["minimax:clone:speech-2.8-hd"], api_name="/arena_clone")
     assert family2 == family and "1 of 1 ready" in summary
 
-    _, scorecard, run_id, _, _ = client.predict(family, "en-question", "", CLONES, api_name="/arena_speak")
+    _, scorecard, _run_id, _, _ = client.predict(family, "en-question", "", CLONES, api_name="/arena_speak")
     assert all(r[-1].startswith("ok") for r in (scorecard["data"] if isinstance(scorecard, dict) else scorecard))
 
 

@@ -107,10 +107,8 @@ def test_a_voice_the_provider_lost_is_cloned_again(sandbox):
     chosen = entrants.by_keys(["siliconflow:upload:FunAudioLLM/CosyVoice2-0.5B"])
 
     async def run():
-        last = None
-        async for last in cloning.clone_everywhere(sample, "A sample.", True, chosen):
-            pass
-        return last
+        tables = [table async for table in cloning.clone_everywhere(sample, "A sample.", True, chosen)]
+        return tables[-1]
 
     first = asyncio.run(run())
     assert first.rows[0].state == "ready"

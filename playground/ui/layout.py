@@ -6,12 +6,9 @@ import os
 
 import gradio as gr
 
-from playground.ui.openai_compat_tab import build_openai_compat_tab
-from playground.ui.siliconflow_tab import build_siliconflow_tab
-from playground.ui.zhipu_tab import build_zhipu_tab
+from playground.ui.tabs import TABS, build_tab
 from playground.ui.live_player import CSS as LIVE_CSS
 from playground.ui.live_player import ROUTES as LIVE_ROUTES
-from playground.ui.minimax_tab import build_minimax_tab
 from playground.ui.library_tab import build_library_tab
 from playground.ui.compare_tab import build_compare_tab
 from playground import hosted
@@ -40,21 +37,17 @@ def build_app() -> gr.Blocks:
         if hosted.is_hosted():
             gr.Markdown(hosted.describe(), elem_id="vcp-hosted")
         with gr.Tabs():
-            with gr.Tab("SiliconFlow", id="siliconflow"):
-                list_event, _ = build_siliconflow_tab()
-            with gr.Tab("MiniMax", id="minimax"):
-                minimax_load = build_minimax_tab()
-            with gr.Tab("Zhipu BigModel", id="zhipu"):
-                zhipu_load = build_zhipu_tab()
-            with gr.Tab("OpenAI-compatible", id="openai_compat"):
-                build_openai_compat_tab()
+            loads = []
+            for tab in TABS:  # one per provider (ui/tabs.py)
+                with gr.Tab(tab.title, id=tab.pid):
+                    loads.append(build_tab(tab))
             with gr.Tab("Voice library", id="library"):  # after the provider tabs: it wires to their key boxes
                 build_library_tab()
             with gr.Tab("Compare", id="compare"):  # side by side, long text (ui/compare_tab.py)
                 build_compare_tab()
-        demo.load(**list_event)
-        demo.load(**zhipu_load)
-        demo.load(**minimax_load)
+        for load in loads:
+            if load:
+                demo.load(**load)
     fair_queue.apply_provider_limits(demo)  # one concurrency group per provider
     fair_queue.register_session_lookup()  # hosted.py caps per Gradio session
     return i18n.localize(demo)  # the whole UI in English and Chinese (ui/i18n.py)

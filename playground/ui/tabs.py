@@ -1,0 +1,49 @@
+"""The provider tabs, in page order: one line per provider.
+
+A `Tab` without `build` is made by ui/tab_builder.py from the provider's declarations
+(adapter + presets `ui`); `hooks` adds what a declaration cannot say (see tab_builder.py).
+`build` names a handwritten tab not yet ported to the builder.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Callable
+
+from playground.ui import openai_compat_tab
+from playground.ui.minimax_tab import build_minimax_tab
+from playground.ui.siliconflow_tab import build_siliconflow_tab
+from playground.ui.zhipu_tab import build_zhipu_tab
+
+
+@dataclass(frozen=True)
+class Tab:
+    pid: str
+    title: str
+    hooks: Any = None
+    build: Callable[[], dict | None] | None = None  # a handwritten tab: returns its page-load event or None
+
+
+def _first(result):
+    return result[0] if isinstance(result, tuple) else result
+
+
+TABS: list[Tab] = [
+    Tab("siliconflow", "SiliconFlow", build=lambda: _first(build_siliconflow_tab())),
+    Tab("minimax", "MiniMax", build=build_minimax_tab),
+    Tab("zhipu", "Zhipu BigModel", build=build_zhipu_tab),
+    Tab("openai_compat", "OpenAI-compatible", hooks=openai_compat_tab.HOOKS),
+]
+
+
+def hooks_of(pid: str) -> Any:
+    return next((t.hooks for t in TABS if t.pid == pid), None)
+
+
+def build_tab(tab: Tab) -> dict | None:
+    """Build one provider's tab (inside its gr.Tab); returns a page-load event or None."""
+    if tab.build is not None:
+        return tab.build()
+    from playground.ui.tab_builder import build_provider_tab
+
+    return getattr(build_provider_tab(tab.pid, tab.hooks), "load_event", None)

@@ -15,7 +15,11 @@ from typing import Any
 
 import gradio as gr
 
-TYPES = ("text", "number", "int", "slider", "choice", "bool", "audio")
+from playground.audio import VoiceSample
+from playground.ui.clinic_ui import build_consent
+
+TYPES = ("text", "number", "int", "slider", "choice", "bool", "audio", "consent", "note")
+INPUT_TYPES = tuple(t for t in TYPES if t != "note")  # a note is static text, not a parameter
 AUDIO_SOURCES = ["microphone", "upload"]
 
 
@@ -45,6 +49,8 @@ def choices_of(field: dict) -> list[tuple[str, Any]]:
     """[(label, value)] from a list of values, of [label, value] pairs, or a dict keyed by value
     (labelled by its entries' "label" when the field says "labelled": true)."""
     raw = field.get("choices", [])
+    if isinstance(raw, dict) and field.get("choices_filter"):  # dict entries with that flag set
+        raw = {k: v for k, v in raw.items() if isinstance(v, dict) and v.get(field["choices_filter"])}
     if isinstance(raw, dict):
         if field.get("labelled"):
             return [(str(v.get("label", k)) if isinstance(v, dict) else str(k), k) for k, v in raw.items()]
@@ -61,12 +67,16 @@ def choices_of(field: dict) -> list[tuple[str, Any]]:
 def default_of(field: dict) -> Any:
     if "default" in field:
         return field["default"]
-    return {"text": "", "bool": False}.get(field["type"])
+    return {"text": "", "bool": False, "consent": False}.get(field["type"])
 
 
 def build_field(field: dict, elem_id: str, *, visible: bool = True) -> gr.components.Component:
     """One component for a resolved field."""
     kind, label, value = field["type"], field.get("label", field["name"]), default_of(field)
+    if kind == "note":
+        return gr.Markdown(field.get("text", ""), elem_id=elem_id, visible=visible)
+    if kind == "consent":  # "I have the right to clone this voice" (ui/clinic_ui.py); elem_id <prefix>-consent
+        return build_consent(elem_id[: -len("-consent")] if elem_id.endswith("-consent") else elem_id)
     common = dict(label=label, elem_id=elem_id, visible=visible)
     if field.get("help"):
         common["info"] = field["help"]
@@ -93,14 +103,18 @@ def build_field(field: dict, elem_id: str, *, visible: bool = True) -> gr.compon
 def coerce(field: dict, value: Any) -> Any:
     """A UI/API value as the adapter wants it: numbers as numbers, empty as None."""
     kind = field["type"]
+    if kind == "audio":
+        return VoiceSample.from_input(value)
+    if value in field.get("empty_values", ()):
+        return None
     if value is None or (isinstance(value, str) and not value.strip() and kind not in ("text", "choice")):
         return None
     if kind == "int" or field.get("value_type") == "int":
         return int(float(value)) if value != "" else None
     if kind in ("number", "slider") or field.get("value_type") == "float":
         return float(value)
-    if kind == "bool":
-        return bool(value)
+    if kind in ("bool", "consent"):
+        return value if kind == "consent" else bool(value)
     return value
 
 
@@ -111,11 +125,23 @@ def allowed(field: dict, values: list) -> list[tuple[str, Any]]:
     return [c for c in declared if c[1] in values] + [(str(v), v) for v in values if v not in known]
 
 
-def is_visible(rule: dict | None, value: Any, adapter: Any) -> bool:
+def rule_fields(rule: dict | None) -> list[str]:
+    """The fields a visible_when rule reads."""
+    if not rule:
+        return []
+    if "all" in rule:
+        return [name for r in rule["all"] for name in rule_fields(r) if name]
+    return [rule["field"]]
+
+
+def is_visible(rule: dict | None, values: dict, adapter: Any) -> bool:
     """visible_when: {"field": f, "equals": v} | {"field": f, "in": [...]} | {"field": f, "call": "method"}
-    (an adapter method taking the value; truthy means shown)."""
+    (an adapter method taking the value; truthy means shown) | {"all": [rule, ...]}. `values`: by field name."""
     if not rule:
         return True
+    if "all" in rule:
+        return all(is_visible(r, values, adapter) for r in rule["all"])
+    value = values.get(rule["field"])
     if "equals" in rule:
         return value == rule["equals"]
     if "in" in rule:

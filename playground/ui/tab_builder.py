@@ -57,103 +57,150 @@ from playground import presets, providers
 from playground.ui import tab_handlers
 from playground.ui.code_view import build_code_view
 from playground.ui.common import build_badge, build_key_box, register
-from playground.ui.fair_queue import build_cancel_button, wire_cancel
+from playground.ui.fair_queue import build_cancel_button
+from playground.ui.clinic_ui import build_sample_card
 from playground.ui.form_fields import allowed, build_field, default_of, is_visible
 from playground.ui.live_player import build_live_player
+from playground.ui.tab_events import wire_dynamic, wire_endpoints
 
 PRIVATE = dict(api_visibility="private", queue=False)
+# operation -> (the adapter flag that enables it, its button's label)
+KINDS = {"upload": ("SUPPORTS_UPLOAD", "Upload voice"), "clone": ("SUPPORTS_CLONE", "Clone voice"),
+         "speak": ("SUPPORTS_SPEAK", "Speak"), "voices": ("SUPPORTS_LIST", "Refresh")}
 
 
 @dataclass
 class Form:
     """The components of one operation's form."""
 
-    fields: dict[str, Any] = field(default_factory=dict)
+    def inputs(self) -> list:
+        return [self.fields[name] for name in self.order]
+
+    fields: dict[str, Any] = field(default_factory=dict)  # inputs by name (notes excluded), build order
+    order: list[str] = field(default_factory=list)  # inputs in declaration order = the endpoint's parameters
     decl: dict[str, dict] = field(default_factory=dict)
+    groups: dict[str, Any] = field(default_factory=dict)
+    cards: dict[str, Any] = field(default_factory=dict)  # sample cards by audio field
     outputs: list = field(default_factory=list)
     button: Any = None
     cancel: Any = None
-    extra: dict[str, Any] = field(default_factory=dict)  # counter, examples
+    extra: dict[str, Any] = field(default_factory=dict)  # counter, examples, table, delete row
 
 
 def _elem(prefix: str, op: str, f: dict) -> str:
     return f.get("elem_id") or f"{prefix}-{op}-{f.get('elem') or f['name'].replace('_', '-')}"
 
 
+def _defaults(form: Form) -> dict:
+    return {name: default_of(f) for name, f in form.decl.items()}
+
+
+def _card(ctx: SimpleNamespace, form: Form, audio_name: str, op: str) -> None:
+    """The sample card (ui/clinic_ui.py) under an audio field that declares "card"."""
+    f = form.decl[audio_name]
+    card = f["card"]
+    operation = card.get("operation", op)
+    if isinstance(operation, dict):
+        operation = form.fields[operation["field"]]
+    transcript = form.fields.get(card.get("transcript", ""))
+    form.cards[audio_name] = build_sample_card(
+        form.fields[audio_name], ctx.pid, operation, prefix=card.get("prefix", f"{ctx.prefix}-{op}"),
+        transcript=transcript, key_box=ctx.api_key, transcribe=card.get("transcribe"),
+        transcript_operations=card.get("transcript_operations"))
+
+
 def _build_one(ctx: SimpleNamespace, form: Form, op: str, f: dict) -> None:
-    value = default_of(f)
-    rule = f.get("visible_when")
-    visible = True
-    if rule:
-        source = form.decl.get(rule["field"])
-        visible = is_visible(rule, default_of(source) if source else None, ctx.adapter)
+    values = _defaults(form)
+    visible = is_visible(f.get("visible_when"), values, ctx.adapter)
     if f.get("choices_when"):
-        source = form.decl.get(f["choices_when"]["field"])
-        values = getattr(ctx.adapter, f["choices_when"]["call"])(default_of(source) if source else None)
-        f = {**f, "choices": [list(c) for c in allowed(f, values)]}
+        when = f["choices_when"]
+        f = {**f, "choices": [list(c) for c in allowed(f, getattr(ctx.adapter, when["call"])(values.get(when["field"])))]}
     component = build_field(f, _elem(ctx.prefix, op, f), visible=visible)
-    form.fields[f["name"]], form.decl[f["name"]] = component, f
+    form.decl[f["name"]] = f
+    if f["type"] != "note":
+        form.fields[f["name"]] = component
     if f.get("counter"):
-        text = value or ""
+        text = default_of(f) or ""
         form.extra["counter"] = (gr.Markdown(f"{len(text)} / {f['counter'][1]:,} characters",
                                              elem_id=f"{ctx.prefix}-{op}-counter"), component, f["counter"][1])
     if f.get("examples"):
         ex = f["examples"]
         form.extra["examples"] = (gr.Dropdown(list(ex.get("en", [])) + list(ex.get("zh", [])), value=None,
                                               label="Examples", elem_id=f"{ctx.prefix}-{op}-examples"), component)
+    if hasattr(ctx.hooks, "after_field"):
+        ctx.hooks.after_field(ctx, op, f["name"], component)
+    for name, other in form.decl.items():  # a card waits for its transcript box (or comes right under its audio)
+        if "card" in other and name not in form.cards and (other["card"].get("transcript") in (None, f["name"])):
+            _card(ctx, form, name, op)
 
 
-def _build_speak(ctx: SimpleNamespace, op: str) -> Form:
-    form = Form()
-    decls = tab_handlers.fields(ctx.pid, op)
+def _build_column(ctx: SimpleNamespace, form: Form, op: str, decls: list[dict], groups: dict) -> None:
+    i = 0
+    while i < len(decls):
+        group = decls[i].get("group")
+        if not group:
+            _build_one(ctx, form, op, decls[i])
+            i += 1
+            continue
+        rule = groups.get(group, {}).get("visible_when")
+        with gr.Group(visible=is_visible(rule, _defaults(form), ctx.adapter)) as box:
+            while i < len(decls) and decls[i].get("group") == group:
+                _build_one(ctx, form, op, decls[i])
+                i += 1
+        form.groups[group] = (box, rule)
+
+
+def _build_outputs(ctx: SimpleNamespace, form: Form, op: str, decl: dict) -> None:
+    p = f"{ctx.prefix}-{op}"
+    form.button = gr.Button(decl.get("button", KINDS[op][1]), variant="primary", elem_id=f"{p}-btn")
+    if decl.get("cancel", op in ("speak", "clone")):
+        form.cancel = build_cancel_button(f"{p}-cancel")
+    if op == "speak":
+        live = build_live_player(f"{p}-live")
+        form.outputs = [gr.Audio(label="Result", interactive=False, elem_id=f"{p}-audio"),
+                        gr.File(label="Download", interactive=False, elem_id=f"{p}-file"),
+                        gr.Markdown(elem_id=f"{p}-info"), live]
+        return
+    form.outputs = [gr.Textbox(label=decl.get("result_label", "Voice id"), interactive=False, buttons=["copy"],
+                               elem_id=f"{p}-{decl.get('result_elem', 'id')}")]
+    if op == "clone":
+        form.outputs.append(gr.Audio(label="Preview", interactive=False, autoplay=True, elem_id=f"{p}-preview"))
+    form.outputs.append(gr.Markdown(elem_id=f"{p}-info"))
+
+
+def _build_form(ctx: SimpleNamespace, op: str) -> Form:
+    """speak / upload / clone: the main fields left, the side fields, the button and the results right."""
+    form, decl = Form(), tab_handlers.operation(ctx.pid, op)
+    decls = tab_handlers.fields(ctx.pid, op, inputs_only=False)
+    groups = decl.get("groups", {})
+    form.order = [f["name"] for f in tab_handlers.fields(ctx.pid, op)]
+    left, right = decl.get("scales", [3, 2] if op == "speak" else [1, 1])
     with gr.Row():
-        with gr.Column(scale=3):
-            for f in decls:
-                if f.get("column") != "side":
-                    _build_one(ctx, form, op, f)
-        with gr.Column(scale=2):
-            for f in decls:
-                if f.get("column") == "side":
-                    _build_one(ctx, form, op, f)
-            p = f"{ctx.prefix}-{op}"
-            form.button = gr.Button("Speak", variant="primary", elem_id=f"{p}-btn")
-            form.cancel = build_cancel_button(f"{p}-cancel")
-            live = build_live_player(f"{p}-live")
-            form.outputs = [gr.Audio(label="Result", interactive=False, elem_id=f"{p}-audio"),
-                            gr.File(label="Download", interactive=False, elem_id=f"{p}-file"),
-                            gr.Markdown(elem_id=f"{p}-info"), live]
+        with gr.Column(scale=left):
+            _build_column(ctx, form, op, [f for f in decls if f.get("column") != "side"], groups)
+        with gr.Column(scale=right):
+            _build_column(ctx, form, op, [f for f in decls if f.get("column") == "side"], groups)
+            _build_outputs(ctx, form, op, decl)
     return form
 
 
-BUILDERS = {"speak": _build_speak}
-SUPPORTED = {"speak": "SUPPORTS_SPEAK"}
-
-
-def _wire_dynamic(ctx: SimpleNamespace, form: Form) -> None:
-    """visible_when / choices_when, the character counter and the examples picker (private events)."""
-    for name, f in form.decl.items():
-        rule = f.get("visible_when")
-        if rule:
-            form.fields[rule["field"]].change(
-                lambda v, rule=rule: gr.update(visible=is_visible(rule, v, ctx.adapter)),
-                [form.fields[rule["field"]]], [form.fields[name]], **PRIVATE)
-        when = f.get("choices_when")
-        if when:
-            def on_source(v, current, f=f, when=when):
-                choices = allowed(f, getattr(ctx.adapter, when["call"])(v))
-                values = [c[1] for c in choices]
-                return gr.update(choices=choices, value=current if current in values else (values[0] if values else None))
-
-            form.fields[when["field"]].change(on_source, [form.fields[when["field"]], form.fields[name]],
-                                              [form.fields[name]], **PRIVATE)
-    if "counter" in form.extra:
-        counter, text, limit = form.extra["counter"]
-        text.change(None, [text], [counter], js=f"(t) => {{ const n = [...(t || '')].length; return "
-                    f"`${{n.toLocaleString('en-US')}} / {limit:,} characters` + (n > {limit} ? ' (too long)' : ''); }}",
-                    **PRIVATE)
-    if "examples" in form.extra:
-        picker, text = form.extra["examples"]
-        picker.change(lambda e, t: e or t, [picker, text], [text], **PRIVATE)
+def _build_voices(ctx: SimpleNamespace, op: str) -> Form:
+    """The voice list (filters, Refresh, a table) and Delete."""
+    form, decl = Form(), tab_handlers.operation(ctx.pid, op)
+    form.order = [f["name"] for f in tab_handlers.fields(ctx.pid, op)]
+    with gr.Row():
+        _build_column(ctx, form, op, tab_handlers.fields(ctx.pid, op, inputs_only=False), {})
+        form.button = gr.Button("Refresh", elem_id=f"{ctx.prefix}-voices-refresh", scale=1)
+    form.outputs = [gr.Dataframe(headers=decl["headers"], interactive=False, wrap=True, type="array",
+                                 elem_id=f"{ctx.prefix}-voices-table")]
+    delete = decl.get("delete")
+    if delete and getattr(ctx.adapter, "SUPPORTS_DELETE", False):
+        with gr.Row():
+            pick = gr.Dropdown([], label=delete["label"], allow_custom_value=True, scale=3,
+                               elem_id=f"{ctx.prefix}-delete-{delete.get('elem', 'voice')}")
+            button = gr.Button("Delete", variant="stop", elem_id=f"{ctx.prefix}-delete-btn", scale=1)
+        form.extra["delete"] = (pick, button, gr.Markdown(elem_id=f"{ctx.prefix}-delete-info"))
+    return form
 
 
 def build_provider_tab(pid: str, hooks: Any = None) -> SimpleNamespace:
@@ -162,7 +209,7 @@ def build_provider_tab(pid: str, hooks: Any = None) -> SimpleNamespace:
     adapter = providers.get(pid)
     ui = tab_handlers.ui_spec(pid)
     ctx = SimpleNamespace(pid=pid, adapter=adapter, spec=presets.load(pid), prefix=ui["prefix"], account={},
-                          forms={}, hooks=hooks)
+                          forms={}, hooks=hooks, events={}, load_event=None)
     build_badge(pid)
     account = tab_handlers.account_fields(pid)
     if account:
@@ -174,32 +221,21 @@ def build_provider_tab(pid: str, hooks: Any = None) -> SimpleNamespace:
         ctx.api_key = build_key_box(pid)
     if hasattr(hooks, "top"):
         hooks.top(ctx)
-    ops = [op for op in ui["operations"] if getattr(adapter, SUPPORTED[op], False)]
+    ops = [op for op in ui["operations"] if getattr(adapter, KINDS[op][0], False)]
+    build = {op: (_build_voices if op == "voices" else _build_form) for op in ops}
     if len(ops) == 1:
-        ctx.forms[ops[0]] = BUILDERS[ops[0]](ctx, ops[0])
+        ctx.forms[ops[0]] = build[ops[0]](ctx, ops[0])
     else:
         with gr.Tabs():
             for op in ops:
                 with gr.Tab(ui["operations"][op].get("title", op.title()), id=f"{ctx.prefix}-{op}-tab"):
-                    ctx.forms[op] = BUILDERS[op](ctx, op)
+                    ctx.forms[op] = build[op](ctx, op)
     if "speak" in ctx.forms:
         register(f"{pid}.speak", {**ctx.forms["speak"].fields, **ctx.account})  # for the voice library
     build_code_view(pid)  # "View code": this session's last requests as curl and httpx
-    _wire(ctx)
+    wire_endpoints(ctx)  # public endpoints first: a private reuse registered earlier would rename them
     if hasattr(hooks, "wire"):
         hooks.wire(ctx)
     for form in ctx.forms.values():
-        _wire_dynamic(ctx, form)
+        wire_dynamic(ctx, form)
     return ctx
-
-
-def _wire(ctx: SimpleNamespace) -> None:
-    """The public endpoints: one per operation, named by its api_name."""
-    account = list(ctx.account.values())
-    speak = ctx.forms.get("speak")
-    if speak is not None:
-        fn = tab_handlers.speak_handler(ctx.pid)
-        event = speak.button.click(fn, [*speak.fields.values(), *account, ctx.api_key], speak.outputs,
-                                   api_name=tab_handlers.operation(ctx.pid, "speak")["api_name"])
-        wire_cancel(speak.cancel, event)
-        ctx.speak_event = event

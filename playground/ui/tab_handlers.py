@@ -9,15 +9,17 @@ depend on the Blocks, so the voice library can re-run a take with `speak_handler
 from __future__ import annotations
 
 import inspect
+from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, Callable
 
 import gradio as gr
 
 from playground import presets, providers
-from playground.library.hooks import record_take
+from playground.library.hooks import record_take, record_upload, record_voice
+from playground.ui.clinic_ui import require_consent
 from playground.ui.common import download_file, speech_summary, ui_errors
-from playground.ui.form_fields import coerce, default_of, resolve
+from playground.ui.form_fields import INPUT_TYPES, coerce, default_of, resolve
 from playground.ui.live_player import live_summary, player_value, speak_live, streaming_outputs
 
 SpeakSummary = Callable[[Any, Any], str]  # (result, live update) -> Markdown
@@ -34,10 +36,11 @@ def operation(pid: str, op: str) -> dict:
     return ui_spec(pid)["operations"][op]
 
 
-def fields(pid: str, op: str) -> list[dict]:
-    """The resolved fields of an operation (presets values filled in)."""
+def fields(pid: str, op: str, *, inputs_only: bool = True) -> list[dict]:
+    """The resolved fields of an operation (presets values filled in); notes only when asked."""
     spec = presets.load(pid)
-    return [resolve(f, spec) for f in operation(pid, op).get("fields", [])]
+    out = [resolve(f, spec) for f in operation(pid, op).get("fields", [])]
+    return [f for f in out if f["type"] in INPUT_TYPES] if inputs_only else out
 
 
 def account_fields(pid: str) -> list[dict]:
@@ -59,15 +62,30 @@ def signature(pid: str, op: str, *, progress: bool = False) -> inspect.Signature
     return inspect.Signature(params)
 
 
-def _values(pid: str, op: str, sig: inspect.Signature, args: tuple, kwargs: dict) -> tuple[dict, dict, str, Any]:
-    """(coerced field values, account values, api_key, progress) of one call."""
+@dataclass
+class Call:
+    """One call of a generated handler: the request's values (by request field name), the account
+    values, the key, and the raw arguments by API name (what a take keeps, minus the key)."""
+
+    values: dict
+    account: dict
+    api_key: str
+    raw: dict
+    progress: Any = None
+
+
+def _call(pid: str, op: str, sig: inspect.Signature, args: tuple, kwargs: dict) -> Call:
     bound = sig.bind(*args, **kwargs)
     bound.apply_defaults()
     raw = dict(bound.arguments)
-    by_name = {f["name"]: f for f in [*fields(pid, op), *account_fields(pid)]}
-    values = {name: coerce(by_name[name], raw[name]) for name in by_name}
-    account = {f["name"]: values[f["name"]] for f in account_fields(pid)}
-    return values, account, raw.get("api_key") or "", raw.get("progress")
+    decls = fields(pid, op)
+    values = {f.get("to", f["name"]): coerce(f, raw[f["name"]]) for f in decls}
+    for f in decls:
+        if f["type"] == "consent":
+            require_consent(raw[f["name"]])
+    account = {f["name"]: coerce(f, raw[f["name"]]) for f in account_fields(pid)}
+    progress = raw.pop("progress", None)
+    return Call({**values, **account}, account, raw.pop("api_key", "") or "", raw, progress)
 
 
 def default_speak_summary(result: Any, update: Any) -> str:
@@ -94,11 +112,11 @@ def make_speak_handler(pid: str, summary: SpeakSummary | None = None) -> Callabl
 
     async def handler(*args: Any, **kwargs: Any):
         adapter = providers.get(pid)
-        values, account, api_key, progress = _values(pid, "speak", sig, args, kwargs)
-        settings = dict(values)  # kept with the take (the key never is) for a re-run from History
-        request = adapter.check_speak(adapter.request_from_fields("speak", values))  # fails before the player opens
-        if isinstance(progress, gr.Progress):
-            progress(0.3, desc="Synthesising…")
+        call = _call(pid, "speak", sig, args, kwargs)
+        api_key, account = call.api_key, call.account
+        request = adapter.check_speak(adapter.request_from_fields("speak", call.values))  # before the player opens
+        if isinstance(call.progress, gr.Progress):
+            call.progress(0.3, desc="Synthesising…")
         async for update in speak_live(lambda on_chunk: adapter.speak(request, api_key=api_key, on_chunk=on_chunk,
                                                                        **account),
                                        **adapter.live_options(request)):
@@ -106,7 +124,8 @@ def make_speak_handler(pid: str, summary: SpeakSummary | None = None) -> Callabl
                 yield streaming_outputs(update)
                 continue
             result = update.result
-            await record_take(api_name, result, adapter.target(api_key, **account), settings)
+            # the take keeps the call's arguments (never the key) for a re-run from History
+            await record_take(api_name, result, adapter.target(api_key, **account), call.raw)
             yield result.audio.playable(), download_file(result), summarize(result, update), player_value(update)
 
     return _named(handler, api_name, decl.get("description", f"Text to speech with {pid}."), sig)
@@ -118,3 +137,95 @@ def speak_handler(pid: str) -> Callable:
     from playground.ui.tabs import hooks_of
 
     return make_speak_handler(pid, getattr(hooks_of(pid), "speak_summary", None))
+
+
+def _mode(result: Any) -> str:
+    return "sandbox" if result.sandbox else "live"
+
+
+def default_created_summary(verb: str) -> Callable:
+    def summary(result: Any, raw: dict) -> str:
+        notes = "".join(f"\n\n- ℹ️ {note}" for note in result.notes)
+        return f"**{verb}** `{result.name}` as `{result.voice_id}` · {_mode(result)}.{notes}"
+
+    return summary
+
+
+def make_create_handler(pid: str, op: str, summary: Callable | None = None) -> Callable:
+    """upload / clone: request from the fields (consent required where declared), one adapter call,
+    recorded in the voice library ("records": "voice" or "file"), then (id, [preview,] summary)."""
+    decl = operation(pid, op)
+    sig = signature(pid, op, progress=True)
+    summarize = summary or default_created_summary("Uploaded" if op == "upload" else "Cloned")
+
+    async def handler(*args: Any, **kwargs: Any):
+        adapter = providers.get(pid)
+        call = _call(pid, op, sig, args, kwargs)
+        if isinstance(call.progress, gr.Progress):
+            call.progress(0.3, desc="Sending…")
+        request = adapter.request_from_fields(op, call.values)
+        method = adapter.upload_voice if op == "upload" else adapter.clone_voice
+        result = await method(request, api_key=call.api_key, **call.account)
+        target = adapter.target(call.api_key, **call.account)
+        info = summarize(result, call.raw)
+        if decl.get("records", "voice") == "voice":
+            source = decl.get("source_field")
+            info += await record_voice(result, target, transcript=str(call.values.get("text") or ""),
+                                       source_file_id=str(call.raw.get(source) or "").strip() if source else None)
+        else:
+            info += await record_upload(result, target)
+        if op == "clone":
+            preview = result.extra.get("preview") or result.extra.get("demo_audio")
+            return result.voice_id, (preview.playable() if preview else None), info
+        return result.voice_id, info
+
+    return _named(handler, decl["api_name"], decl.get("description", f"{op} with {pid}."), sig)
+
+
+def voice_rows(pid: str, voices: list) -> list[list[str]]:
+    """Rows of the voices table: the declared columns, read off each Voice ("extra.x" reads Voice.extra)."""
+    rows = []
+    for v in voices:
+        row = []
+        for column in operation(pid, "voices")["columns"]:
+            value = v.extra.get(column[6:]) if column.startswith("extra.") else getattr(v, column, None)
+            row.append("" if value is None else str(value))
+        rows.append(row)
+    return rows
+
+
+def make_voices_handler(pid: str) -> Callable:
+    decl = operation(pid, "voices")
+    sig = signature(pid, "voices")
+
+    async def handler(*args: Any, **kwargs: Any):
+        call = _call(pid, "voices", sig, args, kwargs)
+        filters = {k: v for k, v in call.values.items() if v is not None and k not in call.account}
+        voices = await providers.get(pid).list_voices(api_key=call.api_key, **filters)
+        return voice_rows(pid, voices)
+
+    return _named(handler, decl["api_name"], decl.get("description", f"The voices of this {pid} key."), sig)
+
+
+def delete_signature(pid: str) -> inspect.Signature:
+    name = operation(pid, "voices")["delete"]["name"]
+    params = [inspect.Parameter(name, inspect.Parameter.POSITIONAL_OR_KEYWORD)]
+    params += [inspect.Parameter(f["name"], inspect.Parameter.POSITIONAL_OR_KEYWORD, default=default_of(f))
+               for f in account_fields(pid)]
+    params.append(inspect.Parameter("api_key", inspect.Parameter.POSITIONAL_OR_KEYWORD, default=""))
+    return inspect.Signature(params)
+
+
+def make_delete_handler(pid: str) -> Callable:
+    decl = operation(pid, "voices")["delete"]
+    sig = delete_signature(pid)
+
+    async def handler(*args: Any, **kwargs: Any):
+        bound = sig.bind(*args, **kwargs)
+        bound.apply_defaults()
+        raw = dict(bound.arguments)
+        voice_id = str(raw[decl["name"]] or "").strip()
+        answer = await providers.get(pid).delete_voice(voice_id, api_key=raw.get("api_key") or "")
+        return f"**Deleted** `{voice_id}` ({answer})."
+
+    return _named(handler, decl["api_name"], decl.get("description", "Delete one voice by its id."), sig)

@@ -10,9 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Callable
 
-from playground.ui import openai_compat_tab
+from playground.ui import openai_compat_tab, siliconflow_tab
 from playground.ui.minimax_tab import build_minimax_tab
-from playground.ui.siliconflow_tab import build_siliconflow_tab
 from playground.ui.zhipu_tab import build_zhipu_tab
 
 
@@ -24,12 +23,8 @@ class Tab:
     build: Callable[[], dict | None] | None = None  # a handwritten tab: returns its page-load event or None
 
 
-def _first(result):
-    return result[0] if isinstance(result, tuple) else result
-
-
 TABS: list[Tab] = [
-    Tab("siliconflow", "SiliconFlow", build=lambda: _first(build_siliconflow_tab())),
+    Tab("siliconflow", "SiliconFlow", hooks=siliconflow_tab.HOOKS),
     Tab("minimax", "MiniMax", build=build_minimax_tab),
     Tab("zhipu", "Zhipu BigModel", build=build_zhipu_tab),
     Tab("openai_compat", "OpenAI-compatible", hooks=openai_compat_tab.HOOKS),

@@ -12,7 +12,7 @@ from playground.ui.live_player import ROUTES as LIVE_ROUTES
 from playground.ui.library_tab import build_library_tab
 from playground.ui.compare_tab import build_compare_tab
 from playground import hosted
-from playground.ui import fair_queue, i18n
+from playground.ui import api_schema, fair_queue, i18n
 
 CSS = """
 .mode-badge { border-left: 4px solid #f59e0b; padding-left: 10px; }
@@ -50,7 +50,8 @@ def build_app() -> gr.Blocks:
                 demo.load(**load)
     fair_queue.apply_provider_limits(demo)  # one concurrency group per provider
     fair_queue.register_session_lookup()  # hosted.py caps per Gradio session
-    return i18n.localize(demo)  # the whole UI in English and Chinese (ui/i18n.py)
+    i18n.localize(demo)  # the whole UI in English and Chinese (ui/i18n.py)
+    return api_schema.install(demo)  # the API described in plain English (ui/api_schema.py)
 
 
 def launch_kwargs() -> dict:

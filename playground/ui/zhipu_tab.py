@@ -53,7 +53,7 @@ async def zhipu_upload(audio, consent, api_key):
 
 
 @ui_errors
-async def zhipu_clone(file_id, voice_name, transcript, preview_text, model, request_id, api_key):
+async def zhipu_clone(file_id, voice_name, transcript=None, preview_text=None, model=None, request_id=None, api_key=""):
     """Clone a voice from an uploaded sample (seed 004). Returns the voice id, the preview audio
     (fetched through the voice list's download_url) and a summary."""
     request = ZhipuClone(file_id=file_id, voice_name=voice_name, input=preview_text, model=model,
@@ -97,7 +97,7 @@ async def zhipu_speak(text, model, voice, response_format, stream, encode_format
 
 
 @ui_errors
-async def zhipu_voices(voice_name, voice_type, api_key):
+async def zhipu_voices(voice_name=None, voice_type=None, api_key=""):
     """Voices of this key: voice_name filters fuzzily, voice_type is PRIVATE, OFFICIAL or ALL.
     Rows: [name, voice, type, created, preview link]."""
     voice_type = None if (voice_type or ALL_TYPES) == ALL_TYPES else voice_type

@@ -67,6 +67,8 @@ def choices_of(field: dict) -> list[tuple[str, Any]]:
 def default_of(field: dict) -> Any:
     if "default" in field:
         return field["default"]
+    if field.get("required"):
+        return None  # no default: the API asks for it
     return {"text": "", "bool": False, "consent": False}.get(field["type"])
 
 

@@ -148,10 +148,9 @@ def _speak_handlers() -> dict:
     from playground.ui.minimax_tab import minimax_speak
     from playground.ui.tab_handlers import speak_handler
     from playground.ui.tabs import TABS
-    from playground.ui.zhipu_tab import zhipu_speak
 
     built = [speak_handler(t.pid) for t in TABS if t.build is None]  # tabs made by ui/tab_builder.py
-    return {f.__name__: f for f in (minimax_speak, zhipu_speak, *built)}
+    return {f.__name__: f for f in (minimax_speak, *built)}
 
 
 @ui_errors

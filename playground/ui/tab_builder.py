@@ -58,7 +58,7 @@ from playground.ui import tab_handlers
 from playground.ui.code_view import build_code_view
 from playground.ui.common import build_badge, build_key_box, register
 from playground.ui.fair_queue import build_cancel_button
-from playground.ui.clinic_ui import build_sample_card
+from playground.ui.clinic_ui import build_sample_card, connect_transcript
 from playground.ui.form_fields import allowed, build_field, default_of, is_visible
 from playground.ui.live_player import build_live_player
 from playground.ui.tab_events import wire_dynamic, wire_endpoints
@@ -188,9 +188,13 @@ def _build_voices(ctx: SimpleNamespace, op: str) -> Form:
     """The voice list (filters, Refresh, a table) and Delete."""
     form, decl = Form(), tab_handlers.operation(ctx.pid, op)
     form.order = [f["name"] for f in tab_handlers.fields(ctx.pid, op)]
-    with gr.Row():
-        _build_column(ctx, form, op, tab_handlers.fields(ctx.pid, op, inputs_only=False), {})
-        form.button = gr.Button("Refresh", elem_id=f"{ctx.prefix}-voices-refresh", scale=1)
+    filters = tab_handlers.fields(ctx.pid, op, inputs_only=False)
+    if filters:
+        with gr.Row():
+            _build_column(ctx, form, op, filters, {})
+            form.button = gr.Button("Refresh", elem_id=f"{ctx.prefix}-voices-refresh", scale=1)
+    else:
+        form.button = gr.Button("Refresh", elem_id=f"{ctx.prefix}-voices-refresh")
     form.outputs = [gr.Dataframe(headers=decl["headers"], interactive=False, wrap=True, type="array",
                                  elem_id=f"{ctx.prefix}-voices-table")]
     delete = decl.get("delete")
@@ -230,6 +234,11 @@ def build_provider_tab(pid: str, hooks: Any = None) -> SimpleNamespace:
             for op in ops:
                 with gr.Tab(ui["operations"][op].get("title", op.title()), id=f"{ctx.prefix}-{op}-tab"):
                     ctx.forms[op] = build[op](ctx, op)
+    for form in ctx.forms.values():  # a card whose transcript box is in another form: "connect": "clone.transcript"
+        for name, card in form.cards.items():
+            target = form.decl[name]["card"].get("connect")
+            if target and target.split(".")[0] in ctx.forms:
+                connect_transcript(card, ctx.forms[target.split(".")[0]].fields[target.split(".")[1]])
     if "speak" in ctx.forms:
         register(f"{pid}.speak", {**ctx.forms["speak"].fields, **ctx.account})  # for the voice library
     build_code_view(pid)  # "View code": this session's last requests as curl and httpx

@@ -53,6 +53,12 @@ def wire_endpoints(ctx: SimpleNamespace) -> None:
             event.success(**list_event)
     if list_event:
         key.blur(**list_event)
+    for op, event in list(ctx.events.items()):  # "result_to": "clone.file_id" carries a new id to the next step
+        target = tab_handlers.operation(pid, op).get("result_to") if op != "delete" else None
+        if target:
+            other, name = target.split(".")
+            event.success(lambda value: value, [ctx.forms[op].outputs[0]], [ctx.forms[other].fields[name]],
+                          **PRIVATE)
 
 
 def _visibility(ctx: SimpleNamespace, form, rule: dict, target) -> None:

@@ -16,6 +16,7 @@ from typing import Any, Callable
 import gradio as gr
 
 from playground import presets, providers
+from playground.errors import InputError
 from playground.library.hooks import record_take, record_upload, record_voice
 from playground.ui.clinic_ui import require_consent
 from playground.ui.common import download_file, speech_summary, ui_errors
@@ -79,10 +80,13 @@ def _call(pid: str, op: str, sig: inspect.Signature, args: tuple, kwargs: dict) 
     bound.apply_defaults()
     raw = dict(bound.arguments)
     decls = fields(pid, op)
-    values = {f.get("to", f["name"]): coerce(f, raw[f["name"]]) for f in decls}
-    for f in decls:
+    for f in decls:  # consent first (before a sample is even read), then a missing sample
         if f["type"] == "consent":
             require_consent(raw[f["name"]])
+    values = {f.get("to", f["name"]): coerce(f, raw[f["name"]]) for f in decls}
+    for f in decls:
+        if f["type"] == "audio" and f.get("required") and values[f.get("to", f["name"])] is None:
+            raise InputError("Record or upload a voice sample first.")
     account = {f["name"]: coerce(f, raw[f["name"]]) for f in account_fields(pid)}
     progress = raw.pop("progress", None)
     return Call({**values, **account}, account, raw.pop("api_key", "") or "", raw, progress)

@@ -10,9 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Callable
 
-from playground.ui import openai_compat_tab, siliconflow_tab
+from playground.ui import openai_compat_tab, siliconflow_tab, zhipu_tab
 from playground.ui.minimax_tab import build_minimax_tab
-from playground.ui.zhipu_tab import build_zhipu_tab
 
 
 @dataclass(frozen=True)
@@ -26,7 +25,7 @@ class Tab:
 TABS: list[Tab] = [
     Tab("siliconflow", "SiliconFlow", hooks=siliconflow_tab.HOOKS),
     Tab("minimax", "MiniMax", build=build_minimax_tab),
-    Tab("zhipu", "Zhipu BigModel", build=build_zhipu_tab),
+    Tab("zhipu", "Zhipu BigModel", hooks=zhipu_tab.HOOKS),
     Tab("openai_compat", "OpenAI-compatible", hooks=openai_compat_tab.HOOKS),
 ]
 

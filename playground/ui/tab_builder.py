@@ -3,46 +3,70 @@
 What a new provider declares
 ----------------------------
 1. The adapter (playground/providers/<id>.py, registered in providers.PROVIDERS):
-   - `ID`, the `SUPPORTS_*` flags (an operation the adapter does not support gets no form);
-   - `REQUESTS = {"speak": MySpeech, ...}`: the request dataclass per operation. It is built from
-     the form values by field name (`providers.base.from_fields`: an empty value keeps the
-     dataclass default), or by the class's own `from_fields(values)` classmethod;
-   - `ACCOUNT_FIELDS = ("base_url",)` when account fields (below) must reach `speak(...,
-     base_url=...)` and `target(api_key, base_url=...)`; `live_options(request)` when the live
-     player cannot read `stream` / `response_format` (or `format`) / `sample_rate` off the request;
-   - any method a field names in `visible_when.call` / `choices_when.call`.
-2. presets/<id>.json, a `ui` section (data, read by this module and ui/form_fields.py):
+   - `ID`, the `SUPPORTS_*` flags: a form is built only for an operation the adapter supports
+     (upload: SUPPORTS_UPLOAD, clone: SUPPORTS_CLONE, speak: SUPPORTS_SPEAK, voices: SUPPORTS_LIST,
+     its Delete row: SUPPORTS_DELETE);
+   - `REQUESTS = {"upload": MyUpload, "clone": MyClone, "speak": MySpeech}`: the request dataclass
+     per operation, built from the form's values by field name (`providers.base.from_fields`: an
+     empty value keeps the dataclass default), or by the class's own `from_fields(values)` classmethod
+     when fields combine (SiliconFlowSpeech: a voice or a reference clip);
+   - optional: `ACCOUNT_FIELDS = ("base_url",)` (account fields its speak()/upload_voice()/
+     clone_voice() and target() take as keywords); `live_options(request)` when the live player
+     cannot read `stream` / `response_format` (or `format`) / `sample_rate` off the request; any
+     method a field names in `visible_when.call` / `choices_when.call`.
+   The generic handlers call `check_speak`, `speak`, `upload_voice`, `clone_voice`, `list_voices(**filters)`,
+   `delete_voice(id)` and `target(api_key)`, as every adapter has them (providers/base.py).
+2. presets/<id>.json, a `ui` section (data, read by this module, ui/form_fields.py, ui/tab_handlers.py):
 
        "ui": {
-         "prefix": "el",                        # elem_ids: el-speak-text, el-speak-btn, el-speak-audio …
-         "account": [ FIELD, … ],               # optional, next to the key box, sent with every operation
-         "operations": {
-           "speak": {"api_name": "elevenlabs_speak", "title": "Speak",
-                     "description": "Text to speech …",      # the API docs' text
-                     "fields": [ FIELD, … ]}
+         "prefix": "el",                   # elem_ids: el-speak-text, el-speak-btn, el-speak-audio …
+         "account": [FIELD, …],            # optional: next to the key box, a parameter of every endpoint
+         "operations": {                   # in tab order; one inner tab each when there are several
+           "upload": {"api_name": "elevenlabs_upload", "title": "Upload voice", "button": "Upload voice",
+                      "result_label": "Voice id", "result_elem": "voice-id",
+                      "records": "voice" | "file",           # what the voice library keeps
+                      "result_to": "clone.file_id",          # optional: the new id fills the next form
+                      "fields": [FIELD, …]},
+           "clone":  {… as upload, plus "source_field": "file_id"},   # returns (id, preview audio, summary)
+           "speak":  {"api_name": "elevenlabs_speak", "title": "Speak", "description": "…", "fields": [FIELD, …],
+                      "groups": {"ref": {"visible_when": RULE}}},     # optional: fields with "group": "ref"
+           "voices": {"api_name": "elevenlabs_voices", "title": "My voices", "headers": ["name", "voice id"],
+                      "columns": ["name", "id"],                      # Voice attributes, or "extra.<key>"
+                      "delete": {"api_name": "elevenlabs_delete_voice", "name": "voice_id",
+                                 "label": "Voice to delete", "id_column": 1},
+                      "fields": [FIELD, …]}                          # list filters (optional)
          }
        }
 
-   FIELD = {"name": <the request field and API parameter>, "type": text|number|int|slider|choice|bool|audio,
-            "label": "…", "help": "…", "default": …, "required": true (only `text`, usually),
-            "range": [lo, hi], "step": 0.05, "choices": [value | [label, value]], "widget": "radio",
-            "custom": true (a dropdown that takes typed values too), "labelled": true (dict choices by "label"),
-            "value_type": "int", "lines": 4, "placeholder": "…", "column": "side" (the right column),
-            "elem": "format" (the elem_id's last part; default: the name with dashes),
-            "counter": [lo, hi] (a character counter under a text field), "examples": {"en": [...], "zh": [...]},
-            "visible_when": {"field": f, "equals": v | "in": [...] | "call": "adapter_method"},
-            "choices_when": {"field": f, "call": "adapter_method"}   # -> allowed values
-           }
-   Any key may be given as `<key>_from`: a dotted path into the presets ("default_from": "default_model",
-   "range_from": "limits.speed", "choices_from": "models", "default_from": "examples.en.0").
-   Every label, help text and choice label must be in presets/i18n.json (with its Chinese).
+   FIELD = {"name": <API parameter and request field>, "type": text|number|int|slider|choice|bool|audio|consent|note,
+            "label", "help", "default", "required": true (no default in the API), "to": <request field name>,
+            "range": [lo, hi], "step", "choices": [value | [label, value]], "widget": "radio",
+            "custom": true (a dropdown that takes typed values: voice ids, model names),
+            "labelled": true (dict choices labelled by their "label"), "choices_filter": <flag of dict entries>,
+            "value_type": "int", "empty_values": ["ALL"] (sent as None), "lines", "max_lines", "placeholder",
+            "column": "side" (the right-hand column), "elem": <last part of the elem_id> (or "elem_id"),
+            "counter": [lo, hi] (a character counter), "examples": {"en": [...], "zh": [...]} (a picker),
+            "card": {"operation": <samples key>, "transcript": <field>, "transcribe": true} (the sample clinic),
+            "visible_when": RULE, "choices_when": {"field": f, "call": <adapter method -> values>,
+                                                    "default_call": <adapter method -> value>},
+            "text": <a note's Markdown>}
+   RULE = {"field": f, "equals": v} | {"field": f, "in": [...]} | {"field": f, "call": <adapter method>}
+          | {"all": [RULE, …]}
+   Any key may be given as `<key>_from`, a dotted path into the presets: "default_from": "default_model",
+   "range_from": "limits.speed", "choices_from": "models", "default_from": "examples.en.0".
+   An endpoint's parameters are its fields in declaration order, then the account fields, then `api_key`;
+   each has its declared default. Every label, help text, title, header and choice label must be in
+   presets/i18n.json with its Chinese (tests/unit/test_tab_builder.py checks).
 3. One line in playground/ui/tabs.py: `Tab("elevenlabs", "ElevenLabs")`.
 
-What the builder gives every tab: the sandbox/live badge, the key panel, the forms, a Speak button
-with Cancel, the live player, the result audio, a download file and a summary, "View code", the
-voice library's hook (`register(<id>.speak)`), the per-provider concurrency group (fair_queue,
-by the api_name's `<id>_` prefix) and the English/Chinese UI. A tab with a need no declaration
-covers (a button of its own, a summary of its own) adds `TabHooks` in ui/tabs.py.
+What every built tab gets: the sandbox/live badge, the key panel, the forms, buttons with Cancel,
+the live player, the result audio, a download file and a summary, "View code", the voice library's
+hooks (`register("<id>.speak")`, takes and voices recorded, re-run from History), the per-provider
+concurrency group (ui/fair_queue.py, by the api_name's `<id>_` prefix), the English/Chinese UI and
+a clean API description (ui/api_schema.py). What a declaration cannot say (a button of its own, a
+summary of its own, choices that depend on the voice list) goes in hooks passed with the Tab
+(`Tab("zhipu", …, hooks=zhipu_tab.HOOKS)`): `top(ctx)`, `after_field(ctx, op, name, component)`,
+`wire(ctx)`, `speak_summary(result, update)`, `upload_summary(result, raw)`, `clone_summary(result, raw)`.
 """
 
 from __future__ import annotations

@@ -87,9 +87,12 @@ def _call(pid: str, op: str, sig: inspect.Signature, args: tuple, kwargs: dict) 
     for f in decls:
         if f["type"] == "audio" and f.get("required") and values[f.get("to", f["name"])] is None:
             raise InputError("Record or upload a voice sample first.")
-    account = {f["name"]: coerce(f, raw[f["name"]]) for f in account_fields(pid)}
+    every = {f["name"]: coerce(f, raw[f["name"]]) for f in account_fields(pid)}
+    # keywords of the adapter's operations and target(): only the ones it declares (ACCOUNT_FIELDS);
+    # the others reach it inside the request (from_fields) and as list/delete filters
+    account = {k: v for k, v in every.items() if k in providers.get(pid).ACCOUNT_FIELDS}
     progress = raw.pop("progress", None)
-    return Call({**values, **account}, account, raw.pop("api_key", "") or "", raw, progress)
+    return Call({**values, **every}, account, raw.pop("api_key", "") or "", raw, progress)
 
 
 def default_speak_summary(result: Any, update: Any) -> str:
@@ -204,7 +207,7 @@ def make_voices_handler(pid: str) -> Callable:
 
     async def handler(*args: Any, **kwargs: Any):
         call = _call(pid, "voices", sig, args, kwargs)
-        filters = {k: v for k, v in call.values.items() if v is not None and k not in call.account}
+        filters = {k: v for k, v in call.values.items() if v is not None}  # filters and account fields
         voices = await providers.get(pid).list_voices(api_key=call.api_key, **filters)
         return voice_rows(pid, voices)
 
@@ -229,7 +232,8 @@ def make_delete_handler(pid: str) -> Callable:
         bound.apply_defaults()
         raw = dict(bound.arguments)
         voice_id = str(raw[decl["name"]] or "").strip()
-        answer = await providers.get(pid).delete_voice(voice_id, api_key=raw.get("api_key") or "")
+        account = {f["name"]: coerce(f, raw[f["name"]]) for f in account_fields(pid)}
+        answer = await providers.get(pid).delete_voice(voice_id, api_key=raw.get("api_key") or "", **account)
         return f"**Deleted** `{voice_id}` ({answer})."
 
     return _named(handler, decl["api_name"], decl.get("description", "Delete one voice by its id."), sig)

@@ -159,6 +159,16 @@ def wrap_pcm(pcm: bytes, sample_rate: int, channels: int = 1, sample_width: int 
     return buf.getvalue()
 
 
+def g711_to_wav(data: bytes, law: str, sample_rate: int = 8000, channels: int = 1) -> bytes:
+    """Headerless mu-law / A-law -> 16-bit PCM WAV (ffmpeg's `mulaw` / `alaw` demuxers)."""
+    proc = subprocess.run([ffmpeg_exe(), "-hide_banner", "-nostdin", "-v", "error", "-f", "mulaw" if law == "ulaw" else "alaw",
+                           "-ar", str(sample_rate), "-ac", str(channels), "-i", "pipe:0", "-f", "s16le", "pipe:1"],
+                          input=data, capture_output=True, timeout=FFMPEG_TIMEOUT_S, check=False)
+    if proc.returncode != 0:
+        raise AudioInputError(f"The {law} audio could not be decoded.", hint="Choose another output format.")
+    return wrap_pcm(proc.stdout, sample_rate, channels)
+
+
 @dataclass(frozen=True)
 class AudioInfo:
     duration_s: float
@@ -315,12 +325,15 @@ class SpeechAudio:
 
     @property
     def extension(self) -> str:
-        return {"pcm": "wav", "opus": "ogg"}.get(self.format, self.format)
+        return {"pcm": "wav", "opus": "ogg", "ulaw": "wav", "alaw": "wav"}.get(self.format, self.format)
 
     def playable(self) -> bytes:
-        """Bytes a browser plays: headerless PCM is wrapped into WAV, the rest passes unchanged."""
+        """Bytes a browser plays: headerless PCM is wrapped into WAV, headerless G.711 (ulaw/alaw,
+        ElevenLabs' telephony formats) is decoded to 16-bit WAV, the rest passes unchanged."""
         if self.format == "pcm":
             return wrap_pcm(self.data, self.sample_rate or 24000, self.channels)
+        if self.format in ("ulaw", "alaw"):
+            return g711_to_wav(self.data, self.format, self.sample_rate or 8000, self.channels)
         return self.data
 
     def download_bytes(self) -> bytes:

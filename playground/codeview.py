@@ -18,7 +18,7 @@ import threading
 from collections import OrderedDict
 from dataclasses import dataclass, field, replace
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import parse_qs, urlsplit
 
 from playground import presets
 from playground.audio import MIME_BY_FORMAT
@@ -108,6 +108,9 @@ def output_name(req: CapturedRequest, index: int) -> str | None:
     """Where a snippet saves an audio answer (None: the answer is JSON and is printed)."""
     path = urlsplit(req.url).path
     body = req.json if isinstance(req.json, dict) else {}
+    if "/text-to-speech/" in path:  # ElevenLabs: raw audio in the output_format query parameter's codec
+        codec = (parse_qs(urlsplit(req.url).query).get("output_format") or ["mp3_44100_128"])[0].split("_")[0]
+        return f"speech_{index}.{ {'opus': 'ogg'}.get(codec, codec)}"
     if not path.endswith("/audio/speech"):
         return None
     accept = req.headers.get("accept", req.headers.get("Accept", ""))
@@ -147,7 +150,8 @@ def _curl_one(prep: _Prepared, index: int) -> str:
     var = env_var(req.provider_id)
     lines = [f"curl -sS --fail-with-body -X {req.method} {_sq(req.url)}"]
     if req.auth:
-        lines.append(f'-H "Authorization: Bearer ${var}"')
+        lines.append(f'-H "Authorization: Bearer ${var}"' if req.auth_header == "Authorization"
+                     else f'-H "{req.auth_header}: ${var}"')
     for k, v in _headers(req, drop_content_type=False).items():
         lines.append(f"-H {_sq(f'{k}: {v}')}")
     for k, v in (req.data or {}).items():
@@ -213,7 +217,9 @@ def _python_one(prep: _Prepared, index: int) -> str:
     var = env_var(req.provider_id)
     args = [f"    {req.method.upper()!r},", f"    {req.url!r},"]
     headers = _headers(req, drop_content_type=prep.body is not None or bool(prep.files))
-    header_items = ([f'"Authorization": f"Bearer {{os.environ[{var!r}]}}"'] if req.auth else []) + \
+    auth = (f'"Authorization": f"Bearer {{os.environ[{var!r}]}}"' if req.auth_header == "Authorization"
+            else f'"{req.auth_header}": os.environ[{var!r}]')
+    header_items = ([auth] if req.auth else []) + \
                    [f"{json.dumps(k)}: {json.dumps(v, ensure_ascii=False)}" for k, v in headers.items()]
     if header_items:
         args.append("    headers={" + ", ".join(header_items) + "},")
@@ -222,8 +228,12 @@ def _python_one(prep: _Prepared, index: int) -> str:
     if req.data:
         args.append(f"    data={_py({k: str(v) for k, v in req.data.items()}, 4, {})},")
     if prep.files:
-        files = ", ".join(f"{fname!r}: ({att.name!r}, open({att.name!r}, 'rb'), {att.mime!r})" for fname, att in prep.files)
-        args.append("    files={" + files + "},")
+        if len({fname for fname, _ in prep.files}) < len(prep.files):  # repeated parts (ElevenLabs `files`): a list
+            files = ", ".join(f"({fname!r}, ({att.name!r}, open({att.name!r}, 'rb'), {att.mime!r}))" for fname, att in prep.files)
+            args.append("    files=[" + files + "],")
+        else:
+            files = ", ".join(f"{fname!r}: ({att.name!r}, open({att.name!r}, 'rb'), {att.mime!r})" for fname, att in prep.files)
+            args.append("    files={" + files + "},")
     args.append("    timeout=120,")
     out = output_name(req, index)
     lines = [f"# {index}. {req.method} {urlsplit(req.url).path}", "response = httpx.request(", *args, ")",

@@ -94,11 +94,20 @@ def _openai_compat(pair: Pair, text: str):
     return OpenAISpeech(text=text, voice=pair.voice, model=pair.model or spec["default_model"], response_format="mp3")
 
 
+def _elevenlabs(pair: Pair, text: str):
+    from playground.providers.elevenlabs import ElevenLabsSpeech
+
+    spec = presets.load("elevenlabs")
+    return ElevenLabsSpeech(text=text, voice_id=pair.voice, model_id=pair.model or spec["default_model"],
+                            output_format=spec["default_output_format"], stream=True)
+
+
 REQUEST_BUILDERS: dict[str, Callable[[Pair, str], Any]] = {
     "siliconflow": _siliconflow,
     "minimax": _minimax,
     "zhipu": _zhipu,
     "openai_compat": _openai_compat,
+    "elevenlabs": _elevenlabs,
 }
 
 
@@ -121,14 +130,28 @@ def system_pairs() -> list[tuple[str, str]]:
     return out
 
 
-def input_limit(provider_id: str) -> int:
-    """The most characters one request of this provider takes (from its preset)."""
+def _model_spec(provider_id: str, model: str | None) -> dict:
+    """A preset's per-model facts (`models.<id>` as a dict, e.g. ElevenLabs' max_chars and prices), or {}."""
+    spec = presets.load(provider_id)
+    models = spec.get("models")
+    entry = models.get(model or spec.get("default_model") or "") if isinstance(models, dict) else None
+    return entry if isinstance(entry, dict) else {}
+
+
+def input_limit(provider_id: str, model: str | None = None) -> int:
+    """The most characters one request of this provider (and model, where its preset says) takes."""
+    per_model = _model_spec(provider_id, model).get("max_chars")
+    if isinstance(per_model, int):
+        return per_model
     limits = presets.load(provider_id)["limits"]
     bounds = limits.get("input_chars") or limits.get("text_chars")
     return int(bounds[1])
 
 
-def price_per_million_chars(provider_id: str) -> float | None:
+def price_per_million_chars(provider_id: str, model: str | None = None) -> float | None:
+    per_1k = _model_spec(provider_id, model).get("usd_per_1k_chars")
+    if isinstance(per_1k, (int, float)):
+        return float(per_1k) * 1000
     value = presets.load(provider_id).get("price_per_million_chars")
     return float(value) if isinstance(value, (int, float)) else None
 
@@ -231,7 +254,7 @@ def _finish(cell: Cell, result: SpeechResult, first_audio_s: float | None, total
     except PlaygroundError as exc:
         cell.notes.append(f"could not decode the audio for playback: {exc.user_message()}")
         cell.playback, lufs, gain = data, None, None
-    price = price_per_million_chars(cell.pair.provider_id)
+    price = price_per_million_chars(cell.pair.provider_id, cell.pair.model)
     cell.figures = Figures(
         first_byte_s=result.timing.first_byte_s, first_audio_s=first_audio_s, total_s=total_s,
         duration_s=duration, rtf=(total_s / duration) if duration else None, size_bytes=len(result.audio.data),

@@ -107,6 +107,7 @@ class CapturedRequest:
     json: Any = None
     data: dict[str, Any] | None = None  # multipart / form fields
     files: list[tuple[str, str, bytes, str]] = field(default_factory=list)  # (field, filename, bytes, mime)
+    auth_header: str = "Authorization"  # the key's header ("xi-api-key" for ElevenLabs: the raw key, no Bearer)
 
 
 _RECORDER: "contextvars.ContextVar[list[CapturedRequest] | None]" = contextvars.ContextVar("vcp_recorder", default=None)
@@ -137,15 +138,16 @@ def _files_of(files: Any) -> list[tuple[str, str, bytes, str]]:
 
 
 def _record(provider_id: str, request: httpx.Request, *, auth: bool, idempotent: bool, json: Any, data: Any,
-            files: Any) -> None:
+            files: Any, auth_header: str = "Authorization") -> None:
     records = _RECORDER.get()
     if records is None and not REQUEST_OBSERVERS:
         return
     headers = {k: v for k, v in request.headers.items()
-               if k.lower() not in ("authorization", "host", "content-length", "accept-encoding", "connection",
+               if k.lower() not in ("authorization", auth_header.lower(), "host", "content-length", "accept-encoding", "connection",
                                     "user-agent") and not (files and k.lower() == "content-type")}
     captured = CapturedRequest(provider_id, request.method, str(request.url), headers, auth, idempotent,
-                               json=json, data=dict(data) if data else None, files=_files_of(files))
+                               json=json, data=dict(data) if data else None, files=_files_of(files),
+                               auth_header=auth_header)
     if records is not None:
         records.append(captured)
     for observer in list(REQUEST_OBSERVERS):
@@ -256,8 +258,13 @@ class Transport:
         return True
 
     # -- requests --------------------------------------------------------------------
+    AUTH_HEADER = "Authorization"  # a provider whose key travels in another header overrides auth_headers()
+
+    def auth_headers(self, target: Target) -> dict[str, str]:
+        return {"Authorization": f"Bearer {target.key.reveal()}"}
+
     def _headers(self, target: Target, extra: Mapping[str, str] | None, auth: bool = True) -> dict[str, str]:
-        headers = {"Authorization": f"Bearer {target.key.reveal()}"} if auth else {}
+        headers = self.auth_headers(target) if auth else {}
         if extra:
             headers.update(extra)
         return headers
@@ -329,7 +336,8 @@ class Transport:
                     method, url, json=json, data=data, files=files, params=params, headers=self._headers(target, headers, auth)
                 )
                 if attempt == 0:
-                    _record(self.provider_id, request, auth=auth, idempotent=idempotent, json=json, data=data, files=files)
+                    _record(self.provider_id, request, auth=auth, idempotent=idempotent, json=json, data=data, files=files,
+                            auth_header=self.AUTH_HEADER)
                 response = await self.client().send(request, stream=True)
             except httpx.HTTPError as exc:
                 wait = self._should_retry(attempt, None, exc, idempotent, None)

@@ -97,9 +97,9 @@ def split_text(text: str, limit: int) -> list[str]:
     return segments
 
 
-def segment_limit(provider_id: str, limit: int | None = None) -> int:
-    """The provider's input limit from its preset (optionally lowered for previews and tests)."""
-    top = compare.input_limit(provider_id)
+def segment_limit(provider_id: str, limit: int | None = None, model: str | None = None) -> int:
+    """The provider's (and model's) input limit from its preset (optionally lowered for previews and tests)."""
+    top = compare.input_limit(provider_id, model)
     return min(top, int(limit)) if limit else top
 
 
@@ -162,7 +162,7 @@ async def speak_long(pair: compare.Pair, text: str, *, limit: int | None = None,
                      fmt: str = "wav", progress: Progress | None = None, api_key: str | None = None) -> LongSpeech:
     """Split, speak every segment (at most `concurrency` at once), stitch. A failed segment fails the
     whole run (a file with a hole in it is not what was asked for)."""
-    segments = split_text(text, segment_limit(pair.provider_id, limit))
+    segments = split_text(text, segment_limit(pair.provider_id, limit, pair.model))
     adapter = providers.get(pair.provider_id)
     gate = asyncio.Semaphore(max(1, int(concurrency)))
     done = 0

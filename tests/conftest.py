@@ -27,7 +27,7 @@ os.environ["PLAYGROUND_DATA_DIR"] = tempfile.mkdtemp(prefix="vcp-data-")  # neve
 atexit.register(shutil.rmtree, os.environ["PLAYGROUND_DATA_DIR"], ignore_errors=True)
 os.environ.setdefault("PLAYGROUND_RETRY_BASE_S", "0.01")
 for _var in [v for v in os.environ if v.endswith(("_API_KEY", "_BASE_URL", "_GROUP_ID"))
-             and v.split("_")[0] in {"SILICONFLOW", "MINIMAX", "ZHIPU", "OPENAI"}]:
+             and v.split("_")[0] in {"SILICONFLOW", "MINIMAX", "ZHIPU", "OPENAI", "ELEVENLABS"}]:
     del os.environ[_var]
 
 from playground import config  # noqa: E402
@@ -63,7 +63,8 @@ def app_url(sandbox):
     demo.close()
 
 
-PROVIDER_ENV = {"siliconflow": "SILICONFLOW", "minimax": "MINIMAX", "zhipu": "ZHIPU", "openai_compat": "OPENAI"}
+PROVIDER_ENV = {"siliconflow": "SILICONFLOW", "minimax": "MINIMAX", "zhipu": "ZHIPU", "openai_compat": "OPENAI",
+                "elevenlabs": "ELEVENLABS"}
 
 
 @contextlib.contextmanager

@@ -9,12 +9,14 @@ from playground.providers.openai_compat import OpenAICompat
 from playground.providers.siliconflow import SiliconFlow
 from playground.providers.zhipu import Zhipu
 from playground.providers.minimax import MiniMax
+from playground.providers.elevenlabs import ElevenLabs
 
 PROVIDERS: dict[str, type[Provider]] = {
     "siliconflow": SiliconFlow,
     "openai_compat": OpenAICompat,
     "zhipu": Zhipu,
     "minimax": MiniMax,
+    "elevenlabs": ElevenLabs,
 }
 
 

@@ -7,6 +7,7 @@ from fastapi import FastAPI
 from playground.sandbox import openai_compat, siliconflow
 from playground.sandbox import zhipu
 from playground.sandbox import minimax
+from playground.sandbox import elevenlabs
 from playground.sandbox.control import RecorderMiddleware, SandboxState, control_router
 
 # provider id -> (URL prefix the adapter's base URL points at, starting /<id>; router factory)
@@ -15,6 +16,7 @@ SIMULATORS = {
     "openai_compat": ("/openai_compat/v1", openai_compat.router),
     "zhipu": ("/zhipu/api", zhipu.router),
     "minimax": ("/minimax", minimax.router),
+    "elevenlabs": ("/elevenlabs", elevenlabs.router),
 }
 
 

@@ -38,6 +38,8 @@ FORMAT_MUXERS = {
     "ogg": ["-c:a", "libopus", "-f", "ogg"],
     "aac": ["-c:a", "aac", "-f", "adts"],
     "flac": ["-c:a", "flac", "-f", "flac"],
+    "ulaw": ["-c:a", "pcm_mulaw", "-f", "mulaw"],  # headerless G.711 (ElevenLabs ulaw_8000 / alaw_8000)
+    "alaw": ["-c:a", "pcm_alaw", "-f", "alaw"],
 }
 CONTENT_TYPES = {
     "mp3": "audio/mpeg", "opus": "audio/opus", "ogg": "audio/ogg", "aac": "audio/aac",

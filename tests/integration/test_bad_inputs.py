@@ -135,3 +135,57 @@ def test_a_good_mixed_script_text_still_works(client):
 
 def test_corpus_size():
     assert len(FILES) + 6 + 3 + len(BAD_SPEAK) + len(BAD_OTHER) >= 40
+    assert len(EL_FILES) + len(BAD_ELEVENLABS_SPEAK) >= 25
+
+
+# -- ElevenLabs: through the adapter over real HTTP to its simulator (it has no tab yet) -----------------------
+EL_FILES = sorted(set(FILES) - {"too-long.wav"})  # ElevenLabs documents no maximum length: 45 s is a fine sample
+
+
+def assert_clear_error(exc) -> None:
+    from playground import config
+
+    text = exc.user_message()
+    assert text and len(text) > 15 and "Traceback" not in text and config.SANDBOX_KEY not in text, text
+
+
+@pytest.mark.parametrize("name", EL_FILES)
+async def test_bad_voice_files_clone_with_elevenlabs(sandbox, name):
+    from playground import errors, providers
+    from playground.audio import VoiceSample
+    from playground.providers.elevenlabs import ElevenLabsClone
+
+    sample = VoiceSample(FILES[name], filename=name)
+    with pytest.raises(errors.PlaygroundError) as caught:
+        await providers.get("elevenlabs").clone_voice(ElevenLabsClone(samples=[sample], name="bad"))
+    assert_clear_error(caught.value)
+    assert isinstance(caught.value, errors.InputError)  # refused before anything was uploaded
+    assert not [r for r in sandbox.requests("elevenlabs") if r["path"].endswith("/voices/add")]
+
+
+BAD_ELEVENLABS_SPEAK = {
+    "empty text": {"text": ""},
+    "whitespace text": {"text": " \n\t "},
+    "control characters": {"text": "\x00\x01\x7f"},
+    "over the model limit": {"text": "a" * 10_001},
+    "over the v3 limit": {"text": "a" * 3_001, "model_id": "eleven_v3"},
+    "unknown model": {"model_id": "eleven_v9"},
+    "unknown output format": {"output_format": "aiff_44100"},
+    "speed too high": {"speed": 9.0},
+    "stability negative": {"stability": -1.0},
+    "seed too big": {"seed": 2**32},
+    "language_code on multilingual v2": {"language_code": "en"},
+    "latency level 9": {"optimize_streaming_latency": 9},
+    "path in the voice id": {"voice_id": "../v1/user/subscription"},
+    "unknown voice": {"voice_id": "NoSuchVoice000000000"},
+}
+
+
+@pytest.mark.parametrize("case", list(BAD_ELEVENLABS_SPEAK.values()), ids=list(BAD_ELEVENLABS_SPEAK))
+async def test_bad_speech_requests_to_elevenlabs(sandbox, case):
+    from playground import errors, providers
+    from playground.providers.elevenlabs import ElevenLabsSpeech
+
+    with pytest.raises(errors.PlaygroundError) as caught:
+        await providers.get("elevenlabs").speak(ElevenLabsSpeech(**{"text": "Hello.", **case}))
+    assert_clear_error(caught.value)

@@ -23,6 +23,8 @@ from playground.providers.minimax_checks import suggest_voice_id
 from playground.providers.openai_compat import OpenAISpeech
 from playground.providers.siliconflow import SiliconFlowSpeech, SiliconFlowUpload
 from playground.providers.zhipu import ZhipuClone, ZhipuSpeech, ZhipuUpload
+from playground.providers.asr import TranscribeRequest
+from playground.providers.elevenlabs import ElevenLabsClone, ElevenLabsSpeech
 from playground.sandbox.server import free_port
 from tests.conftest import speech_wav
 
@@ -127,6 +129,32 @@ def _oa_models(ctx, wavs):
     return providers.get("openai_compat").list_models()
 
 
+def _el_clone(ctx, wavs):  # the pre-flight has its own row (subscription): one request per attempt here
+    return providers.get("elevenlabs").clone_voice(
+        ElevenLabsClone(samples=[VoiceSample(wavs["short"], filename="me.wav")], name="Fault", preflight=False))
+
+
+def _el_subscription(ctx, wavs):
+    return providers.get("elevenlabs").subscription()
+
+
+def _el_speak(ctx, wavs, on_chunk=None):
+    return providers.get("elevenlabs").speak(
+        ElevenLabsSpeech(text="Hello from the fault suite.", output_format="pcm_24000", stream=True), on_chunk=on_chunk)
+
+
+def _el_list(ctx, wavs):
+    return providers.get("elevenlabs").list_voices()
+
+
+def _el_delete(ctx, wavs):
+    return providers.get("elevenlabs").delete_voice("FaultVoice0000000000")
+
+
+def _el_transcribe(ctx, wavs):
+    return providers.get("elevenlabs").transcribe(TranscribeRequest(VoiceSample(wavs["short"], filename="me.wav")))
+
+
 OPS = [
     Op("siliconflow", "upload", True, _sf_upload),
     Op("siliconflow", "speech", False, _sf_speak, streams=True),
@@ -144,6 +172,12 @@ OPS = [
     Op("zhipu", "delete", False, _zp_delete),
     Op("openai_compat", "speech", False, _oa_speak, streams=True),
     Op("openai_compat", "models", False, _oa_models),
+    Op("elevenlabs", "clone", True, _el_clone),
+    Op("elevenlabs", "subscription", False, _el_subscription),
+    Op("elevenlabs", "speech", False, _el_speak, streams=True),
+    Op("elevenlabs", "list", False, _el_list),
+    Op("elevenlabs", "delete", False, _el_delete),
+    Op("elevenlabs", "transcribe", False, _el_transcribe),
 ]
 IDS = [f"{o.provider}-{o.op}" for o in OPS]
 
@@ -331,6 +365,33 @@ async def test_minimax_errors_inside_a_200_are_typed(sandbox, wavs, op, code):
     assert str(code) in assert_clear(exc)
     if op.creates and code != 1002:
         assert sent(sandbox, "minimax") == 1
+
+
+EL_OPS = [o for o in OPS if o.provider == "elevenlabs" and o.op in ("clone", "speech")]
+ELEVENLABS_CODES = {  # ElevenLabs' traps: the body's code, not the HTTP status, decides (providers-more.md 1.5)
+    ("401", "quota_exceeded"): errors.QuotaError,
+    ("401", "invalid_api_key"): errors.AuthenticationError,
+    ("401", "detected_unusual_activity"): errors.PermissionDeniedError,
+    ("400", "voice_limit_reached"): errors.QuotaError,
+    ("400", "max_character_limit_exceeded"): errors.BadRequestError,
+    ("400", "voice_not_found"): errors.NotFoundError,
+    ("403", "only_for_creator+"): errors.PermissionDeniedError,
+    ("429", "too_many_concurrent_requests"): errors.RateLimitError,
+    ("429", "rate_limit_exceeded"): errors.RateLimitError,
+}
+
+
+@pytest.mark.parametrize("kind, code", sorted(ELEVENLABS_CODES), ids=[f"{k}-{c}" for k, c in sorted(ELEVENLABS_CODES)])
+@pytest.mark.parametrize("op", EL_OPS, ids=[o.op for o in EL_OPS])
+async def test_elevenlabs_codes_decide_the_error_class(sandbox, wavs, op, kind, code):
+    ctx = await prepared(sandbox, op, wavs)
+    sandbox.add_fault("elevenlabs", op.op, kind, count=20, code=code, retry_after=0)
+    with pytest.raises(errors.ProviderError) as caught:
+        await op.call(ctx, wavs)
+    exc = caught.value
+    assert type(exc) is ELEVENLABS_CODES[(kind, code)], (type(exc).__name__, exc.user_message())
+    assert exc.status == int(kind) and exc.code == code and code in assert_clear(exc)
+    assert sent(sandbox, "elevenlabs") == (config.MAX_RETRIES + 1 if kind == "429" else 1)  # a 401 quota: never resent
 
 
 # -- through the app: a failed stream leaves no finished take behind -----------------------------------

@@ -35,7 +35,7 @@ def sample():
 
 def test_only_providers_with_a_documented_asr_declare_it():
     flags = {pid: providers.get(pid).SUPPORTS_TRANSCRIBE for pid in providers.PROVIDERS}
-    assert flags == {"siliconflow": True, "openai_compat": True, "zhipu": True, "minimax": False}
+    assert flags == {"siliconflow": True, "openai_compat": True, "zhipu": True, "minimax": False, "elevenlabs": True}
 
 
 @pytest.mark.parametrize("pid", list(ASR_PROVIDERS))

@@ -108,3 +108,21 @@ def test_session_log_keeps_the_chain_and_starts_over_after_a_speak():
 @pytest.mark.parametrize("reqs", [[]])
 def test_empty_runs_say_so(reqs):
     assert codeview.to_curl(reqs).startswith("# Run an operation first")
+
+
+def test_elevenlabs_snippets_send_xi_api_key_and_repeat_the_files_parts():
+    tts = CapturedRequest("elevenlabs", "POST", "https://api.elevenlabs.io/v1/text-to-speech/abc?output_format=pcm_24000",
+                          {"content-type": "application/json"}, auth=True, idempotent=True,
+                          json={"text": "Hi", "model_id": "eleven_multilingual_v2"}, auth_header="xi-api-key")
+    clone = CapturedRequest("elevenlabs", "POST", "https://api.elevenlabs.io/v1/voices/add", {}, auth=True,
+                            idempotent=False, data={"name": "Me", "remove_background_noise": "false"},
+                            files=[("files", "a.wav", b"RIFF1", "audio/wav"), ("files", "b.wav", b"RIFF2", "audio/wav")],
+                            auth_header="xi-api-key")
+    curl = codeview.to_curl([clone, tts])
+    assert 'xi-api-key: $ELEVENLABS_API_KEY' in curl and "Bearer" not in curl
+    assert "-F 'files=@a.wav;type=audio/wav'" in curl and "-F 'files=@b.wav;type=audio/wav'" in curl
+    assert "-o 'speech_2.pcm'" in curl
+    py = codeview.to_python([clone, tts])
+    ast.parse(py)
+    assert "\"xi-api-key\": os.environ['ELEVENLABS_API_KEY']" in py and "Bearer" not in py
+    assert "files=[('files', ('a.wav'" in py and "('files', ('b.wav'" in py

@@ -27,6 +27,7 @@ TABS: list[Tab] = [
     Tab("minimax", "MiniMax", build=build_minimax_tab),
     Tab("zhipu", "Zhipu BigModel", hooks=zhipu_tab.HOOKS),
     Tab("openai_compat", "OpenAI-compatible", hooks=openai_compat_tab.HOOKS),
+    Tab("elevenlabs", "ElevenLabs"),
 ]
 
 

@@ -13,7 +13,7 @@ from gradio_client import Client, handle_file
 
 from tests.conftest import speech_wav
 
-SPEAK = ["/siliconflow_speak", "/minimax_speak", "/zhipu_speak", "/openai_speak"]
+SPEAK = ["/siliconflow_speak", "/minimax_speak", "/zhipu_speak", "/openai_speak", "/elevenlabs_speak"]
 
 
 @pytest.fixture(scope="module")
@@ -89,6 +89,10 @@ def test_upload_and_clone_with_sample_text_and_consent_only(api, tmp_path):
     file_id, _ = api.predict(audio=handle_file(str(sample)), consent=True, api_name="/zhipu_upload")
     voice, _preview, info = api.predict(file_id=file_id, voice_name="api-" + uuid.uuid4().hex[:8],
                                         api_name="/zhipu_clone")
+    assert voice and "Cloned" in info
+
+    voice, _preview, info = api.predict(sample=handle_file(str(sample)), name="api-voice", consent=True,
+                                        api_name="/elevenlabs_clone")
     assert voice and "Cloned" in info
 
     file_id, _ = api.predict(audio=handle_file(str(sample)), consent=True, api_name="/minimax_upload")

@@ -47,7 +47,7 @@ def table(figures: list[Figure]) -> str:
 
 
 def main() -> int:
-    from bench import audio_prep, concurrency, overhead, soak, startup
+    from bench import audio_prep, concurrency, overhead, scoring, soak, startup
 
     started = time.monotonic()
     figures: list[Figure] = []
@@ -63,6 +63,8 @@ def main() -> int:
             app.remove()
         print("… audio preparation", file=sys.stderr, flush=True)
         figures += audio_prep.run()
+        print("… arena scoring", file=sys.stderr, flush=True)
+        figures += scoring.run()
         print("… start-up", file=sys.stderr, flush=True)
         figures += startup.run()
         print("… soak (60 s)", file=sys.stderr, flush=True)

@@ -50,6 +50,7 @@ class _Prepared:
     body: Any
     uris: dict[str, _Attachment] = field(default_factory=dict)  # placeholder -> file
     files: list[tuple[str, _Attachment]] = field(default_factory=list)  # (field, file)
+    raw: _Attachment | None = None  # a raw body (msgpack), sent from a file
 
 
 class _Namer:
@@ -89,6 +90,9 @@ def _prepare(reqs: list[CapturedRequest]) -> list[_Prepared]:
         prep.body = swap(req.json) if req.json is not None else None
         prep.files = [(fname, _Attachment(namer(filename or "file.bin"), data, mime))
                       for fname, filename, data, mime in req.files]
+        if req.content is not None:
+            ctype = req.headers.get("content-type", req.headers.get("Content-Type", "application/octet-stream"))
+            prep.raw = _Attachment(namer("body.msgpack" if "msgpack" in ctype else "body.bin"), req.content, ctype)
         out.append(prep)
     return out
 
@@ -101,16 +105,25 @@ def attachments(reqs: list[CapturedRequest]) -> dict[str, bytes]:
             files[att.name] = att.data
         for _, att in prep.files:
             files[att.name] = att.data
+        if prep.raw is not None:
+            files[prep.raw.name] = prep.raw.data
     return files
 
 
 def output_name(req: CapturedRequest, index: int) -> str | None:
     """Where a snippet saves an audio answer (None: the answer is JSON and is printed)."""
     path = urlsplit(req.url).path
-    body = req.json if isinstance(req.json, dict) else {}
+    body = req.json if isinstance(req.json, dict) else _msgpack_fields(req)
     if "/text-to-speech/" in path:  # ElevenLabs: raw audio in the output_format query parameter's codec
         codec = (parse_qs(urlsplit(req.url).query).get("output_format") or ["mp3_44100_128"])[0].split("_")[0]
         return f"speech_{index}.{ {'opus': 'ogg'}.get(codec, codec)}"
+    if path.endswith("/tts/sse"):  # Cartesia
+        return f"speech_{index}.sse.txt"
+    if path.endswith("/tts/bytes"):  # Cartesia: output_format.container
+        container = (body.get("output_format") or {}).get("container", "bin")
+        return f"speech_{index}.{'pcm' if container == 'raw' else container}"
+    if path.endswith("/v1/tts"):  # Fish Audio (mp3 is its default)
+        return f"speech_{index}.{body.get('format') or 'mp3'}"
     if not path.endswith("/audio/speech"):
         return None
     accept = req.headers.get("accept", req.headers.get("Accept", ""))
@@ -118,6 +131,19 @@ def output_name(req: CapturedRequest, index: int) -> str | None:
         return f"speech_{index}.sse.txt"
     fmt = body.get("response_format") or ("mp3" if "model" in body else "bin")
     return f"speech_{index}.{fmt}"
+
+
+def _msgpack_fields(req: CapturedRequest) -> dict:
+    """The top-level fields of a msgpack body (Fish Audio with inline references), or {}."""
+    if not req.content:
+        return {}
+    try:
+        import msgpack
+
+        doc = msgpack.unpackb(req.content, raw=False)
+    except Exception:  # not msgpack, or a light copy without its bytes
+        return {}
+    return doc if isinstance(doc, dict) else {}
 
 
 def _headers(req: CapturedRequest, *, drop_content_type: bool) -> dict[str, str]:
@@ -155,9 +181,12 @@ def _curl_one(prep: _Prepared, index: int) -> str:
     for k, v in _headers(req, drop_content_type=False).items():
         lines.append(f"-H {_sq(f'{k}: {v}')}")
     for k, v in (req.data or {}).items():
-        lines.append(f"--form-string {_sq(f'{k}={v}')}")
+        for item in (v if isinstance(v, list) else [v]):  # a repeated field: one part per value
+            lines.append(f"--form-string {_sq(f'{k}={item}')}")
     for fname, att in prep.files:
         lines.append(f"-F {_sq(f'{fname}=@{att.name};type={att.mime}')}")
+    if prep.raw is not None:
+        lines.append(f"--data-binary @{_sq(prep.raw.name)}")
     out = output_name(req, index)
     if out:
         lines.append(f"-o {_sq(out)}")
@@ -183,7 +212,7 @@ def to_curl(reqs: list[CapturedRequest]) -> str:
     preps = _prepare(reqs)
     vars_ = sorted({env_var(r.provider_id) for r in reqs})
     head = [f"# Set {', '.join('$' + v for v in vars_)} to your key first." if any(r.auth for r in reqs) else ""]
-    files = [a.name for p in preps for a in [*p.uris.values(), *(f for _, f in p.files)]]
+    files = [a.name for p in preps for a in [*p.uris.values(), *(f for _, f in p.files), *([p.raw] if p.raw else [])]]
     if files:
         head.append(f"# Audio files sent: {', '.join(files)} (next to this script).")
     blocks = [f"# {i}. {p.req.method} {urlsplit(p.req.url).path}\n{_curl_one(p, i)}" for i, p in enumerate(preps, 1)]
@@ -226,14 +255,16 @@ def _python_one(prep: _Prepared, index: int) -> str:
     if prep.body is not None:
         args.append(f"    json={_py(prep.body, 4, prep.uris)},")
     if req.data:
-        args.append(f"    data={_py({k: str(v) for k, v in req.data.items()}, 4, {})},")
+        data = {k: [str(x) for x in v] if isinstance(v, list) else str(v) for k, v in req.data.items()}
+        args.append(f"    data={_py(data, 4, {})},")
     if prep.files:
-        if len({fname for fname, _ in prep.files}) < len(prep.files):  # repeated parts (ElevenLabs `files`): a list
-            files = ", ".join(f"({fname!r}, ({att.name!r}, open({att.name!r}, 'rb'), {att.mime!r}))" for fname, att in prep.files)
-            args.append("    files=[" + files + "],")
-        else:
-            files = ", ".join(f"{fname!r}: ({att.name!r}, open({att.name!r}, 'rb'), {att.mime!r})" for fname, att in prep.files)
-            args.append("    files={" + files + "},")
+        parts = [(fname, f"({att.name!r}, open({att.name!r}, 'rb'), {att.mime!r})") for fname, att in prep.files]
+        if len({fname for fname, _ in parts}) == len(parts):
+            args.append("    files={" + ", ".join(f"{fname!r}: {part}" for fname, part in parts) + "},")
+        else:  # a repeated part (ElevenLabs `files`, Fish Audio `voices`): a list keeps every one
+            args.append("    files=[" + ", ".join(f"({fname!r}, {part})" for fname, part in parts) + "],")
+    if prep.raw is not None:
+        args.append(f"    content=open({prep.raw.name!r}, 'rb').read(),")
     args.append("    timeout=120,")
     out = output_name(req, index)
     lines = [f"# {index}. {req.method} {urlsplit(req.url).path}", "response = httpx.request(", *args, ")",
@@ -271,7 +302,8 @@ def light(req: CapturedRequest) -> CapturedRequest:
             return [strip(v) for v in value]
         return value
 
-    return replace(req, json=strip(req.json), files=[(f, n, b"", m) for f, n, _, m in req.files])
+    return replace(req, json=strip(req.json), files=[(f, n, b"", m) for f, n, _, m in req.files],
+                   content=b"" if req.content is not None else None)
 
 
 # -- per-session chains ---------------------------------------------------------------------------

@@ -100,6 +100,21 @@ def _elevenlabs(pair: Pair, text: str):
     spec = presets.load("elevenlabs")
     return ElevenLabsSpeech(text=text, voice_id=pair.voice, model_id=pair.model or spec["default_model"],
                             output_format=spec["default_output_format"], stream=True)
+def _fishaudio(pair: Pair, text: str):
+    from playground.providers.fishaudio import FishSpeech
+
+    spec = presets.load("fishaudio")  # raw PCM: the take streams as it arrives (chunked bytes)
+    return FishSpeech(text=text, reference_id=pair.voice, model=pair.model or spec["default_model"], format="pcm",
+                      sample_rate=spec["formats"]["pcm"]["default_sample_rate"])
+
+
+def _cartesia(pair: Pair, text: str):
+    from playground.providers.cartesia import CartesiaSpeech
+
+    spec = presets.load("cartesia")  # streamed raw 16-bit PCM (SSE), so the take plays as it arrives
+    return CartesiaSpeech(text=text, voice=pair.voice, model=pair.model or spec["default_model"], container="raw",
+                          encoding="pcm_s16le", sample_rate=spec["default_sample_rate"], stream=True,
+                          language="zh" if re.search(r"[\u3400-\u9fff]", text) else spec["default_language"])
 
 
 REQUEST_BUILDERS: dict[str, Callable[[Pair, str], Any]] = {
@@ -108,6 +123,8 @@ REQUEST_BUILDERS: dict[str, Callable[[Pair, str], Any]] = {
     "zhipu": _zhipu,
     "openai_compat": _openai_compat,
     "elevenlabs": _elevenlabs,
+    "fishaudio": _fishaudio,
+    "cartesia": _cartesia,
 }
 
 

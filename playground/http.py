@@ -108,6 +108,7 @@ class CapturedRequest:
     data: dict[str, Any] | None = None  # multipart / form fields
     files: list[tuple[str, str, bytes, str]] = field(default_factory=list)  # (field, filename, bytes, mime)
     auth_header: str = "Authorization"  # the key's header ("xi-api-key" for ElevenLabs: the raw key, no Bearer)
+    content: bytes | None = None  # a raw body already encoded (e.g. msgpack), sent as is
 
 
 _RECORDER: "contextvars.ContextVar[list[CapturedRequest] | None]" = contextvars.ContextVar("vcp_recorder", default=None)
@@ -138,7 +139,7 @@ def _files_of(files: Any) -> list[tuple[str, str, bytes, str]]:
 
 
 def _record(provider_id: str, request: httpx.Request, *, auth: bool, idempotent: bool, json: Any, data: Any,
-            files: Any, auth_header: str = "Authorization") -> None:
+            files: Any, auth_header: str = "Authorization", content: bytes | None = None) -> None:
     records = _RECORDER.get()
     if records is None and not REQUEST_OBSERVERS:
         return
@@ -147,7 +148,7 @@ def _record(provider_id: str, request: httpx.Request, *, auth: bool, idempotent:
                                     "user-agent") and not (files and k.lower() == "content-type")}
     captured = CapturedRequest(provider_id, request.method, str(request.url), headers, auth, idempotent,
                                json=json, data=dict(data) if data else None, files=_files_of(files),
-                               auth_header=auth_header)
+                               auth_header=auth_header, content=content)
     if records is not None:
         records.append(captured)
     for observer in list(REQUEST_OBSERVERS):
@@ -317,11 +318,13 @@ class Transport:
         headers: Mapping[str, str] | None = None,
         timing: Timing | None = None,
         auth: bool = True,
+        content: bytes | None = None,
     ) -> AsyncIterator[httpx.Response]:
         """Open a request and yield the successful response with its body unread.
 
         `auth=False` sends no Authorization header: for links the provider returned
         (presigned audio URLs on another host), which must never receive the key.
+        `content` is a raw body already encoded (e.g. msgpack); set its Content-Type in `headers`.
 
         Errors (non-2xx) are read and raised as typed errors; retries happen only
         before the body is handed over, so a partly consumed stream is never replayed.
@@ -333,11 +336,12 @@ class Transport:
         while True:
             try:
                 request = self.client().build_request(
-                    method, url, json=json, data=data, files=files, params=params, headers=self._headers(target, headers, auth)
+                    method, url, json=json, data=data, files=files, params=params, content=content,
+                    headers=self._headers(target, headers, auth),
                 )
                 if attempt == 0:
                     _record(self.provider_id, request, auth=auth, idempotent=idempotent, json=json, data=data, files=files,
-                            auth_header=self.AUTH_HEADER)
+                            auth_header=self.AUTH_HEADER, content=content)
                 response = await self.client().send(request, stream=True)
             except httpx.HTTPError as exc:
                 wait = self._should_retry(attempt, None, exc, idempotent, None)

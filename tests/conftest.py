@@ -26,8 +26,8 @@ os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"
 os.environ["PLAYGROUND_DATA_DIR"] = tempfile.mkdtemp(prefix="vcp-data-")  # never ./data
 atexit.register(shutil.rmtree, os.environ["PLAYGROUND_DATA_DIR"], ignore_errors=True)
 os.environ.setdefault("PLAYGROUND_RETRY_BASE_S", "0.01")
-for _var in [v for v in os.environ if v.endswith(("_API_KEY", "_BASE_URL", "_GROUP_ID"))
-             and v.split("_")[0] in {"SILICONFLOW", "MINIMAX", "ZHIPU", "OPENAI", "ELEVENLABS"}]:
+for _var in [v for v in os.environ if v.endswith(("_API_KEY", "_BASE_URL", "_GROUP_ID", "_VERSION"))
+             and v.split("_")[0] in {"SILICONFLOW", "MINIMAX", "ZHIPU", "OPENAI", "ELEVENLABS", "FISHAUDIO", "CARTESIA"}]:
     del os.environ[_var]
 
 from playground import config  # noqa: E402
@@ -64,7 +64,7 @@ def app_url(sandbox):
 
 
 PROVIDER_ENV = {"siliconflow": "SILICONFLOW", "minimax": "MINIMAX", "zhipu": "ZHIPU", "openai_compat": "OPENAI",
-                "elevenlabs": "ELEVENLABS"}
+                "elevenlabs": "ELEVENLABS", "fishaudio": "FISHAUDIO", "cartesia": "CARTESIA"}
 
 
 @contextlib.contextmanager

@@ -10,6 +10,8 @@ from playground.providers.siliconflow import SiliconFlow
 from playground.providers.zhipu import Zhipu
 from playground.providers.minimax import MiniMax
 from playground.providers.elevenlabs import ElevenLabs
+from playground.providers.fishaudio import FishAudio
+from playground.providers.cartesia import Cartesia
 
 PROVIDERS: dict[str, type[Provider]] = {
     "siliconflow": SiliconFlow,
@@ -17,6 +19,8 @@ PROVIDERS: dict[str, type[Provider]] = {
     "zhipu": Zhipu,
     "minimax": MiniMax,
     "elevenlabs": ElevenLabs,
+    "fishaudio": FishAudio,
+    "cartesia": Cartesia,
 }
 
 

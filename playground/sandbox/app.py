@@ -8,6 +8,8 @@ from playground.sandbox import openai_compat, siliconflow
 from playground.sandbox import zhipu
 from playground.sandbox import minimax
 from playground.sandbox import elevenlabs
+from playground.sandbox import fishaudio
+from playground.sandbox import cartesia
 from playground.sandbox.control import RecorderMiddleware, SandboxState, control_router
 
 # provider id -> (URL prefix the adapter's base URL points at, starting /<id>; router factory)
@@ -17,6 +19,8 @@ SIMULATORS = {
     "zhipu": ("/zhipu/api", zhipu.router),
     "minimax": ("/minimax", minimax.router),
     "elevenlabs": ("/elevenlabs", elevenlabs.router),
+    "fishaudio": ("/fishaudio", fishaudio.router),
+    "cartesia": ("/cartesia", cartesia.router),
 }
 
 

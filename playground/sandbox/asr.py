@@ -44,30 +44,31 @@ def transcript_for(audio: bytes) -> str:
 
 
 async def read_form(request: Request, allowed: set[str], *, max_bytes: int, max_duration_s: float | None,
-                    formats: set[str] | None) -> AsrInput:
-    """multipart/form-data with a `file` part and the allowed text fields, else AsrInvalid."""
+                    formats: set[str] | None, file_field: str = "file") -> AsrInput:
+    """multipart/form-data with a `file` part (or `file_field`: Fish calls it audio) and the allowed
+    text fields, else AsrInvalid."""
     if not request.headers.get("content-type", "").startswith("multipart/form-data"):
         raise AsrInvalid("Content-Type must be multipart/form-data")
     form = await request.form()
-    unknown = sorted(set(form.keys()) - allowed - {"file"})
+    unknown = sorted(set(form.keys()) - allowed - {file_field})
     if unknown:
         raise AsrInvalid(f"unknown field(s): {', '.join(unknown)}", unknown[0])
-    upload = form.get("file")
+    upload = form.get(file_field)
     if upload is None or isinstance(upload, str):
-        raise AsrInvalid("file is required (a multipart file part named 'file')", "file")
+        raise AsrInvalid(f"{file_field} is required (a multipart file part named '{file_field}')", file_field)
     data = await upload.read()
     if not data:
-        raise AsrInvalid("file is empty", "file")
+        raise AsrInvalid(f"{file_field} is empty", file_field)
     if len(data) > max_bytes:
-        raise AsrInvalid(f"file is larger than {max_bytes // 1048576} MB", "file")
+        raise AsrInvalid(f"{file_field} is larger than {max_bytes // 1048576} MB", file_field)
     if formats is not None and sniff_format(data) not in formats:
-        raise AsrInvalid(f"file must be one of: {', '.join(sorted(formats))}", "file")
+        raise AsrInvalid(f"{file_field} must be one of: {', '.join(sorted(formats))}", file_field)
     try:
         seg = decode(data)
     except AudioInputError:
-        raise AsrInvalid("file is not a valid audio file", "file") from None
+        raise AsrInvalid(f"{file_field} is not a valid audio file", file_field) from None
     duration = len(seg) / 1000.0
     if max_duration_s is not None and duration > max_duration_s:
-        raise AsrInvalid(f"audio is {duration:.1f} s, longer than {max_duration_s:g} s", "file")
-    fields = {k: v for k, v in form.items() if k != "file" and isinstance(v, str)}
+        raise AsrInvalid(f"audio is {duration:.1f} s, longer than {max_duration_s:g} s", file_field)
+    fields = {k: v for k, v in form.items() if k != file_field and isinstance(v, str)}
     return AsrInput(audio=data, filename=upload.filename or "", fields=fields, duration_s=duration)

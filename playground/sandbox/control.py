@@ -8,7 +8,8 @@ Control routes (for tests and benchmarks, under /_sandbox):
   DELETE /_sandbox/requests
   GET    /_sandbox/stats     in-flight now and at most, per provider
 Fault kinds: "429", "500", "503", "504", "slow_first_byte", "cut_stream", "error_200", "hang", "html_200",
-  "400", "401", "403", "404", "502", "bad_json" (retry_after: null sends a 429 without Retry-After).
+  "400", "401", "403", "404", "502", "bad_json" (retry_after: null sends a 429 without Retry-After),
+  "stuck_training", "train_failed" (a model creation whose model never becomes usable), "402".
 """
 
 from __future__ import annotations
@@ -28,6 +29,9 @@ FAULT_KINDS = {"429", "500", "503", "504", "slow_first_byte", "cut_stream", "err
                "html_200"}  # html_200: a 200 whose body is an HTML page (a gateway's web console)
 # any other status code an API may answer with, and a 200 whose JSON body is cut off (malformed)
 FAULT_KINDS |= {"400", "401", "403", "404", "502", "bad_json"}
+# a created voice model that never finishes training, or whose training fails (Fish Audio)
+FAULT_KINDS |= {"stuck_training", "train_failed"}
+FAULT_KINDS |= {"402"}  # out of credit (Fish Audio's quota status)
 MAX_LOGGED_REQUESTS = 200
 MAX_LOGGED_BODY = 4 * 1024 * 1024
 

@@ -141,3 +141,40 @@ async def test_minimax_upload_clone_speak_chain_in_python(sandbox, tmp_path):
         assert last is None or bytes.fromhex(last["data"]["audio"]) == spoken.audio.data
     finally:  # the sandbox's voice list is shared by the session: leave no clone behind
         await mm.delete_voice("ReplayVoice01")
+
+
+@pytest.mark.parametrize("kind", KINDS)
+async def test_fish_clone_with_repeated_parts_and_msgpack_speech_replay(sandbox, tmp_path, kind):
+    """Repeated multipart parts (voices, texts) and a raw msgpack body replay byte for byte."""
+    from playground.providers.fishaudio import FishClone, FishReference, FishSpeech
+
+    fa = providers.get("fishaudio")
+    a = VoiceSample(speech_wav("First clip for the replay.", 2.0), filename="one.wav")
+    b = VoiceSample(speech_wav("Second clip for the replay.", 2.0), filename="two.wav")
+    with capture_requests() as reqs:
+        await fa.clone_voice(FishClone(samples=[a, b], title=f"replay-{kind}", texts=["First.", "Second."],
+                                       wait=False))
+        spoken = await fa.speak(FishSpeech(text="Replay me.", references=[FishReference(a, "First.")], format="wav"))
+    folder, _ = run(kind, reqs, tmp_path, "fishaudio")
+    assert (folder / "speech_2.wav").read_bytes() == spoken.audio.data
+    posts = [r for r in sandbox.requests("fishaudio") if r["method"] == "POST"]
+    creates = [r for r in posts if r["path"].endswith("/model")]
+    speeches = [r for r in posts if r["path"].endswith("/v1/tts")]
+    assert len(creates) == 2 and len(speeches) == 2 and speeches[0]["body_b64"] == speeches[1]["body_b64"]
+    for raw in (base64.b64decode(r["body_b64"]) for r in creates):
+        assert raw.count(b'name="voices"') == 2 and raw.count(b'name="texts"') == 2
+        assert a.data in raw and b.data in raw
+
+
+@pytest.mark.parametrize("kind", KINDS)
+async def test_cartesia_speech_replays_with_its_version_header(sandbox, tmp_path, kind):
+    from playground.providers.cartesia import CartesiaSpeech
+
+    ca = providers.get("cartesia")
+    with capture_requests() as reqs:
+        spoken = await ca.speak(CartesiaSpeech(text="Replay me.", voice="694f9389-aac1-45b6-b726-9d9369183238",
+                                               container="wav", sample_rate=16000))
+    script = codeview.to_curl(reqs) if kind == "curl" else codeview.to_python(reqs)
+    assert "Cartesia-Version" in script and "2025-04-16" in script
+    folder, _ = run(kind, reqs, tmp_path, "cartesia")
+    assert (folder / "speech_1.wav").read_bytes() == spoken.audio.data

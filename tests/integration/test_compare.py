@@ -3,6 +3,7 @@ loudness-matched playback, the zip, the `compare` endpoint, and long text stitch
 
 from __future__ import annotations
 
+import base64
 import io
 import json
 import zipfile
@@ -103,3 +104,18 @@ async def test_long_text_splits_at_sentence_ends_and_stitches_without_joins(sand
     for join in st.joins:
         assert _max_jump(st.pcm, join) <= parts_jump * 1.05 + 0.01
     assert st.data[:4] == b"RIFF"
+
+
+async def test_fish_audio_and_cartesia_take_part_with_their_system_voices_and_prices(sandbox):
+    keys = dict(compare.system_pairs())
+    fish = next(k for k in keys.values() if k.startswith("fishaudio|"))
+    cart = next(k for k in keys.values() if k.startswith("cartesia|"))
+    cells = await compare.compare([TEXT, "今天天气不错。"], [Pair.parse(fish), Pair.parse(cart)])
+    assert all(c.ok for c in cells), [c.error for c in cells]
+    for cell in cells:
+        f = cell.figures
+        assert f.first_audio_s is not None and f.duration_s > 0.5 and f.cost is not None and f.cost > 0
+    assert [c.figures.format for c in cells[:2]] == ["pcm", "pcm"]
+    assert cells[0].figures.cost == pytest.approx(15.0 * len(TEXT) / 1e6)
+    sent = [r for r in sandbox.requests("cartesia") if r["path"].endswith("/tts/sse")]
+    assert sorted(json.loads(base64.b64decode(r["body_b64"]))["language"] for r in sent) == ["en", "zh"]

@@ -25,6 +25,8 @@ from playground.providers.siliconflow import SiliconFlowSpeech, SiliconFlowUploa
 from playground.providers.zhipu import ZhipuClone, ZhipuSpeech, ZhipuUpload
 from playground.providers.asr import TranscribeRequest
 from playground.providers.elevenlabs import ElevenLabsClone, ElevenLabsSpeech
+from playground.providers.fishaudio import FishClone, FishSpeech
+from playground.providers.cartesia import CartesiaClone, CartesiaSpeech
 from playground.sandbox.server import free_port
 from tests.conftest import speech_wav
 
@@ -153,6 +155,48 @@ def _el_delete(ctx, wavs):
 
 def _el_transcribe(ctx, wavs):
     return providers.get("elevenlabs").transcribe(TranscribeRequest(VoiceSample(wavs["short"], filename="me.wav")))
+def _fa_clone(ctx, wavs):  # wait=False: the polling after a creation is not part of the fault under test
+    return providers.get("fishaudio").clone_voice(
+        FishClone(samples=[VoiceSample(wavs["short"], filename="me.wav")], title="fault-test", wait=False))
+
+
+def _fa_speak(ctx, wavs, on_chunk=None):
+    return providers.get("fishaudio").speak(
+        FishSpeech(text="Hello from the fault suite.", reference_id="7f92f8afb8ec43bf81429cc1c9199cb1", format="pcm"),
+        on_chunk=on_chunk)
+
+
+def _fa_list(ctx, wavs):
+    return providers.get("fishaudio").list_voices()
+
+
+def _fa_delete(ctx, wavs):
+    return providers.get("fishaudio").delete_voice("0" * 32)
+
+
+def _ca_clone(ctx, wavs):
+    return providers.get("cartesia").clone_voice(
+        CartesiaClone(sample=VoiceSample(wavs["short"], filename="me.wav"), name="fault-test"))
+
+
+def _ca_speak(ctx, wavs, on_chunk=None):
+    return providers.get("cartesia").speak(
+        CartesiaSpeech(text="Hello from the fault suite.", voice="694f9389-aac1-45b6-b726-9d9369183238",
+                       container="raw", stream=True), on_chunk=on_chunk)
+
+
+def _ca_speak_bytes(ctx, wavs, on_chunk=None):
+    return providers.get("cartesia").speak(
+        CartesiaSpeech(text="Hello from the fault suite.", voice="694f9389-aac1-45b6-b726-9d9369183238",
+                       container="raw"), on_chunk=on_chunk)
+
+
+def _ca_list(ctx, wavs):
+    return providers.get("cartesia").list_voices()
+
+
+def _ca_delete(ctx, wavs):
+    return providers.get("cartesia").delete_voice("00000000-0000-4000-8000-000000000000")
 
 
 OPS = [
@@ -178,8 +222,17 @@ OPS = [
     Op("elevenlabs", "list", False, _el_list),
     Op("elevenlabs", "delete", False, _el_delete),
     Op("elevenlabs", "transcribe", False, _el_transcribe),
+    Op("fishaudio", "clone", True, _fa_clone),
+    Op("fishaudio", "speech", False, _fa_speak, streams=True),
+    Op("fishaudio", "list", False, _fa_list),
+    Op("fishaudio", "delete", False, _fa_delete),
+    Op("cartesia", "clone", True, _ca_clone),
+    Op("cartesia", "speech", False, _ca_speak, streams=True),
+    Op("cartesia", "speech", False, _ca_speak_bytes, streams=True),
+    Op("cartesia", "list", False, _ca_list),
+    Op("cartesia", "delete", False, _ca_delete),
 ]
-IDS = [f"{o.provider}-{o.op}" for o in OPS]
+IDS = [f"{o.provider}-{o.op}" + ("-bytes" if o.call is _ca_speak_bytes else "") for o in OPS]
 
 STATUS_ERRORS = {
     "400": errors.BadRequestError,
@@ -305,7 +358,7 @@ async def test_a_refused_connection_is_a_connection_error(sandbox, wavs, op, mon
 STREAMED = [o for o in OPS if o.streams]
 
 
-@pytest.mark.parametrize("op", STREAMED, ids=[f"{o.provider}-{o.op}" for o in STREAMED])
+@pytest.mark.parametrize("op", STREAMED, ids=[i for o, i in zip(OPS, IDS) if o.streams])
 async def test_a_stream_cut_halfway_returns_no_take(sandbox, wavs, op):
     ctx = await prepared(sandbox, op, wavs)
     sandbox.add_fault(op.provider, op.op, "cut_stream", count=20, cut_after_bytes=3000)
@@ -319,7 +372,8 @@ async def test_a_stream_cut_halfway_returns_no_take(sandbox, wavs, op):
 
 
 # answers shown as they come (a deletion's text; a gateway's /models that is not a model list)
-FREE_FORM = {("siliconflow", "delete"), ("zhipu", "delete"), ("openai_compat", "models")}
+FREE_FORM = {("siliconflow", "delete"), ("zhipu", "delete"), ("openai_compat", "models"), ("fishaudio", "delete"),
+             ("cartesia", "delete")}
 
 
 @pytest.mark.parametrize("kind", ["bad_json", "html_200"])
@@ -412,3 +466,45 @@ def test_a_cut_stream_through_the_app_saves_no_take(client, sandbox, monkeypatch
     assert not saved, "a partial take was saved"
     client.predict(**{**SPEAK_DEFAULTS, "stream": True}, api_name="/siliconflow_speak")
     assert len(saved) == 1  # the check above would have seen a take
+
+
+# -- Fish Audio: a created model that never becomes usable, and the out-of-credit status ----------------
+@pytest.mark.parametrize("kind, cls, words", [("stuck_training", errors.ProviderTimeoutError, "still training"),
+                                              ("train_failed", errors.ServerError, "training of model")])
+async def test_fish_model_that_never_trains_is_a_bounded_clear_error(sandbox, wavs, monkeypatch, kind, cls, words):
+    fa = providers.get("fishaudio")
+    monkeypatch.setattr(fa, "poll_interval_s", 0.01)
+    monkeypatch.setattr(fa, "poll_max_s", 0.3)
+    sandbox.add_fault("fishaudio", "clone", kind)
+    with pytest.raises(cls) as caught:
+        await fa.clone_voice(FishClone(samples=[VoiceSample(wavs["short"], filename="me.wav")], title="stuck"))
+    assert words in assert_clear(caught.value)
+    posts = [r for r in sandbox.requests("fishaudio") if r["method"] == "POST"]
+    assert len(posts) == 1  # the creation is never repeated; only the status is polled
+
+
+async def test_fish_out_of_credit_is_a_quota_error_and_not_retried(sandbox, wavs):
+    sandbox.add_fault("fishaudio", "speech", "402", count=5)
+    with pytest.raises(errors.QuotaError) as caught:
+        await _fa_speak(None, wavs)
+    assert "API credit" in assert_clear(caught.value)
+    assert sent(sandbox, "fishaudio") == 1
+
+
+# -- Cartesia: an error event after the stream started (both versions' shapes) ----------------------------
+@pytest.mark.parametrize("version", ["2025-04-16", "2026-08-14"])
+async def test_cartesia_error_event_mid_stream_returns_no_take(sandbox, wavs, monkeypatch, version):
+    monkeypatch.setenv("CARTESIA_VERSION", version)
+    sandbox.add_fault("cartesia", "speech", "error_200", code=503)
+    chunks: list[bytes] = []
+    with pytest.raises(errors.OverloadedError) as caught:
+        await _ca_speak(None, wavs, on_chunk=chunks.append)
+    assert "failed mid-stream" in assert_clear(caught.value)
+    assert chunks and sent(sandbox, "cartesia") == 1  # a started stream is never replayed
+
+
+async def test_cartesia_without_a_version_header_fails_like_the_real_one(sandbox):
+    import httpx
+
+    resp = httpx.get(sandbox.base_url("cartesia") + "/voices", headers={"Authorization": "Bearer k"})
+    assert resp.status_code == 400 and "Cartesia-Version" in resp.text

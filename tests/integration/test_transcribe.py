@@ -35,7 +35,8 @@ def sample():
 
 def test_only_providers_with_a_documented_asr_declare_it():
     flags = {pid: providers.get(pid).SUPPORTS_TRANSCRIBE for pid in providers.PROVIDERS}
-    assert flags == {"siliconflow": True, "openai_compat": True, "zhipu": True, "minimax": False, "elevenlabs": True}
+    assert flags == {"siliconflow": True, "openai_compat": True, "zhipu": True, "minimax": False, "elevenlabs": True,
+                     "fishaudio": True, "cartesia": True}
 
 
 @pytest.mark.parametrize("pid", list(ASR_PROVIDERS))

@@ -28,6 +28,8 @@ TABS: list[Tab] = [
     Tab("zhipu", "Zhipu BigModel", hooks=zhipu_tab.HOOKS),
     Tab("openai_compat", "OpenAI-compatible", hooks=openai_compat_tab.HOOKS),
     Tab("elevenlabs", "ElevenLabs"),
+    Tab("fishaudio", "Fish Audio"),
+    Tab("cartesia", "Cartesia"),
 ]
 
 

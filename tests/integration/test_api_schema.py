@@ -13,7 +13,8 @@ from gradio_client import Client, handle_file
 
 from tests.conftest import speech_wav
 
-SPEAK = ["/siliconflow_speak", "/minimax_speak", "/zhipu_speak", "/openai_speak", "/elevenlabs_speak"]
+SPEAK = ["/siliconflow_speak", "/minimax_speak", "/zhipu_speak", "/openai_speak", "/elevenlabs_speak",
+         "/fishaudio_speak", "/cartesia_speak"]
 
 
 @pytest.fixture(scope="module")

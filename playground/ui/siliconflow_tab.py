@@ -33,8 +33,10 @@ def voice_choices(model: str, rows: list | None) -> list[tuple[str, str]]:
 def _on_voice_options(model, rows, current):
     choices = voice_choices(model, rows)
     values = [c[1] for c in choices]
-    value = current if current in values else (values[0] if values else None)
-    return gr.update(choices=choices, value=value), gr.update(visible=_sf().takes_instructions(model))
+    helpers = gr.update(visible=_sf().takes_instructions(model))
+    if current in values:  # keep the value the page holds (a "use it" from the library may have just set it)
+        return gr.update(choices=choices), helpers
+    return gr.update(choices=choices, value=values[0] if values else None), helpers
 
 
 def upload_summary(result, raw: dict) -> str:

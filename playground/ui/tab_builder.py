@@ -26,6 +26,7 @@ What a new provider declares
                       "result_label": "Voice id", "result_elem": "voice-id",
                       "records": "voice" | "file",           # what the voice library keeps
                       "result_to": "clone.file_id",          # optional: the new id fills the next form
+                      "refresh": false,                      # optional: no voice-list refresh after it
                       "fields": [FIELD, …]},
            "clone":  {… as upload, plus "source_field": "file_id"},   # returns (id, preview audio, summary)
            "speak":  {"api_name": "elevenlabs_speak", "title": "Speak", "description": "…", "fields": [FIELD, …],

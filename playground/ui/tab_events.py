@@ -42,7 +42,7 @@ def wire_endpoints(ctx: SimpleNamespace) -> None:
         if form.cancel is not None:
             wire_cancel(form.cancel, event)
         ctx.events[op] = event
-        if list_event and op != "speak" and decl.get("records", "voice") == "voice":
+        if list_event and op != "speak" and decl.get("records", "voice") == "voice" and decl.get("refresh", True):
             event.success(**list_event)
     if voices is not None and "delete" in voices.extra:
         pick, button, info = voices.extra["delete"]

@@ -10,6 +10,7 @@ from types import SimpleNamespace
 import gradio as gr
 
 from playground import providers
+from playground.ui import tab_handlers
 from playground.ui.common import speech_summary, ui_errors
 from playground.ui.live_player import live_summary
 
@@ -63,16 +64,19 @@ def voice_choices(model: str, clones) -> list[tuple[str, str]]:
 
 
 def _on_voice_options(model, rows, current):
-    values = [v for _, v in voice_choices(model, _clones(rows))]
-    value = current if current in values else _zp().spec["default_voice"]
-    return gr.update(choices=voice_choices(model, _clones(rows)), value=value)
+    """New choices; the value only when the current one is not among them (an event that set a new
+    voice meanwhile, e.g. after a clone, must not be undone by a stale `current`)."""
+    choices = voice_choices(model, _clones(rows))
+    if current in [v for _, v in choices]:
+        return gr.update(choices=choices)
+    return gr.update(choices=choices, value=_zp().spec["default_voice"])
 
 
 @ui_errors
 async def _after_clone(voice, model, api_key):
-    voices = await _zp().list_voices(api_key=api_key, voice_type="PRIVATE")
-    clones = [[v.name, v.id] for v in voices]
-    return gr.update(choices=voice_choices(model, clones), value=voice)
+    """The voice list and the Speak voice in one answer, so the new clone stays selected."""
+    rows = tab_handlers.voice_rows(PID, await _zp().list_voices(api_key=api_key))
+    return rows, gr.update(choices=voice_choices(model, _clones(rows)), value=voice)
 
 
 def after_field(ctx: SimpleNamespace, op: str, name: str, component) -> None:
@@ -85,7 +89,7 @@ def wire(ctx: SimpleNamespace) -> None:
     model, voice = speak.fields["model"], speak.fields["voice"]
     for trigger in (model.change, table.change):
         trigger(_on_voice_options, [model, table, voice], [voice], **PRIVATE)
-    ctx.events["clone"].success(_after_clone, [ctx.forms["clone"].outputs[0], model, ctx.api_key], [voice],
+    ctx.events["clone"].success(_after_clone, [ctx.forms["clone"].outputs[0], model, ctx.api_key], [table, voice],
                                 api_visibility="private")
 
 

@@ -8,6 +8,7 @@ depend on the Blocks, so the voice library can re-run a take with `speak_handler
 
 from __future__ import annotations
 
+import asyncio
 import inspect
 from dataclasses import dataclass
 from functools import lru_cache
@@ -119,9 +120,12 @@ def make_speak_handler(pid: str, summary: SpeakSummary | None = None) -> Callabl
 
     async def handler(*args: Any, **kwargs: Any):
         adapter = providers.get(pid)
-        call = _call(pid, "speak", sig, args, kwargs)
+        # the request is read and checked off the event loop (a reference clip is decoded), and a bad
+        # field fails here, before the live player opens
+        call = await asyncio.to_thread(_call, pid, "speak", sig, args, kwargs)
         api_key, account = call.api_key, call.account
-        request = adapter.check_speak(adapter.request_from_fields("speak", call.values))  # before the player opens
+        request = await asyncio.to_thread(
+            lambda: adapter.check_speak(adapter.request_from_fields("speak", call.values)))
         if isinstance(call.progress, gr.Progress):
             call.progress(0.3, desc="Synthesising…")
         async for update in speak_live(lambda on_chunk: adapter.speak(request, api_key=api_key, on_chunk=on_chunk,
@@ -167,7 +171,7 @@ def make_create_handler(pid: str, op: str, summary: Callable | None = None) -> C
 
     async def handler(*args: Any, **kwargs: Any):
         adapter = providers.get(pid)
-        call = _call(pid, op, sig, args, kwargs)
+        call = await asyncio.to_thread(_call, pid, op, sig, args, kwargs)  # samples are read off the loop
         if isinstance(call.progress, gr.Progress):
             call.progress(0.3, desc="Sending…")
         request = adapter.request_from_fields(op, call.values)

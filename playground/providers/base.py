@@ -8,6 +8,7 @@ and the UI builds from them.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import unicodedata
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -69,6 +70,11 @@ class Provider:
     SUPPORTS_DELETE: ClassVar[bool] = False
     SUPPORTS_STREAM: ClassVar[bool] = False
     SUPPORTS_TRANSCRIBE: ClassVar[bool] = False  # speech recognition (see providers/asr.py)
+    # What the UI builds from (playground/ui/tab_builder.py): the request dataclass of each operation
+    # ("upload", "clone", "speak"), built from the form's fields by request_from_fields(); and the
+    # account-level fields (e.g. a base URL) passed as keywords to every operation and to target().
+    REQUESTS: ClassVar[dict[str, type]] = {}
+    ACCOUNT_FIELDS: ClassVar[tuple[str, ...]] = ()
 
     def __init__(self) -> None:
         self.spec = presets.load(self.ID)
@@ -156,9 +162,40 @@ class Provider:
     async def _transcribe(self, target: Target, request: Any) -> Any:
         raise UnsupportedError(f"{self.label} has no speech recognition.")
 
+    # -- what the generic UI needs (playground/ui/tab_builder.py) -----------------------------------
+    def request_from_fields(self, operation: str, values: dict[str, Any]) -> Any:
+        """The request of an operation from the form's values (by field name). A request class with
+        a `from_fields(values)` classmethod builds itself; otherwise see from_fields() below."""
+        cls = self.REQUESTS.get(operation)
+        if cls is None:
+            raise UnsupportedError(f"{self.label} declares no request for {operation!r}.")
+        maker = getattr(cls, "from_fields", None)
+        return maker(values) if maker is not None else from_fields(cls, values)
+
+    def live_options(self, request: Any) -> dict[str, Any]:
+        """How the live player reads this speech request: keywords of ui.live_player.speak_live()."""
+        fmt = getattr(request, "response_format", None) or getattr(request, "format", None) or "mp3"
+        return dict(live=bool(getattr(request, "stream", False)), fmt=fmt,
+                    sample_rate=getattr(request, "sample_rate", None), channels=getattr(request, "channel", None) or 1)
+
     def _require(self, supported: bool, what: str) -> None:
         if not supported:
             raise UnsupportedError(f"{self.label} does not support {what}.")
+
+
+def from_fields(cls: type, values: dict[str, Any]) -> Any:
+    """A request dataclass from form values: fields are matched by name; an empty value (None or "")
+    for a field with a default leaves the default; names the dataclass lacks are ignored."""
+    kwargs = {}
+    for f in dataclasses.fields(cls):
+        if f.name not in values or not f.init:
+            continue
+        value = values[f.name]
+        has_default = f.default is not dataclasses.MISSING or f.default_factory is not dataclasses.MISSING
+        if value in (None, "") and has_default:
+            continue
+        kwargs[f.name] = value
+    return cls(**kwargs)
 
 
 # -- small shared checks ------------------------------------------------------------------

@@ -75,6 +75,8 @@ class OpenAICompat(TranscribeMixin, Provider):
     ID = "openai_compat"
     SUPPORTS_STREAM = True
     SUPPORTS_MODELS = True
+    REQUESTS = {"speak": OpenAISpeech}
+    ACCOUNT_FIELDS = ("base_url",)  # a gateway typed in the page: passed to speak() and target()
 
     # OpenAI's business codes; a gateway may send its own (then the HTTP status decides)
     CODE_ERRORS = {
@@ -137,6 +139,15 @@ class OpenAICompat(TranscribeMixin, Provider):
 
     def accepts_sse(self, model: str) -> bool:
         return not self.is_legacy((model or "").strip())
+
+    def stream_formats_for(self, model: str) -> list[str]:
+        """The stream_format values a model takes (SSE only on the newer models)."""
+        return list(self.spec["stream_formats"]) if self.accepts_sse(model or "") else ["audio"]
+
+    def live_options(self, request: OpenAISpeech) -> dict[str, Any]:
+        """Always played live (both stream formats arrive in chunks); pcm at the spec's rate."""
+        rate = self.spec["pcm"]["sample_rate"] if request.response_format == "pcm" else None
+        return dict(live=True, fmt=request.response_format, sample_rate=rate, channels=1)
 
     def voices(self) -> list[str]:
         return [*self.spec["seed_voices"], *self.spec["newer_voices"]]

@@ -54,6 +54,27 @@ class SiliconFlowSpeech:
     gain: float = 0.0
     max_tokens: int | None = None
 
+    @classmethod
+    def from_fields(cls, values: dict[str, Any]) -> "SiliconFlowSpeech":
+        """From the form (presets ui): voice_source 'voice' uses `voice` (system name or uploaded uri);
+        'reference' uses reference_audio (a VoiceSample) + reference_text as a dynamic voice."""
+        voice, references = values.get("voice"), []
+        source = values.get("voice_source") or "voice"
+        if source == "reference":
+            if values.get("reference_audio") is None:
+                raise InputError("Record or upload a reference clip, or switch the voice source to a voice.")
+            references = [Reference(values["reference_audio"], values.get("reference_text") or "")]
+            voice = None
+        elif source != "voice":
+            raise InputError("voice_source must be 'voice' or 'reference'.")
+        elif values.get("reference_audio") is not None:
+            raise InputError("A voice and reference audio cannot be used together: SiliconFlow takes one or the other.",
+                             hint="Leave reference_audio empty, or set voice_source='reference'.")
+        kept = {k: values[k] for k in ("response_format", "sample_rate", "speed", "gain", "max_tokens")
+                if values.get(k) is not None}
+        return cls(text=values.get("text") or "", model=values.get("model") or cls.model, voice=voice,
+                   references=references, stream=bool(values.get("stream")), **kept)
+
 
 class SiliconFlow(TranscribeMixin, Provider):
     ID = "siliconflow"
@@ -61,6 +82,7 @@ class SiliconFlow(TranscribeMixin, Provider):
     SUPPORTS_LIST = True
     SUPPORTS_DELETE = True
     SUPPORTS_STREAM = True
+    REQUESTS = {"upload": SiliconFlowUpload, "speak": SiliconFlowSpeech}
 
     # -- errors: 400 {code,message,data}; 401/403/404/504 plain strings; 429 {message,data}; 503 {code:50505,...}
     @staticmethod
@@ -87,6 +109,15 @@ class SiliconFlow(TranscribeMixin, Provider):
         if not self.model_spec(model).get("system_voices"):
             return []
         return [f"{model}:{name}" for name in self.spec["system_voice_names"]]
+
+    def takes_references(self, model: str) -> bool:
+        return self.spec["models"].get(model, {}).get("max_references", 0) > 0
+
+    def takes_instructions(self, model: str) -> bool:
+        return bool(self.spec["models"].get(model, {}).get("instructions"))
+
+    def takes_max_tokens(self, model: str) -> bool:
+        return bool(self.spec["models"].get(model, {}).get("max_tokens"))
 
     def sample_rates(self, response_format: str) -> list[int]:
         fmt = self.spec["formats"].get(response_format)

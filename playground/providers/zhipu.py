@@ -73,6 +73,7 @@ class Zhipu(TranscribeMixin, Provider):
     SUPPORTS_DELETE = True
     SUPPORTS_STREAM = True
     CODE_ERRORS = CODE_ERRORS
+    REQUESTS = {"upload": ZhipuUpload, "clone": ZhipuClone, "speak": ZhipuSpeech}
 
     def __init__(self) -> None:
         super().__init__()
@@ -86,6 +87,10 @@ class Zhipu(TranscribeMixin, Provider):
     @property
     def pcm_rate(self) -> int:
         return int(self.spec["pcm"]["sample_rate"])
+
+    def live_options(self, request: ZhipuSpeech) -> dict[str, Any]:
+        """Streamed chunks are always 24 kHz pcm (SSE works with pcm only)."""
+        return dict(live=request.stream, fmt="pcm", sample_rate=self.pcm_rate, channels=1)
 
     def system_voices(self, model: str | None = None) -> list[str]:
         legacy = self.spec["speech_models"].get(model or "", {}).get("legacy_voices", [])

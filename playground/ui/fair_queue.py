@@ -15,7 +15,7 @@ from gradio.context import LocalContext
 from playground import hosted, visitors
 
 DEFAULT_LIMIT = 32  # calls to one provider at a time; the queue's default_concurrency_limit matches it
-PREFIXES = {"siliconflow": "siliconflow", "minimax": "minimax", "zhipu": "zhipu", "openai": "openai_compat"}
+ALIASES = {"openai": "openai_compat"}  # api_name prefixes that are not a provider id
 
 
 def provider_limit() -> int:
@@ -26,8 +26,14 @@ def provider_limit() -> int:
 
 
 def provider_of(api_name: str | None) -> str | None:
-    head = (api_name or "").split("_", 1)[0]
-    return PREFIXES.get(head)
+    """The provider an endpoint calls, by its `<provider id>_` prefix (longest id first)."""
+    from playground.providers import PROVIDERS
+
+    name = api_name or ""
+    for prefix in sorted([*PROVIDERS, *ALIASES], key=len, reverse=True):
+        if name.startswith(prefix + "_"):
+            return ALIASES.get(prefix, prefix)
+    return None
 
 
 def apply_provider_limits(demo: gr.Blocks) -> gr.Blocks:

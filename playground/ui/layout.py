@@ -6,13 +6,10 @@ import os
 
 import gradio as gr
 
-from playground.ui.openai_compat_tab import build_openai_compat_tab
-from playground.ui.siliconflow_tab import build_siliconflow_tab
-from playground.ui.zhipu_tab import build_zhipu_tab
+from playground.ui.tabs import TABS, build_tab
 from playground.ui.live_player import CSS as LIVE_CSS
 from playground.ui.live_player import ROUTES as LIVE_ROUTES
 from playground.gateway.routes import ROUTES as GATEWAY_ROUTES
-from playground.ui.minimax_tab import build_minimax_tab
 from playground.ui.library_tab import build_library_tab
 from playground.ui.compare_tab import build_compare_tab
 from playground.ui.arena_tab import build_arena_tab
@@ -20,7 +17,7 @@ from playground.ui.arena_routes import ROUTES as ARENA_ROUTES
 from starlette.middleware import Middleware
 
 from playground import hosted
-from playground.ui import fair_queue, i18n
+from playground.ui import api_schema, fair_queue, i18n
 from playground.ui.guards import VisitorMiddleware
 from playground.ui.common import register_language_lookup
 from playground.ui import mcp_tools
@@ -58,27 +55,24 @@ def build_app() -> gr.Blocks:
         with gr.Tabs(selected="arena"):
             with gr.Tab("Arena", id="arena"):  # first: one sample, every provider (ui/arena_tab.py)
                 build_arena_tab()
-            with gr.Tab("SiliconFlow", id="siliconflow"):
-                list_event, _ = build_siliconflow_tab()
-            with gr.Tab("MiniMax", id="minimax"):
-                minimax_load = build_minimax_tab()
-            with gr.Tab("Zhipu BigModel", id="zhipu"):
-                zhipu_load = build_zhipu_tab()
-            with gr.Tab("OpenAI-compatible", id="openai_compat"):
-                build_openai_compat_tab()
+            loads = []
+            for tab in TABS:  # one per provider (ui/tabs.py)
+                with gr.Tab(tab.title, id=tab.pid):
+                    loads.append(build_tab(tab))
             with gr.Tab("Voice library", id="library"):  # after the provider tabs: it wires to their key boxes
                 build_library_tab()
             with gr.Tab("Compare", id="compare"):  # side by side, long text (ui/compare_tab.py)
                 build_compare_tab()
-        demo.load(**list_event)
-        demo.load(**zhipu_load)
-        demo.load(**minimax_load)
+        for load in loads:
+            if load:
+                demo.load(**load)
         mcp_tools.build_mcp_tools()  # list_voices, speak, clone_voice, compare_voices, arena_score (ui/mcp_tools.py)
     fair_queue.apply_provider_limits(demo)  # one concurrency group per provider
     fair_queue.register_session_lookup()  # hosted.py caps per Gradio session
     register_language_lookup()  # handler messages follow the page's language (playground/messages.py)
     mcp_tools.keep_only_these_tools(demo)  # the provider tabs' endpoints stay API-only, not MCP tools
-    return i18n.localize(demo)  # the whole UI in English and Chinese (ui/i18n.py)
+    i18n.localize(demo)  # the whole UI in English and Chinese (ui/i18n.py)
+    return api_schema.install(demo)  # the API described in plain English (ui/api_schema.py)
 
 
 def launch_kwargs() -> dict:

@@ -146,11 +146,11 @@ async def _on_download_take(entry, fmt, *keys):
 
 def _speak_handlers() -> dict:
     from playground.ui.minimax_tab import minimax_speak
-    from playground.ui.openai_compat_tab import openai_speak
-    from playground.ui.siliconflow_tab import siliconflow_speak
-    from playground.ui.zhipu_tab import zhipu_speak
+    from playground.ui.tab_handlers import speak_handler
+    from playground.ui.tabs import TABS
 
-    return {f.__name__: f for f in (siliconflow_speak, minimax_speak, zhipu_speak, openai_speak)}
+    built = [speak_handler(t.pid) for t in TABS if t.build is None]  # tabs made by ui/tab_builder.py
+    return {f.__name__: f for f in (minimax_speak, *built)}
 
 
 @ui_errors

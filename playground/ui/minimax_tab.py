@@ -62,8 +62,9 @@ async def minimax_upload(audio, purpose, trim_prompt, region, group_id, consent,
 
 
 @ui_errors
-async def minimax_clone(file_id, voice_id, prompt_file_id, prompt_text, preview_text, model, need_noise_reduction,
-                        need_volume_normalization, language_boost, region, group_id, api_key, clones=None):
+async def minimax_clone(file_id, voice_id, prompt_file_id=None, prompt_text=None, preview_text=None, model=None,
+                        need_noise_reduction=False, need_volume_normalization=False, language_boost=None, region=None,
+                        group_id=None, api_key="", clones=None):
     """Clone a voice (/v1/voice_clone) from an uploaded file_id (string of digits). With preview_text and
     model, returns the preview audio. The new voice is kept in this session's list."""
     request = MiniMaxClone(

@@ -83,7 +83,9 @@ def test_every_tab_in_chinese(browser, app_url):
     _visit(page, 0, [], seen)
 
     top = {name for name in seen if " / " not in name and name != "<page>"}
-    assert len(top) == 7, sorted(top)  # the Arena, the four providers, the library and Compare
+    from playground.ui.tabs import TABS
+
+    assert len(top) == len(TABS) + 3, sorted(top)  # the Arena, every provider (ui/tabs.py), the library and Compare
     assert any(name.startswith("声音库 / ") for name in seen), sorted(seen)  # the library's sub-tabs were visited
     assert any(name.startswith("对比 / ") for name in seen), sorted(seen)
     assert any("查看代码" in text for text in seen.values()) and "我有权克隆这个声音" in seen["<page>"]

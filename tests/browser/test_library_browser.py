@@ -48,7 +48,9 @@ def test_upload_find_in_library_use_it_and_download_the_take(page, sandbox):
     # "use it" opens SiliconFlow's speak form with the voice selected
     page.locator("#lib-voice-use").click()
     page.locator("#sf-speak-btn").wait_for(state="visible")
-    page.wait_for_function(f"() => document.querySelector('#sf-speak-voice input')?.value === '{uri}'")
+    # the voice list now offers uploaded voices by name: the picker shows "<name> (uploaded)" for the uri
+    page.wait_for_function(f"() => ['{uri}', '{name} (uploaded)']"
+                           f".includes(document.querySelector('#sf-speak-voice input')?.value)")
     field(page, "sf-speak-text").fill("Speaking with my voice from the library.")
     page.locator("#sf-speak-btn").click()
     assert sniff_format(fetch_audio_bytes(page, "sf-speak-audio")) == "mp3"

@@ -452,12 +452,12 @@ async def test_elevenlabs_codes_decide_the_error_class(sandbox, wavs, op, kind, 
 def test_a_cut_stream_through_the_app_saves_no_take(client, sandbox, monkeypatch):
     from gradio_client.exceptions import AppError
 
-    from playground.ui import siliconflow_tab
+    from playground.ui import tab_handlers  # the speak endpoints built from declarations (ui/tab_builder.py)
     from tests.integration.test_siliconflow import SPEAK_DEFAULTS
 
     saved = []
-    real = siliconflow_tab.download_file
-    monkeypatch.setattr(siliconflow_tab, "download_file", lambda result: saved.append(result) or real(result))
+    real = tab_handlers.download_file
+    monkeypatch.setattr(tab_handlers, "download_file", lambda result: saved.append(result) or real(result))
     sandbox.add_fault("siliconflow", "speech", "cut_stream", count=1, cut_after_bytes=3000)
     with pytest.raises(AppError) as caught:
         client.predict(**{**SPEAK_DEFAULTS, "stream": True}, api_name="/siliconflow_speak")

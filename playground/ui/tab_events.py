@@ -1,0 +1,120 @@
+"""The events of a built tab (ui/tab_builder.py): the public endpoints, one per operation, named by
+their declared api_name, then the private ones (visible_when, choices_when, counter, examples,
+the delete picker). Inputs are always the operation's fields, then the account fields, then the key.
+"""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+import gradio as gr
+
+from playground.ui import tab_handlers
+from playground.ui.fair_queue import wire_cancel
+from playground.ui.form_fields import allowed, is_visible, rule_fields
+
+PRIVATE = dict(api_visibility="private", queue=False)
+
+
+def wire_endpoints(ctx: SimpleNamespace) -> None:
+    pid, hooks, key = ctx.pid, ctx.hooks, ctx.api_key
+    account = list(ctx.account.values())
+    voices = ctx.forms.get("voices")
+    list_event = None
+    if voices is not None:
+        decl = tab_handlers.operation(pid, "voices")
+        fn = tab_handlers.make_voices_handler(pid)
+        inputs = [*voices.inputs(), *account, key]
+        voices.button.click(fn, inputs, voices.outputs, api_name=decl["api_name"])
+        list_event = dict(fn=fn, inputs=inputs, outputs=voices.outputs, api_visibility="private",
+                          api_name=f"{decl['api_name']}_refresh")
+        ctx.load_event = list_event  # on page load, and when the key box loses focus
+    for op in ("upload", "clone", "speak"):
+        form = ctx.forms.get(op)
+        if form is None:
+            continue
+        decl = tab_handlers.operation(pid, op)
+        if op == "speak":
+            fn = tab_handlers.speak_handler(pid)
+        else:
+            fn = tab_handlers.make_create_handler(pid, op, getattr(hooks, f"{op}_summary", None))
+        event = form.button.click(fn, [*form.inputs(), *account, key], form.outputs, api_name=decl["api_name"])
+        if form.cancel is not None:
+            wire_cancel(form.cancel, event)
+        ctx.events[op] = event
+        if list_event and op != "speak" and decl.get("records", "voice") == "voice" and decl.get("refresh", True):
+            event.success(**list_event)
+    if voices is not None and "delete" in voices.extra:
+        pick, button, info = voices.extra["delete"]
+        event = button.click(tab_handlers.make_delete_handler(pid), [pick, *account, key], [info],
+                             api_name=tab_handlers.operation(pid, "voices")["delete"]["api_name"])
+        ctx.events["delete"] = event
+        if list_event:
+            event.success(**list_event)
+    if list_event:
+        key.blur(**list_event)
+    for op, event in list(ctx.events.items()):  # "result_to": "clone.file_id" carries a new id to the next step
+        target = tab_handlers.operation(pid, op).get("result_to") if op != "delete" else None
+        if target:
+            other, name = target.split(".")
+            event.success(lambda value: value, [ctx.forms[op].outputs[0]], [ctx.forms[other].fields[name]],
+                          **PRIVATE)
+
+
+def _visibility(ctx: SimpleNamespace, form, rule: dict, target) -> None:
+    names = [n for n in rule_fields(rule) if n in form.fields]
+
+    def on_change(*values):
+        return gr.update(visible=is_visible(rule, dict(zip(names, values)), ctx.adapter))
+
+    for name in names:
+        form.fields[name].change(on_change, [form.fields[n] for n in names], [target], **PRIVATE)
+
+
+def _choices(ctx: SimpleNamespace, form, name: str, f: dict) -> None:
+    when = f["choices_when"]
+
+    def on_source(value, current):
+        choices = allowed(f, getattr(ctx.adapter, when["call"])(value))
+        values = [c[1] for c in choices]
+        if current in values:
+            return gr.update(choices=choices, value=current)
+        fallback = getattr(ctx.adapter, when["default_call"])(value) if when.get("default_call") else None
+        return gr.update(choices=choices, value=fallback if fallback in values else (values[0] if values else None))
+
+    form.fields[when["field"]].change(on_source, [form.fields[when["field"]], form.fields[name]],
+                                      [form.fields[name]], **PRIVATE)
+
+
+def _counter_js(limit: int, label: str) -> str:
+    return ("(t) => { const n = [...(t || '').trim()].length; return n > %d ? "
+            "`⚠️ **${n} / %s characters**: over %s's limit of %s. Speak refuses to send it; "
+            "shorten the text or split it into parts.` : `${n} / %s characters`; }"
+            ) % (limit, f"{limit:,}", label, f"{limit:,}", f"{limit:,}")
+
+
+def wire_dynamic(ctx: SimpleNamespace, form) -> None:
+    for name, f in form.decl.items():
+        if f.get("visible_when") and name in form.fields:
+            _visibility(ctx, form, f["visible_when"], form.fields[name])
+        if f.get("choices_when"):
+            _choices(ctx, form, name, f)
+    for box, rule in form.groups.values():
+        if rule:
+            _visibility(ctx, form, rule, box)
+    if "counter" in form.extra:
+        counter, text, limit = form.extra["counter"]
+        text.change(None, [text], [counter], js=_counter_js(limit, ctx.adapter.label), **PRIVATE)
+    if "examples" in form.extra:
+        picker, text = form.extra["examples"]
+        picker.change(lambda e, t: e or t, [picker, text], [text], **PRIVATE)
+    if "delete" in form.extra:
+        pick, column = form.extra["delete"][0], tab_handlers.operation(ctx.pid, "voices")["delete"]
+        only = column.get("only_when")  # {"column": 2, "equals": "PRIVATE"}: rows that can be deleted
+
+        def on_rows(rows):
+            ids = [r[column["id_column"]] for r in (rows or []) if len(r) > column["id_column"] and r[column["id_column"]]
+                   and (not only or r[only["column"]] == only["equals"])]
+            return gr.update(choices=ids, value=ids[0] if ids else None)
+
+        form.outputs[0].change(on_rows, [form.outputs[0]], [pick], **PRIVATE)

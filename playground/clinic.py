@@ -235,9 +235,10 @@ def check(analysis: Analysis, provider_id: str, operation: str) -> CheckResult:
     too_long = hi is not None and (d >= hi if strict_max else d > hi)
     too_short = lo is not None and d < lo
     span = (f"{lo:g}–{hi:g} s" if lo is not None and hi is not None else
-            f"{'under' if strict_max else 'at most'} {hi:g} s" if hi is not None else f"at least {lo:g} s")
+            f"{'under' if strict_max else 'at most'} {hi:g} s" if hi is not None else
+            f"at least {lo:g} s" if lo is not None else "")  # no per-clip bounds (Fish: a total only)
     reason = f"{d:.1f} s" + (f": too long, {who} needs {span}" if too_long else
-                             f": too short, {who} needs {span}" if too_short else f" ({span})")
+                             f": too short, {who} needs {span}" if too_short else f" ({span})" if span else "")
     items.append(CheckItem("duration", not (too_long or too_short), "Duration", reason, True,
                            "window" if too_long else None))
     silent = analysis.peak_dbfs < SILENCE_DBFS

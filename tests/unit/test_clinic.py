@@ -118,6 +118,12 @@ def test_too_short_and_too_long_recognised(provider, operation, seconds, ok):
         assert ("too long" if seconds > 8 or operation == "prompt_audio" else "too short") in got.reason
 
 
+def test_duration_without_per_clip_bounds_is_reported_not_judged():
+    # Fish Audio declares only a recommended total over all clips: the card must still render
+    got = item(sample_of(speech(4.0)), "fishaudio", "clone", "duration")
+    assert got.ok and got.reason == "4.0 s"
+
+
 def test_format_and_size_against_the_limits():
     flac = sample_of(speech(12), "flac")
     bad = item(flac, "minimax", "voice_clone", "format")

@@ -87,6 +87,8 @@ def build_field(field: dict, elem_id: str, *, visible: bool = True) -> gr.compon
                           placeholder=field.get("placeholder"), **common)
     if kind in ("number", "int"):
         lo, hi = field.get("range", (None, None))
+        if empty_is_zero(field):
+            lo = None  # the browser sends an empty box as 0, which Gradio would refuse; coerce() makes it None
         return gr.Number(value=value, precision=0 if kind == "int" else None, minimum=lo, maximum=hi,
                          step=field.get("step", 1), **common)
     if kind == "slider":
@@ -102,12 +104,18 @@ def build_field(field: dict, elem_id: str, *, visible: bool = True) -> gr.compon
     return gr.Dropdown(choices, value=value, allow_custom_value=bool(field.get("custom")), **common)
 
 
+def empty_is_zero(field: dict) -> bool:
+    """An optional number whose range excludes 0: Gradio's browser box sends 0 when left empty."""
+    lo = (field.get("range") or (None, None))[0]
+    return field["type"] in ("number", "int") and default_of(field) is None and lo is not None and lo > 0
+
+
 def coerce(field: dict, value: Any) -> Any:
     """A UI/API value as the adapter wants it: numbers as numbers, empty as None."""
     kind = field["type"]
     if kind == "audio":
         return VoiceSample.from_input(value)
-    if value in field.get("empty_values", ()):
+    if value in field.get("empty_values", ()) or (value == 0 and empty_is_zero(field)):
         return None
     if value is None or (isinstance(value, str) and not value.strip() and kind not in ("text", "choice")):
         return None

@@ -117,3 +117,18 @@ def _declared_texts(pid: str) -> list[str]:
 def test_every_declared_label_is_translated(pid):
     missing = [t for t in _declared_texts(pid) if i18n.chinese(t) is None]
     assert not missing, f"add these to presets/i18n.json (with their Chinese): {missing}"
+
+
+def test_an_empty_optional_number_box_is_none_not_a_refused_zero():
+    """Gradio's browser box sends 0 when left empty: an optional number whose range excludes 0
+    (Cartesia's maximum duration) is built without the minimum and reads 0 as None."""
+    from playground.ui.form_fields import build_field, coerce, empty_is_zero
+
+    field = resolve(next(f for f in presets.load("cartesia")["ui"]["operations"]["speak"]["fields"]
+                         if f["name"] == "duration"), presets.load("cartesia"))
+    assert empty_is_zero(field) and coerce(field, 0) is None and coerce(field, 2.5) == 2.5
+    with gr.Blocks():
+        box = build_field(field, "x-duration")
+    assert box.preprocess(0) == 0  # Gradio no longer refuses it; the adapter checks the range
+    seed = {"name": "seed", "type": "int", "default": None}  # 0 is a real seed: kept
+    assert not empty_is_zero(seed) and coerce(seed, 0) == 0

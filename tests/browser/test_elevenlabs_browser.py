@@ -14,6 +14,11 @@ from tests.browser.conftest import assert_played_live, fetch_audio_bytes, live_s
 
 pytestmark = pytest.mark.browser
 
+# a few seconds of mp3 at 128 kbps: with the pacing below the stream lasts long enough to be
+# heard before it ends, even when the browser joins the relay late on a busy machine
+SPOKEN = ("Speaking with my cloned voice. This second sentence makes the stream last a few seconds, "
+          "so that it plays while it is still arriving from the provider.")
+
 
 def field(page, elem_id: str):
     return page.locator(f"#{elem_id} textarea, #{elem_id} input").first
@@ -52,9 +57,9 @@ def test_record_clone_and_speak_streamed_with_the_clone(page, sandbox):
     if voice not in voice_input.input_value():
         voice_input.fill(voice)
         voice_input.press("Enter")
-    field(page, "el-speak-text").fill("Speaking with my cloned voice.")
+    field(page, "el-speak-text").fill(SPOKEN)
     assert page.locator("#el-speak-stream input").is_checked()  # streamed by default
-    sandbox.set_latency("elevenlabs", first_byte_s=0.3, chunk_delay_s=0.1)  # it plays while it arrives
+    sandbox.set_latency("elevenlabs", first_byte_s=0.3, chunk_delay_s=0.15)  # it plays while it arrives
     page.locator("#el-speak-btn").click()
     try:
         stats = live_stats(page, "el-speak-live")

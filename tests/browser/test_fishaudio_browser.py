@@ -19,6 +19,11 @@ pytestmark = pytest.mark.browser
 
 TRANSCRIPT = "Hello, this is my voice. I am recording a sample for the playground."
 
+# a few seconds of mp3 at 128 kbps: with the pacing below the stream lasts long enough to be
+# heard before it ends, even when the browser joins the relay late on a busy machine
+SPOKEN = ("Speaking with my new voice model. This second sentence makes the stream last a few seconds, "
+          "so that it plays while it is still arriving from the provider.")
+
 
 def field(page, elem_id: str):
     return page.locator(f"#{elem_id} textarea, #{elem_id} input").first
@@ -68,8 +73,8 @@ def test_record_create_model_and_speak_streamed_with_it(page, sandbox):
     if model_id not in voice_input.input_value():
         voice_input.fill(model_id)
         voice_input.press("Enter")
-    field(page, "fa-speak-text").fill("Speaking with my new voice model.")
-    sandbox.set_latency("fishaudio", first_byte_s=0.3, chunk_delay_s=0.1)  # it plays while it arrives
+    field(page, "fa-speak-text").fill(SPOKEN)
+    sandbox.set_latency("fishaudio", first_byte_s=0.3, chunk_delay_s=0.15)  # it plays while it arrives
     page.locator("#fa-speak-btn").click()
     try:
         stats = live_stats(page, "fa-speak-live")

@@ -12,8 +12,9 @@ from __future__ import annotations
 import dataclasses
 import inspect
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 from playground import presets, providers
 from playground.errors import UnsupportedError

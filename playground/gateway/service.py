@@ -8,8 +8,9 @@ Nothing here imports Gradio or Starlette: routes.py (HTTP) and ui/mcp_tools.py (
 from __future__ import annotations
 
 import asyncio
+from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass, field
-from typing import Any, AsyncIterator, Mapping
+from typing import Any
 
 from playground import audio, providers
 from playground.config import Target

@@ -80,7 +80,7 @@ class ClientStateHolder(StateHolder):
                 self._drop(victim)
 
     @classmethod
-    def replacing(cls, old: StateHolder) -> "ClientStateHolder":
+    def replacing(cls, old: StateHolder) -> ClientStateHolder:
         new = cls()
         new.capacity = old.capacity
         if hasattr(old, "blocks"):

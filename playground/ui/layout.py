@@ -5,22 +5,20 @@ from __future__ import annotations
 import os
 
 import gradio as gr
-
-from playground.ui.tabs import TABS, build_tab
-from playground.ui.live_player import CSS as LIVE_CSS
-from playground.ui.live_player import ROUTES as LIVE_ROUTES
-from playground.gateway.routes import ROUTES as GATEWAY_ROUTES
-from playground.ui.library_tab import build_library_tab
-from playground.ui.compare_tab import build_compare_tab
-from playground.ui.arena_tab import build_arena_tab
-from playground.ui.arena_routes import ROUTES as ARENA_ROUTES
 from starlette.middleware import Middleware
 
 from playground import hosted
-from playground.ui import api_schema, fair_queue, i18n
-from playground.ui.guards import VisitorMiddleware
+from playground.gateway.routes import ROUTES as GATEWAY_ROUTES
+from playground.ui import api_schema, fair_queue, i18n, mcp_tools
+from playground.ui.arena_routes import ROUTES as ARENA_ROUTES
+from playground.ui.arena_tab import build_arena_tab
 from playground.ui.common import register_language_lookup
-from playground.ui import mcp_tools
+from playground.ui.compare_tab import build_compare_tab
+from playground.ui.guards import VisitorMiddleware
+from playground.ui.library_tab import build_library_tab
+from playground.ui.live_player import CSS as LIVE_CSS
+from playground.ui.live_player import ROUTES as LIVE_ROUTES
+from playground.ui.tabs import TABS, build_tab
 
 CSS = """
 .mode-badge { border-left: 4px solid #f59e0b; padding-left: 10px; }

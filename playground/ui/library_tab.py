@@ -18,8 +18,18 @@ from playground import downloads, providers
 from playground.audio import decode, encode
 from playground.errors import InputError
 from playground.library import archive, default_store, rerun
-from playground.library.access import (PROVIDER_IDS, TAKE_HEADERS, VOICE_HEADERS, Keys, describe_voice, scopes_for,
-                                       sync, take_rows, voice_rows, when)
+from playground.library.access import (
+    PROVIDER_IDS,
+    TAKE_HEADERS,
+    VOICE_HEADERS,
+    Keys,
+    describe_voice,
+    scopes_for,
+    sync,
+    take_rows,
+    voice_rows,
+    when,
+)
 from playground.ui.common import registered, slug, ui_errors
 
 DOWNLOAD_FORMATS = [("as made", "original"), ("mp3", "mp3"), ("wav", "wav"), ("opus", "opus")]

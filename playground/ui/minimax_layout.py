@@ -6,12 +6,11 @@ from types import SimpleNamespace
 
 import gradio as gr
 
-from playground.ui.live_player import build_live_player
-
 from playground.providers.minimax_checks import suggest_voice_id
+from playground.ui.clinic_ui import build_consent, build_sample_card, connect_transcript
 from playground.ui.common import build_badge, build_key_box
 from playground.ui.fair_queue import build_cancel_button
-from playground.ui.clinic_ui import build_consent, build_sample_card, connect_transcript
+from playground.ui.live_player import build_live_player
 
 
 def minimax_suggest_voice_id() -> str:

@@ -15,15 +15,14 @@ import gradio as gr
 from playground import providers
 from playground.audio import VoiceSample
 from playground.errors import InputError
+from playground.library.hooks import record_take, record_upload, record_voice
 from playground.providers.minimax import MiniMaxClone, MiniMaxSpeech, MiniMaxUpload
 from playground.providers.minimax_checks import suggest_voice_id, voice_id_problem
-from playground.ui.common import download_file, speech_summary, ui_errors
-from playground.ui.live_player import player_value, speak_live, streaming_outputs
-from playground.ui.code_view import build_code_view
-from playground.ui.fair_queue import wire_cancel
 from playground.ui.clinic_ui import require_consent
-from playground.library.hooks import record_take, record_upload, record_voice
-from playground.ui.common import register
+from playground.ui.code_view import build_code_view
+from playground.ui.common import download_file, register, speech_summary, ui_errors
+from playground.ui.fair_queue import wire_cancel
+from playground.ui.live_player import player_value, speak_live, streaming_outputs
 
 PID = "minimax"
 NOT_LISTED = "not yet listed by MiniMax (it appears after its first use in speech)"

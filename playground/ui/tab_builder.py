@@ -80,10 +80,10 @@ import gradio as gr
 
 from playground import presets, providers
 from playground.ui import tab_handlers
+from playground.ui.clinic_ui import build_sample_card, connect_transcript
 from playground.ui.code_view import build_code_view
 from playground.ui.common import build_badge, build_key_box, register
 from playground.ui.fair_queue import build_cancel_button
-from playground.ui.clinic_ui import build_sample_card, connect_transcript
 from playground.ui.form_fields import allowed, build_field, default_of, is_visible
 from playground.ui.live_player import build_live_player
 from playground.ui.tab_events import wire_dynamic, wire_endpoints

@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import asyncio
 import inspect
+from collections.abc import Callable
 from dataclasses import dataclass
-from functools import lru_cache
-from typing import Any, Callable
+from functools import cache
+from typing import Any
 
 import gradio as gr
 
@@ -142,7 +143,7 @@ def make_speak_handler(pid: str, summary: SpeakSummary | None = None) -> Callabl
     return _named(handler, api_name, decl.get("description", f"Text to speech with {pid}."), sig)
 
 
-@lru_cache(maxsize=None)
+@cache
 def speak_handler(pid: str) -> Callable:
     """The speak endpoint of a provider as the app wires it (its tab's summary included)."""
     from playground.ui.tabs import hooks_of

@@ -11,22 +11,22 @@ a finished take.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Awaitable, Callable
 
 import pytest
 
 from playground import config, errors, providers
 from playground.audio import VoiceSample
+from playground.providers.asr import TranscribeRequest
+from playground.providers.cartesia import CartesiaClone, CartesiaSpeech
+from playground.providers.elevenlabs import ElevenLabsClone, ElevenLabsSpeech
+from playground.providers.fishaudio import FishClone, FishSpeech
 from playground.providers.minimax import MiniMaxClone, MiniMaxSpeech, MiniMaxUpload
 from playground.providers.minimax_checks import suggest_voice_id
 from playground.providers.openai_compat import OpenAISpeech
 from playground.providers.siliconflow import SiliconFlowSpeech, SiliconFlowUpload
 from playground.providers.zhipu import ZhipuClone, ZhipuSpeech, ZhipuUpload
-from playground.providers.asr import TranscribeRequest
-from playground.providers.elevenlabs import ElevenLabsClone, ElevenLabsSpeech
-from playground.providers.fishaudio import FishClone, FishSpeech
-from playground.providers.cartesia import CartesiaClone, CartesiaSpeech
 from playground.sandbox.server import free_port
 from tests.conftest import speech_wav
 

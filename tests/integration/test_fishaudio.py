@@ -5,6 +5,7 @@ references (msgpack), the `model` header, streaming, list/delete, speech recogni
 from __future__ import annotations
 
 import base64
+
 import msgpack
 import pytest
 

@@ -12,12 +12,11 @@ import time
 import httpx
 import openai
 import pytest
-
-from playground.sandbox.control import fingerprint  # the sandbox log keeps a fingerprint of non-sandbox keys
 from gradio_client import Client, handle_file
 
 from playground.audio import sniff_format
 from playground.library import default_store
+from playground.sandbox.control import fingerprint  # the sandbox log keeps a fingerprint of non-sandbox keys
 from tests.conftest import hosted_app_url, speech_wav
 
 CASES = [  # gateway model, voice, a format the provider returns itself

@@ -15,12 +15,11 @@ import threading
 import httpx
 import openai
 import pytest
-
-from playground.sandbox.control import fingerprint  # the sandbox log keeps a fingerprint of non-sandbox keys
 from mcp import ClientSession
 from mcp.client.streamable_http import streamablehttp_client
 
 from playground.audio import sniff_format
+from playground.sandbox.control import fingerprint  # the sandbox log keeps a fingerprint of non-sandbox keys
 from playground.ui.mcp_tools import TOOLS
 from tests.conftest import hosted_app_url, speech_wav
 from tests.integration.test_gateway import replayed

@@ -129,6 +129,7 @@ async def test_redirects_are_not_followed(internal, monkeypatch):
     import uvicorn
     from fastapi import FastAPI
     from fastapi.responses import RedirectResponse
+
     from playground.sandbox.server import free_port
 
     app = FastAPI()

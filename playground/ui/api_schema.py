@@ -63,7 +63,7 @@ def clean(demo: gr.Blocks, info: dict) -> dict:
         if endpoint is None:
             continue
         inputs = [c for c in fn.inputs if not getattr(c, "skip_api", False)]
-        for component, param in zip(inputs, endpoint["parameters"]):
+        for component, param in zip(inputs, endpoint["parameters"], strict=False):
             param["label"] = english(param["label"])
             help_text = english(getattr(component, "info", None))
             if isinstance(help_text, str) and help_text and not param["python_type"].get("description"):
@@ -72,7 +72,7 @@ def clean(demo: gr.Blocks, info: dict) -> dict:
                 param["type"] = _free_type(component, param["type"] or {})
                 param["python_type"]["type"] = client_utils.json_schema_to_python_type(param["type"])
         outputs = [c for c in fn.outputs if not getattr(c, "skip_api", False)]
-        for component, ret in zip(outputs, endpoint["returns"]):
+        for component, ret in zip(outputs, endpoint["returns"], strict=False):
             ret["label"] = _return_name(component, ret["label"])
     return info
 

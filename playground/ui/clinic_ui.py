@@ -233,7 +233,7 @@ def build_sample_card(audio: gr.Audio, provider_id: str, operation: str | gr.com
     audio.change(**analyze)
     if isinstance(operation, gr.components.Component):
         operation.change(**analyze)
-    for k, button in zip(FIX_KEYS, ui.fixes):
+    for k, button in zip(FIX_KEYS, ui.fixes, strict=True):
         button.click(h.on_preview, [audio, ui.op, gr.State(k)], [ui.preview_box, ui.preview, ui.preview_info,
                                                                  ui.pending], **private)
     ui.discard.click(h.on_discard, None, [ui.preview_box, ui.pending], **private)

@@ -300,7 +300,7 @@ async def test_a_429_with_retry_after_is_waited_out_once_then_succeeds(sandbox, 
         await op.call(ctx, wavs)
     except errors.ProviderError as exc:  # deleting a voice that does not exist: the retry got the real answer
         assert op.op == "delete" and not isinstance(exc, errors.RateLimitError), exc.user_message()
-    assert [r["status"] for r in sandbox.requests(op.provider)][0] == 429
+    assert next(r["status"] for r in sandbox.requests(op.provider)) == 429
     assert sent(sandbox, op.provider) == 2
 
 
@@ -358,7 +358,7 @@ async def test_a_refused_connection_is_a_connection_error(sandbox, wavs, op, mon
 STREAMED = [o for o in OPS if o.streams]
 
 
-@pytest.mark.parametrize("op", STREAMED, ids=[i for o, i in zip(OPS, IDS) if o.streams])
+@pytest.mark.parametrize("op", STREAMED, ids=[i for o, i in zip(OPS, IDS, strict=True) if o.streams])
 async def test_a_stream_cut_halfway_returns_no_take(sandbox, wavs, op):
     ctx = await prepared(sandbox, op, wavs)
     sandbox.add_fault(op.provider, op.op, "cut_stream", count=20, cut_after_bytes=3000)

@@ -26,13 +26,15 @@ from tests.integration.test_gateway import replayed
 
 
 async def _session_call(url: str, headers: dict, calls: list[tuple[str, dict]]):
-    async with streamablehttp_client(url + "gradio_api/mcp/", headers=headers) as (read, write, _):
-        async with ClientSession(read, write) as session:
-            await session.initialize()
-            out = [await session.list_tools()]
-            for name, args in calls:
-                out.append(await session.call_tool(name, args))
-            return out
+    async with (
+        streamablehttp_client(url + "gradio_api/mcp/", headers=headers) as (read, write, _),
+        ClientSession(read, write) as session,
+    ):
+        await session.initialize()
+        out = [await session.list_tools()]
+        for name, args in calls:
+            out.append(await session.call_tool(name, args))
+        return out
 
 
 def mcp(url: str, *calls: tuple[str, dict], headers: dict | None = None):

@@ -212,5 +212,6 @@ async def speak_whole(call: SpeechCall) -> bytes:
             data = await asyncio.to_thread(convert, data, call)
         except InputError as exc:
             raise GatewayError(502, f"The provider's {call.ask.fmt} audio could not be converted to "
-                                    f"{call.wanted}: {exc.user_message()}", "server_error", "conversion_failed") from None
+                                    f"{call.wanted}: {exc.user_message()}", "server_error",
+                               "conversion_failed") from None
     return data

@@ -107,7 +107,8 @@ def _named(fn: Callable, name: str, doc: str, sig: inspect.Signature) -> Callabl
     fn.__name__ = fn.__qualname__ = name
     fn.__doc__ = doc
     wrapped = ui_errors(fn)
-    wrapped.__signature__ = sig  # what Gradio names the API parameters by (and their defaults)
+    # what Gradio names the API parameters by (and their defaults): inspect.signature() honours __signature__
+    wrapped.__signature__ = sig  # type: ignore[attr-defined]  # a function attribute Callable does not declare
     return wrapped
 
 

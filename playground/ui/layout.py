@@ -25,7 +25,9 @@ CSS = """
 footer { display: none !important; }
 /* phones: table headers keep their words whole; the table scrolls sideways inside its own box */
 @media (max-width: 640px) {
-  table th, table th * { white-space: nowrap !important; word-break: normal !important; overflow-wrap: normal !important; }
+  table th, table th * {
+    white-space: nowrap !important; word-break: normal !important; overflow-wrap: normal !important;
+  }
 }
 """
 
@@ -35,7 +37,8 @@ Providers without an API key run in **sandbox** mode against a built-in simulato
 
 
 FIRST_STEP = ("**Start here:** in **Arena**, record or upload 10-30 s of your voice, tick the consent box and press "
-              "**Clone everywhere**; then listen to every provider's clone side by side and see which sounds most like you.")
+              "**Clone everywhere**; then listen to every provider's clone side by side and see which sounds most "
+              "like you.")
 
 QUEUE_CONCURRENCY = 32  # events of all kinds at once (provider calls also share a per-provider limit)
 

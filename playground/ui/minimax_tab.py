@@ -110,7 +110,8 @@ async def minimax_speak(text, model, voice_id, speed, vol, pitch, emotion, sampl
         result = update.result
         extra = []
         if result.first_audio_s is not None:
-            extra.append(f"first audio chunk {result.first_audio_s:.2f} s" + (" (streamed live)" if update.stream else ""))
+            extra.append(f"first audio chunk {result.first_audio_s:.2f} s"
+                         + (" (streamed live)" if update.stream else ""))
         if result.audio_url:
             extra.append("downloaded from the returned link (valid 24 h)")
         if result.extra_info.get("audio_length"):
@@ -168,7 +169,8 @@ def _voice_choices(clones, rows, current):
     values = [c[1] for c in choices]
     value = current or spec["default_voice"]
     deletable = [v for v in values if v not in spec["system_voices"]]
-    return gr.update(choices=choices, value=value), gr.update(choices=deletable, value=deletable[-1] if deletable else None)
+    return (gr.update(choices=choices, value=value),
+            gr.update(choices=deletable, value=deletable[-1] if deletable else None))
 
 
 def _check_voice_id(voice_id):

@@ -113,7 +113,8 @@ def wire_dynamic(ctx: SimpleNamespace, form) -> None:
         only = column.get("only_when")  # {"column": 2, "equals": "PRIVATE"}: rows that can be deleted
 
         def on_rows(rows):
-            ids = [r[column["id_column"]] for r in (rows or []) if len(r) > column["id_column"] and r[column["id_column"]]
+            ids = [r[column["id_column"]] for r in (rows or [])
+                   if len(r) > column["id_column"] and r[column["id_column"]]
                    and (not only or r[only["column"]] == only["equals"])]
             return gr.update(choices=ids, value=ids[0] if ids else None)
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from functools import lru_cache
+from typing import overload
 
 from playground import presets
 from playground.errors import PlaygroundError, ProviderError
@@ -101,6 +102,12 @@ def _part(value: str, strings: dict[str, str]) -> str:
     return value
 
 
+@overload
+def translate(text: str, lang: str | None = None) -> str: ...
+@overload
+def translate(text: None, lang: str | None = None) -> None: ...
+@overload
+def translate(text: str | None, lang: str | None = None) -> str | None: ...
 def translate(text: str | None, lang: str | None = None) -> str | None:
     """`text` in `lang` (default: the current request's). Unknown text comes back unchanged; a summary
     of `a · b · c` segments is translated segment by segment, and so are its lines."""

@@ -30,7 +30,6 @@ for _var in [v for v in os.environ if v.endswith(("_API_KEY", "_BASE_URL", "_GRO
              and v.split("_")[0] in {"SILICONFLOW", "MINIMAX", "ZHIPU", "OPENAI", "ELEVENLABS", "FISHAUDIO", "CARTESIA"}]:
     del os.environ[_var]
 
-from playground import config  # noqa: E402
 from playground.sandbox.server import SandboxServer, free_port  # noqa: E402
 
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import hmac
 import os
-from typing import Mapping
+from collections.abc import Mapping
 
 from playground import hosted, presets
 from playground.gateway.problems import GatewayError

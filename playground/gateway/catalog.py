@@ -81,6 +81,9 @@ def system_voices(pid: str, model: str) -> list[tuple[str, str]]:
             return []
         return [(name, f"{name} ({model}:{name})") for name in spec["system_voice_names"]]
     if pid == "zhipu":
+        from playground.providers.zhipu import Zhipu
+
+        assert isinstance(adapter, Zhipu)  # the registry's adapter for "zhipu"
         labels = spec["system_voices"]
         return [(v, labels.get(v, v)) for v in adapter.system_voices(model)]
     voices = spec.get("system_voices")

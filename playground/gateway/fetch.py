@@ -38,7 +38,7 @@ def _private(host: str) -> bool:
     except socket.gaierror as exc:
         raise InputError(f"The audio URL's host {host!r} could not be resolved.") from exc
     for info in infos:
-        addr = ipaddress.ip_address(info[4][0].split("%", 1)[0])
+        addr = ipaddress.ip_address(str(info[4][0]).split("%", 1)[0])  # an IP address string; typeshed says str | int
         if (addr.is_private or addr.is_loopback or addr.is_link_local or addr.is_reserved or addr.is_multicast
                 or addr.is_unspecified):
             return True

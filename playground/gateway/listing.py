@@ -4,7 +4,7 @@
 
 from __future__ import annotations
 
-from typing import Mapping
+from collections.abc import Mapping
 
 from playground import config, hosted, providers
 from playground.errors import PlaygroundError

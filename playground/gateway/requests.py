@@ -12,8 +12,9 @@ from __future__ import annotations
 import dataclasses
 import inspect
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 from playground import presets, providers
 from playground.errors import UnsupportedError
@@ -37,9 +38,10 @@ class Ask:
 
 
 def _siliconflow(ask: Ask) -> Any:
-    from playground.providers.siliconflow import SiliconFlowSpeech
+    from playground.providers.siliconflow import SiliconFlow, SiliconFlowSpeech
 
     adapter = providers.get("siliconflow")
+    assert isinstance(adapter, SiliconFlow)  # the registry's adapter for "siliconflow"
     rates = adapter.sample_rates(ask.fmt)
     rate = PCM_RATE if PCM_RATE in rates and ask.fmt in ("pcm", "wav") else adapter.default_sample_rate(ask.fmt)
     text = ask.text

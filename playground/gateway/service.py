@@ -8,8 +8,9 @@ Nothing here imports Gradio or Starlette: routes.py (HTTP) and ui/mcp_tools.py (
 from __future__ import annotations
 
 import asyncio
+from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass, field
-from typing import Any, AsyncIterator, Mapping
+from typing import Any
 
 from playground import audio, providers
 from playground.config import Target
@@ -211,5 +212,6 @@ async def speak_whole(call: SpeechCall) -> bytes:
             data = await asyncio.to_thread(convert, data, call)
         except InputError as exc:
             raise GatewayError(502, f"The provider's {call.ask.fmt} audio could not be converted to "
-                                    f"{call.wanted}: {exc.user_message()}", "server_error", "conversion_failed") from None
+                                    f"{call.wanted}: {exc.user_message()}", "server_error",
+                               "conversion_failed") from None
     return data

@@ -7,7 +7,7 @@ elevenlabs_codes.py."""
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Any, ClassVar
 from urllib.parse import quote
 
 from playground.audio import SpeechAudio, sniff_format, wrap_pcm
@@ -51,8 +51,8 @@ class ElevenLabs(Provider):
     SUPPORTS_TRANSCRIBE = True
     CODE_ERRORS = CODE_ERRORS
     # the generated tab's forms (presets "ui")
-    REQUESTS: dict[str, type[ElevenLabsClone] | type[ElevenLabsSpeech]] = {"clone": ElevenLabsClone,
-                                                                            "speak": ElevenLabsSpeech}
+    REQUESTS: ClassVar[dict[str, type[ElevenLabsClone] | type[ElevenLabsSpeech]]] = {
+        "clone": ElevenLabsClone, "speak": ElevenLabsSpeech}
 
     def __init__(self) -> None:
         super().__init__()

@@ -55,7 +55,7 @@ class SiliconFlowSpeech:
     max_tokens: int | None = None
 
     @classmethod
-    def from_fields(cls, values: dict[str, Any]) -> "SiliconFlowSpeech":
+    def from_fields(cls, values: dict[str, Any]) -> SiliconFlowSpeech:
         """From the form (presets ui): voice_source 'voice' uses `voice` (system name or uploaded uri);
         'reference' uses reference_audio (a VoiceSample) + reference_text as a dynamic voice."""
         voice, references = values.get("voice"), []

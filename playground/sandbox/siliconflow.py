@@ -242,7 +242,7 @@ def router(state: SandboxState) -> APIRouter:
         rate = int(doc.get("sample_rate", 48000 if fmt == "opus" else 44100))
         voice = doc.get("voice") or (doc["references"][0]["audio"][-64:] if doc.get("references") else None)
         ref = (doc.get("references") or [{}])[0].get("audio", "")
-        if not doc.get("voice") and ref.startswith("data:") and voice_match.lookup(voice) is None:
+        if not doc.get("voice") and ref.startswith("data:") and voice is not None and voice_match.lookup(voice) is None:
             await asyncio.to_thread(voice_match.register, voice, parse_data_uri(ref)[1])  # zero-shot: followed too
         audio = await speech.arender(doc["input"], voice=voice, fmt=fmt, sample_rate=rate,
                               speed=float(doc.get("speed", 1.0)), gain_db=float(doc.get("gain", 0.0)))

@@ -4,8 +4,8 @@ Gradio names parameters after the handler's signature but labels them, and names
 after the components' labels, which ui/i18n.py replaced by i18n markers
 (`__i18n__{"__type__": "translation_metadata", "key": "vcp_…"}`). `install(demo)` wraps the
 app's get_api_info so that:
-- labels are the English text again (a parameter's description is its help line), and an unlabelled output gets a readable name from its
-  elem_id (`sf-speak-info` -> `summary`) instead of `value_133`;
+- labels are the English text again (a parameter's description is its help line), and an unlabelled output
+  gets a readable name from its elem_id (`sf-speak-info` -> `summary`) instead of `value_133`;
 - a dropdown that takes typed values (allow_custom_value: voice ids, model names, uploaded uris)
   is described by its type, not as a Literal of today's presets.
 """
@@ -16,6 +16,7 @@ import json
 from typing import Any
 
 import gradio as gr
+from gradio.data_classes import APIInfo
 from gradio_client import utils as client_utils
 
 from playground.ui import i18n
@@ -56,14 +57,14 @@ def _free_type(component: Any, info: dict) -> dict:
     return {k: v for k, v in info.items() if k != "enum"}
 
 
-def clean(demo: gr.Blocks, info: dict) -> dict:
+def clean(demo: gr.Blocks, info: APIInfo) -> APIInfo:
     endpoints = info.get("named_endpoints", {})
     for fn in demo.fns.values():
         endpoint = endpoints.get(f"/{fn.api_name}")
         if endpoint is None:
             continue
         inputs = [c for c in fn.inputs if not getattr(c, "skip_api", False)]
-        for component, param in zip(inputs, endpoint["parameters"]):
+        for component, param in zip(inputs, endpoint["parameters"], strict=False):
             param["label"] = english(param["label"])
             help_text = english(getattr(component, "info", None))
             if isinstance(help_text, str) and help_text and not param["python_type"].get("description"):
@@ -72,7 +73,7 @@ def clean(demo: gr.Blocks, info: dict) -> dict:
                 param["type"] = _free_type(component, param["type"] or {})
                 param["python_type"]["type"] = client_utils.json_schema_to_python_type(param["type"])
         outputs = [c for c in fn.outputs if not getattr(c, "skip_api", False)]
-        for component, ret in zip(outputs, endpoint["returns"]):
+        for component, ret in zip(outputs, endpoint["returns"], strict=False):
             ret["label"] = _return_name(component, ret["label"])
     return info
 
@@ -81,7 +82,7 @@ def install(demo: gr.Blocks) -> gr.Blocks:
     """Make demo.get_api_info() (what /gradio_api/info serves) return the cleaned description."""
     original = demo.get_api_info
 
-    def get_api_info(all_endpoints: bool = False, page: str | None = None) -> dict:
+    def get_api_info(all_endpoints: bool = False, page: str | None = None) -> APIInfo:
         return clean(demo, original(all_endpoints=all_endpoints, page=page))
 
     demo.get_api_info = get_api_info  # type: ignore[method-assign]

@@ -12,6 +12,7 @@ from playground import presets, providers
 from playground.arena import entrants, report
 from playground.ui import arena_handlers as h
 from playground.ui.clinic_ui import build_consent, build_sample_card
+from playground.ui.event_args import EventOptions
 from playground.ui.fair_queue import build_cancel_button, wire_cancel
 
 INTRO = """### 🏟️ Arena
@@ -37,7 +38,7 @@ def _script_choices() -> list[tuple[str, str]]:
 
 
 def build_arena_tab() -> None:
-    private = dict(api_visibility="private")
+    private: EventOptions = {"api_visibility": "private"}
     gr.Markdown(INTRO, elem_id="arena-intro")
     gr.HTML(f"<style>{CSS}</style>", elem_id="arena-style")
     keys = gr.State({})

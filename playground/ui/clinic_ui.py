@@ -48,7 +48,8 @@ def waveform_svg(points: tuple[float, ...], height: int = 56) -> str:
     if not points:
         return ""
     mid = height / 2
-    bars = "".join(f'<rect x="{i}" y="{mid - max(p, 0.004) * mid:.2f}" width="0.8" height="{max(p, 0.004) * height:.2f}"/>'
+    bars = "".join(f'<rect x="{i}" y="{mid - max(p, 0.004) * mid:.2f}" width="0.8" '
+                   f'height="{max(p, 0.004) * height:.2f}"/>'
                    for i, p in enumerate(points))
     return (f'<svg class="clinic-wave" viewBox="0 0 {len(points)} {height}" preserveAspectRatio="none" '
             f'width="100%" height="{height}" role="img" aria-label="waveform"><g fill="currentColor">{bars}</g></svg>')
@@ -65,7 +66,8 @@ def figures_html(a: clinic.Analysis) -> str:
             ("Silence (start / end)", f"{a.leading_silence_s:.1f} s / {a.trailing_silence_s:.1f} s"),
             ("Clipping", f"{a.clipping_ratio * 100:.2f} %"),
             ("Size", f"{a.size_bytes / 1048576:.2f} MB {a.format or ''}")]
-    cells = "".join(f'<div class="clinic-fig"><span>{k}</span><b data-fig="{k.split()[0].lower()}">{html.escape(v)}</b></div>'
+    cells = "".join(f'<div class="clinic-fig"><span>{k}</span>'
+                    f'<b data-fig="{k.split()[0].lower()}">{html.escape(v)}</b></div>'
                     for k, v in rows)
     return f'<div class="clinic-figs">{cells}</div>'
 
@@ -78,7 +80,8 @@ def checks_html(result: clinic.CheckResult) -> str:
         for i in result.items)
     verdict = ("within the limits" if result.ok else "outside the limits")
     return (f'<div class="clinic-verdict {"ok" if result.ok else "bad"}" data-overall="{str(result.ok).lower()}">'
-            f'{"🟢" if result.ok else "🔴"} {html.escape(result.title)}: {verdict}</div><ul class="clinic-checks">{items}</ul>')
+            f'{"🟢" if result.ok else "🔴"} {html.escape(result.title)}: {verdict}</div>'
+            f'<ul class="clinic-checks">{items}</ul>')
 
 
 def card_html(sample: VoiceSample, provider_id: str, operation: str) -> tuple[str, clinic.Analysis, clinic.CheckResult]:
@@ -124,7 +127,8 @@ def make_handlers(provider_id: str, tab_provider: str):
         after = clinic.check(clinic.analyze(fixed.sample), provider_id, operation)
         turned = [i.label for i in after.items if i.ok and not sample_check_ok(sample, operation, i.key)]
         note = f" Now green: {', '.join(turned)}." if turned else ""
-        info = f"**Preview: {clinic.fix_label(key, provider_id, operation)}.** {fixed.description}{note} Listen, then *Apply*."
+        info = (f"**Preview: {clinic.fix_label(key, provider_id, operation)}.** {fixed.description}{note} "
+                "Listen, then *Apply*.")
         return (gr.update(visible=True), fixed.sample.data, info,
                 {"data": fixed.sample.data, "filename": fixed.sample.filename, "description": fixed.description})
 
@@ -195,9 +199,10 @@ def default_asr(tab_provider: str) -> str:
 
 
 # -- builder ----------------------------------------------------------------------------------------
-def build_sample_card(audio: gr.Audio, provider_id: str, operation: str | gr.components.Component, *, prefix: str,
+def build_sample_card(audio: gr.Audio, provider_id: str, operation: str | gr.Radio | gr.Dropdown, *, prefix: str,
                       transcript: gr.Textbox | None = None, key_box: gr.Textbox | None = None,
-                      transcribe: bool | None = None, transcript_operations: list[str] | None = None) -> SimpleNamespace:
+                      transcribe: bool | None = None,
+                      transcript_operations: list[str] | None = None) -> SimpleNamespace:
     """Put the sample card under `audio`. `operation` is a samples key of the provider's preset
     (e.g. "prompt_audio") or a component holding one (MiniMax's purpose radio). A transcript box
     built later (on another tab) is joined with connect_transcript(card, box)."""
@@ -231,9 +236,9 @@ def build_sample_card(audio: gr.Audio, provider_id: str, operation: str | gr.com
     analyze = dict(fn=h.on_analyze, inputs=[audio, ui.op], outputs=[ui.card, *ui.fixes, ui.preview_box, ui.pending],
                    **private)
     audio.change(**analyze)
-    if isinstance(operation, gr.components.Component):
+    if isinstance(operation, (gr.Radio, gr.Dropdown)):
         operation.change(**analyze)
-    for k, button in zip(FIX_KEYS, ui.fixes):
+    for k, button in zip(FIX_KEYS, ui.fixes, strict=True):
         button.click(h.on_preview, [audio, ui.op, gr.State(k)], [ui.preview_box, ui.preview, ui.preview_info,
                                                                  ui.pending], **private)
     ui.discard.click(h.on_discard, None, [ui.preview_box, ui.pending], **private)

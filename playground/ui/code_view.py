@@ -12,6 +12,7 @@ import gradio as gr
 
 from playground import codeview, http
 from playground.http import CapturedRequest
+from playground.ui.event_args import EventOptions
 
 NOTE = ("The exact requests of your last run in this tab, generated from what the playground sent. "
         "The key is read from the environment variable; audio files are referred to by name.")
@@ -57,7 +58,7 @@ def build_code_view(provider_id: str) -> None:
                        elem_id=f"{provider_id}-code-curl", wrap_lines=True)
         python = gr.Code(codeview.to_python([]), language="python", label="Python (httpx)", interactive=False,
                          buttons=["copy"], elem_id=f"{provider_id}-code-python")
-    private = dict(api_visibility="private", queue=False)
+    private: EventOptions = {"api_visibility": "private", "queue": False}
     accordion.expand(show, None, [curl, python], **private)
     refresh.click(show, None, [curl, python], **private)
     forget.click(clear, None, [curl, python], **private)

@@ -15,6 +15,7 @@ import gradio as gr
 
 from playground import compare, downloads, longtext, presets
 from playground.ui.common import download_file, ui_errors
+from playground.ui.event_args import EventOptions
 
 SLOTS = compare.MAX_PAIRS
 LETTERS = string.ascii_uppercase[:SLOTS]
@@ -41,7 +42,8 @@ def _summary(cells: list[compare.Cell]) -> str:
     ok = sum(c.ok for c in cells)
     failed = len(cells) - ok
     line = f"**{ok} of {len(cells)} takes finished**" + (f" · {failed} failed (see their cells)" if failed else "")
-    return line + f" · playback loudness-matched to {compare.TARGET_LUFS:g} LUFS; downloads are the providers' raw files."
+    return line + (f" · playback loudness-matched to {compare.TARGET_LUFS:g} LUFS; "
+                   "downloads are the providers' raw files.")
 
 
 # -- handlers (= API endpoints) -------------------------------------------------------------
@@ -189,7 +191,8 @@ def build_compare_tab() -> None:
                     text = gr.Textbox(label="Text", lines=3, value=presets.load("zhipu")["examples"]["en"][1],
                                       elem_id="cmp-text")
                     text_zh = gr.Textbox(label="Second text, e.g. Chinese (optional: every pair speaks both)",
-                                         lines=2, elem_id="cmp-text-zh", placeholder="今天天气不错，我们一起去公园散步吧。")
+                                         lines=2, elem_id="cmp-text-zh",
+                                         placeholder="今天天气不错，我们一起去公园散步吧。")
                 with gr.Column(scale=2):
                     pairs = gr.Dropdown(choices, value=DEFAULT_PAIRS, multiselect=True, max_choices=SLOTS,
                                         label="Provider / voice pairs (up to 8)", elem_id="cmp-pairs")
@@ -208,7 +211,8 @@ def build_compare_tab() -> None:
                     for i in range(row_start, row_start + 4):
                         with gr.Column(visible=False, elem_id=f"cmp-cell-{i}", elem_classes=["cmp-cell"]) as col:
                             title = gr.Markdown(elem_id=f"cmp-cell-{i}-title")
-                            player = gr.Audio(label="Loudness-matched", interactive=False, elem_id=f"cmp-cell-{i}-audio")
+                            player = gr.Audio(label="Loudness-matched", interactive=False,
+                                              elem_id=f"cmp-cell-{i}-audio")
                             raw = gr.File(label="Raw file", interactive=False, elem_id=f"cmp-cell-{i}-file")
                             figures = gr.Markdown(elem_id=f"cmp-cell-{i}-figures")
                         slots += [col, title, player, raw, figures]
@@ -228,7 +232,8 @@ def build_compare_tab() -> None:
                 with gr.Column(scale=2):
                     long_pair = gr.Dropdown(choices, value=DEFAULT_PAIRS[2], label="Provider / voice",
                                             elem_id="cmp-long-pair")
-                    long_format = gr.Radio(["mp3", "wav"], value="mp3", label="Output format", elem_id="cmp-long-format")
+                    long_format = gr.Radio(["mp3", "wav"], value="mp3", label="Output format",
+                                           elem_id="cmp-long-format")
                     preview_btn = gr.Button("Preview segments", elem_id="cmp-long-preview")
                     long_btn = gr.Button("Speak long text", variant="primary", elem_id="cmp-long-run")
             segments = gr.Dataframe(headers=SEGMENT_HEADERS, interactive=False, wrap=True, elem_id="cmp-long-segments")
@@ -238,7 +243,7 @@ def build_compare_tab() -> None:
 
     run_state = gr.State(None)
     tally = gr.BrowserState({}, storage_key="vcp-blind-tally")
-    private = dict(api_visibility="private")
+    private: EventOptions = {"api_visibility": "private"}
 
     run_btn.click(compare_run, [text, text_zh, pairs, blind], [run_state, table, zip_file, summary],
                   api_name="compare", concurrency_limit=8).then(

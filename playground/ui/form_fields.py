@@ -11,7 +11,7 @@ allowed: "examples.en.0"). Values are coerced to the declared type before they r
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 import gradio as gr
 
@@ -20,7 +20,7 @@ from playground.ui.clinic_ui import build_consent
 
 TYPES = ("text", "number", "int", "slider", "choice", "bool", "audio", "consent", "note")
 INPUT_TYPES = tuple(t for t in TYPES if t != "note")  # a note is static text, not a parameter
-AUDIO_SOURCES = ["microphone", "upload"]
+AUDIO_SOURCES: list[Literal["upload", "microphone"]] = ["microphone", "upload"]
 
 
 def lookup(spec: dict, path: str) -> Any:

@@ -63,9 +63,9 @@ class ClientStateHolder(StateHolder):
                 self.owner[session_id] = client
                 mine[session_id] = True
             else:
-                client = self.owner.get(session_id)
-                if client in self.sessions_of:
-                    self.sessions_of[client].move_to_end(session_id, last=True)
+                owner = self.owner.get(session_id)
+                if owner in self.sessions_of:
+                    self.sessions_of[owner].move_to_end(session_id, last=True)
         return super().__getitem__(session_id)
 
     def update(self, session_id: str) -> None:
@@ -80,7 +80,7 @@ class ClientStateHolder(StateHolder):
                 self._drop(victim)
 
     @classmethod
-    def replacing(cls, old: StateHolder) -> "ClientStateHolder":
+    def replacing(cls, old: StateHolder) -> ClientStateHolder:
         new = cls()
         new.capacity = old.capacity
         if hasattr(old, "blocks"):

@@ -20,6 +20,7 @@ import gradio as gr
 
 from playground import presets
 from playground.messages import compile_template
+from playground.ui.event_args import EventOptions
 
 ZH = "zh-CN"
 LOCALES = (ZH, "zh")  # Gradio maps a bare `zh` browser locale to English unless it has its own table
@@ -87,7 +88,8 @@ def localize(demo: gr.Blocks) -> gr.Blocks:
                 setattr(block, attr, marker(value))
         if isinstance(block, (gr.Button, gr.Markdown)) and isinstance(block.value, str):
             block.value = marker(block.value)
-        if isinstance(getattr(block, "choices", None), list) and getattr(block, "elem_id", None) != SWITCH_ID:
+        if (isinstance(block, (gr.Dropdown, gr.Radio, gr.CheckboxGroup))  # Gradio's only blocks with `choices`
+                and isinstance(block.choices, list) and block.elem_id != SWITCH_ID):
             block.choices = _choices(block.choices)
         # Dataframe headers: not markers (the frontend shows those raw); _TRANSLATE_JS relabels them
     return demo
@@ -103,7 +105,8 @@ def browser_table() -> dict:
 _SET_LOCALE_JS = """
 async function vcpSetLocale(lang) {
   const urls = [...performance.getEntriesByType('resource').map(e => e.name),
-                ...[...document.querySelectorAll('link[rel=modulepreload],script[type=module]')].map(e => e.href || e.src)];
+                ...[...document.querySelectorAll('link[rel=modulepreload],script[type=module]')]
+                  .map(e => e.href || e.src)];
   const url = urls.find(u => /\\/assets\\/core-[^/]*\\.js$/.test(u || ''));
   if (!url) return false;
   const core = await import(url);
@@ -177,7 +180,7 @@ def build_language_switch() -> gr.Radio:
     """English / 中文: follows the browser at first, then the user's choice (kept in localStorage)."""
     switch = gr.Radio([("English", "en"), ("中文", ZH)], value="en", show_label=False, container=False,
                       elem_id="vcp-lang", elem_classes=["vcp-lang"])
-    private = dict(api_visibility="private", queue=False)
+    private: EventOptions = {"api_visibility": "private", "queue": False}
     switch.input(None, [switch], None, js=f"""async (lang) => {{ {_SET_LOCALE_JS} {_translate_js()}
         try {{ localStorage.setItem('{STORAGE_KEY}', lang); }} catch (e) {{}}
         document.cookie = '{COOKIE}=' + lang + '; path=/; SameSite=Lax';

@@ -16,6 +16,8 @@ from gradio.context import Context
 
 from playground import config, hosted, presets, providers
 from playground.errors import PlaygroundError
+from playground.providers.openai_compat import OpenAICompat
+from playground.ui.event_args import EventOptions
 
 STORAGE_PREFIX = "vcp-key-"
 COLORS = {"idle": "#9ca3af", "ok": "#16a34a", "bad": "#dc2626", "warn": "#d97706", "sandbox": "#6366f1"}
@@ -33,7 +35,7 @@ IDLE = status_html("idle", "Key not tested")
 async def _cheapest_call(provider_id: str, key: str) -> str:
     """The cheapest authenticated call of each provider (a list, never anything billed)."""
     adapter = providers.get(provider_id)
-    if provider_id == "openai_compat":
+    if provider_id == "openai_compat" and isinstance(adapter, OpenAICompat):
         found = await adapter.list_models(api_key=key)
         return f"{len(found.models)} models listed" if found.has_endpoint else "no /models endpoint, but reachable"
     voices = await adapter.list_voices(api_key=key)
@@ -93,7 +95,7 @@ def build_key_panel(provider_id: str) -> gr.Textbox:
     async def on_test_key(api_key):
         return await test_key(provider_id, api_key)
 
-    private = dict(api_visibility="private", queue=False)
+    private: EventOptions = {"api_visibility": "private", "queue": False}
     test_btn.click(on_test_key, [key], [status], api_visibility="private", concurrency_id=f"{provider_id}-calls")
     # browser-only events: the key never leaves the page for these
     key.input(None, None, [status], js=f"() => {IDLE!r}", **private)

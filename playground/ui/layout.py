@@ -5,29 +5,29 @@ from __future__ import annotations
 import os
 
 import gradio as gr
-
-from playground.ui.tabs import TABS, build_tab
-from playground.ui.live_player import CSS as LIVE_CSS
-from playground.ui.live_player import ROUTES as LIVE_ROUTES
-from playground.gateway.routes import ROUTES as GATEWAY_ROUTES
-from playground.ui.library_tab import build_library_tab
-from playground.ui.compare_tab import build_compare_tab
-from playground.ui.arena_tab import build_arena_tab
-from playground.ui.arena_routes import ROUTES as ARENA_ROUTES
 from starlette.middleware import Middleware
 
 from playground import hosted
-from playground.ui import api_schema, fair_queue, i18n
-from playground.ui.guards import VisitorMiddleware
+from playground.gateway.routes import ROUTES as GATEWAY_ROUTES
+from playground.ui import api_schema, fair_queue, i18n, mcp_tools
+from playground.ui.arena_routes import ROUTES as ARENA_ROUTES
+from playground.ui.arena_tab import build_arena_tab
 from playground.ui.common import register_language_lookup
-from playground.ui import mcp_tools
+from playground.ui.compare_tab import build_compare_tab
+from playground.ui.guards import VisitorMiddleware
+from playground.ui.library_tab import build_library_tab
+from playground.ui.live_player import CSS as LIVE_CSS
+from playground.ui.live_player import ROUTES as LIVE_ROUTES
+from playground.ui.tabs import TABS, build_tab
 
 CSS = """
 .mode-badge { border-left: 4px solid #f59e0b; padding-left: 10px; }
 footer { display: none !important; }
 /* phones: table headers keep their words whole; the table scrolls sideways inside its own box */
 @media (max-width: 640px) {
-  table th, table th * { white-space: nowrap !important; word-break: normal !important; overflow-wrap: normal !important; }
+  table th, table th * {
+    white-space: nowrap !important; word-break: normal !important; overflow-wrap: normal !important;
+  }
 }
 """
 
@@ -37,7 +37,8 @@ Providers without an API key run in **sandbox** mode against a built-in simulato
 
 
 FIRST_STEP = ("**Start here:** in **Arena**, record or upload 10-30 s of your voice, tick the consent box and press "
-              "**Clone everywhere**; then listen to every provider's clone side by side and see which sounds most like you.")
+              "**Clone everywhere**; then listen to every provider's clone side by side and see which sounds most "
+              "like you.")
 
 QUEUE_CONCURRENCY = 32  # events of all kinds at once (provider calls also share a per-provider limit)
 

@@ -18,9 +18,20 @@ from playground import downloads, providers
 from playground.audio import decode, encode
 from playground.errors import InputError
 from playground.library import archive, default_store, rerun
-from playground.library.access import (PROVIDER_IDS, TAKE_HEADERS, VOICE_HEADERS, Keys, describe_voice, scopes_for,
-                                       sync, take_rows, voice_rows, when)
+from playground.library.access import (
+    PROVIDER_IDS,
+    TAKE_HEADERS,
+    VOICE_HEADERS,
+    Keys,
+    describe_voice,
+    scopes_for,
+    sync,
+    take_rows,
+    voice_rows,
+    when,
+)
 from playground.ui.common import registered, slug, ui_errors
+from playground.ui.event_args import EventOptions, EventSpec
 
 DOWNLOAD_FORMATS = [("as made", "original"), ("mp3", "mp3"), ("wav", "wav"), ("opus", "opus")]
 
@@ -209,9 +220,10 @@ async def _on_import(file, *keys):
 
 
 # -- "use it": open the provider's speak form with the voice selected ---------------------------------
-def _tab_chain(component) -> list[tuple[str, gr.Tabs]]:
+def _tab_chain(component) -> list[tuple[int | str | None, gr.Tabs]]:
     """(tab id, its Tabs) from the component outwards."""
-    chain, node = [], component
+    chain: list[tuple[int | str | None, gr.Tabs]] = []
+    node = component
     while node is not None:
         if isinstance(node, gr.Tab) and isinstance(node.parent, gr.Tabs):
             chain.append((node.id, node.parent))
@@ -275,7 +287,8 @@ def _key_inputs() -> list:
 
 
 def _choices(rows, current, kind: str):
-    choices = [(f"#{r[0]} · {r[2]} · {r[1]} · {r[3]}" if kind == "voice" else f"#{r[0]} · {r[1]} · {r[2]} · {r[3]} · {r[7][:40]}",
+    choices = [(f"#{r[0]} · {r[2]} · {r[1]} · {r[3]}" if kind == "voice"
+                else f"#{r[0]} · {r[1]} · {r[2]} · {r[3]} · {r[7][:40]}",
                 str(r[0])) for r in (rows or []) if r and r[0]]
     values = [c[1] for c in choices]
     return gr.update(choices=choices, value=current if current in values else (values[0] if values else None))
@@ -283,7 +296,8 @@ def _choices(rows, current, kind: str):
 
 def build_library_tab() -> None:
     keys = _key_inputs()
-    private = dict(api_visibility="private")
+    private: EventOptions = {"api_visibility": "private"}
+    private_now: EventOptions = {"api_visibility": "private", "queue": False}  # UI-only updates skip the queue
     outer = gr.context.Context.block
     with gr.Tabs(elem_id="lib-tabs"):
         with gr.Tab("Voices", id="lib-voices-tab") as voices_tab:
@@ -330,7 +344,8 @@ def build_library_tab() -> None:
                 h_format = gr.Radio(DOWNLOAD_FORMATS, value="original", label="Download as", elem_id="lib-take-format")
                 h_download = gr.Button("Download", elem_id="lib-take-download")
                 h_rerun = gr.Button("Re-run with the same settings", elem_id="lib-take-rerun")
-                h_confirm = gr.Button("Confirm re-run", variant="primary", visible=False, elem_id="lib-take-rerun-confirm")
+                h_confirm = gr.Button("Confirm re-run", variant="primary", visible=False,
+                                      elem_id="lib-take-rerun-confirm")
                 h_delete = gr.Button("Delete take", variant="stop", elem_id="lib-take-delete")
             h_file = gr.File(label="Download", interactive=False, elem_id="lib-take-file")
 
@@ -338,11 +353,11 @@ def build_library_tab() -> None:
     v_refresh.click(library_voices, keys, [v_table], api_name="library_voices")
     h_refresh.click(library_history, keys, [h_table], api_name="library_history")
     v_sync.click(library_sync, keys, [v_table, v_info], api_name="library_sync")
-    voices_refresh = dict(fn=library_voices, inputs=keys, outputs=[v_table], **private)
-    history_refresh = dict(fn=library_history, inputs=keys, outputs=[h_table], **private)
+    voices_refresh = EventSpec(fn=library_voices, inputs=keys, outputs=[v_table], **private)
+    history_refresh = EventSpec(fn=library_history, inputs=keys, outputs=[h_table], **private)
 
-    v_table.change(lambda rows, cur: _choices(rows, cur, "voice"), [v_table, v_pick], [v_pick], queue=False, **private)
-    h_table.change(lambda rows, cur: _choices(rows, cur, "take"), [h_table, h_pick], [h_pick], queue=False, **private)
+    v_table.change(lambda rows, cur: _choices(rows, cur, "voice"), [v_table, v_pick], [v_pick], **private_now)
+    h_table.change(lambda rows, cur: _choices(rows, cur, "take"), [h_table, h_pick], [h_pick], **private_now)
     v_pick.change(_on_pick_voice, [v_pick, *keys], [v_name, v_note, v_sample, v_preview, v_details], **private)
     v_save.click(_on_save_voice, [v_pick, v_name, v_note, *keys], [v_info], **private).success(**voices_refresh)
     v_delete.click(_on_delete_voice, [v_pick, v_at_provider, *keys], [v_info], **private).success(**voices_refresh)
@@ -350,14 +365,15 @@ def build_library_tab() -> None:
     v_use.click(_use_handler(len(use_outputs), slots), [v_pick, *keys], use_outputs, **private)
     v_use.visible = bool(use_outputs)
     ex_btn.click(_on_export, keys, [ex_file], **private)
-    im_btn.click(_on_import, [im_file, *keys], [im_info], **private).success(**voices_refresh).success(**history_refresh)
+    im_btn.click(_on_import, [im_file, *keys], [im_info], **private).success(**voices_refresh).success(
+        **history_refresh)
 
     h_pick.change(_on_pick_take, [h_pick, *keys], [h_audio, h_info], **private)
     h_download.click(_on_download_take, [h_pick, h_format, *keys], [h_file], **private)
     h_rerun.click(_on_rerun_preview, [h_pick, *keys], [h_info, h_confirm], **private)
-    h_confirm.click(lambda: gr.update(visible=False), None, [h_confirm], queue=False, **private).then(
+    h_confirm.click(lambda: gr.update(visible=False), None, [h_confirm], **private_now).then(
         _on_rerun_take, [h_pick, *keys], [h_audio, h_info], **private).success(**history_refresh)
-    h_pick.change(lambda: gr.update(visible=False), None, [h_confirm], queue=False, **private)
+    h_pick.change(lambda: gr.update(visible=False), None, [h_confirm], **private_now)
     h_delete.click(_on_delete_take, [h_pick, *keys], [h_info], **private).success(**history_refresh)
     h_clear.click(_on_clear_history, keys, [h_info], **private).success(**history_refresh)
 

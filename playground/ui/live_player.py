@@ -10,9 +10,9 @@ provider's bytes as 16-bit PCM through Web Audio as they arrive.
 from __future__ import annotations
 
 import html
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import AsyncIterator, Awaitable, Callable
 
 import gradio as gr
 from starlette.requests import Request

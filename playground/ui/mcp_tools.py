@@ -28,6 +28,10 @@ from playground.gateway.callers import check_token, provider_key
 from playground.gateway.problems import classify
 
 TOOLS = ("list_voices", "speak", "clone_voice", "compare_voices", "arena_score")
+# gradio/mcp.py finds header parameters with `hint is Header or hint is Optional[Header]`: `Header | None` never
+# matches, and `Optional[Header]` only while typing's small cache still holds it, so the annotation stays `gr.Header`
+# and the "header absent" default is typed as one
+NO_HEADER: gr.Header = None  # type: ignore[assignment]  # None stands for an absent header, see above
 
 
 def _fail(exc: Exception) -> gr.Error:
@@ -40,7 +44,9 @@ def _base_url(request: gr.Request | None) -> str:
     if request is None:
         return ""
     req = getattr(request, "request", None) or request
-    return get_root_url(request=req, route_path=str(getattr(req, "url", "") and req.url.path), root_path=None)
+    path = str(getattr(req, "url", "") and req.url.path)
+    # without its starlette request, a gr.Request duck-types the attributes get_root_url reads
+    return get_root_url(request=req, route_path=path, root_path=None)  # type: ignore[arg-type]  # see above
 
 
 def _headers(request: gr.Request | None) -> dict[str, str]:
@@ -52,15 +58,15 @@ def _audio_url(request: gr.Request | None, data: bytes, name: str) -> str:
     return _base_url(request) + files.url_path(token, safe)
 
 
-async def list_voices(model: str = "", authorization: gr.Header = None, x_provider_key: gr.Header = None,
-                      request: gr.Request = None) -> str:
+async def list_voices(model: str = "", authorization: gr.Header = NO_HEADER, x_provider_key: gr.Header = NO_HEADER,
+                      request: gr.Request | None = None) -> str:
     """List the voices you can speak with: your voice library (voices cloned here) and each model's system voices.
 
     Args:
         model: a model id `provider/model` (e.g. `zhipu/glm-tts`, `siliconflow/FunAudioLLM/CosyVoice2-0.5B`); empty lists every available model.
     Returns:
         JSON: {"models": [model ids], "voices": [{"id", "name", "kind": "library"|"system", "provider", "model"}]}. Use a voice's id or name with `speak`.
-    """
+    """  # noqa: E501  # Gradio reads each Args/Returns line of an MCP tool as one whole entry
     import asyncio
 
     try:
@@ -74,8 +80,8 @@ async def list_voices(model: str = "", authorization: gr.Header = None, x_provid
 
 
 async def speak(text: str, model: str, voice: str, response_format: str = "mp3", speed: float = 1.0,
-                instructions: str = "", authorization: gr.Header = None,
-                x_provider_key: gr.Header = None, request: gr.Request = None) -> str:
+                instructions: str = "", authorization: gr.Header = NO_HEADER,
+                x_provider_key: gr.Header = NO_HEADER, request: gr.Request | None = None) -> str:
     """Speak a text with a provider's model and a voice; returns the URL of the audio file (kept for an hour).
 
     Args:
@@ -87,7 +93,7 @@ async def speak(text: str, model: str, voice: str, response_format: str = "mp3",
         instructions: optional style instructions (models that take them: gpt-4o-mini-tts, CosyVoice2).
     Returns:
         JSON: {"audio_url", "format", "bytes", "provider", "model", "voice", "converted"}. Download audio_url to get the file.
-    """
+    """  # noqa: E501  # Gradio reads each Args/Returns line of an MCP tool as one whole entry
     doc = {"model": model, "input": text, "voice": voice, "response_format": response_format or "mp3",
            "speed": float(speed) if speed is not None else None, "instructions": instructions or None}
     try:
@@ -108,8 +114,8 @@ async def speak(text: str, model: str, voice: str, response_format: str = "mp3",
 
 
 async def clone_voice(model: str, name: str, audio_url: str, transcript: str = "", consent: bool = False,
-                      authorization: gr.Header = None, x_provider_key: gr.Header = None,
-                      request: gr.Request = None) -> str:
+                      authorization: gr.Header = NO_HEADER, x_provider_key: gr.Header = NO_HEADER,
+                      request: gr.Request | None = None) -> str:
     """Clone a voice from an audio sample and save it in your voice library under `name`, for `speak`.
 
     Args:
@@ -120,7 +126,7 @@ async def clone_voice(model: str, name: str, audio_url: str, transcript: str = "
         consent: must be true: you have the right to clone this voice (your own, or its owner agreed).
     Returns:
         JSON: {"name", "voice_id", "provider", "model", "sandbox", "notes"}.
-    """
+    """  # noqa: E501  # Gradio reads each Args/Returns line of an MCP tool as one whole entry
     from playground.ui.clinic_ui import require_consent
 
     try:
@@ -137,8 +143,8 @@ async def clone_voice(model: str, name: str, audio_url: str, transcript: str = "
                       ensure_ascii=False)
 
 
-async def compare_voices(text: str, pairs: list[str], authorization: gr.Header = None,
-                         x_provider_key: gr.Header = None, request: gr.Request = None) -> str:
+async def compare_voices(text: str, pairs: list[str], authorization: gr.Header = NO_HEADER,
+                         x_provider_key: gr.Header = NO_HEADER, request: gr.Request | None = None) -> str:
     """Speak one text with up to 8 provider/voice pairs at once and compare the figures.
 
     Args:
@@ -146,7 +152,7 @@ async def compare_voices(text: str, pairs: list[str], authorization: gr.Header =
         pairs: up to 8 `provider|voice` or `provider|voice|model` strings, e.g. `zhipu|tongtong`, `openai_compat|alloy`, `minimax|English_Graceful_Lady|speech-02-hd`.
     Returns:
         JSON list, one entry per pair: {"pair", "ok", "error", "audio_url", "first_byte_s", "first_audio_s", "total_s", "duration_s", "rtf", "bytes", "format"}.
-    """
+    """  # noqa: E501  # Gradio reads each Args/Returns line of an MCP tool as one whole entry
     try:
         check_token(authorization)
         parsed = [comparing.Pair.parse(p) for p in pairs or []]
@@ -161,16 +167,18 @@ async def compare_voices(text: str, pairs: list[str], authorization: gr.Header =
         if cell.result is not None and cell.figures is not None:
             audio = cell.result.audio
             f = cell.figures
-            entry.update(audio_url=_audio_url(request, audio.download_bytes(), f"{cell.file_stem(i)}.{audio.extension}"),
+            url = _audio_url(request, audio.download_bytes(), f"{cell.file_stem(i)}.{audio.extension}")
+            entry.update(audio_url=url,
                          first_byte_s=f.first_byte_s, first_audio_s=f.first_audio_s, total_s=f.total_s,
                          duration_s=f.duration_s, rtf=f.rtf, bytes=f.size_bytes, format=f.format)
         out.append(entry)
     return json.dumps(out, ensure_ascii=False)
 
 
-async def arena_score(reference_url: str, take_url: str, text: str, authorization: gr.Header = None,
-                      request: gr.Request = None) -> str:
-    """Score a take against its reference voice and script, as the Arena does: speaker similarity, word/character error rate, DNSMOS quality, loudness.
+async def arena_score(reference_url: str, take_url: str, text: str, authorization: gr.Header = NO_HEADER,
+                      request: gr.Request | None = None) -> str:
+    """Score a take against its reference voice and script, as the Arena does: speaker similarity, word/character error
+    rate, DNSMOS quality, loudness.
 
     Args:
         reference_url: the reference voice sample: an http(s) URL or a data:audio/...;base64 URI.
@@ -178,7 +186,7 @@ async def arena_score(reference_url: str, take_url: str, text: str, authorizatio
         text: the script the take was asked to say.
     Returns:
         JSON scorecard: {"similarity", "similarity_ceiling", "wer", "cer", "transcript", "dnsmos_ovrl", "dnsmos_p808", "duration_s", "loudness_lufs", "notes"}.
-    """
+    """  # noqa: E501  # Gradio reads each Args/Returns line of an MCP tool as one whole entry
     try:
         check_token(authorization)
         from playground.scoring import score_take  # the Arena's scoring (issue 16), loaded on first use
@@ -209,6 +217,7 @@ def keep_only_these_tools(demo: gr.Blocks) -> None:
         if fn is None or block_fn.api_visibility != "public" or getattr(fn, "__name__", "") in TOOLS:
             continue
         try:
-            fn._mcp_type = "api-only"  # list_tools() lists only "tool" (or unset)
+            # list_tools() lists only "tool" (or unset); a function attribute Callable's type does not declare
+            fn._mcp_type = "api-only"  # type: ignore[attr-defined]  # Gradio's own marker attribute
         except (AttributeError, TypeError):  # a builtin or bound method: leave it
             pass

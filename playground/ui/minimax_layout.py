@@ -6,12 +6,11 @@ from types import SimpleNamespace
 
 import gradio as gr
 
-from playground.ui.live_player import build_live_player
-
 from playground.providers.minimax_checks import suggest_voice_id
+from playground.ui.clinic_ui import build_consent, build_sample_card, connect_transcript
 from playground.ui.common import build_badge, build_key_box
 from playground.ui.fair_queue import build_cancel_button
-from playground.ui.clinic_ui import build_consent, build_sample_card, connect_transcript
+from playground.ui.live_player import build_live_player
 
 
 def minimax_suggest_voice_id() -> str:
@@ -52,7 +51,8 @@ def _build_upload(ui: SimpleNamespace, mm) -> None:
                  (f"prompt_audio: optional short example (under {s['prompt_audio']['max_duration_s']:g} s)",
                   "prompt_audio")],
                 value="voice_clone", label="Purpose", elem_id="mm-upload-purpose")
-            ui.up_trim = gr.Checkbox(False, label=f"Trim a long prompt clip to its best {s['prompt_audio']['trim_to_s']:g} s",
+            ui.up_trim = gr.Checkbox(False,
+                                     label=f"Trim a long prompt clip to its best {s['prompt_audio']['trim_to_s']:g} s",
                                      elem_id="mm-upload-trim")
             ui.up_card = build_sample_card(ui.up_audio, PID, ui.up_purpose, prefix="mm-upload", key_box=ui.api_key,
                                            transcribe=True, transcript_operations=["prompt_audio"])
@@ -71,9 +71,11 @@ def _build_clone(ui: SimpleNamespace, mm, lifecycle: str) -> None:
     gr.Markdown(lifecycle, elem_id="mm-clone-lifecycle")
     with gr.Row():
         with gr.Column():
-            ui.cl_file_id = gr.Textbox(label="file_id of the clone source (purpose voice_clone)", elem_id="mm-clone-file-id")
+            ui.cl_file_id = gr.Textbox(label="file_id of the clone source (purpose voice_clone)",
+                                       elem_id="mm-clone-file-id")
             with gr.Row():
-                ui.cl_voice_id = gr.Textbox(label="New voice_id", value=minimax_suggest_voice_id, elem_id="mm-clone-voice-id",
+                ui.cl_voice_id = gr.Textbox(label="New voice_id", value=minimax_suggest_voice_id,
+                                            elem_id="mm-clone-voice-id",
                                             info="8-256 characters, a letter first, letters/digits/-/_, "
                                                  "not ending in - or _; never reused after deletion.", scale=4)
                 ui.cl_suggest = gr.Button("Suggest", size="sm", elem_id="mm-clone-suggest", scale=1)
@@ -85,7 +87,8 @@ def _build_clone(ui: SimpleNamespace, mm, lifecycle: str) -> None:
         with gr.Column():
             ui.cl_text = gr.Textbox(label="Preview text (optional, up to 1000 characters)", lines=2,
                                     value=spec["preview_example"]["en"], elem_id="mm-clone-text")
-            ui.cl_model = gr.Dropdown(spec["models"], value=spec["default_model"], label="Preview model (needed with a text)",
+            ui.cl_model = gr.Dropdown(spec["models"], value=spec["default_model"],
+                                      label="Preview model (needed with a text)",
                                       elem_id="mm-clone-model", allow_custom_value=True)
             with gr.Row():
                 ui.cl_noise = gr.Checkbox(False, label="need_noise_reduction", elem_id="mm-clone-noise")
@@ -115,25 +118,32 @@ def _build_speak(ui: SimpleNamespace, mm) -> None:
                                       value=spec["default_voice"], label="Voice (system or your clone)",
                                       allow_custom_value=True, elem_id="mm-speak-voice")
             with gr.Row():
-                ui.sp_speed = gr.Slider(*limits["speed"], value=1.0, step=0.05, label="Speed", elem_id="mm-speak-speed")
-                ui.sp_vol = gr.Slider(0.1, limits["vol"][1], value=1.0, step=0.1, label="Volume", elem_id="mm-speak-vol")
-                ui.sp_pitch = gr.Slider(*limits["pitch"], value=0, step=1, label="Pitch (semitones)",
+                ui.sp_speed = gr.Slider(limits["speed"][0], limits["speed"][1], value=1.0, step=0.05, label="Speed",
+                                        elem_id="mm-speak-speed")
+                ui.sp_vol = gr.Slider(0.1, limits["vol"][1], value=1.0, step=0.1, label="Volume",
+                                      elem_id="mm-speak-vol")
+                ui.sp_pitch = gr.Slider(limits["pitch"][0], limits["pitch"][1], value=0, step=1,
+                                        label="Pitch (semitones)",
                                         elem_id="mm-speak-pitch")
             with gr.Row():
                 ui.sp_emotion = gr.Dropdown([("(model chooses)", "")] + [(e, e) for e in spec["emotions"]], value="",
                                             label="Emotion", elem_id="mm-speak-emotion", allow_custom_value=True)
                 ui.sp_language = gr.Dropdown([("(none)", "")] + [(x, x) for x in spec["language_boost"]], value="",
-                                             label="language_boost", elem_id="mm-speak-language", allow_custom_value=True)
+                                             label="language_boost", elem_id="mm-speak-language",
+                                             allow_custom_value=True)
         with gr.Column(scale=2):
-            ui.sp_format = gr.Radio(spec["formats"], value=spec["default_format"], label="Format", elem_id="mm-speak-format")
+            ui.sp_format = gr.Radio(spec["formats"], value=spec["default_format"], label="Format",
+                                    elem_id="mm-speak-format")
             with gr.Row():
-                ui.sp_rate = gr.Dropdown(spec["sample_rates"], value=spec["default_sample_rate"], label="Sample rate (Hz)",
+                ui.sp_rate = gr.Dropdown(spec["sample_rates"], value=spec["default_sample_rate"],
+                                         label="Sample rate (Hz)",
                                          elem_id="mm-speak-rate", allow_custom_value=True)
                 ui.sp_bitrate = gr.Dropdown(spec["bitrates"], value=spec["default_bitrate"], label="Bitrate (mp3)",
                                             elem_id="mm-speak-bitrate", allow_custom_value=True)
                 ui.sp_channel = gr.Radio(spec["channels"], value=1, label="Channels", elem_id="mm-speak-channel")
             with gr.Row():
-                ui.sp_stream = gr.Checkbox(True, label="Stream (SSE, plays as it arrives; not with wav)", elem_id="mm-speak-stream")
+                ui.sp_stream = gr.Checkbox(True, label="Stream (SSE, plays as it arrives; not with wav)",
+                                           elem_id="mm-speak-stream")
                 ui.sp_output = gr.Radio(spec["output_formats"], value="hex", label="output_format (url: no streaming)",
                                         elem_id="mm-speak-output-format")
             ui.sp_btn = gr.Button("Speak", variant="primary", elem_id="mm-speak-btn")
@@ -146,12 +156,14 @@ def _build_speak(ui: SimpleNamespace, mm) -> None:
 
 def _build_voices(ui: SimpleNamespace, mm) -> None:
     with gr.Row():
-        ui.voice_type = gr.Radio(mm.spec["voice_types"], value="all", label="voice_type", elem_id="mm-voices-type", scale=3)
+        ui.voice_type = gr.Radio(mm.spec["voice_types"], value="all", label="voice_type", elem_id="mm-voices-type",
+                                 scale=3)
         ui.refresh_btn = gr.Button("Refresh", elem_id="mm-voices-refresh", scale=1)
     ui.table = gr.Dataframe(headers=["voice_id", "name", "type", "status", "created"], interactive=False, type="array",
                             elem_id="mm-voices-table", wrap=True)
     with gr.Row():
-        ui.del_voice = gr.Dropdown([], label="Voice to delete", allow_custom_value=True, elem_id="mm-delete-voice", scale=3)
+        ui.del_voice = gr.Dropdown([], label="Voice to delete", allow_custom_value=True, elem_id="mm-delete-voice",
+                                   scale=3)
         ui.del_type = gr.Radio(mm.spec["deletable_voice_types"], value="voice_cloning", label="voice_type",
                                elem_id="mm-delete-type", scale=2)
         ui.del_btn = gr.Button("Delete", variant="stop", elem_id="mm-delete-btn", scale=1)

@@ -15,15 +15,14 @@ import gradio as gr
 from playground import providers
 from playground.audio import VoiceSample
 from playground.errors import InputError
+from playground.library.hooks import record_take, record_upload, record_voice
 from playground.providers.minimax import MiniMaxClone, MiniMaxSpeech, MiniMaxUpload
 from playground.providers.minimax_checks import suggest_voice_id, voice_id_problem
-from playground.ui.common import download_file, speech_summary, ui_errors
-from playground.ui.live_player import player_value, speak_live, streaming_outputs
-from playground.ui.code_view import build_code_view
-from playground.ui.fair_queue import wire_cancel
 from playground.ui.clinic_ui import require_consent
-from playground.library.hooks import record_take, record_upload, record_voice
-from playground.ui.common import register
+from playground.ui.code_view import build_code_view
+from playground.ui.common import download_file, register, speech_summary, ui_errors
+from playground.ui.fair_queue import wire_cancel
+from playground.ui.live_player import player_value, speak_live, streaming_outputs
 
 PID = "minimax"
 NOT_LISTED = "not yet listed by MiniMax (it appears after its first use in speech)"
@@ -111,7 +110,8 @@ async def minimax_speak(text, model, voice_id, speed, vol, pitch, emotion, sampl
         result = update.result
         extra = []
         if result.first_audio_s is not None:
-            extra.append(f"first audio chunk {result.first_audio_s:.2f} s" + (" (streamed live)" if update.stream else ""))
+            extra.append(f"first audio chunk {result.first_audio_s:.2f} s"
+                         + (" (streamed live)" if update.stream else ""))
         if result.audio_url:
             extra.append("downloaded from the returned link (valid 24 h)")
         if result.extra_info.get("audio_length"):
@@ -169,7 +169,8 @@ def _voice_choices(clones, rows, current):
     values = [c[1] for c in choices]
     value = current or spec["default_voice"]
     deletable = [v for v in values if v not in spec["system_voices"]]
-    return gr.update(choices=choices, value=value), gr.update(choices=deletable, value=deletable[-1] if deletable else None)
+    return (gr.update(choices=choices, value=value),
+            gr.update(choices=deletable, value=deletable[-1] if deletable else None))
 
 
 def _check_voice_id(voice_id):

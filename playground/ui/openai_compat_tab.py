@@ -77,7 +77,8 @@ def _on_use_gateway():
 def top(ctx: SimpleNamespace) -> None:
     with gr.Row():
         ctx.check_btn = gr.Button("Check: list the gateway's models", size="sm", elem_id="oa-check-btn")
-        ctx.gateway_btn = gr.Button("Use the sandbox gateway (seed 003, no /models)", size="sm", elem_id="oa-gateway-btn")
+        ctx.gateway_btn = gr.Button("Use the sandbox gateway (seed 003, no /models)", size="sm",
+                                    elem_id="oa-gateway-btn")
     ctx.check_info = gr.Markdown(elem_id="oa-check-info")
     with gr.Accordion("Models the gateway lists", open=False):
         ctx.models_json = gr.JSON(label="Model ids", elem_id="oa-models")

@@ -67,7 +67,7 @@ def wire(ctx: SimpleNamespace) -> None:
     ctx.add_instruction.click(None, [ctx.instruction, text], [text], js=(
         "(i, t) => (t.includes('<|endofprompt|>') ? t.split('<|endofprompt|>').slice(1).join('') : t)"
         ".replace(/^/, i.trim() + ' <|endofprompt|>')"), **PRIVATE)
-    for button, tag in zip(ctx.tag_buttons, ctx.spec["tags"]):
+    for button, tag in zip(ctx.tag_buttons, ctx.spec["tags"], strict=True):
         button.click(None, [text], [text], js=f"(t) => t + ' {tag} '", **PRIVATE)
 
 

@@ -80,10 +80,10 @@ import gradio as gr
 
 from playground import presets, providers
 from playground.ui import tab_handlers
+from playground.ui.clinic_ui import build_sample_card, connect_transcript
 from playground.ui.code_view import build_code_view
 from playground.ui.common import build_badge, build_key_box, register
 from playground.ui.fair_queue import build_cancel_button
-from playground.ui.clinic_ui import build_sample_card, connect_transcript
 from playground.ui.form_fields import allowed, build_field, default_of, is_visible
 from playground.ui.live_player import build_live_player
 from playground.ui.tab_events import wire_dynamic, wire_endpoints
@@ -139,7 +139,8 @@ def _build_one(ctx: SimpleNamespace, form: Form, op: str, f: dict) -> None:
     visible = is_visible(f.get("visible_when"), values, ctx.adapter)
     if f.get("choices_when"):
         when = f["choices_when"]
-        f = {**f, "choices": [list(c) for c in allowed(f, getattr(ctx.adapter, when["call"])(values.get(when["field"])))]}
+        source = getattr(ctx.adapter, when["call"])(values.get(when["field"]))
+        f = {**f, "choices": [list(c) for c in allowed(f, source)]}
     component = build_field(f, _elem(ctx.prefix, op, f), visible=visible)
     form.decl[f["name"]] = f
     if f["type"] != "note":
@@ -245,7 +246,8 @@ def build_provider_tab(pid: str, hooks: Any = None) -> SimpleNamespace:
         with gr.Row():
             ctx.api_key = build_key_box(pid)
             for f in account:
-                ctx.account[f["name"]] = build_field(f, f.get("elem_id") or f"{ctx.prefix}-{f['name'].replace('_', '-')}")
+                elem_id = f.get("elem_id") or f"{ctx.prefix}-{f['name'].replace('_', '-')}"
+                ctx.account[f["name"]] = build_field(f, elem_id)
     else:
         ctx.api_key = build_key_box(pid)
     if hasattr(hooks, "top"):

@@ -65,7 +65,7 @@ def _visibility(ctx: SimpleNamespace, form, rule: dict, target) -> None:
     names = [n for n in rule_fields(rule) if n in form.fields]
 
     def on_change(*values):
-        return gr.update(visible=is_visible(rule, dict(zip(names, values)), ctx.adapter))
+        return gr.update(visible=is_visible(rule, dict(zip(names, values, strict=True)), ctx.adapter))
 
     for name in names:
         form.fields[name].change(on_change, [form.fields[n] for n in names], [target], **PRIVATE)
@@ -87,10 +87,10 @@ def _choices(ctx: SimpleNamespace, form, name: str, f: dict) -> None:
 
 
 def _counter_js(limit: int, label: str) -> str:
-    return ("(t) => { const n = [...(t || '').trim()].length; return n > %d ? "
-            "`⚠️ **${n} / %s characters**: over %s's limit of %s. Speak refuses to send it; "
-            "shorten the text or split it into parts.` : `${n} / %s characters`; }"
-            ) % (limit, f"{limit:,}", label, f"{limit:,}", f"{limit:,}")
+    shown = f"{limit:,}"
+    return (f"(t) => {{ const n = [...(t || '').trim()].length; return n > {limit} ? "
+            f"`⚠️ **${{n}} / {shown} characters**: over {label}'s limit of {shown}. Speak refuses to send it; "
+            f"shorten the text or split it into parts.` : `${{n}} / {shown} characters`; }}")
 
 
 def wire_dynamic(ctx: SimpleNamespace, form) -> None:
@@ -113,7 +113,8 @@ def wire_dynamic(ctx: SimpleNamespace, form) -> None:
         only = column.get("only_when")  # {"column": 2, "equals": "PRIVATE"}: rows that can be deleted
 
         def on_rows(rows):
-            ids = [r[column["id_column"]] for r in (rows or []) if len(r) > column["id_column"] and r[column["id_column"]]
+            ids = [r[column["id_column"]] for r in (rows or [])
+                   if len(r) > column["id_column"] and r[column["id_column"]]
                    and (not only or r[only["column"]] == only["equals"])]
             return gr.update(choices=ids, value=ids[0] if ids else None)
 

@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import asyncio
 import inspect
+from collections.abc import Callable
 from dataclasses import dataclass
-from functools import lru_cache
-from typing import Any, Callable
+from functools import cache
+from typing import Any
 
 import gradio as gr
 
@@ -106,7 +107,8 @@ def _named(fn: Callable, name: str, doc: str, sig: inspect.Signature) -> Callabl
     fn.__name__ = fn.__qualname__ = name
     fn.__doc__ = doc
     wrapped = ui_errors(fn)
-    wrapped.__signature__ = sig  # what Gradio names the API parameters by (and their defaults)
+    # what Gradio names the API parameters by (and their defaults): inspect.signature() honours __signature__
+    wrapped.__signature__ = sig  # type: ignore[attr-defined]  # a function attribute Callable does not declare
     return wrapped
 
 
@@ -142,7 +144,7 @@ def make_speak_handler(pid: str, summary: SpeakSummary | None = None) -> Callabl
     return _named(handler, api_name, decl.get("description", f"Text to speech with {pid}."), sig)
 
 
-@lru_cache(maxsize=None)
+@cache
 def speak_handler(pid: str) -> Callable:
     """The speak endpoint of a provider as the app wires it (its tab's summary included)."""
     from playground.ui.tabs import hooks_of

@@ -7,8 +7,9 @@ A `Tab` without `build` is made by ui/tab_builder.py from the provider's declara
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 from playground.ui import openai_compat_tab, siliconflow_tab, zhipu_tab
 from playground.ui.minimax_tab import build_minimax_tab

@@ -30,7 +30,8 @@ def upload_summary(result, raw: dict) -> str:
     extra = result.extra
     notes = "".join(f"\n\n⚠️ {note}" if "recommends" in note else f"\n\nℹ️ {note}" for note in result.notes)
     return (f"**Uploaded** `{result.name}` ({extra['duration_s']:.1f} s, {extra.get('bytes') or result.sample.size:,} "
-            f"bytes, purpose `{extra['purpose']}`) · {_mode(result.sandbox)}. The file id is filled in *Clone voice*.{notes}")
+            f"bytes, purpose `{extra['purpose']}`) · {_mode(result.sandbox)}. "
+            f"The file id is filled in *Clone voice*.{notes}")
 
 
 def clone_summary(result, raw: dict) -> str:

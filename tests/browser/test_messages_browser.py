@@ -18,9 +18,9 @@ def _toast(page, needle: str) -> str:
         page.wait_for_function(
             "n => [...document.querySelectorAll('.toast-body')].some(t => t.innerText.includes(n))", arg=needle,
             timeout=30_000)
-    except Exception:
+    except Exception as err:
         page.screenshot(path="/tmp/vcp_messages_fail.png", full_page=True)
-        raise AssertionError(f"no toast with {needle!r}: {page.locator('.toast-body').all_inner_texts()}")
+        raise AssertionError(f"no toast with {needle!r}: {page.locator('.toast-body').all_inner_texts()}") from err
     return next(t for t in page.locator(".toast-body").all_inner_texts() if needle in t)
 
 

@@ -38,7 +38,8 @@ def test_record_upload_and_speak_with_the_uploaded_voice(page, sandbox):
     info = VoiceSample(data).info
     assert info.sample_rate == 44100 and info.duration_s > 0.5
     speech = [r for r in sandbox.requests("siliconflow") if r["path"].endswith("/audio/speech")][-1]
-    import base64, json
+    import base64
+    import json
 
     assert json.loads(base64.b64decode(speech["body_b64"]))["voice"] == uri
     # the download carries a meaningful name

@@ -76,7 +76,7 @@ def test_typed_values_are_not_limited_to_the_presets(info):
 @pytest.mark.parametrize("api_name", SPEAK)
 def test_every_speak_endpoint_runs_with_its_required_parameters_only(api, info, api_name):
     assert required(info["named_endpoints"][api_name]) == []
-    audio, download, summary, _player = api.predict(text="Only the text.", api_name=api_name)
+    _audio, download, summary, _player = api.predict(text="Only the text.", api_name=api_name)
     assert download and "Done" in summary
 
 

@@ -22,14 +22,14 @@ def test_app_process_serves_a_keyless_speak_and_cleans_up_on_sigterm(tmp_path):
     tmp = tmp_path / "tmp"
     tmp.mkdir()
     env = clean_env(GRADIO_SERVER_PORT=str(port), TMPDIR=str(tmp), PLAYGROUND_DATA_DIR=str(tmp_path / "data"))
-    log = open(tmp_path / "app.log", "wb")
+    log = open(tmp_path / "app.log", "wb")  # noqa: SIM115  # the child process writes to it until the finally below
     proc = subprocess.Popen([PY, "app.py"], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
     try:
         wait_http(f"http://127.0.0.1:{port}/", timeout_s=90, proc=proc)
         client = Client(f"http://127.0.0.1:{port}/", verbose=False, download_files=False)
         try:
-            audio, download, summary, _player = client.predict(text="Hello from a fresh machine.",
-                                                               api_name="/openai_speak")
+            _audio, _download, summary, _player = client.predict(text="Hello from a fresh machine.",
+                                                                 api_name="/openai_speak")
         finally:
             client.close()
         assert "sandbox" in summary

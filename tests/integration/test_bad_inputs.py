@@ -7,7 +7,7 @@ import pytest
 from gradio_client import handle_file
 from gradio_client.exceptions import AppError
 
-from tests.conftest import speech_wav, tone_wav
+from tests.conftest import tone_wav
 from tests.integration.test_siliconflow import SPEAK_DEFAULTS
 
 pytestmark = pytest.mark.timeout(60)

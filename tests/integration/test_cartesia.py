@@ -90,7 +90,7 @@ async def test_an_old_or_unknown_version_is_refused_with_the_fix(ca, monkeypatch
 async def test_every_container_and_encoding_is_real_audio_at_the_rate(ca, container, encoding, rate, sniffed, fmt):
     result = await ca.speak(CartesiaSpeech(text="Testing one two three.", voice=PUBLIC, container=container,
                                            encoding=encoding, sample_rate=rate))
-    assert result.audio.format == fmt and sniff_format(result.audio.playable()) == sniffed or fmt == "pcm"
+    assert (result.audio.format == fmt and sniff_format(result.audio.playable()) == sniffed) or fmt == "pcm"
     seg = decode(result.audio.playable())
     assert seg.frame_rate == rate and seg.duration_seconds > 0.5
 

@@ -119,7 +119,7 @@ async def test_zhipu_upload_clone_chain_sends_the_same_requests(sandbox, tmp_pat
         await zp.clone_voice(ZhipuClone(file_id=up.voice_id, voice_name=f"replay_{kind}", input="Preview text.",
                                         fetch_preview=False))
     assert len(reqs) == 2
-    with pytest.raises(AssertionError, match="1214|taken"):
+    with pytest.raises(AssertionError, match=r"1214|taken"):
         run(kind, reqs, tmp_path, "zhipu")
     clones = [r for r in sandbox.requests("zhipu") if r["path"].endswith("/voice/clone")]
     uploads = [r for r in sandbox.requests("zhipu") if r["path"].endswith("/files")]

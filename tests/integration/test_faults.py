@@ -11,22 +11,22 @@ a finished take.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Awaitable, Callable
 
 import pytest
 
 from playground import config, errors, providers
 from playground.audio import VoiceSample
+from playground.providers.asr import TranscribeRequest
+from playground.providers.cartesia import CartesiaClone, CartesiaSpeech
+from playground.providers.elevenlabs import ElevenLabsClone, ElevenLabsSpeech
+from playground.providers.fishaudio import FishClone, FishSpeech
 from playground.providers.minimax import MiniMaxClone, MiniMaxSpeech, MiniMaxUpload
 from playground.providers.minimax_checks import suggest_voice_id
 from playground.providers.openai_compat import OpenAISpeech
 from playground.providers.siliconflow import SiliconFlowSpeech, SiliconFlowUpload
 from playground.providers.zhipu import ZhipuClone, ZhipuSpeech, ZhipuUpload
-from playground.providers.asr import TranscribeRequest
-from playground.providers.elevenlabs import ElevenLabsClone, ElevenLabsSpeech
-from playground.providers.fishaudio import FishClone, FishSpeech
-from playground.providers.cartesia import CartesiaClone, CartesiaSpeech
 from playground.sandbox.server import free_port
 from tests.conftest import speech_wav
 
@@ -300,7 +300,7 @@ async def test_a_429_with_retry_after_is_waited_out_once_then_succeeds(sandbox, 
         await op.call(ctx, wavs)
     except errors.ProviderError as exc:  # deleting a voice that does not exist: the retry got the real answer
         assert op.op == "delete" and not isinstance(exc, errors.RateLimitError), exc.user_message()
-    assert [r["status"] for r in sandbox.requests(op.provider)][0] == 429
+    assert next(r["status"] for r in sandbox.requests(op.provider)) == 429
     assert sent(sandbox, op.provider) == 2
 
 
@@ -358,7 +358,7 @@ async def test_a_refused_connection_is_a_connection_error(sandbox, wavs, op, mon
 STREAMED = [o for o in OPS if o.streams]
 
 
-@pytest.mark.parametrize("op", STREAMED, ids=[i for o, i in zip(OPS, IDS) if o.streams])
+@pytest.mark.parametrize("op", STREAMED, ids=[i for o, i in zip(OPS, IDS, strict=True) if o.streams])
 async def test_a_stream_cut_halfway_returns_no_take(sandbox, wavs, op):
     ctx = await prepared(sandbox, op, wavs)
     sandbox.add_fault(op.provider, op.op, "cut_stream", count=20, cut_after_bytes=3000)

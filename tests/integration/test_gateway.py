@@ -12,12 +12,11 @@ import time
 import httpx
 import openai
 import pytest
-
-from playground.sandbox.control import fingerprint  # the sandbox log keeps a fingerprint of non-sandbox keys
 from gradio_client import Client, handle_file
 
 from playground.audio import sniff_format
 from playground.library import default_store
+from playground.sandbox.control import fingerprint  # the sandbox log keeps a fingerprint of non-sandbox keys
 from tests.conftest import hosted_app_url, speech_wav
 
 CASES = [  # gateway model, voice, a format the provider returns itself
@@ -161,12 +160,14 @@ def test_a_stream_cut_mid_body_cuts_the_callers_body_too(oa, sandbox):
     the final chunk, so no client takes a partial file for a whole one (and no take is recorded)."""
     before = len(takes_of())
     sandbox.add_fault("siliconflow", "speech", "cut_stream", cut_after_bytes=6000)
-    with pytest.raises(Exception) as exc:  # the SDK's own httpx raises: an incomplete chunked body
-        with oa.audio.speech.with_streaming_response.create(
-                model="siliconflow/FunAudioLLM/CosyVoice2-0.5B", voice="alex",
-                input="A long sentence so that the answer is longer than the cut, " * 4) as resp:
-            for _ in resp.iter_bytes():
-                pass
+    with (
+        pytest.raises(Exception) as exc,  # the SDK's own httpx raises: an incomplete chunked body
+        oa.audio.speech.with_streaming_response.create(
+            model="siliconflow/FunAudioLLM/CosyVoice2-0.5B", voice="alex",
+            input="A long sentence so that the answer is longer than the cut, " * 4) as resp,
+    ):
+        for _ in resp.iter_bytes():
+            pass
     assert "incomplete" in str(exc.value) or isinstance(exc.value, openai.APIConnectionError)
     time.sleep(0.3)
     assert len(takes_of()) == before

@@ -332,7 +332,7 @@ def test_sixteen_users_speak_at_once(hosted_app, sandbox):
         barrier.wait()
         try:
             results.append(client.predict(**kwargs, api_name="/siliconflow_speak"))
-        except Exception as exc:  # noqa: BLE001
+        except Exception as exc:
             errors.append(repr(exc))
 
     threads = [threading.Thread(target=speak, args=(c,)) for c in clients]

@@ -59,7 +59,7 @@ def test_siliconflow_upload_is_in_the_library_with_the_exact_sample_sent(client,
     wav = tmp_path / "me.wav"
     wav.write_bytes(speech_wav("My library voice sample for SiliconFlow."))
     name = "lib-" + uuid.uuid4().hex[:6]
-    uri, info = call(client, "/siliconflow_upload", audio=handle_file(str(wav)), name=name,
+    uri, _info = call(client, "/siliconflow_upload", audio=handle_file(str(wav)), name=name,
                      transcript="My library voice sample for SiliconFlow.", model="FunAudioLLM/CosyVoice2-0.5B",
                      send_as="multipart", api_key="")
     row = library_row(client, uri)
@@ -132,7 +132,7 @@ def test_openai_speech_is_kept_in_history(client, sandbox):
 
 
 def test_two_keys_never_see_each_others_entries_and_the_key_is_never_stored(client):
-    store = default_store()
+    default_store()
     base = config.configured_base_url("siliconflow")
     for key, uri in ((CANARY + "-A", "speech:a:1"), (CANARY + "-B", "speech:b:1")):
         result = UploadResult(voice_id=uri, provider="siliconflow", model="m", name=uri, sample=None, sandbox=False)

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import httpx
 
@@ -27,7 +28,7 @@ def test_streamed_speak_is_served_live_as_pcm(client, app_url, sandbox):
     token, rate = _token(outputs[0][3])
     assert rate == 32000
     pcm = httpx.get(f"{app_url}vcp-live/{token}", timeout=30).content
-    take = VoiceSample(open(final[0], "rb").read()).info
+    take = VoiceSample(Path(final[0]).read_bytes()).info
     assert abs(len(pcm) / 2 / rate - take.duration_s) < 0.15
     assert "first audio chunk after" in final[2] and "streamed live" in final[2]
 

@@ -15,25 +15,26 @@ import threading
 import httpx
 import openai
 import pytest
-
-from playground.sandbox.control import fingerprint  # the sandbox log keeps a fingerprint of non-sandbox keys
 from mcp import ClientSession
 from mcp.client.streamable_http import streamablehttp_client
 
 from playground.audio import sniff_format
+from playground.sandbox.control import fingerprint  # the sandbox log keeps a fingerprint of non-sandbox keys
 from playground.ui.mcp_tools import TOOLS
 from tests.conftest import hosted_app_url, speech_wav
 from tests.integration.test_gateway import replayed
 
 
 async def _session_call(url: str, headers: dict, calls: list[tuple[str, dict]]):
-    async with streamablehttp_client(url + "gradio_api/mcp/", headers=headers) as (read, write, _):
-        async with ClientSession(read, write) as session:
-            await session.initialize()
-            out = [await session.list_tools()]
-            for name, args in calls:
-                out.append(await session.call_tool(name, args))
-            return out
+    async with (
+        streamablehttp_client(url + "gradio_api/mcp/", headers=headers) as (read, write, _),
+        ClientSession(read, write) as session,
+    ):
+        await session.initialize()
+        out = [await session.list_tools()]
+        for name, args in calls:
+            out.append(await session.call_tool(name, args))
+        return out
 
 
 def mcp(url: str, *calls: tuple[str, dict], headers: dict | None = None):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
+from pathlib import Path
 
 import httpx
 import numpy as np
@@ -302,14 +303,14 @@ def test_named_endpoints_upload_clone_speak_list_delete(client, sandbox, tmp_pat
     voice_id = suggest_voice_id("Api")
     demo, info = client.predict(file_id, voice_id, "", "", "Preview please.", "speech-2.8-hd", False, True, "",
                                 "mainland", "", "", api_name="/minimax_clone")
-    assert sniff_format(open(demo, "rb").read()) == "mp3" and voice_id in info
+    assert sniff_format(Path(demo).read_bytes()) == "mp3" and voice_id in info
     assert body_json(recs(sandbox, "/v1/voice_clone")[-1])["file_id"] == int(file_id)
     rows = client.predict("voice_cloning", "mainland", "", "", api_name="/minimax_voices")["data"]
     assert [voice_id, voice_id, "voice_cloning (this session)"] == rows[-1][:3] and "not yet listed" in rows[-1][3]
     audio, download, summary, _live = client.predict(
         "Hello <#0.3#> from my clone.", "speech-2.8-hd", voice_id, 1.2, 2.0, -3, "happy", 44100, 256000, "mp3", 1,
         "English", True, "hex", "mainland", "", "", api_name="/minimax_speak")
-    assert sniff_format(open(audio, "rb").read()) == "mp3" and download.endswith(".mp3") and "Trace-Id" in summary
+    assert sniff_format(Path(audio).read_bytes()) == "mp3" and download.endswith(".mp3") and "Trace-Id" in summary
     sent = body_json(recs(sandbox, "/v1/t2a_v2")[-1])
     assert sent["voice_setting"] == {"voice_id": voice_id, "speed": 1.2, "vol": 2.0, "pitch": -3, "emotion": "happy"}
     rows = client.predict("voice_cloning", "mainland", "", "", api_name="/minimax_voices")["data"]
@@ -332,6 +333,6 @@ def test_named_endpoint_errors_are_readable(client, sandbox, tmp_path):
     with pytest.raises(AppError, match="nothing was saved"):
         client.predict("A stream that is cut.", "speech-2.8-hd", "Wise_Woman", 1, 1, 0, "", 32000, 128000, "mp3", 1,
                        "", True, "hex", "mainland", "", "", api_name="/minimax_speak")
-    with pytest.raises(AppError, match="Trim to the best 7.5 s"):
+    with pytest.raises(AppError, match=r"Trim to the best 7\.5 s"):
         client.predict(handle_file(str(long_clip)), "prompt_audio", False, "mainland", "", True, "",
                        api_name="/minimax_upload")

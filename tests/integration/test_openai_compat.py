@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import base64
 import json
+from pathlib import Path
 
 import pytest
 
@@ -287,9 +288,9 @@ async def test_unknown_path_on_openai_is_an_openai_404(sandbox):
 def test_named_endpoints_speak_and_list(client, sandbox):
     names = client.view_api(return_format="dict", print_info=False)["named_endpoints"]
     assert {"/openai_speak", "/openai_models"} <= set(names)
-    audio, file, info, live = client.predict("Hello through the API.", "gpt-4o-mini-tts", "coral", "Cheerful", "pcm", 1.5,
+    audio, file, info, _live = client.predict("Hello through the API.", "gpt-4o-mini-tts", "coral", "Cheerful", "pcm", 1.5,
                                        "sse", "", "", api_name="/openai_speak")
-    data = open(audio, "rb").read()
+    data = Path(audio).read_bytes()
     assert sniff_format(data) == "wav" and decode(data).frame_rate == 24000
     assert file.endswith(".wav") and "openai_compat-coral-" in file and "SSE events" in info
     sent = last_speech(sandbox)["json"]

@@ -49,7 +49,7 @@ def test_a_session_holds_no_more_components_after_three_runs(app, api_name, kwar
     client = Client(url, verbose=False, download_files=False)
     try:
         for _ in range(3):
-            audio, download, summary, _player = client.predict(**kwargs, api_name=api_name)
+            _audio, download, summary, _player = client.predict(**kwargs, api_name=api_name)
             assert download and "Done" in summary
         session = demo.state_holder.session_data[client.session_hash]
         extra = {key: type(block).__name__ for key, block in session.blocks_config.blocks.items()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
+from pathlib import Path
 
 import pytest
 from gradio_client import handle_file
@@ -290,7 +291,7 @@ def test_named_endpoints_exist(client):
 def test_api_speak_returns_decodable_audio_of_the_requested_format(client, fmt, rate):
     audio_path, file_path, info, _live = client.predict(**{**SPEAK_DEFAULTS, "response_format": fmt, "sample_rate": rate},
                                                  api_name="/siliconflow_speak")
-    data = open(audio_path, "rb").read()
+    data = Path(audio_path).read_bytes()
     assert sniff_format(data) == {"pcm": "wav"}.get(fmt, fmt)
     assert decode(data).frame_rate == rate
     assert file_path.rsplit("/", 1)[-1].startswith("siliconflow-alex-")
@@ -298,11 +299,11 @@ def test_api_speak_returns_decodable_audio_of_the_requested_format(client, fmt, 
 
 
 def test_api_upload_speak_list_delete(client, speech_file):
-    uri, info = client.predict(handle_file(str(speech_file)), "api-voice", "Hello there.", "FunAudioLLM/CosyVoice2-0.5B",
+    uri, _info = client.predict(handle_file(str(speech_file)), "api-voice", "Hello there.", "FunAudioLLM/CosyVoice2-0.5B",
                                "multipart", True, "", api_name="/siliconflow_upload")
     assert uri.startswith("speech:api-voice:")
     audio_path, _, _, _ = client.predict(**{**SPEAK_DEFAULTS, "voice": uri}, api_name="/siliconflow_speak")
-    assert sniff_format(open(audio_path, "rb").read()) == "mp3"
+    assert sniff_format(Path(audio_path).read_bytes()) == "mp3"
     rows = client.predict("", api_name="/siliconflow_voices")["data"]
     assert uri in [r[2] for r in rows]
     assert "Deleted" in client.predict(uri, "", api_name="/siliconflow_delete_voice")
@@ -312,7 +313,7 @@ def test_api_reference_voice(client, speech_file):
     audio_path, _, _, _ = client.predict(**{**SPEAK_DEFAULTS, "voice_source": "reference", "voice": "",
                                          "reference_audio": handle_file(str(speech_file)), "reference_text": "Hello."},
                                       api_name="/siliconflow_speak")
-    assert sniff_format(open(audio_path, "rb").read()) == "mp3"
+    assert sniff_format(Path(audio_path).read_bytes()) == "mp3"
 
 
 def test_api_errors_are_clear_messages(client, speech_file):

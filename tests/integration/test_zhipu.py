@@ -6,6 +6,7 @@ from __future__ import annotations
 import base64
 import json
 import uuid
+from pathlib import Path
 
 import pytest
 from gradio_client import handle_file
@@ -317,11 +318,11 @@ def test_api_upload_clone_speak_list_delete(client, speech_file, sandbox):
     name = unique()
     voice, preview, info = client.predict(file_id, name, "", "Hello preview.", "cogtts-clone", "", "",
                                           api_name="/zhipu_clone")
-    assert voice.startswith("voice_clone_") and sniff_format(open(preview, "rb").read()) == "wav"
+    assert voice.startswith("voice_clone_") and sniff_format(Path(preview).read_bytes()) == "wav"
     for stream, encoding in [(False, "base64"), (True, "hex")]:
         audio, download, summary, _live = client.predict("Speaking with my clone.", "glm-tts", voice, "pcm", stream, encoding,
                                                   1.0, 1.0, True, "", api_name="/zhipu_speak")
-        data = open(audio, "rb").read()
+        data = Path(audio).read_bytes()
         assert sniff_format(data) == "wav" and decode(data).frame_rate == 24000
         assert download.endswith(".wav") and "pcm wrapped" in summary
     assert "first audio chunk" in summary
@@ -342,7 +343,7 @@ def test_api_errors_are_clear_messages(client, tmp_path):
         client.predict("file_x", "n", "", "Hi", "glm-tts", "", "", api_name="/zhipu_clone")
     silent = tmp_path / "silent.wav"
     silent.write_bytes(tone_wav(4, amplitude=0.0))
-    with pytest.raises(AppError, match="silent|no sound"):
+    with pytest.raises(AppError, match=r"silent|no sound"):
         client.predict(handle_file(str(silent)), True, "", api_name="/zhipu_upload")
 
 

@@ -14,8 +14,16 @@ import pytest
 
 from playground.library import default_store
 from playground.ui import library_tab
-from tests.security.conftest import (lying_zip, make_archive, message_of, no_traceback, peak_rss, silent_wav, take,
-                                     zip_bomb)
+from tests.security.conftest import (
+    lying_zip,
+    make_archive,
+    message_of,
+    no_traceback,
+    peak_rss,
+    silent_wav,
+    take,
+    zip_bomb,
+)
 
 CANARY = "sk-archive-canary-5e1d0c"
 AUDIO = "files/takes/0123456789abcdef0123456789abcdef.wav"

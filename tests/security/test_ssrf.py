@@ -129,6 +129,7 @@ async def test_redirects_are_not_followed(internal, monkeypatch):
     import uvicorn
     from fastapi import FastAPI
     from fastapi.responses import RedirectResponse
+
     from playground.sandbox.server import free_port
 
     app = FastAPI()
@@ -250,7 +251,7 @@ async def test_a_compressed_answer_is_capped_after_decoding(internal, monkeypatc
     with pytest.raises(errors.InvalidResponseError) as info:  # 50 MB of zeros in ~50 KB of gzip
         await transport.request(target, "GET", "/bomb", idempotent=True)
     assert "larger than 1 MB" in info.value.user_message()
-    response, body = await transport.request(target, "GET", "/gzip", idempotent=True)  # a small one still decodes
+    _response, body = await transport.request(target, "GET", "/gzip", idempotent=True)  # a small one still decodes
     assert body == b"\xff\xf3" + bytes(4094)
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from playground.sandbox.speech import ESPEAK_RATE, synthesize_pcm
-from playground.scoring.features import resample  # noqa: F401 - tests use sig.resample
+from playground.scoring.features import resample
 
 SENTENCES = {
     "anna": "The quick brown fox jumps over the lazy dog, while a calm voice reads this sample aloud.",

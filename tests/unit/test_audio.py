@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import base64
 import os
 import subprocess
 import sys
 import textwrap
-from pathlib import Path
 
 import pytest
 

@@ -286,6 +286,6 @@ def test_consent_is_required():
 def test_card_renders_items_with_their_state():
     from playground.ui.clinic_ui import card_html
 
-    body, a, result = card_html(sample_of(speech(40).set_channels(2)), "minimax", "prompt_audio")
+    body, _a, _result = card_html(sample_of(speech(40).set_channels(2)), "minimax", "prompt_audio")
     assert 'data-check="duration" data-ok="false"' in body and 'data-overall="false"' in body
     assert "<svg" in body and "40.0 s" in body

@@ -82,7 +82,7 @@ def test_orphans_and_temporary_files_are_removed_at_start_referenced_files_kept(
     store = Store(tmp_path)
     s = store.scope(target())
     tid = store.add_take(s, "siliconflow", audio=b"take-audio", fmt="mp3", voice="alex", text="hi")
-    orphan, _ = store.write_file("takes", b"written, row never committed", "mp3")
+    _orphan, _ = store.write_file("takes", b"written, row never committed", "mp3")
     (tmp_path / FILES_DIR / "takes" / ".tmp-half.mp3").write_bytes(b"half")
     store.close()
     again = Store(tmp_path)

@@ -13,7 +13,11 @@ from playground.audio import VoiceSample, best_window, decode, encode
 from playground.providers.minimax import MiniMax, MiniMaxClone, MiniMaxSpeech, MiniMaxUpload
 from playground.providers.minimax_api import CODE_ERRORS, CODE_HINTS
 from playground.providers.minimax_checks import (
-    check_pauses, check_voice_id, parse_file_id, suggest_voice_id, voice_id_problem,
+    check_pauses,
+    check_voice_id,
+    parse_file_id,
+    suggest_voice_id,
+    voice_id_problem,
 )
 from playground.providers.minimax_sse import StreamAssembler, sse_payloads
 from tests.conftest import speech_wav, tone_wav

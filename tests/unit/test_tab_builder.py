@@ -65,9 +65,8 @@ def fake(monkeypatch):
 
 
 def test_a_declared_provider_gets_a_whole_tab_without_ui_code(fake):
-    with gr.Blocks() as demo:
-        with gr.Tab("Fake"):
-            ctx = build_provider_tab("fakeprov")
+    with gr.Blocks() as demo, gr.Tab("Fake"):
+        ctx = build_provider_tab("fakeprov")
     ids = {getattr(b, "elem_id", None) for b in demo.blocks.values()}
     for part in ("text", "counter", "voice", "style", "speed", "stream", "format", "btn", "cancel", "live", "audio",
                  "file", "info"):

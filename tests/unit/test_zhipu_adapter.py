@@ -134,7 +134,7 @@ def test_a_wav_over_10_mb_is_sent_as_mp3_and_a_sample_still_too_big_is_refused(z
 def test_a_missing_or_silent_sample_is_refused(zp):
     with pytest.raises(errors.InputError, match="Record or upload"):
         zp.check_upload(ZhipuUpload(None))
-    with pytest.raises(errors.AudioInputError, match="silent|no sound"):
+    with pytest.raises(errors.AudioInputError, match=r"silent|no sound"):
         zp.check_upload(ZhipuUpload(VoiceSample(tone_wav(4, amplitude=0.0))))
 
 

@@ -51,16 +51,22 @@ def free_port() -> int:
 
 def clean_env(**extra: str) -> dict[str, str]:
     """The environment without any real provider key or base URL."""
-    env = {k: v for k, v in os.environ.items()
-           if not (k.split("_")[0] in {"SILICONFLOW", "MINIMAX", "ZHIPU", "OPENAI"}
-                   and k.endswith(("_API_KEY", "_BASE_URL", "_GROUP_ID")))}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not (
+            k.split("_")[0] in {"SILICONFLOW", "MINIMAX", "ZHIPU", "OPENAI"}
+            and k.endswith(("_API_KEY", "_BASE_URL", "_GROUP_ID"))
+        )
+    }
     env.update(GRADIO_ANALYTICS_ENABLED="False", PYTHONUNBUFFERED="1", PYTHONPATH=str(ROOT))
     env.update(extra)
     return env
 
 
-def wait_http(url: str, timeout_s: float = 60.0, proc: subprocess.Popen | None = None,
-              headers: dict[str, str] | None = None) -> float:
+def wait_http(
+    url: str, timeout_s: float = 60.0, proc: subprocess.Popen | None = None, headers: dict[str, str] | None = None
+) -> float:
     """Poll until `url` answers 200; seconds waited."""
     start = time.monotonic()
     while True:
@@ -93,19 +99,24 @@ class Sandbox:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         token = secrets.token_urlsafe(32)  # the /_sandbox control routes answer only to it
-        self.proc = subprocess.Popen([PY, "-m", "playground.sandbox", "--port", str(self.port)], cwd=ROOT,
-                                     env={**clean_env(), "PLAYGROUND_SANDBOX_CONTROL_TOKEN": token},
-                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        self.proc = subprocess.Popen(
+            [PY, "-m", "playground.sandbox", "--port", str(self.port)],
+            cwd=ROOT,
+            env={**clean_env(), "PLAYGROUND_SANDBOX_CONTROL_TOKEN": token},
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         wait_http(self.url + "/_sandbox/stats", proc=self.proc, headers={"X-Sandbox-Control": token})
-        self.http = httpx.Client(base_url=self.url, timeout=30, trust_env=False,
-                                 headers={"X-Sandbox-Control": token})
+        self.http = httpx.Client(base_url=self.url, timeout=30, trust_env=False, headers={"X-Sandbox-Control": token})
 
     def base_url(self, provider: str) -> str:
         return self.url + PROVIDERS[provider][2]
 
     def latency(self, provider: str, first_byte_s: float = 0.0, chunk_delay_s: float = 0.0) -> None:
-        self.http.post("/_sandbox/latency", json={"provider": provider, "first_byte_s": first_byte_s,
-                                                  "chunk_delay_s": chunk_delay_s}).raise_for_status()
+        self.http.post(
+            "/_sandbox/latency",
+            json={"provider": provider, "first_byte_s": first_byte_s, "chunk_delay_s": chunk_delay_s},
+        ).raise_for_status()
 
     def fault(self, provider: str, op: str, kind: str, **kw) -> None:
         self.http.post("/_sandbox/faults", json={"provider": provider, "op": op, "kind": kind, **kw}).raise_for_status()
@@ -132,14 +143,19 @@ class App:
         self.url = f"http://127.0.0.1:{self.port}/"
         self.tmp = Path(tempfile.mkdtemp(prefix="vcp-bench-app-"))  # the app's temp dir: its takes land here
         # a library of its own: runs don't fill the user's ./data, and don't depend on its size
-        extra = {"GRADIO_SERVER_PORT": str(self.port), "TMPDIR": str(self.tmp),
-                 "PLAYGROUND_DATA_DIR": str(self.tmp / "data"), **env}
+        extra = {
+            "GRADIO_SERVER_PORT": str(self.port),
+            "TMPDIR": str(self.tmp),
+            "PLAYGROUND_DATA_DIR": str(self.tmp / "data"),
+            **env,
+        }
         for provider, (key_var, url_var, _) in PROVIDERS.items():
             extra[key_var] = BENCH_KEY
             extra[url_var] = sandbox.base_url(provider)
         self.log = open(self.tmp / "app.log", "wb")  # noqa: SIM115  # the app's log for its lifetime; closed in close()
-        self.proc = subprocess.Popen([PY, "app.py"], cwd=ROOT, env=clean_env(**extra), stdout=self.log,
-                                     stderr=subprocess.STDOUT)
+        self.proc = subprocess.Popen(
+            [PY, "app.py"], cwd=ROOT, env=clean_env(**extra), stdout=self.log, stderr=subprocess.STDOUT
+        )
         wait_http(self.url, timeout_s=120, proc=self.proc)
 
     @property

@@ -22,9 +22,11 @@ def versions() -> str:
     from playground.audio import ffmpeg_exe
 
     ffmpeg = ffmpeg_exe()
-    return (f"Python {platform.python_version()}, gradio {gradio.__version__}, "
-            f"gradio_client {gradio_client.__version__}, "
-            f"httpx {httpx.__version__}, ffmpeg {ffmpeg}")
+    return (
+        f"Python {platform.python_version()}, gradio {gradio.__version__}, "
+        f"gradio_client {gradio_client.__version__}, "
+        f"httpx {httpx.__version__}, ffmpeg {ffmpeg}"
+    )
 
 
 def machine() -> str:
@@ -57,8 +59,12 @@ def main() -> int:
     try:
         app = App(sandbox)
         try:
-            for name, module in (("overhead", overhead), ("concurrency", concurrency), ("gateway", gateway),
-                                 ("arena", arena)):
+            for name, module in (
+                ("overhead", overhead),
+                ("concurrency", concurrency),
+                ("gateway", gateway),
+                ("arena", arena),
+            ):
                 print(f"… {name}", file=sys.stderr, flush=True)
                 figures += module.run(sandbox, app)
         finally:
@@ -77,13 +83,17 @@ def main() -> int:
     elapsed = time.monotonic() - started
     text = table(figures)
     print(text)
-    print(f"\n{sum(1 for f in figures if f.ok)} of {sum(1 for f in figures if f.ok is not None)} targets met "
-          f"in {elapsed:.0f} s")
+    print(
+        f"\n{sum(1 for f in figures if f.ok)} of {sum(1 for f in figures if f.ok is not None)} targets met "
+        f"in {elapsed:.0f} s"
+    )
     (HERE / "results.md").write_text(
         "# Benchmark results\n\n"
         f"- date: {datetime.datetime.now().astimezone().isoformat(timespec='seconds')}\n"
         f"- machine: {machine()}\n- versions: {versions()}\n- run time: {elapsed:.0f} s\n\n"
-        f"{text}\n", encoding="utf-8")
+        f"{text}\n",
+        encoding="utf-8",
+    )
     return 0
 
 

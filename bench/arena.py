@@ -49,8 +49,11 @@ def _direct_chain(sandbox: Sandbox, sample: Path, provider: str = "minimax") -> 
         start = time.monotonic()
         prepared = recipes.prepare(VoiceSample.from_path(sample), entrant)
         result, _ = await recipes.clone(entrant, prepared.sample, TEXT, recipes.voice_name(entrant, 0), api_key=None)
-        cell = await compare.run_cell(compare.Pair(provider, result.voice_id), text,
-                                      request=recipes.speech_request(entrant, text, result.voice_id))
+        cell = await compare.run_cell(
+            compare.Pair(provider, result.voice_id),
+            text,
+            request=recipes.speech_request(entrant, text, result.voice_id),
+        )
         assert cell.ok, cell.error
         return time.monotonic() - start
 
@@ -86,10 +89,16 @@ def run(sandbox: Sandbox, app: App) -> list[Figure]:
     direct = _direct_chain(sandbox, sample)
     sandbox.reset()
     gap = wall - direct
-    return [Figure("arena: clone everywhere + hear them all, over the slowest provider's own chain", f"+{gap:.2f} s",
-                   f"<= +{TARGET_S:g} s", gap <= TARGET_S,
-                   f"{len(table)} entrants ({ok} takes ok; latency per request: "
-                   f"{', '.join(f'{p} {s:g} s' for p, s in LATENCY_S.items())}): clone {cloned:.2f} s, takes in at "
-                   f"{wall:.2f} s; MiniMax alone (upload, clone, speak, direct) {direct:.2f} s; {summary} "
-                   f"Scores in at {scored:.2f} s (not part of the target). Load average at the end: "
-                   f"{os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs.")]
+    return [
+        Figure(
+            "arena: clone everywhere + hear them all, over the slowest provider's own chain",
+            f"+{gap:.2f} s",
+            f"<= +{TARGET_S:g} s",
+            gap <= TARGET_S,
+            f"{len(table)} entrants ({ok} takes ok; latency per request: "
+            f"{', '.join(f'{p} {s:g} s' for p, s in LATENCY_S.items())}): clone {cloned:.2f} s, takes in at "
+            f"{wall:.2f} s; MiniMax alone (upload, clone, speak, direct) {direct:.2f} s; {summary} "
+            f"Scores in at {scored:.2f} s (not part of the target). Load average at the end: "
+            f"{os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs.",
+        )
+    ]

@@ -59,8 +59,28 @@ def with_service(data: bytes) -> str:
 def with_cli(path: Path) -> str:
     from playground.audio import ffmpeg_exe
 
-    out = subprocess.run([ffmpeg_exe(), "-hide_banner", "-nostdin", "-v", "error", "-i", str(path), "-ac", "1",
-                          "-ar", "24000", "-c:a", "libmp3lame", "-f", "mp3", "pipe:1"], capture_output=True, check=True)
+    out = subprocess.run(
+        [
+            ffmpeg_exe(),
+            "-hide_banner",
+            "-nostdin",
+            "-v",
+            "error",
+            "-i",
+            str(path),
+            "-ac",
+            "1",
+            "-ar",
+            "24000",
+            "-c:a",
+            "libmp3lame",
+            "-f",
+            "mp3",
+            "pipe:1",
+        ],
+        capture_output=True,
+        check=True,
+    )
     return "data:audio/mpeg;base64," + base64.b64encode(out.stdout).decode("ascii")
 
 
@@ -87,17 +107,26 @@ def _measure(tmp: Path) -> list[Figure]:
 
     big = tmp / "twenty-mb.wav"
     big.write_bytes(stereo_wav(20 * 1024 * 1024 / (48000 * 4)))
-    probe = subprocess.run([PY, "-c", MEMORY_PROBE, str(big)], cwd=ROOT, env=clean_env(), capture_output=True,
-                           text=True, check=True)
+    probe = subprocess.run(
+        [PY, "-c", MEMORY_PROBE, str(big)], cwd=ROOT, env=clean_env(), capture_output=True, text=True, check=True
+    )
     mem = json.loads(probe.stdout.strip().splitlines()[-1])
     above_mb = (mem["peak_kb"] - mem["idle_kb"]) / 1024
     return [
-        Figure("audio prep: 60 s 48 kHz stereo WAV -> 24 kHz mono mp3 data URI, service / ffmpeg CLI",
-               f"{ratio:.2f}x", "<= 1.2x", ratio <= 1.2,
-               f"median of {ROUNDS}: VoiceSample {median(svc):.3f} s, ffmpeg CLI {median(cli):.3f} s"),
-        Figure("audio prep: peak memory for a 20 MB upload, above idle", f"{above_mb:.0f} MB", "< 200 MB",
-               above_mb < 200,
-               f"python process peak {mem['peak_kb'] / 1024:.0f} MB (idle {mem['idle_kb'] / 1024:.0f} MB);"
-                               f" ffmpeg child peak {mem['ffmpeg_kb'] / 1024:.0f} MB;"
-                               f" upload {mem['upload_bytes'] / 1e6:.1f} MB"),
+        Figure(
+            "audio prep: 60 s 48 kHz stereo WAV -> 24 kHz mono mp3 data URI, service / ffmpeg CLI",
+            f"{ratio:.2f}x",
+            "<= 1.2x",
+            ratio <= 1.2,
+            f"median of {ROUNDS}: VoiceSample {median(svc):.3f} s, ffmpeg CLI {median(cli):.3f} s",
+        ),
+        Figure(
+            "audio prep: peak memory for a 20 MB upload, above idle",
+            f"{above_mb:.0f} MB",
+            "< 200 MB",
+            above_mb < 200,
+            f"python process peak {mem['peak_kb'] / 1024:.0f} MB (idle {mem['idle_kb'] / 1024:.0f} MB);"
+            f" ffmpeg child peak {mem['ffmpeg_kb'] / 1024:.0f} MB;"
+            f" upload {mem['upload_bytes'] / 1e6:.1f} MB",
+        ),
     ]

@@ -26,11 +26,31 @@ CLIENTS = 32
 LATENCY_S = 1.0
 MODEL = "FunAudioLLM/CosyVoice2-0.5B"
 TEXT = "Thirty two voices at once."
-BODY = {"model": MODEL, "input": TEXT, "voice": f"{MODEL}:alex", "response_format": "wav", "sample_rate": 24000,
-        "stream": False, "speed": 1.0, "gain": 0.0}
-ARGS = dict(text=TEXT, model=MODEL, voice_source="voice", voice=f"{MODEL}:alex", reference_audio=None,
-            reference_text="", response_format="wav", sample_rate=24000, stream=False, speed=1.0, gain=0.0,
-            max_tokens=None, api_key="")
+BODY = {
+    "model": MODEL,
+    "input": TEXT,
+    "voice": f"{MODEL}:alex",
+    "response_format": "wav",
+    "sample_rate": 24000,
+    "stream": False,
+    "speed": 1.0,
+    "gain": 0.0,
+}
+ARGS = dict(
+    text=TEXT,
+    model=MODEL,
+    voice_source="voice",
+    voice=f"{MODEL}:alex",
+    reference_audio=None,
+    reference_text="",
+    response_format="wav",
+    sample_rate=24000,
+    stream=False,
+    speed=1.0,
+    gain=0.0,
+    max_tokens=None,
+    api_key="",
+)
 
 
 class QueueClient:
@@ -48,8 +68,13 @@ class QueueClient:
         return cls(http, fn_index, args)
 
     async def speak(self, session: str) -> bool:
-        join = {"data": list(self.args.values()), "event_data": None, "fn_index": self.fn_index, "trigger_id": None,
-                "session_hash": session}
+        join = {
+            "data": list(self.args.values()),
+            "event_data": None,
+            "fn_index": self.fn_index,
+            "trigger_id": None,
+            "session_hash": session,
+        }
         (await self.http.post("/gradio_api/queue/join", json=join)).raise_for_status()
         async with self.http.stream("GET", "/gradio_api/queue/data", params={"session_hash": session}) as resp:
             async for line in resp.aiter_lines():
@@ -70,8 +95,10 @@ async def _timed(calls) -> tuple[float, list]:
 
 async def _measure(sandbox: Sandbox, app: App) -> tuple[float, float, float, list, int | None]:
     limits = httpx.Limits(max_connections=4 * CLIENTS, max_keepalive_connections=4 * CLIENTS)
-    async with httpx.AsyncClient(base_url=app.url, timeout=60, trust_env=False, limits=limits) as http, \
-            httpx.AsyncClient(timeout=60, trust_env=False, limits=limits) as direct:
+    async with (
+        httpx.AsyncClient(base_url=app.url, timeout=60, trust_env=False, limits=limits) as http,
+        httpx.AsyncClient(timeout=60, trust_env=False, limits=limits) as direct,
+    ):
         queue = await QueueClient.open(http, "siliconflow_speak")
         sessions = [uuid.uuid4().hex[:11] for _ in range(CLIENTS)]
         opened_s, _ = await _timed([queue.speak(s) for s in sessions])  # opens the 32 sessions (provider 0 s)
@@ -96,8 +123,15 @@ def run(sandbox: Sandbox, app: App) -> list[Figure]:
     finally:
         sandbox.reset()
     ok = app_s <= 1.5 and not failed
-    return [Figure(f"concurrency: {CLIENTS} clients at once, provider 1 s", f"{app_s:.2f} s", "<= 1.5 s", ok,
-                   f"direct to the sandbox {direct_s:.2f} s; serial would be {CLIENTS * LATENCY_S:.0f} s "
-                   f"({CLIENTS * LATENCY_S / app_s:.0f}x better); peak {peak} in flight at the provider; opening "
-                   f"the {CLIENTS} sessions (first call each, provider 0 s) took {opened_s:.2f} s"
-                   + (f"; {len(failed)} failed: {failed[0]!r}" if failed else ""))]
+    return [
+        Figure(
+            f"concurrency: {CLIENTS} clients at once, provider 1 s",
+            f"{app_s:.2f} s",
+            "<= 1.5 s",
+            ok,
+            f"direct to the sandbox {direct_s:.2f} s; serial would be {CLIENTS * LATENCY_S:.0f} s "
+            f"({CLIENTS * LATENCY_S / app_s:.0f}x better); peak {peak} in flight at the provider; opening "
+            f"the {CLIENTS} sessions (first call each, provider 0 s) took {opened_s:.2f} s"
+            + (f"; {len(failed)} failed: {failed[0]!r}" if failed else ""),
+        )
+    ]

@@ -17,8 +17,10 @@ FIRST_BYTE_S = 0.3
 ROUNDS = 21
 CONCURRENT = 64
 CONCURRENT_ROUNDS = 5
-TEXT = ("The playground passes the provider's audio straight through to the caller, chunk by chunk, so an "
-        "OpenAI client waits only for the provider itself.")[:200]
+TEXT = (
+    "The playground passes the provider's audio straight through to the caller, chunk by chunk, so an "
+    "OpenAI client waits only for the provider itself."
+)[:200]
 
 
 def clients(sandbox: Sandbox, app: App):
@@ -46,8 +48,10 @@ async def measure(sandbox: Sandbox, app: App) -> dict:
 
     direct_kw, gateway_kw = clients(sandbox, app)
     limits = httpx.Limits(max_connections=200, max_keepalive_connections=200)
-    async with httpx.AsyncClient(limits=limits, trust_env=False, timeout=60) as h1, \
-            httpx.AsyncClient(limits=limits, trust_env=False, timeout=60) as h2:
+    async with (
+        httpx.AsyncClient(limits=limits, trust_env=False, timeout=60) as h1,
+        httpx.AsyncClient(limits=limits, trust_env=False, timeout=60) as h2,
+    ):
         direct = openai.AsyncOpenAI(http_client=h1, **direct_kw)
         gateway = openai.AsyncOpenAI(http_client=h2, **gateway_kw)
         paths = {"direct": (direct, "tts-1"), "gateway": (gateway, "openai_compat/tts-1")}
@@ -82,15 +86,30 @@ def run(sandbox: Sandbox, app: App) -> list[Figure]:
     added_ms = (median(g["first"]) - median(d["first"])) * 1000
     wall = median(g["wall"]) / median(d["wall"])
     return [
-        Figure("gateway: total time, openai SDK via /v1/audio/speech / direct", f"{total:.3f}x", "<= 1.02x",
-               total <= 1.02, f"median of {ROUNDS}: gateway {median(g['total']):.3f} s, "
-                              f"direct {median(d['total']):.3f} s (first byte {FIRST_BYTE_S:g} s, "
-                              f"{g['bytes'] / 1024:.0f} KiB mp3, same bytes)"),
-        Figure("gateway: time to first byte added", f"{added_ms:.1f} ms", "<= 5 ms", added_ms <= 5,
-               f"median: gateway {median(g['first']) * 1000:.1f} ms, direct {median(d['first']) * 1000:.1f} ms"),
-        Figure(f"gateway: {CONCURRENT} concurrent streamed requests / direct", f"{wall:.3f}x", "<= 1.10x", wall <= 1.10,
-               f"median of {CONCURRENT_ROUNDS}: gateway {median(g['wall']):.3f} s, direct {median(d['wall']):.3f} s "
-               f"until the last byte of all {CONCURRENT}"),
+        Figure(
+            "gateway: total time, openai SDK via /v1/audio/speech / direct",
+            f"{total:.3f}x",
+            "<= 1.02x",
+            total <= 1.02,
+            f"median of {ROUNDS}: gateway {median(g['total']):.3f} s, "
+            f"direct {median(d['total']):.3f} s (first byte {FIRST_BYTE_S:g} s, "
+            f"{g['bytes'] / 1024:.0f} KiB mp3, same bytes)",
+        ),
+        Figure(
+            "gateway: time to first byte added",
+            f"{added_ms:.1f} ms",
+            "<= 5 ms",
+            added_ms <= 5,
+            f"median: gateway {median(g['first']) * 1000:.1f} ms, direct {median(d['first']) * 1000:.1f} ms",
+        ),
+        Figure(
+            f"gateway: {CONCURRENT} concurrent streamed requests / direct",
+            f"{wall:.3f}x",
+            "<= 1.10x",
+            wall <= 1.10,
+            f"median of {CONCURRENT_ROUNDS}: gateway {median(g['wall']):.3f} s, direct {median(d['wall']):.3f} s "
+            f"until the last byte of all {CONCURRENT}",
+        ),
     ]
 
 

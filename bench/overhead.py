@@ -16,23 +16,45 @@ import httpx
 from bench import PY, ROOT, App, Figure, Sandbox, clean_env, free_port, median, stop, wait_http
 
 MODEL = "FunAudioLLM/CosyVoice2-0.5B"
-SENTENCE = ("The quick brown fox jumps over the lazy dog while the playground measures how long "
-            "each request takes, from the first byte of audio to the last, so that users wait only "
-            "for the provider itself.")[:200]
+SENTENCE = (
+    "The quick brown fox jumps over the lazy dog while the playground measures how long "
+    "each request takes, from the first byte of audio to the last, so that users wait only "
+    "for the provider itself."
+)[:200]
 SPEED = 2.0  # espeak at double speed: about 5 s of audio for 200 characters
 FIRST_BYTE_S = 0.3
 ROUNDS = 5
 
 
 def speech_body(stream: bool) -> dict:
-    return {"model": MODEL, "input": SENTENCE, "voice": f"{MODEL}:alex", "response_format": "mp3",
-            "sample_rate": 44100, "stream": stream, "speed": SPEED, "gain": 0.0}
+    return {
+        "model": MODEL,
+        "input": SENTENCE,
+        "voice": f"{MODEL}:alex",
+        "response_format": "mp3",
+        "sample_rate": 44100,
+        "stream": stream,
+        "speed": SPEED,
+        "gain": 0.0,
+    }
 
 
 def api_args(stream: bool) -> dict:
-    return dict(text=SENTENCE, model=MODEL, voice_source="voice", voice=f"{MODEL}:alex", reference_audio=None,
-                reference_text="", response_format="mp3", sample_rate=44100, stream=stream, speed=SPEED, gain=0.0,
-                max_tokens=None, api_key="")
+    return dict(
+        text=SENTENCE,
+        model=MODEL,
+        voice_source="voice",
+        voice=f"{MODEL}:alex",
+        reference_audio=None,
+        reference_text="",
+        response_format="mp3",
+        sample_rate=44100,
+        stream=stream,
+        speed=SPEED,
+        gain=0.0,
+        max_tokens=None,
+        api_key="",
+    )
 
 
 def direct(sandbox: Sandbox, http: httpx.Client, stream: bool) -> tuple[float, float, int]:
@@ -40,8 +62,12 @@ def direct(sandbox: Sandbox, http: httpx.Client, stream: bool) -> tuple[float, f
     start = time.perf_counter()
     first = None
     size = 0
-    with http.stream("POST", sandbox.base_url("siliconflow") + "/audio/speech", json=speech_body(stream),
-                     headers={"Authorization": "Bearer bench"}) as resp:
+    with http.stream(
+        "POST",
+        sandbox.base_url("siliconflow") + "/audio/speech",
+        json=speech_body(stream),
+        headers={"Authorization": "Bearer bench"},
+    ) as resp:
         resp.raise_for_status()
         for chunk in resp.iter_bytes():
             if chunk and first is None:
@@ -101,9 +127,13 @@ demo.queue(default_concurrency_limit=32).launch(server_name="127.0.0.1",
 
 def minimal_proxy(sandbox: Sandbox) -> tuple[subprocess.Popen, str]:
     port = free_port()
-    proc = subprocess.Popen([PY, "-c", MINIMAL_PROXY, sandbox.base_url("siliconflow") + "/audio/speech"], cwd=ROOT,
-                            env=clean_env(GRADIO_SERVER_PORT=str(port)), stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        [PY, "-c", MINIMAL_PROXY, sandbox.base_url("siliconflow") + "/audio/speech"],
+        cwd=ROOT,
+        env=clean_env(GRADIO_SERVER_PORT=str(port)),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     url = f"http://127.0.0.1:{port}/"
     wait_http(url, timeout_s=120, proc=proc)
     return proc, url
@@ -112,8 +142,11 @@ def minimal_proxy(sandbox: Sandbox) -> tuple[subprocess.Popen, str]:
 def audio_seconds(sandbox: Sandbox, http: httpx.Client) -> float:
     from playground.audio import decode
 
-    resp = http.post(sandbox.base_url("siliconflow") + "/audio/speech", json=speech_body(False),
-                     headers={"Authorization": "Bearer bench"})
+    resp = http.post(
+        sandbox.base_url("siliconflow") + "/audio/speech",
+        json=speech_body(False),
+        headers={"Authorization": "Bearer bench"},
+    )
     return len(decode(resp.content)) / 1000
 
 
@@ -184,18 +217,38 @@ def run(sandbox: Sandbox, app: App) -> list[Figure]:
     floor = median(f_total) / median(d_total)
     added_ms = (median(a_first) - median(d_first)) * 1000
     return [
-        Figure("overhead: total time, app API / direct", f"{ratio:.2f}x", "<= 1.10x", ratio <= 1.10,
-               f"median of {ROUNDS}: app {median(q_total):.3f} s over Gradio's queue protocol (what the page and "
-               f"any API client pay), direct {median(d_total):.3f} s (first byte {FIRST_BYTE_S:g} s, "
-               f"{audio_s:.1f} s of mp3)"),
-        Figure("overhead: the same through gradio_client / direct", f"{client_ratio:.2f}x", "reference", None,
-               f"median {median(a_total):.3f} s with download_files=False; the extra "
-               f"{(median(a_total) - median(q_total)) * 1000:.0f} ms over the protocol is gradio_client's own per-call "
-               "work (a new httpx client and TLS context per call), which no server can remove"),
-        Figure("overhead: a minimal Gradio proxy via gradio_client / direct", f"{floor:.2f}x", "reference", None,
-               f"median {median(f_total):.3f} s: one async handler forwarding the same request; "
-               f"the playground adds {(median(a_total) - median(f_total)) * 1000:.0f} ms on top of it"),
-        Figure("overhead: first audio added (streamed, live route)", f"{added_ms:.0f} ms", "<= 100 ms",
-               added_ms <= 100, f"app {median(a_first) * 1000:.0f} ms to first PCM on /vcp-live vs sandbox "
-                                f"first byte {median(d_first) * 1000:.0f} ms"),
+        Figure(
+            "overhead: total time, app API / direct",
+            f"{ratio:.2f}x",
+            "<= 1.10x",
+            ratio <= 1.10,
+            f"median of {ROUNDS}: app {median(q_total):.3f} s over Gradio's queue protocol (what the page and "
+            f"any API client pay), direct {median(d_total):.3f} s (first byte {FIRST_BYTE_S:g} s, "
+            f"{audio_s:.1f} s of mp3)",
+        ),
+        Figure(
+            "overhead: the same through gradio_client / direct",
+            f"{client_ratio:.2f}x",
+            "reference",
+            None,
+            f"median {median(a_total):.3f} s with download_files=False; the extra "
+            f"{(median(a_total) - median(q_total)) * 1000:.0f} ms over the protocol is gradio_client's own per-call "
+            "work (a new httpx client and TLS context per call), which no server can remove",
+        ),
+        Figure(
+            "overhead: a minimal Gradio proxy via gradio_client / direct",
+            f"{floor:.2f}x",
+            "reference",
+            None,
+            f"median {median(f_total):.3f} s: one async handler forwarding the same request; "
+            f"the playground adds {(median(a_total) - median(f_total)) * 1000:.0f} ms on top of it",
+        ),
+        Figure(
+            "overhead: first audio added (streamed, live route)",
+            f"{added_ms:.0f} ms",
+            "<= 100 ms",
+            added_ms <= 100,
+            f"app {median(a_first) * 1000:.0f} ms to first PCM on /vcp-live vs sandbox "
+            f"first byte {median(d_first) * 1000:.0f} ms",
+        ),
     ]

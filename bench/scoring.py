@@ -64,8 +64,9 @@ print(json.dumps({"import_cpu": import_cpu, "first_cpu": first_cpu, "per_take": 
 
 
 def measure() -> dict:
-    out = subprocess.run([PY, "-c", PROBE], cwd=ROOT, env=clean_env(), capture_output=True, text=True,
-                         timeout=600, check=True)
+    out = subprocess.run(
+        [PY, "-c", PROBE], cwd=ROOT, env=clean_env(), capture_output=True, text=True, timeout=600, check=True
+    )
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
@@ -79,14 +80,29 @@ def run() -> list[Figure]:
     emb, dns = median([e for e, _ in m["models"]]), median([d for _, d in m["models"]])
     per = median(m["per_take"])
     return [
-        Figure("arena: similarity + DNSMOS of a 10 s take (CPU)", f"{both:.2f} s", f"≤ {TARGET_CPU_S} s",
-               both <= TARGET_CPU_S, f"median of {len(m['models'])} takes (22.05 kHz espeak speech): speaker "
-               f"embedding {emb:.2f} s, DNSMOS {dns:.2f} s"),
-        Figure("arena: whole score_take of a 10 s take (CPU)", f"{per:.2f} s", "reported", None,
-               "the same takes with decoding, resampling and loudness too; the reference measured once"),
-        Figure("arena scoring first use (CPU)", f"{m['first_cpu']:.2f} s", "reported", None,
-               f"loads GE2E + DNSMOS and measures a 12 s reference; import {m['import_cpu']:.2f} s, "
-               f"models + first run +{m['models_mb']:.0f} MB RSS"),
+        Figure(
+            "arena: similarity + DNSMOS of a 10 s take (CPU)",
+            f"{both:.2f} s",
+            f"≤ {TARGET_CPU_S} s",
+            both <= TARGET_CPU_S,
+            f"median of {len(m['models'])} takes (22.05 kHz espeak speech): speaker "
+            f"embedding {emb:.2f} s, DNSMOS {dns:.2f} s",
+        ),
+        Figure(
+            "arena: whole score_take of a 10 s take (CPU)",
+            f"{per:.2f} s",
+            "reported",
+            None,
+            "the same takes with decoding, resampling and loudness too; the reference measured once",
+        ),
+        Figure(
+            "arena scoring first use (CPU)",
+            f"{m['first_cpu']:.2f} s",
+            "reported",
+            None,
+            f"loads GE2E + DNSMOS and measures a 12 s reference; import {m['import_cpu']:.2f} s, "
+            f"models + first run +{m['models_mb']:.0f} MB RSS",
+        ),
     ]
 
 

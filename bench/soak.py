@@ -23,8 +23,12 @@ USERS = 50
 DURATION_S = 60.0
 MIN_WARMUP_S = 20.0  # playground.live.KEEP_AFTER_END_S
 FAULT_RATE = 0.05
-FAULTS = [("429", {"retry_after": 0}), ("503", {}), ("slow_first_byte", {"delay_s": 4.0}),
-          ("cut_stream", {"cut_after_bytes": 3000})]
+FAULTS = [
+    ("429", {"retry_after": 0}),
+    ("503", {}),
+    ("slow_first_byte", {"delay_s": 4.0}),
+    ("cut_stream", {"cut_after_bytes": 3000}),
+]
 SF = "FunAudioLLM/CosyVoice2-0.5B"
 
 
@@ -32,13 +36,40 @@ def actions(sample: str):
     from gradio_client import handle_file
 
     return [
-        ("siliconflow", "speech", "/siliconflow_speak",
-         dict(text="A soak test sentence.", model=SF, voice_source="voice", voice=f"{SF}:alex", reference_audio=None,
-              reference_text="", response_format="mp3", sample_rate=32000, stream=True, speed=1.0, gain=0.0,
-              max_tokens=None, api_key="")),
-        ("siliconflow", "upload", "/siliconflow_upload",
-         dict(audio=handle_file(sample), name="soak", transcript="Hello there, this is my voice.", model=SF,
-              send_as="multipart", consent=True, api_key="")),
+        (
+            "siliconflow",
+            "speech",
+            "/siliconflow_speak",
+            dict(
+                text="A soak test sentence.",
+                model=SF,
+                voice_source="voice",
+                voice=f"{SF}:alex",
+                reference_audio=None,
+                reference_text="",
+                response_format="mp3",
+                sample_rate=32000,
+                stream=True,
+                speed=1.0,
+                gain=0.0,
+                max_tokens=None,
+                api_key="",
+            ),
+        ),
+        (
+            "siliconflow",
+            "upload",
+            "/siliconflow_upload",
+            dict(
+                audio=handle_file(sample),
+                name="soak",
+                transcript="Hello there, this is my voice.",
+                model=SF,
+                send_as="multipart",
+                consent=True,
+                api_key="",
+            ),
+        ),
         ("zhipu", "speech", "/zhipu_speak", dict(text="A soak test sentence.")),
         ("minimax", "speech", "/minimax_speak", dict(text="A soak test sentence.", voice_id="English_Graceful_Lady")),
         ("openai_compat", "speech", "/openai_speak", dict(text="A soak test sentence.")),
@@ -55,8 +86,9 @@ def run(sandbox: Sandbox, app_unused: App | None = None) -> list[Figure]:
         sandbox.latency(provider, first_byte_s=0.3)
     app = App(sandbox, PLAYGROUND_READ_TIMEOUT_S="2.5")
     sample = app.tmp / "sample.wav"
-    sample.write_bytes(wrap_pcm(synthesize_pcm("Hello there, this is my voice sample for cloning.", "s", 1.0) * 2,
-                                ESPEAK_RATE))
+    sample.write_bytes(
+        wrap_pcm(synthesize_pcm("Hello there, this is my voice sample for cloning.", "s", 1.0) * 2, ESPEAK_RATE)
+    )
     plan = actions(str(sample))
     counts = {"ok": 0, "clear_error": 0, "unhandled": 0, "faults": 0}
     unhandled: list[str] = []
@@ -89,8 +121,11 @@ def run(sandbox: Sandbox, app_unused: App | None = None) -> list[Figure]:
                     key = "ok"
                 except AppError as exc:
                     text = str(exc)
-                    key = "clear_error" if text and "Unexpected error" not in text and "Traceback" not in text \
+                    key = (
+                        "clear_error"
+                        if text and "Unexpected error" not in text and "Traceback" not in text
                         else "unhandled"
+                    )
                     if key == "unhandled":
                         unhandled.append(text[:200])
                     with lock:
@@ -128,8 +163,9 @@ def run(sandbox: Sandbox, app_unused: App | None = None) -> list[Figure]:
                     broken.append(path.name)
             except Exception:
                 broken.append(path.name)
-        log_problems = [line for line in app.log_text().splitlines()
-                        if "Traceback" in line or "unexpected error" in line]
+        log_problems = [
+            line for line in app.log_text().splitlines() if "Traceback" in line or "unexpected error" in line
+        ]
     finally:
         app.close()
         sandbox.reset()
@@ -148,21 +184,46 @@ def run(sandbox: Sandbox, app_unused: App | None = None) -> list[Figure]:
     growth = (rss1 - rss0) / rss0 * 100
     total = counts["ok"] + counts["clear_error"] + counts["unhandled"]
     return [
-        Figure("soak: unhandled errors", str(counts["unhandled"] + len(log_problems)), "0",
-               counts["unhandled"] == 0 and not log_problems,
-               f"{total} requests by {USERS} users in {DURATION_S:.0f} s: {counts['ok']} ok, {counts['clear_error']} "
-               f"clear errors, {counts['faults']} injected faults; most common errors: {reasons.most_common(3)}"
-               + (f"; e.g. {unhandled[:2]}" if unhandled else "")
-               + (f"; app log: {log_problems[:2]}" if log_problems else "")),
-        Figure("soak: takes that are not complete audio", f"{len(broken)} of {min(80, len(takes))} checked",
-               "0", not broken, f"{len(takes)} takes written" + (f"; e.g. {broken[:3]}" if broken else "")),
-        Figure("soak: download files left after the app stopped", str(len(left)), "0", not left,
-               f"the {len(takes)} takes' download copies were removed when the app exited on SIGTERM "
-               "(Gradio keeps its own cached copy an hour; the voice library keeps its own)" if not left
-               else f"e.g. {[str(f) for f in left[:3]]}"),
-        Figure("soak: memory growth after warm-up", f"{growth:+.1f}%", "< 10%", growth < 10,
-               f"VmRSS {rss0 / 1024:.0f} MB at {after_warmup[0][0]:.0f} s ({why}) -> {rss1 / 1024:.0f} MB at the end; "
-               f"from 15 s: {(rss1 - from_15[1]) / from_15[1] * 100:+.1f}%"),
-        Figure("soak: file descriptors", f"{fd0} -> {fd1}", "flat", fd1 <= fd0 + 5,
-               "open fds of the app process after warm-up and after the run"),
+        Figure(
+            "soak: unhandled errors",
+            str(counts["unhandled"] + len(log_problems)),
+            "0",
+            counts["unhandled"] == 0 and not log_problems,
+            f"{total} requests by {USERS} users in {DURATION_S:.0f} s: {counts['ok']} ok, {counts['clear_error']} "
+            f"clear errors, {counts['faults']} injected faults; most common errors: {reasons.most_common(3)}"
+            + (f"; e.g. {unhandled[:2]}" if unhandled else "")
+            + (f"; app log: {log_problems[:2]}" if log_problems else ""),
+        ),
+        Figure(
+            "soak: takes that are not complete audio",
+            f"{len(broken)} of {min(80, len(takes))} checked",
+            "0",
+            not broken,
+            f"{len(takes)} takes written" + (f"; e.g. {broken[:3]}" if broken else ""),
+        ),
+        Figure(
+            "soak: download files left after the app stopped",
+            str(len(left)),
+            "0",
+            not left,
+            f"the {len(takes)} takes' download copies were removed when the app exited on SIGTERM "
+            "(Gradio keeps its own cached copy an hour; the voice library keeps its own)"
+            if not left
+            else f"e.g. {[str(f) for f in left[:3]]}",
+        ),
+        Figure(
+            "soak: memory growth after warm-up",
+            f"{growth:+.1f}%",
+            "< 10%",
+            growth < 10,
+            f"VmRSS {rss0 / 1024:.0f} MB at {after_warmup[0][0]:.0f} s ({why}) -> {rss1 / 1024:.0f} MB at the end; "
+            f"from 15 s: {(rss1 - from_15[1]) / from_15[1] * 100:+.1f}%",
+        ),
+        Figure(
+            "soak: file descriptors",
+            f"{fd0} -> {fd1}",
+            "flat",
+            fd1 <= fd0 + 5,
+            "open fds of the app process after warm-up and after the run",
+        ),
     ]

@@ -40,8 +40,13 @@ def launch(args: list[str], env: dict) -> float:
     port = free_port()
     start = time.perf_counter()
     with tempfile.TemporaryFile() as log:
-        proc = subprocess.Popen([PY, *args], cwd=ROOT, env=clean_env(GRADIO_SERVER_PORT=str(port), **env),
-                                stdout=log, stderr=subprocess.STDOUT)
+        proc = subprocess.Popen(
+            [PY, *args],
+            cwd=ROOT,
+            env=clean_env(GRADIO_SERVER_PORT=str(port), **env),
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
         try:
             wait_http(f"http://127.0.0.1:{port}/", timeout_s=120, proc=proc)
             return time.perf_counter() - start
@@ -60,9 +65,18 @@ def run(sandbox: Sandbox | None = None, app: App | None = None) -> list[Figure]:
 def _measure(tmp: Path) -> list[Figure]:
     audit = tmp / "connects.jsonl"
     dead = f"http://127.0.0.1:{free_port()}"
-    offline = {"HTTP_PROXY": dead, "HTTPS_PROXY": dead, "ALL_PROXY": dead, "http_proxy": dead, "https_proxy": dead,
-               "NO_PROXY": "127.0.0.1,localhost", "no_proxy": "127.0.0.1,localhost",  # loopback stays direct
-               "VCP_AUDIT_LOG": str(audit), "PLAYGROUND_DATA_DIR": str(tmp / "data"), "TMPDIR": str(tmp)}
+    offline = {
+        "HTTP_PROXY": dead,
+        "HTTPS_PROXY": dead,
+        "ALL_PROXY": dead,
+        "http_proxy": dead,
+        "https_proxy": dead,
+        "NO_PROXY": "127.0.0.1,localhost",
+        "no_proxy": "127.0.0.1,localhost",  # loopback stays direct
+        "VCP_AUDIT_LOG": str(audit),
+        "PLAYGROUND_DATA_DIR": str(tmp / "data"),
+        "TMPDIR": str(tmp),
+    }
     launch(["app.py"], offline), launch(["-c", MINIMAL], offline)  # warm the page cache
     apps, minimal, minimal_gc = [], [], []
     for _ in range(ROUNDS):
@@ -73,14 +87,29 @@ def _measure(tmp: Path) -> list[Figure]:
     outside = [e for e in events if not any(h in e[1] for h in LOOPBACK)]
     ratio = median(apps) / median(minimal)
     return [
-        Figure("start-up: python app.py / minimal gr.Blocks app", f"{ratio:.2f}x", "<= 1.3x", ratio <= 1.3,
-               f"median of {ROUNDS}: app {median(apps):.2f} s, minimal {median(minimal):.2f} s (until GET / is 200); "
-               "app.py keeps the cyclic GC off while it builds (see app.py)"),
-        Figure("start-up: python app.py / the minimal app with the same GC treatment",
-               f"{median(apps) / median(minimal_gc):.2f}x", "reference", None,
-               f"minimal with gc.disable() {median(minimal_gc):.2f} s: what is left is the app's size "
-               "(about 600 blocks and 200 events, whose config Gradio builds four times)"),
-        Figure("start-up: network connections outside the machine", str(len(outside)), "0", not outside,
-               f"{len(events)} socket events audited over {ROUNDS} start-ups, all loopback" if not outside
-               else f"e.g. {outside[:3]}"),
+        Figure(
+            "start-up: python app.py / minimal gr.Blocks app",
+            f"{ratio:.2f}x",
+            "<= 1.3x",
+            ratio <= 1.3,
+            f"median of {ROUNDS}: app {median(apps):.2f} s, minimal {median(minimal):.2f} s (until GET / is 200); "
+            "app.py keeps the cyclic GC off while it builds (see app.py)",
+        ),
+        Figure(
+            "start-up: python app.py / the minimal app with the same GC treatment",
+            f"{median(apps) / median(minimal_gc):.2f}x",
+            "reference",
+            None,
+            f"minimal with gc.disable() {median(minimal_gc):.2f} s: what is left is the app's size "
+            "(about 600 blocks and 200 events, whose config Gradio builds four times)",
+        ),
+        Figure(
+            "start-up: network connections outside the machine",
+            str(len(outside)),
+            "0",
+            not outside,
+            f"{len(events)} socket events audited over {ROUNDS} start-ups, all loopback"
+            if not outside
+            else f"e.g. {outside[:3]}",
+        ),
     ]

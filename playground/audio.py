@@ -44,8 +44,16 @@ MIME_BY_FORMAT = {
     "pcm": "audio/pcm",
 }
 # pydub/ffmpeg muxer names for encoding
-_MUXER = {"mp3": "mp3", "wav": "wav", "flac": "flac", "ogg": "ogg",
-          "opus": "opus", "m4a": "ipod", "aac": "adts", "webm": "webm"}
+_MUXER = {
+    "mp3": "mp3",
+    "wav": "wav",
+    "flac": "flac",
+    "ogg": "ogg",
+    "opus": "opus",
+    "m4a": "ipod",
+    "aac": "adts",
+    "webm": "webm",
+}
 _CODEC = {"opus": "libopus", "ogg": "libopus", "webm": "libopus", "m4a": "aac", "aac": "aac", "mp3": "libmp3lame"}
 SILENCE_DBFS = -55.0
 FFMPEG_TIMEOUT_S = 120
@@ -132,8 +140,9 @@ def decode(data: bytes) -> AudioSegment:
         out = ["-ac", str(min(channels, audio_limits.OUT_MAX_CHANNELS))] if channels else []
         if not rate or not channels:  # unknown from the header: the output is what the budget assumes
             out = ["-ac", str(min(channels or 2, audio_limits.OUT_MAX_CHANNELS)), "-ar", str(min(rate or 48000, 48000))]
-        proc = _run_ffmpeg(["-i", str(src), "-vn", "-t", f"{allowed + 0.5:g}", *out, "-acodec", "pcm_s16le",
-                            "-f", "wav", str(dst)])
+        proc = _run_ffmpeg(
+            ["-i", str(src), "-vn", "-t", f"{allowed + 0.5:g}", *out, "-acodec", "pcm_s16le", "-f", "wav", str(dst)]
+        )
         if proc.returncode != 0 or not dst.exists() or dst.stat().st_size <= 44:
             raise AudioInputError(
                 "The file could not be read as audio; it may be corrupt or not an audio file.",
@@ -141,8 +150,10 @@ def decode(data: bytes) -> AudioSegment:
             )
         seg = _pydub().from_wav(str(dst))
     if len(seg) / 1000.0 > allowed:  # no duration in the header: cut while decoding
-        raise AudioInputError(f"The audio is longer than {allowed:.0f} s, the most this app takes.",
-                              hint="Trim it to the part you need and try again.")
+        raise AudioInputError(
+            f"The audio is longer than {allowed:.0f} s, the most this app takes.",
+            hint="Trim it to the part you need and try again.",
+        )
     return seg
 
 
@@ -163,8 +174,14 @@ def _read_pcm_wav(data: bytes) -> AudioSegment | None:
         return None  # float/extensible/truncated WAV: ffmpeg decides
 
 
-def encode(seg: AudioSegment, fmt: str, *, sample_rate: int | None = None, channels: int | None = None,
-           bitrate: str | None = None) -> bytes:
+def encode(
+    seg: AudioSegment,
+    fmt: str,
+    *,
+    sample_rate: int | None = None,
+    channels: int | None = None,
+    bitrate: str | None = None,
+) -> bytes:
     """A segment -> bytes of the given format (mp3, wav, flac, ogg/opus, m4a, aac, pcm)."""
     if channels:
         seg = seg.set_channels(channels)
@@ -194,10 +211,30 @@ def wrap_pcm(pcm: bytes, sample_rate: int, channels: int = 1, sample_width: int 
 
 def g711_to_wav(data: bytes, law: str, sample_rate: int = 8000, channels: int = 1) -> bytes:
     """Headerless mu-law / A-law -> 16-bit PCM WAV (ffmpeg's `mulaw` / `alaw` demuxers)."""
-    proc = subprocess.run([ffmpeg_exe(), "-hide_banner", "-nostdin", "-v", "error",
-                           "-f", "mulaw" if law == "ulaw" else "alaw",
-                           "-ar", str(sample_rate), "-ac", str(channels), "-i", "pipe:0", "-f", "s16le", "pipe:1"],
-                          input=data, capture_output=True, timeout=FFMPEG_TIMEOUT_S, check=False)
+    proc = subprocess.run(
+        [
+            ffmpeg_exe(),
+            "-hide_banner",
+            "-nostdin",
+            "-v",
+            "error",
+            "-f",
+            "mulaw" if law == "ulaw" else "alaw",
+            "-ar",
+            str(sample_rate),
+            "-ac",
+            str(channels),
+            "-i",
+            "pipe:0",
+            "-f",
+            "s16le",
+            "pipe:1",
+        ],
+        input=data,
+        capture_output=True,
+        timeout=FFMPEG_TIMEOUT_S,
+        check=False,
+    )
     if proc.returncode != 0:
         raise AudioInputError(f"The {law} audio could not be decoded.", hint="Choose another output format.")
     return wrap_pcm(proc.stdout, sample_rate, channels)
@@ -289,8 +326,9 @@ class VoiceSample:
             raise AudioInputError(f"The {what} is empty.", hint="Record again or choose another file.")
         info = self.info
         if info.duration_s <= 0.05 or info.peak_dbfs == -math.inf:
-            raise AudioInputError(f"The {what} is silent: it has no sound in it.",
-                                  hint="Record again and check the microphone.")
+            raise AudioInputError(
+                f"The {what} is silent: it has no sound in it.", hint="Record again and check the microphone."
+            )
         if info.peak_dbfs < SILENCE_DBFS:
             raise AudioInputError(
                 f"The {what} is silent (peak {info.peak_dbfs:.0f} dBFS).",
@@ -335,8 +373,12 @@ class VoiceSample:
 
     def converted(self, fmt: str, *, sample_rate: int | None = None, channels: int | None = None) -> VoiceSample:
         data = encode(self.segment, fmt, sample_rate=sample_rate, channels=channels)
-        return VoiceSample(data=data, filename=f"{Path(self.filename).stem}.{fmt}", format=fmt,
-                           notes=[*self.notes, f"converted to {fmt}"])
+        return VoiceSample(
+            data=data,
+            filename=f"{Path(self.filename).stem}.{fmt}",
+            format=fmt,
+            notes=[*self.notes, f"converted to {fmt}"],
+        )
 
     # -- renderings --------------------------------------------------------------------
     def data_uri(self) -> str:

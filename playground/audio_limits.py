@@ -23,11 +23,37 @@ OUT_MAX_CHANNELS = 2
 SAMPLE_BUDGET = 600 * 48000 * 2
 _PROBE = re.compile(r"Audio: [^,]+, (\d+) Hz, ([^,]+),")
 _DURATION = re.compile(r"Duration: (\d+):(\d\d):(\d\d(?:\.\d+)?)")
-_LAYOUT_CHANNELS = {"mono": 1, "stereo": 2, "downmix": 2, "2.1": 3, "3.0": 3, "3.0(back)": 3, "4.0": 4, "quad": 4,
-                    "quad(side)": 4, "3.1": 4, "4.1": 5, "5.0": 5, "5.0(side)": 5, "5.1": 6, "5.1(side)": 6,
-                    "6.0": 6, "6.0(front)": 6, "hexagonal": 6, "6.1": 7, "6.1(back)": 7, "6.1(front)": 7, "7.0": 7,
-                    "7.0(front)": 7, "7.1": 8, "7.1(wide)": 8, "7.1(wide-side)": 8, "octagonal": 8,
-                    "hexadecagonal": 16, "22.2": 24}
+_LAYOUT_CHANNELS = {
+    "mono": 1,
+    "stereo": 2,
+    "downmix": 2,
+    "2.1": 3,
+    "3.0": 3,
+    "3.0(back)": 3,
+    "4.0": 4,
+    "quad": 4,
+    "quad(side)": 4,
+    "3.1": 4,
+    "4.1": 5,
+    "5.0": 5,
+    "5.0(side)": 5,
+    "5.1": 6,
+    "5.1(side)": 6,
+    "6.0": 6,
+    "6.0(front)": 6,
+    "hexagonal": 6,
+    "6.1": 7,
+    "6.1(back)": 7,
+    "6.1(front)": 7,
+    "7.0": 7,
+    "7.0(front)": 7,
+    "7.1": 8,
+    "7.1(wide)": 8,
+    "7.1(wide-side)": 8,
+    "octagonal": 8,
+    "hexadecagonal": 16,
+    "22.2": 24,
+}
 
 
 def _limit(name: str, default: float) -> float:
@@ -59,22 +85,32 @@ def refuse_over_limits(rate: int | None, channels: int | None, duration_s: float
     max_rate = int(_limit("PLAYGROUND_AUDIO_MAX_RATE_HZ", 192000))
     max_s = allowed_seconds(rate, channels)
     if channels is not None and channels > max_ch:
-        raise AudioInputError(f"The audio has {channels} channels; this app takes at most {max_ch}.",
-                              hint="Export it as mono or stereo and try again.")
+        raise AudioInputError(
+            f"The audio has {channels} channels; this app takes at most {max_ch}.",
+            hint="Export it as mono or stereo and try again.",
+        )
     if rate is not None and rate > max_rate:
-        raise AudioInputError(f"The audio is sampled at {rate:,} Hz; this app takes at most {max_rate:,} Hz.",
-                              hint="Export it at 48 kHz or lower (44.1 kHz is fine) and try again.")
+        raise AudioInputError(
+            f"The audio is sampled at {rate:,} Hz; this app takes at most {max_rate:,} Hz.",
+            hint="Export it at 48 kHz or lower (44.1 kHz is fine) and try again.",
+        )
     if duration_s is not None and duration_s > max_s:
-        raise AudioInputError(f"The audio lasts {duration_s:.0f} s; this app takes at most {max_s:.0f} s"
-                              + (f" at {rate:,} Hz." if max_s < max_seconds() else "."),
-                              hint="Trim it to the part you need and try again.")
+        raise AudioInputError(
+            f"The audio lasts {duration_s:.0f} s; this app takes at most {max_s:.0f} s"
+            + (f" at {rate:,} Hz." if max_s < max_seconds() else "."),
+            hint="Trim it to the part you need and try again.",
+        )
 
 
 def probe(ffmpeg: str, path: str | os.PathLike) -> tuple[int | None, int | None, float | None]:
     """(sample rate, channels, duration in s) from the file's header, None where not stated.
     Cheap: ffmpeg reads only the start of the file and decodes nothing."""
-    proc = subprocess.run([ffmpeg, "-hide_banner", "-nostdin", "-probesize", "1000000", "-i", str(path)],
-                          capture_output=True, timeout=30, check=False)
+    proc = subprocess.run(
+        [ffmpeg, "-hide_banner", "-nostdin", "-probesize", "1000000", "-i", str(path)],
+        capture_output=True,
+        timeout=30,
+        check=False,
+    )
     text = proc.stderr.decode("utf-8", "replace")
     rate = channels = duration = None
     match = _PROBE.search(text)

@@ -69,10 +69,12 @@ def k_weighting(rate: int) -> list[tuple[tuple[float, ...], tuple[float, ...]]]:
     f0, gain, q = 1681.974450955533, 3.999843853973347, 0.7071752369554196
     k = math.tan(math.pi * f0 / rate)
     vh = 10 ** (gain / 20)
-    vb = vh ** 0.4996667741545416
+    vb = vh**0.4996667741545416
     a0 = 1 + k / q + k * k
-    shelf = ((vh + vb * k / q + k * k) / a0, 2 * (k * k - vh) / a0, (vh - vb * k / q + k * k) / a0), \
-        (1.0, 2 * (k * k - 1) / a0, (1 - k / q + k * k) / a0)
+    shelf = (
+        ((vh + vb * k / q + k * k) / a0, 2 * (k * k - vh) / a0, (vh - vb * k / q + k * k) / a0),
+        (1.0, 2 * (k * k - 1) / a0, (1 - k / q + k * k) / a0),
+    )
     f0, q = 38.13547087602444, 0.5003270373238773
     k = math.tan(math.pi * f0 / rate)
     a0 = 1 + k / q + k * k
@@ -196,12 +198,17 @@ def limits_for(provider_id: str, operation: str) -> dict[str, Any]:
     spec = presets.load(provider_id)
     samples = spec.get("samples", {})
     if operation not in samples:
-        raise InputError(f"{spec['label']} has no sample operation {operation!r}.",
-                         hint=f"Choose one of: {', '.join(samples)}.")
+        raise InputError(
+            f"{spec['label']} has no sample operation {operation!r}.", hint=f"Choose one of: {', '.join(samples)}."
+        )
     clinic = spec.get("clinic", {})
-    return {**clinic.get("quality", {}), **clinic.get("operations", {}).get(operation, {}),
-            "preferred_sample_rate": clinic.get("preferred_sample_rate", 24000), **samples[operation],
-            "provider_label": spec["label"]}
+    return {
+        **clinic.get("quality", {}),
+        **clinic.get("operations", {}).get(operation, {}),
+        "preferred_sample_rate": clinic.get("preferred_sample_rate", 24000),
+        **samples[operation],
+        "provider_label": spec["label"],
+    }
 
 
 def window_seconds(limits: dict[str, Any]) -> float | None:
@@ -218,10 +225,21 @@ def check(analysis: Analysis, provider_id: str, operation: str) -> CheckResult:
     items: list[CheckItem] = []
     formats = lim.get("formats") or []
     fmt = analysis.format or "unknown"
-    items.append(CheckItem("format", not formats or fmt in formats, "Format",
-                           f"{fmt}" + ("" if fmt in formats or not formats else
-                                       f": {who} takes {', '.join(formats)} (it would be converted on upload)"),
-                           True, "convert"))
+    items.append(
+        CheckItem(
+            "format",
+            not formats or fmt in formats,
+            "Format",
+            f"{fmt}"
+            + (
+                ""
+                if fmt in formats or not formats
+                else f": {who} takes {', '.join(formats)} (it would be converted on upload)"
+            ),
+            True,
+            "convert",
+        )
+    )
     max_bytes = lim.get("max_bytes")
     size_ok = not max_bytes or analysis.size_bytes <= max_bytes
     over = f": over the {max_bytes / 1048576:g} MB limit" if max_bytes and not size_ok else ""
@@ -234,40 +252,106 @@ def check(analysis: Analysis, provider_id: str, operation: str) -> CheckResult:
     strict_max = lim.get("max_exclusive", False)
     too_long = hi is not None and (d >= hi if strict_max else d > hi)
     too_short = lo is not None and d < lo
-    span = (f"{lo:g}–{hi:g} s" if lo is not None and hi is not None else
-            f"{'under' if strict_max else 'at most'} {hi:g} s" if hi is not None else
-            f"at least {lo:g} s" if lo is not None else "")  # no per-clip bounds (Fish: a total only)
-    reason = f"{d:.1f} s" + (f": too long, {who} needs {span}" if too_long else
-                             f": too short, {who} needs {span}" if too_short else f" ({span})" if span else "")
-    items.append(CheckItem("duration", not (too_long or too_short), "Duration", reason, True,
-                           "window" if too_long else None))
+    span = (
+        f"{lo:g}–{hi:g} s"
+        if lo is not None and hi is not None
+        else f"{'under' if strict_max else 'at most'} {hi:g} s"
+        if hi is not None
+        else f"at least {lo:g} s"
+        if lo is not None
+        else ""
+    )  # no per-clip bounds (Fish: a total only)
+    reason = f"{d:.1f} s" + (
+        f": too long, {who} needs {span}"
+        if too_long
+        else f": too short, {who} needs {span}"
+        if too_short
+        else f" ({span})"
+        if span
+        else ""
+    )
+    items.append(
+        CheckItem("duration", not (too_long or too_short), "Duration", reason, True, "window" if too_long else None)
+    )
     silent = analysis.peak_dbfs < SILENCE_DBFS
-    items.append(CheckItem("level", not silent, "Sound", "no sound in it" if silent else
-                           f"peak {analysis.peak_dbfs:.1f} dBFS", True, None))
+    items.append(
+        CheckItem(
+            "level",
+            not silent,
+            "Sound",
+            "no sound in it" if silent else f"peak {analysis.peak_dbfs:.1f} dBFS",
+            True,
+            None,
+        )
+    )
     max_sil = float(lim.get("max_edge_silence_s", 1.0))
     edges_ok = analysis.leading_silence_s <= max_sil and analysis.trailing_silence_s <= max_sil
-    items.append(CheckItem("silence", edges_ok or silent, "Leading/trailing silence",
-                           f"{analysis.leading_silence_s:.1f} s / {analysis.trailing_silence_s:.1f} s"
-                           + ("" if edges_ok else f": more than {max_sil:g} s of silence at an edge"), False, "trim"))
+    items.append(
+        CheckItem(
+            "silence",
+            edges_ok or silent,
+            "Leading/trailing silence",
+            f"{analysis.leading_silence_s:.1f} s / {analysis.trailing_silence_s:.1f} s"
+            + ("" if edges_ok else f": more than {max_sil:g} s of silence at an edge"),
+            False,
+            "trim",
+        )
+    )
     max_clip = float(lim.get("max_clipping_ratio", 0.001))
-    items.append(CheckItem("clipping", analysis.clipping_ratio <= max_clip, "Clipping",
-                           f"{analysis.clipping_ratio * 100:.2f} % of samples at full scale"
-                           + ("" if analysis.clipping_ratio <= max_clip else ": distorted; keep a part without it or "
-                              "record again further from the microphone"), False, "window" if hi else None))
+    items.append(
+        CheckItem(
+            "clipping",
+            analysis.clipping_ratio <= max_clip,
+            "Clipping",
+            f"{analysis.clipping_ratio * 100:.2f} % of samples at full scale"
+            + (
+                ""
+                if analysis.clipping_ratio <= max_clip
+                else ": distorted; keep a part without it or record again further from the microphone"
+            ),
+            False,
+            "window" if hi else None,
+        )
+    )
     lufs_lo, lufs_hi = lim.get("loudness_lufs", [-30.0, -12.0])
     lufs = analysis.loudness_lufs
     loud_ok = silent or lufs_lo <= lufs <= lufs_hi
-    items.append(CheckItem("loudness", loud_ok, "Loudness", f"{lufs:.1f} LUFS" + (
-        "" if loud_ok else f": outside {lufs_lo:g} to {lufs_hi:g} LUFS"), False, "normalize"))
-    items.append(CheckItem("channels", analysis.channels == 1, "Channels",
-                           "mono" if analysis.channels == 1 else f"{analysis.channels} channels: voice cloning "
-                           "uses mono, mixing down halves the size", False, "mono"))
+    items.append(
+        CheckItem(
+            "loudness",
+            loud_ok,
+            "Loudness",
+            f"{lufs:.1f} LUFS" + ("" if loud_ok else f": outside {lufs_lo:g} to {lufs_hi:g} LUFS"),
+            False,
+            "normalize",
+        )
+    )
+    items.append(
+        CheckItem(
+            "channels",
+            analysis.channels == 1,
+            "Channels",
+            "mono"
+            if analysis.channels == 1
+            else f"{analysis.channels} channels: voice cloning uses mono, mixing down halves the size",
+            False,
+            "mono",
+        )
+    )
     rate_lo, rate_hi = lim.get("sample_rate_hz", [16000, 48000])
     preferred = int(lim["preferred_sample_rate"])
     rate_ok = rate_lo <= analysis.sample_rate <= rate_hi
-    items.append(CheckItem("sample_rate", rate_ok, "Sample rate", f"{analysis.sample_rate} Hz" + (
-        "" if rate_ok else f": outside {rate_lo}–{rate_hi} Hz; {preferred} Hz suits {lim['provider_label']}"),
-        False, "resample"))
+    items.append(
+        CheckItem(
+            "sample_rate",
+            rate_ok,
+            "Sample rate",
+            f"{analysis.sample_rate} Hz"
+            + ("" if rate_ok else f": outside {rate_lo}–{rate_hi} Hz; {preferred} Hz suits {lim['provider_label']}"),
+            False,
+            "resample",
+        )
+    )
     return CheckResult(provider_id, operation, who, tuple(items))
 
 
@@ -278,8 +362,14 @@ class Fixed:
     description: str
 
 
-FIX_LABELS = {"trim": "Trim silence", "window": "Best {n:g} s window", "mono": "Convert to mono",
-              "resample": "Resample to {rate} Hz", "normalize": "Normalize loudness", "convert": "Convert to {fmt}"}
+FIX_LABELS = {
+    "trim": "Trim silence",
+    "window": "Best {n:g} s window",
+    "mono": "Convert to mono",
+    "resample": "Resample to {rate} Hz",
+    "normalize": "Normalize loudness",
+    "convert": "Convert to {fmt}",
+}
 
 
 def _wav(seg: AudioSegment, like: VoiceSample | None, note: str) -> VoiceSample:
@@ -298,7 +388,7 @@ def trim_silence(audio: VoiceSample | AudioSegment, margin_s: float = SILENCE_MA
     lead, trail = silence_edges(samples_of(seg), seg.frame_rate)
     start = max(0.0, lead - margin_s)
     end = max(start, len(seg) / 1000 - max(0.0, trail - margin_s))
-    out = seg[int(start * 1000): math.ceil(end * 1000)]
+    out = seg[int(start * 1000) : math.ceil(end * 1000)]
     text = f"trimmed {start:.1f} s of silence at the start and {len(seg) / 1000 - end:.1f} s at the end"
     return Fixed(_wav(out, _as_sample(audio), text), text.capitalize() + f": {len(out) / 1000:.1f} s left.")
 
@@ -315,12 +405,15 @@ def best_speech_window(audio: VoiceSample | AudioSegment, seconds: float) -> Fix
         n = len(x) // per
         bad = np.repeat(clipped[: n * per].reshape(n, per).any(axis=1), per)
         mono = x.mean(axis=1)[: n * per] * ~bad
-        probe = AudioSegment(data=(mono * 32767).astype("<i2").tobytes(), sample_width=2,
-                             frame_rate=seg.frame_rate, channels=1)
+        probe = AudioSegment(
+            data=(mono * 32767).astype("<i2").tobytes(), sample_width=2, frame_rate=seg.frame_rate, channels=1
+        )
     start_ms, end_ms = best_window(probe, seconds)
     out = seg[start_ms:end_ms]
-    text = (f"kept the best {len(out) / 1000:.1f} s ({start_ms / 1000:.1f}–{end_ms / 1000:.1f} s "
-            f"of {len(seg) / 1000:.1f} s)")
+    text = (
+        f"kept the best {len(out) / 1000:.1f} s ({start_ms / 1000:.1f}–{end_ms / 1000:.1f} s "
+        f"of {len(seg) / 1000:.1f} s)"
+    )
     return Fixed(_wav(out, _as_sample(audio), text), text.capitalize() + ": the part with the most speech.")
 
 
@@ -337,8 +430,9 @@ def resample(audio: VoiceSample | AudioSegment, rate: int) -> Fixed:
     return Fixed(_wav(seg.set_frame_rate(rate), _as_sample(audio), text), text.capitalize() + extra + ".")
 
 
-def normalize_loudness(audio: VoiceSample | AudioSegment, target_lufs: float = -20.0,
-                       max_peak_dbfs: float = -1.0) -> Fixed:
+def normalize_loudness(
+    audio: VoiceSample | AudioSegment, target_lufs: float = -20.0, max_peak_dbfs: float = -1.0
+) -> Fixed:
     seg = _segment(audio)
     a = analyze(seg)
     if a.loudness_lufs == -math.inf:
@@ -355,8 +449,9 @@ def convert_format(audio: VoiceSample | AudioSegment, fmt: str) -> Fixed:
     like = _as_sample(audio)
     stem = Path(like.filename).stem if like else "sample"
     text = f"converted {like.format if like else 'audio'} to {fmt}"
-    sample = VoiceSample(data=encode(seg, fmt), filename=f"{stem}.{fmt}", format=fmt,
-                         notes=[*(like.notes if like else []), text])
+    sample = VoiceSample(
+        data=encode(seg, fmt), filename=f"{stem}.{fmt}", format=fmt, notes=[*(like.notes if like else []), text]
+    )
     return Fixed(sample, text.capitalize() + f" ({sample.size / 1048576:.2f} MB).")
 
 
@@ -372,8 +467,9 @@ def applicable_fixes(result: CheckResult, analysis: Analysis) -> list[str]:
 
 def fix_label(key: str, provider_id: str, operation: str) -> str:
     lim = limits_for(provider_id, operation)
-    return FIX_LABELS[key].format(n=window_seconds(lim) or 0, rate=lim["preferred_sample_rate"],
-                                  fmt=lim.get("convert_to", "mp3"))
+    return FIX_LABELS[key].format(
+        n=window_seconds(lim) or 0, rate=lim["preferred_sample_rate"], fmt=lim.get("convert_to", "mp3")
+    )
 
 
 def apply_fix(audio: VoiceSample | AudioSegment, key: str, provider_id: str, operation: str) -> Fixed:

@@ -88,8 +88,9 @@ def _prepare(reqs: list[CapturedRequest]) -> list[_Prepared]:
             return value
 
         prep.body = swap(req.json) if req.json is not None else None
-        prep.files = [(fname, _Attachment(namer(filename or "file.bin"), data, mime))
-                      for fname, filename, data, mime in req.files]
+        prep.files = [
+            (fname, _Attachment(namer(filename or "file.bin"), data, mime)) for fname, filename, data, mime in req.files
+        ]
         if req.content is not None:
             ctype = req.headers.get("content-type", req.headers.get("Content-Type", "application/octet-stream"))
             prep.raw = _Attachment(namer("body.msgpack" if "msgpack" in ctype else "body.bin"), req.content, ctype)
@@ -116,7 +117,7 @@ def output_name(req: CapturedRequest, index: int) -> str | None:
     body = req.json if isinstance(req.json, dict) else _msgpack_fields(req)
     if "/text-to-speech/" in path:  # ElevenLabs: raw audio in the output_format query parameter's codec
         codec = (parse_qs(urlsplit(req.url).query).get("output_format") or ["mp3_44100_128"])[0].split("_")[0]
-        return f"speech_{index}.{ {'opus': 'ogg'}.get(codec, codec)}"
+        return f"speech_{index}.{ {'opus': 'ogg'}.get(codec, codec) }"
     if path.endswith("/tts/sse"):  # Cartesia
         return f"speech_{index}.sse.txt"
     if path.endswith("/tts/bytes"):  # Cartesia: output_format.container
@@ -168,7 +169,7 @@ def _sq(text: str) -> str:
 
 
 def _printf(text: str, size: int = 30_000) -> list[str]:
-    return [f"printf '%s' {_sq(text[i:i + size])}" for i in range(0, len(text), size)]
+    return [f"printf '%s' {_sq(text[i : i + size])}" for i in range(0, len(text), size)]
 
 
 def _curl_one(prep: _Prepared, index: int) -> str:
@@ -176,12 +177,15 @@ def _curl_one(prep: _Prepared, index: int) -> str:
     var = env_var(req.provider_id)
     lines = [f"curl -sS --fail-with-body -X {req.method} {_sq(req.url)}"]
     if req.auth:
-        lines.append(f'-H "Authorization: Bearer ${var}"' if req.auth_header == "Authorization"
-                     else f'-H "{req.auth_header}: ${var}"')
+        lines.append(
+            f'-H "Authorization: Bearer ${var}"'
+            if req.auth_header == "Authorization"
+            else f'-H "{req.auth_header}: ${var}"'
+        )
     for k, v in _headers(req, drop_content_type=False).items():
         lines.append(f"-H {_sq(f'{k}: {v}')}")
     for k, v in (req.data or {}).items():
-        for item in (v if isinstance(v, list) else [v]):  # a repeated field: one part per value
+        for item in v if isinstance(v, list) else [v]:  # a repeated field: one part per value
             lines.append(f"--form-string {_sq(f'{k}={item}')}")
     for fname, att in prep.files:
         lines.append(f"-F {_sq(f'{fname}=@{att.name};type={att.mime}')}")
@@ -225,8 +229,9 @@ def _py(value: Any, indent: int, uris: dict[str, _Attachment]) -> str:
     if isinstance(value, dict):
         if not value:
             return "{}"
-        items = [f"{inner}{json.dumps(str(k), ensure_ascii=False)}: {_py(v, indent + 4, uris)},"
-                 for k, v in value.items()]
+        items = [
+            f"{inner}{json.dumps(str(k), ensure_ascii=False)}: {_py(v, indent + 4, uris)}," for k, v in value.items()
+        ]
         return "{\n" + "\n".join(items) + f"\n{pad}}}"
     if isinstance(value, list):
         if not value:
@@ -247,10 +252,14 @@ def _python_one(prep: _Prepared, index: int) -> str:
     var = env_var(req.provider_id)
     args = [f"    {req.method.upper()!r},", f"    {req.url!r},"]
     headers = _headers(req, drop_content_type=prep.body is not None or bool(prep.files))
-    auth = (f'"Authorization": f"Bearer {{os.environ[{var!r}]}}"' if req.auth_header == "Authorization"
-            else f'"{req.auth_header}": os.environ[{var!r}]')
-    header_items = ([auth] if req.auth else []) + \
-                   [f"{json.dumps(k)}: {json.dumps(v, ensure_ascii=False)}" for k, v in headers.items()]
+    auth = (
+        f'"Authorization": f"Bearer {{os.environ[{var!r}]}}"'
+        if req.auth_header == "Authorization"
+        else f'"{req.auth_header}": os.environ[{var!r}]'
+    )
+    header_items = ([auth] if req.auth else []) + [
+        f"{json.dumps(k)}: {json.dumps(v, ensure_ascii=False)}" for k, v in headers.items()
+    ]
     if header_items:
         args.append("    headers={" + ", ".join(header_items) + "},")
     if prep.body is not None:
@@ -268,8 +277,15 @@ def _python_one(prep: _Prepared, index: int) -> str:
         args.append(f"    content=open({prep.raw.name!r}, 'rb').read(),")
     args.append("    timeout=120,")
     out = output_name(req, index)
-    lines = [f"# {index}. {req.method} {urlsplit(req.url).path}", "response = httpx.request(", *args, ")",
-             "if response.is_error:", "    print(response.text)", "response.raise_for_status()"]
+    lines = [
+        f"# {index}. {req.method} {urlsplit(req.url).path}",
+        "response = httpx.request(",
+        *args,
+        ")",
+        "if response.is_error:",
+        "    print(response.text)",
+        "response.raise_for_status()",
+    ]
     if out:
         lines += [f"with open({out!r}, 'wb') as f:", "    f.write(response.content)", f"print('saved {out}')"]
     else:
@@ -284,9 +300,13 @@ def to_python(reqs: list[CapturedRequest]) -> str:
     head = ["import os", "", "import httpx"]
     if any(p.uris for p in preps):
         head[0:1] = ["import base64", "import os"]
-        head += ["", "", "def data_uri(path, mime):",
-                 "    with open(path, 'rb') as f:",
-                 "        return f'data:{mime};base64,' + base64.b64encode(f.read()).decode()"]
+        head += [
+            "",
+            "",
+            "def data_uri(path, mime):",
+            "    with open(path, 'rb') as f:",
+            "        return f'data:{mime};base64,' + base64.b64encode(f.read()).decode()",
+        ]
     body = "\n\n".join(_python_one(p, i) for i, p in enumerate(preps, 1))
     return "\n".join(head) + "\n\n" + body + "\n"
 
@@ -303,8 +323,12 @@ def light(req: CapturedRequest) -> CapturedRequest:
             return [strip(v) for v in value]
         return value
 
-    return replace(req, json=strip(req.json), files=[(f, n, b"", m) for f, n, _, m in req.files],
-                   content=b"" if req.content is not None else None)
+    return replace(
+        req,
+        json=strip(req.json),
+        files=[(f, n, b"", m) for f, n, _, m in req.files],
+        content=b"" if req.content is not None else None,
+    )
 
 
 # -- per-session chains ---------------------------------------------------------------------------

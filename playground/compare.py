@@ -49,11 +49,13 @@ class Pair:
     def parse(cls, text: str) -> Pair:
         parts = (text or "").strip().split(SEP)
         if len(parts) < 2 or not parts[0] or not parts[1]:
-            raise InputError(f"{text!r} is not a provider/voice pair.",
-                             hint="Write it as provider|voice, e.g. zhipu|tongtong.")
+            raise InputError(
+                f"{text!r} is not a provider/voice pair.", hint="Write it as provider|voice, e.g. zhipu|tongtong."
+            )
         if parts[0] not in REQUEST_BUILDERS:
-            raise InputError(f"Unknown provider {parts[0]!r} in {text!r}.",
-                             hint=f"One of: {', '.join(REQUEST_BUILDERS)}.")
+            raise InputError(
+                f"Unknown provider {parts[0]!r} in {text!r}.", hint=f"One of: {', '.join(REQUEST_BUILDERS)}."
+            )
         return cls(parts[0], parts[1], parts[2] if len(parts) > 2 and parts[2] else None)
 
     @property
@@ -71,8 +73,11 @@ def _siliconflow(pair: Pair, text: str):
     from playground.providers.siliconflow import SiliconFlowSpeech
 
     spec = presets.load("siliconflow")
-    model = pair.model or (pair.voice.rsplit(":", 1)[0] if ":" in pair.voice and not pair.voice.startswith("speech:")
-                           else spec["default_model"])
+    model = pair.model or (
+        pair.voice.rsplit(":", 1)[0]
+        if ":" in pair.voice and not pair.voice.startswith("speech:")
+        else spec["default_model"]
+    )
     return SiliconFlowSpeech(text=text, model=model, voice=pair.voice, response_format="mp3", stream=True)
 
 
@@ -80,16 +85,22 @@ def _minimax(pair: Pair, text: str):
     from playground.providers.minimax import MiniMaxSpeech
 
     spec = presets.load("minimax")
-    return MiniMaxSpeech(text=text, voice_id=pair.voice, model=pair.model or spec["default_model"], format="mp3",
-                         stream=True)
+    return MiniMaxSpeech(
+        text=text, voice_id=pair.voice, model=pair.model or spec["default_model"], format="mp3", stream=True
+    )
 
 
 def _zhipu(pair: Pair, text: str):
     from playground.providers.zhipu import ZhipuSpeech
 
     spec = presets.load("zhipu")
-    return ZhipuSpeech(text=text, voice=pair.voice, model=pair.model or spec["default_speech_model"],
-                       response_format="pcm", stream=True)
+    return ZhipuSpeech(
+        text=text,
+        voice=pair.voice,
+        model=pair.model or spec["default_speech_model"],
+        response_format="pcm",
+        stream=True,
+    )
 
 
 def _openai_compat(pair: Pair, text: str):
@@ -103,23 +114,42 @@ def _elevenlabs(pair: Pair, text: str):
     from playground.providers.elevenlabs import ElevenLabsSpeech
 
     spec = presets.load("elevenlabs")
-    return ElevenLabsSpeech(text=text, voice_id=pair.voice, model_id=pair.model or spec["default_model"],
-                            output_format=spec["default_output_format"], stream=True)
+    return ElevenLabsSpeech(
+        text=text,
+        voice_id=pair.voice,
+        model_id=pair.model or spec["default_model"],
+        output_format=spec["default_output_format"],
+        stream=True,
+    )
+
+
 def _fishaudio(pair: Pair, text: str):
     from playground.providers.fishaudio import FishSpeech
 
     spec = presets.load("fishaudio")  # raw PCM: the take streams as it arrives (chunked bytes)
-    return FishSpeech(text=text, reference_id=pair.voice, model=pair.model or spec["default_model"], format="pcm",
-                      sample_rate=spec["formats"]["pcm"]["default_sample_rate"])
+    return FishSpeech(
+        text=text,
+        reference_id=pair.voice,
+        model=pair.model or spec["default_model"],
+        format="pcm",
+        sample_rate=spec["formats"]["pcm"]["default_sample_rate"],
+    )
 
 
 def _cartesia(pair: Pair, text: str):
     from playground.providers.cartesia import CartesiaSpeech
 
     spec = presets.load("cartesia")  # streamed raw 16-bit PCM (SSE), so the take plays as it arrives
-    return CartesiaSpeech(text=text, voice=pair.voice, model=pair.model or spec["default_model"], container="raw",
-                          encoding="pcm_s16le", sample_rate=spec["default_sample_rate"], stream=True,
-                          language="zh" if re.search(r"[\u3400-\u9fff]", text) else spec["default_language"])
+    return CartesiaSpeech(
+        text=text,
+        voice=pair.voice,
+        model=pair.model or spec["default_model"],
+        container="raw",
+        encoding="pcm_s16le",
+        sample_rate=spec["default_sample_rate"],
+        stream=True,
+        language="zh" if re.search(r"[\u3400-\u9fff]", text) else spec["default_language"],
+    )
 
 
 REQUEST_BUILDERS: dict[str, Callable[[Pair, str], Any]] = {
@@ -209,8 +239,12 @@ class Figures:
             ("sample rate", "n/a" if not self.sample_rate else f"{self.sample_rate} Hz"),
             ("characters", str(self.chars)),
             ("estimated cost", "n/a" if self.cost is None else f"{self.cost:.6f}"),
-            ("loudness", "n/a" if self.loudness_lufs is None else
-             f"{self.loudness_lufs:.1f} LUFS (played at {TARGET_LUFS:g}, gain {self.gain_db:+.1f} dB)"),
+            (
+                "loudness",
+                "n/a"
+                if self.loudness_lufs is None
+                else f"{self.loudness_lufs:.1f} LUFS (played at {TARGET_LUFS:g}, gain {self.gain_db:+.1f} dB)",
+            ),
         ]
 
 
@@ -239,9 +273,24 @@ def measure_lufs(wav: bytes) -> float | None:
     with tempfile.TemporaryDirectory(prefix="vcp-lufs-") as tmp:
         src = Path(tmp) / "in.wav"
         src.write_bytes(wav)
-        proc = subprocess.run([audio.ffmpeg_exe(), "-hide_banner", "-nostdin", "-nostats", "-i", str(src),
-                               "-af", "ebur128=framelog=verbose", "-f", "null", "-"],
-                              capture_output=True, timeout=audio.FFMPEG_TIMEOUT_S, check=False)
+        proc = subprocess.run(
+            [
+                audio.ffmpeg_exe(),
+                "-hide_banner",
+                "-nostdin",
+                "-nostats",
+                "-i",
+                str(src),
+                "-af",
+                "ebur128=framelog=verbose",
+                "-f",
+                "null",
+                "-",
+            ],
+            capture_output=True,
+            timeout=audio.FFMPEG_TIMEOUT_S,
+            check=False,
+        )
     text = proc.stderr.decode("utf-8", "replace")
     summary = text.rsplit("Summary:", 1)[-1]
     match = re.search(r"I:\s*(-?[\d.]+|-inf)\s*LUFS", summary)
@@ -281,10 +330,18 @@ def _finish(cell: Cell, result: SpeechResult, first_audio_s: float | None, total
         cell.playback, lufs, gain = data, None, None
     price = price_per_million_chars(cell.pair.provider_id, cell.pair.model)
     cell.figures = Figures(
-        first_byte_s=result.timing.first_byte_s, first_audio_s=first_audio_s, total_s=total_s,
-        duration_s=duration, rtf=(total_s / duration) if duration else None, size_bytes=len(result.audio.data),
-        format=result.audio.format, sample_rate=result.audio.sample_rate or rate, chars=len(cell.text),
-        cost=None if price is None else price * len(cell.text) / 1e6, loudness_lufs=lufs, gain_db=gain,
+        first_byte_s=result.timing.first_byte_s,
+        first_audio_s=first_audio_s,
+        total_s=total_s,
+        duration_s=duration,
+        rtf=(total_s / duration) if duration else None,
+        size_bytes=len(result.audio.data),
+        format=result.audio.format,
+        sample_rate=result.audio.sample_rate or rate,
+        chars=len(cell.text),
+        cost=None if price is None else price * len(cell.text) / 1e6,
+        loudness_lufs=lufs,
+        gain_db=gain,
     )
 
 
@@ -322,8 +379,10 @@ async def compare(texts: list[str], pairs: list[Pair], api_keys: dict[str, str] 
     if not pairs:
         raise InputError("Choose at least one provider/voice pair.")
     if len(pairs) * len(texts) > MAX_PAIRS:
-        raise InputError(f"At most {MAX_PAIRS} takes per comparison; got {len(pairs)} pairs × {len(texts)} texts.",
-                         hint="Choose fewer pairs, or compare one language at a time.")
+        raise InputError(
+            f"At most {MAX_PAIRS} takes per comparison; got {len(pairs)} pairs × {len(texts)} texts.",
+            hint="Choose fewer pairs, or compare one language at a time.",
+        )
     jobs = [run_cell(pair, text, api_keys) for text in texts for pair in pairs]
     return list(await asyncio.gather(*jobs))
 
@@ -339,13 +398,35 @@ def figures_table(cells: list[Cell], labels: list[str] | None = None) -> list[li
             rows.append([label, cell.error or "failed"] + [None] * 8)
             continue
         r = lambda v: None if v is None else round(v, 3)  # noqa: E731
-        rows.append([label, "ok", r(f.first_byte_s), r(f.first_audio_s), r(f.total_s), r(f.duration_s), r(f.rtf),
-                     f.size_bytes, f"{f.format} {f.sample_rate or ''}".strip(), "n/a" if f.cost is None else r(f.cost)])
+        rows.append(
+            [
+                label,
+                "ok",
+                r(f.first_byte_s),
+                r(f.first_audio_s),
+                r(f.total_s),
+                r(f.duration_s),
+                r(f.rtf),
+                f.size_bytes,
+                f"{f.format} {f.sample_rate or ''}".strip(),
+                "n/a" if f.cost is None else r(f.cost),
+            ]
+        )
     return rows
 
 
-TABLE_HEADERS = ["pair", "status", "first byte s", "first audio s", "total s", "duration s", "RTF", "bytes",
-                 "format", "cost"]
+TABLE_HEADERS = [
+    "pair",
+    "status",
+    "first byte s",
+    "first audio s",
+    "total s",
+    "duration s",
+    "RTF",
+    "bytes",
+    "format",
+    "cost",
+]
 
 
 def zip_bytes(cells: list[Cell]) -> bytes:
@@ -355,8 +436,13 @@ def zip_bytes(cells: list[Cell]) -> bytes:
     with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
         for i, cell in enumerate(cells):
             stem = cell.file_stem(i)
-            entry: dict[str, Any] = {"pair": cell.pair.key, "label": cell.pair.label, "text": cell.text,
-                                     "error": cell.error, "notes": cell.notes}
+            entry: dict[str, Any] = {
+                "pair": cell.pair.key,
+                "label": cell.pair.label,
+                "text": cell.text,
+                "error": cell.error,
+                "notes": cell.notes,
+            }
             if cell.result is not None:
                 raw_name = f"raw/{stem}.{cell.result.audio.extension}"
                 zf.writestr(raw_name, cell.result.audio.download_bytes())

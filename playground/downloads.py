@@ -41,7 +41,7 @@ def root() -> Path:
 def _remove_stale_roots() -> None:
     """Folders of earlier processes that did not exit cleanly (killed, crashed): their pid is gone."""
     for folder in Path(tempfile.gettempdir()).glob(f"{PREFIX}*"):
-        pid = folder.name[len(PREFIX):]
+        pid = folder.name[len(PREFIX) :]
         if pid.isdigit() and int(pid) != os.getpid() and not _alive(int(pid)):
             shutil.rmtree(folder, ignore_errors=True)
 

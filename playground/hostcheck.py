@@ -15,10 +15,12 @@ from __future__ import annotations
 import ipaddress
 import os
 
-MESSAGE = (b"This playground answers only to local addresses such as http://127.0.0.1:7860 "
-           b"(a request for another host name was refused to protect it from DNS rebinding). "
-           b"If you serve it under a name of your own, add that name to PLAYGROUND_ALLOWED_HOSTS "
-           b"(comma-separated; * turns this check off).")
+MESSAGE = (
+    b"This playground answers only to local addresses such as http://127.0.0.1:7860 "
+    b"(a request for another host name was refused to protect it from DNS rebinding). "
+    b"If you serve it under a name of your own, add that name to PLAYGROUND_ALLOWED_HOSTS "
+    b"(comma-separated; * turns this check off)."
+)
 
 
 def _host_name(host_header: str) -> str:
@@ -53,7 +55,14 @@ async def refuse(scope, send) -> None:
     if scope["type"] == "websocket":
         await send({"type": "websocket.close", "code": 1008})
         return
-    await send({"type": "http.response.start", "status": 421,
-                "headers": [(b"content-type", b"text/plain; charset=utf-8"),
-                            (b"content-length", str(len(MESSAGE)).encode())]})
+    await send(
+        {
+            "type": "http.response.start",
+            "status": 421,
+            "headers": [
+                (b"content-type", b"text/plain; charset=utf-8"),
+                (b"content-length", str(len(MESSAGE)).encode()),
+            ],
+        }
+    )
     await send({"type": "http.response.body", "body": MESSAGE})

@@ -156,15 +156,20 @@ class FallbackBudget:
                     wait = max(1, int(rate_window - (now - calls[0]) + 0.999))
                     raise DemoLimitError(
                         f"Demo limit: at most {rate} calls per {rate_window} s on the demo's shared key. "
-                        f"Wait about {wait} s.", hint=hint)
+                        f"Wait about {wait} s.",
+                        hint=hint,
+                    )
                 if self.session_chars[key] + chars > cap:
                     left = max(0, cap - self.session_chars[key])
                     raise DemoLimitError(
                         f"Demo limit: {who} may send {cap:,} characters on the demo's shared key "
-                        f"({left:,} left, this request has {chars:,}).", hint=hint)
+                        f"({left:,} left, this request has {chars:,}).",
+                        hint=hint,
+                    )
             if self.global_chars + chars > global_cap:
                 raise DemoLimitError(
-                    f"Demo limit: the demo's shared key has used its {global_cap:,} characters for today.", hint=hint)
+                    f"Demo limit: the demo's shared key has used its {global_cap:,} characters for today.", hint=hint
+                )
             for key, _, _ in keys:
                 self.session_calls[key].append(now)
                 self.session_chars[key] += chars
@@ -195,10 +200,14 @@ def describe() -> str:
     if not is_hosted():
         return ""
     if server_keys() == "off":
-        return ("**Hosted demo**: bring your own key for real calls; without one, every tab runs in the free "
-                "sandbox. Keys stay in your browser session and are never stored on the server.")
-    return ("**Hosted demo**: without a key of your own, calls use the demo's shared key within small limits "
-            f"({_env_int('PLAYGROUND_FALLBACK_SESSION_CHARS', 2000):,} characters and "
-            f"{_env_int('PLAYGROUND_FALLBACK_RATE', 6)} calls per "
-            f"{_env_int('PLAYGROUND_FALLBACK_RATE_WINDOW_S', 60)} s "
-            "per visitor). Keys stay in your browser session and are never stored on the server.")
+        return (
+            "**Hosted demo**: bring your own key for real calls; without one, every tab runs in the free "
+            "sandbox. Keys stay in your browser session and are never stored on the server."
+        )
+    return (
+        "**Hosted demo**: without a key of your own, calls use the demo's shared key within small limits "
+        f"({_env_int('PLAYGROUND_FALLBACK_SESSION_CHARS', 2000):,} characters and "
+        f"{_env_int('PLAYGROUND_FALLBACK_RATE', 6)} calls per "
+        f"{_env_int('PLAYGROUND_FALLBACK_RATE_WINDOW_S', 60)} s "
+        "per visitor). Keys stay in your browser session and are never stored on the server."
+    )

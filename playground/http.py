@@ -89,15 +89,27 @@ def excerpt(text: str | None) -> str | None:
 class CappedStream(httpx.AsyncByteStream):
     """A response body with a size cap and the call's total-time deadline, enforced while it streams."""
 
-    def __init__(self, inner: httpx.AsyncByteStream, max_bytes: int, deadline: float,
-                 too_large: Callable[[], Exception], too_slow: Callable[[], Exception], encoding: str = "") -> None:
+    def __init__(
+        self,
+        inner: httpx.AsyncByteStream,
+        max_bytes: int,
+        deadline: float,
+        too_large: Callable[[], Exception],
+        too_slow: Callable[[], Exception],
+        encoding: str = "",
+    ) -> None:
         self.inner, self.max_bytes, self.deadline = inner, max_bytes, deadline
         self.too_large, self.too_slow = too_large, too_slow
         self.total = 0
         # We ask for identity; a server that compresses anyway is decoded here, in bounded steps, so the
         # cap counts what comes out (a small gzip bomb cannot expand past it).
-        self.decoder = (zlib.decompressobj(16 + zlib.MAX_WBITS) if encoding in ("gzip", "x-gzip")
-                        else zlib.decompressobj() if encoding == "deflate" else None)
+        self.decoder = (
+            zlib.decompressobj(16 + zlib.MAX_WBITS)
+            if encoding in ("gzip", "x-gzip")
+            else zlib.decompressobj()
+            if encoding == "deflate"
+            else None
+        )
 
     def _count(self, data: bytes) -> bytes:
         self.total += len(data)
@@ -204,18 +216,49 @@ def _files_of(files: Any) -> list[tuple[str, str, bytes, str]]:
     return out
 
 
-def _record(provider_id: str, request: httpx.Request, *, auth: bool, idempotent: bool, json: Any, data: Any,
-            files: Any, auth_header: str = "Authorization", content: bytes | None = None) -> None:
+def _record(
+    provider_id: str,
+    request: httpx.Request,
+    *,
+    auth: bool,
+    idempotent: bool,
+    json: Any,
+    data: Any,
+    files: Any,
+    auth_header: str = "Authorization",
+    content: bytes | None = None,
+) -> None:
     records = _RECORDER.get()
     if records is None and not REQUEST_OBSERVERS:
         return
-    headers = {k: v for k, v in request.headers.items()
-               if k.lower() not in ("authorization", auth_header.lower(), "host", "content-length",
-                                    "accept-encoding", "connection",
-                                    "user-agent") and not (files and k.lower() == "content-type")}
-    captured = CapturedRequest(provider_id, request.method, str(request.url), headers, auth, idempotent,
-                               json=json, data=dict(data) if data else None, files=_files_of(files),
-                               auth_header=auth_header, content=content)
+    headers = {
+        k: v
+        for k, v in request.headers.items()
+        if k.lower()
+        not in (
+            "authorization",
+            auth_header.lower(),
+            "host",
+            "content-length",
+            "accept-encoding",
+            "connection",
+            "user-agent",
+        )
+        and not (files and k.lower() == "content-type")
+    }
+    captured = CapturedRequest(
+        provider_id,
+        request.method,
+        str(request.url),
+        headers,
+        auth,
+        idempotent,
+        json=json,
+        data=dict(data) if data else None,
+        files=_files_of(files),
+        auth_header=auth_header,
+        content=content,
+    )
     if records is not None:
         records.append(captured)
     for observer in list(REQUEST_OBSERVERS):
@@ -339,8 +382,9 @@ class Transport:
             headers.update(extra)
         return headers
 
-    def _should_retry(self, attempt: int, status: int | None, exc: Exception | None,
-                      idempotent: bool, headers) -> float | None:
+    def _should_retry(
+        self, attempt: int, status: int | None, exc: Exception | None, idempotent: bool, headers
+    ) -> float | None:
         """Seconds to wait before the next attempt, or None to give up."""
         if attempt >= config.MAX_RETRIES:
             return None
@@ -427,21 +471,40 @@ class Transport:
         while True:
             try:
                 try:
-                    request = client.build_request(method, url, json=json, data=data, files=files, params=params,
-                                                   content=content, headers=self._headers(target, headers, auth))
+                    request = client.build_request(
+                        method,
+                        url,
+                        json=json,
+                        data=data,
+                        files=files,
+                        params=params,
+                        content=content,
+                        headers=self._headers(target, headers, auth),
+                    )
                 except httpx.InvalidURL:
                     if policy is not None:
                         raise netguard.refused() from None
-                    raise errors.InputError("That base URL is not a valid URL.",
-                                            hint="Type it as https://host/path, "
-                                                 "for example https://api.openai.com/v1.") from None
+                    raise errors.InputError(
+                        "That base URL is not a valid URL.",
+                        hint="Type it as https://host/path, for example https://api.openai.com/v1.",
+                    ) from None
                 if not link and not _within(request.url.path, target.base_url):
-                    raise errors.InputError("That name or id does not make a valid request path.",
-                                            hint="Use the id exactly as the provider returned it.")
+                    raise errors.InputError(
+                        "That name or id does not make a valid request path.",
+                        hint="Use the id exactly as the provider returned it.",
+                    )
                 if attempt == 0:
-                    _record(self.provider_id, request, auth=auth, idempotent=idempotent, json=json, data=data,
-                            files=files,
-                            auth_header=self.AUTH_HEADER, content=content)
+                    _record(
+                        self.provider_id,
+                        request,
+                        auth=auth,
+                        idempotent=idempotent,
+                        json=json,
+                        data=data,
+                        files=files,
+                        auth_header=self.AUTH_HEADER,
+                        content=content,
+                    )
                 async with asyncio.timeout_at(deadline):
                     response = await client.send(request, stream=True)
             except TimeoutError:
@@ -456,15 +519,23 @@ class Transport:
             encoding = response.headers.get("content-encoding", "").strip().lower()
             if encoding not in ("", "identity", "gzip", "x-gzip", "deflate"):
                 await response.aclose()
-                raise self.error(status=response.status_code, code=None, target=target, cls=errors.InvalidResponseError,
-                                 provider_message=f"an answer compressed as {encoding[:20]!r}, which was not asked for")
+                raise self.error(
+                    status=response.status_code,
+                    code=None,
+                    target=target,
+                    cls=errors.InvalidResponseError,
+                    provider_message=f"an answer compressed as {encoding[:20]!r}, which was not asked for",
+                )
             if encoding not in ("", "identity"):
                 del response.headers["content-encoding"]  # decoded by CappedStream, within the cap
             response.stream = CappedStream(
                 cast(httpx.AsyncByteStream, response.stream),  # an AsyncClient's responses stream asynchronously
-                int(config.MAX_RESPONSE_MB * 1024 * 1024), deadline,
+                int(config.MAX_RESPONSE_MB * 1024 * 1024),
+                deadline,
                 functools.partial(self._too_large, target, response.status_code),
-                lambda: self._too_slow(target), encoding)
+                lambda: self._too_slow(target),
+                encoding,
+            )
             if timing is not None:
                 timing.first_byte_s = loop.time() - start
             if response.is_success:
@@ -500,21 +571,35 @@ class Transport:
             await asyncio.sleep(wait)
 
     def _too_slow(self, target: Target) -> errors.ProviderError:
-        err = self.error(status=None, code=None, target=target, cls=errors.ProviderTimeoutError,
-                         provider_message=f"no complete answer within {config.CALL_TIMEOUT_S:g} s")
-        err.hint = ("One call may take at most PLAYGROUND_CALL_TIMEOUT_S seconds in all. Try a shorter text, "
-                    "or again later.")
+        err = self.error(
+            status=None,
+            code=None,
+            target=target,
+            cls=errors.ProviderTimeoutError,
+            provider_message=f"no complete answer within {config.CALL_TIMEOUT_S:g} s",
+        )
+        err.hint = (
+            "One call may take at most PLAYGROUND_CALL_TIMEOUT_S seconds in all. Try a shorter text, or again later."
+        )
         return err
 
     def _too_large(self, target: Target, status: int) -> errors.ProviderError:
-        err = self.error(status=status, code=None, target=target, cls=errors.InvalidResponseError,
-                         provider_message=f"the answer is larger than {config.MAX_RESPONSE_MB:g} MB")
-        err.hint = ("One answer may be at most PLAYGROUND_MAX_RESPONSE_MB megabytes: ask for shorter audio, "
-                    "and check the base URL points at the provider's API.")
+        err = self.error(
+            status=status,
+            code=None,
+            target=target,
+            cls=errors.InvalidResponseError,
+            provider_message=f"the answer is larger than {config.MAX_RESPONSE_MB:g} MB",
+        )
+        err.hint = (
+            "One answer may be at most PLAYGROUND_MAX_RESPONSE_MB megabytes: ask for shorter audio, "
+            "and check the base URL points at the provider's API."
+        )
         return err
 
-    async def request(self, target: Target, method: str, path: str,
-                      *, idempotent: bool, **kw) -> tuple[httpx.Response, bytes]:
+    async def request(
+        self, target: Target, method: str, path: str, *, idempotent: bool, **kw
+    ) -> tuple[httpx.Response, bytes]:
         """A whole request: the successful response and its body."""
         async with self.stream(target, method, path, idempotent=idempotent, **kw) as response:
             body = await response.aread()

@@ -85,16 +85,41 @@ class LiveStream:
         # No "-fflags nobuffer": ffmpeg 5.1 (Debian 12) then drops the packets it read while probing
         # the input, so the start of the stream went missing (stereo pcm: 1440 of 2400 frames).
         # A 32-byte probe and no analysis keep the start latency low without it.
-        args = [ffmpeg_exe(), "-hide_banner", "-nostdin", "-v", "error",
-                "-probesize", "32", "-analyzeduration", "0", "-f", DEMUXERS[self.format]]
+        args = [
+            ffmpeg_exe(),
+            "-hide_banner",
+            "-nostdin",
+            "-v",
+            "error",
+            "-probesize",
+            "32",
+            "-analyzeduration",
+            "0",
+            "-f",
+            DEMUXERS[self.format],
+        ]
         if self.format == "pcm":
             args += ["-ar", str(self.in_rate), "-ac", str(self.channels)]
-        args += ["-i", "pipe:0", "-vn", "-ac", "1", "-ar", str(self.rate), "-acodec", "pcm_s16le",
-                 "-f", "s16le", "-flush_packets", "1", "pipe:1"]
+        args += [
+            "-i",
+            "pipe:0",
+            "-vn",
+            "-ac",
+            "1",
+            "-ar",
+            str(self.rate),
+            "-acodec",
+            "pcm_s16le",
+            "-f",
+            "s16le",
+            "-flush_packets",
+            "1",
+            "pipe:1",
+        ]
         try:
             self._proc = await asyncio.create_subprocess_exec(
-                *args, stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
-                stderr=asyncio.subprocess.DEVNULL)
+                *args, stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.DEVNULL
+            )
         except OSError as exc:  # no ffmpeg at all: the full file still plays when ready
             self._fail(f"live decoder unavailable ({type(exc).__name__})")
             return self

@@ -38,9 +38,13 @@ def check_length(text: str) -> str:
     """The text of one long-text run, refused (before any work) when over the cap."""
     cap = max_chars()
     if len(text or "") > cap:
-        raise InputError(f"The text has {len(text):,} characters; a long-text run takes at most {cap:,}.",
-                         hint="Split it into several runs (by chapter, say).")
+        raise InputError(
+            f"The text has {len(text):,} characters; a long-text run takes at most {cap:,}.",
+            hint="Split it into several runs (by chapter, say).",
+        )
     return text
+
+
 CROSSFADE_MS = 15
 STITCH_RATE = 24000
 MAX_SEGMENTS = 200
@@ -53,7 +57,7 @@ def _pieces(text: str, pattern: re.Pattern) -> list[str]:
     out, start = [], 0
     for m in pattern.finditer(text):
         if m.end() > start:
-            out.append(text[start:m.end()])
+            out.append(text[start : m.end()])
             start = m.end()
     if start < len(text):
         out.append(text[start:])
@@ -111,8 +115,10 @@ def split_text(text: str, limit: int) -> list[str]:
         fitted += _fit(sentence, limit)
     segments = _pack(fitted, limit)
     if len(segments) > MAX_SEGMENTS:
-        raise InputError(f"The text makes {len(segments)} segments; at most {MAX_SEGMENTS} are spoken at once.",
-                         hint="Split it into a few shorter texts.")
+        raise InputError(
+            f"The text makes {len(segments)} segments; at most {MAX_SEGMENTS} are spoken at once.",
+            hint="Split it into a few shorter texts.",
+        )
     return segments
 
 
@@ -165,8 +171,15 @@ def stitch(takes: list[bytes], fmt: str = "wav", rate: int = STITCH_RATE, crossf
     pcm = (np.clip(samples, -1.0, 1.0) * 32767).astype("<i2").tobytes()
     seg = audio.AudioSegment(data=pcm, sample_width=2, frame_rate=rate, channels=1)
     data = audio.encode(seg, fmt) if fmt != "wav" else audio.wrap_pcm(pcm, rate)
-    return Stitched(data=data, format=fmt, sample_rate=rate, duration_s=len(samples) / rate,
-                    part_durations_s=[len(p) / rate for p in parts], joins=joins, pcm=pcm)
+    return Stitched(
+        data=data,
+        format=fmt,
+        sample_rate=rate,
+        duration_s=len(samples) / rate,
+        part_durations_s=[len(p) / rate for p in parts],
+        joins=joins,
+        pcm=pcm,
+    )
 
 
 # -- synthesis ----------------------------------------------------------------------------------
@@ -177,8 +190,16 @@ class LongSpeech:
     results: list[Any]
 
 
-async def speak_long(pair: compare.Pair, text: str, *, limit: int | None = None, concurrency: int = DEFAULT_CONCURRENCY,
-                     fmt: str = "wav", progress: Progress | None = None, api_key: str | None = None) -> LongSpeech:
+async def speak_long(
+    pair: compare.Pair,
+    text: str,
+    *,
+    limit: int | None = None,
+    concurrency: int = DEFAULT_CONCURRENCY,
+    fmt: str = "wav",
+    progress: Progress | None = None,
+    api_key: str | None = None,
+) -> LongSpeech:
     """Split, speak every segment (at most `concurrency` at once), stitch. A failed segment fails the
     whole run (a file with a hole in it is not what was asked for)."""
     segments = split_text(check_length(text), segment_limit(pair.provider_id, limit, pair.model))

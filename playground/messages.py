@@ -24,6 +24,7 @@ EN, ZH = "en", "zh-CN"
 COOKIE = "vcp-lang"
 SEGMENT_SEP = " · "
 
+
 def _no_headers() -> dict[str, str] | None:
     return None
 

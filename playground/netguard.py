@@ -73,10 +73,18 @@ def is_public(address: str) -> bool:
     except ValueError:
         return False
     for one in _embedded(ip):
-        if (one.is_loopback or one.is_private or one.is_link_local or one.is_multicast or one.is_unspecified
-                or one.is_reserved or one in _METADATA or not one.is_global
-                or (one.version == 4 and one in _CGNAT)
-                or (one.version == 6 and (one.is_site_local or any(one in net for net in _NAT64)))):
+        if (
+            one.is_loopback
+            or one.is_private
+            or one.is_link_local
+            or one.is_multicast
+            or one.is_unspecified
+            or one.is_reserved
+            or one in _METADATA
+            or not one.is_global
+            or (one.version == 4 and one in _CGNAT)
+            or (one.version == 6 and (one.is_site_local or any(one in net for net in _NAT64)))
+        ):
             return False
     return True
 
@@ -218,8 +226,9 @@ class GuardedBackend(httpcore.AsyncNetworkBackend):
         last: Exception | None = None
         for address in addresses:
             try:
-                return await self.inner.connect_tcp(address, port, timeout=timeout, local_address=local_address,
-                                                    socket_options=socket_options)
+                return await self.inner.connect_tcp(
+                    address, port, timeout=timeout, local_address=local_address, socket_options=socket_options
+                )
             except (httpcore.ConnectError, httpcore.ConnectTimeout) as exc:
                 last = exc
         raise last

@@ -132,15 +132,20 @@ class CallLimiter:
             if self.in_flight[client] >= concurrency:
                 raise ClientLimitError(
                     f"Slow down: {concurrency} of your calls are still running.",
-                    hint="Wait for one to finish (or press Cancel), then try again in a few seconds.")
+                    hint="Wait for one to finish (or press Cancel), then try again in a few seconds.",
+                )
             if len(calls) >= rate:
                 wait = max(1, int(window - (now - calls[0]) + 0.999))
-                raise ClientLimitError(f"Slow down: at most {rate} provider calls per {window} s from one address.",
-                                       hint=f"Try again in {wait} s.")
+                raise ClientLimitError(
+                    f"Slow down: at most {rate} provider calls per {window} s from one address.",
+                    hint=f"Try again in {wait} s.",
+                )
             if len(self.everyone) >= total:
                 wait = max(1, int(window - (now - self.everyone[0]) + 0.999))
-                raise ClientLimitError("The demo is busy right now (too many calls from everyone together).",
-                                       hint=f"Try again in {wait} s.")
+                raise ClientLimitError(
+                    "The demo is busy right now (too many calls from everyone together).",
+                    hint=f"Try again in {wait} s.",
+                )
             calls.append(now)
             self.everyone.append(now)
             self.in_flight[client] += 1

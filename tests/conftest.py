@@ -26,8 +26,12 @@ os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"
 os.environ["PLAYGROUND_DATA_DIR"] = tempfile.mkdtemp(prefix="vcp-data-")  # never ./data
 atexit.register(shutil.rmtree, os.environ["PLAYGROUND_DATA_DIR"], ignore_errors=True)
 os.environ.setdefault("PLAYGROUND_RETRY_BASE_S", "0.01")
-for _var in [v for v in os.environ if v.endswith(("_API_KEY", "_BASE_URL", "_GROUP_ID", "_VERSION"))
-             and v.split("_")[0] in {"SILICONFLOW", "MINIMAX", "ZHIPU", "OPENAI", "ELEVENLABS", "FISHAUDIO", "CARTESIA"}]:
+for _var in [
+    v
+    for v in os.environ
+    if v.endswith(("_API_KEY", "_BASE_URL", "_GROUP_ID", "_VERSION"))
+    and v.split("_")[0] in {"SILICONFLOW", "MINIMAX", "ZHIPU", "OPENAI", "ELEVENLABS", "FISHAUDIO", "CARTESIA"}
+]:
     del os.environ[_var]
 
 from playground.sandbox.server import SandboxServer, free_port  # noqa: E402
@@ -56,15 +60,23 @@ def app_url(sandbox):
 
     demo = build_app()
     port = free_port()
-    _, url, _ = demo.launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, quiet=True,
-                            **launch_kwargs())
+    _, url, _ = demo.launch(
+        server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, quiet=True, **launch_kwargs()
+    )
     yield url.rstrip("/") + "/"
     demo.close()
 
 
 LAUNCHED: dict = {}  # url -> the Blocks launched there by hosted_app_url (tests inspect its server app)
-PROVIDER_ENV = {"siliconflow": "SILICONFLOW", "minimax": "MINIMAX", "zhipu": "ZHIPU", "openai_compat": "OPENAI",
-                "elevenlabs": "ELEVENLABS", "fishaudio": "FISHAUDIO", "cartesia": "CARTESIA"}
+PROVIDER_ENV = {
+    "siliconflow": "SILICONFLOW",
+    "minimax": "MINIMAX",
+    "zhipu": "ZHIPU",
+    "openai_compat": "OPENAI",
+    "elevenlabs": "ELEVENLABS",
+    "fishaudio": "FISHAUDIO",
+    "cartesia": "CARTESIA",
+}
 
 
 @contextlib.contextmanager
@@ -87,8 +99,9 @@ def hosted_app_url(sandbox):
 
     demo = build_app()
     try:
-        _, url, _ = demo.launch(server_name="127.0.0.1", server_port=free_port(), prevent_thread_lock=True,
-                                quiet=True, **launch_kwargs())
+        _, url, _ = demo.launch(
+            server_name="127.0.0.1", server_port=free_port(), prevent_thread_lock=True, quiet=True, **launch_kwargs()
+        )
         LAUNCHED[url.rstrip("/") + "/"] = demo
         yield url.rstrip("/") + "/"
     finally:
@@ -105,8 +118,9 @@ def client(app_url):
     return Client(app_url, verbose=False)
 
 
-def tone_wav(seconds: float = 3.0, rate: int = 16000, freq: float = 220.0, amplitude: float = 0.5,
-             channels: int = 1) -> bytes:
+def tone_wav(
+    seconds: float = 3.0, rate: int = 16000, freq: float = 220.0, amplitude: float = 0.5, channels: int = 1
+) -> bytes:
     """A WAV of a voice-like tone (a fundamental with harmonics), or silence with amplitude 0."""
     frames = bytearray()
     for i in range(int(seconds * rate)):

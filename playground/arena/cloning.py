@@ -62,8 +62,10 @@ class CloneRun:
 
 def check_inputs(sample: VoiceSample | None, transcript: str, consent: bool) -> str:
     if not consent:
-        raise InputError("Tick \u201cI have the right to clone this voice\u201d before cloning.",
-                         hint="Only clone your own voice, or a voice whose owner agreed to it.")
+        raise InputError(
+            "Tick \u201cI have the right to clone this voice\u201d before cloning.",
+            hint="Only clone your own voice, or a voice whose owner agreed to it.",
+        )
     if sample is None:
         raise InputError("Record or upload one voice sample first.")
     sample.check({"label": "voice sample"}, "the Arena")
@@ -83,8 +85,9 @@ async def _still_there(adapter, voice_id: str, api_key: str | None) -> bool:
         return True
 
 
-async def _chain(row: Row, sample: VoiceSample, transcript: str, family_id: int, api_key: str | None,
-                 changed: asyncio.Event) -> None:
+async def _chain(
+    row: Row, sample: VoiceSample, transcript: str, family_id: int, api_key: str | None, changed: asyncio.Event
+) -> None:
     e = row.entrant
     start = time.monotonic()
 
@@ -120,14 +123,24 @@ async def _chain(row: Row, sample: VoiceSample, transcript: str, family_id: int,
         if e.kind == "zero_shot":
             return say("ready", "inline reference: sent with every request, nothing is created")
         name = recipes.voice_name(e, family_id)
-        result, uploads = await recipes.clone(e, prepared.sample, text, name, api_key=api_key,
-                                              progress=lambda m: say("working", m))
+        result, uploads = await recipes.clone(
+            e, prepared.sample, text, name, api_key=api_key, progress=lambda m: say("working", m)
+        )
         for upload in uploads:
             await record_upload(upload, target)
-        note = await record_voice(result, target, transcript=text,
-                                  source_file_id=str(uploads[-1].voice_id) if uploads else None)
-        await asyncio.to_thread(families.add_member, store, family_id, e.key, scope, e.provider_id,
-                                result.model or e.model, str(result.voice_id))
+        note = await record_voice(
+            result, target, transcript=text, source_file_id=str(uploads[-1].voice_id) if uploads else None
+        )
+        await asyncio.to_thread(
+            families.add_member,
+            store,
+            family_id,
+            e.key,
+            scope,
+            e.provider_id,
+            result.model or e.model,
+            str(result.voice_id),
+        )
         row.voice_id = str(result.voice_id)
         row.notes += [n for n in result.notes if n] + ([note.strip(" ·")] if note else [])
         say("ready", f"cloned{' (sandbox)' if result.sandbox else ''}: {result.voice_id}")
@@ -137,23 +150,34 @@ async def _chain(row: Row, sample: VoiceSample, transcript: str, family_id: int,
         say("failed", f"Unexpected error ({type(exc).__name__}).")
 
 
-async def clone_everywhere(sample: VoiceSample | None, transcript: str, consent: bool, entrants: list[Entrant],
-                           *, api_keys: dict[str, str] | None = None) -> AsyncIterator[CloneRun]:
+async def clone_everywhere(
+    sample: VoiceSample | None,
+    transcript: str,
+    consent: bool,
+    entrants: list[Entrant],
+    *,
+    api_keys: dict[str, str] | None = None,
+) -> AsyncIterator[CloneRun]:
     """Yield the table as it changes; the last one is final. Raises InputError before anything runs."""
     transcript = check_inputs(sample, transcript, consent)
     assert sample is not None
     if not entrants:
         raise InputError("Choose at least one provider.")
     store = default_store()
-    family_id, new = await asyncio.to_thread(families.family_for, store, owner_scope(), sample.data, sample.format,
-                                             transcript)
+    family_id, new = await asyncio.to_thread(
+        families.family_for, store, owner_scope(), sample.data, sample.format, transcript
+    )
     rows = [Row(e) for e in entrants]
     changed = asyncio.Event()
     keys = api_keys or {}
-    tasks = [asyncio.create_task(_chain(r, sample, transcript, family_id, keys.get(r.entrant.provider_id), changed))
-             for r in rows]
-    snapshot = lambda done=False: CloneRun(family_id, new, [replace(r, notes=list(r.notes)) for r in rows],  # noqa: E731
-                                           done)
+    tasks = [
+        asyncio.create_task(_chain(r, sample, transcript, family_id, keys.get(r.entrant.provider_id), changed))
+        for r in rows
+    ]
+
+    def snapshot(done: bool = False) -> CloneRun:
+        return CloneRun(family_id, new, [replace(r, notes=list(r.notes)) for r in rows], done)
+
     yield snapshot()
     try:
         while not all(t.done() for t in tasks):

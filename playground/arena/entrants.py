@@ -54,32 +54,63 @@ def provider_entrants(provider_id: str) -> list[Entrant]:
     if provider_id == "siliconflow":
         for model, facts in spec["models"].items():
             if facts.get("upload") and facts.get("uploaded_voices"):
-                out.append(Entrant(f"siliconflow:upload:{model}", provider_id, "clone", model,
-                                   f"{label} · {_model_label(spec, model)} · uploaded voice", "upload"))
+                out.append(
+                    Entrant(
+                        f"siliconflow:upload:{model}",
+                        provider_id,
+                        "clone",
+                        model,
+                        f"{label} · {_model_label(spec, model)} · uploaded voice",
+                        "upload",
+                    )
+                )
         zero = arena_spec()["zero_shot"].get(provider_id)
         if zero:
-            out.append(Entrant(f"siliconflow:reference:{zero['model']}", provider_id, "zero_shot", zero["model"],
-                               zero["label"], "reference"))
+            out.append(
+                Entrant(
+                    f"siliconflow:reference:{zero['model']}",
+                    provider_id,
+                    "zero_shot",
+                    zero["model"],
+                    zero["label"],
+                    "reference",
+                )
+            )
     elif provider_id == "minimax":
         model = spec["default_model"]
-        out.append(Entrant(f"minimax:clone:{model}", provider_id, "clone", model, f"{label} · {model} · clone",
-                           "voice_clone"))
+        out.append(
+            Entrant(f"minimax:clone:{model}", provider_id, "clone", model, f"{label} · {model} · clone", "voice_clone")
+        )
     elif provider_id == "zhipu":
         model = spec["default_clone_model"]
-        out.append(Entrant(f"zhipu:clone:{model}", provider_id, "clone", model,
-                           f"{label} · {model} · clone", "clone"))
+        out.append(Entrant(f"zhipu:clone:{model}", provider_id, "clone", model, f"{label} · {model} · clone", "clone"))
     elif provider_id in recipes.SAMPLE_CLONES or recipes.has_hooks(cls):  # one sample -> one cloned voice
         model = spec.get("default_model")
         op = "clone" if "clone" in spec.get("samples", {}) else next(iter(spec.get("samples", {})), "clone")
-        out.append(Entrant(f"{provider_id}:clone:{model or ''}", provider_id, "clone", model,
-                           f"{label} · {model} · clone" if model else f"{label} · clone", op))
+        out.append(
+            Entrant(
+                f"{provider_id}:clone:{model or ''}",
+                provider_id,
+                "clone",
+                model,
+                f"{label} · {model} · clone" if model else f"{label} · clone",
+                op,
+            )
+        )
     return out
 
 
 def control_entrant() -> Entrant:
     c = arena_spec()["control"]
-    return Entrant(f"{c['provider']}:control:{c['voice']}", c["provider"], "control", c["model"], c["label"], "",
-                   voice=f"{c['model']}:{c['voice']}" if c["provider"] == "siliconflow" else c["voice"])
+    return Entrant(
+        f"{c['provider']}:control:{c['voice']}",
+        c["provider"],
+        "control",
+        c["model"],
+        c["label"],
+        "",
+        voice=f"{c['model']}:{c['voice']}" if c["provider"] == "siliconflow" else c["voice"],
+    )
 
 
 def all_entrants() -> list[Entrant]:
@@ -101,6 +132,5 @@ def by_keys(keys: list[str] | None) -> list[Entrant]:
         return list(known.values())
     unknown = [k for k in keys if k not in known]
     if unknown:
-        raise InputError(f"Unknown Arena entrant(s): {', '.join(unknown)}.",
-                         hint=f"Choose from: {', '.join(known)}.")
+        raise InputError(f"Unknown Arena entrant(s): {', '.join(unknown)}.", hint=f"Choose from: {', '.join(known)}.")
     return [e for k, e in known.items() if k in keys]

@@ -49,8 +49,10 @@ class Agreement:
         if not self.decided:
             return "No decided vote with similarity scores yet."
         tau = "n/a" if self.tau is None else f"{self.tau:+.2f}"
-        return (f"{self.agreeing} of {self.decided} decided votes ({self.share:.0%}) went to the take with the higher "
-                f"similarity; Kendall's tau between the ratings and the mean similarity: {tau}.")
+        return (
+            f"{self.agreeing} of {self.decided} decided votes ({self.share:.0%}) went to the take with the higher "
+            f"similarity; Kendall's tau between the ratings and the mean similarity: {tau}."
+        )
 
 
 def agreement(votes: list[dict], ratings: dict[str, tuple[float, int]]) -> Agreement:

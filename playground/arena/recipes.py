@@ -48,7 +48,10 @@ def _cartesia(sample: VoiceSample, transcript: str, name: str) -> Any:
 
 # providers whose clone takes the sample itself in one call: id -> (sample, transcript, name) -> request
 SAMPLE_CLONES: dict[str, Callable[[VoiceSample, str, str], Any]] = {
-    "elevenlabs": _elevenlabs, "fishaudio": _fishaudio, "cartesia": _cartesia}
+    "elevenlabs": _elevenlabs,
+    "fishaudio": _fishaudio,
+    "cartesia": _cartesia,
+}
 
 
 def has_hooks(cls: type) -> bool:
@@ -93,8 +96,11 @@ def prepare(sample: VoiceSample, entrant: Entrant) -> Prepared:
     windowed = False
     hi = clinic.window_seconds(lim)
     duration = current.info.duration_s
-    too_long = hi is not None and (duration >= float(lim.get("max_duration_s") or hi) if lim.get("max_exclusive")
-                                   else duration > float(lim.get("max_duration_s") or hi))
+    too_long = hi is not None and (
+        duration >= float(lim.get("max_duration_s") or hi)
+        if lim.get("max_exclusive")
+        else duration > float(lim.get("max_duration_s") or hi)
+    )
     if too_long:
         assert hi is not None
         fixed = clinic.best_speech_window(current, float(hi))
@@ -105,9 +111,11 @@ def prepare(sample: VoiceSample, entrant: Entrant) -> Prepared:
         current, notes = fixed.sample, [*notes, fixed.description]
     lo = lim.get("min_duration_s")
     if lo is not None and current.info.duration_s < float(lo):
-        raise InputError(f"The sample is {current.info.duration_s:.1f} s; {lim['provider_label']} "
-                         f"{lim.get('label', 'clone')} needs at least {lo:g} s.",
-                         hint="Record a longer sample to include this provider.")
+        raise InputError(
+            f"The sample is {current.info.duration_s:.1f} s; {lim['provider_label']} "
+            f"{lim.get('label', 'clone')} needs at least {lo:g} s.",
+            hint="Record a longer sample to include this provider.",
+        )
     return Prepared(current, notes, windowed)
 
 
@@ -124,8 +132,15 @@ async def _say(progress: Progress | None, text: str) -> None:
             await result
 
 
-async def clone(entrant: Entrant, sample: VoiceSample, transcript: str, name: str, *, api_key: str | None,
-                progress: Progress | None = None) -> tuple[UploadResult, list[UploadResult]]:
+async def clone(
+    entrant: Entrant,
+    sample: VoiceSample,
+    transcript: str,
+    name: str,
+    *,
+    api_key: str | None,
+    progress: Progress | None = None,
+) -> tuple[UploadResult, list[UploadResult]]:
     """Create the entrant's voice from an already prepared sample. Returns (the voice, every
     upload made on the way, for the library)."""
     pid = entrant.provider_id
@@ -134,8 +149,9 @@ async def clone(entrant: Entrant, sample: VoiceSample, transcript: str, name: st
         from playground.providers.siliconflow import SiliconFlowUpload
 
         await _say(progress, "uploading the voice")
-        result = await adapter.upload_voice(SiliconFlowUpload(sample=sample, name=name, text=transcript,
-                                                              model=entrant.model or ""), api_key=api_key)
+        result = await adapter.upload_voice(
+            SiliconFlowUpload(sample=sample, name=name, text=transcript, model=entrant.model or ""), api_key=api_key
+        )
         return result, []
     if pid == "minimax":
         from playground.providers.minimax import MiniMaxClone, MiniMaxUpload
@@ -143,8 +159,9 @@ async def clone(entrant: Entrant, sample: VoiceSample, transcript: str, name: st
         await _say(progress, "uploading the sample")
         upload = await adapter.upload_voice(MiniMaxUpload(sample=sample, purpose="voice_clone"), api_key=api_key)
         await _say(progress, "cloning")
-        result = await adapter.clone_voice(MiniMaxClone(file_id=upload.extra["file_id"], voice_id=name),
-                                           api_key=api_key)
+        result = await adapter.clone_voice(
+            MiniMaxClone(file_id=upload.extra["file_id"], voice_id=name), api_key=api_key
+        )
         result.model = entrant.model
         return result, [upload]
     if pid == "zhipu":
@@ -156,9 +173,16 @@ async def clone(entrant: Entrant, sample: VoiceSample, transcript: str, name: st
         await _say(progress, "cloning")
         lang = "zh" if any("\u4e00" <= ch <= "\u9fff" for ch in transcript) else "en"
         result = await adapter.clone_voice(
-            ZhipuClone(file_id=upload.extra["file_id"], voice_name=name, input=spec["clone_example"]["input"][lang],
-                       model=entrant.model or spec["default_clone_model"], text=transcript, fetch_preview=False),
-            api_key=api_key)
+            ZhipuClone(
+                file_id=upload.extra["file_id"],
+                voice_name=name,
+                input=spec["clone_example"]["input"][lang],
+                model=entrant.model or spec["default_clone_model"],
+                text=transcript,
+                fetch_preview=False,
+            ),
+            api_key=api_key,
+        )
         return result, [upload]
     if pid in SAMPLE_CLONES:
         await _say(progress, "cloning")
@@ -189,14 +213,16 @@ def as_pcm(request: Any) -> Any:
     return request
 
 
-def speech_request(entrant: Entrant, text: str, voice_id: str | None, reference: VoiceSample | None = None,
-                   transcript: str = "") -> Any:
+def speech_request(
+    entrant: Entrant, text: str, voice_id: str | None, reference: VoiceSample | None = None, transcript: str = ""
+) -> Any:
     """One speech request in the provider's defaults (streamed where it streams), as PCM where possible."""
     return as_pcm(_speech_request(entrant, text, voice_id, reference, transcript))
 
 
-def _speech_request(entrant: Entrant, text: str, voice_id: str | None, reference: VoiceSample | None = None,
-                    transcript: str = "") -> Any:
+def _speech_request(
+    entrant: Entrant, text: str, voice_id: str | None, reference: VoiceSample | None = None, transcript: str = ""
+) -> Any:
     from playground import compare
 
     pid = entrant.provider_id
@@ -207,8 +233,13 @@ def _speech_request(entrant: Entrant, text: str, voice_id: str | None, reference
 
         if reference is None:
             raise InputError("The zero-shot entrant needs the reference sample.")
-        return SiliconFlowSpeech(text=text, model=entrant.model or "", references=[Reference(reference, transcript)],
-                                 response_format="mp3", stream=True)
+        return SiliconFlowSpeech(
+            text=text,
+            model=entrant.model or "",
+            references=[Reference(reference, transcript)],
+            response_format="mp3",
+            stream=True,
+        )
     if pid in compare.REQUEST_BUILDERS:
         model = entrant.model if pid == "siliconflow" else None  # MiniMax/Zhipu: the preset's speech model
         return compare.speech_request(compare.Pair(pid, voice_id or "", model), text)

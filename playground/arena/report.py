@@ -15,11 +15,26 @@ from playground import compare
 from playground.arena.entrants import arena_spec
 from playground.arena.speaking import Run, Take, rank
 
-HEADERS = ["rank", "entrant", "combined", "similarity", "ceiling", "WER", "CER", "DNSMOS OVRL", "DNSMOS P.808",
-           "first audio s", "RTF", "loudness LUFS", "duration s", "est. cost", "status"]
+HEADERS = [
+    "rank",
+    "entrant",
+    "combined",
+    "similarity",
+    "ceiling",
+    "WER",
+    "CER",
+    "DNSMOS OVRL",
+    "DNSMOS P.808",
+    "first audio s",
+    "RTF",
+    "loudness LUFS",
+    "duration s",
+    "est. cost",
+    "status",
+]
 FIGURE_HELP = {
     "combined": "Weighted mean of similarity (over the ceiling), 1 - error rate and DNSMOS OVRL, over the parts "
-                "known; the parts stay in their own columns.",
+    "known; the parts stay in their own columns.",
     "first audio s": "Seconds from the request to the first audio bytes (streamed where the provider streams).",
     "RTF": "Real-time factor: total request time / audio duration; below 1 is faster than real time.",
     "loudness LUFS": "Integrated loudness of the raw take; every take plays at -20 LUFS so none wins by volume.",
@@ -39,10 +54,25 @@ def scorecard_rows(run: Run) -> list[list[Any]]:
         status = "ok" if t.ok else (t.cell.error or "failed")
         if t.ok and t.score_notes:
             status = "ok · " + "; ".join(t.score_notes)
-        rows.append([i if t.combined is not None else None, t.entrant.label, _r(t.combined), _r(s.get("similarity")),
-                     _r(s.get("similarity_ceiling")), _r(s.get("wer")), _r(s.get("cer")), _r(s.get("dnsmos_ovrl"), 2),
-                     _r(s.get("dnsmos_p808"), 2), _r(f.first_audio_s if f else None, 2), _r(f.rtf if f else None, 2),
-                     _r(f.loudness_lufs if f else None, 1), _r(f.duration_s if f else None, 2), cost, status])
+        rows.append(
+            [
+                i if t.combined is not None else None,
+                t.entrant.label,
+                _r(t.combined),
+                _r(s.get("similarity")),
+                _r(s.get("similarity_ceiling")),
+                _r(s.get("wer")),
+                _r(s.get("cer")),
+                _r(s.get("dnsmos_ovrl"), 2),
+                _r(s.get("dnsmos_p808"), 2),
+                _r(f.first_audio_s if f else None, 2),
+                _r(f.rtf if f else None, 2),
+                _r(f.loudness_lufs if f else None, 1),
+                _r(f.duration_s if f else None, 2),
+                cost,
+                status,
+            ]
+        )
     return rows
 
 
@@ -101,23 +131,29 @@ def _audio_tag(data: bytes | None, src: str | None = None) -> str:
 def takes_html(run: Run, inline: bool = False) -> str:
     """The reference and every take as players (loudness-matched): for the page, served from the app's
     route (a few hundred bytes instead of megabytes of base64 through the queue); inline for the report."""
+
     def src(which: str) -> str | None:
         return None if inline else f"{ROUTE_PREFIX}/{run.token}/{which}"
 
-    items = [f'<div class="arena-take" data-entrant="reference"><b>Reference (your sample)</b>'
-             f'{_audio_tag(run.reference_playback, src("ref"))}</div>']
+    items = [
+        f'<div class="arena-take" data-entrant="reference"><b>Reference (your sample)</b>'
+        f"{_audio_tag(run.reference_playback, src('ref'))}</div>"
+    ]
     for i, t in enumerate(run.takes):
         error = f'<span class="arena-error">⚠️ {html.escape(t.cell.error or "failed")}</span>'
         body = _audio_tag(t.cell.playback, src(str(i))) if t.ok else error
-        items.append(f'<div class="arena-take" data-entrant="{html.escape(t.entrant.key)}" '
-                     f'data-ok="{str(t.ok).lower()}"><b>{html.escape(t.entrant.label)}</b>{body}</div>')
+        items.append(
+            f'<div class="arena-take" data-entrant="{html.escape(t.entrant.key)}" '
+            f'data-ok="{str(t.ok).lower()}"><b>{html.escape(t.entrant.label)}</b>{body}</div>'
+        )
     return f'<div class="arena-takes">{"".join(items)}</div>'
 
 
 def _table(headers: list[str], rows: list[list[Any]]) -> str:
     head = "".join(f"<th>{html.escape(h)}</th>" for h in headers)
-    body = "".join("<tr>" + "".join(f"<td>{'' if v is None else html.escape(str(v))}</td>" for v in r) + "</tr>"
-                   for r in rows)
+    body = "".join(
+        "<tr>" + "".join(f"<td>{'' if v is None else html.escape(str(v))}</td>" for v in r) + "</tr>" for r in rows
+    )
     return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
 
 
@@ -133,16 +169,22 @@ def report_html(run: Run, standings: list[list], agreement: str) -> bytes:
         f"<p>Made {html.escape(time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime(run.created_at)))}"
         f" · voice family #{run.family_id}</p>",
         f"<h2>Script</h2><p>{html.escape(run.text)}</p>",
-        "<h2>Takes</h2>", takes_html(run, inline=True),
-        "<h2>Scorecard</h2>", _table(HEADERS, scorecard_rows(run)),
+        "<h2>Takes</h2>",
+        takes_html(run, inline=True),
+        "<h2>Scorecard</h2>",
+        _table(HEADERS, scorecard_rows(run)),
         "<ul>" + "".join(f"<li><b>{html.escape(k)}</b>: {html.escape(v)}</li>" for k, v in score_help()) + "</ul>",
-        "<h2>Blind votes</h2>", _table(["A", "B", "winner", "A similarity", "B similarity"], votes) if votes
+        "<h2>Blind votes</h2>",
+        _table(["A", "B", "winner", "A similarity", "B similarity"], votes)
+        if votes
         else "<p>No votes in this run.</p>",
-        "<h2>Ratings (Elo, this family)</h2>", _table(["entrant", "rating", "votes"], standings),
+        "<h2>Ratings (Elo, this family)</h2>",
+        _table(["entrant", "rating", "votes"], standings),
         f"<p>{html.escape(agreement)}</p>",
         "<h2>Settings</h2><pre>" + html.escape(json.dumps(run.settings, ensure_ascii=False, indent=2)) + "</pre>",
-        "<h2>Scoring models</h2><pre>" + html.escape(json.dumps(model_info(), ensure_ascii=False, indent=2,
-                                                                  default=str)) + "</pre>",
+        "<h2>Scoring models</h2><pre>"
+        + html.escape(json.dumps(model_info(), ensure_ascii=False, indent=2, default=str))
+        + "</pre>",
         f"<p>Costs are estimates (prices as of {html.escape(prices['as_of'])}).</p></body></html>",
     ]
     return "".join(parts).encode("utf-8")

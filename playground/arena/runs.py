@@ -64,7 +64,7 @@ def next_pair(run: Run) -> tuple[int, int] | None:
         run.pending = None
         return None
     counts = collections.Counter(frozenset((v["a_index"], v["b_index"])) for v in run.voted)
-    pairs = [(a, b) for n, a in enumerate(ok) for b in ok[n + 1:]]
+    pairs = [(a, b) for n, a in enumerate(ok) for b in ok[n + 1 :]]
     fewest = min(counts[frozenset(p)] for p in pairs)
     a, b = random.choice([p for p in pairs if counts[frozenset(p)] == fewest])
     run.pending = (a, b) if random.random() < 0.5 else (b, a)
@@ -77,11 +77,12 @@ def pair_html(run: Run) -> str:
     if run.pending is None:
         return ""
     alias = {i: name for name, i in run.aliases.items()}
-    players = "".join(f'<div class="arena-blind" data-side="{side}"><b>{side}</b>'
-                      f'<audio controls preload="none" src="{ROUTE_PREFIX}/{run.token}/{alias[i]}"></audio></div>'
-                      for side, i in zip("AB", run.pending, strict=False))
+    players = "".join(
+        f'<div class="arena-blind" data-side="{side}"><b>{side}</b>'
+        f'<audio controls preload="none" src="{ROUTE_PREFIX}/{run.token}/{alias[i]}"></audio></div>'
+        for side, i in zip("AB", run.pending, strict=False)
+    )
     return f'<div class="arena-pair">{players}</div>'
-
 
 
 def _similarity(run: Run, index: int) -> float | None:
@@ -101,10 +102,26 @@ def vote(run: Run, choice: str) -> dict:
     store = default_store()
     current = families.ratings(store, run.family_id)
     updated = rating.elo(current, ta.entrant.key, tb.entrant.key, winner)
-    families.add_vote(store, run.family_id, run.script, ta.entrant.key, tb.entrant.key, winner,
-                      _similarity(run, a), _similarity(run, b), updated)
-    entry = {"a_index": a, "b_index": b, "a": ta.entrant.label, "b": tb.entrant.label, "winner": winner,
-             "a_similarity": _similarity(run, a), "b_similarity": _similarity(run, b)}
+    families.add_vote(
+        store,
+        run.family_id,
+        run.script,
+        ta.entrant.key,
+        tb.entrant.key,
+        winner,
+        _similarity(run, a),
+        _similarity(run, b),
+        updated,
+    )
+    entry = {
+        "a_index": a,
+        "b_index": b,
+        "a": ta.entrant.label,
+        "b": tb.entrant.label,
+        "winner": winner,
+        "a_similarity": _similarity(run, a),
+        "b_similarity": _similarity(run, b),
+    }
     run.voted.append(entry)
     run.pending = None
     return entry

@@ -95,26 +95,31 @@ def _cached(key: tuple, make: Any) -> Any:
 
 
 def _prepared_reference(reference: VoiceSample, entrant: Entrant) -> VoiceSample:
-    return _cached(("fit", sha256(reference.data).hexdigest(), entrant.operation),
-                   lambda: recipes.prepare(reference, entrant).sample)
+    return _cached(
+        ("fit", sha256(reference.data).hexdigest(), entrant.operation),
+        lambda: recipes.prepare(reference, entrant).sample,
+    )
 
 
 def _reference_playback(reference: VoiceSample) -> bytes:
     return _cached(("play", sha256(reference.data).hexdigest()), lambda: compare.loudness_matched(reference.segment)[0])
 
 
-async def _speak_one(entrant: Entrant, text: str, family_id: int, reference: VoiceSample, transcript: str,
-                     api_key: str | None) -> Take:
+async def _speak_one(
+    entrant: Entrant, text: str, family_id: int, reference: VoiceSample, transcript: str, api_key: str | None
+) -> Take:
     pair = compare.Pair(entrant.provider_id, entrant.voice or entrant.kind, entrant.model)
     try:
         voice_id = entrant.voice
         ref = None
         if entrant.kind == "clone":
-            known = await asyncio.to_thread(families.member, default_store(), family_id, entrant.key,
-                                            provider_scope(entrant.provider_id, api_key))
+            known = await asyncio.to_thread(
+                families.member, default_store(), family_id, entrant.key, provider_scope(entrant.provider_id, api_key)
+            )
             if not known:
-                raise InputError(f"{entrant.label} has no voice in this family yet.",
-                                 hint="Run Clone everywhere first.")
+                raise InputError(
+                    f"{entrant.label} has no voice in this family yet.", hint="Run Clone everywhere first."
+                )
             voice_id = known["voice_id"]
             pair = compare.Pair(entrant.provider_id, voice_id, entrant.model)
         elif entrant.kind == "zero_shot":
@@ -128,8 +133,14 @@ async def _speak_one(entrant: Entrant, text: str, family_id: int, reference: Voi
     return take
 
 
-async def speak_all(family_id: int, text: str, entrants: list[Entrant], *, script: str = "custom",
-                    api_keys: dict[str, str] | None = None) -> Run:
+async def speak_all(
+    family_id: int,
+    text: str,
+    entrants: list[Entrant],
+    *,
+    script: str = "custom",
+    api_keys: dict[str, str] | None = None,
+) -> Run:
     """Every entrant speaks `text` at once. Failures stay in their take."""
     owner = owner_scope()
     fam = await asyncio.to_thread(families.family, default_store(), int(family_id), owner)
@@ -141,15 +152,29 @@ async def speak_all(family_id: int, text: str, entrants: list[Entrant], *, scrip
         raise InputError(f"At most {MAX_TAKES} entrants per run.")
     reference = VoiceSample(data=fam["sample"], format=fam.get("sample_format"))
     keys = api_keys or {}
-    jobs = [_speak_one(e, text, int(family_id), reference, fam["transcript"], keys.get(e.provider_id))
-            for e in entrants]
+    jobs = [
+        _speak_one(e, text, int(family_id), reference, fam["transcript"], keys.get(e.provider_id)) for e in entrants
+    ]
     ref_play = asyncio.to_thread(_reference_playback, reference)
     playback, takes = await asyncio.gather(ref_play, asyncio.gather(*jobs))
-    settings = {"text": text, "script": script, "entrants": [e.key for e in entrants],
-                "loudness_target_lufs": compare.TARGET_LUFS}
-    return Run(token=secrets.token_urlsafe(12), owner=owner, family_id=int(family_id), text=text, script=script,
-               reference=reference.data, reference_playback=playback, takes=list(takes), created_at=time.time(),
-               settings=settings)
+    settings = {
+        "text": text,
+        "script": script,
+        "entrants": [e.key for e in entrants],
+        "loudness_target_lufs": compare.TARGET_LUFS,
+    }
+    return Run(
+        token=secrets.token_urlsafe(12),
+        owner=owner,
+        family_id=int(family_id),
+        text=text,
+        script=script,
+        reference=reference.data,
+        reference_playback=playback,
+        takes=list(takes),
+        created_at=time.time(),
+        settings=settings,
+    )
 
 
 async def score_run(run: Run, api_keys: dict[str, str] | None = None) -> Run:
@@ -165,8 +190,12 @@ async def _score_one(run: Run, take: Take, api_key: str | None) -> None:
         from playground import scoring
 
         assert take.cell.result is not None
-        card = await scoring.score_take(run.reference, take.cell.playback or take.cell.result.audio.playable(),
-                                        run.text, transcribe=transcriber(take.entrant.provider_id, api_key))
+        card = await scoring.score_take(
+            run.reference,
+            take.cell.playback or take.cell.result.audio.playable(),
+            run.text,
+            transcribe=transcriber(take.entrant.provider_id, api_key),
+        )
         take.score = card.as_dict()
     except NotImplementedError:
         take.score_notes.append("scoring is not available in this build yet")

@@ -33,8 +33,9 @@ def transcriber(provider_id: str | None, api_key: str | None = None) -> Callable
     return run
 
 
-async def transcribe_sample(sample: VoiceSample, provider_id: str | None, api_key: str | None,
-                            fallback: str = "") -> tuple[str, str]:
+async def transcribe_sample(
+    sample: VoiceSample, provider_id: str | None, api_key: str | None, fallback: str = ""
+) -> tuple[str, str]:
     """(text, note): the transcript of a sample, or the fallback with a note saying why."""
     run = transcriber(provider_id, api_key)
     if run is None:

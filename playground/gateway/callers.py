@@ -32,19 +32,31 @@ def check_token(authorization: str | None) -> None:
     token = os.environ.get(TOKEN_ENV, "").strip()
     if not token:
         if hosted.is_hosted():
-            raise GatewayError(503, "The API is turned off on this hosted server: its owner has not set "
-                                    f"{TOKEN_ENV}. Use the web page, or run the playground yourself.",
-                               "service_unavailable", "api_disabled")
+            raise GatewayError(
+                503,
+                "The API is turned off on this hosted server: its owner has not set "
+                f"{TOKEN_ENV}. Use the web page, or run the playground yourself.",
+                "service_unavailable",
+                "api_disabled",
+            )
         return
     given = (authorization or "").strip()
     given = given[7:].strip() if given[:7].lower() == "bearer " else ""
     if not given:
-        raise GatewayError(401, "You didn't provide an API token. Send the playground's token as "
-                                "Authorization: Bearer <PLAYGROUND_API_TOKEN>.", "invalid_request_error",
-                           "missing_api_token")
+        raise GatewayError(
+            401,
+            "You didn't provide an API token. Send the playground's token as "
+            "Authorization: Bearer <PLAYGROUND_API_TOKEN>.",
+            "invalid_request_error",
+            "missing_api_token",
+        )
     if not hmac.compare_digest(given.encode("utf-8"), token.encode("utf-8")):
-        raise GatewayError(401, "Incorrect API token provided (this is the playground's own token, not a "
-                                "provider key).", "invalid_request_error", "invalid_api_key")
+        raise GatewayError(
+            401,
+            "Incorrect API token provided (this is the playground's own token, not a provider key).",
+            "invalid_request_error",
+            "invalid_api_key",
+        )
 
 
 def provider_key(headers: Mapping[str, str], pid: str) -> str | None:
@@ -53,9 +65,14 @@ def provider_key(headers: Mapping[str, str], pid: str) -> str | None:
     key = (lowered.get(key_header(pid)) or lowered.get(GENERIC_HEADER) or "").strip() or None
     if key is None and hosted.is_hosted():
         label = presets.load(pid)["label"]
-        raise GatewayError(401, f"This hosted playground calls {label} with your own key only: send it as "
-                                f"{key_header(pid).title()}: <key> (or X-Provider-Key). The server's keys are "
-                                "never used for API calls.", "authentication_error", "missing_provider_key")
+        raise GatewayError(
+            401,
+            f"This hosted playground calls {label} with your own key only: send it as "
+            f"{key_header(pid).title()}: <key> (or X-Provider-Key). The server's keys are "
+            "never used for API calls.",
+            "authentication_error",
+            "missing_provider_key",
+        )
     return key
 
 

@@ -50,11 +50,13 @@ def split_model(model_id: str) -> tuple[str, str]:
         raise UnknownModelError(
             f"The model `{model_id}` does not exist: a model here is <provider>/<model>, "
             f"with provider one of {', '.join(provider_ids())}.",
-            hint="GET /v1/models lists them all.")
+            hint="GET /v1/models lists them all.",
+        )
     known = models_of(pid)
     if known and model not in known and pid != "openai_compat":  # a gateway may serve models of its own
-        raise UnknownModelError(f"The model `{model_id}` does not exist.",
-                                hint=f"{presets.load(pid)['label']} models: {', '.join(known)}.")
+        raise UnknownModelError(
+            f"The model `{model_id}` does not exist.", hint=f"{presets.load(pid)['label']} models: {', '.join(known)}."
+        )
     return pid, model
 
 

@@ -36,8 +36,9 @@ async def clone(pid: str, model: str, name: str, sample: VoiceSample, transcript
         from playground.providers.siliconflow import SiliconFlowUpload
 
         text = (transcript or "").strip() or presets.load(pid)["upload_example_text"]["en"]
-        result = await adapter.upload_voice(SiliconFlowUpload(sample=sample, name=name, text=text, model=model),
-                                            api_key=api_key)
+        result = await adapter.upload_voice(
+            SiliconFlowUpload(sample=sample, name=name, text=text, model=model), api_key=api_key
+        )
         note = await record_voice(result, target, transcript=text)
     elif pid == "minimax":
         from playground.providers.minimax import MiniMaxClone, MiniMaxUpload
@@ -54,13 +55,20 @@ async def clone(pid: str, model: str, name: str, sample: VoiceSample, transcript
         spec = presets.load(pid)
         upload = await adapter.upload_voice(ZhipuUpload(sample), api_key=api_key)
         await record_upload(upload, target)
-        request = ZhipuClone(file_id=upload.voice_id, voice_name=name, input=spec["clone_example"]["input"]["en"],
-                             model=spec["default_clone_model"], text=(transcript or "").strip() or None,
-                             fetch_preview=False)
+        request = ZhipuClone(
+            file_id=upload.voice_id,
+            voice_name=name,
+            input=spec["clone_example"]["input"]["en"],
+            model=spec["default_clone_model"],
+            text=(transcript or "").strip() or None,
+            fetch_preview=False,
+        )
         result = await adapter.clone_voice(request, api_key=api_key)
         note = await record_voice(result, target, transcript=transcript or "", source_file_id=str(upload.voice_id))
     else:
-        raise UnsupportedError(f"{adapter.label} cannot clone a voice through the playground's API.",
-                               hint="Clone with SiliconFlow, MiniMax or Zhipu.")
+        raise UnsupportedError(
+            f"{adapter.label} cannot clone a voice through the playground's API.",
+            hint="Clone with SiliconFlow, MiniMax or Zhipu.",
+        )
     notes = list(result.notes) + ([note.strip(" ·")] if note else [])
     return Cloned(pid, result.model or model, result.name, str(result.voice_id), result.sandbox, notes)

@@ -39,8 +39,14 @@ def _private(host: str) -> bool:
         raise InputError(f"The audio URL's host {host!r} could not be resolved.") from exc
     for info in infos:
         addr = ipaddress.ip_address(str(info[4][0]).split("%", 1)[0])  # an IP address string; typeshed says str | int
-        if (addr.is_private or addr.is_loopback or addr.is_link_local or addr.is_reserved or addr.is_multicast
-                or addr.is_unspecified):
+        if (
+            addr.is_private
+            or addr.is_loopback
+            or addr.is_link_local
+            or addr.is_reserved
+            or addr.is_multicast
+            or addr.is_unspecified
+        ):
             return True
     return False
 
@@ -51,8 +57,10 @@ async def check_url(url: str) -> tuple[str, str]:
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise InputError("The audio URL must be an http(s) URL (or a data:audio/...;base64 URI).")
     if hosted.is_hosted() and await asyncio.to_thread(_private, parts.hostname):
-        raise InputError("The audio URL points at a private or local address, which this hosted server does not fetch.",
-                         hint="Use a public URL, or send the file as a data:audio/...;base64 URI.")
+        raise InputError(
+            "The audio URL points at a private or local address, which this hosted server does not fetch.",
+            hint="Use a public URL, or send the file as a data:audio/...;base64 URI.",
+        )
     origin = f"{parts.scheme}://{parts.netloc}"
     return origin, (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
 

@@ -26,8 +26,11 @@ def available(headers: Mapping[str, str]) -> list[str]:
 
 def models(headers: Mapping[str, str]) -> list[dict]:
     usable = available(headers)
-    return [{"id": mid, "object": "model", "created": 0, "owned_by": pid}
-            for mid, pid, _ in catalog.model_ids() if pid in usable]
+    return [
+        {"id": mid, "object": "model", "created": 0, "owned_by": pid}
+        for mid, pid, _ in catalog.model_ids()
+        if pid in usable
+    ]
 
 
 def voices_of(pid: str, model: str, headers: Mapping[str, str]) -> list[dict]:
@@ -41,11 +44,28 @@ def voices_of(pid: str, model: str, headers: Mapping[str, str]) -> list[dict]:
         for row in service.library_rows(pid, target):
             if pid == "siliconflow" and row["model"] and row["model"] != model:
                 continue
-            out.append({"id": row["voice_id"], "name": row["name"], "object": "audio.voice", "kind": "library",
-                        "provider": pid, "model": f"{pid}/{model}", "created_at": int(row["created_at"])})
+            out.append(
+                {
+                    "id": row["voice_id"],
+                    "name": row["name"],
+                    "object": "audio.voice",
+                    "kind": "library",
+                    "provider": pid,
+                    "model": f"{pid}/{model}",
+                    "created_at": int(row["created_at"]),
+                }
+            )
     for vid, label in catalog.system_voices(pid, model):
-        out.append({"id": vid, "name": label, "object": "audio.voice", "kind": "system", "provider": pid,
-                    "model": f"{pid}/{model}"})
+        out.append(
+            {
+                "id": vid,
+                "name": label,
+                "object": "audio.voice",
+                "kind": "system",
+                "provider": pid,
+                "model": f"{pid}/{model}",
+            }
+        )
     return out
 
 

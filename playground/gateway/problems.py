@@ -73,12 +73,24 @@ def classify(exc: BaseException) -> GatewayError:
         return GatewayError(400, exc.user_message(), INVALID, "invalid_value", param_of(exc.user_message()))
     if isinstance(exc, errors.PlaygroundError):
         return GatewayError(500, exc.user_message(), "server_error", "playground_error")
-    return GatewayError(500, f"Unexpected error in the gateway ({type(exc).__name__}); nothing was billed twice, "
-                             "try again and report it if it persists.", "server_error", "internal_error")
+    return GatewayError(
+        500,
+        f"Unexpected error in the gateway ({type(exc).__name__}); nothing was billed twice, "
+        "try again and report it if it persists.",
+        "server_error",
+        "internal_error",
+    )
 
 
-PARAM_WORDS = {"Text": "input", "Speed": "speed", "voice": "voice", "Voice": "voice", "format": "response_format",
-               "model": "model", "Instructions": "instructions"}
+PARAM_WORDS = {
+    "Text": "input",
+    "Speed": "speed",
+    "voice": "voice",
+    "Voice": "voice",
+    "format": "response_format",
+    "model": "model",
+    "Instructions": "instructions",
+}
 
 
 def param_of(message: str) -> str | None:

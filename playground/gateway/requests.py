@@ -47,8 +47,15 @@ def _siliconflow(ask: Ask) -> Any:
     text = ask.text
     if ask.instructions and adapter.model_spec(ask.model).get("instructions"):
         text = f"{ask.instructions.strip()}<|endofprompt|>{text}"  # CosyVoice's instruction syntax
-    return SiliconFlowSpeech(text=text, model=ask.model, voice=ask.voice, response_format=ask.fmt, sample_rate=rate,
-                             stream=True, speed=1.0 if ask.speed is None else ask.speed)
+    return SiliconFlowSpeech(
+        text=text,
+        model=ask.model,
+        voice=ask.voice,
+        response_format=ask.fmt,
+        sample_rate=rate,
+        stream=True,
+        speed=1.0 if ask.speed is None else ask.speed,
+    )
 
 
 def _minimax(ask: Ask) -> Any:
@@ -56,25 +63,42 @@ def _minimax(ask: Ask) -> Any:
 
     spec = presets.load("minimax")
     rate = PCM_RATE if ask.fmt in ("pcm", "wav") else int(spec["default_sample_rate"])
-    return MiniMaxSpeech(text=ask.text, voice_id=ask.voice, model=ask.model, format=ask.fmt, sample_rate=rate,
-                         speed=1.0 if ask.speed is None else ask.speed,
-                         stream=ask.fmt in catalog.streamed_formats("minimax"))
+    return MiniMaxSpeech(
+        text=ask.text,
+        voice_id=ask.voice,
+        model=ask.model,
+        format=ask.fmt,
+        sample_rate=rate,
+        speed=1.0 if ask.speed is None else ask.speed,
+        stream=ask.fmt in catalog.streamed_formats("minimax"),
+    )
 
 
 def _zhipu(ask: Ask) -> Any:
     from playground.providers.zhipu import ZhipuSpeech
 
-    return ZhipuSpeech(text=ask.text, model=ask.model, voice=ask.voice, response_format=ask.fmt,
-                       stream=ask.fmt in catalog.streamed_formats("zhipu"),
-                       speed=1.0 if ask.speed is None else ask.speed)
+    return ZhipuSpeech(
+        text=ask.text,
+        model=ask.model,
+        voice=ask.voice,
+        response_format=ask.fmt,
+        stream=ask.fmt in catalog.streamed_formats("zhipu"),
+        speed=1.0 if ask.speed is None else ask.speed,
+    )
 
 
 def _openai_compat(ask: Ask) -> Any:
     from playground.providers.openai_compat import OpenAISpeech
 
-    return OpenAISpeech(text=ask.text, model=ask.model, voice=ask.voice, instructions=ask.instructions,
-                        response_format=ask.fmt, speed=1.0 if ask.speed is None else ask.speed,
-                        stream_format=ask.stream_format)
+    return OpenAISpeech(
+        text=ask.text,
+        model=ask.model,
+        voice=ask.voice,
+        instructions=ask.instructions,
+        response_format=ask.fmt,
+        speed=1.0 if ask.speed is None else ask.speed,
+        stream_format=ask.stream_format,
+    )
 
 
 BUILDERS: dict[str, Callable[[Ask], Any]] = {
@@ -103,9 +127,14 @@ def speech_class(pid: str) -> type:
     if declared is not None:
         return declared
     module = sys.modules[adapter_cls.__module__]
-    found = [obj for name, obj in vars(module).items()
-             if inspect.isclass(obj) and dataclasses.is_dataclass(obj) and name.endswith("Speech")
-             and obj.__module__ == module.__name__]
+    found = [
+        obj
+        for name, obj in vars(module).items()
+        if inspect.isclass(obj)
+        and dataclasses.is_dataclass(obj)
+        and name.endswith("Speech")
+        and obj.__module__ == module.__name__
+    ]
     if len(found) != 1:
         raise UnsupportedError(f"{presets.load(pid)['label']} has no speech request the gateway can fill.")
     return found[0]

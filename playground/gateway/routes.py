@@ -1,11 +1,11 @@
 """The HTTP doors: plain Starlette routes on the app's own server, outside Gradio's queue.
 
-  POST /v1/audio/speech   OpenAI's contract (model, input, voice, response_format, speed,
-                          instructions, stream_format audio|sse); the provider's bytes pass
-                          through as they arrive
-  GET  /v1/models         the provider models usable with the current configuration
-  GET  /v1/audio/voices   library voices and system voices, per model (?model= to narrow)
-  GET  /v1/files/{token}/{name}  audio made for an MCP tool call (ui/mcp_tools.py)
+POST /v1/audio/speech   OpenAI's contract (model, input, voice, response_format, speed,
+                        instructions, stream_format audio|sse); the provider's bytes pass
+                        through as they arrive
+GET  /v1/models         the provider models usable with the current configuration
+GET  /v1/audio/voices   library voices and system voices, per model (?model= to narrow)
+GET  /v1/files/{token}/{name}  audio made for an MCP tool call (ui/mcp_tools.py)
 """
 
 from __future__ import annotations
@@ -34,8 +34,13 @@ def error_response(exc: BaseException) -> JSONResponse:
 
 
 def _headers(call: service.SpeechCall, media: str) -> dict[str, str]:
-    headers = {"Cache-Control": "no-store", "X-Accel-Buffering": "no", "X-Content-Type-Options": "nosniff",
-               "X-Playground-Provider": call.ask.pid, "X-Playground-Mode": "sandbox" if call.target.sandbox else "live"}
+    headers = {
+        "Cache-Control": "no-store",
+        "X-Accel-Buffering": "no",
+        "X-Content-Type-Options": "nosniff",
+        "X-Playground-Provider": call.ask.pid,
+        "X-Playground-Mode": "sandbox" if call.target.sandbox else "live",
+    }
     if call.converted:
         headers["X-Playground-Converted"] = call.converted  # the body was buffered to be converted
     return headers
@@ -71,7 +76,7 @@ async def speech(request: Request) -> Response:
             return error_response(exc)
         if not sse:
             return Response(data, media_type=media, headers=_headers(call, media))
-        events = [_delta(data[i:i + SSE_CHUNK]) for i in range(0, len(data), SSE_CHUNK)] + [DONE_EVENT]
+        events = [_delta(data[i : i + SSE_CHUNK]) for i in range(0, len(data), SSE_CHUNK)] + [DONE_EVENT]
         return Response(b"".join(events), media_type=media, headers=_headers(call, media))
     run = service.Run(call)
     try:

@@ -23,8 +23,14 @@ from playground.library.hooks import record_take
 from playground.providers.base import SpeechResult
 
 FORMATS = ("mp3", "opus", "aac", "flac", "wav", "pcm")
-CONTENT_TYPES = {"mp3": "audio/mpeg", "opus": "audio/opus", "aac": "audio/aac", "flac": "audio/flac",
-                 "wav": "audio/wav", "pcm": "audio/pcm"}
+CONTENT_TYPES = {
+    "mp3": "audio/mpeg",
+    "opus": "audio/opus",
+    "aac": "audio/aac",
+    "flac": "audio/flac",
+    "wav": "audio/wav",
+    "pcm": "audio/pcm",
+}
 FIELDS = {"model", "input", "voice", "response_format", "speed", "instructions", "stream_format"}
 HANDLER = "api_speech"  # the take's handler name in History
 _DONE = object()
@@ -52,8 +58,9 @@ def _string(doc: Mapping, name: str, required: bool = False) -> str | None:
     value = doc.get(name)
     if value is None:
         if required:
-            raise GatewayError(400, f"Missing required parameter: '{name}'.", code="missing_required_parameter",
-                               param=name)
+            raise GatewayError(
+                400, f"Missing required parameter: '{name}'.", code="missing_required_parameter", param=name
+            )
         return None
     if not isinstance(value, str):
         raise GatewayError(400, f"Invalid type for '{name}': expected a string.", code="invalid_type", param=name)
@@ -66,30 +73,40 @@ def parse(doc: Any) -> dict:
         raise GatewayError(400, "The request body must be a JSON object.")
     extra = sorted(set(doc) - FIELDS)
     if extra:
-        raise GatewayError(400, f"Unrecognized request argument supplied: {extra[0]}", code="unknown_parameter",
-                           param=extra[0])
+        raise GatewayError(
+            400, f"Unrecognized request argument supplied: {extra[0]}", code="unknown_parameter", param=extra[0]
+        )
     voice = doc.get("voice")
     if isinstance(voice, dict) and isinstance(voice.get("id"), str):
         voice = voice["id"]  # a custom voice object {"id": ...}
     if voice is None:
-        raise GatewayError(400, "Missing required parameter: 'voice'.", code="missing_required_parameter",
-                           param="voice")
+        raise GatewayError(
+            400, "Missing required parameter: 'voice'.", code="missing_required_parameter", param="voice"
+        )
     if not isinstance(voice, str) or not voice.strip():
         raise GatewayError(400, "Invalid 'voice': a voice name or id (string), or {\"id\": ...}.", param="voice")
     fmt = _string(doc, "response_format") or "mp3"
     if fmt not in FORMATS:
-        raise GatewayError(400, f"Invalid value: '{fmt}'. Supported values are: {', '.join(FORMATS)}.",
-                           param="response_format")
+        raise GatewayError(
+            400, f"Invalid value: '{fmt}'. Supported values are: {', '.join(FORMATS)}.", param="response_format"
+        )
     stream_format = _string(doc, "stream_format") or "audio"
     if stream_format not in ("audio", "sse"):
-        raise GatewayError(400, f"Invalid value: '{stream_format}'. Supported values are: 'sse' and 'audio'.",
-                           param="stream_format")
+        raise GatewayError(
+            400, f"Invalid value: '{stream_format}'. Supported values are: 'sse' and 'audio'.", param="stream_format"
+        )
     speed = doc.get("speed")
     if speed is not None and (isinstance(speed, bool) or not isinstance(speed, (int, float))):
         raise GatewayError(400, "Invalid type for 'speed': expected a number.", code="invalid_type", param="speed")
-    return dict(model=_string(doc, "model", True), input=_string(doc, "input", True), voice=voice.strip(),
-                response_format=fmt, speed=None if speed is None else float(speed),
-                instructions=(_string(doc, "instructions") or "").strip() or None, stream_format=stream_format)
+    return dict(
+        model=_string(doc, "model", True),
+        input=_string(doc, "input", True),
+        voice=voice.strip(),
+        response_format=fmt,
+        speed=None if speed is None else float(speed),
+        instructions=(_string(doc, "instructions") or "").strip() or None,
+        stream_format=stream_format,
+    )
 
 
 def library_rows(pid: str, target: Target) -> list[dict]:
@@ -122,13 +139,36 @@ def prepare(doc: Any, headers: Mapping[str, str]) -> SpeechCall:
     wanted = body["response_format"]
     native = catalog.native_formats(pid)
     fmt = wanted if wanted in native else ("pcm" if "pcm" in native else native[0])
-    ask = requests.Ask(pid=pid, model=model, text=body["input"], voice=voice_id, fmt=fmt, speed=body["speed"],
-                       instructions=body["instructions"], stream_format=body["stream_format"])
+    ask = requests.Ask(
+        pid=pid,
+        model=model,
+        text=body["input"],
+        voice=voice_id,
+        fmt=fmt,
+        speed=body["speed"],
+        instructions=body["instructions"],
+        stream_format=body["stream_format"],
+    )
     request = adapter.check_speak(requests.build(ask))
-    settings = {"text": body["input"], "model": body["model"], "voice": body["voice"], "response_format": wanted,
-                "speed": body["speed"], "instructions": body["instructions"], "stream_format": body["stream_format"]}
-    return SpeechCall(ask=ask, model_id=body["model"], wanted=wanted, api_key=api_key, target=target,
-                      voice_id=voice_id, request=request, settings=settings)
+    settings = {
+        "text": body["input"],
+        "model": body["model"],
+        "voice": body["voice"],
+        "response_format": wanted,
+        "speed": body["speed"],
+        "instructions": body["instructions"],
+        "stream_format": body["stream_format"],
+    }
+    return SpeechCall(
+        ask=ask,
+        model_id=body["model"],
+        wanted=wanted,
+        api_key=api_key,
+        target=target,
+        voice_id=voice_id,
+        request=request,
+        settings=settings,
+    )
 
 
 class Run:
@@ -143,8 +183,9 @@ class Run:
     async def _speak(self) -> None:
         call = self.call
         try:
-            self.result = await providers.get(call.ask.pid).speak(call.request, api_key=call.api_key,
-                                                                   on_chunk=self.queue.put_nowait)
+            self.result = await providers.get(call.ask.pid).speak(
+                call.request, api_key=call.api_key, on_chunk=self.queue.put_nowait
+            )
         except BaseException as exc:  # handed to the reader, which raises it where it can be answered
             self.queue.put_nowait(exc)
             if not isinstance(exc, Exception):
@@ -179,7 +220,8 @@ class Run:
 def remember(call: SpeechCall, result: SpeechResult) -> None:
     """Record the take in History without holding up the caller."""
     task = asyncio.get_running_loop().create_task(
-        record_take(HANDLER, result, call.target, call.settings, voice=call.voice_id))
+        record_take(HANDLER, result, call.target, call.settings, voice=call.voice_id)
+    )
     _background.add(task)
     task.add_done_callback(_background.discard)
 
@@ -192,8 +234,9 @@ async def settled() -> None:
 
 def convert(data: bytes, call: SpeechCall) -> bytes:
     """The provider's audio in the caller's format, through ffmpeg (never ffprobe). Blocking."""
-    source = audio.SpeechAudio(data=data, format=call.ask.fmt, sample_rate=getattr(call.request, "sample_rate", None)
-                               or requests.PCM_RATE)
+    source = audio.SpeechAudio(
+        data=data, format=call.ask.fmt, sample_rate=getattr(call.request, "sample_rate", None) or requests.PCM_RATE
+    )
     seg = audio.decode(source.playable())
     if call.wanted == "pcm":
         return audio.encode(seg, "pcm", sample_rate=requests.PCM_RATE, channels=1)
@@ -211,7 +254,10 @@ async def speak_whole(call: SpeechCall) -> bytes:
         try:
             data = await asyncio.to_thread(convert, data, call)
         except InputError as exc:
-            raise GatewayError(502, f"The provider's {call.ask.fmt} audio could not be converted to "
-                                    f"{call.wanted}: {exc.user_message()}", "server_error",
-                               "conversion_failed") from None
+            raise GatewayError(
+                502,
+                f"The provider's {call.ask.fmt} audio could not be converted to {call.wanted}: {exc.user_message()}",
+                "server_error",
+                "conversion_failed",
+            ) from None
     return data

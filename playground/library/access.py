@@ -71,18 +71,39 @@ def status(row: dict, now: float | None = None) -> str:
 
 def voice_rows(rows: list[dict], sync: dict[int, str] | None = None) -> list[list]:
     sync = sync or {}
-    return [[str(r["id"]), r["provider"], r["name"], r["voice_id"],
-             r["model"] or "", when(r.get("origin_at") or r["created_at"]),
-             when(r["last_used_at"]), status(r), r["note"] or "", sync.get(r["id"], "")] for r in rows]
+    return [
+        [
+            str(r["id"]),
+            r["provider"],
+            r["name"],
+            r["voice_id"],
+            r["model"] or "",
+            when(r.get("origin_at") or r["created_at"]),
+            when(r["last_used_at"]),
+            status(r),
+            r["note"] or "",
+            sync.get(r["id"], ""),
+        ]
+        for r in rows
+    ]
 
 
 def take_rows(rows: list[dict]) -> list[list]:
     out = []
     for r in rows:
         audio = f"{r['audio_size'] / 1024:.0f} KiB" if r["audio_path"] else "evicted (cap)"
-        out.append([str(r["id"]), when(r.get("origin_at") or r["created_at"]), r["provider"], r["voice"],
-                    r["model"] or "", r["format"],
-                    audio, (r["text"] or "")[:120]])
+        out.append(
+            [
+                str(r["id"]),
+                when(r.get("origin_at") or r["created_at"]),
+                r["provider"],
+                r["voice"],
+                r["model"] or "",
+                r["format"],
+                audio,
+                (r["text"] or "")[:120],
+            ]
+        )
     return out
 
 

@@ -19,10 +19,34 @@ from playground.library.store import Store, sha256
 
 FORMAT = "voice-clone-playground-library"
 VERSION = 1
-VOICE_FIELDS = ["provider", "model", "voice_id", "name", "transcript", "sample_format", "created_at", "last_used_at",
-                "sandbox", "extra", "note", "expires_at"]
-TAKE_FIELDS = ["provider", "model", "voice", "text", "handler", "params", "format", "sample_rate", "timing",
-               "created_at", "sandbox", "evicted_at"]
+VOICE_FIELDS = [
+    "provider",
+    "model",
+    "voice_id",
+    "name",
+    "transcript",
+    "sample_format",
+    "created_at",
+    "last_used_at",
+    "sandbox",
+    "extra",
+    "note",
+    "expires_at",
+]
+TAKE_FIELDS = [
+    "provider",
+    "model",
+    "voice",
+    "text",
+    "handler",
+    "params",
+    "format",
+    "sample_rate",
+    "timing",
+    "created_at",
+    "sandbox",
+    "evicted_at",
+]
 
 
 def export_bytes(store: Store, scopes: Iterable[str]) -> bytes:
@@ -53,8 +77,14 @@ def export_bytes(store: Store, scopes: Iterable[str]) -> bytes:
             item["created_at"] = row.get("origin_at") or row["created_at"]
             item["audio"] = add(zf, row["audio_path"])
             takes.append(item)
-        doc = {"format": FORMAT, "version": VERSION, "exported_at": time.time(), "voices": voices, "takes": takes,
-               "files": files}
+        doc = {
+            "format": FORMAT,
+            "version": VERSION,
+            "exported_at": time.time(),
+            "voices": voices,
+            "takes": takes,
+            "files": files,
+        }
         zf.writestr("library.json", json.dumps(doc, ensure_ascii=False, indent=1))
     return buf.getvalue()
 
@@ -74,8 +104,9 @@ def import_bytes(store: Store, data, scope_for: dict[str, str]) -> tuple[int, in
         try:
             doc = json.loads(raw)
         except ValueError as exc:
-            raise InputError("This is not a voice library export (library.json is not JSON).",
-                             hint=archive_check.HINT) from exc
+            raise InputError(
+                "This is not a voice library export (library.json is not JSON).", hint=archive_check.HINT
+            ) from exc
         del raw
         doc = archive_check.clean_doc(doc, FORMAT, VERSION)
         files = doc["files"]
@@ -88,8 +119,7 @@ def import_bytes(store: Store, data, scope_for: dict[str, str]) -> tuple[int, in
             piece = archive_check.read_member(zf, rel, lim["max_member_bytes"], budget)
             seen[rel] = len(piece)
             if sha256(piece) != files.get(rel):
-                raise InputError(f"{rel} in the archive is damaged (its hash does not match).",
-                                 hint=archive_check.HINT)
+                raise InputError(f"{rel} in the archive is damaged (its hash does not match).", hint=archive_check.HINT)
             return piece
 
         voices = [v for v in doc["voices"] if v["provider"] in scope_for]
@@ -97,12 +127,24 @@ def import_bytes(store: Store, data, scope_for: dict[str, str]) -> tuple[int, in
             store.check_voice_room(scope, [v["voice_id"] for v in voices if scope_for[v["provider"]] == scope])
         n_voices = n_takes = 0
         for v in reversed(voices):  # oldest first, so the list shows them in the same order
-            store.add_voice(scope_for[v["provider"]], v["provider"], v["voice_id"], model=v["model"], name=v["name"],
-                            transcript=v["transcript"], sample=read(v["sample"]), sample_format=v["sample_format"],
-                            preview=read(v["preview"]),
-                            preview_format=(v["preview"] or "").rsplit(".", 1)[-1] or None,
-                            sandbox=v["sandbox"], expires_at=v["expires_at"], extra=v["extra"], note=v["note"],
-                            last_used_at=v["last_used_at"], origin_at=v["created_at"])
+            store.add_voice(
+                scope_for[v["provider"]],
+                v["provider"],
+                v["voice_id"],
+                model=v["model"],
+                name=v["name"],
+                transcript=v["transcript"],
+                sample=read(v["sample"]),
+                sample_format=v["sample_format"],
+                preview=read(v["preview"]),
+                preview_format=(v["preview"] or "").rsplit(".", 1)[-1] or None,
+                sandbox=v["sandbox"],
+                expires_at=v["expires_at"],
+                extra=v["extra"],
+                note=v["note"],
+                last_used_at=v["last_used_at"],
+                origin_at=v["created_at"],
+            )
             n_voices += 1
         for t in reversed(doc["takes"]):  # oldest first, as they were made
             take_scope = scope_for.get(t["provider"])
@@ -110,11 +152,25 @@ def import_bytes(store: Store, data, scope_for: dict[str, str]) -> tuple[int, in
                 continue
             audio = read(t["audio"])
             assert audio is not None  # t["audio"] is set: read() returned its bytes or raised
-            if store.execute("SELECT 1 FROM takes WHERE scope=? AND origin_at IS ? AND audio_hash=?",
-                             (take_scope, t["created_at"], sha256(audio))):
+            if store.execute(
+                "SELECT 1 FROM takes WHERE scope=? AND origin_at IS ? AND audio_hash=?",
+                (take_scope, t["created_at"], sha256(audio)),
+            ):
                 continue
-            store.add_take(take_scope, t["provider"], audio=audio, fmt=t["format"], model=t["model"], voice=t["voice"],
-                           text=t["text"], handler=t["handler"], params=t["params"], sample_rate=t["sample_rate"],
-                           timing=t["timing"], sandbox=t["sandbox"], origin_at=t["created_at"])
+            store.add_take(
+                take_scope,
+                t["provider"],
+                audio=audio,
+                fmt=t["format"],
+                model=t["model"],
+                voice=t["voice"],
+                text=t["text"],
+                handler=t["handler"],
+                params=t["params"],
+                sample_rate=t["sample_rate"],
+                timing=t["timing"],
+                sandbox=t["sandbox"],
+                origin_at=t["created_at"],
+            )
             n_takes += 1
     return n_voices, n_takes

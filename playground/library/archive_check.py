@@ -64,13 +64,17 @@ def checked_zip(source) -> zipfile.ZipFile:
             raise _refuse("The archive holds a file this app never exports (only library.json and files/…).")
         if info.file_size > cap:
             zf.close()
-            raise _refuse(f"{name} in the archive is {info.file_size / 1e6:,.0f} MB uncompressed; "
-                          f"an import takes at most {cap / 1e6:,.0f} MB per file.")
+            raise _refuse(
+                f"{name} in the archive is {info.file_size / 1e6:,.0f} MB uncompressed; "
+                f"an import takes at most {cap / 1e6:,.0f} MB per file."
+            )
         total += info.file_size
     if total > lim["max_total_bytes"]:
         zf.close()
-        raise _refuse(f"The archive unpacks to {total / 1e6:,.0f} MB; an import takes at most "
-                      f"{lim['max_total_bytes'] / 1e6:,.0f} MB (PLAYGROUND_IMPORT_MAX_MB).")
+        raise _refuse(
+            f"The archive unpacks to {total / 1e6:,.0f} MB; an import takes at most "
+            f"{lim['max_total_bytes'] / 1e6:,.0f} MB (PLAYGROUND_IMPORT_MAX_MB)."
+        )
     return zf
 
 
@@ -142,8 +146,9 @@ def _json_obj(value: Any, where: str, cap: int) -> dict:
 
 
 def _plain_value(value: Any) -> bool:
-    return value is None or (isinstance(value, (str, int, float, bool)) and not (
-        isinstance(value, float) and not math.isfinite(value)))
+    return value is None or (
+        isinstance(value, (str, int, float, bool)) and not (isinstance(value, float) and not math.isfinite(value))
+    )
 
 
 def rerun_params(handler: str, params: dict, max_chars: int) -> dict:
@@ -168,9 +173,14 @@ def clean_doc(doc: Any, format_name: str, version: int) -> dict:
         raise _refuse("This voice library export was made by a newer version of the app.")
     files = doc.get("files") or {}
     pattern = re.compile(lim["member_pattern"])
-    if not isinstance(files, dict) or len(files) > lim["max_files"] or not all(
+    if (
+        not isinstance(files, dict)
+        or len(files) > lim["max_files"]
+        or not all(
             isinstance(k, str) and pattern.match(k) and isinstance(v, str) and re.fullmatch(r"[0-9a-f]{64}", v)
-            for k, v in files.items()):
+            for k, v in files.items()
+        )
+    ):
         raise _fail("files", "must map archive file names to sha256 hashes")
     out: dict[str, Any] = {"files": files, "voices": [], "takes": []}
     short, long_ = lim["max_field_chars"], lim["max_text_chars"]
@@ -185,22 +195,32 @@ def clean_doc(doc: Any, format_name: str, version: int) -> dict:
             provider = item.get("provider")
             if provider not in PROVIDERS:
                 raise _fail(f"{at}.provider", f"must be one of {', '.join(PROVIDERS)}")
-            row = {"provider": provider, "model": _text(item.get("model"), f"{at}.model", short) or None,
-                   "sandbox": bool(item.get("sandbox")),
-                   "created_at": _number(item.get("created_at"), f"{at}.created_at")}
+            row = {
+                "provider": provider,
+                "model": _text(item.get("model"), f"{at}.model", short) or None,
+                "sandbox": bool(item.get("sandbox")),
+                "created_at": _number(item.get("created_at"), f"{at}.created_at"),
+            }
             if kind == "voices":
-                row.update(voice_id=_text(item.get("voice_id"), f"{at}.voice_id", 256, required=True),
-                           name=_text(item.get("name"), f"{at}.name", short),
-                           transcript=_text(item.get("transcript"), f"{at}.transcript", long_),
-                           note=_text(item.get("note"), f"{at}.note", short),
-                           sample_format=_text(item.get("sample_format"), f"{at}.sample_format", 8) or None,
-                           expires_at=_number(item.get("expires_at"), f"{at}.expires_at"),
-                           last_used_at=_number(item.get("last_used_at"), f"{at}.last_used_at"),
-                           extra={k: v for k, v in _json_obj(item.get("extra"), f"{at}.extra", lim["max_params_bytes"])
-                                  .items() if isinstance(k, str) and len(k) <= 64 and _plain_value(v)
-                                  and (not isinstance(v, str) or len(v) <= short)},
-                           sample=_member(item.get("sample"), f"{at}.sample", pattern, files),
-                           preview=_member(item.get("preview"), f"{at}.preview", pattern, files))
+                row.update(
+                    voice_id=_text(item.get("voice_id"), f"{at}.voice_id", 256, required=True),
+                    name=_text(item.get("name"), f"{at}.name", short),
+                    transcript=_text(item.get("transcript"), f"{at}.transcript", long_),
+                    note=_text(item.get("note"), f"{at}.note", short),
+                    sample_format=_text(item.get("sample_format"), f"{at}.sample_format", 8) or None,
+                    expires_at=_number(item.get("expires_at"), f"{at}.expires_at"),
+                    last_used_at=_number(item.get("last_used_at"), f"{at}.last_used_at"),
+                    extra={
+                        k: v
+                        for k, v in _json_obj(item.get("extra"), f"{at}.extra", lim["max_params_bytes"]).items()
+                        if isinstance(k, str)
+                        and len(k) <= 64
+                        and _plain_value(v)
+                        and (not isinstance(v, str) or len(v) <= short)
+                    },
+                    sample=_member(item.get("sample"), f"{at}.sample", pattern, files),
+                    preview=_member(item.get("preview"), f"{at}.preview", pattern, files),
+                )
             else:
                 handler = _text(item.get("handler"), f"{at}.handler", 64)
                 params = _json_obj(item.get("params"), f"{at}.params", lim["max_params_bytes"])
@@ -208,14 +228,22 @@ def clean_doc(doc: Any, format_name: str, version: int) -> dict:
                 rate = item.get("sample_rate")
                 if rate is not None and (isinstance(rate, bool) or not isinstance(rate, int) or not 0 < rate <= 384000):
                     raise _fail(f"{at}.sample_rate", "must be a whole number of Hz up to 384000")
-                row.update(voice=_text(item.get("voice"), f"{at}.voice", 256),
-                           text=_text(item.get("text"), f"{at}.text", long_),
-                           handler=handler, params=rerun_params(handler, params, long_),
-                           format=re.sub(r"[^a-z0-9]", "",
-                                         _text(item.get("format"), f"{at}.format", 8).lower()) or "bin",
-                           sample_rate=rate,
-                           timing={k: float(v) for k, v in timing.items() if k in ("first_byte_s", "total_s")
-                                   and isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)},
-                           audio=_member(item.get("audio"), f"{at}.audio", pattern, files))
+                row.update(
+                    voice=_text(item.get("voice"), f"{at}.voice", 256),
+                    text=_text(item.get("text"), f"{at}.text", long_),
+                    handler=handler,
+                    params=rerun_params(handler, params, long_),
+                    format=re.sub(r"[^a-z0-9]", "", _text(item.get("format"), f"{at}.format", 8).lower()) or "bin",
+                    sample_rate=rate,
+                    timing={
+                        k: float(v)
+                        for k, v in timing.items()
+                        if k in ("first_byte_s", "total_s")
+                        and isinstance(v, (int, float))
+                        and not isinstance(v, bool)
+                        and math.isfinite(v)
+                    },
+                    audio=_member(item.get("audio"), f"{at}.audio", pattern, files),
+                )
             out[kind].append(row)
     return out

@@ -43,4 +43,3 @@ CREATE TABLE IF NOT EXISTS arena_ratings (
 );
 CREATE INDEX IF NOT EXISTS arena_votes_family ON arena_votes (family_id, created_at)
 """
-

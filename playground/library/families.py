@@ -29,16 +29,19 @@ def family_for(store: Store, owner: str, data: bytes, fmt: str | None, transcrip
     """(family id, created now?) for this sample under this owner; the sample is kept once."""
     digest = sha256(data)
     with store._lock:
-        row = store._conn.execute("SELECT id FROM arena_families WHERE owner=? AND sample_hash=?",
-                                  (owner, digest)).fetchone()
+        row = store._conn.execute(
+            "SELECT id FROM arena_families WHERE owner=? AND sample_hash=?", (owner, digest)
+        ).fetchone()
         if row:
             if transcript:
                 store._conn.execute("UPDATE arena_families SET transcript=? WHERE id=?", (transcript, row[0]))
             return int(row[0]), False
     store.add_upload(owner, ARENA_PROVIDER, _sample_file_id(digest), data, fmt)
     with store._lock, store._tx() as conn:
-        conn.execute("INSERT OR IGNORE INTO arena_families (owner, sample_hash, transcript, created_at) "
-                     "VALUES (?,?,?,?)", (owner, digest, transcript or "", time.time()))
+        conn.execute(
+            "INSERT OR IGNORE INTO arena_families (owner, sample_hash, transcript, created_at) VALUES (?,?,?,?)",
+            (owner, digest, transcript or "", time.time()),
+        )
         row = conn.execute("SELECT id FROM arena_families WHERE owner=? AND sample_hash=?", (owner, digest)).fetchone()
     return int(row[0]), True
 
@@ -46,8 +49,9 @@ def family_for(store: Store, owner: str, data: bytes, fmt: str | None, transcrip
 def family(store: Store, family_id: int, owner: str) -> dict | None:
     """The family with its reference sample bytes, or None (another owner's is never seen)."""
     with store._lock:
-        row = store._conn.execute("SELECT * FROM arena_families WHERE id=? AND owner=?",
-                                  (int(family_id), owner)).fetchone()
+        row = store._conn.execute(
+            "SELECT * FROM arena_families WHERE id=? AND owner=?", (int(family_id), owner)
+        ).fetchone()
     if not row:
         return None
     out = dict(row)
@@ -59,25 +63,30 @@ def family(store: Store, family_id: int, owner: str) -> dict | None:
 
 def member(store: Store, family_id: int, entrant: str, scope: str) -> dict | None:
     with store._lock:
-        row = store._conn.execute("SELECT * FROM arena_members WHERE family_id=? AND entrant=? AND scope=?",
-                                  (family_id, entrant, scope)).fetchone()
+        row = store._conn.execute(
+            "SELECT * FROM arena_members WHERE family_id=? AND entrant=? AND scope=?", (family_id, entrant, scope)
+        ).fetchone()
     return dict(row) if row else None
 
 
-def add_member(store: Store, family_id: int, entrant: str, scope: str, provider: str, model: str | None,
-               voice_id: str) -> None:
+def add_member(
+    store: Store, family_id: int, entrant: str, scope: str, provider: str, model: str | None, voice_id: str
+) -> None:
     with store._lock, store._tx() as conn:
-        conn.execute("INSERT INTO arena_members (family_id, entrant, scope, provider, model, voice_id, created_at) "
-                     "VALUES (?,?,?,?,?,?,?) ON CONFLICT (family_id, entrant, scope) DO UPDATE SET "
-                     "voice_id=excluded.voice_id, model=excluded.model, created_at=excluded.created_at",
-                     (family_id, entrant, scope, provider, model, voice_id, time.time()))
+        conn.execute(
+            "INSERT INTO arena_members (family_id, entrant, scope, provider, model, voice_id, created_at) "
+            "VALUES (?,?,?,?,?,?,?) ON CONFLICT (family_id, entrant, scope) DO UPDATE SET "
+            "voice_id=excluded.voice_id, model=excluded.model, created_at=excluded.created_at",
+            (family_id, entrant, scope, provider, model, voice_id, time.time()),
+        )
 
 
 def drop_member(store: Store, family_id: int, entrant: str, scope: str) -> None:
     """Forget a member whose voice the provider no longer has (it is cloned again next time)."""
     with store._lock, store._tx() as conn:
-        conn.execute("DELETE FROM arena_members WHERE family_id=? AND entrant=? AND scope=?",
-                     (family_id, entrant, scope))
+        conn.execute(
+            "DELETE FROM arena_members WHERE family_id=? AND entrant=? AND scope=?", (family_id, entrant, scope)
+        )
 
 
 def members(store: Store, family_id: int) -> list[dict]:
@@ -86,18 +95,30 @@ def members(store: Store, family_id: int) -> list[dict]:
         return [dict(r) for r in rows.fetchall()]
 
 
-def add_vote(store: Store, family_id: int, script: str, a: str, b: str, winner: str,
-             a_similarity: float | None, b_similarity: float | None,
-             ratings: dict[str, tuple[float, int]]) -> None:
+def add_vote(
+    store: Store,
+    family_id: int,
+    script: str,
+    a: str,
+    b: str,
+    winner: str,
+    a_similarity: float | None,
+    b_similarity: float | None,
+    ratings: dict[str, tuple[float, int]],
+) -> None:
     """One vote and the ratings it produced, in one transaction."""
     with store._lock, store._tx() as conn:
-        conn.execute("INSERT INTO arena_votes (family_id, script, a, b, winner, a_similarity, b_similarity, "
-                     "created_at) VALUES (?,?,?,?,?,?,?,?)",
-                     (family_id, script, a, b, winner, a_similarity, b_similarity, time.time()))
+        conn.execute(
+            "INSERT INTO arena_votes (family_id, script, a, b, winner, a_similarity, b_similarity, "
+            "created_at) VALUES (?,?,?,?,?,?,?,?)",
+            (family_id, script, a, b, winner, a_similarity, b_similarity, time.time()),
+        )
         for entrant, (rating, count) in ratings.items():
-            conn.execute("INSERT INTO arena_ratings (family_id, entrant, rating, votes) VALUES (?,?,?,?) "
-                         "ON CONFLICT (family_id, entrant) DO UPDATE SET rating=excluded.rating, votes=excluded.votes",
-                         (family_id, entrant, rating, count))
+            conn.execute(
+                "INSERT INTO arena_ratings (family_id, entrant, rating, votes) VALUES (?,?,?,?) "
+                "ON CONFLICT (family_id, entrant) DO UPDATE SET rating=excluded.rating, votes=excluded.votes",
+                (family_id, entrant, rating, count),
+            )
 
 
 def votes(store: Store, family_id: int) -> list[dict[str, Any]]:
@@ -108,6 +129,7 @@ def votes(store: Store, family_id: int) -> list[dict[str, Any]]:
 
 def ratings(store: Store, family_id: int) -> dict[str, tuple[float, int]]:
     with store._lock:
-        rows = store._conn.execute("SELECT entrant, rating, votes FROM arena_ratings WHERE family_id=?",
-                                   (family_id,)).fetchall()
+        rows = store._conn.execute(
+            "SELECT entrant, rating, votes FROM arena_ratings WHERE family_id=?", (family_id,)
+        ).fetchall()
     return {r[0]: (float(r[1]), int(r[2])) for r in rows}

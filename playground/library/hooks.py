@@ -60,8 +60,9 @@ def _record_upload(result: UploadResult, target: Target) -> None:
     if result.sample is None:
         return
     store = default_store()
-    store.add_upload(store.scope(target), result.provider, str(result.voice_id), result.sample.data,
-                     result.sample.format)
+    store.add_upload(
+        store.scope(target), result.provider, str(result.voice_id), result.sample.data, result.sample.format
+    )
 
 
 def _record_voice(result: UploadResult, target: Target, transcript: str, source_file_id: str | None) -> None:
@@ -80,12 +81,21 @@ def _record_voice(result: UploadResult, target: Target, transcript: str, source_
     if source_file_id:
         extra["source_file_id"] = str(source_file_id)
     store.add_voice(
-        scope, result.provider, str(result.voice_id), model=result.model, name=result.name,
+        scope,
+        result.provider,
+        str(result.voice_id),
+        model=result.model,
+        name=result.name,
         transcript=transcript or str(result.extra.get("text") or ""),
         sample=sample.data if sample is not None else None,
-        sample_format=sample.format if sample is not None else sample_format, sample_path=sample_path,
-        preview=preview.playable() if preview else None, preview_format=preview.extension if preview else None,
-        sandbox=result.sandbox, expires_at=expires, extra=_plain(extra), created_at=now,
+        sample_format=sample.format if sample is not None else sample_format,
+        sample_path=sample_path,
+        preview=preview.playable() if preview else None,
+        preview_format=preview.extension if preview else None,
+        sandbox=result.sandbox,
+        expires_at=expires,
+        extra=_plain(extra),
+        created_at=now,
     )
 
 
@@ -95,9 +105,17 @@ def _record_take(handler: str, result: SpeechResult, target: Target, settings: d
     audio = result.audio
     params = settings_of(settings)
     store.add_take(
-        scope, result.provider, audio=audio.download_bytes(), fmt=audio.extension, model=result.model,
-        voice=result.voice_label or "", text=str(params.get("text") or ""), handler=handler, params=params,
-        sample_rate=audio.sample_rate, sandbox=result.sandbox,
+        scope,
+        result.provider,
+        audio=audio.download_bytes(),
+        fmt=audio.extension,
+        model=result.model,
+        voice=result.voice_label or "",
+        text=str(params.get("text") or ""),
+        handler=handler,
+        params=params,
+        sample_rate=audio.sample_rate,
+        sandbox=result.sandbox,
         timing={"first_byte_s": result.timing.first_byte_s, "total_s": result.timing.total_s},
     )
     if voice or result.voice_label:
@@ -109,14 +127,16 @@ async def record_upload(result: UploadResult, target: Target) -> str:
     return await _run("an upload", _record_upload, result, target)
 
 
-async def record_voice(result: UploadResult, target: Target, *, transcript: str = "",
-                       source_file_id: str | None = None) -> str:
+async def record_voice(
+    result: UploadResult, target: Target, *, transcript: str = "", source_file_id: str | None = None
+) -> str:
     """Record a voice the provider just confirmed. Returns '' or a short note for the summary."""
     return await _run("a voice", _record_voice, result, target, transcript, source_file_id)
 
 
-async def record_take(handler: str, result: SpeechResult, target: Target, settings: dict,
-                      voice: str | None = None) -> str:
+async def record_take(
+    handler: str, result: SpeechResult, target: Target, settings: dict, voice: str | None = None
+) -> str:
     """Record one synthesis: its audio, the handler's parameters (never the key), timings.
     `voice` (the id used) marks a library voice as used."""
     return await _run("a take", _record_take, handler, result, target, settings, voice)

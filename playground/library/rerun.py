@@ -51,16 +51,20 @@ def plan(row: dict, keys: Keys) -> Plan:
     if not params.get("text"):
         raise InputError("This take has no text to re-run.")
     if params.get("voice_source") == "reference":
-        raise InputError("This take used a reference clip, which History does not keep for a re-run.",
-                         hint="Open the SiliconFlow tab and record or upload the clip again.")
+        raise InputError(
+            "This take used a reference clip, which History does not keep for a re-run.",
+            hint="Open the SiliconFlow tab and record or upload the clip again.",
+        )
     provider = spec["provider"]
     for name, value in spec["visitor"].items():  # where it goes: the visitor's own settings, now
         params[name] = (keys.openai_base_url or "") if value == "$openai_base_url" else value
     params["api_key"] = keys.of(provider)
     text = params["text"]
     shown = ", ".join(f"{k.replace('_', ' ')} `{params[k]}`" for k in SHOWN if params.get(k) not in (None, ""))
-    summary = (f"**Re-run #{row['id']} will use**: {provider}, {shown}; "
-               f"text “{text[:80]}{'…' if len(text) > 80 else ''}” "
-               f"({len(text):,} characters). It goes to {_where(keys, provider)}. Nothing else is taken from the "
-               "take: no stored address, file or key. Press **Confirm re-run** to send it.")
+    summary = (
+        f"**Re-run #{row['id']} will use**: {provider}, {shown}; "
+        f"text “{text[:80]}{'…' if len(text) > 80 else ''}” "
+        f"({len(text):,} characters). It goes to {_where(keys, provider)}. Nothing else is taken from the "
+        "take: no stored address, file or key. Press **Confirm re-run** to send it."
+    )
     return Plan(row["handler"], provider, params, summary)

@@ -30,8 +30,11 @@ KINDS = ("samples", "previews", "takes")
 TMP_PREFIX = ".tmp-"
 MINIMAX_UNUSED_DAYS = 7
 # columns of a file path and its hash, per table
-FILE_COLUMNS = {"voices": [("sample_path", "sample_hash"), ("preview_path", "preview_hash")],
-                "uploads": [("sample_path", "sample_hash")], "takes": [("audio_path", "audio_hash")]}
+FILE_COLUMNS = {
+    "voices": [("sample_path", "sample_hash"), ("preview_path", "preview_hash")],
+    "uploads": [("sample_path", "sample_hash")],
+    "takes": [("audio_path", "audio_hash")],
+}
 
 
 def sha256(data: bytes) -> str:
@@ -138,8 +141,11 @@ class Store:
 
     def _is_referenced(self, rel: str) -> bool:
         """Does any row still name this file? (indexed: one lookup per column)"""
-        return any(self._conn.execute(f"SELECT 1 FROM {table} WHERE {col}=? LIMIT 1", (rel,)).fetchone()
-                   for table, pairs in FILE_COLUMNS.items() for col, _ in pairs)
+        return any(
+            self._conn.execute(f"SELECT 1 FROM {table} WHERE {col}=? LIMIT 1", (rel,)).fetchone()
+            for table, pairs in FILE_COLUMNS.items()
+            for col, _ in pairs
+        )
 
     def _unlink_unreferenced(self, rels: Iterable[str | None]) -> None:
         for rel in {r for r in rels if r}:
@@ -153,14 +159,16 @@ class Store:
     def add_upload(self, scope: str, provider: str, file_id: str, data: bytes, fmt: str | None) -> None:
         rel, digest = self.write_file("samples", data, fmt or "bin")
         with self._lock, self._tx():
-            old = self._conn.execute("SELECT sample_path FROM uploads WHERE scope=? AND provider=? AND file_id=?",
-                                     (scope, provider, file_id)).fetchone()
+            old = self._conn.execute(
+                "SELECT sample_path FROM uploads WHERE scope=? AND provider=? AND file_id=?", (scope, provider, file_id)
+            ).fetchone()
             self._conn.execute(
                 "INSERT INTO uploads (scope, provider, file_id, sample_path, sample_hash, sample_format, created_at) "
                 "VALUES (?,?,?,?,?,?,?) ON CONFLICT (scope, provider, file_id) DO UPDATE SET "
                 "sample_path=excluded.sample_path, sample_hash=excluded.sample_hash, "
                 "sample_format=excluded.sample_format",
-                (scope, provider, str(file_id), rel, digest, fmt, time.time()))
+                (scope, provider, str(file_id), rel, digest, fmt, time.time()),
+            )
         if old:
             with self._lock:
                 self._unlink_unreferenced([old[0]])
@@ -176,7 +184,8 @@ class Store:
             rows = self._conn.execute(
                 "SELECT u.id, u.sample_path, u.sample_path IN (SELECT sample_path FROM voices WHERE scope=? AND "
                 "sample_path IS NOT NULL) AS used FROM uploads u WHERE u.scope=? ORDER BY u.created_at DESC, u.id DESC",
-                (scope, scope)).fetchall()
+                (scope, scope),
+            ).fetchall()
             total, drop = 0, []
             for row in rows:
                 if row["used"]:
@@ -193,17 +202,35 @@ class Store:
 
     def upload(self, scope: str, provider: str, file_id: str) -> dict | None:
         with self._lock:
-            row = self._conn.execute("SELECT * FROM uploads WHERE scope=? AND provider=? AND file_id=?",
-                                     (scope, provider, str(file_id).strip())).fetchone()
+            row = self._conn.execute(
+                "SELECT * FROM uploads WHERE scope=? AND provider=? AND file_id=?",
+                (scope, provider, str(file_id).strip()),
+            ).fetchone()
         return dict(row) if row else None
 
     # -- voices ------------------------------------------------------------------------------
-    def add_voice(self, scope: str, provider: str, voice_id: str, *, model: str | None = None, name: str = "",
-                  transcript: str = "", sample: bytes | None = None, sample_format: str | None = None,
-                  sample_path: str | None = None, preview: bytes | None = None, preview_format: str | None = None,
-                  sandbox: bool = False, expires_at: float | None = None, extra: dict | None = None,
-                  created_at: float | None = None, last_used_at: float | None = None, note: str = "",
-                  origin_at: float | None = None) -> int:
+    def add_voice(
+        self,
+        scope: str,
+        provider: str,
+        voice_id: str,
+        *,
+        model: str | None = None,
+        name: str = "",
+        transcript: str = "",
+        sample: bytes | None = None,
+        sample_format: str | None = None,
+        sample_path: str | None = None,
+        preview: bytes | None = None,
+        preview_format: str | None = None,
+        sandbox: bool = False,
+        expires_at: float | None = None,
+        extra: dict | None = None,
+        created_at: float | None = None,
+        last_used_at: float | None = None,
+        note: str = "",
+        origin_at: float | None = None,
+    ) -> int:
         """Record a voice the provider confirmed. An existing entry with the same id is replaced.
         `origin_at`: the date an imported entry carries (display only)."""
         self.check_voice_room(scope, [voice_id])
@@ -217,21 +244,39 @@ class Store:
         preview_path = preview_hash = None
         if preview is not None:
             preview_path, preview_hash = self.write_file("previews", preview, preview_format or "bin")
-        row = dict(scope=scope, provider=provider, model=model, voice_id=voice_id, name=name or voice_id,
-                   transcript=transcript or "", sample_path=sample_path, sample_hash=sample_hash,
-                   sample_format=sample_format, preview_path=preview_path, preview_hash=preview_hash,
-                   created_at=created_at or time.time(), last_used_at=last_used_at, sandbox=int(bool(sandbox)),
-                   expires_at=expires_at, extra=json.dumps(extra or {}, default=str), note=note or "",
-                   origin_at=origin_at)
+        row = dict(
+            scope=scope,
+            provider=provider,
+            model=model,
+            voice_id=voice_id,
+            name=name or voice_id,
+            transcript=transcript or "",
+            sample_path=sample_path,
+            sample_hash=sample_hash,
+            sample_format=sample_format,
+            preview_path=preview_path,
+            preview_hash=preview_hash,
+            created_at=created_at or time.time(),
+            last_used_at=last_used_at,
+            sandbox=int(bool(sandbox)),
+            expires_at=expires_at,
+            extra=json.dumps(extra or {}, default=str),
+            note=note or "",
+            origin_at=origin_at,
+        )
         cols = ", ".join(row)
         with self._lock:
             with self._tx():
-                old = self._conn.execute("SELECT sample_path, preview_path FROM voices WHERE scope=? AND provider=? "
-                                         "AND voice_id=?", (scope, provider, voice_id)).fetchone()
-                self._conn.execute("DELETE FROM voices WHERE scope=? AND provider=? AND voice_id=?",
-                                   (scope, provider, voice_id))
-                cur = self._conn.execute(f"INSERT INTO voices ({cols}) VALUES ({','.join('?' * len(row))})",
-                                         list(row.values()))
+                old = self._conn.execute(
+                    "SELECT sample_path, preview_path FROM voices WHERE scope=? AND provider=? AND voice_id=?",
+                    (scope, provider, voice_id),
+                ).fetchone()
+                self._conn.execute(
+                    "DELETE FROM voices WHERE scope=? AND provider=? AND voice_id=?", (scope, provider, voice_id)
+                )
+                cur = self._conn.execute(
+                    f"INSERT INTO voices ({cols}) VALUES ({','.join('?' * len(row))})", list(row.values())
+                )
             if old:
                 self._unlink_unreferenced(list(old))
         assert cur.lastrowid is not None  # set by the INSERT
@@ -249,37 +294,44 @@ class Store:
         if new and len(known) + new > cap:
             raise caps.LibraryFullError(
                 f"The voice library keeps at most {cap} voices per account here; it has {len(known)}, "
-                f"and this adds {new}.", hint="Delete voices you no longer need in the Voice library tab.")
+                f"and this adds {new}.",
+                hint="Delete voices you no longer need in the Voice library tab.",
+            )
 
     def voices(self, scopes: Iterable[str]) -> list[dict]:
         marks, args = _marks(scopes)
         with self._lock:
-            rows = self._conn.execute(f"SELECT * FROM voices WHERE scope IN ({marks}) "
-                                      "ORDER BY created_at DESC, id DESC",
-                                      args).fetchall()
+            rows = self._conn.execute(
+                f"SELECT * FROM voices WHERE scope IN ({marks}) ORDER BY created_at DESC, id DESC", args
+            ).fetchall()
         return [dict(r) for r in rows]
 
     def voice(self, entry_id: int, scopes: Iterable[str]) -> dict | None:
         marks, args = _marks(scopes)
         with self._lock:
-            row = self._conn.execute(f"SELECT * FROM voices WHERE id=? AND scope IN ({marks})",
-                                     [int(entry_id), *args]).fetchone()
+            row = self._conn.execute(
+                f"SELECT * FROM voices WHERE id=? AND scope IN ({marks})", [int(entry_id), *args]
+            ).fetchone()
         return dict(row) if row else None
 
-    def edit_voice(self, entry_id: int, scopes: Iterable[str], *, name: str | None = None,
-                   note: str | None = None) -> bool:
+    def edit_voice(
+        self, entry_id: int, scopes: Iterable[str], *, name: str | None = None, note: str | None = None
+    ) -> bool:
         marks, args = _marks(scopes)
         with self._lock, self._tx():
             cur = self._conn.execute(
                 f"UPDATE voices SET name=COALESCE(?, name), note=COALESCE(?, note) WHERE id=? AND scope IN ({marks})",
-                [name, note, int(entry_id), *args])
+                [name, note, int(entry_id), *args],
+            )
         return cur.rowcount > 0
 
     def touch_voice(self, scope: str, provider: str, voice_id: str, when: float | None = None) -> None:
         """A voice was used for speech: note when, and (MiniMax) it no longer expires unused."""
         with self._lock, self._tx():
-            self._conn.execute("UPDATE voices SET last_used_at=?, expires_at=NULL WHERE scope=? AND provider=? "
-                               "AND voice_id=?", (when or time.time(), scope, provider, voice_id))
+            self._conn.execute(
+                "UPDATE voices SET last_used_at=?, expires_at=NULL WHERE scope=? AND provider=? AND voice_id=?",
+                (when or time.time(), scope, provider, voice_id),
+            )
 
     def delete_voice(self, entry_id: int, scopes: Iterable[str]) -> dict | None:
         row = self.voice(entry_id, scopes)
@@ -292,21 +344,50 @@ class Store:
         return row
 
     # -- takes -----------------------------------------------------------------------------
-    def add_take(self, scope: str, provider: str, *, audio: bytes, fmt: str, model: str | None = None,
-                 voice: str = "", text: str = "", handler: str = "", params: dict | None = None,
-                 sample_rate: int | None = None, timing: dict | None = None, sandbox: bool = False,
-                 created_at: float | None = None, origin_at: float | None = None) -> int:
+    def add_take(
+        self,
+        scope: str,
+        provider: str,
+        *,
+        audio: bytes,
+        fmt: str,
+        model: str | None = None,
+        voice: str = "",
+        text: str = "",
+        handler: str = "",
+        params: dict | None = None,
+        sample_rate: int | None = None,
+        timing: dict | None = None,
+        sandbox: bool = False,
+        created_at: float | None = None,
+        origin_at: float | None = None,
+    ) -> int:
         """Keep one take. `origin_at`: the date an imported take carries (display only); the eviction
         order follows created_at, the server's clock."""
         rel, digest = self.write_file("takes", audio, fmt)
-        row = dict(scope=scope, provider=provider, model=model, voice=voice or "", text=text or "", handler=handler,
-                   params=json.dumps(params or {}, default=str), format=fmt, sample_rate=sample_rate,
-                   audio_path=rel, audio_size=len(audio), audio_hash=digest, timing=json.dumps(timing or {}),
-                   created_at=created_at or time.time(), sandbox=int(bool(sandbox)), origin_at=origin_at)
+        row = dict(
+            scope=scope,
+            provider=provider,
+            model=model,
+            voice=voice or "",
+            text=text or "",
+            handler=handler,
+            params=json.dumps(params or {}, default=str),
+            format=fmt,
+            sample_rate=sample_rate,
+            audio_path=rel,
+            audio_size=len(audio),
+            audio_hash=digest,
+            timing=json.dumps(timing or {}),
+            created_at=created_at or time.time(),
+            sandbox=int(bool(sandbox)),
+            origin_at=origin_at,
+        )
         with self._lock:
             with self._tx():
-                cur = self._conn.execute(f"INSERT INTO takes ({', '.join(row)}) VALUES ({','.join('?' * len(row))})",
-                                         list(row.values()))
+                cur = self._conn.execute(
+                    f"INSERT INTO takes ({', '.join(row)}) VALUES ({','.join('?' * len(row))})", list(row.values())
+                )
             if self._history_total is not None:
                 self._history_total += len(audio)
             self.enforce_scope_cap(scope)
@@ -317,15 +398,18 @@ class Store:
     def takes(self, scopes: Iterable[str], limit: int = 500) -> list[dict]:
         marks, args = _marks(scopes)
         with self._lock:
-            rows = self._conn.execute(f"SELECT * FROM takes WHERE scope IN ({marks}) ORDER BY created_at DESC, id DESC "
-                                      f"LIMIT ?", [*args, int(limit)]).fetchall()
+            rows = self._conn.execute(
+                f"SELECT * FROM takes WHERE scope IN ({marks}) ORDER BY created_at DESC, id DESC LIMIT ?",
+                [*args, int(limit)],
+            ).fetchall()
         return [dict(r) for r in rows]
 
     def take(self, entry_id: int, scopes: Iterable[str]) -> dict | None:
         marks, args = _marks(scopes)
         with self._lock:
-            row = self._conn.execute(f"SELECT * FROM takes WHERE id=? AND scope IN ({marks})",
-                                     [int(entry_id), *args]).fetchone()
+            row = self._conn.execute(
+                f"SELECT * FROM takes WHERE id=? AND scope IN ({marks})", [int(entry_id), *args]
+            ).fetchone()
         return dict(row) if row else None
 
     def delete_take(self, entry_id: int, scopes: Iterable[str]) -> bool:
@@ -353,12 +437,17 @@ class Store:
         """Bytes of take audio kept (summed once, then kept up to date as takes come and go)."""
         with self._lock:
             if self._history_total is None:
-                self._history_total = int(self._conn.execute(
-                    "SELECT COALESCE(SUM(audio_size), 0) FROM takes WHERE audio_path IS NOT NULL").fetchone()[0])
+                self._history_total = int(
+                    self._conn.execute(
+                        "SELECT COALESCE(SUM(audio_size), 0) FROM takes WHERE audio_path IS NOT NULL"
+                    ).fetchone()[0]
+                )
             return self._history_total
 
-    EVICT_QUERY = ("SELECT id, audio_path, audio_size FROM takes INDEXED BY takes_with_audio_by_age "
-                   "WHERE audio_path IS NOT NULL ORDER BY created_at, id")
+    EVICT_QUERY = (
+        "SELECT id, audio_path, audio_size FROM takes INDEXED BY takes_with_audio_by_age "
+        "WHERE audio_path IS NOT NULL ORDER BY created_at, id"
+    )
 
     def enforce_scope_cap(self, scope: str) -> int:
         """Over the scope's own history cap (caps.py), drop the audio of that scope's oldest takes."""
@@ -366,14 +455,20 @@ class Store:
         if cap is None:
             return 0
         with self._lock:
-            total = int(self._conn.execute("SELECT COALESCE(SUM(audio_size), 0) FROM takes WHERE scope=? AND "
-                                           "audio_path IS NOT NULL", (scope,)).fetchone()[0])
+            total = int(
+                self._conn.execute(
+                    "SELECT COALESCE(SUM(audio_size), 0) FROM takes WHERE scope=? AND audio_path IS NOT NULL", (scope,)
+                ).fetchone()[0]
+            )
             if total <= cap:
                 return 0
             goal = int(cap * HISTORY_LOW_WATER)
             evict: list[tuple[int, str]] = []
-            for row in self._conn.execute("SELECT id, audio_path, audio_size FROM takes INDEXED BY takes_scope "
-                                          "WHERE scope=? AND audio_path IS NOT NULL ORDER BY created_at, id", (scope,)):
+            for row in self._conn.execute(
+                "SELECT id, audio_path, audio_size FROM takes INDEXED BY takes_scope "
+                "WHERE scope=? AND audio_path IS NOT NULL ORDER BY created_at, id",
+                (scope,),
+            ):
                 if total <= goal:
                     break
                 evict.append((row[0], row[1]))
@@ -385,8 +480,9 @@ class Store:
         if not evict:
             return
         with self._tx():
-            self._conn.executemany("UPDATE takes SET audio_path=NULL, evicted_at=? WHERE id=?",
-                                   [(time.time(), i) for i, _ in evict])
+            self._conn.executemany(
+                "UPDATE takes SET audio_path=NULL, evicted_at=? WHERE id=?", [(time.time(), i) for i, _ in evict]
+            )
         self._history_total = None
         self._unlink_unreferenced([p for _, p in evict])
 
@@ -407,14 +503,19 @@ class Store:
             rows: Iterable[Any]
             if scope is not None and hosted.is_hosted():  # ended sessions' scopes first, then the adder's own
                 idle_before = time.time() - caps.scope_idle_s()
-                rows = [*self._conn.execute(
-                    "SELECT id, audio_path, audio_size FROM takes WHERE audio_path IS NOT NULL "
-                    "AND scope != ? AND scope IN "
-                    "(SELECT scope FROM takes GROUP BY scope HAVING MAX(created_at) < ?) ORDER BY created_at, id",
-                    (scope, idle_before)).fetchall(),
-                    *self._conn.execute("SELECT id, audio_path, audio_size FROM takes INDEXED BY takes_scope WHERE "
-                                        "scope=? AND audio_path IS NOT NULL ORDER BY created_at, id",
-                                        (scope,)).fetchall()]
+                rows = [
+                    *self._conn.execute(
+                        "SELECT id, audio_path, audio_size FROM takes WHERE audio_path IS NOT NULL "
+                        "AND scope != ? AND scope IN "
+                        "(SELECT scope FROM takes GROUP BY scope HAVING MAX(created_at) < ?) ORDER BY created_at, id",
+                        (scope, idle_before),
+                    ).fetchall(),
+                    *self._conn.execute(
+                        "SELECT id, audio_path, audio_size FROM takes INDEXED BY takes_scope WHERE "
+                        "scope=? AND audio_path IS NOT NULL ORDER BY created_at, id",
+                        (scope,),
+                    ).fetchall(),
+                ]
             else:
                 rows = self._conn.execute(self.EVICT_QUERY)
             for row in rows:
@@ -423,8 +524,9 @@ class Store:
                 evict.append((row[0], row[1]))
                 total -= row[2]
             with self._tx():
-                self._conn.executemany("UPDATE takes SET audio_path=NULL, evicted_at=? WHERE id=?",
-                                       [(time.time(), i) for i, _ in evict])
+                self._conn.executemany(
+                    "UPDATE takes SET audio_path=NULL, evicted_at=? WHERE id=?", [(time.time(), i) for i, _ in evict]
+                )
             self._history_total = total
             self._unlink_unreferenced([p for _, p in evict])
         return len(evict)

@@ -52,20 +52,26 @@ def check_request(provider: Provider, req: TranscribeRequest) -> TranscribeReque
         raise InputError("Record or upload a clip to transcribe first.")
     model = (req.model or "").strip() or asr["default_model"]
     if model not in asr["models"]:
-        raise InputError(f"Unknown speech recognition model {model!r} for {provider.label}.",
-                         hint=f"Choose one of: {', '.join(asr['models'])}.")
+        raise InputError(
+            f"Unknown speech recognition model {model!r} for {provider.label}.",
+            hint=f"Choose one of: {', '.join(asr['models'])}.",
+        )
     info = req.sample.info
     hi = asr.get("max_duration_s")
     if hi is not None and info.duration_s > hi:
         raise AudioInputError(
             f"The clip is {info.duration_s:.1f} s; {provider.label} transcribes at most {hi:g} s.",
-            hint="Pick a shorter window first, or choose another provider for the transcript.")
-    wav = VoiceSample(data=encode(req.sample.segment, "wav", sample_rate=ASR_RATE, channels=1),
-                      filename="clip.wav", format="wav")
+            hint="Pick a shorter window first, or choose another provider for the transcript.",
+        )
+    wav = VoiceSample(
+        data=encode(req.sample.segment, "wav", sample_rate=ASR_RATE, channels=1), filename="clip.wav", format="wav"
+    )
     if wav.size > int(asr["max_bytes"]):
-        raise AudioInputError(f"The clip is {wav.size / 1048576:.1f} MB as 16 kHz WAV; {provider.label} "
-                              f"transcribes at most {int(asr['max_bytes']) / 1048576:g} MB.",
-                              hint="Use a shorter clip.")
+        raise AudioInputError(
+            f"The clip is {wav.size / 1048576:.1f} MB as 16 kHz WAV; {provider.label} "
+            f"transcribes at most {int(asr['max_bytes']) / 1048576:g} MB.",
+            hint="Use a shorter clip.",
+        )
     return TranscribeRequest(sample=wav, model=model)
 
 
@@ -74,18 +80,30 @@ async def post_transcription(provider: Provider, target: Target, req: Transcribe
     assert req.sample is not None and req.model
     path = spec_of(provider)["path"]
     resp, body = await provider.transport.request(
-        target, "POST", path, idempotent=True, data={"model": req.model}, files={"file": req.sample.multipart()})
+        target, "POST", path, idempotent=True, data={"model": req.model}, files={"file": req.sample.multipart()}
+    )
     try:
         doc = json.loads(body)
         text = doc["text"]
         if not isinstance(text, str):
             raise TypeError
     except (ValueError, KeyError, TypeError):
-        raise provider.transport.error(status=resp.status_code, code=None, target=target, cls=InvalidResponseError,
-                                       provider_message="the transcription answer had no text") from None
+        raise provider.transport.error(
+            status=resp.status_code,
+            code=None,
+            target=target,
+            cls=InvalidResponseError,
+            provider_message="the transcription answer had no text",
+        ) from None
     extra = {k: doc[k] for k in ("request_id", "id", "model") if k in doc}
-    return Transcript(text=text.strip(), provider=provider.ID, model=req.model, sandbox=target.sandbox,
-                      duration_s=req.sample.info.duration_s, extra=extra)
+    return Transcript(
+        text=text.strip(),
+        provider=provider.ID,
+        model=req.model,
+        sandbox=target.sandbox,
+        duration_s=req.sample.info.duration_s,
+        extra=extra,
+    )
 
 
 class TranscribeMixin:

@@ -107,8 +107,9 @@ class Provider:
         hosted.note_upload(getattr(request, "input", None) or getattr(request, "text", None))  # + the preview text
         return await self._clone_voice(self.target(api_key), request)
 
-    async def speak(self, request: Any, *, api_key: str | None = None,
-                    on_chunk: ChunkCallback | None = None) -> SpeechResult:
+    async def speak(
+        self, request: Any, *, api_key: str | None = None, on_chunk: ChunkCallback | None = None
+    ) -> SpeechResult:
         self._require(self.SUPPORTS_SPEAK, "speech")
         request = await asyncio.to_thread(self.check_speak, request)  # reference clips are decoded here
         hosted.note_text(getattr(request, "text", None))  # what a capped demo key would be charged
@@ -175,8 +176,12 @@ class Provider:
     def live_options(self, request: Any) -> dict[str, Any]:
         """How the live player reads this speech request: keywords of ui.live_player.speak_live()."""
         fmt = getattr(request, "response_format", None) or getattr(request, "format", None) or "mp3"
-        return dict(live=bool(getattr(request, "stream", False)), fmt=fmt,
-                    sample_rate=getattr(request, "sample_rate", None), channels=getattr(request, "channel", None) or 1)
+        return dict(
+            live=bool(getattr(request, "stream", False)),
+            fmt=fmt,
+            sample_rate=getattr(request, "sample_rate", None),
+            channels=getattr(request, "channel", None) or 1,
+        )
 
     def _require(self, supported: bool, what: str) -> None:
         if not supported:
@@ -214,8 +219,10 @@ def check_text(text: str | None, bounds: list | tuple, label: str, what: str = "
     text = (text or "").strip()
     control = next((ch for ch in text if unicodedata.category(ch) == "Cc" and ch not in ALLOWED_CONTROLS), None)
     if control is not None:
-        raise InputError(f"{what} contains a control character (U+{ord(control):04X}) that cannot be spoken.",
-                         hint="Remove it (it often comes from copying terminal output) and try again.")
+        raise InputError(
+            f"{what} contains a control character (U+{ord(control):04X}) that cannot be spoken.",
+            hint="Remove it (it often comes from copying terminal output) and try again.",
+        )
     lo, hi = bounds
     if len(text) < lo:
         raise InputError(f"{what} is empty.", hint="Type something to say.")

@@ -54,8 +54,10 @@ class Cartesia(Provider):
         if version in self.spec["versions"]:
             return version
         why = self.spec["unsupported_versions"].get(version)
-        raise InputError(f"Cartesia-Version {version!r} is not supported here" + (f": it {why}." if why else "."),
-                         hint=f"Use one of: {', '.join(self.spec['versions'])}.")
+        raise InputError(
+            f"Cartesia-Version {version!r} is not supported here" + (f": it {why}." if why else "."),
+            hint=f"Use one of: {', '.join(self.spec['versions'])}.",
+        )
 
     # -- what the tab builder asks (presets ui: visible_when / live player) ------------------------
     def takes_generation_config(self, model: str) -> bool:
@@ -76,8 +78,9 @@ class Cartesia(Provider):
 
     def _one_of(self, value: Any, allowed, what: str) -> Any:
         if value not in allowed:
-            raise InputError(f"Unknown {what} {value!r} for {self.label}.",
-                             hint=f"Choose one of: {', '.join(map(str, allowed))}.")
+            raise InputError(
+                f"Unknown {what} {value!r} for {self.label}.", hint=f"Choose one of: {', '.join(map(str, allowed))}."
+            )
         return value
 
     # -- clone: POST /voices/clone -----------------------------------------------------------------
@@ -92,10 +95,16 @@ class Cartesia(Provider):
         if req.accent and "accent" not in fields:
             raise InputError(f"accent needs Cartesia-Version 2026-03-01 or later (this is {version}).")
         enhance = req.enhance if "enhance" in fields else None
-        return CartesiaClone(sample=sample, name=name, language=language,
-                             description=(req.description or "").strip() or None, enhance=enhance,
-                             base_voice_id=(req.base_voice_id or "").strip() or None,
-                             accent=(req.accent or "").strip() or None, version=version)
+        return CartesiaClone(
+            sample=sample,
+            name=name,
+            language=language,
+            description=(req.description or "").strip() or None,
+            enhance=enhance,
+            base_voice_id=(req.base_voice_id or "").strip() or None,
+            accent=(req.accent or "").strip() or None,
+            version=version,
+        )
 
     def clone_fields(self, req: CartesiaClone) -> dict[str, str | None]:
         data = {"name": req.name, "language": req.language}
@@ -111,9 +120,15 @@ class Cartesia(Provider):
 
     async def _clone_voice(self, target: Target, req: CartesiaClone) -> UploadResult:
         assert req.sample is not None and req.version is not None  # set by check_clone
-        _, body = await self.transport.request(target, "POST", "/voices/clone", idempotent=False,
-                                               data=self.clone_fields(req), files={"clip": req.sample.multipart()},
-                                               headers=self.headers(req.version))
+        _, body = await self.transport.request(
+            target,
+            "POST",
+            "/voices/clone",
+            idempotent=False,
+            data=self.clone_fields(req),
+            files={"clip": req.sample.multipart()},
+            headers=self.headers(req.version),
+        )
         doc = self._json(body, target, "the clone")
         if not doc.get("id"):
             raise self._invalid(target, "the clone answer had no id")
@@ -121,10 +136,17 @@ class Cartesia(Provider):
         notes = list(req.sample.notes)
         if not lo <= req.sample.info.duration_s <= hi:
             notes.append(f"the clip is {req.sample.info.duration_s:.1f} s; {self.label} recommends {lo:g}–{hi:g} s")
-        return UploadResult(voice_id=str(doc["id"]), provider=self.ID, model=None, name=doc.get("name") or req.name,
-                            sample=req.sample, sandbox=target.sandbox, notes=notes,
-                            extra={k: doc.get(k) for k in ("language", "created_at", "is_public", "access",
-                                                           "description")} | {"version": req.version})
+        return UploadResult(
+            voice_id=str(doc["id"]),
+            provider=self.ID,
+            model=None,
+            name=doc.get("name") or req.name,
+            sample=req.sample,
+            sandbox=target.sandbox,
+            notes=notes,
+            extra={k: doc.get(k) for k in ("language", "created_at", "is_public", "access", "description")}
+            | {"version": req.version},
+        )
 
     # -- speech -------------------------------------------------------------------------------------
     def check_speak(self, req: CartesiaSpeech) -> CartesiaSpeech:
@@ -141,25 +163,42 @@ class Cartesia(Provider):
         encoding = bit_rate = None
         if container == "mp3":
             if req.stream:
-                raise InputError(f"{self.label} streams raw PCM only, not mp3.",
-                                 hint="Choose wav or raw to stream, or turn streaming off for mp3.")
+                raise InputError(
+                    f"{self.label} streams raw PCM only, not mp3.",
+                    hint="Choose wav or raw to stream, or turn streaming off for mp3.",
+                )
             bit_rate = self._one_of(int(req.bit_rate or spec["default_bit_rate"]), spec["bit_rates"], "bit_rate")
         else:
             encoding = self._one_of(req.encoding or spec["default_encoding"], spec["encodings"], "encoding")
         gen = any(v is not None for v in (req.gen_speed, req.gen_volume, req.emotion))
         if gen and not spec["models"][model]["generation_config"]:
-            raise InputError(f"{model} has no generation_config (speed, volume, emotion): sonic-3 and later only.",
-                             hint="Choose a sonic-3 model, or use the experimental speed (slow/normal/fast).")
+            raise InputError(
+                f"{model} has no generation_config (speed, volume, emotion): sonic-3 and later only.",
+                hint="Choose a sonic-3 model, or use the experimental speed (slow/normal/fast).",
+            )
         check_range(req.gen_speed, limits["gen_speed"], "Speed", self.label)
         check_range(req.gen_volume, limits["gen_volume"], "Volume", self.label)
         check_range(req.duration, limits["duration_s"], "Duration", self.label)
         emotion = self._one_of(req.emotion, spec["emotions"], "emotion") if req.emotion else None
         speed = self._one_of(req.speed, spec["speeds"], "speed") if req.speed else None
-        return CartesiaSpeech(text=text, voice=voice, model=model, language=language, container=container,
-                              encoding=encoding, sample_rate=rate, bit_rate=bit_rate, stream=bool(req.stream),
-                              speed=speed, gen_speed=req.gen_speed, gen_volume=req.gen_volume, emotion=emotion,
-                              duration=req.duration, add_timestamps=bool(req.add_timestamps and req.stream),
-                              version=version)
+        return CartesiaSpeech(
+            text=text,
+            voice=voice,
+            model=model,
+            language=language,
+            container=container,
+            encoding=encoding,
+            sample_rate=rate,
+            bit_rate=bit_rate,
+            stream=bool(req.stream),
+            speed=speed,
+            gen_speed=req.gen_speed,
+            gen_volume=req.gen_volume,
+            emotion=emotion,
+            duration=req.duration,
+            add_timestamps=bool(req.add_timestamps and req.stream),
+            version=version,
+        )
 
     def speech_body(self, req: CartesiaSpeech) -> dict[str, Any]:
         voice: Any = {"mode": "id", "id": req.voice}
@@ -171,10 +210,18 @@ class Cartesia(Provider):
             output["bit_rate"] = req.bit_rate
         else:
             output["encoding"] = req.encoding
-        body: dict[str, Any] = {"model_id": req.model, "transcript": req.text, "voice": voice, "output_format": output,
-                                "language": req.language}
-        gen = {k: v for k, v in (("speed", req.gen_speed), ("volume", req.gen_volume), ("emotion", req.emotion))
-               if v is not None}
+        body: dict[str, Any] = {
+            "model_id": req.model,
+            "transcript": req.text,
+            "voice": voice,
+            "output_format": output,
+            "language": req.language,
+        }
+        gen = {
+            k: v
+            for k, v in (("speed", req.gen_speed), ("volume", req.gen_volume), ("emotion", req.emotion))
+            if v is not None
+        }
         if gen:
             body["generation_config"] = gen
         if req.speed:
@@ -191,14 +238,26 @@ class Cartesia(Provider):
         path = "/tts/sse" if req.stream else "/tts/bytes"
         accept = "text/event-stream" if req.stream else "*/*"
         stamps: list[dict] = []
-        async with self.transport.stream(target, "POST", path, idempotent=True, json=body, timing=timing,
-                                         headers=self.headers(req.version, Accept=accept)) as resp:
+        async with self.transport.stream(
+            target,
+            "POST",
+            path,
+            idempotent=True,
+            json=body,
+            timing=timing,
+            headers=self.headers(req.version, Accept=accept),
+        ) as resp:
             ctype = resp.headers.get("content-type", "").split(";")[0].strip().lower()
             if ctype.startswith("application/json") or (ctype.startswith("text/") and ctype != "text/event-stream"):
                 raw = await resp.aread()
                 code, message = self.parse_error(resp.status_code, raw, ctype)
-                raise self.transport.error(status=resp.status_code, code=code, target=target, cls=InvalidResponseError,
-                                           provider_message=message or "a text answer instead of audio")
+                raise self.transport.error(
+                    status=resp.status_code,
+                    code=code,
+                    target=target,
+                    cls=InvalidResponseError,
+                    provider_message=message or "a text answer instead of audio",
+                )
             if req.stream:
                 if ctype != "text/event-stream":
                     raise self._invalid(target, f"expected an event stream, got {ctype or 'no content type'}")
@@ -207,8 +266,13 @@ class Cartesia(Provider):
                 except ErrorEvent as exc:
                     raise self._event_error(exc.event, target) from None
                 except BadStream as exc:
-                    raise self.transport.error(status=200, code=None, target=target, provider_message=str(exc),
-                                               cls=errors.StreamInterruptedError) from None
+                    raise self.transport.error(
+                        status=200,
+                        code=None,
+                        target=target,
+                        provider_message=str(exc),
+                        cls=errors.StreamInterruptedError,
+                    ) from None
             else:
                 chunks = []
                 async for chunk in resp.aiter_bytes():
@@ -218,8 +282,15 @@ class Cartesia(Provider):
                 data = b"".join(chunks)
         audio = self._audio(data, req, target)
         sent = dict(body) | {"Cartesia-Version (header)": req.version}
-        result = SpeechResult(audio=audio, provider=self.ID, model=req.model, voice_label=req.voice,
-                              sandbox=target.sandbox, timing=timing, request_fields=sent)
+        result = SpeechResult(
+            audio=audio,
+            provider=self.ID,
+            model=req.model,
+            voice_label=req.voice,
+            sandbox=target.sandbox,
+            timing=timing,
+            request_fields=sent,
+        )
         if stamps:
             result.request_fields["timestamps (received)"] = len(stamps)
         return result
@@ -246,13 +317,19 @@ class Cartesia(Provider):
         status = event.get("status_code") if isinstance(event.get("status_code"), int) else None
         message = ": ".join(str(p) for p in (event.get("title"), event.get("message") or event.get("error")) if p)
         cls = STATUS_ERRORS.get(status or 0) or errors.ServerError
-        return self.transport.error(status=status, code=event.get("error_code"), target=target, cls=cls,
-                                    provider_message=message or "an error event in the stream",
-                                    request_id=event.get("request_id"))
+        return self.transport.error(
+            status=status,
+            code=event.get("error_code"),
+            target=target,
+            cls=cls,
+            provider_message=message or "an error event in the stream",
+            request_id=event.get("request_id"),
+        )
 
     # -- voices ---------------------------------------------------------------------------------------
-    async def _list_voices(self, target: Target, library: bool = False, version: str | None = None,
-                           **_: Any) -> list[Voice]:
+    async def _list_voices(
+        self, target: Target, library: bool = False, version: str | None = None, **_: Any
+    ) -> list[Voice]:
         """Own voices (is_owner=true) page by page through starting_after; library=True: the public ones."""
         version = self.version(version)
         out: list[Voice] = []
@@ -263,24 +340,37 @@ class Cartesia(Provider):
                 params["is_owner"] = "true"
             if after:
                 params["starting_after"] = after
-            _resp, body = await self.transport.request(target, "GET", "/voices", idempotent=True, params=params,
-                                                   headers=self.headers(version))
+            _resp, body = await self.transport.request(
+                target, "GET", "/voices", idempotent=True, params=params, headers=self.headers(version)
+            )
             doc = self._json(body, target, "the voice list")
             items = doc.get("data")
             if not isinstance(items, list):
                 raise self._invalid(target, "the voice list has no data")
-            out += [Voice(id=str(v["id"]), name=v.get("name") or str(v["id"]), provider=self.ID,
-                          kind="cloned" if v.get("is_owner") or not library else "system",
-                          extra={k: v.get(k) for k in ("language", "created_at", "is_public", "access", "gender")})
-                    for v in items if isinstance(v, dict) and v.get("id")]
+            out += [
+                Voice(
+                    id=str(v["id"]),
+                    name=v.get("name") or str(v["id"]),
+                    provider=self.ID,
+                    kind="cloned" if v.get("is_owner") or not library else "system",
+                    extra={k: v.get(k) for k in ("language", "created_at", "is_public", "access", "gender")},
+                )
+                for v in items
+                if isinstance(v, dict) and v.get("id")
+            ]
             if not doc.get("has_more") or not items:
                 break
             after = str(items[-1].get("id"))
         return out
 
     async def _delete_voice(self, target: Target, voice_id: str, version: str | None = None, **_: Any) -> str:
-        await self.transport.request(target, "DELETE", f"/voices/{voice_id}", idempotent=True,
-                                     headers=self.headers(self.version(version), Accept="*/*"))
+        await self.transport.request(
+            target,
+            "DELETE",
+            f"/voices/{voice_id}",
+            idempotent=True,
+            headers=self.headers(self.version(version), Accept="*/*"),
+        )
         return f"deleted {voice_id}"
 
     # -- speech recognition: POST /stt ---------------------------------------------------------------
@@ -291,15 +381,25 @@ class Cartesia(Provider):
         assert request.sample is not None and request.model
         spec = asr.spec_of(self)
         _, body = await self.transport.request(
-            target, "POST", spec["path"], idempotent=True, headers=self.headers(self.version()),
+            target,
+            "POST",
+            spec["path"],
+            idempotent=True,
+            headers=self.headers(self.version()),
             data={"model": request.model, "language": spec["default_language"]},
-            files={"file": request.sample.multipart()})
+            files={"file": request.sample.multipart()},
+        )
         doc = self._json(body, target, "the transcription")
         if not isinstance(doc.get("text"), str):
             raise self._invalid(target, "the transcription answer had no text")
-        return asr.Transcript(text=doc["text"].strip(), provider=self.ID, model=request.model, sandbox=target.sandbox,
-                              duration_s=request.sample.info.duration_s,
-                              extra={k: doc[k] for k in ("request_id", "language") if k in doc})
+        return asr.Transcript(
+            text=doc["text"].strip(),
+            provider=self.ID,
+            model=request.model,
+            sandbox=target.sandbox,
+            duration_s=request.sample.info.duration_s,
+            extra={k: doc[k] for k in ("request_id", "language") if k in doc},
+        )
 
     # -- helpers ---------------------------------------------------------------------------------------
     def _json(self, body: bytes, target: Target, what: str) -> dict[str, Any]:
@@ -312,5 +412,6 @@ class Cartesia(Provider):
         return doc
 
     def _invalid(self, target: Target, detail: str) -> ProviderError:
-        return self.transport.error(status=200, code=None, provider_message=detail, target=target,
-                                    cls=InvalidResponseError)
+        return self.transport.error(
+            status=200, code=None, provider_message=detail, target=target, cls=InvalidResponseError
+        )

@@ -47,8 +47,16 @@ def wav_header(data_len: int, rate: int, encoding: str, channels: int = 1) -> by
     tag, width = WAV_CODECS[encoding]
     block = channels * width
     fmt = struct.pack("<HHIIHH", tag, channels, rate, rate * block, block, width * 8)
-    return (b"RIFF" + struct.pack("<I", 4 + 8 + len(fmt) + 8 + data_len) + b"WAVE" + b"fmt " +
-            struct.pack("<I", len(fmt)) + fmt + b"data" + struct.pack("<I", data_len))
+    return (
+        b"RIFF"
+        + struct.pack("<I", 4 + 8 + len(fmt) + 8 + data_len)
+        + b"WAVE"
+        + b"fmt "
+        + struct.pack("<I", len(fmt))
+        + fmt
+        + b"data"
+        + struct.pack("<I", data_len)
+    )
 
 
 def wrap(pcm: bytes, rate: int, encoding: str) -> bytes:
@@ -109,7 +117,7 @@ async def read_sse(lines: AsyncIterator[str], on_chunk: ChunkCallback | None) ->
 
 STATUS_HINTS = {
     401: "Check CARTESIA_API_KEY (or the key typed in the tab); keys look like sk_car_…. "
-         "Versions before 2025-04-16 used another auth header: keep Cartesia-Version at 2025-04-16 or later.",
+    "Versions before 2025-04-16 used another auth header: keep Cartesia-Version at 2025-04-16 or later.",
     402: "The account's credits are used up: top up or upgrade the plan at play.cartesia.ai.",
     403: "This account may not use this feature (cloning needs a paid plan).",
     404: "No such voice: check the voice id, or list your voices.",

@@ -52,7 +52,9 @@ class ElevenLabs(Provider):
     CODE_ERRORS = CODE_ERRORS
     # the generated tab's forms (presets "ui")
     REQUESTS: ClassVar[dict[str, type[ElevenLabsClone] | type[ElevenLabsSpeech]]] = {
-        "clone": ElevenLabsClone, "speak": ElevenLabsSpeech}
+        "clone": ElevenLabsClone,
+        "speak": ElevenLabsSpeech,
+    }
 
     def __init__(self) -> None:
         super().__init__()
@@ -101,14 +103,21 @@ class ElevenLabs(Provider):
         tier = sub.get("tier") or "unknown"
         if sub.get("can_use_instant_voice_cloning") is False:
             refusal = self.transport.error(
-                status=None, code="can_use_instant_voice_cloning=false", target=target, cls=PermissionDeniedError,
-                provider_message=f"plan {tier} cannot use Instant Voice Cloning (checked before uploading)")
+                status=None,
+                code="can_use_instant_voice_cloning=false",
+                target=target,
+                cls=PermissionDeniedError,
+                provider_message=f"plan {tier} cannot use Instant Voice Cloning (checked before uploading)",
+            )
             refusal.hint = "Instant Voice Cloning needs a paid plan (Starter or above); the free plan cannot clone."
             raise refusal
         used, limit = sub.get("voice_slots_used"), sub.get("voice_limit")
         if isinstance(used, int) and isinstance(limit, int) and used >= limit:
             raise self.transport.error(
-                status=None, code="voice_limit_reached", target=target, cls=QuotaError,
+                status=None,
+                code="voice_limit_reached",
+                target=target,
+                cls=QuotaError,
                 provider_message=f"{used} / {limit} custom voice slots used on plan {tier} (checked before uploading)",
             )
         return []
@@ -122,8 +131,9 @@ class ElevenLabs(Provider):
         if req.preflight:
             notes += await self._preflight(target)
         data, files = clone_form(req)
-        _, body = await self.transport.request(target, "POST", self.spec["clone"]["path"], idempotent=False,
-                                               data=data, files=files)
+        _, body = await self.transport.request(
+            target, "POST", self.spec["clone"]["path"], idempotent=False, data=data, files=files
+        )
         doc = self._json(body, target, "the clone")
         voice_id = doc.get("voice_id")
         if not isinstance(voice_id, str) or not voice_id:
@@ -132,12 +142,21 @@ class ElevenLabs(Provider):
             notes.append("ElevenLabs asks to verify this voice before it can be used (requires_verification)")
         first = req.samples[0]
         return UploadResult(
-            voice_id=voice_id, provider=self.ID, model=None, name=req.name, sample=first, sandbox=target.sandbox,
+            voice_id=voice_id,
+            provider=self.ID,
+            model=None,
+            name=req.name,
+            sample=first,
+            sandbox=target.sandbox,
             notes=notes,
-            extra={"requires_verification": bool(doc.get("requires_verification")), "files": len(req.samples),
-                   "labels": req.labels, "description": req.description,
-                   "remove_background_noise": req.remove_background_noise,
-                   "duration_s": round(sum(s.info.duration_s for s in req.samples), 2)},
+            extra={
+                "requires_verification": bool(doc.get("requires_verification")),
+                "files": len(req.samples),
+                "labels": req.labels,
+                "description": req.description,
+                "remove_background_noise": req.remove_background_noise,
+                "duration_s": round(sum(s.info.duration_s for s in req.samples), 2),
+            },
         )
 
     # -- speech -------------------------------------------------------------------------------------
@@ -149,8 +168,9 @@ class ElevenLabs(Provider):
         wire = wire_format(self.spec, req)
         path = f"/v1/text-to-speech/{quote(req.voice_id, safe='')}" + ("/stream" if req.stream else "")
         chunks: list[bytes] = []
-        async with self.transport.stream(target, "POST", path, idempotent=True, json=body, params=query,
-                                         timing=timing) as resp:
+        async with self.transport.stream(
+            target, "POST", path, idempotent=True, json=body, params=query, timing=timing
+        ) as resp:
             ctype = resp.headers.get("content-type", "").split(";")[0].strip().lower()
             if ctype in ("application/json", "text/html", "text/plain"):
                 raise self._invalid(target, f"a {ctype} answer instead of audio: {(await resp.aread())[:80]!r}")
@@ -165,9 +185,15 @@ class ElevenLabs(Provider):
         if requested.codec == "wav" and wire.codec == "pcm":  # streamed wav: asked as pcm, wrapped here
             audio = SpeechAudio(data=wrap_pcm(data, wire.sample_rate), format="wav", sample_rate=wire.sample_rate)
         fields = {**body, "output_format (query)": wire.name, "stream": req.stream}
-        return SpeechResult(audio=audio, provider=self.ID, model=req.model_id,
-                            voice_label=self.spec["system_voices"].get(req.voice_id, req.voice_id),
-                            sandbox=target.sandbox, timing=timing, request_fields=fields)
+        return SpeechResult(
+            audio=audio,
+            provider=self.ID,
+            model=req.model_id,
+            voice_label=self.spec["system_voices"].get(req.voice_id, req.voice_id),
+            sandbox=target.sandbox,
+            timing=timing,
+            request_fields=fields,
+        )
 
     def _check_audio(self, data: bytes, wire: OutputFormat, target: Target) -> None:
         if not data:
@@ -181,13 +207,25 @@ class ElevenLabs(Provider):
             raise self._invalid(target, f"expected {wire.codec} audio, got {data[:40]!r}")
 
     # -- voices -----------------------------------------------------------------------------------
-    async def _list_voices(self, target: Target, voice_type: str | None = None, category: str | None = None,
-                           search: str | None = None, sort: str | None = None, sort_direction: str | None = None,
-                           page_size: int | None = None, **_: Any) -> list[Voice]:
+    async def _list_voices(
+        self,
+        target: Target,
+        voice_type: str | None = None,
+        category: str | None = None,
+        search: str | None = None,
+        sort: str | None = None,
+        sort_direction: str | None = None,
+        page_size: int | None = None,
+        **_: Any,
+    ) -> list[Voice]:
         spec = self.spec["voices"]
         params: dict[str, Any] = {"page_size": int(page_size or spec["default_page_size"])}
-        for name, value in (("voice_type", voice_type), ("category", category), ("sort", sort),
-                            ("sort_direction", sort_direction)):
+        for name, value in (
+            ("voice_type", voice_type),
+            ("category", category),
+            ("sort", sort),
+            ("sort_direction", sort_direction),
+        ):
             if value:
                 params[name] = one_of(value, spec[name], name, self.label)
         if search and search.strip():
@@ -208,10 +246,17 @@ class ElevenLabs(Provider):
 
     def _voice(self, item: dict) -> Voice:
         category = item.get("category")
-        return Voice(id=str(item["voice_id"]), name=item.get("name") or str(item["voice_id"]), provider=self.ID,
-                     kind="system" if category == "premade" else "cloned",
-                     extra={k: item.get(k) for k in ("category", "labels", "description", "preview_url",
-                                                     "created_at_unix", "is_owner") if k in item})
+        return Voice(
+            id=str(item["voice_id"]),
+            name=item.get("name") or str(item["voice_id"]),
+            provider=self.ID,
+            kind="system" if category == "premade" else "cloned",
+            extra={
+                k: item.get(k)
+                for k in ("category", "labels", "description", "preview_url", "created_at_unix", "is_owner")
+                if k in item
+            },
+        )
 
     async def _delete_voice(self, target: Target, voice_id: str, **_: Any) -> str:
         path = f"/v1/voices/{quote(voice_id, safe='')}"
@@ -227,15 +272,28 @@ class ElevenLabs(Provider):
 
     async def _transcribe(self, target: Target, req: TranscribeRequest) -> Transcript:
         assert req.sample is not None and req.model
-        _resp, body = await self.transport.request(target, "POST", spec_of(self)["path"], idempotent=True,
-                                                  data={"model_id": req.model}, files={"file": req.sample.multipart()})
+        _resp, body = await self.transport.request(
+            target,
+            "POST",
+            spec_of(self)["path"],
+            idempotent=True,
+            data={"model_id": req.model},
+            files={"file": req.sample.multipart()},
+        )
         doc = self._json(body, target, "the transcription")
         if not isinstance(doc.get("text"), str):
             raise self._invalid(target, "the transcription answer had no text")
-        extra: dict[str, Any] = {k: doc[k] for k in ("language_code", "language_probability",
-                                                     "transcription_id") if k in doc}
-        return Transcript(text=doc["text"].strip(), provider=self.ID, model=req.model, sandbox=target.sandbox,
-                          duration_s=req.sample.info.duration_s, extra=extra)
+        extra: dict[str, Any] = {
+            k: doc[k] for k in ("language_code", "language_probability", "transcription_id") if k in doc
+        }
+        return Transcript(
+            text=doc["text"].strip(),
+            provider=self.ID,
+            model=req.model,
+            sandbox=target.sandbox,
+            duration_s=req.sample.info.duration_s,
+            extra=extra,
+        )
 
     # -- helpers ------------------------------------------------------------------------------------
     def _json(self, body: bytes, target: Target, what: str) -> dict[str, Any]:
@@ -248,5 +306,6 @@ class ElevenLabs(Provider):
         return doc
 
     def _invalid(self, target: Target, detail: str) -> ProviderError:
-        return self.transport.error(status=200, code=None, provider_message=detail, target=target,
-                                    cls=InvalidResponseError)
+        return self.transport.error(
+            status=200, code=None, provider_message=detail, target=target, cls=InvalidResponseError
+        )

@@ -88,8 +88,10 @@ def check_voice_id(voice_id: str | None, label: str) -> str:
     if not voice_id:
         raise InputError("Choose a voice.", hint="A premade voice or one you cloned (its voice id).")
     if not VOICE_ID.match(voice_id):
-        raise InputError(f"{voice_id[:40]!r} is not an {label} voice id.",
-                         hint="Voice ids are letters and digits, like JBFqnCBsd6RMkjVDRZzb.")
+        raise InputError(
+            f"{voice_id[:40]!r} is not an {label} voice id.",
+            hint="Voice ids are letters and digits, like JBFqnCBsd6RMkjVDRZzb.",
+        )
     return voice_id
 
 
@@ -113,8 +115,10 @@ def check_speech(spec: dict, req: ElevenLabsSpeech, label: str) -> ElevenLabsSpe
             raise InputError(f"language_code must be an ISO 639-1 code like en or zh; got {language!r}.")
         if not models[model].get("language_code"):
             takers = ", ".join(m for m, s in models.items() if s.get("language_code"))
-            raise InputError(f"{model} does not take language_code.",
-                             hint=f"Leave it empty (the language is detected), or choose {takers}.")
+            raise InputError(
+                f"{model} does not take language_code.",
+                hint=f"Leave it empty (the language is detected), or choose {takers}.",
+            )
     normalization = req.apply_text_normalization or None
     if normalization is not None:
         one_of(normalization, spec["apply_text_normalization"], "apply_text_normalization", label)
@@ -124,11 +128,20 @@ def check_speech(spec: dict, req: ElevenLabsSpeech, label: str) -> ElevenLabsSpe
             raise InputError(f"optimize_streaming_latency must be a whole number; got {latency!r}.")
         check_range(int(latency), spec["optimize_streaming_latency"], "optimize_streaming_latency", label)
         latency = int(latency)
-    return replace(req, text=text, model_id=model, voice_id=voice_id, output_format=fmt, language_code=language,
-                   apply_text_normalization=normalization, optimize_streaming_latency=latency,
-                   seed=None if req.seed is None else int(req.seed), stream=bool(req.stream),
-                   previous_text=(req.previous_text or "").strip() or None,
-                   next_text=(req.next_text or "").strip() or None)
+    return replace(
+        req,
+        text=text,
+        model_id=model,
+        voice_id=voice_id,
+        output_format=fmt,
+        language_code=language,
+        apply_text_normalization=normalization,
+        optimize_streaming_latency=latency,
+        seed=None if req.seed is None else int(req.seed),
+        stream=bool(req.stream),
+        previous_text=(req.previous_text or "").strip() or None,
+        next_text=(req.next_text or "").strip() or None,
+    )
 
 
 def wire_format(spec: dict, req: ElevenLabsSpeech) -> OutputFormat:
@@ -170,16 +183,19 @@ def check_clone(spec: dict, req: ElevenLabsClone, label: str) -> ElevenLabsClone
     if not samples:
         raise InputError("Record or upload at least one voice sample first.")
     if len(samples) > int(limits["max_files"]):
-        raise InputError(f"{len(samples)} samples; {label} takes at most {limits['max_files']} per voice.",
-                         hint="Total length matters, not the number of files: 1-2 minutes in all is best.")
+        raise InputError(
+            f"{len(samples)} samples; {label} takes at most {limits['max_files']} per voice.",
+            hint="Total length matters, not the number of files: 1-2 minutes in all is best.",
+        )
     prepared, seen = [], set()
     for i, sample in enumerate(samples, 1):
         one = prepare_sample(sample, limits, label, i if len(samples) > 1 else None)
         digest = hashlib.sha256(one.data).hexdigest()
         if digest in seen:
-            raise AudioInputError(f"Sample {i} is the same file as an earlier one; "
-                                  f"{label} refuses the same file twice.",
-                                  hint="Remove the duplicate.")
+            raise AudioInputError(
+                f"Sample {i} is the same file as an earlier one; {label} refuses the same file twice.",
+                hint="Remove the duplicate.",
+            )
         seen.add(digest)
         prepared.append(one)
     labels = {}
@@ -195,13 +211,21 @@ def check_clone(spec: dict, req: ElevenLabsClone, label: str) -> ElevenLabsClone
     lo, hi = limits["recommended_total_s"]
     warnings = list(req.warnings)
     if total < lo:
-        warnings.append(f"the samples last {total:.0f} s in all; {label} recommends at least {lo:g} s "
-                        f"(1-2 min) for a good clone (sent anyway)")
+        warnings.append(
+            f"the samples last {total:.0f} s in all; {label} recommends at least {lo:g} s "
+            f"(1-2 min) for a good clone (sent anyway)"
+        )
     elif total > hi:
         warnings.append(f"the samples last {total:.0f} s in all; more than {hi:g} s gains little and can hurt")
-    return ElevenLabsClone(samples=prepared, name=name, description=(req.description or "").strip() or None,
-                           labels=labels, remove_background_noise=bool(req.remove_background_noise),
-                           preflight=req.preflight, warnings=warnings)
+    return ElevenLabsClone(
+        samples=prepared,
+        name=name,
+        description=(req.description or "").strip() or None,
+        labels=labels,
+        remove_background_noise=bool(req.remove_background_noise),
+        preflight=req.preflight,
+        warnings=warnings,
+    )
 
 
 def prepare_sample(sample: VoiceSample, limits: dict, label: str, index: int | None) -> VoiceSample:
@@ -209,11 +233,17 @@ def prepare_sample(sample: VoiceSample, limits: dict, label: str, index: int | N
     max_bytes = int(limits["max_bytes"])
     one = sample.prepared({**limits, "label": what, "max_bytes": None}, label)
     if one.size > max_bytes and one.format != "mp3":  # a long wav may still fit as mp3
-        one = VoiceSample(data=encode(one.segment, "mp3", bitrate="128k"), filename=f"{one.upload_name()[:-4]}.mp3",
-                          format="mp3", notes=[*one.notes, "converted to mp3 to stay under 10 MB"])
+        one = VoiceSample(
+            data=encode(one.segment, "mp3", bitrate="128k"),
+            filename=f"{one.upload_name()[:-4]}.mp3",
+            format="mp3",
+            notes=[*one.notes, "converted to mp3 to stay under 10 MB"],
+        )
     if one.size > max_bytes:
-        raise AudioInputError(f"The {what} is {one.size / 1048576:.1f} MB; {label} takes at most "
-                              f"{max_bytes / 1048576:g} MB per file.", hint="Use a shorter recording.")
+        raise AudioInputError(
+            f"The {what} is {one.size / 1048576:.1f} MB; {label} takes at most {max_bytes / 1048576:g} MB per file.",
+            hint="Use a shorter recording.",
+        )
     return one
 
 

@@ -34,24 +34,35 @@ CODE_ERRORS: dict[str | int, type[errors.ProviderError]] = {
 }
 
 CODE_HINTS: dict[str, str] = {
-    "invalid_api_key": ("Check ELEVENLABS_API_KEY (or the key typed in the tab): it is missing or invalid, or it "
-                        "belongs to a data-residency host (set ELEVENLABS_BASE_URL). Keys: "
-                        "https://elevenlabs.io/app/settings/api-keys"),
-    "quota_exceeded": ("The account's credits are used up for this request (ElevenLabs says so with HTTP 401; the key "
-                       "itself is fine). Wait for the monthly reset, shorten the text, choose a flash/turbo model "
-                       "(half the credits) or upgrade the plan."),
+    "invalid_api_key": (
+        "Check ELEVENLABS_API_KEY (or the key typed in the tab): it is missing or invalid, or it "
+        "belongs to a data-residency host (set ELEVENLABS_BASE_URL). Keys: "
+        "https://elevenlabs.io/app/settings/api-keys"
+    ),
+    "quota_exceeded": (
+        "The account's credits are used up for this request (ElevenLabs says so with HTTP 401; the key "
+        "itself is fine). Wait for the monthly reset, shorten the text, choose a flash/turbo model "
+        "(half the credits) or upgrade the plan."
+    ),
     "insufficient_credits": "The account has too few credits: top up or upgrade the plan.",
     "payment_required": "The account has a payment problem: check billing at elevenlabs.io.",
-    "voice_limit_reached": ("All custom voice slots are used: delete a cloned voice you no longer need (the voice list "
-                            "has Delete) or upgrade the plan for more slots."),
-    "detected_unusual_activity": ("ElevenLabs flagged unusual activity on this (free) account and disabled free use: "
-                                  "use a paid plan or contact ElevenLabs support."),
+    "voice_limit_reached": (
+        "All custom voice slots are used: delete a cloned voice you no longer need (the voice list "
+        "has Delete) or upgrade the plan for more slots."
+    ),
+    "detected_unusual_activity": (
+        "ElevenLabs flagged unusual activity on this (free) account and disabled free use: "
+        "use a paid plan or contact ElevenLabs support."
+    ),
     "only_for_creator+": "This needs the Creator plan or above.",
-    "max_character_limit_exceeded": ("The text is longer than this model takes in one request (v3: 3,000; multilingual "
-                                     "v2: 10,000; flash/turbo v2.5: 40,000): shorten or split it."),
+    "max_character_limit_exceeded": (
+        "The text is longer than this model takes in one request (v3: 3,000; multilingual "
+        "v2: 10,000; flash/turbo v2.5: 40,000): shorten or split it."
+    ),
     "voice_not_found": "This voice id does not exist on the account: list the voices again or clone one first.",
-    "too_many_concurrent_requests": ("Too many requests at once for this plan: wait for the running ones to finish "
-                                     "(no need to back off)."),
+    "too_many_concurrent_requests": (
+        "Too many requests at once for this plan: wait for the running ones to finish (no need to back off)."
+    ),
     "concurrent_limit_exceeded": "Too many requests at once for this plan: wait for the running ones to finish.",
     "system_busy": "ElevenLabs is busy: try again in a little while.",
     "rate_limit_exceeded": "Requests are too frequent: wait a moment and try again.",

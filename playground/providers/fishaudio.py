@@ -32,6 +32,8 @@ from playground.providers.fishaudio_requests import FishClone, FishReference, Fi
 from playground.providers.fishaudio_wire import FishTransport, pack, parse_error
 
 AUDIO_SNIFF: dict[str, set[str | None]] = {"mp3": {"mp3"}, "wav": {"wav"}, "opus": {"opus", "ogg"}, "pcm": {None}}
+
+
 class FishAudio(Provider):
     ID = "fishaudio"
     SUPPORTS_CLONE = True
@@ -53,8 +55,9 @@ class FishAudio(Provider):
 
     def _one_of(self, value: Any, allowed, what: str) -> Any:
         if value not in allowed:
-            raise InputError(f"Unknown {what} {value!r} for {self.label}.",
-                             hint=f"Choose one of: {', '.join(map(str, allowed))}.")
+            raise InputError(
+                f"Unknown {what} {value!r} for {self.label}.", hint=f"Choose one of: {', '.join(map(str, allowed))}."
+            )
         return value
 
     # -- what the tab builder asks (presets ui: choices_when / live player) ----------------------
@@ -66,8 +69,12 @@ class FishAudio(Provider):
 
     def live_options(self, request: FishSpeech) -> dict[str, Any]:
         """/v1/tts is always a chunked body: played as it arrives, headerless pcm at the asked rate."""
-        return dict(live=True, fmt=request.format or self.spec["default_format"],
-                    sample_rate=request.sample_rate or self.default_sample_rate(request.format or "mp3"), channels=1)
+        return dict(
+            live=True,
+            fmt=request.format or self.spec["default_format"],
+            sample_rate=request.sample_rate or self.default_sample_rate(request.format or "mp3"),
+            channels=1,
+        )
 
     # -- clone: POST /model ------------------------------------------------------------------
     def check_clone(self, req: FishClone) -> FishClone:
@@ -86,28 +93,44 @@ class FishAudio(Provider):
         texts = [(t or "").strip() for t in (req.texts or [])]
         if any(texts):
             if len(texts) != len(prepared) or not all(texts):
-                raise InputError(f"Give one transcript per sample ({len(prepared)}), in the same order, or none.",
-                                 hint="Without transcripts Fish recognises the speech itself.")
+                raise InputError(
+                    f"Give one transcript per sample ({len(prepared)}), in the same order, or none.",
+                    hint="Without transcripts Fish recognises the speech itself.",
+                )
         else:
             texts = []
         visibility = self._one_of(req.visibility or spec["default_visibility"], spec["visibilities"], "visibility")
         if visibility == "public":
-            raise InputError("A public model needs a cover image, which the playground does not send.",
-                             hint="Choose private or unlist.")
+            raise InputError(
+                "A public model needs a cover image, which the playground does not send.",
+                hint="Choose private or unlist.",
+            )
         train_mode = self._one_of(req.train_mode or spec["default_train_mode"], spec["train_modes"], "train_mode")
-        enhance = (spec["enhance_audio_quality"] if req.enhance_audio_quality is None
-                   else bool(req.enhance_audio_quality))
+        enhance = (
+            spec["enhance_audio_quality"] if req.enhance_audio_quality is None else bool(req.enhance_audio_quality)
+        )
         tags = [t.strip() for t in req.tags if t and t.strip()]
-        return FishClone(samples=prepared, title=title, texts=texts,
-                         description=(req.description or "").strip() or None,
-                         tags=tags, visibility=visibility, train_mode=train_mode, enhance_audio_quality=enhance,
-                         wait=req.wait)
+        return FishClone(
+            samples=prepared,
+            title=title,
+            texts=texts,
+            description=(req.description or "").strip() or None,
+            tags=tags,
+            visibility=visibility,
+            train_mode=train_mode,
+            enhance_audio_quality=enhance,
+            wait=req.wait,
+        )
 
     def clone_fields(self, req: FishClone) -> dict[str, Any]:
         """The multipart text fields; repeated ones (texts, tags) as lists."""
-        data: dict[str, Any] = {"type": self.spec["clone"]["type"], "title": req.title, "train_mode": req.train_mode,
-                                "visibility": req.visibility,
-                                "enhance_audio_quality": "true" if req.enhance_audio_quality else "false"}
+        data: dict[str, Any] = {
+            "type": self.spec["clone"]["type"],
+            "title": req.title,
+            "train_mode": req.train_mode,
+            "visibility": req.visibility,
+            "enhance_audio_quality": "true" if req.enhance_audio_quality else "false",
+        }
         if req.description:
             data["description"] = req.description
         if req.texts:
@@ -118,8 +141,9 @@ class FishAudio(Provider):
 
     async def _clone_voice(self, target: Target, req: FishClone) -> UploadResult:
         files = [("voices", s.multipart()) for s in req.samples]
-        _, body = await self.transport.request(target, "POST", "/model", idempotent=False,
-                                               data=self.clone_fields(req), files=files)
+        _, body = await self.transport.request(
+            target, "POST", "/model", idempotent=False, data=self.clone_fields(req), files=files
+        )
         model = self._json(body, target, "the model creation")
         model_id = model.get("_id")
         if not model_id:
@@ -128,16 +152,27 @@ class FishAudio(Provider):
         total_s = sum(s.info.duration_s for s in req.samples)
         lo = self.spec["samples"]["clone"]["recommended_total_s"][0]
         if total_s < lo:
-            notes.append(f"the samples last {total_s:.1f} s in total; {self.label} recommends at least {lo:g} s "
-                         "(ideally 2–3 clips of 15–20 s)")
+            notes.append(
+                f"the samples last {total_s:.1f} s in total; {self.label} recommends at least {lo:g} s "
+                "(ideally 2–3 clips of 15–20 s)"
+            )
         if req.wait and model.get("state") != "trained":
             model = await self.wait_until_trained(target, str(model_id))
         return UploadResult(
-            voice_id=str(model_id), provider=self.ID, model=None, name=model.get("title") or req.title,
-            sample=req.samples[0], sandbox=target.sandbox, notes=notes,
-            extra={"state": model.get("state"), "train_mode": model.get("train_mode", req.train_mode),
-                   "visibility": model.get("visibility", req.visibility), "samples_sent": len(req.samples),
-                   "created_at": model.get("created_at")},
+            voice_id=str(model_id),
+            provider=self.ID,
+            model=None,
+            name=model.get("title") or req.title,
+            sample=req.samples[0],
+            sandbox=target.sandbox,
+            notes=notes,
+            extra={
+                "state": model.get("state"),
+                "train_mode": model.get("train_mode", req.train_mode),
+                "visibility": model.get("visibility", req.visibility),
+                "samples_sent": len(req.samples),
+                "created_at": model.get("created_at"),
+            },
         )
 
     async def wait_until_trained(self, target: Target, model_id: str) -> dict[str, Any]:
@@ -151,14 +186,25 @@ class FishAudio(Provider):
             if state == "trained":
                 return model
             if state == "failed":
-                raise self.transport.error(status=200, code="failed", target=target, cls=errors.ServerError,
-                                           provider_message=f"training of model {model_id} failed")
+                raise self.transport.error(
+                    status=200,
+                    code="failed",
+                    target=target,
+                    cls=errors.ServerError,
+                    provider_message=f"training of model {model_id} failed",
+                )
             if loop.time() + self.poll_interval_s > deadline:
-                exc = self.transport.error(status=None, code=state, target=target, cls=errors.ProviderTimeoutError,
-                                           provider_message=f"model {model_id} is still {state} "
-                                                            f"after {self.poll_max_s:g} s")
-                exc.hint = (f"The model was created (id {model_id}) but is not trained yet: try speaking with it "
-                            "in a few minutes, or delete it.")
+                exc = self.transport.error(
+                    status=None,
+                    code=state,
+                    target=target,
+                    cls=errors.ProviderTimeoutError,
+                    provider_message=f"model {model_id} is still {state} after {self.poll_max_s:g} s",
+                )
+                exc.hint = (
+                    f"The model was created (id {model_id}) but is not trained yet: try speaking with it "
+                    "in a few minutes, or delete it."
+                )
                 raise exc
             await asyncio.sleep(self.poll_interval_s)
 
@@ -171,39 +217,65 @@ class FishAudio(Provider):
         reference_id = (req.reference_id or "").strip() or None
         if reference_id and req.references:
             raise InputError("Use either a voice model id or reference clips, not both.")
-        refs = [FishReference(r.sample.prepared(spec["samples"]["reference"], self.label),
-                              check_text(r.text, [1, 10**5], self.label, what="The reference transcript"))
-                for r in req.references]
+        refs = [
+            FishReference(
+                r.sample.prepared(spec["samples"]["reference"], self.label),
+                check_text(r.text, [1, 10**5], self.label, what="The reference transcript"),
+            )
+            for r in req.references
+        ]
         fmt = self._one_of(req.format or spec["default_format"], list(spec["formats"]), "format")
         fspec = spec["formats"][fmt]
         rate = int(req.sample_rate or fspec["default_sample_rate"])
         if rate not in fspec["sample_rates"]:
-            raise InputError(f"{fmt} takes sample rates {', '.join(map(str, fspec['sample_rates']))} on {self.label}; "
-                             f"got {rate}.")
+            raise InputError(
+                f"{fmt} takes sample rates {', '.join(map(str, fspec['sample_rates']))} on {self.label}; got {rate}."
+            )
         mp3_bitrate = opus_bitrate = None
         if fmt == "mp3":
             mp3_bitrate = self._one_of(int(req.mp3_bitrate or d["mp3_bitrate"]), spec["mp3_bitrates"], "mp3_bitrate")
         if fmt == "opus" and req.opus_bitrate is not None:
             opus_bitrate = self._one_of(int(req.opus_bitrate), spec["opus_bitrates"], "opus_bitrate")
         latency = self._one_of(req.latency or spec["default_latency"], spec["latencies"], "latency")
-        values = {name: (getattr(req, name) if getattr(req, name) is not None else d[key])
-                  for name, key in (("temperature", "temperature"), ("top_p", "top_p"),
-                                    ("chunk_length", "chunk_length"),
-                                    ("speed", "speed"), ("volume", "volume_db"))}
-        for name, bounds, label in (("temperature", "temperature", "Temperature"), ("top_p", "top_p", "top_p"),
-                                    ("chunk_length", "chunk_length", "chunk_length"), ("speed", "speed", "Speed"),
-                                    ("volume", "volume_db", "Volume (dB)")):
+        values = {
+            name: (getattr(req, name) if getattr(req, name) is not None else d[key])
+            for name, key in (
+                ("temperature", "temperature"),
+                ("top_p", "top_p"),
+                ("chunk_length", "chunk_length"),
+                ("speed", "speed"),
+                ("volume", "volume_db"),
+            )
+        }
+        for name, bounds, label in (
+            ("temperature", "temperature", "Temperature"),
+            ("top_p", "top_p", "top_p"),
+            ("chunk_length", "chunk_length", "chunk_length"),
+            ("speed", "speed", "Speed"),
+            ("volume", "volume_db", "Volume (dB)"),
+        ):
             check_range(values[name], limits[bounds], label, self.label)
         check_range(req.min_chunk_length, limits["min_chunk_length"], "min_chunk_length", self.label)
         return FishSpeech(
-            text=text, model=model, reference_id=reference_id, references=refs, format=fmt, sample_rate=rate,
-            mp3_bitrate=mp3_bitrate, opus_bitrate=opus_bitrate, latency=latency,
-            temperature=float(values["temperature"]), top_p=float(values["top_p"]),
-            chunk_length=int(values["chunk_length"]), min_chunk_length=req.min_chunk_length,
+            text=text,
+            model=model,
+            reference_id=reference_id,
+            references=refs,
+            format=fmt,
+            sample_rate=rate,
+            mp3_bitrate=mp3_bitrate,
+            opus_bitrate=opus_bitrate,
+            latency=latency,
+            temperature=float(values["temperature"]),
+            top_p=float(values["top_p"]),
+            chunk_length=int(values["chunk_length"]),
+            min_chunk_length=req.min_chunk_length,
             normalize=d["normalize"] if req.normalize is None else bool(req.normalize),
-            speed=float(values["speed"]), volume=float(values["volume"]),
-            normalize_loudness=d["normalize_loudness"] if req.normalize_loudness is None
-                else bool(req.normalize_loudness),
+            speed=float(values["speed"]),
+            volume=float(values["volume"]),
+            normalize_loudness=d["normalize_loudness"]
+            if req.normalize_loudness is None
+            else bool(req.normalize_loudness),
         )
 
     def speech_body(self, req: FishSpeech) -> dict[str, Any]:
@@ -213,11 +285,18 @@ class FishAudio(Provider):
             body["reference_id"] = req.reference_id
         if req.references:
             body["references"] = [{"audio": r.sample.data, "text": r.text} for r in req.references]
-        body.update({"format": req.format, "sample_rate": req.sample_rate, "latency": req.latency,
-                     "temperature": req.temperature, "top_p": req.top_p, "chunk_length": req.chunk_length,
-                     "normalize": req.normalize,
-                     "prosody": {"speed": req.speed, "volume": req.volume,
-                                 "normalize_loudness": req.normalize_loudness}})
+        body.update(
+            {
+                "format": req.format,
+                "sample_rate": req.sample_rate,
+                "latency": req.latency,
+                "temperature": req.temperature,
+                "top_p": req.top_p,
+                "chunk_length": req.chunk_length,
+                "normalize": req.normalize,
+                "prosody": {"speed": req.speed, "volume": req.volume, "normalize_loudness": req.normalize_loudness},
+            }
+        )
         if req.mp3_bitrate is not None:
             body["mp3_bitrate"] = req.mp3_bitrate
         if req.opus_bitrate is not None:
@@ -235,14 +314,20 @@ class FishAudio(Provider):
             kw = {"content": pack(body)}
             headers["Content-Type"] = "application/msgpack"
         chunks: list[bytes] = []
-        async with self.transport.stream(target, "POST", "/v1/tts", idempotent=True, timing=timing,
-                                         headers=headers, **kw) as resp:
+        async with self.transport.stream(
+            target, "POST", "/v1/tts", idempotent=True, timing=timing, headers=headers, **kw
+        ) as resp:
             ctype = resp.headers.get("content-type", "").split(";")[0].strip().lower()
             if ctype.startswith(("application/json", "text/")):
                 raw = await resp.aread()
                 code, message = self.parse_error(resp.status_code, raw, ctype)
-                raise self.transport.error(status=resp.status_code, code=code, target=target, cls=InvalidResponseError,
-                                           provider_message=message or "a text answer instead of audio")
+                raise self.transport.error(
+                    status=resp.status_code,
+                    code=code,
+                    target=target,
+                    cls=InvalidResponseError,
+                    provider_message=message or "a text answer instead of audio",
+                )
             async for chunk in resp.aiter_bytes():
                 if chunk:
                     chunks.append(chunk)
@@ -255,9 +340,15 @@ class FishAudio(Provider):
             sent["references"] = f"{len(req.references)} clip(s)"
         sent["model (header)"] = req.model
         label = req.reference_id or ("reference clip" if req.references else "default voice")
-        return SpeechResult(audio=SpeechAudio(data=data, format=req.format, sample_rate=rate), provider=self.ID,
-                            model=req.model, voice_label=label, sandbox=target.sandbox, timing=timing,
-                            request_fields=sent)
+        return SpeechResult(
+            audio=SpeechAudio(data=data, format=req.format, sample_rate=rate),
+            provider=self.ID,
+            model=req.model,
+            voice_label=label,
+            sandbox=target.sandbox,
+            timing=timing,
+            request_fields=sent,
+        )
 
     def _check_audio(self, data: bytes, fmt: str, target: Target) -> None:
         if not data:
@@ -267,14 +358,18 @@ class FishAudio(Provider):
             raise self._invalid(target, f"expected {fmt} audio, got {data[:40]!r}")
 
     # -- models ------------------------------------------------------------------------------------
-    async def _list_voices(self, target: Target, library: bool = False, title: str | None = None,
-                           **_: Any) -> list[Voice]:
+    async def _list_voices(
+        self, target: Target, library: bool = False, title: str | None = None, **_: Any
+    ) -> list[Voice]:
         """Own models (self=true) page by page; `library=True` lists the public library instead."""
         lspec = self.spec["list"]
         out: list[Voice] = []
         for page in range(1, int(lspec["max_pages"]) + 1):
-            params: dict[str, Any] = {"page_size": lspec["page_size"], "page_number": page,
-                                      "sort_by": lspec["default_sort_by"]}
+            params: dict[str, Any] = {
+                "page_size": lspec["page_size"],
+                "page_number": page,
+                "sort_by": lspec["default_sort_by"],
+            }
             if not library:
                 params["self"] = "true"
             if title and title.strip():
@@ -284,10 +379,17 @@ class FishAudio(Provider):
             items = doc.get("items")
             if not isinstance(items, list):
                 raise self._invalid(target, "the model list has no items")
-            out += [Voice(id=str(m.get("_id", "")), name=m.get("title") or str(m.get("_id", "")), provider=self.ID,
-                          kind="system" if library else "cloned",
-                          extra={k: m.get(k) for k in ("state", "visibility", "train_mode", "created_at", "languages")})
-                    for m in items if isinstance(m, dict) and m.get("_id")]
+            out += [
+                Voice(
+                    id=str(m.get("_id", "")),
+                    name=m.get("title") or str(m.get("_id", "")),
+                    provider=self.ID,
+                    kind="system" if library else "cloned",
+                    extra={k: m.get(k) for k in ("state", "visibility", "train_mode", "created_at", "languages")},
+                )
+                for m in items
+                if isinstance(m, dict) and m.get("_id")
+            ]
             total = doc.get("total")
             more = doc.get("has_more")
             if not items or more is False or (isinstance(total, int) and len(out) >= total and more is not True):
@@ -303,21 +405,33 @@ class FishAudio(Provider):
     def check_transcribe(self, request: asr.TranscribeRequest) -> asr.TranscribeRequest:
         lo = asr.spec_of(self).get("min_duration_s")
         if request.sample is not None and lo and request.sample.info.duration_s < lo:
-            raise errors.AudioInputError(f"The clip is {request.sample.info.duration_s:.1f} s; {self.label} "
-                                         f"transcribes at least {lo:g} s.", hint="Use a longer clip.")
+            raise errors.AudioInputError(
+                f"The clip is {request.sample.info.duration_s:.1f} s; {self.label} transcribes at least {lo:g} s.",
+                hint="Use a longer clip.",
+            )
         return asr.check_request(self, request)
 
     async def _transcribe(self, target: Target, request: asr.TranscribeRequest) -> asr.Transcript:
         assert request.sample is not None
         _resp, body = await self.transport.request(
-            target, "POST", asr.spec_of(self)["path"], idempotent=True,
-            data={"ignore_timestamps": "true"}, files={"audio": request.sample.multipart()})
+            target,
+            "POST",
+            asr.spec_of(self)["path"],
+            idempotent=True,
+            data={"ignore_timestamps": "true"},
+            files={"audio": request.sample.multipart()},
+        )
         doc = self._json(body, target, "the transcription")
         if not isinstance(doc.get("text"), str):
             raise self._invalid(target, "the transcription answer had no text")
-        return asr.Transcript(text=doc["text"].strip(), provider=self.ID, model=request.model or "transcribe-1",
-                              sandbox=target.sandbox, duration_s=request.sample.info.duration_s,
-                              extra={k: doc[k] for k in ("language", "language_code") if k in doc})
+        return asr.Transcript(
+            text=doc["text"].strip(),
+            provider=self.ID,
+            model=request.model or "transcribe-1",
+            sandbox=target.sandbox,
+            duration_s=request.sample.info.duration_s,
+            extra={k: doc[k] for k in ("language", "language_code") if k in doc},
+        )
 
     # -- helpers ---------------------------------------------------------------------------------------
     def _json(self, body: bytes, target: Target, what: str) -> dict[str, Any]:
@@ -330,8 +444,9 @@ class FishAudio(Provider):
         return doc
 
     def _invalid(self, target: Target, detail: str) -> ProviderError:
-        return self.transport.error(status=200, code=None, provider_message=detail, target=target,
-                                    cls=InvalidResponseError)
+        return self.transport.error(
+            status=200, code=None, provider_message=detail, target=target, cls=InvalidResponseError
+        )
 
 
 def _wav_rate(data: bytes) -> int | None:
@@ -340,4 +455,3 @@ def _wav_rate(data: bytes) -> int | None:
             return w.getframerate()
     except (wave.Error, EOFError):
         return None
-

@@ -38,10 +38,18 @@ class FishClone:
         pairs = [(values.get(f"audio{s}"), (values.get(f"text{s}") or "").strip()) for s in suffixes]
         given = [(a, t) for a, t in pairs if a is not None]
         tags = [t.strip() for t in str(values.get("tags") or "").split(",") if t.strip()]
-        kept = {k: values[k] for k in ("visibility", "train_mode", "enhance_audio_quality", "description")
-                if values.get(k) not in (None, "")}
-        return cls(samples=[a for a, _ in given], title=values.get("title") or "",
-                   texts=[t for _, t in given] if any(t for _, t in given) else None, tags=tags, **kept)
+        kept = {
+            k: values[k]
+            for k in ("visibility", "train_mode", "enhance_audio_quality", "description")
+            if values.get(k) not in (None, "")
+        }
+        return cls(
+            samples=[a for a, _ in given],
+            title=values.get("title") or "",
+            texts=[t for _, t in given] if any(t for _, t in given) else None,
+            tags=tags,
+            **kept,
+        )
 
 
 @dataclass
@@ -78,7 +86,21 @@ class FishSpeech:
             reference_id = values.get("voice") or None
         else:
             raise InputError("voice_source must be 'model' or 'reference'.")
-        names = ("model", "format", "sample_rate", "mp3_bitrate", "opus_bitrate", "latency", "temperature", "top_p",
-                 "chunk_length", "min_chunk_length", "normalize", "speed", "volume", "normalize_loudness")
+        names = (
+            "model",
+            "format",
+            "sample_rate",
+            "mp3_bitrate",
+            "opus_bitrate",
+            "latency",
+            "temperature",
+            "top_p",
+            "chunk_length",
+            "min_chunk_length",
+            "normalize",
+            "speed",
+            "volume",
+            "normalize_loudness",
+        )
         kept = {k: values[k] for k in names if values.get(k) not in (None, "")}
         return cls(text=values.get("text") or "", reference_id=reference_id, references=references, **kept)

@@ -58,7 +58,6 @@ def unpack(data: bytes) -> Any:
     return msgpack.unpackb(data, raw=False)
 
 
-
 STATUS_HINTS = {
     401: "Check FISHAUDIO_API_KEY (or the key typed in the tab). Keys: https://fish.audio/app/api-keys/",
     402: "The API credit is used up: top it up at fish.audio (GET /wallet/self/api-credit shows the balance).",

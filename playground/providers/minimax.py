@@ -95,21 +95,41 @@ class MiniMax(MiniMaxAPI):
 
     async def _upload_voice(self, target: Target, req: MiniMaxUpload) -> UploadResult:
         assert req.sample is not None
-        doc, request_id = await self._post(target, "/v1/files/upload", region=req.region, group_id=req.group_id,
-                                           idempotent=False, data={"purpose": req.purpose},
-                                           files={"file": req.sample.multipart()})
+        doc, request_id = await self._post(
+            target,
+            "/v1/files/upload",
+            region=req.region,
+            group_id=req.group_id,
+            idempotent=False,
+            data={"purpose": req.purpose},
+            files={"file": req.sample.multipart()},
+        )
         raw_file = doc.get("file")
         file: dict[str, Any] = raw_file if isinstance(raw_file, dict) else {}
         try:
             file_id = rules.parse_file_id(file.get("file_id"))
         except InputError:
-            raise self.transport.error(status=200, code=None, target=target, cls=InvalidResponseError,
-                                       provider_message="the answer had no file.file_id") from None
+            raise self.transport.error(
+                status=200,
+                code=None,
+                target=target,
+                cls=InvalidResponseError,
+                provider_message="the answer had no file.file_id",
+            ) from None
         return UploadResult(
-            voice_id=str(file_id), provider=self.ID, model=None, name=file.get("filename") or req.sample.upload_name(),
-            sample=req.sample, sandbox=target.sandbox, notes=list(req.sample.notes),
-            extra={"file_id": file_id, "purpose": file.get("purpose", req.purpose), "bytes": file.get("bytes"),
-                   "request_id": request_id},
+            voice_id=str(file_id),
+            provider=self.ID,
+            model=None,
+            name=file.get("filename") or req.sample.upload_name(),
+            sample=req.sample,
+            sandbox=target.sandbox,
+            notes=list(req.sample.notes),
+            extra={
+                "file_id": file_id,
+                "purpose": file.get("purpose", req.purpose),
+                "bytes": file.get("bytes"),
+                "request_id": request_id,
+            },
         )
 
     # -- clone -------------------------------------------------------------------------------
@@ -133,10 +153,18 @@ class MiniMax(MiniMaxAPI):
         self._check_language(req.language_boost)
         self._params(req.group_id)
         self.base_url_for(req.region)
-        return replace(req, file_id=file_id, voice_id=voice_id, prompt_file_id=prompt_id, prompt_text=prompt_text,
-                       text=text, model=model if text else None, language_boost=req.language_boost or None,
-                       need_noise_reduction=bool(req.need_noise_reduction),
-                       need_volume_normalization=bool(req.need_volume_normalization))
+        return replace(
+            req,
+            file_id=file_id,
+            voice_id=voice_id,
+            prompt_file_id=prompt_id,
+            prompt_text=prompt_text,
+            text=text,
+            model=model if text else None,
+            language_boost=req.language_boost or None,
+            need_noise_reduction=bool(req.need_noise_reduction),
+            need_volume_normalization=bool(req.need_volume_normalization),
+        )
 
     def clone_body(self, req: MiniMaxClone) -> dict[str, Any]:
         body: dict[str, Any] = {"file_id": req.file_id, "voice_id": req.voice_id}
@@ -151,8 +179,14 @@ class MiniMax(MiniMaxAPI):
         return body
 
     async def _clone_voice(self, target: Target, req: MiniMaxClone) -> UploadResult:
-        doc, request_id = await self._post(target, "/v1/voice_clone", region=req.region, group_id=req.group_id,
-                                           idempotent=False, json=self.clone_body(req))
+        doc, request_id = await self._post(
+            target,
+            "/v1/voice_clone",
+            region=req.region,
+            group_id=req.group_id,
+            idempotent=False,
+            json=self.clone_body(req),
+        )
         notes: list[str] = []
         sensitive = doc.get("input_sensitive")  # a bool officially; a {type} object in one 3P summary
         if sensitive not in (None, False, 0, {}) and not (isinstance(sensitive, dict) and not sensitive.get("type")):
@@ -166,10 +200,19 @@ class MiniMax(MiniMaxAPI):
             except ProviderError as exc:
                 notes.append(f"the preview could not be downloaded ({exc.message})")
         return UploadResult(
-            voice_id=req.voice_id, provider=self.ID, model=req.model, name=req.voice_id, sample=None,
-            sandbox=target.sandbox, notes=notes,
-            extra={"demo_audio_url": demo_url, "demo_audio": demo, "request_id": request_id,
-                   "clone_prompt": bool(req.prompt_file_id)},
+            voice_id=req.voice_id,
+            provider=self.ID,
+            model=req.model,
+            name=req.voice_id,
+            sample=None,
+            sandbox=target.sandbox,
+            notes=notes,
+            extra={
+                "demo_audio_url": demo_url,
+                "demo_audio": demo,
+                "request_id": request_id,
+                "clone_prompt": bool(req.prompt_file_id),
+            },
         )
 
     def check_speak(self, req: MiniMaxSpeech) -> MiniMaxSpeech:
@@ -194,19 +237,29 @@ class MiniMax(MiniMaxAPI):
         fmt = self._choice(req.format, spec["formats"], "Format")
         output_format = self._choice(req.output_format or "hex", spec["output_formats"], "output_format")
         if req.stream and fmt not in spec["stream_formats"]:
-            raise InputError("wav works only without streaming on MiniMax.",
-                             hint="Untick Stream, or choose mp3, pcm or flac.")
+            raise InputError(
+                "wav works only without streaming on MiniMax.", hint="Untick Stream, or choose mp3, pcm or flac."
+            )
         if req.stream and output_format == "url":
             raise InputError("output_format=url works only without streaming.", hint="Untick Stream, or use hex.")
         self._check_language(req.language_boost)
         self._params(req.group_id)
         self.base_url_for(req.region)
         return replace(
-            req, text=text, voice_id=voice_id, speed=float(req.speed), vol=vol, pitch=int(pitch), emotion=emotion,
+            req,
+            text=text,
+            voice_id=voice_id,
+            speed=float(req.speed),
+            vol=vol,
+            pitch=int(pitch),
+            emotion=emotion,
             sample_rate=self._choice(req.sample_rate, spec["sample_rates"], "Sample rate"),
-            bitrate=self._choice(req.bitrate, spec["bitrates"], "Bitrate"), format=fmt,
+            bitrate=self._choice(req.bitrate, spec["bitrates"], "Bitrate"),
+            format=fmt,
             channel=self._choice(req.channel, spec["channels"], "Channel count"),
-            language_boost=req.language_boost or None, stream=bool(req.stream), output_format=output_format,
+            language_boost=req.language_boost or None,
+            stream=bool(req.stream),
+            output_format=output_format,
         )
 
     def speech_body(self, req: MiniMaxSpeech) -> dict[str, Any]:
@@ -216,8 +269,13 @@ class MiniMax(MiniMaxAPI):
         audio: dict[str, Any] = {"sample_rate": req.sample_rate, "format": req.format, "channel": req.channel}
         if req.format == "mp3":
             audio["bitrate"] = req.bitrate
-        body: dict[str, Any] = {"model": req.model, "text": req.text, "stream": req.stream,
-                                "voice_setting": voice, "audio_setting": audio}
+        body: dict[str, Any] = {
+            "model": req.model,
+            "text": req.text,
+            "stream": req.stream,
+            "voice_setting": voice,
+            "audio_setting": audio,
+        }
         if req.language_boost:
             body["language_boost"] = req.language_boost
         if req.output_format == "url":
@@ -235,8 +293,15 @@ class MiniMax(MiniMaxAPI):
                 data, doc, request_id, first_audio_s = await self._speak_stream(target, req, body, timing, on_chunk)
                 url = None
             else:
-                resp, raw = await self.transport.request(target, "POST", "/v1/t2a_v2", idempotent=True, json=body,
-                                                         params=self._params(req.group_id), timing=timing)
+                resp, raw = await self.transport.request(
+                    target,
+                    "POST",
+                    "/v1/t2a_v2",
+                    idempotent=True,
+                    json=body,
+                    params=self._params(req.group_id),
+                    timing=timing,
+                )
                 doc = self._checked_doc(resp.status_code, raw, resp.headers, target)
                 request_id = request_id_of(resp.headers) or doc.get("trace_id")
                 data, url = await self._whole_audio(target, req, doc)
@@ -245,9 +310,16 @@ class MiniMax(MiniMaxAPI):
         self._check_audio(data, req.format, target)
         return MiniMaxSpeechResult(
             audio=SpeechAudio(data=data, format=req.format, sample_rate=req.sample_rate, channels=req.channel),
-            provider=self.ID, model=req.model, voice_label=req.voice_id, sandbox=target.sandbox, timing=timing,
-            request_fields={k: v for k, v in body.items() if k != "text"}, request_id=request_id,
-            extra_info=doc.get("extra_info") or {}, first_audio_s=first_audio_s, audio_url=url,
+            provider=self.ID,
+            model=req.model,
+            voice_label=req.voice_id,
+            sandbox=target.sandbox,
+            timing=timing,
+            request_fields={k: v for k, v in body.items() if k != "text"},
+            request_id=request_id,
+            extra_info=doc.get("extra_info") or {},
+            first_audio_s=first_audio_s,
+            audio_url=url,
         )
 
     async def _whole_audio(self, target: Target, req: MiniMaxSpeech, doc: dict) -> tuple[bytes, str | None]:
@@ -257,15 +329,17 @@ class MiniMax(MiniMaxAPI):
             return await self.download(target, audio), audio
         return self._hex(audio, target), None
 
-    async def _speak_stream(self, target: Target, req: MiniMaxSpeech, body: dict, timing: Timing,
-                            on_chunk: ChunkCallback | None) -> tuple[bytes, dict, str | None, float | None]:
+    async def _speak_stream(
+        self, target: Target, req: MiniMaxSpeech, body: dict, timing: Timing, on_chunk: ChunkCallback | None
+    ) -> tuple[bytes, dict, str | None, float | None]:
         loop = asyncio.get_running_loop()
         start = loop.time()
         assembler = StreamAssembler(excluded=bool(body.get("stream_options")))
         first_audio_s: float | None = None
         last: dict[str, Any] = {}
-        async with self.transport.stream(target, "POST", "/v1/t2a_v2", idempotent=True, json=body,
-                                         params=self._params(req.group_id), timing=timing) as resp:
+        async with self.transport.stream(
+            target, "POST", "/v1/t2a_v2", idempotent=True, json=body, params=self._params(req.group_id), timing=timing
+        ) as resp:
             request_id = request_id_of(resp.headers)
             if "text/event-stream" not in resp.headers.get("content-type", ""):
                 doc = self._checked_doc(resp.status_code, await resp.aread(), resp.headers, target)
@@ -284,41 +358,70 @@ class MiniMax(MiniMaxAPI):
                 if assembler.done:
                     break
         if not assembler.done:
-            raise self.transport.error(status=200, code=None, target=target, cls=StreamInterruptedError,
-                                       provider_message="the stream ended before its final frame (data.status 2)",
-                                       request_id=request_id)
+            raise self.transport.error(
+                status=200,
+                code=None,
+                target=target,
+                cls=StreamInterruptedError,
+                provider_message="the stream ended before its final frame (data.status 2)",
+                request_id=request_id,
+            )
         return assembler.audio(), last, request_id, first_audio_s
 
     def _bad_frame(self, target: Target):
         def error(text: str) -> ProviderError:
-            return self.transport.error(status=200, code=None, target=target, cls=InvalidResponseError,
-                                        provider_message=f"a stream frame is not JSON: {text[:60]!r}")
+            return self.transport.error(
+                status=200,
+                code=None,
+                target=target,
+                cls=InvalidResponseError,
+                provider_message=f"a stream frame is not JSON: {text[:60]!r}",
+            )
+
         return error
 
     # -- voices ------------------------------------------------------------------------------------
-    async def _list_voices(self, target: Target, voice_type: str = "all", region: str | None = None,
-                           group_id: str | None = None, **_: Any) -> list[Voice]:
+    async def _list_voices(
+        self, target: Target, voice_type: str = "all", region: str | None = None, group_id: str | None = None, **_: Any
+    ) -> list[Voice]:
         self._choice(voice_type, self.spec["voice_types"], "voice_type")
-        doc, _request_id = await self._post(target, "/v1/get_voice", region=region, group_id=group_id, idempotent=True,
-                                  json={"voice_type": voice_type})
+        doc, _request_id = await self._post(
+            target, "/v1/get_voice", region=region, group_id=group_id, idempotent=True, json={"voice_type": voice_type}
+        )
         voices: list[Voice] = []
         for key, kind in (("system_voice", "system"), ("voice_cloning", "cloned"), ("voice_generation", "designed")):
             for item in doc.get(key) or []:
                 if isinstance(item, dict) and item.get("voice_id"):
                     desc = item.get("description")
-                    voices.append(Voice(
-                        id=str(item["voice_id"]), name=str(item.get("voice_name") or item["voice_id"]),
-                        provider=self.ID,
-                        kind=kind, text=" ".join(desc) if isinstance(desc, list) else (desc or None),
-                        extra={"created_time": item.get("created_time"), "voice_type": key},
-                    ))
+                    voices.append(
+                        Voice(
+                            id=str(item["voice_id"]),
+                            name=str(item.get("voice_name") or item["voice_id"]),
+                            provider=self.ID,
+                            kind=kind,
+                            text=" ".join(desc) if isinstance(desc, list) else (desc or None),
+                            extra={"created_time": item.get("created_time"), "voice_type": key},
+                        )
+                    )
         return voices
 
-    async def _delete_voice(self, target: Target, voice_id: str, voice_type: str = "voice_cloning",
-                            region: str | None = None, group_id: str | None = None, **_: Any) -> str:
+    async def _delete_voice(
+        self,
+        target: Target,
+        voice_id: str,
+        voice_type: str = "voice_cloning",
+        region: str | None = None,
+        group_id: str | None = None,
+        **_: Any,
+    ) -> str:
         self._choice(voice_type, self.spec["deletable_voice_types"], "voice_type")
-        doc, _request_id = await self._post(target, "/v1/delete_voice", region=region, group_id=group_id,
-                                            idempotent=True,
-                                  json={"voice_type": voice_type, "voice_id": voice_id})
+        doc, _request_id = await self._post(
+            target,
+            "/v1/delete_voice",
+            region=region,
+            group_id=group_id,
+            idempotent=True,
+            json={"voice_type": voice_type, "voice_id": voice_id},
+        )
         created = doc.get("created_time")
         return f"deleted{f' (created {created})' if created else ''}"

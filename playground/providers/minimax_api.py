@@ -21,15 +21,33 @@ from playground.providers.base import Provider
 AUDIO_SNIFF = {"mp3": {"mp3"}, "flac": {"flac"}, "wav": {"wav"}}
 REGION_CODES = {1004, 2049}
 CODE_ERRORS: dict[int, type[errors.ProviderError]] = {
-    1000: errors.ServerError, 1001: errors.ProviderTimeoutError, 1002: errors.RateLimitError,
-    1004: errors.AuthenticationError, 1008: errors.QuotaError, 1024: errors.ServerError,
-    1026: errors.ContentRejectedError, 1027: errors.ContentRejectedError, 1033: errors.ServerError,
-    1039: errors.RateLimitError, 1041: errors.RateLimitError, 1042: errors.BadRequestError,
-    1043: errors.BadRequestError, 1044: errors.BadRequestError, 2013: errors.BadRequestError,
-    20132: errors.BadRequestError, 2037: errors.BadRequestError, 2038: errors.PermissionDeniedError,
-    2039: errors.BadRequestError, 2042: errors.PermissionDeniedError, 2045: errors.RateLimitError,
-    2048: errors.BadRequestError, 2049: errors.AuthenticationError, 2056: errors.QuotaError,
-    1028: errors.QuotaError, 1030: errors.QuotaError, 2061: errors.QuotaError,  # CLI-only mapping: UNCONFIRMED
+    1000: errors.ServerError,
+    1001: errors.ProviderTimeoutError,
+    1002: errors.RateLimitError,
+    1004: errors.AuthenticationError,
+    1008: errors.QuotaError,
+    1024: errors.ServerError,
+    1026: errors.ContentRejectedError,
+    1027: errors.ContentRejectedError,
+    1033: errors.ServerError,
+    1039: errors.RateLimitError,
+    1041: errors.RateLimitError,
+    1042: errors.BadRequestError,
+    1043: errors.BadRequestError,
+    1044: errors.BadRequestError,
+    2013: errors.BadRequestError,
+    20132: errors.BadRequestError,
+    2037: errors.BadRequestError,
+    2038: errors.PermissionDeniedError,
+    2039: errors.BadRequestError,
+    2042: errors.PermissionDeniedError,
+    2045: errors.RateLimitError,
+    2048: errors.BadRequestError,
+    2049: errors.AuthenticationError,
+    2056: errors.QuotaError,
+    1028: errors.QuotaError,
+    1030: errors.QuotaError,
+    2061: errors.QuotaError,  # CLI-only mapping: UNCONFIRMED
 }
 CODE_HINTS: dict[int, str] = {
     1000: "An unknown error on MiniMax's side; try again.",
@@ -47,12 +65,12 @@ CODE_HINTS: dict[int, str] = {
     1044: "The prompt clip did not match: its transcript (prompt_text) must be exactly what is said in it.",
     2013: "A parameter is invalid: check the fields named by MiniMax.",
     20132: "The clone sample or the voice_id was rejected: "
-           "check the sample (one clear speaker) and the voice_id rules.",
+    "check the sample (one clear speaker) and the voice_id rules.",
     2037: "The clone source must last 10 s to 5 min: record a longer sample or trim it.",
     2038: "Cloning is disabled for this account: complete real-name / identity verification in the MiniMax console.",
     2039: "This voice_id already exists (or was deleted, which blocks it for good): choose a new voice_id.",
     2042: "This key has no access to that voice_id: check it exists in this account and region "
-          "(unused clones expire after 7 days).",
+    "(unused clones expire after 7 days).",
     2045: "The request rate grew too fast: slow down and try again.",
     2048: "The prompt clip must be shorter than 8 s: trim it (the upload can keep its best 7.5 s).",
     2056: "The Token Plan limit is reached: upgrade the plan or wait for it to reset.",
@@ -106,8 +124,10 @@ class MiniMaxAPI(Provider):
         if not gid:
             return None
         if not gid.isascii() or not gid.isalnum():
-            raise InputError("The GroupId may contain only letters and digits.",
-                             hint="Copy it from the MiniMax console (account information), or leave it empty.")
+            raise InputError(
+                "The GroupId may contain only letters and digits.",
+                hint="Copy it from the MiniMax console (account information), or leave it empty.",
+            )
         return {"GroupId": gid}
 
     def _add_fix(self, exc: ProviderError, region: str | None, target: Target) -> None:
@@ -119,8 +139,10 @@ class MiniMaxAPI(Provider):
             here = self.region_of(target.base_url) if not target.sandbox else (region or "")
             other = {"mainland": "global", "global": "mainland"}.get(here)
             where = self.spec["regions"][other]["label"] if other else "the other region's host"
-            exc.hint = (f"This key may belong to the other region: switch region to {where} "
-                        "(a key works only on its own region's host), or check the key.")
+            exc.hint = (
+                f"This key may belong to the other region: switch region to {where} "
+                "(a key works only on its own region's host), or check the key."
+            )
         elif code in CODE_HINTS:
             wait = getattr(exc, "retry_after_s", None)
             exc.hint = (f"Wait {wait:g} s (Retry-After). " if wait is not None else "") + CODE_HINTS[code]
@@ -140,8 +162,13 @@ class MiniMaxAPI(Provider):
         except ValueError:
             doc = None
         if not isinstance(doc, dict):
-            raise self.transport.error(status=status, code=None, target=target, cls=InvalidResponseError,
-                                       provider_message=f"expected JSON, got {body[:80]!r}")
+            raise self.transport.error(
+                status=status,
+                code=None,
+                target=target,
+                cls=InvalidResponseError,
+                provider_message=f"expected JSON, got {body[:80]!r}",
+            )
         self._raise_for_base_resp(doc, status, headers, target)
         return doc
 
@@ -151,39 +178,57 @@ class MiniMaxAPI(Provider):
             return
         code = base.get("status_code")
         if code not in (None, 0, "0"):
-            raise self.transport.error(status=status, code=code, provider_message=base.get("status_msg"),
-                                       target=target, request_id=request_id_of(headers) or doc.get("trace_id"))
+            raise self.transport.error(
+                status=status,
+                code=code,
+                provider_message=base.get("status_msg"),
+                target=target,
+                request_id=request_id_of(headers) or doc.get("trace_id"),
+            )
 
-    async def _post(self, target: Target, path: str, *, region, group_id,
-                    idempotent: bool, **kw) -> tuple[dict, str | None]:
+    async def _post(
+        self, target: Target, path: str, *, region, group_id, idempotent: bool, **kw
+    ) -> tuple[dict, str | None]:
         target = self._regional(target, region)
         async with self._fixes(region, target):
-            resp, body = await self.transport.request(target, "POST", path, idempotent=idempotent,
-                                                      params=self._params(group_id), **kw)
+            resp, body = await self.transport.request(
+                target, "POST", path, idempotent=idempotent, params=self._params(group_id), **kw
+            )
             doc = self._checked_doc(resp.status_code, body, resp.headers, target)
         return doc, request_id_of(resp.headers) or doc.get("trace_id")
 
     async def download(self, target: Target, url: object) -> bytes:
         """A link MiniMax returned (demo_audio, output_format=url): fetched WITHOUT the key."""
         if not isinstance(url, str) or not url.startswith(("http://", "https://")):
-            raise self.transport.error(status=200, code=None, target=target, cls=InvalidResponseError,
-                                       provider_message=f"expected an audio link, got {str(url)[:80]!r}")
+            raise self.transport.error(
+                status=200,
+                code=None,
+                target=target,
+                cls=InvalidResponseError,
+                provider_message=f"expected an audio link, got {str(url)[:80]!r}",
+            )
         limit = int(self.spec["limits"]["download_max_bytes"])
         chunks, total = [], 0
         async with self.transport.stream(target, "GET", url, idempotent=True, auth=False, link=True) as resp:
             async for chunk in resp.aiter_bytes():
                 total += len(chunk)
                 if total > limit:
-                    raise self.transport.error(status=resp.status_code, code=None, target=target,
-                                               cls=InvalidResponseError, provider_message="the audio link is too large")
+                    raise self.transport.error(
+                        status=resp.status_code,
+                        code=None,
+                        target=target,
+                        cls=InvalidResponseError,
+                        provider_message="the audio link is too large",
+                    )
                 chunks.append(chunk)
         return b"".join(chunks)
 
     # -- speech --------------------------------------------------------------------------------
     def _check_model(self, model: str) -> None:
         if model not in self.spec["models"]:
-            raise InputError(f"Unknown MiniMax model {model!r}.",
-                             hint=f"Choose one of: {', '.join(self.spec['models'])}.")
+            raise InputError(
+                f"Unknown MiniMax model {model!r}.", hint=f"Choose one of: {', '.join(self.spec['models'])}."
+            )
 
     def _check_language(self, language: str | None) -> None:
         if language and language not in self.spec["language_boost"]:
@@ -195,26 +240,46 @@ class MiniMaxAPI(Provider):
         except (TypeError, ValueError):
             pass
         if value not in allowed:
-            raise InputError(f"{name} {value!r} is not supported by MiniMax.",
-                             hint=f"Choose one of: {', '.join(map(str, allowed))}.")
+            raise InputError(
+                f"{name} {value!r} is not supported by MiniMax.", hint=f"Choose one of: {', '.join(map(str, allowed))}."
+            )
         return value
 
     def _hex(self, value: Any, target: Target) -> bytes:
         try:
             return bytes.fromhex(value or "")
         except (TypeError, ValueError):
-            raise self.transport.error(status=200, code=None, target=target, cls=InvalidResponseError,
-                                       provider_message=f"data.audio is not hex: {str(value)[:60]!r}") from None
+            raise self.transport.error(
+                status=200,
+                code=None,
+                target=target,
+                cls=InvalidResponseError,
+                provider_message=f"data.audio is not hex: {str(value)[:60]!r}",
+            ) from None
 
     def _check_audio(self, data: bytes, fmt: str, target: Target) -> None:
         if not data:
-            raise self.transport.error(status=200, code=None, target=target, cls=InvalidResponseError,
-                                       provider_message="no audio in the answer")
+            raise self.transport.error(
+                status=200,
+                code=None,
+                target=target,
+                cls=InvalidResponseError,
+                provider_message="no audio in the answer",
+            )
         expected = AUDIO_SNIFF.get(fmt)
         if expected is None and looks_like_text(data):  # pcm: headerless, so only "not text" can be checked
-            raise self.transport.error(status=200, code=None, target=target, cls=InvalidResponseError,
-                                       provider_message=f"a text body instead of {fmt} audio")
+            raise self.transport.error(
+                status=200,
+                code=None,
+                target=target,
+                cls=InvalidResponseError,
+                provider_message=f"a text body instead of {fmt} audio",
+            )
         if expected is not None and sniff_format(data) not in expected:
-            raise self.transport.error(status=200, code=None, target=target, cls=InvalidResponseError,
-                                       provider_message=f"expected {fmt} audio, got {data[:24]!r}")
-
+            raise self.transport.error(
+                status=200,
+                code=None,
+                target=target,
+                cls=InvalidResponseError,
+                provider_message=f"expected {fmt} audio, got {data[:24]!r}",
+            )

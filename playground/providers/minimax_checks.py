@@ -52,7 +52,7 @@ def check_voice_id(voice_id: str | None, bounds=(8, 256)) -> str:
         raise InputError(
             f"The voice_id {voice_id!r} {problem}." if voice_id else "Give the new voice a voice_id.",
             hint=f"For example: {suggest_voice_id(voice_id)} (8-256 characters, a letter first, "
-                 "letters/digits/'-'/'_', not ending in '-' or '_'; it must be new: a deleted id cannot be reused).",
+            "letters/digits/'-'/'_', not ending in '-' or '_'; it must be new: a deleted id cannot be reused).",
         )
     return voice_id
 
@@ -87,8 +87,10 @@ def parse_file_id(value: Any, what: str = "file_id") -> int:
     else:
         text = str(value).strip()
         if not text.isdigit():
-            raise InputError(f"The {what} {text!r} is not a whole number.",
-                             hint="Copy the file_id exactly as the upload returned it (digits only).")
+            raise InputError(
+                f"The {what} {text!r} is not a whole number.",
+                hint="Copy the file_id exactly as the upload returned it (digits only).",
+            )
         result = int(text)
     if result <= 0 or result >= 2**63:
         raise InputError(f"The {what} {result} is outside the int64 range MiniMax uses.")
@@ -105,8 +107,11 @@ def prepare_sample(sample: VoiceSample, limits: Mapping[str, Any], label: str) -
     if formats and sample.format not in formats:
         sample = _converted(sample, target, f"converted from {sample.format or 'an unknown format'} to {target}")
     if max_bytes and sample.size > max_bytes and sample.format != target:
-        sample = _converted(sample, target, f"converted to {target}: the {sample.format} file was "
-                                            f"{sample.size / 1048576:.1f} MB, over the limit")
+        sample = _converted(
+            sample,
+            target,
+            f"converted to {target}: the {sample.format} file was {sample.size / 1048576:.1f} MB, over the limit",
+        )
     if max_bytes and sample.size > max_bytes:
         raise AudioInputError(
             f"The {limits.get('label', 'sample')} is {sample.size / 1048576:.1f} MB; {label} accepts at most "
@@ -128,18 +133,24 @@ def fit_prompt_clip(sample: VoiceSample, limits: Mapping[str, Any], label: str, 
         raise AudioInputError(
             f"The prompt clip is {duration:.1f} s; {label} needs it shorter than {limit:g} s.",
             hint=f"Tick 'Trim to the best {window:g} s' to keep its most speech-dense {window:g} s, "
-                 "or trim it yourself (the scissors in the audio box).",
+            "or trim it yourself (the scissors in the audio box).",
         )
     start_ms, end_ms = best_window(sample.segment, window)
     piece = sample.segment[start_ms:end_ms]
     note = f"trimmed from {duration:.1f} s to the {window:g} s window at {start_ms / 1000:.1f}-{end_ms / 1000:.1f} s"
-    return VoiceSample(data=encode(piece, "wav"), filename=f"{_stem(sample)}-trimmed.wav", format="wav",
-                       notes=[*sample.notes, note])
+    return VoiceSample(
+        data=encode(piece, "wav"), filename=f"{_stem(sample)}-trimmed.wav", format="wav", notes=[*sample.notes, note]
+    )
 
 
 def _converted(sample: VoiceSample, fmt: str, note: str) -> VoiceSample:
-    return VoiceSample(data=encode(sample.segment, fmt), filename=f"{_stem(sample)}.{fmt}", format=fmt,
-                       notes=[*sample.notes, note], _segment=sample.segment)
+    return VoiceSample(
+        data=encode(sample.segment, fmt),
+        filename=f"{_stem(sample)}.{fmt}",
+        format=fmt,
+        notes=[*sample.notes, note],
+        _segment=sample.segment,
+    )
 
 
 def _stem(sample: VoiceSample) -> str:

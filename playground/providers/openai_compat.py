@@ -120,9 +120,11 @@ class OpenAICompat(TranscribeMixin, Provider):
         if not typed:
             raise MissingKeyError(
                 f"No key for the base URL {override}.",
-                hint=(f"Type that gateway's key (any text if it needs none). The {self.spec['env_key']} key is only "
-                      f"sent to {self.spec['env_base_url']} or the default; "
-                      "clear the base URL to use it or the sandbox."),
+                hint=(
+                    f"Type that gateway's key (any text if it needs none). The {self.spec['env_key']} key is only "
+                    f"sent to {self.spec['env_base_url']} or the default; "
+                    "clear the base URL to use it or the sandbox."
+                ),
             )
         return Target(self.ID, override, Secret(typed), sandbox=False, typed=True)
 
@@ -173,16 +175,26 @@ class OpenAICompat(TranscribeMixin, Provider):
         notes = list(req.notes)
         instructions = (req.instructions or "").strip() or None
         if instructions and len(instructions) > limits["instructions_chars"][1]:
-            raise InputError(f"Instructions are {len(instructions):,} characters; at most "
-                             f"{limits['instructions_chars'][1]:,} are accepted.")
+            raise InputError(
+                f"Instructions are {len(instructions):,} characters; at most "
+                f"{limits['instructions_chars'][1]:,} are accepted."
+            )
         if instructions and not self.accepts_instructions(model):
             notes.append(f"instructions not sent: {model} does not take them")
             instructions = None
         if stream_format == "sse" and not self.accepts_sse(model):
             notes.append(f"{model} cannot stream SSE: streamed the chunked audio body instead")
             stream_format = "audio"
-        return OpenAISpeech(text=text, model=model, voice=voice, instructions=instructions, response_format=fmt,
-                            speed=speed, stream_format=stream_format, notes=notes)
+        return OpenAISpeech(
+            text=text,
+            model=model,
+            voice=voice,
+            instructions=instructions,
+            response_format=fmt,
+            speed=speed,
+            stream_format=stream_format,
+            notes=notes,
+        )
 
     def voice_field(self, voice: str) -> str | dict[str, str]:
         """A custom voice id ("voice_...") goes as an object, as the API and SDK take it."""
@@ -202,8 +214,14 @@ class OpenAICompat(TranscribeMixin, Provider):
             body["stream_format"] = req.stream_format
         return body
 
-    async def speak(self, request: OpenAISpeech, *, api_key: str | None = None, base_url: str | None = None,
-                    on_chunk: ChunkCallback | None = None) -> OpenAISpeechResult:
+    async def speak(
+        self,
+        request: OpenAISpeech,
+        *,
+        api_key: str | None = None,
+        base_url: str | None = None,
+        on_chunk: ChunkCallback | None = None,
+    ) -> OpenAISpeechResult:
         request = self.check_speak(request)
         hosted.note_text(request.text)  # what a capped demo key would be charged
         return await self._speak(self.target(api_key, base_url), request, on_chunk)
@@ -225,8 +243,9 @@ class OpenAICompat(TranscribeMixin, Provider):
             chunks.append(chunk)
             await emit(on_chunk, chunk)
 
-        async with self.transport.stream(target, "POST", "/audio/speech", idempotent=True, json=body,
-                                         headers={"Accept": accept}, timing=timing) as resp:
+        async with self.transport.stream(
+            target, "POST", "/audio/speech", idempotent=True, json=body, headers={"Accept": accept}, timing=timing
+        ) as resp:
             ctype = resp.headers.get("content-type", "").split(";")[0].strip().lower()
             if ctype.startswith(TEXT_TYPES):
                 raise await self._not_audio(resp, target, ctype)
@@ -243,17 +262,28 @@ class OpenAICompat(TranscribeMixin, Provider):
         sent = dict(body)
         return OpenAISpeechResult(
             audio=SpeechAudio(data=data, format=req.response_format, sample_rate=rate, channels=pcm["channels"]),
-            provider=self.ID, model=req.model, voice_label=req.voice, sandbox=target.sandbox, timing=timing,
-            request_fields=sent, first_audio_s=first_audio[0] if first_audio else None, chunks=len(chunks),
+            provider=self.ID,
+            model=req.model,
+            voice_label=req.voice,
+            sandbox=target.sandbox,
+            timing=timing,
+            request_fields=sent,
+            first_audio_s=first_audio[0] if first_audio else None,
+            chunks=len(chunks),
             notes=req.notes,
         )
 
     async def _not_audio(self, resp: httpx.Response, target: Target, ctype: str) -> ProviderError:
         raw = await resp.aread()
         code, message = self.parse_error(resp.status_code, raw, ctype)
-        return self.transport.error(status=resp.status_code, code=code, target=target, cls=InvalidResponseError,
-                                    provider_message=f"a {ctype} body instead of audio: {message or 'empty'}",
-                                    request_id=request_id_of(resp.headers))
+        return self.transport.error(
+            status=resp.status_code,
+            code=code,
+            target=target,
+            cls=InvalidResponseError,
+            provider_message=f"a {ctype} body instead of audio: {message or 'empty'}",
+            request_id=request_id_of(resp.headers),
+        )
 
     async def _sse_audio(self, resp: httpx.Response, target: Target) -> AsyncIterator[bytes]:
         """speech.audio.delta events -> decoded audio chunks, until speech.audio.done."""
@@ -268,11 +298,20 @@ class OpenAICompat(TranscribeMixin, Provider):
             elif kind == "error" or "error" in event:
                 inner = event.get("error")
                 err = inner if isinstance(inner, dict) else event
-                raise self.transport.error(status=resp.status_code, code=err.get("code") or err.get("type"),
-                                           provider_message=str(err.get("message") or payload[:300]), target=target)
+                raise self.transport.error(
+                    status=resp.status_code,
+                    code=err.get("code") or err.get("type"),
+                    provider_message=str(err.get("message") or payload[:300]),
+                    target=target,
+                )
         if not done:
-            raise self.transport.error(status=resp.status_code, code=None, target=target, cls=StreamInterruptedError,
-                                       provider_message="the SSE stream ended before speech.audio.done")
+            raise self.transport.error(
+                status=resp.status_code,
+                code=None,
+                target=target,
+                cls=StreamInterruptedError,
+                provider_message="the SSE stream ended before speech.audio.done",
+            )
 
     def _sse_event(self, payload: str, target: Target) -> dict[str, Any]:
         try:
@@ -280,32 +319,52 @@ class OpenAICompat(TranscribeMixin, Provider):
         except ValueError:
             event = None
         if not isinstance(event, dict):
-            raise self.transport.error(status=200, code=None, target=target, cls=InvalidResponseError,
-                                       provider_message=f"an SSE event that is not a JSON object: {payload[:120]!r}")
+            raise self.transport.error(
+                status=200,
+                code=None,
+                target=target,
+                cls=InvalidResponseError,
+                provider_message=f"an SSE event that is not a JSON object: {payload[:120]!r}",
+            )
         return event
 
     def _delta_audio(self, event: dict[str, Any], target: Target) -> bytes:
         try:
             return base64.b64decode(event.get("audio") or "", validate=True)
         except (ValueError, TypeError):
-            raise self.transport.error(status=200, code=None, target=target, cls=InvalidResponseError,
-                                       provider_message="a speech.audio.delta whose audio is not base64") from None
+            raise self.transport.error(
+                status=200,
+                code=None,
+                target=target,
+                cls=InvalidResponseError,
+                provider_message="a speech.audio.delta whose audio is not base64",
+            ) from None
 
     def _check_audio(self, data: bytes, fmt: str, target: Target) -> None:
         """A 200 whose body is JSON/HTML (or the wrong container) is an error, not a broken file."""
         if not data:
-            raise self.transport.error(status=200, code=None, provider_message="an empty body", target=target,
-                                       cls=InvalidResponseError)
+            raise self.transport.error(
+                status=200, code=None, provider_message="an empty body", target=target, cls=InvalidResponseError
+            )
         expected = set(self.spec["formats"][fmt]["sniff"])
         found = sniff_format(data)
         if wire.looks_like_text(data) or (fmt == "pcm" and looks_like_text(data)):
             code, message = self.parse_error(200, data, "")
-            raise self.transport.error(status=200, code=code, target=target, cls=InvalidResponseError,
-                                       provider_message=f"text instead of {fmt} audio: {message}")
+            raise self.transport.error(
+                status=200,
+                code=code,
+                target=target,
+                cls=InvalidResponseError,
+                provider_message=f"text instead of {fmt} audio: {message}",
+            )
         if expected and found not in expected:
-            raise self.transport.error(status=200, code=None, target=target, cls=InvalidResponseError,
-                                       provider_message=f"expected {fmt} audio, got {found or 'unknown bytes'} "
-                                                        f"({data[:16]!r})")
+            raise self.transport.error(
+                status=200,
+                code=None,
+                target=target,
+                cls=InvalidResponseError,
+                provider_message=f"expected {fmt} audio, got {found or 'unknown bytes'} ({data[:16]!r})",
+            )
 
     # -- models --------------------------------------------------------------------------
     async def list_models(self, *, api_key: str | None = None, base_url: str | None = None) -> ModelList:
@@ -314,23 +373,31 @@ class OpenAICompat(TranscribeMixin, Provider):
         try:
             resp, body = await self.transport.request(target, "GET", "/models", idempotent=True)
         except NotFoundError as exc:
-            return ModelList(**none, detail=f"HTTP 404 at {target.base_url}/models" +
-                             (f": {exc.provider_message}" if exc.provider_message else ""))
+            return ModelList(
+                **none,
+                detail=f"HTTP 404 at {target.base_url}/models"
+                + (f": {exc.provider_message}" if exc.provider_message else ""),
+            )
         ctype = resp.headers.get("content-type", "").split(";")[0].strip().lower()
         try:
             doc = json.loads(body)
         except ValueError:
-            return ModelList(**none, detail=f"{target.base_url}/models answered {ctype or 'a non-JSON body'}, "
-                                            "not a model list")
+            return ModelList(
+                **none, detail=f"{target.base_url}/models answered {ctype or 'a non-JSON body'}, not a model list"
+            )
         items = doc.get("data") if isinstance(doc, dict) else doc
         if not isinstance(items, list):
             return ModelList(**none, detail=f"{target.base_url}/models answered JSON without a model list")
         ids = [str(m.get("id")) if isinstance(m, dict) else str(m) for m in items]
         ids = [i for i in ids if i and i != "None"]
         pattern = re.compile(self.spec["speech_model_pattern"], re.I)
-        return ModelList(base_url=target.base_url, has_endpoint=True, models=ids, sandbox=target.sandbox,
-                         speech_models=[i for i in ids if pattern.search(i)])
-
+        return ModelList(
+            base_url=target.base_url,
+            has_endpoint=True,
+            models=ids,
+            sandbox=target.sandbox,
+            speech_models=[i for i in ids if pattern.search(i)],
+        )
 
 
 def _loop_time():

@@ -68,12 +68,23 @@ class SiliconFlowSpeech:
         elif source != "voice":
             raise InputError("voice_source must be 'voice' or 'reference'.")
         elif values.get("reference_audio") is not None:
-            raise InputError("A voice and reference audio cannot be used together: SiliconFlow takes one or the other.",
-                             hint="Leave reference_audio empty, or set voice_source='reference'.")
-        kept = {k: values[k] for k in ("response_format", "sample_rate", "speed", "gain", "max_tokens")
-                if values.get(k) is not None}
-        return cls(text=values.get("text") or "", model=values.get("model") or cls.model, voice=voice,
-                   references=references, stream=bool(values.get("stream")), **kept)
+            raise InputError(
+                "A voice and reference audio cannot be used together: SiliconFlow takes one or the other.",
+                hint="Leave reference_audio empty, or set voice_source='reference'.",
+            )
+        kept = {
+            k: values[k]
+            for k in ("response_format", "sample_rate", "speed", "gain", "max_tokens")
+            if values.get(k) is not None
+        }
+        return cls(
+            text=values.get("text") or "",
+            model=values.get("model") or cls.model,
+            voice=voice,
+            references=references,
+            stream=bool(values.get("stream")),
+            **kept,
+        )
 
 
 class SiliconFlow(TranscribeMixin, Provider):
@@ -122,8 +133,9 @@ class SiliconFlow(TranscribeMixin, Provider):
     def sample_rates(self, response_format: str) -> list[int]:
         fmt = self.spec["formats"].get(response_format)
         if fmt is None:
-            raise InputError(f"Unknown format {response_format!r}.",
-                             hint=f"Choose one of: {', '.join(self.spec['formats'])}.")
+            raise InputError(
+                f"Unknown format {response_format!r}.", hint=f"Choose one of: {', '.join(self.spec['formats'])}."
+            )
         return list(fmt["sample_rates"])
 
     def default_sample_rate(self, response_format: str) -> int:
@@ -156,23 +168,40 @@ class SiliconFlow(TranscribeMixin, Provider):
         fields = {"model": req.model, "customName": req.name, "text": req.text}
         if req.mode == "json":
             resp, body = await self.transport.request(
-                target, "POST", "/uploads/audio/voice", idempotent=False,
-                json={**fields, "audio": req.sample.data_uri()}
+                target,
+                "POST",
+                "/uploads/audio/voice",
+                idempotent=False,
+                json={**fields, "audio": req.sample.data_uri()},
             )
         else:
             resp, body = await self.transport.request(
-                target, "POST", "/uploads/audio/voice", idempotent=False,
-                data=fields, files={"file": req.sample.multipart()}
+                target,
+                "POST",
+                "/uploads/audio/voice",
+                idempotent=False,
+                data=fields,
+                files={"file": req.sample.multipart()},
             )
         try:
             uri = json.loads(body)["uri"]
         except (ValueError, KeyError, TypeError):
-            raise self.transport.error(status=resp.status_code, code=None, target=target,
-                                       provider_message="the answer had no voice uri",
-                                       cls=InvalidResponseError) from None
+            raise self.transport.error(
+                status=resp.status_code,
+                code=None,
+                target=target,
+                provider_message="the answer had no voice uri",
+                cls=InvalidResponseError,
+            ) from None
         return UploadResult(
-            voice_id=uri, provider=self.ID, model=req.model, name=req.name, sample=req.sample,
-            sandbox=target.sandbox, notes=list(req.sample.notes), extra={"text": req.text, "mode": req.mode},
+            voice_id=uri,
+            provider=self.ID,
+            model=req.model,
+            name=req.name,
+            sample=req.sample,
+            sandbox=target.sandbox,
+            notes=list(req.sample.notes),
+            extra={"text": req.text, "mode": req.mode},
         )
 
     # -- speech -----------------------------------------------------------------------
@@ -216,8 +245,15 @@ class SiliconFlow(TranscribeMixin, Provider):
             check_range(req.max_tokens, limits["max_tokens"], "max_tokens", self.label)
             max_tokens = int(req.max_tokens)
         return SiliconFlowSpeech(
-            text=text, model=req.model, voice=voice, references=refs, response_format=req.response_format,
-            sample_rate=sample_rate, stream=bool(req.stream), speed=float(req.speed), gain=float(req.gain),
+            text=text,
+            model=req.model,
+            voice=voice,
+            references=refs,
+            response_format=req.response_format,
+            sample_rate=sample_rate,
+            stream=bool(req.stream),
+            speed=float(req.speed),
+            gain=float(req.gain),
             max_tokens=max_tokens,
         )
 
@@ -229,11 +265,13 @@ class SiliconFlow(TranscribeMixin, Provider):
         name = voice.split(":", 1)[1] if ":" in voice else voice
         prefix = voice.rsplit(":", 1)[0] if ":" in voice else model
         if prefix != model:
-            raise InputError(f"Voice {voice!r} belongs to {prefix}, not {model}.",
-                             hint="Pick a voice of the chosen model.")
+            raise InputError(
+                f"Voice {voice!r} belongs to {prefix}, not {model}.", hint="Pick a voice of the chosen model."
+            )
         if name not in self.spec["system_voice_names"]:
-            raise InputError(f"Unknown system voice {name!r}.",
-                             hint=f"Choose one of: {', '.join(self.spec['system_voice_names'])}.")
+            raise InputError(
+                f"Unknown system voice {name!r}.", hint=f"Choose one of: {', '.join(self.spec['system_voice_names'])}."
+            )
         return f"{model}:{name}"
 
     def _checked_reference(self, ref: Reference) -> Reference:
@@ -270,14 +308,20 @@ class SiliconFlow(TranscribeMixin, Provider):
         body = self.speech_body(req)
         timing = Timing()
         chunks: list[bytes] = []
-        async with self.transport.stream(target, "POST", "/audio/speech", idempotent=True,
-                                         json=body, timing=timing) as resp:
+        async with self.transport.stream(
+            target, "POST", "/audio/speech", idempotent=True, json=body, timing=timing
+        ) as resp:
             ctype = resp.headers.get("content-type", "").split(";")[0].strip().lower()
             if ctype.startswith(("application/json", "text/")):
                 raw = await resp.aread()
                 code, message = self.parse_error(resp.status_code, raw, ctype)
-                raise self.transport.error(status=resp.status_code, code=code, provider_message=message,
-                                           target=target, cls=InvalidResponseError)
+                raise self.transport.error(
+                    status=resp.status_code,
+                    code=code,
+                    provider_message=message,
+                    target=target,
+                    cls=InvalidResponseError,
+                )
             async for chunk in resp.aiter_bytes():
                 if chunk:
                     chunks.append(chunk)
@@ -290,21 +334,34 @@ class SiliconFlow(TranscribeMixin, Provider):
             sent["references"] = f"{len(req.references)} clip(s)"
         return SpeechResult(
             audio=SpeechAudio(data=data, format=req.response_format, sample_rate=req.sample_rate),
-            provider=self.ID, model=req.model, voice_label=voice_label, sandbox=target.sandbox,
-            timing=timing, request_fields=sent,
+            provider=self.ID,
+            model=req.model,
+            voice_label=voice_label,
+            sandbox=target.sandbox,
+            timing=timing,
+            request_fields=sent,
         )
 
     def _check_audio(self, data: bytes, fmt: str, target: Target) -> None:
         if not data:
-            raise self.transport.error(status=200, code=None, provider_message="empty body",
-                                       target=target, cls=InvalidResponseError)
+            raise self.transport.error(
+                status=200, code=None, provider_message="empty body", target=target, cls=InvalidResponseError
+            )
         expected = AUDIO_SNIFF.get(fmt)
         if expected is None and looks_like_text(data):  # pcm: headerless, so only "not text" can be checked
-            raise self.transport.error(status=200, code=None, target=target, cls=InvalidResponseError,
-                                       provider_message=f"a text body instead of {fmt} audio")
+            raise self.transport.error(
+                status=200,
+                code=None,
+                target=target,
+                cls=InvalidResponseError,
+                provider_message=f"a text body instead of {fmt} audio",
+            )
         if expected is not None and sniff_format(data) not in expected:
             raise self.transport.error(
-                status=200, code=None, target=target, cls=InvalidResponseError,
+                status=200,
+                code=None,
+                target=target,
+                cls=InvalidResponseError,
                 provider_message=f"expected {fmt} audio, got {data[:40]!r}",
             )
 
@@ -314,12 +371,23 @@ class SiliconFlow(TranscribeMixin, Provider):
         try:
             doc = json.loads(body)
         except ValueError:
-            raise self.transport.error(status=200, code=None, provider_message="voice list was not JSON",
-                                       target=target, cls=InvalidResponseError) from None
+            raise self.transport.error(
+                status=200,
+                code=None,
+                provider_message="voice list was not JSON",
+                target=target,
+                cls=InvalidResponseError,
+            ) from None
         items = doc.get("results") or doc.get("result") or []  # some clients see "result"
         return [
-            Voice(id=item.get("uri", ""), name=item.get("customName", ""), provider=self.ID,
-                  model=item.get("model"), kind="cloned", text=item.get("text"))
+            Voice(
+                id=item.get("uri", ""),
+                name=item.get("customName", ""),
+                provider=self.ID,
+                model=item.get("model"),
+                kind="cloned",
+                text=item.get("text"),
+            )
             for item in items
             if isinstance(item, dict)
         ]
@@ -329,4 +397,3 @@ class SiliconFlow(TranscribeMixin, Provider):
             target, "POST", "/audio/voice/deletions", idempotent=True, json={"uri": voice_id}
         )
         return body.decode("utf-8", "replace").strip() or "deleted"
-

@@ -98,8 +98,9 @@ class Zhipu(TranscribeMixin, Provider):
 
     def _one_of(self, value: str, allowed, what: str) -> str:
         if value not in allowed:
-            raise InputError(f"Unknown {what} {value!r} for {self.label}.",
-                             hint=f"Choose one of: {', '.join(allowed)}.")
+            raise InputError(
+                f"Unknown {what} {value!r} for {self.label}.", hint=f"Choose one of: {', '.join(allowed)}."
+            )
         return value
 
     # -- upload (files API) --------------------------------------------------------------
@@ -110,8 +111,12 @@ class Zhipu(TranscribeMixin, Provider):
         max_bytes = int(limits["max_bytes"])
         sample = req.sample.prepared({**limits, "max_bytes": None}, self.label)
         if sample.size > max_bytes and sample.format == "wav":  # a long wav may still fit as mp3
-            sample = VoiceSample(data=encode(sample.segment, "mp3"), filename=f"{sample.upload_name()[:-4]}.mp3",
-                                 format="mp3", notes=[*sample.notes, "converted from wav to mp3 to stay under 10 MB"])
+            sample = VoiceSample(
+                data=encode(sample.segment, "mp3"),
+                filename=f"{sample.upload_name()[:-4]}.mp3",
+                format="mp3",
+                notes=[*sample.notes, "converted from wav to mp3 to stay under 10 MB"],
+            )
         if sample.size > max_bytes:
             raise AudioInputError(
                 f"The voice sample is {sample.size / 1048576:.1f} MB; {self.label} accepts at most 10 MB.",
@@ -121,26 +126,42 @@ class Zhipu(TranscribeMixin, Provider):
         duration = sample.info.duration_s
         warnings = []
         if not lo <= duration <= hi:
-            warnings.append(f"the sample is {duration:.1f} s; {self.label} recommends {lo:g}–{hi:g} s "
-                            f"for a good clone (sent anyway)")
+            warnings.append(
+                f"the sample is {duration:.1f} s; {self.label} recommends {lo:g}–{hi:g} s "
+                f"for a good clone (sent anyway)"
+            )
         return ZhipuUpload(sample=sample, warnings=warnings)
 
     async def _upload_voice(self, target: Target, req: ZhipuUpload) -> UploadResult:
         assert req.sample is not None
         purpose = self.spec["upload_purpose"]
         _resp, body = await self.transport.request(
-            target, "POST", "/paas/v4/files", idempotent=False,
-            data={"purpose": purpose}, files={"file": req.sample.multipart()},
+            target,
+            "POST",
+            "/paas/v4/files",
+            idempotent=False,
+            data={"purpose": purpose},
+            files={"file": req.sample.multipart()},
         )
         doc = self._json(body, target, "the file upload")
         file_id = doc.get("id")
         if file_id in (None, ""):
             raise self._invalid(target, "the upload answer had no file id")
         return UploadResult(
-            voice_id=str(file_id), provider=self.ID, model=None, name=doc.get("filename") or req.sample.upload_name(),
-            sample=req.sample, sandbox=target.sandbox, notes=[*req.sample.notes, *req.warnings],
-            extra={"file_id": str(file_id), "bytes": doc.get("bytes"), "purpose": doc.get("purpose", purpose),
-                   "created_at": doc.get("created_at"), "duration_s": req.sample.info.duration_s},
+            voice_id=str(file_id),
+            provider=self.ID,
+            model=None,
+            name=doc.get("filename") or req.sample.upload_name(),
+            sample=req.sample,
+            sandbox=target.sandbox,
+            notes=[*req.sample.notes, *req.warnings],
+            extra={
+                "file_id": str(file_id),
+                "bytes": doc.get("bytes"),
+                "purpose": doc.get("purpose", purpose),
+                "created_at": doc.get("created_at"),
+                "duration_s": req.sample.info.duration_s,
+            },
         )
 
     # -- clone (seed 004) -------------------------------------------------------------------
@@ -153,22 +174,32 @@ class Zhipu(TranscribeMixin, Provider):
         if not voice_name:
             raise InputError("Give the new voice a unique name.", hint="For example my_custom_voice_001.")
         text = check_text(req.input, [1, 10**6], self.label, what="The preview text")
-        return ZhipuClone(file_id=file_id, voice_name=voice_name, input=text, model=model,
-                          text=(req.text or "").strip() or None,
-                          request_id=(req.request_id or "").strip() or new_request_id("clone"),
-                          fetch_preview=req.fetch_preview)
+        return ZhipuClone(
+            file_id=file_id,
+            voice_name=voice_name,
+            input=text,
+            model=model,
+            text=(req.text or "").strip() or None,
+            request_id=(req.request_id or "").strip() or new_request_id("clone"),
+            fetch_preview=req.fetch_preview,
+        )
 
     def clone_body(self, req: ZhipuClone) -> dict[str, Any]:
-        body: dict[str, Any] = {"model": req.model, "voice_name": req.voice_name, "input": req.input,
-                                "file_id": req.file_id}
+        body: dict[str, Any] = {
+            "model": req.model,
+            "voice_name": req.voice_name,
+            "input": req.input,
+            "file_id": req.file_id,
+        }
         if req.text:
             body["text"] = req.text
         body["request_id"] = req.request_id
         return body
 
     async def _clone_voice(self, target: Target, req: ZhipuClone) -> UploadResult:
-        _, body = await self.transport.request(target, "POST", "/paas/v4/voice/clone", idempotent=False,
-                                               json=self.clone_body(req))
+        _, body = await self.transport.request(
+            target, "POST", "/paas/v4/voice/clone", idempotent=False, json=self.clone_body(req)
+        )
         doc = self._json(body, target, "the clone")
         voice = doc.get("voice")
         if not voice:
@@ -179,10 +210,20 @@ class Zhipu(TranscribeMixin, Provider):
             if problem:
                 notes.append(problem)
         return UploadResult(
-            voice_id=str(voice), provider=self.ID, model=req.model, name=req.voice_name, sample=None,
-            sandbox=target.sandbox, notes=notes,
-            extra={"preview_file_id": doc.get("file_id"), "file_purpose": doc.get("file_purpose"),
-                   "request_id": doc.get("request_id") or req.request_id, "preview": preview, "download_url": url},
+            voice_id=str(voice),
+            provider=self.ID,
+            model=req.model,
+            name=req.voice_name,
+            sample=None,
+            sandbox=target.sandbox,
+            notes=notes,
+            extra={
+                "preview_file_id": doc.get("file_id"),
+                "file_purpose": doc.get("file_purpose"),
+                "request_id": doc.get("request_id") or req.request_id,
+                "preview": preview,
+                "download_url": url,
+            },
         )
 
     async def _preview_of(self, target: Target, voice: str, voice_name: str):
@@ -204,8 +245,9 @@ class Zhipu(TranscribeMixin, Provider):
             raise self._invalid(api_key_target, f"the preview link is not an http(s) URL: {url[:80]}")
         api = urlsplit(api_key_target.base_url)
         same_host = (api.scheme, api.netloc) == (parts.scheme, parts.netloc)
-        resp, data = await self.transport.request(api_key_target, "GET", url, idempotent=True, auth=same_host,
-                                                  link=True)
+        resp, data = await self.transport.request(
+            api_key_target, "GET", url, idempotent=True, auth=same_host, link=True
+        )
         if resp.headers.get("content-type", "").startswith(("application/json", "text/")) or not data:
             raise self._invalid(api_key_target, f"the preview link returned no audio: {data[:80]!r}")
         fmt = sniff_format(data)
@@ -223,26 +265,47 @@ class Zhipu(TranscribeMixin, Provider):
             raise InputError("Choose a voice.", hint=f"A system voice ({', '.join(spec['system_voices'])}) or a clone.")
         for other, other_spec in spec["speech_models"].items():
             if voice in other_spec.get("legacy_voices", []) and other != model:
-                raise InputError(f"Voice {voice!r} is a legacy voice of {other}, not {model}.",
-                                 hint=f"Choose a system voice or switch the model to {other}.")
+                raise InputError(
+                    f"Voice {voice!r} is a legacy voice of {other}, not {model}.",
+                    hint=f"Choose a system voice or switch the model to {other}.",
+                )
         fmt = self._one_of(req.response_format or spec["default_format"], spec["formats"], "response_format")
         if req.stream and fmt not in spec["stream_formats"]:
-            raise InputError(f"{self.label} streams only pcm, not {fmt}.",
-                             hint="Choose response_format pcm, or turn streaming off for wav.")
-        encoding = self._one_of(req.encode_format or spec["default_encode_format"],
-                                spec["encode_formats"], "encode_format")
+            raise InputError(
+                f"{self.label} streams only pcm, not {fmt}.",
+                hint="Choose response_format pcm, or turn streaming off for wav.",
+            )
+        encoding = self._one_of(
+            req.encode_format or spec["default_encode_format"], spec["encode_formats"], "encode_format"
+        )
         check_range(req.speed, limits["speed"], "Speed", self.label)
         volume = float(req.volume)
         if not 0 < volume <= limits["volume"][1]:
-            raise InputError(f"Volume must be above 0 and at most {limits['volume'][1]:g} for {self.label}; "
-                             f"got {volume:g}.")
+            raise InputError(
+                f"Volume must be above 0 and at most {limits['volume'][1]:g} for {self.label}; got {volume:g}."
+            )
         watermark = None if req.watermark_enabled is None else bool(req.watermark_enabled)
-        return ZhipuSpeech(text=text, model=model, voice=voice, response_format=fmt, stream=bool(req.stream),
-                           encode_format=encoding, speed=float(req.speed), volume=volume, watermark_enabled=watermark)
+        return ZhipuSpeech(
+            text=text,
+            model=model,
+            voice=voice,
+            response_format=fmt,
+            stream=bool(req.stream),
+            encode_format=encoding,
+            speed=float(req.speed),
+            volume=volume,
+            watermark_enabled=watermark,
+        )
 
     def speech_body(self, req: ZhipuSpeech) -> dict[str, Any]:
-        body: dict[str, Any] = {"model": req.model, "input": req.text, "voice": req.voice,
-                                "response_format": req.response_format, "speed": req.speed, "volume": req.volume}
+        body: dict[str, Any] = {
+            "model": req.model,
+            "input": req.text,
+            "voice": req.voice,
+            "response_format": req.response_format,
+            "speed": req.speed,
+            "volume": req.volume,
+        }
         if req.watermark_enabled is not None:
             body["watermark_enabled"] = req.watermark_enabled
         if req.stream:
@@ -254,8 +317,9 @@ class Zhipu(TranscribeMixin, Provider):
         body, timing = self.speech_body(req), Timing()
         headers = {"Accept": "text/event-stream"} if req.stream else None
         rate: int | None
-        async with self.transport.stream(target, "POST", "/paas/v4/audio/speech", idempotent=True, json=body,
-                                         timing=timing, headers=headers) as resp:
+        async with self.transport.stream(
+            target, "POST", "/paas/v4/audio/speech", idempotent=True, json=body, timing=timing, headers=headers
+        ) as resp:
             ctype = resp.headers.get("content-type", "").split(";")[0].strip().lower()
             if ctype == "application/json" or (not req.stream and ctype.startswith("text/")):
                 raise self._error_in_body(await resp.aread(), resp.status_code, target)
@@ -270,8 +334,12 @@ class Zhipu(TranscribeMixin, Provider):
                 data, rate = await self._read_body(resp, req.response_format, target, on_chunk)
         return SpeechResult(
             audio=SpeechAudio(data=data, format=req.response_format, sample_rate=rate),
-            provider=self.ID, model=req.model, voice_label=req.voice, sandbox=target.sandbox,
-            timing=timing, request_fields=body,
+            provider=self.ID,
+            model=req.model,
+            voice_label=req.voice,
+            sandbox=target.sandbox,
+            timing=timing,
+            request_fields=body,
         )
 
     async def _read_body(self, resp, fmt: str, target: Target, on_chunk) -> tuple[bytes, int | None]:
@@ -292,24 +360,31 @@ class Zhipu(TranscribeMixin, Provider):
         return data, self.pcm_rate  # 24 kHz 16-bit mono (providers.md 2.4, UNCONFIRMED officially)
 
     # -- voices --------------------------------------------------------------------------------
-    async def _list_voices(self, target: Target, voice_name: str | None = None,
-                           voice_type: str | None = None, **_: Any) -> list[Voice]:
+    async def _list_voices(
+        self, target: Target, voice_name: str | None = None, voice_type: str | None = None, **_: Any
+    ) -> list[Voice]:
         params = {}
         if voice_name and voice_name.strip():
             params["voiceName"] = voice_name.strip()
         if voice_type:
             params["voiceType"] = self._one_of(voice_type, self.spec["voice_types"], "voiceType")
-        _resp, body = await self.transport.request(target, "GET", "/paas/v4/voice/list", idempotent=True,
-                                               params=params or None)
+        _resp, body = await self.transport.request(
+            target, "GET", "/paas/v4/voice/list", idempotent=True, params=params or None
+        )
         doc = self._json(body, target, "the voice list")
         items = doc.get("voice_list")
         if items is None and isinstance(doc.get("data"), dict):  # tolerate a data wrapper (UNCONFIRMED)
             items = doc["data"].get("voice_list")
         return [
-            Voice(id=str(item.get("voice", "")), name=item.get("voice_name") or str(item.get("voice", "")),
-                  provider=self.ID, kind="system" if item.get("voice_type") == "OFFICIAL" else "cloned",
-                  extra={k: item.get(k) for k in ("voice_type", "download_url", "create_time")})
-            for item in items or [] if isinstance(item, dict)
+            Voice(
+                id=str(item.get("voice", "")),
+                name=item.get("voice_name") or str(item.get("voice", "")),
+                provider=self.ID,
+                kind="system" if item.get("voice_type") == "OFFICIAL" else "cloned",
+                extra={k: item.get(k) for k in ("voice_type", "download_url", "create_time")},
+            )
+            for item in items or []
+            if isinstance(item, dict)
         ]
 
     async def _delete_voice(self, target: Target, voice_id: str, request_id: str | None = None, **_: Any) -> str:
@@ -334,8 +409,9 @@ class Zhipu(TranscribeMixin, Provider):
         return doc
 
     def _invalid(self, target: Target, detail: str) -> ProviderError:
-        return self.transport.error(status=200, code=None, provider_message=detail, target=target,
-                                    cls=InvalidResponseError)
+        return self.transport.error(
+            status=200, code=None, provider_message=detail, target=target, cls=InvalidResponseError
+        )
 
     def _error_in_body(self, body: bytes, status: int, target: Target) -> ProviderError:
         """An error answered with a success status: typed by its business code when it has one."""

@@ -32,8 +32,10 @@ CODE_ERRORS: dict[str | int, type[errors.ProviderError]] = {
 }
 # "500" is left out on purpose: the HTTP status (500/503/504) picks the class then.
 
-_AUTH = ("Check ZHIPU_API_KEY (or the key typed in the tab): it is missing, invalid or expired. "
-         "Keys: https://bigmodel.cn/usercenter/proj-mgmt/apikeys")
+_AUTH = (
+    "Check ZHIPU_API_KEY (or the key typed in the tab): it is missing, invalid or expired. "
+    "Keys: https://bigmodel.cn/usercenter/proj-mgmt/apikeys"
+)
 _ACCOUNT = "The account is inactive, locked or not verified: check it in the bigmodel.cn console."
 _ACCESS = "This key may not use this API or model: check the model permissions in the bigmodel.cn console."
 
@@ -45,8 +47,10 @@ CODE_HINTS: dict[str, str] = {
     "1211": "Use glm-tts for speech and glm-tts-clone for cloning (older accounts: cogtts / cogtts-clone).",
     "1212": "This endpoint does not support that method: check the base URL (it should end in /api).",
     "1213": "A required field is missing: check the field named in the message.",
-    "1214": ("A field has an illegal value: check the one named in the message (voice, file_id, "
-             "speed 0.5–2, volume above 0 and at most 10, response_format wav or pcm)."),
+    "1214": (
+        "A field has an illegal value: check the one named in the message (voice, file_id, "
+        "speed 0.5–2, volume above 0 and at most 10, response_format wav or pcm)."
+    ),
     "1215": "Two fields conflict: streaming works only with response_format pcm.",
     **{str(code): _ACCESS for code in (1220, 1221, 1222)},
     "1230": "The provider failed while handling the request: try again later.",

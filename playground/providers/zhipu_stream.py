@@ -35,8 +35,9 @@ def decode_chunk(content: str, encoding: str) -> bytes:
         raise BadStream(f"a stream chunk is not valid {encoding}") from None
 
 
-async def read_sse(lines: AsyncIterator[str], encoding: str, rate: int,
-                   on_chunk: ChunkCallback | None) -> tuple[bytes, int]:
+async def read_sse(
+    lines: AsyncIterator[str], encoding: str, rate: int, on_chunk: ChunkCallback | None
+) -> tuple[bytes, int]:
     """All PCM of the stream and its sample rate; each decoded chunk is emitted as it arrives."""
     chunks: list[bytes] = []
     async for line in lines:

@@ -14,9 +14,36 @@ from fastapi import Request
 from playground.audio import decode, sniff_format
 from playground.errors import AudioInputError
 
-WORDS = ["the", "quick", "brown", "fox", "jumps", "over", "the", "lazy", "dog",
-         "while", "a", "calm", "voice", "reads", "this", "sample", "aloud", "for", "the", "playground", "so", "that",
-         "every", "clone", "sounds", "like", "its", "speaker"]
+WORDS = [
+    "the",
+    "quick",
+    "brown",
+    "fox",
+    "jumps",
+    "over",
+    "the",
+    "lazy",
+    "dog",
+    "while",
+    "a",
+    "calm",
+    "voice",
+    "reads",
+    "this",
+    "sample",
+    "aloud",
+    "for",
+    "the",
+    "playground",
+    "so",
+    "that",
+    "every",
+    "clone",
+    "sounds",
+    "like",
+    "its",
+    "speaker",
+]
 WORDS_PER_SECOND = 2.5
 
 
@@ -45,8 +72,15 @@ def transcript_for(audio: bytes) -> str:
     return f"[sandbox transcript of {a.duration_s:.1f} s] " + " ".join(words) + "."
 
 
-async def read_form(request: Request, allowed: set[str], *, max_bytes: int, max_duration_s: float | None,
-                    formats: set[str] | None, file_field: str = "file") -> AsrInput:
+async def read_form(
+    request: Request,
+    allowed: set[str],
+    *,
+    max_bytes: int,
+    max_duration_s: float | None,
+    formats: set[str] | None,
+    file_field: str = "file",
+) -> AsrInput:
     """multipart/form-data with a `file` part (or `file_field`: Fish calls it audio) and the allowed
     text fields, else AsrInvalid."""
     if not request.headers.get("content-type", "").startswith("multipart/form-data"):

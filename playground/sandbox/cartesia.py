@@ -77,9 +77,18 @@ def router(state: SandboxState) -> APIRouter:
     languages = set(spec["languages"])
     emotions = set(spec["emotions"])
     text_limit = int(spec["limits"]["input_chars"][1])
-    library = {vid: {"id": vid, "name": label.split(" (")[0], "language": "en", "public": True, "owner": None,
-                     "created_at": "2024-11-13T07:06:22.476564Z", "gender": "feminine" if i % 2 else "masculine"}
-               for i, (vid, label) in enumerate(spec["system_voices"].items())}
+    library = {
+        vid: {
+            "id": vid,
+            "name": label.split(" (")[0],
+            "language": "en",
+            "public": True,
+            "owner": None,
+            "created_at": "2024-11-13T07:06:22.476564Z",
+            "gender": "feminine" if i % 2 else "masculine",
+        }
+        for i, (vid, label) in enumerate(spec["system_voices"].items())
+    }
 
     def voices_of(key: str) -> dict:
         return state.scoped("cartesia_voices", key)
@@ -113,6 +122,7 @@ def router(state: SandboxState) -> APIRouter:
 
     def route(op: str):
         """The guard, then the route with (key, version); an Invalid is answered in the version's shape."""
+
         def decorate(fn):
             async def wrapped(request: Request, ident, fault):
                 key, version = ident
@@ -121,8 +131,10 @@ def router(state: SandboxState) -> APIRouter:
                 except Invalid as exc:
                     exc.version = version
                     raise
+
             wrapped.__name__ = fn.__name__
             return base_route(op)(wrapped)
+
         return decorate
 
     # -- clone ------------------------------------------------------------------------------------------
@@ -130,8 +142,10 @@ def router(state: SandboxState) -> APIRouter:
     @route("clone")
     async def clone(request: Request, key: str, version: str, fault: Fault | None):
         if version < "2025-04-16":
-            raise Invalid("this simulator serves clones from Cartesia-Version 2025-04-16 on (mode/transcript fields "
-                          "of older versions are not simulated)")
+            raise Invalid(
+                "this simulator serves clones from Cartesia-Version 2025-04-16 on (mode/transcript fields "
+                "of older versions are not simulated)"
+            )
         if not request.headers.get("content-type", "").startswith("multipart/form-data"):
             raise Invalid("Content-Type must be multipart/form-data", status=415)
         form = await request.form()
@@ -166,9 +180,15 @@ def router(state: SandboxState) -> APIRouter:
         if base and base not in library and base not in voices_of(key):
             raise Invalid(f"base voice {base} not found", status=404)
         vid = str(uuid.uuid4())
-        entry = {"id": vid, "name": fields["name"], "description": fields.get("description"),
-                 "language": fields["language"], "public": False, "owner": f"user_{key[-6:]}",
-                 "created_at": time.strftime("%Y-%m-%dT%H:%M:%S.000000Z", time.gmtime())}
+        entry = {
+            "id": vid,
+            "name": fields["name"],
+            "description": fields.get("description"),
+            "language": fields["language"],
+            "public": False,
+            "owner": f"user_{key[-6:]}",
+            "created_at": time.strftime("%Y-%m-%dT%H:%M:%S.000000Z", time.gmtime()),
+        }
         voices_of(key)[vid] = entry
         await asyncio.to_thread(voice_match.register, f"cartesia:{vid}", data)  # the sandbox clone follows its clip
         doc = voice_object(entry, version)
@@ -207,10 +227,13 @@ def router(state: SandboxState) -> APIRouter:
             if q["starting_after"] not in ids:
                 raise Invalid("starting_after is not a voice id in this listing")
             start = ids.index(q["starting_after"]) + 1
-        page = items[start:start + limit]
+        page = items[start : start + limit]
         more = start + limit < len(items)
-        return {"data": [voice_object(v, version) for v in page], "has_more": more,
-                "next_page": page[-1]["id"] if more and page else None}
+        return {
+            "data": [voice_object(v, version) for v in page],
+            "has_more": more,
+            "next_page": page[-1]["id"] if more and page else None,
+        }
 
     @api.get(f"{PREFIX}/voices/{{vid}}")
     @route("list")
@@ -278,17 +301,34 @@ def router(state: SandboxState) -> APIRouter:
         for name in ("add_timestamps", "add_phoneme_timestamps", "use_normalized_timestamps", "save"):
             if name in doc and not isinstance(doc[name], bool):
                 raise Invalid(f"{name} must be a boolean")
-        return {"text": text, "voice": vid, "model": model, "format": fmt, "speed": speed, "gain": gain,
-                "duration": duration, "timestamps": bool(doc.get("add_timestamps")), "save": bool(doc.get("save"))}
+        return {
+            "text": text,
+            "voice": vid,
+            "model": model,
+            "format": fmt,
+            "speed": speed,
+            "gain": gain,
+            "duration": duration,
+            "timestamps": bool(doc.get("add_timestamps")),
+            "save": bool(doc.get("save")),
+        }
 
     def render(req: dict) -> bytes:
         fmt = req["format"]
         voice = f"cartesia:{req['voice']}"
         if fmt["container"] == "mp3":
-            return speech.render(req["text"], voice=voice, fmt="mp3", sample_rate=fmt["sample_rate"],
-                                 speed=req["speed"], gain_db=req["gain"], bitrate=fmt["bit_rate"])
-        pcm = speech.render(req["text"], voice=voice, fmt="pcm", sample_rate=fmt["sample_rate"], speed=req["speed"],
-                            gain_db=req["gain"])
+            return speech.render(
+                req["text"],
+                voice=voice,
+                fmt="mp3",
+                sample_rate=fmt["sample_rate"],
+                speed=req["speed"],
+                gain_db=req["gain"],
+                bitrate=fmt["bit_rate"],
+            )
+        pcm = speech.render(
+            req["text"], voice=voice, fmt="pcm", sample_rate=fmt["sample_rate"], speed=req["speed"], gain_db=req["gain"]
+        )
         if req["duration"]:
             pcm = pcm[: int(req["duration"] * fmt["sample_rate"]) * 2]
         return encode(pcm, fmt["sample_rate"], fmt["container"], fmt["encoding"])
@@ -309,28 +349,53 @@ def router(state: SandboxState) -> APIRouter:
         audio = render(req)
         if fault is not None and fault.kind == "error_200":  # an error event after the stream started
             status = int(fault.code or 500)
-            doc = ({"type": "error", "done": True, "status_code": status, "error_code": "internal_error",
-                    "title": "Generation failed", "message": "The model failed mid-stream.",
-                    "request_id": str(uuid.uuid4())} if version >= "2026-03-01" else
-                   {"type": "error", "error": "The model failed mid-stream.", "status_code": status, "done": True})
-            first = {"type": "chunk", "data": base64.b64encode(audio[:CHUNK_BYTES]).decode(), "done": False,
-                     "status_code": 206, "step_time": 12.0, "context_id": None}
+            doc = (
+                {
+                    "type": "error",
+                    "done": True,
+                    "status_code": status,
+                    "error_code": "internal_error",
+                    "title": "Generation failed",
+                    "message": "The model failed mid-stream.",
+                    "request_id": str(uuid.uuid4()),
+                }
+                if version >= "2026-03-01"
+                else {"type": "error", "error": "The model failed mid-stream.", "status_code": status, "done": True}
+            )
+            first = {
+                "type": "chunk",
+                "data": base64.b64encode(audio[:CHUNK_BYTES]).decode(),
+                "done": False,
+                "status_code": 206,
+                "step_time": 12.0,
+                "context_id": None,
+            }
             body = [f"data: {json.dumps(first)}\n\n".encode(), f"event: error\ndata: {json.dumps(doc)}\n\n".encode()]
             return StreamingResponse(iter(body), media_type="text/event-stream")
         events = []
         for i in range(0, len(audio), CHUNK_BYTES):
-            chunk = {"type": "chunk", "data": base64.b64encode(audio[i:i + CHUNK_BYTES]).decode(), "done": False,
-                     "status_code": 206, "step_time": 12.0, "context_id": None}
+            chunk = {
+                "type": "chunk",
+                "data": base64.b64encode(audio[i : i + CHUNK_BYTES]).decode(),
+                "done": False,
+                "status_code": 206,
+                "step_time": 12.0,
+                "context_id": None,
+            }
             events.append(f"data: {json.dumps(chunk)}\n\n".encode())
         if req["timestamps"]:
             words = req["text"].split()
-            stamps = {"words": words, "start": [i * 0.4 for i in range(len(words))],
-                      "end": [i * 0.4 + 0.35 for i in range(len(words))]}
+            stamps = {
+                "words": words,
+                "start": [i * 0.4 for i in range(len(words))],
+                "end": [i * 0.4 + 0.35 for i in range(len(words))],
+            }
             frame_doc = {"type": "timestamps", "done": False, "status_code": 206, "word_timestamps": stamps}
             events.append(f"data: {json.dumps(frame_doc)}\n\n".encode())
         events.append(f"data: {json.dumps({'type': 'done', 'done': True, 'status_code': 206})}\n\n".encode())
-        return StreamingResponse(paced(events, state, PROVIDER, fault), media_type="text/event-stream",
-                                 headers={"Cache-Control": "no-cache"})
+        return StreamingResponse(
+            paced(events, state, PROVIDER, fault), media_type="text/event-stream", headers={"Cache-Control": "no-cache"}
+        )
 
     # -- stt ---------------------------------------------------------------------------------------------------
     @api.post(f"{PREFIX}/stt")
@@ -340,8 +405,13 @@ def router(state: SandboxState) -> APIRouter:
         if extra:
             raise Invalid(f"unknown query parameter {extra[0]!r}")
         try:
-            got = await asr.read_form(request, {"model", "language", "timestamp_granularities[]"},
-                                      max_bytes=100 * 1024 * 1024, max_duration_s=None, formats=None)
+            got = await asr.read_form(
+                request,
+                {"model", "language", "timestamp_granularities[]"},
+                max_bytes=100 * 1024 * 1024,
+                max_duration_s=None,
+                formats=None,
+            )
         except asr.AsrInvalid as exc:
             raise Invalid(exc.message) from None
         if got.fields.get("model") not in STT_MODELS:
@@ -351,8 +421,13 @@ def router(state: SandboxState) -> APIRouter:
             raise Invalid("language must be an ISO 639-1 code")
         if got.fields.get("timestamp_granularities[]") not in (None, "word"):
             raise Invalid("timestamp_granularities[] must be word")
-        return {"type": "transcript", "text": asr.transcript_for(got.audio), "duration": round(got.duration_s, 3),
-                "language": language, "request_id": str(uuid.uuid4())}
+        return {
+            "type": "transcript",
+            "text": asr.transcript_for(got.audio),
+            "duration": round(got.duration_s, 3),
+            "language": language,
+            "request_id": str(uuid.uuid4()),
+        }
 
     @api.api_route(f"{PREFIX}/{{rest:path}}", methods=["GET", "POST", "DELETE", "PUT", "PATCH"])
     async def not_found(rest: str, request: Request):
@@ -360,4 +435,3 @@ def router(state: SandboxState) -> APIRouter:
         return error(404, f"no route /{rest}", version if version in VERSIONS else None)
 
     return api
-

@@ -19,23 +19,57 @@ from playground.sandbox.control import Fault
 
 VERSIONS = ("2024-06-10", "2024-11-13", "2025-04-16", "2026-03-01", "2026-08-14")
 JSON_ERRORS_FROM = "2026-03-01"
-TITLES = {400: "Bad Request", 401: "Unauthorized", 402: "Payment Required", 403: "Forbidden", 404: "Not Found",
-          422: "Unprocessable Entity", 429: "Too many concurrent requests", 500: "Internal Server Error",
-          502: "Bad Gateway", 503: "Service Unavailable", 504: "Gateway Timeout"}
-CODES = {400: "invalid_request", 401: "unauthorized", 402: "insufficient_credits", 403: "forbidden",
-         404: "not_found", 429: "concurrency_limited", 500: "internal_error", 503: "service_unavailable"}
-FAULT_MESSAGES = {429: "You have exceeded your plan's concurrency limit.", 402: "You have run out of credits.",
-                  503: "The service is temporarily overloaded.", 504: "The request timed out."}
+TITLES = {
+    400: "Bad Request",
+    401: "Unauthorized",
+    402: "Payment Required",
+    403: "Forbidden",
+    404: "Not Found",
+    422: "Unprocessable Entity",
+    429: "Too many concurrent requests",
+    500: "Internal Server Error",
+    502: "Bad Gateway",
+    503: "Service Unavailable",
+    504: "Gateway Timeout",
+}
+CODES = {
+    400: "invalid_request",
+    401: "unauthorized",
+    402: "insufficient_credits",
+    403: "forbidden",
+    404: "not_found",
+    429: "concurrency_limited",
+    500: "internal_error",
+    503: "service_unavailable",
+}
+FAULT_MESSAGES = {
+    429: "You have exceeded your plan's concurrency limit.",
+    402: "You have run out of credits.",
+    503: "The service is temporarily overloaded.",
+    504: "The request timed out.",
+}
 CONTAINERS = {"raw", "wav", "mp3"}
 ENCODINGS = {"pcm_s16le", "pcm_f32le", "pcm_mulaw", "pcm_alaw"}
 SAMPLE_RATES = {8000, 16000, 22050, 24000, 44100, 48000}
 BIT_RATES = {32000, 64000, 96000, 128000, 192000}
 SPEEDS = {"slow", "normal", "fast"}
-TTS_FIELDS = {"model_id", "transcript", "voice", "output_format", "language", "generation_config", "speed",
-              "duration", "pronunciation_dict_id", "save"}
+TTS_FIELDS = {
+    "model_id",
+    "transcript",
+    "voice",
+    "output_format",
+    "language",
+    "generation_config",
+    "speed",
+    "duration",
+    "pronunciation_dict_id",
+    "save",
+}
 SSE_FIELDS = TTS_FIELDS | {"add_timestamps", "add_phoneme_timestamps", "use_normalized_timestamps", "context_id"}
-CLONE_FIELDS = {"2025-04-16": {"clip", "name", "language", "description", "enhance", "base_voice_id"},
-                "2026-03-01": {"clip", "name", "language", "description", "base_voice_id", "accent"}}
+CLONE_FIELDS = {
+    "2025-04-16": {"clip", "name", "language", "description", "enhance", "base_voice_id"},
+    "2026-03-01": {"clip", "name", "language", "description", "base_voice_id", "accent"},
+}
 CLONE_FIELDS["2026-08-14"] = CLONE_FIELDS["2026-03-01"]
 # ffmpeg's raw sample format per encoding
 FFMPEG_RAW = {"pcm_s16le": "s16le", "pcm_f32le": "f32le", "pcm_mulaw": "mulaw", "pcm_alaw": "alaw"}
@@ -48,8 +82,12 @@ def json_errors(version: str | None) -> bool:
 def error(status: int, message: str, version: str | None, code: str | None = None) -> Response:
     title = TITLES.get(status, "Error")
     if json_errors(version):
-        body: dict[str, Any] = {"error_code": code or CODES.get(status), "title": title, "message": message,
-                                "request_id": str(uuid.uuid4())}
+        body: dict[str, Any] = {
+            "error_code": code or CODES.get(status),
+            "title": title,
+            "message": message,
+            "request_id": str(uuid.uuid4()),
+        }
         return JSONResponse(body, status_code=status)
     return PlainTextResponse(f"{title}: {message}", status_code=status)
 
@@ -124,9 +162,13 @@ def voice_id(voice: Any, version: str) -> str:
             return voice
         if isinstance(voice, dict) and set(voice) == {"id"} and isinstance(voice["id"], str):
             return voice["id"]
-        raise Invalid("voice must be a voice id or {\"id\": ...} for this Cartesia-Version")
-    if (isinstance(voice, dict) and set(voice) == {"mode", "id"} and voice["mode"] == "id"
-            and isinstance(voice["id"], str)):
+        raise Invalid('voice must be a voice id or {"id": ...} for this Cartesia-Version')
+    if (
+        isinstance(voice, dict)
+        and set(voice) == {"mode", "id"}
+        and voice["mode"] == "id"
+        and isinstance(voice["id"], str)
+    ):
         return voice["id"]
     raise Invalid('voice must be {"mode": "id", "id": "<voice id>"} for this Cartesia-Version')
 
@@ -136,8 +178,24 @@ def encode(pcm16: bytes, rate: int, container: str, encoding: str) -> bytes:
     """16-bit mono PCM at `rate` -> raw or wav bytes in the requested encoding (mp3 is rendered elsewhere)."""
     raw = pcm16
     if encoding != "pcm_s16le":
-        args = [ffmpeg_exe(), "-hide_banner", "-nostdin", "-v", "error", "-f", "s16le", "-ar", str(rate), "-ac", "1",
-                "-i", "pipe:0", "-f", FFMPEG_RAW[encoding], "pipe:1"]
+        args = [
+            ffmpeg_exe(),
+            "-hide_banner",
+            "-nostdin",
+            "-v",
+            "error",
+            "-f",
+            "s16le",
+            "-ar",
+            str(rate),
+            "-ac",
+            "1",
+            "-i",
+            "pipe:0",
+            "-f",
+            FFMPEG_RAW[encoding],
+            "pipe:1",
+        ]
         proc = subprocess.run(args, input=pcm16, capture_output=True, timeout=60, check=False)
         if proc.returncode != 0:
             raise RuntimeError(f"ffmpeg failed: {proc.stderr[:200]!r}")
@@ -146,11 +204,27 @@ def encode(pcm16: bytes, rate: int, container: str, encoding: str) -> bytes:
 
 
 def voice_object(v: dict, version: str) -> dict[str, Any]:
-    base = {"id": v["id"], "name": v["name"], "description": v.get("description") or "", "created_at": v["created_at"],
-            "language": v["language"]}
+    base = {
+        "id": v["id"],
+        "name": v["name"],
+        "description": v.get("description") or "",
+        "created_at": v["created_at"],
+        "language": v["language"],
+    }
     if version >= "2026-03-01":
-        return {**base, "access": "public" if v["public"] else "private",
-                "visibility": "all" if v["public"] else "owner",
-                "tagline": "", "locales": [v["language"]], "is_owner": v["owner"] is not None}
-    return {**base, "user_id": v["owner"] or "cartesia", "is_public": v["public"], "is_owner": v["owner"] is not None,
-            "gender": v.get("gender"), "is_starred": False}
+        return {
+            **base,
+            "access": "public" if v["public"] else "private",
+            "visibility": "all" if v["public"] else "owner",
+            "tagline": "",
+            "locales": [v["language"]],
+            "is_owner": v["owner"] is not None,
+        }
+    return {
+        **base,
+        "user_id": v["owner"] or "cartesia",
+        "is_public": v["public"],
+        "is_owner": v["owner"] is not None,
+        "gender": v.get("gender"),
+        "is_starred": False,
+    }

@@ -31,8 +31,17 @@ from typing import Any
 from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import JSONResponse, Response
 
-FAULT_KINDS = {"429", "500", "503", "504", "slow_first_byte", "cut_stream", "error_200", "hang",
-               "html_200"}  # html_200: a 200 whose body is an HTML page (a gateway's web console)
+FAULT_KINDS = {
+    "429",
+    "500",
+    "503",
+    "504",
+    "slow_first_byte",
+    "cut_stream",
+    "error_200",
+    "hang",
+    "html_200",
+}  # html_200: a 200 whose body is an HTML page (a gateway's web console)
 # any other status code an API may answer with, and a 200 whose JSON body is cut off (malformed)
 FAULT_KINDS |= {"400", "401", "403", "404", "502", "bad_json"}
 # a created voice model that never finishes training, or whose training fails (Fish Audio)
@@ -43,8 +52,16 @@ MAX_LOGGED_BODY = 4 * 1024 * 1024
 CONTROL_HEADER = "X-Sandbox-Control"
 # Headers that carry a key. The request log keeps their value only for sandbox keys; any other key
 # (a real key typed next to a sandbox URL) is replaced by a fingerprint (see `fingerprint`).
-SECRET_HEADERS = {"authorization", "proxy-authorization", "x-api-key", "xi-api-key", "api-key", "cookie",
-                  "x-goog-api-key", "ocp-apim-subscription-key"}
+SECRET_HEADERS = {
+    "authorization",
+    "proxy-authorization",
+    "x-api-key",
+    "xi-api-key",
+    "api-key",
+    "cookie",
+    "x-goog-api-key",
+    "ocp-apim-subscription-key",
+}
 SANDBOX_KEY_PREFIX = "sandbox-key"
 
 
@@ -185,15 +202,19 @@ class RecorderMiddleware:
                 return
             with state.lock:
                 state.requests.append(entry)
-                entry.update({
-                    "provider": provider,
-                    "method": scope["method"],
-                    "path": scope["path"],
-                    "query": scope.get("query_string", b"").decode("latin-1"),
-                    "headers": {k.decode("latin-1"): state.logged_header(k.decode("latin-1"), v.decode("latin-1"))
-                                for k, v in scope["headers"]},
-                    "body_b64": base64.b64encode(bytes(body)).decode("ascii"),
-                })
+                entry.update(
+                    {
+                        "provider": provider,
+                        "method": scope["method"],
+                        "path": scope["path"],
+                        "query": scope.get("query_string", b"").decode("latin-1"),
+                        "headers": {
+                            k.decode("latin-1"): state.logged_header(k.decode("latin-1"), v.decode("latin-1"))
+                            for k, v in scope["headers"]
+                        },
+                        "body_b64": base64.b64encode(bytes(body)).decode("ascii"),
+                    }
+                )
 
         async def logging_send(message):
             if message["type"] == "http.response.start":
@@ -302,8 +323,9 @@ def body_fault_response(fault: Fault | None) -> Response | None:
 Guard = Callable[[Request, str], Awaitable[tuple[Any, Response | None, Any]]]
 
 
-def guarded(guard: Guard, invalid: type[Exception] | tuple[type[Exception], ...],
-            reply: Callable[[Any], Response]) -> Callable[[str], Callable]:
+def guarded(
+    guard: Guard, invalid: type[Exception] | tuple[type[Exception], ...], reply: Callable[[Any], Response]
+) -> Callable[[str], Callable]:
     """The frame every simulator route shares, as a decorator factory:
 
         route = guarded(guard, Invalid, lambda exc: exc.response())

@@ -55,13 +55,31 @@ from playground.sandbox.elevenlabs_voices import VoiceStore
 
 PROVIDER = "elevenlabs"
 PREFIX = "/elevenlabs"
-TTS_FIELDS = {"text", "model_id", "language_code", "voice_settings", "pronunciation_dictionary_locators", "seed",
-              "previous_text", "next_text", "previous_request_ids", "next_request_ids", "apply_text_normalization",
-              "apply_language_text_normalization", "use_pvc_as_ivc"}
+TTS_FIELDS = {
+    "text",
+    "model_id",
+    "language_code",
+    "voice_settings",
+    "pronunciation_dictionary_locators",
+    "seed",
+    "previous_text",
+    "next_text",
+    "previous_request_ids",
+    "next_request_ids",
+    "apply_text_normalization",
+    "apply_language_text_normalization",
+    "use_pvc_as_ivc",
+}
 TTS_QUERY = {"output_format", "enable_logging", "optimize_streaming_latency"}
 CLONE_FIELDS = {"name", "files", "files[]", "description", "labels", "remove_background_noise"}
-MEDIA = {"mp3": "audio/mpeg", "pcm": "audio/pcm", "wav": "audio/wav", "opus": "audio/ogg", "ulaw": "audio/basic",
-         "alaw": "audio/x-alaw-basic"}
+MEDIA = {
+    "mp3": "audio/mpeg",
+    "pcm": "audio/pcm",
+    "wav": "audio/wav",
+    "opus": "audio/ogg",
+    "ulaw": "audio/basic",
+    "alaw": "audio/x-alaw-basic",
+}
 STREAM_CHUNK = 1024  # the SDK reads 1024-byte chunks
 
 
@@ -88,8 +106,11 @@ def router(state: SandboxState) -> APIRouter:
     async def guard(request: Request, op: str):
         key = request.headers.get("xi-api-key", "").strip()
         if not key:
-            note = (" (the key goes in the xi-api-key header, not Authorization)"
-                    if "authorization" in request.headers else "")
+            note = (
+                " (the key goes in the xi-api-key header, not Authorization)"
+                if "authorization" in request.headers
+                else ""
+            )
             return None, error(401, "invalid_api_key", f"Invalid API key: no xi-api-key header{note}"), None
         if not state.key_ok(key):
             return None, error(401, "invalid_api_key"), None
@@ -113,8 +134,14 @@ def router(state: SandboxState) -> APIRouter:
     @route("subscription")
     async def subscription(request: Request, key: str, fault):
         acct = account(key)
-        return {**acct, "voice_slots_used": len(voices_of(key)), "voice_add_edit_counter": acct.get("adds", 0),
-                "status": "active", "currency": "usd", "next_character_count_reset_unix": int(time.time()) + 86400 * 30}
+        return {
+            **acct,
+            "voice_slots_used": len(voices_of(key)),
+            "voice_add_edit_counter": acct.get("adds", 0),
+            "status": "active",
+            "currency": "usd",
+            "next_character_count_reset_unix": int(time.time()) + 86400 * 30,
+        }
 
     # -- clone -----------------------------------------------------------------------------------------
     @api.post(f"{PREFIX}/v1/voices/add")
@@ -138,8 +165,9 @@ def router(state: SandboxState) -> APIRouter:
                 raise invalid_field(["body", "files", i], "Expected UploadFile, received: <class 'str'>")
             parts.append(part)
         if len(parts) > int(sample_limits["max_files"]):
-            raise bad(400, "invalid_parameters", f"At most {sample_limits['max_files']} files per voice.",
-                      param="files")
+            raise bad(
+                400, "invalid_parameters", f"At most {sample_limits['max_files']} files per voice.", param="files"
+            )
         seen, total_s = set(), 0.0
         for i, part in enumerate(parts):
             data = await part.read()
@@ -157,17 +185,26 @@ def router(state: SandboxState) -> APIRouter:
         description = form.get("description")
         acct = account(key)
         if not acct["can_use_instant_voice_cloning"]:  # status and code UNCONFIRMED (sandbox code)
-            raise bad(403, "can_not_use_instant_voice_cloning",
-                      "Your subscription does not include Instant Voice Cloning.")
+            raise bad(
+                403, "can_not_use_instant_voice_cloning", "Your subscription does not include Instant Voice Cloning."
+            )
         mine = voices_of(key)
         with state.lock:
             if len(mine) >= int(acct["voice_limit"]):
                 raise bad(400, "voice_limit_reached", used=len(mine), limit=int(acct["voice_limit"]))
             vid = new_voice_id()
-            mine[vid] = {"voice_id": vid, "name": voice_name.strip(), "category": "cloned", "labels": tags,
-                         "description": description, "created_at_unix": int(time.time()), "is_owner": True,
-                         "samples": [{"file_name": p.filename, "duration_s": None} for p in parts],
-                         "remove_background_noise": remove_noise, "total_s": round(total_s, 2)}
+            mine[vid] = {
+                "voice_id": vid,
+                "name": voice_name.strip(),
+                "category": "cloned",
+                "labels": tags,
+                "description": description,
+                "created_at_unix": int(time.time()),
+                "is_owner": True,
+                "samples": [{"file_name": p.filename, "duration_s": None} for p in parts],
+                "remove_background_noise": remove_noise,
+                "total_s": round(total_s, 2),
+            }
             acct["adds"] = acct.get("adds", 0) + 1
         await asyncio.to_thread(voice_match.register, vid, data)  # the sandbox clone follows its (last) sample
         return {"voice_id": vid, "requires_verification": False}
@@ -178,8 +215,9 @@ def router(state: SandboxState) -> APIRouter:
         if len(data) > int(sample_limits["max_bytes"]):
             raise bad(400, "invalid_parameters", f"File {i} is larger than 10 MB.", param="files")
         if sniff_format(data) not in sample_limits["formats"]:
-            raise bad(400, "invalid_parameters", f"File {i} is not a supported audio file (mp3, wav, m4a).",
-                      param="files")
+            raise bad(
+                400, "invalid_parameters", f"File {i} is not a supported audio file (mp3, wav, m4a).", param="files"
+            )
         try:
             seg = decode(data)
         except AudioInputError:
@@ -205,26 +243,32 @@ def router(state: SandboxState) -> APIRouter:
             raise bad(400, "invalid_parameters", f"Model {model} does not exist.", param="model_id")
         limit = int(models[model]["max_chars"])
         if len(body_text) > limit:
-            raise bad(400, "max_character_limit_exceeded",
-                      f"Text is too long: {len(body_text)} characters; {model} takes at most {limit} per request.")
+            raise bad(
+                400,
+                "max_character_limit_exceeded",
+                f"Text is too long: {len(body_text)} characters; {model} takes at most {limit} per request.",
+            )
         if not body_text.strip():
             raise bad(400, "invalid_parameters", "text must not be empty.", param="text")
         language = text(doc, "language_code")
         if language is not None and not models[model].get("language_code"):
-            raise bad(400, "invalid_parameters", f"Model {model} does not support language_code.",
-                      param="language_code")
+            raise bad(
+                400, "invalid_parameters", f"Model {model} does not support language_code.", param="language_code"
+            )
         settings = doc.get("voice_settings") or {}
         if not isinstance(settings, dict):
             raise invalid_field(["body", "voice_settings"], "Input should be a valid dictionary", "dict_type")
         vs = spec["voice_settings"]
         for name in settings:
             if name not in vs:
-                raise invalid_field(["body", "voice_settings", name], "Extra inputs are not permitted",
-                                    "extra_forbidden")
+                raise invalid_field(
+                    ["body", "voice_settings", name], "Extra inputs are not permitted", "extra_forbidden"
+                )
             if name == "use_speaker_boost":
                 if not isinstance(settings[name], bool):
-                    raise invalid_field(["body", "voice_settings", name], "Input should be a valid boolean",
-                                        "bool_type")
+                    raise invalid_field(
+                        ["body", "voice_settings", name], "Input should be a valid boolean", "bool_type"
+                    )
             else:
                 lo, hi = vs[name]["range"]
                 number(settings, name, lo, hi, where="body.voice_settings")
@@ -237,8 +281,9 @@ def router(state: SandboxState) -> APIRouter:
             if value is not None and (not isinstance(value, list) or len(value) > 3):
                 raise invalid_field(["body", name], "List should have at most 3 items", "too_long")
         if doc.get("apply_text_normalization") is not None:
-            enum(doc["apply_text_normalization"], spec["apply_text_normalization"],
-                 ["body", "apply_text_normalization"])
+            enum(
+                doc["apply_text_normalization"], spec["apply_text_normalization"], ["body", "apply_text_normalization"]
+            )
         for name in ("apply_language_text_normalization", "use_pvc_as_ivc"):
             if doc.get(name) is not None and not isinstance(doc[name], bool):
                 raise invalid_field(["body", name], "Input should be a valid boolean", "bool_type")
@@ -269,12 +314,19 @@ def router(state: SandboxState) -> APIRouter:
             raise invalid_field(["body"], "Input should be a valid dictionary or object", "model_attributes_type")
         req = check_tts(doc, key, request, streamed)
         codec, rate, *kbps = req["fmt"].split("_")
-        audio = speech.render(req["text"], voice=request.path_params["voice_id"], fmt=codec, sample_rate=int(rate),
-                              speed=req["speed"], bitrate=f"{kbps[0]}k" if kbps and codec == "mp3" else None)
+        audio = speech.render(
+            req["text"],
+            voice=request.path_params["voice_id"],
+            fmt=codec,
+            sample_rate=int(rate),
+            speed=req["speed"],
+            bitrate=f"{kbps[0]}k" if kbps and codec == "mp3" else None,
+        )
         headers = {"character-cost": str(req["cost"]), "request-id": secrets.token_hex(16)}
         if streamed or (fault is not None and fault.kind == "cut_stream"):
-            return StreamingResponse(paced(split(audio, STREAM_CHUNK), state, PROVIDER, fault),
-                                     media_type=MEDIA[codec], headers=headers)
+            return StreamingResponse(
+                paced(split(audio, STREAM_CHUNK), state, PROVIDER, fault), media_type=MEDIA[codec], headers=headers
+            )
         return Response(audio, media_type=MEDIA[codec], headers=headers)
 
     @api.post(f"{PREFIX}/v1/text-to-speech/{{voice_id}}")

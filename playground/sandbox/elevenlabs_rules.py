@@ -18,21 +18,42 @@ from fastapi.responses import JSONResponse, Response
 
 from playground.sandbox.control import Fault
 
-LEGACY = {"quota_exceeded", "voice_limit_reached", "invalid_api_key", "max_character_limit_exceeded",
-          "voice_not_found"}
-TYPES = {400: "validation_error", 401: "authentication_error", 402: "payment_required", 403: "authorization_error",
-         404: "not_found", 429: "rate_limit_error", 500: "internal_error", 502: "internal_error",
-         503: "service_unavailable", 504: "internal_error"}
+LEGACY = {"quota_exceeded", "voice_limit_reached", "invalid_api_key", "max_character_limit_exceeded", "voice_not_found"}
+TYPES = {
+    400: "validation_error",
+    401: "authentication_error",
+    402: "payment_required",
+    403: "authorization_error",
+    404: "not_found",
+    429: "rate_limit_error",
+    500: "internal_error",
+    502: "internal_error",
+    503: "service_unavailable",
+    504: "internal_error",
+}
 # fault statuses -> the code the simulator puts in the body (a fault's `code` overrides it)
-FAULT_CODES = {400: "invalid_parameters", 401: "invalid_api_key", 402: "payment_required",
-               403: "missing_permissions", 404: "not_found", 429: "system_busy", 500: "internal_server_error",
-               502: "bad_gateway", 503: "service_unavailable", 504: "gateway_timeout"}
+FAULT_CODES = {
+    400: "invalid_parameters",
+    401: "invalid_api_key",
+    402: "payment_required",
+    403: "missing_permissions",
+    404: "not_found",
+    429: "system_busy",
+    500: "internal_server_error",
+    502: "bad_gateway",
+    503: "service_unavailable",
+    504: "gateway_timeout",
+}
 MESSAGES = {
     "invalid_api_key": "Invalid API key",
-    "quota_exceeded": ("This request exceeds your quota of {limit}. You have {left} credits remaining, while {cost} "
-                       "credits are required for this request."),
-    "voice_limit_reached": ("You have reached your maximum amount of custom voices ({used} / {limit}). You can "
-                            "upgrade your subscription to increase your custom voice limit."),
+    "quota_exceeded": (
+        "This request exceeds your quota of {limit}. You have {left} credits remaining, while {cost} "
+        "credits are required for this request."
+    ),
+    "voice_limit_reached": (
+        "You have reached your maximum amount of custom voices ({used} / {limit}). You can "
+        "upgrade your subscription to increase your custom voice limit."
+    ),
     "system_busy": "The system is experiencing heavy traffic, please try again.",
     "too_many_concurrent_requests": "Too many concurrent requests.",
     "invalid_parameters": "Invalid parameters.",
@@ -50,16 +71,29 @@ def request_id() -> str:
     return secrets.token_hex(16)
 
 
-def error(status: int, code: str, message: str | None = None, *, param: str | None = None,
-          legacy: bool | None = None, **fmt: Any) -> Response:
+def error(
+    status: int,
+    code: str,
+    message: str | None = None,
+    *,
+    param: str | None = None,
+    legacy: bool | None = None,
+    **fmt: Any,
+) -> Response:
     if message is None:
         message = MESSAGES.get(code, code).format(**fmt) if fmt else MESSAGES.get(code, code)
     rid = request_id()
     if legacy if legacy is not None else code in LEGACY:
         detail: dict[str, Any] = {"status": code, "message": message}
     else:
-        detail = {"type": TYPES.get(status, "validation_error"), "code": code, "message": message, "status": code,
-                  "request_id": rid, "param": param}
+        detail = {
+            "type": TYPES.get(status, "validation_error"),
+            "code": code,
+            "message": message,
+            "status": code,
+            "request_id": rid,
+            "param": param,
+        }
     return JSONResponse({"detail": detail}, status_code=status, headers={"request-id": rid})
 
 

@@ -15,10 +15,31 @@ from playground.sandbox.control import SandboxState
 from playground.sandbox.elevenlabs_rules import bad, boolean, enum, integer, invalid_field, only_query
 
 PREFIX = "/elevenlabs"
-LIST_QUERY = {"next_page_token", "page_size", "search", "sort", "sort_direction", "voice_type", "category",
-              "fine_tuning_state", "collection_id", "include_total_count", "voice_ids"}
-STT_FIELDS = {"model_id", "language_code", "tag_audio_events", "timestamps_granularity", "diarize", "num_speakers",
-              "temperature", "seed", "source_url", "cloud_storage_url"}
+LIST_QUERY = {
+    "next_page_token",
+    "page_size",
+    "search",
+    "sort",
+    "sort_direction",
+    "voice_type",
+    "category",
+    "fine_tuning_state",
+    "collection_id",
+    "include_total_count",
+    "voice_ids",
+}
+STT_FIELDS = {
+    "model_id",
+    "language_code",
+    "tag_audio_events",
+    "timestamps_granularity",
+    "diarize",
+    "num_speakers",
+    "temperature",
+    "seed",
+    "source_url",
+    "cloud_storage_url",
+}
 
 
 class VoiceStore:
@@ -34,11 +55,21 @@ class VoiceStore:
     def doc(self, vid: str, entry: dict | None) -> dict:
         """The `Voice` object (providers-more.md 1.3) of a premade voice (entry None) or a clone."""
         if entry is None:
-            return {"voice_id": vid, "name": self.system[vid], "category": "premade", "labels": {},
-                    "description": None, "preview_url": None, "is_owner": False, "is_legacy": False,
-                    "created_at_unix": 1700000000}
-        return {k: entry[k] for k in ("voice_id", "name", "category", "labels", "description", "created_at_unix",
-                                      "is_owner", "samples")} | {"preview_url": None, "is_legacy": False}
+            return {
+                "voice_id": vid,
+                "name": self.system[vid],
+                "category": "premade",
+                "labels": {},
+                "description": None,
+                "preview_url": None,
+                "is_owner": False,
+                "is_legacy": False,
+                "created_at_unix": 1700000000,
+            }
+        return {
+            k: entry[k]
+            for k in ("voice_id", "name", "category", "labels", "description", "created_at_unix", "is_owner", "samples")
+        } | {"preview_url": None, "is_legacy": False}
 
     def known(self, key: str, vid: str) -> None:
         """voice_not_found: 400 in the older pages, 404 in a 3P test (the preset's first is answered)."""
@@ -63,8 +94,14 @@ def add_routes(api: APIRouter, route: Callable[[str], Callable], store: VoiceSto
         mine = [store.doc(v, e) for v, e in list(store.of(key).items())]
         premade = [store.doc(v, None) for v in store.system]
         kind = q.get("voice_type")
-        items = {"personal": mine, "workspace": mine, "saved": mine, "non-default": mine, "default": premade,
-                 "community": []}.get(kind or "", premade + mine)
+        items = {
+            "personal": mine,
+            "workspace": mine,
+            "saved": mine,
+            "non-default": mine,
+            "default": premade,
+            "community": [],
+        }.get(kind or "", premade + mine)
         if "category" in q:
             items = [v for v in items if v["category"] == q["category"]]
         if q.get("search"):
@@ -75,15 +112,17 @@ def add_routes(api: APIRouter, route: Callable[[str], Callable], store: VoiceSto
         if ids:
             items = [v for v in items if v["voice_id"] in ids]
         if "sort" in q:
-            items.sort(key=lambda v: v[q["sort"]] if q["sort"] == "created_at_unix" else v["name"].lower(),
-                       reverse=q.get("sort_direction", "desc") == "desc")
+            items.sort(
+                key=lambda v: v[q["sort"]] if q["sort"] == "created_at_unix" else v["name"].lower(),
+                reverse=q.get("sort_direction", "desc") == "desc",
+            )
         start = 0
         if q.get("next_page_token"):
             try:
                 start = int(base64.urlsafe_b64decode(q["next_page_token"].encode()).decode().split(":")[1])
             except (ValueError, IndexError):
                 raise bad(400, "invalid_parameters", "Invalid next_page_token.", param="next_page_token") from None
-        page = items[start:start + size]
+        page = items[start : start + size]
         more = start + size < len(items)
         token = base64.urlsafe_b64encode(f"offset:{start + size}".encode()).decode() if more else None
         return {"voices": page, "has_more": more, "total_count": len(items), "next_page_token": token}
@@ -108,9 +147,16 @@ def add_routes(api: APIRouter, route: Callable[[str], Callable], store: VoiceSto
     @api.get(f"{PREFIX}/v1/models")
     @route("models")
     async def list_models(request: Request, key: str, fault):
-        return [{"model_id": mid, "name": m["label"], "can_do_text_to_speech": True,
-                 "maximum_text_length_per_request": m["max_chars"], "token_cost_factor": m["credits_per_char"]}
-                for mid, m in models.items()]
+        return [
+            {
+                "model_id": mid,
+                "name": m["label"],
+                "can_do_text_to_speech": True,
+                "maximum_text_length_per_request": m["max_chars"],
+                "token_cost_factor": m["credits_per_char"],
+            }
+            for mid, m in models.items()
+        ]
 
     # -- speech to text (Scribe) ----------------------------------------------------------------------------
     @api.post(f"{PREFIX}/v1/speech-to-text")
@@ -119,8 +165,13 @@ def add_routes(api: APIRouter, route: Callable[[str], Callable], store: VoiceSto
         only_query(request, {"enable_logging"})
         asr_spec = spec["clinic"]["asr"]
         try:
-            got = await asr.read_form(request, STT_FIELDS, max_bytes=int(asr_spec["max_bytes"]),
-                                      max_duration_s=float(asr_spec["max_duration_s"]), formats=None)
+            got = await asr.read_form(
+                request,
+                STT_FIELDS,
+                max_bytes=int(asr_spec["max_bytes"]),
+                max_duration_s=float(asr_spec["max_duration_s"]),
+                formats=None,
+            )
         except asr.AsrInvalid as exc:
             raise bad(400, "invalid_parameters", exc.message, param=exc.param or "file") from None
         f = got.fields
@@ -139,9 +190,24 @@ def add_routes(api: APIRouter, route: Callable[[str], Callable], store: VoiceSto
         transcript = asr.transcript_for(got.audio)
         words, t = [], 0.0
         for word in transcript.split():
-            words.append({"text": word, "start": round(t, 2), "end": round(t + 0.3, 2), "type": "word",
-                          "speaker_id": None, "logprob": -0.1})
+            words.append(
+                {
+                    "text": word,
+                    "start": round(t, 2),
+                    "end": round(t + 0.3, 2),
+                    "type": "word",
+                    "speaker_id": None,
+                    "logprob": -0.1,
+                }
+            )
             t += 0.4
-        return JSONResponse({"language_code": f.get("language_code") or "eng", "language_probability": 0.98,
-                             "text": transcript, "words": words, "transcription_id": secrets.token_hex(10),
-                             "audio_duration_secs": round(got.duration_s, 2)})
+        return JSONResponse(
+            {
+                "language_code": f.get("language_code") or "eng",
+                "language_probability": 0.98,
+                "text": transcript,
+                "words": words,
+                "transcription_id": secrets.token_hex(10),
+                "audio_duration_secs": round(got.duration_s, 2),
+            }
+        )

@@ -56,8 +56,19 @@ PROVIDER = "fishaudio"
 PREFIX = "/fishaudio"
 MODELS = {"s1", "s2-pro", "s2.1-pro", "s2.1-pro-free", "speech-1.5", "speech-1.6"}
 FALLBACK_MODEL = "s2.1-pro"
-CLONE_FIELDS = {"type", "title", "train_mode", "voices", "texts", "visibility", "cover_image", "description", "tags",
-                "enhance_audio_quality", "generate_sample"}
+CLONE_FIELDS = {
+    "type",
+    "title",
+    "train_mode",
+    "voices",
+    "texts",
+    "visibility",
+    "cover_image",
+    "description",
+    "tags",
+    "enhance_audio_quality",
+    "generate_sample",
+}
 VOICE_FORMATS = {"wav", "mp3", "flac"}
 MAX_VOICES = 20
 MAX_ASR_BYTES = 20 * 1024 * 1024
@@ -69,8 +80,10 @@ def router(state: SandboxState) -> APIRouter:
     api = APIRouter()
     spec = presets.load(PROVIDER)
     text_limit = int(spec["limits"]["input_chars"][1])
-    library = {vid: entity(vid, label.split(" (")[0], state="trained", visibility="public", author="fish-library")
-               for vid, label in spec["system_voices"].items()}
+    library = {
+        vid: entity(vid, label.split(" (")[0], state="trained", visibility="public", author="fish-library")
+        for vid, label in spec["system_voices"].items()
+    }
 
     def models_of(key: str) -> dict:
         return state.scoped("fish_models", key)
@@ -125,15 +138,18 @@ def router(state: SandboxState) -> APIRouter:
             except Exception:
                 raise Invalid("the body is not valid msgpack", []) from None
             if not isinstance(doc, dict) or set(doc) - CLONE_FIELDS:
-                raise Invalid("Extra inputs are not permitted", sorted(set(doc) - CLONE_FIELDS)[:1]
-                              if isinstance(doc, dict) else [])
+                raise Invalid(
+                    "Extra inputs are not permitted",
+                    sorted(set(doc) - CLONE_FIELDS)[:1] if isinstance(doc, dict) else [],
+                )
             voices = doc.pop("voices", []) or []
             if not all(isinstance(v, (bytes, bytearray)) for v in voices):
                 raise Invalid("Input should be a valid bytes", ["voices"])
             cover = doc.pop("cover_image", None)
-            texts = {k: [str(x) for x in v] if isinstance(v, list)
-                        else [str(v).lower() if isinstance(v, bool) else str(v)]
-                     for k, v in doc.items()}
+            texts = {
+                k: [str(x) for x in v] if isinstance(v, list) else [str(v).lower() if isinstance(v, bool) else str(v)]
+                for k, v in doc.items()
+            }
             return texts, [bytes(v) for v in voices], cover
         raise Invalid("Content-Type must be multipart/form-data (or application/msgpack)", [], status=415)
 
@@ -147,7 +163,10 @@ def router(state: SandboxState) -> APIRouter:
             raise Invalid("Input should be a single value", [name])
         if not values:
             if required:
-                raise Invalid("Field required", [name], )
+                raise Invalid(
+                    "Field required",
+                    [name],
+                )
             return None
         return values[0]
 
@@ -186,8 +205,15 @@ def router(state: SandboxState) -> APIRouter:
         if texts and len(texts) != len(voices):
             raise Invalid(f"texts has {len(texts)} items but voices has {len(voices)}", ["texts"])
         model_id = secrets.token_hex(16)
-        model = entity(model_id, title, state="created", visibility=visibility, train_mode=train_mode,
-                       description=single(fields, "description") or "", tags=fields.get("tags") or [])
+        model = entity(
+            model_id,
+            title,
+            state="created",
+            visibility=visibility,
+            train_mode=train_mode,
+            description=single(fields, "description") or "",
+            tags=fields.get("tags") or [],
+        )
         stuck = fault.kind if fault is not None and fault.kind in ("stuck_training", "train_failed") else None
         models_of(key)[model_id] = {"model": model, "reads": 0, "fault": stuck, "voice_seed": voices[0][:4096]}
         match = await asyncio.to_thread(voice_match.match, voices[0])  # the sandbox clone follows its first sample
@@ -219,8 +245,17 @@ def router(state: SandboxState) -> APIRouter:
     @route("list")
     async def list_models(request: Request, key: str, fault: Fault | None):
         q = request.query_params
-        allowed = {"page_size", "page_number", "title", "tag", "author_id", "language", "title_language", "self",
-                   "sort_by"}
+        allowed = {
+            "page_size",
+            "page_number",
+            "title",
+            "tag",
+            "author_id",
+            "language",
+            "title_language",
+            "self",
+            "sort_by",
+        }
         extra = sorted(set(q.keys()) - allowed)
         if extra:
             raise Invalid("Extra inputs are not permitted", [extra[0]])
@@ -235,9 +270,14 @@ def router(state: SandboxState) -> APIRouter:
         if sort_by == "created_at":
             items = sorted(items, key=lambda m: m["created_at"], reverse=True)
         start = (page_number - 1) * page_size
-        page = items[start:start + page_size]
-        return {"total": len(items), "items": page, "has_more": start + page_size < len(items),
-                "window_limited": False, "total_is_exact": True}
+        page = items[start : start + page_size]
+        return {
+            "total": len(items),
+            "items": page,
+            "has_more": start + page_size < len(items),
+            "window_limited": False,
+            "total_is_exact": True,
+        }
 
     @api.delete(f"{PREFIX}/model/{{model_id}}")
     @route("delete")
@@ -301,9 +341,15 @@ def router(state: SandboxState) -> APIRouter:
             voice = "fish-ref:" + hashlib.sha256(bytes(first["audio"])).hexdigest()[:16]
         else:
             voice = "fish-default"
-        audio = speech.render(req["text"], voice=f"{voice}:{billed}", fmt=req["format"], sample_rate=req["sample_rate"],
-                              speed=req["speed"], gain_db=req["volume"],
-                              bitrate=req["mp3_bitrate"] * 1000 if req["format"] == "mp3" else None)
+        audio = speech.render(
+            req["text"],
+            voice=f"{voice}:{billed}",
+            fmt=req["format"],
+            sample_rate=req["sample_rate"],
+            speed=req["speed"],
+            gain_db=req["volume"],
+            bitrate=req["mp3_bitrate"] * 1000 if req["format"] == "mp3" else None,
+        )
         return StreamingResponse(paced(split(audio), state, PROVIDER, fault), media_type=MEDIA[req["format"]])
 
     # -- POST /v1/asr ------------------------------------------------------------------------------------
@@ -311,8 +357,14 @@ def router(state: SandboxState) -> APIRouter:
     @route("transcribe")
     async def transcribe(request: Request, key: str, fault: Fault | None):
         try:
-            got = await asr.read_form(request, {"language", "ignore_timestamps"}, max_bytes=MAX_ASR_BYTES,
-                                      max_duration_s=3600.0, formats=None, file_field="audio")
+            got = await asr.read_form(
+                request,
+                {"language", "ignore_timestamps"},
+                max_bytes=MAX_ASR_BYTES,
+                max_duration_s=3600.0,
+                formats=None,
+                file_field="audio",
+            )
         except asr.AsrInvalid as exc:
             raise Invalid(exc.message, [exc.param or "audio"]) from None
         if got.duration_s < 1.0:
@@ -320,8 +372,12 @@ def router(state: SandboxState) -> APIRouter:
         ignore = form_bool(got.fields.get("ignore_timestamps"), "ignore_timestamps")
         text = asr.transcript_for(got.audio)
         segments = [] if ignore in (None, True) else [{"text": text, "start": 0.0, "end": round(got.duration_s, 3)}]
-        return {"text": text, "duration": round(got.duration_s, 3), "segments": segments,
-                "language": got.fields.get("language") or "en"}
+        return {
+            "text": text,
+            "duration": round(got.duration_s, 3),
+            "segments": segments,
+            "language": got.fields.get("language") or "en",
+        }
 
     @api.api_route(f"{PREFIX}/{{rest:path}}", methods=["GET", "POST", "DELETE", "PUT", "PATCH"])
     async def not_found(rest: str):

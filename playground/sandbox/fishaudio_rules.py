@@ -16,20 +16,50 @@ from fastapi.responses import JSONResponse, Response
 
 from playground.sandbox.control import Fault
 
-TTS_FIELDS = {"text", "reference_id", "references", "format", "sample_rate", "mp3_bitrate", "opus_bitrate", "latency",
-              "chunk_length", "min_chunk_length", "normalize", "temperature", "top_p", "prosody", "max_new_tokens",
-              "repetition_penalty", "condition_on_previous_chunks", "early_stop_threshold", "features"}
+TTS_FIELDS = {
+    "text",
+    "reference_id",
+    "references",
+    "format",
+    "sample_rate",
+    "mp3_bitrate",
+    "opus_bitrate",
+    "latency",
+    "chunk_length",
+    "min_chunk_length",
+    "normalize",
+    "temperature",
+    "top_p",
+    "prosody",
+    "max_new_tokens",
+    "repetition_penalty",
+    "condition_on_previous_chunks",
+    "early_stop_threshold",
+    "features",
+}
 PROSODY_FIELDS = {"speed", "volume", "normalize_loudness"}
-FORMATS = {"mp3": {32000, 44100}, "wav": {8000, 16000, 24000, 32000, 44100}, "pcm": {8000, 16000, 24000, 32000, 44100},
-           "opus": {48000}}
+FORMATS = {
+    "mp3": {32000, 44100},
+    "wav": {8000, 16000, 24000, 32000, 44100},
+    "pcm": {8000, 16000, 24000, 32000, 44100},
+    "opus": {48000},
+}
 DEFAULT_RATE = {"mp3": 44100, "wav": 44100, "pcm": 44100, "opus": 48000}
 MP3_BITRATES = {64, 128, 192}
 OPUS_BITRATES = {-1000, 24000, 32000, 48000, 64000, 24, 32, 48, 64}  # bps (spec) or kbps (SDK): both accepted
 LATENCIES = {"normal", "balanced", "low"}
 FEATURES = {"quality-guard"}
-MESSAGES = {401: "Invalid API key", 402: "Insufficient API credit", 403: "Forbidden", 404: "Not Found",
-            429: "Too many requests: concurrency limit reached", 500: "Internal Server Error",
-            502: "Bad Gateway", 503: "Service is under high load", 504: "Gateway Timeout"}
+MESSAGES = {
+    401: "Invalid API key",
+    402: "Insufficient API credit",
+    403: "Forbidden",
+    404: "Not Found",
+    429: "Too many requests: concurrency limit reached",
+    500: "Internal Server Error",
+    502: "Bad Gateway",
+    503: "Service is under high load",
+    504: "Gateway Timeout",
+}
 
 
 def error(status: int, message: str | None = None, reason: str | None = None) -> Response:
@@ -117,8 +147,11 @@ def check_tts(doc: Any, *, from_json: bool, text_limit: int) -> dict:
     if len(text) > text_limit:
         raise Invalid(f"Text is too long ({len(text)} characters; at most {text_limit})", status=400)
     ref = doc.get("reference_id")
-    if ref is not None and not isinstance(ref, str) and not (isinstance(ref, list) and ref
-                                                             and all(isinstance(r, str) for r in ref)):
+    if (
+        ref is not None
+        and not isinstance(ref, str)
+        and not (isinstance(ref, list) and ref and all(isinstance(r, str) for r in ref))
+    ):
         raise Invalid("Input should be a valid string or list of strings", ["reference_id"])
     refs = doc.get("references") or []
     if refs:
@@ -159,9 +192,16 @@ def check_tts(doc: Any, *, from_json: bool, text_limit: int) -> dict:
     number(prosody, "speed", 0.5, 2.0, where=["prosody"])
     number(prosody, "volume", None, None, where=["prosody"])
     boolean(prosody, "normalize_loudness", where=["prosody"])
-    return {"text": text, "reference_id": ref, "references": refs, "format": fmt, "sample_rate": rate,
-            "mp3_bitrate": doc.get("mp3_bitrate") or 128, "speed": float(prosody.get("speed") or 1.0),
-            "volume": float(prosody.get("volume") or 0.0)}
+    return {
+        "text": text,
+        "reference_id": ref,
+        "references": refs,
+        "format": fmt,
+        "sample_rate": rate,
+        "mp3_bitrate": doc.get("mp3_bitrate") or 128,
+        "speed": float(prosody.get("speed") or 1.0),
+        "volume": float(prosody.get("volume") or 0.0),
+    }
 
 
 # -- the ModelEntity every model route answers with ------------------------------------------------
@@ -169,11 +209,38 @@ def now_iso() -> str:
     return time.strftime("%Y-%m-%dT%H:%M:%S.000Z", time.gmtime())
 
 
-def entity(model_id: str, title: str, *, state: str, visibility: str, train_mode: str = "fast",
-           description: str = "", tags: list[str] | None = None, author: str = "sandbox") -> dict[str, Any]:
+def entity(
+    model_id: str,
+    title: str,
+    *,
+    state: str,
+    visibility: str,
+    train_mode: str = "fast",
+    description: str = "",
+    tags: list[str] | None = None,
+    author: str = "sandbox",
+) -> dict[str, Any]:
     stamp = now_iso()
-    return {"_id": model_id, "type": "tts", "title": title, "description": description, "cover_image": "",
-            "train_mode": train_mode, "state": state, "tags": tags or [], "samples": [], "created_at": stamp,
-            "updated_at": stamp, "languages": [], "visibility": visibility, "lock_visibility": False,
-            "like_count": 0, "mark_count": 0, "shared_count": 0, "task_count": 0, "liked": False, "marked": False,
-            "author": {"_id": hashlib.sha256(author.encode()).hexdigest()[:24], "nickname": author, "avatar": ""}}
+    return {
+        "_id": model_id,
+        "type": "tts",
+        "title": title,
+        "description": description,
+        "cover_image": "",
+        "train_mode": train_mode,
+        "state": state,
+        "tags": tags or [],
+        "samples": [],
+        "created_at": stamp,
+        "updated_at": stamp,
+        "languages": [],
+        "visibility": visibility,
+        "lock_visibility": False,
+        "like_count": 0,
+        "mark_count": 0,
+        "shared_count": 0,
+        "task_count": 0,
+        "liked": False,
+        "marked": False,
+        "author": {"_id": hashlib.sha256(author.encode()).hexdigest()[:24], "nickname": author, "avatar": ""},
+    }

@@ -42,15 +42,30 @@ from playground.sandbox.minimax_contract import (
 )
 
 MESSAGES = {
-    1000: "unknown error", 1001: "request timeout", 1002: "rate limit exceeded(RPM)",
+    1000: "unknown error",
+    1001: "request timeout",
+    1002: "rate limit exceeded(RPM)",
     1004: "login fail: Please carry the API secret key in the 'Authorization' field of the request header",
-    1008: "insufficient balance", 1024: "internal error", 1026: "input new_sensitive", 1027: "output new_sensitive",
-    1033: "system error", 1039: "token limit exceeded", 1041: "conn limit", 1042: "illegal characters exceed 10%",
-    1043: "asr similarity check failed", 1044: "clone prompt similarity check failed", 2013: "invalid params",
-    20132: "invalid samples or voice_id", 2037: "voice clone file duration invalid",
-    2038: "no cloning permission, please complete the real-name verification", 2039: "voice id duplicate",
-    2042: "voice id not accessible", 2045: "rate growth limit exceeded", 2048: "prompt audio too long",
-    2049: "invalid api key", 2056: "usage limit exceeded (Token Plan)",
+    1008: "insufficient balance",
+    1024: "internal error",
+    1026: "input new_sensitive",
+    1027: "output new_sensitive",
+    1033: "system error",
+    1039: "token limit exceeded",
+    1041: "conn limit",
+    1042: "illegal characters exceed 10%",
+    1043: "asr similarity check failed",
+    1044: "clone prompt similarity check failed",
+    2013: "invalid params",
+    20132: "invalid samples or voice_id",
+    2037: "voice clone file duration invalid",
+    2038: "no cloning permission, please complete the real-name verification",
+    2039: "voice id duplicate",
+    2042: "voice id not accessible",
+    2045: "rate growth limit exceeded",
+    2048: "prompt audio too long",
+    2049: "invalid api key",
+    2056: "usage limit exceeded (Token Plan)",
 }
 CHUNK_BYTES = 4096
 MAX_MEDIA = 64
@@ -68,20 +83,29 @@ def ok(doc: dict, trace: str | None = None) -> JSONResponse:
 def fail(code: int, message: str | None = None) -> JSONResponse:
     """MiniMax's business error: HTTP 200 with base_resp."""
     trace = _trace()
-    return JSONResponse({"trace_id": trace, "base_resp": {"status_code": code,
-                                                          "status_msg": message or MESSAGES.get(code, "error")}},
-                        headers={"Trace-Id": trace})
+    return JSONResponse(
+        {"trace_id": trace, "base_resp": {"status_code": code, "status_msg": message or MESSAGES.get(code, "error")}},
+        headers={"Trace-Id": trace},
+    )
 
 
 def http_error(status: int, message: str, _code: Any = None) -> Response:
     """Faults in front of the API: 429 as MiniMax-shaped JSON with Retry-After; 5xx as a gateway page."""
     if status == 429:
-        return JSONResponse({"base_resp": {"status_code": 1002, "status_msg": MESSAGES[1002]}}, status_code=429,
-                            headers={"Trace-Id": _trace()})
-    title = {500: "Internal Server Error",
-             503: "Service Temporarily Unavailable", 504: "Gateway Time-out"}.get(status, message)
-    return Response(f"<html><head><title>{status} {title}</title></head><body><center><h1>{status} {title}</h1>"
-                    "</center></body></html>", status_code=status, media_type="text/html")
+        return JSONResponse(
+            {"base_resp": {"status_code": 1002, "status_msg": MESSAGES[1002]}},
+            status_code=429,
+            headers={"Trace-Id": _trace()},
+        )
+    title = {500: "Internal Server Error", 503: "Service Temporarily Unavailable", 504: "Gateway Time-out"}.get(
+        status, message
+    )
+    return Response(
+        f"<html><head><title>{status} {title}</title></head><body><center><h1>{status} {title}</h1>"
+        "</center></body></html>",
+        status_code=status,
+        media_type="text/html",
+    )
 
 
 def router(state: SandboxState) -> APIRouter:
@@ -158,11 +182,18 @@ def router(state: SandboxState) -> APIRouter:
             if purpose == "prompt_audio" and duration >= 8.0:
                 raise Invalid(2048, f"prompt audio too long ({duration:.1f}s), must be less than 8s")
         file_id = secrets.randbelow(2**62 - 2**60) + 2**60  # beyond 2**53: exact only as an integer
-        entry = {"file_id": file_id, "bytes": len(data), "created_at": int(time.time()),
-                 "filename": part.filename or "upload", "purpose": purpose}
-        files_of(key)[file_id] = {**entry, "duration_s": duration,
-                                  "match": await asyncio.to_thread(voice_match.match, data) if purpose == "voice_clone"
-                                  else None}
+        entry = {
+            "file_id": file_id,
+            "bytes": len(data),
+            "created_at": int(time.time()),
+            "filename": part.filename or "upload",
+            "purpose": purpose,
+        }
+        files_of(key)[file_id] = {
+            **entry,
+            "duration_s": duration,
+            "match": await asyncio.to_thread(voice_match.match, data) if purpose == "voice_clone" else None,
+        }
         return ok({"file": entry})
 
     @api.post("/v1/voice_clone")
@@ -171,8 +202,12 @@ def router(state: SandboxState) -> APIRouter:
         doc = check_clone(await json_body(request), files_of(key), voices_of(key), deleted_of(key))
         voice_id = doc["voice_id"]
         voice_match.remember(voice_id, (files_of(key).get(doc["file_id"]) or {}).get("match"))  # follows its sample
-        voices_of(key)[voice_id] = {"voice_id": voice_id, "created_time": time.strftime("%Y-%m-%d"), "used": False,
-                                    "description": []}
+        voices_of(key)[voice_id] = {
+            "voice_id": voice_id,
+            "created_time": time.strftime("%Y-%m-%d"),
+            "used": False,
+            "description": [],
+        }
         demo = ""
         if doc.get("text"):
             audio = await speech.arender(doc["text"], voice=voice_id, fmt="mp3", sample_rate=32000)
@@ -196,16 +231,29 @@ def router(state: SandboxState) -> APIRouter:
         setting = doc.get("audio_setting") or {}
         fmt, rate = setting.get("format", "mp3"), int(setting.get("sample_rate", 32000))
         channels, bitrate = int(setting.get("channel", 1)), int(setting.get("bitrate", 128000))
-        audio = await speech.arender(doc["text"], voice=voice_id, fmt=fmt, sample_rate=rate,
-                              speed=float(voice.get("speed", 1.0)),
-                              gain_db=20 * math.log10(float(voice.get("vol", 1.0))),
-                              channels=channels, bitrate=bitrate if fmt == "mp3" else None)
+        audio = await speech.arender(
+            doc["text"],
+            voice=voice_id,
+            fmt=fmt,
+            sample_rate=rate,
+            speed=float(voice.get("speed", 1.0)),
+            gain_db=20 * math.log10(float(voice.get("vol", 1.0))),
+            channels=channels,
+            bitrate=bitrate if fmt == "mp3" else None,
+        )
         spoken = await speech.asynthesize_pcm(doc["text"], voice_id, float(voice.get("speed", 1.0)))
         seconds = len(spoken) / 2 / speech.ESPEAK_RATE
-        extra = {"audio_length": int(seconds * 1000),
-                 "audio_sample_rate": rate, "audio_size": len(audio), "bitrate": bitrate, "audio_format": fmt,
-                 "audio_channel": channels, "invisible_character_ratio": 0, "usage_characters": len(doc["text"]),
-                 "word_count": len(doc["text"].split())}
+        extra = {
+            "audio_length": int(seconds * 1000),
+            "audio_sample_rate": rate,
+            "audio_size": len(audio),
+            "bitrate": bitrate,
+            "audio_format": fmt,
+            "audio_channel": channels,
+            "invisible_character_ratio": 0,
+            "usage_characters": len(doc["text"]),
+            "word_count": len(doc["text"].split()),
+        }
         trace = _trace()
         if not doc.get("stream"):
             if doc.get("output_format") == "url":
@@ -213,8 +261,9 @@ def router(state: SandboxState) -> APIRouter:
             else:
                 payload = audio.hex()
             mark_used(key, voice_id)
-            return ok({"data": {"audio": payload, "status": 2, "ced": ""},
-                       "extra_info": extra, "trace_id": trace}, trace)
+            return ok(
+                {"data": {"audio": payload, "status": 2, "ced": ""}, "extra_info": extra, "trace_id": trace}, trace
+            )
         exclude = bool((doc.get("stream_options") or {}).get("exclude_aggregated_audio"))
         frames = sse_frames(audio, extra, trace, exclude)
 
@@ -234,12 +283,16 @@ def router(state: SandboxState) -> APIRouter:
             raise Invalid(2013, "invalid params, voice_type must be system, voice_cloning, voice_generation or all")
         answer: dict[str, Any] = {}
         if voice_type in ("system", "all"):
-            answer["system_voice"] = [{"voice_id": v, "voice_name": name.split(" (")[0], "description": [name]}
-                                      for v, name in spec()["system_voices"].items()]
+            answer["system_voice"] = [
+                {"voice_id": v, "voice_name": name.split(" (")[0], "description": [name]}
+                for v, name in spec()["system_voices"].items()
+            ]
         if voice_type in ("voice_cloning", "all"):
-            answer["voice_cloning"] = [{"voice_id": v["voice_id"], "description": v["description"],
-                                        "created_time": v["created_time"]}
-                                       for v in voices_of(key).values() if v["used"]]
+            answer["voice_cloning"] = [
+                {"voice_id": v["voice_id"], "description": v["description"], "created_time": v["created_time"]}
+                for v in voices_of(key).values()
+                if v["used"]
+            ]
         if voice_type in ("voice_generation", "all"):
             answer["voice_generation"] = []
         return ok(answer)
@@ -291,9 +344,11 @@ def sse_frames(audio: bytes, extra: dict, trace: str, exclude_aggregated: bool) 
     def frame(doc: dict) -> bytes:
         return f"data: {json.dumps(doc)}\n\n".encode()
 
-    pieces = [audio[i:i + CHUNK_BYTES] for i in range(0, len(audio), CHUNK_BYTES)]
-    frames = [frame({"data": {"audio": p.hex(), "status": 1, "ced": ""}, "trace_id": trace, "base_resp": base})
-              for p in pieces]
+    pieces = [audio[i : i + CHUNK_BYTES] for i in range(0, len(audio), CHUNK_BYTES)]
+    frames = [
+        frame({"data": {"audio": p.hex(), "status": 1, "ced": ""}, "trace_id": trace, "base_resp": base})
+        for p in pieces
+    ]
     frames.insert(min(1, len(frames)), frame({"data": None, "trace_id": trace, "base_resp": base}))
     final = {"audio": "" if exclude_aggregated else audio.hex(), "status": 2, "ced": ""}
     frames.append(frame({"data": final, "extra_info": extra, "trace_id": trace, "base_resp": base}))

@@ -14,10 +14,33 @@ PROVIDER = "minimax"
 UPLOAD_PURPOSES = {"voice_clone", "prompt_audio", "t2a_async_input"}
 AUDIO_FORMATS = {"mp3", "m4a", "wav"}
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024
-CLONE_FIELDS = {"file_id", "voice_id", "clone_prompt", "text", "model", "language_boost", "need_noise_reduction",
-                "need_volume_normalization", "aigc_watermark", "continuous_sound", "accuracy"}
-T2A_FIELDS = {"model", "text", "stream", "stream_options", "output_format", "voice_setting", "audio_setting",
-              "pronunciation_dict", "timbre_weights", "language_boost", "voice_modify", "subtitle_enable"}
+CLONE_FIELDS = {
+    "file_id",
+    "voice_id",
+    "clone_prompt",
+    "text",
+    "model",
+    "language_boost",
+    "need_noise_reduction",
+    "need_volume_normalization",
+    "aigc_watermark",
+    "continuous_sound",
+    "accuracy",
+}
+T2A_FIELDS = {
+    "model",
+    "text",
+    "stream",
+    "stream_options",
+    "output_format",
+    "voice_setting",
+    "audio_setting",
+    "pronunciation_dict",
+    "timbre_weights",
+    "language_boost",
+    "voice_modify",
+    "subtitle_enable",
+}
 VOICE_SETTING_FIELDS = {"voice_id", "speed", "vol", "pitch", "emotion", "text_normalization", "latex_read"}
 AUDIO_SETTING_FIELDS = {"sample_rate", "bitrate", "format", "channel", "force_cbr"}
 VOICE_ID = re.compile(r"^[A-Za-z][A-Za-z0-9_-]{6,254}[A-Za-z0-9]$")
@@ -91,8 +114,9 @@ def check_clone(doc: Any, files: dict, voices: dict, deleted: dict) -> dict:
     file_id = _int64(doc.get("file_id"), "file_id")
     voice_id = doc.get("voice_id")
     if not isinstance(voice_id, str) or not VOICE_ID.match(voice_id):
-        raise Invalid(20132, "invalid voice_id: 8-256 chars, starts with a letter, letters/digits/-/_, "
-                             "must not end with - or _")
+        raise Invalid(
+            20132, "invalid voice_id: 8-256 chars, starts with a letter, letters/digits/-/_, must not end with - or _"
+        )
     if voice_id in voices or voice_id in deleted:
         raise Invalid(2039, f"voice_id {voice_id} already exists")
     source = files.get(file_id)

@@ -21,8 +21,15 @@ class SandboxServer:
         self.host = host
         self.port = port or free_port(host)
         self.app = create_app(self.state)
-        cfg = uvicorn.Config(self.app, host=self.host, port=self.port, log_level="warning",
-                             access_log=False, lifespan="off", timeout_keep_alive=30)
+        cfg = uvicorn.Config(
+            self.app,
+            host=self.host,
+            port=self.port,
+            log_level="warning",
+            access_log=False,
+            lifespan="off",
+            timeout_keep_alive=30,
+        )
         self.server = uvicorn.Server(cfg)
         self.thread: threading.Thread | None = None
 

@@ -39,8 +39,12 @@ MODEL_FIELDS = {
 }
 MAX_REFERENCES = {"FunAudioLLM/CosyVoice2-0.5B": 1, "IndexTeam/IndexTTS-2": 1, "fnlp/MOSS-TTSD-v0.5": 2}
 UPLOAD_MODELS = {"FunAudioLLM/CosyVoice2-0.5B", "IndexTeam/IndexTTS-2", "fnlp/MOSS-TTSD-v0.5"}
-SAMPLE_RATES = {"mp3": {32000, 44100}, "opus": {48000},
-                "wav": {8000, 16000, 24000, 32000, 44100}, "pcm": {8000, 16000, 24000, 32000, 44100}}
+SAMPLE_RATES = {
+    "mp3": {32000, 44100},
+    "opus": {48000},
+    "wav": {8000, 16000, 24000, 32000, 44100},
+    "pcm": {8000, 16000, 24000, 32000, 44100},
+}
 MAX_REFERENCE_S = 30.0
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024
 ASR_MODELS = {"FunAudioLLM/SenseVoiceSmall", "TeleAI/TeleSpeechASR"}
@@ -140,8 +144,12 @@ def router(state: SandboxState) -> APIRouter:
         await asyncio.to_thread(_check_audio_bytes, audio, "audio")
         uri = f"speech:{fields['customName']}:sandbox:{secrets.token_hex(8)}"
         await asyncio.to_thread(voice_match.register, uri, audio)  # the sandbox clone follows its sample
-        voices_of(key)[uri] = {"model": fields["model"], "customName": fields["customName"],
-                               "text": fields["text"], "uri": uri}
+        voices_of(key)[uri] = {
+            "model": fields["model"],
+            "customName": fields["customName"],
+            "text": fields["text"],
+            "uri": uri,
+        }
         return {"uri": uri}
 
     @api.get("/audio/voice/list")
@@ -188,8 +196,9 @@ def router(state: SandboxState) -> APIRouter:
         _number(doc, "speed", 0.25, 4.0)
         _number(doc, "gain", -10.0, 10.0)
         tokens = doc.get("max_tokens")
-        if "max_tokens" in doc and (not isinstance(tokens, int) or isinstance(tokens, bool)
-                                    or not 1 <= tokens <= 32000):
+        if "max_tokens" in doc and (
+            not isinstance(tokens, int) or isinstance(tokens, bool) or not 1 <= tokens <= 32000
+        ):
             raise Invalid("max_tokens must be an integer from 1 to 32000")
         voice, refs = doc.get("voice"), doc.get("references")
         if voice is not None and refs is not None:
@@ -244,21 +253,29 @@ def router(state: SandboxState) -> APIRouter:
         ref = (doc.get("references") or [{}])[0].get("audio", "")
         if not doc.get("voice") and ref.startswith("data:") and voice is not None and voice_match.lookup(voice) is None:
             await asyncio.to_thread(voice_match.register, voice, parse_data_uri(ref)[1])  # zero-shot: followed too
-        audio = await speech.arender(doc["input"], voice=voice, fmt=fmt, sample_rate=rate,
-                              speed=float(doc.get("speed", 1.0)), gain_db=float(doc.get("gain", 0.0)))
+        audio = await speech.arender(
+            doc["input"],
+            voice=voice,
+            fmt=fmt,
+            sample_rate=rate,
+            speed=float(doc.get("speed", 1.0)),
+            gain_db=float(doc.get("gain", 0.0)),
+        )
         media = speech.CONTENT_TYPES[fmt]
         if doc.get("stream", True):  # the documented default is true: a chunked body
             return StreamingResponse(paced(split(audio), state, PROVIDER, fault), media_type=media)
         if fault is not None and fault.kind == "cut_stream":
-            return StreamingResponse(paced(split(audio), state, PROVIDER, fault), media_type=media,
-                                     headers={"Content-Length": str(len(audio))})
+            return StreamingResponse(
+                paced(split(audio), state, PROVIDER, fault),
+                media_type=media,
+                headers={"Content-Length": str(len(audio))},
+            )
         return Response(audio, media_type=media)
 
     @api.post("/audio/transcriptions")  # the clinic's ASR (contract in presets/siliconflow.json clinic.asr)
     @route("transcribe")
     async def create_transcription(request: Request, key: str, fault: Fault | None):
-        got = await asr.read_form(request, {"model"}, max_bytes=50 * 1024 * 1024, max_duration_s=3600.0,
-                                  formats=None)
+        got = await asr.read_form(request, {"model"}, max_bytes=50 * 1024 * 1024, max_duration_s=3600.0, formats=None)
         if got.fields.get("model") not in ASR_MODELS:
             raise asr.AsrInvalid("Model does not exist. Please check it carefully.")
         return {"text": await asyncio.to_thread(asr.transcript_for, got.audio)}

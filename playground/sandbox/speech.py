@@ -29,8 +29,14 @@ ESPEAK_RATE = 22050
 BASE_WPM = 175
 _VARIANTS = ["m1", "m2", "m3", "m4", "m5", "m6", "m7", "f1", "f2", "f3", "f4", "f5"]
 _SYSTEM_VARIANTS = {
-    "alex": "m1", "benjamin": "m3", "charles": "m5", "david": "m7",
-    "anna": "f1", "bella": "f2", "claire": "f3", "diana": "f4",
+    "alex": "m1",
+    "benjamin": "m3",
+    "charles": "m5",
+    "david": "m7",
+    "anna": "f1",
+    "bella": "f2",
+    "claire": "f3",
+    "diana": "f4",
 }
 _CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 _MARKUP = re.compile(r"\[(laughter|breath|S1|S2)\]|<\|[a-z_]+\|>|\((laughs|breath|sighs)\)", re.I)
@@ -54,8 +60,13 @@ FORMAT_MUXERS = {
     "alaw": ["-c:a", "pcm_alaw", "-f", "alaw"],
 }
 CONTENT_TYPES = {
-    "mp3": "audio/mpeg", "opus": "audio/opus", "ogg": "audio/ogg", "aac": "audio/aac",
-    "flac": "audio/flac", "wav": "audio/wav", "pcm": "audio/pcm",
+    "mp3": "audio/mpeg",
+    "opus": "audio/opus",
+    "ogg": "audio/ogg",
+    "aac": "audio/aac",
+    "flac": "audio/flac",
+    "wav": "audio/wav",
+    "pcm": "audio/pcm",
 }
 
 
@@ -190,8 +201,17 @@ async def arender(text: str, **kwargs) -> bytes:
     return await asyncio.to_thread(render, text, **kwargs)
 
 
-def render(text: str, *, voice: str | None, fmt: str, sample_rate: int, speed: float = 1.0,
-           gain_db: float = 0.0, channels: int = 1, bitrate: int | str | None = None) -> bytes:
+def render(
+    text: str,
+    *,
+    voice: str | None,
+    fmt: str,
+    sample_rate: int,
+    speed: float = 1.0,
+    gain_db: float = 0.0,
+    channels: int = 1,
+    bitrate: int | str | None = None,
+) -> bytes:
     """Speech for `text` as a complete file (or headerless PCM) of the requested format.
     Cached: a simulator answers the same request with the same bytes, without re-running ffmpeg."""
     key = (text, voice, fmt, sample_rate, speed, gain_db, channels, bitrate)
@@ -203,8 +223,16 @@ def render(text: str, *, voice: str | None, fmt: str, sample_rate: int, speed: f
     return data
 
 
-def _render(text: str, voice: str | None, fmt: str, sample_rate: int, speed: float, gain_db: float, channels: int,
-            bitrate: int | str | None) -> bytes:
+def _render(
+    text: str,
+    voice: str | None,
+    fmt: str,
+    sample_rate: int,
+    speed: float,
+    gain_db: float,
+    channels: int,
+    bitrate: int | str | None,
+) -> bytes:
     pcm = synthesize_pcm(text, voice, speed)
     wpm = max(80, min(450, int(BASE_WPM * speed)))
     residual = (BASE_WPM * speed) / wpm  # tempo espeak could not reach on its own
@@ -221,8 +249,21 @@ def _render(text: str, voice: str | None, fmt: str, sample_rate: int, speed: flo
     if gain_db:
         filters.append(f"volume={gain_db}dB")
     out_fmt = "s16le" if fmt in ("wav", "pcm") else fmt
-    args = [ffmpeg_exe(), "-hide_banner", "-nostdin", "-v", "error",
-            "-f", "s16le", "-ar", str(ESPEAK_RATE), "-ac", "1", "-i", "pipe:0"]
+    args = [
+        ffmpeg_exe(),
+        "-hide_banner",
+        "-nostdin",
+        "-v",
+        "error",
+        "-f",
+        "s16le",
+        "-ar",
+        str(ESPEAK_RATE),
+        "-ac",
+        "1",
+        "-i",
+        "pipe:0",
+    ]
     if filters:
         args += ["-af", ",".join(filters)]
     args += ["-ar", str(sample_rate), "-ac", str(channels)]

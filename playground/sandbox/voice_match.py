@@ -32,7 +32,7 @@ def lookup(voice: str | None) -> tuple[str, int] | None:
     if not voice:
         return None
     if voice.startswith(_CAL_PREFIX):
-        variant, pitch = voice[len(_CAL_PREFIX):].split(":")
+        variant, pitch = voice[len(_CAL_PREFIX) :].split(":")
         return variant, int(pitch)
     with _lock:
         return _matched.get(voice)
@@ -67,7 +67,7 @@ def _frames(x: np.ndarray, size: int, hop: int) -> np.ndarray:
 def fundamental_hz(x: np.ndarray) -> float | None:
     """Median F0 of the voiced 40 ms frames (normalized autocorrelation, 60-420 Hz)."""
     frames = _frames(x, int(0.04 * RATE), int(0.02 * RATE))
-    energy = (frames ** 2).mean(axis=1)
+    energy = (frames**2).mean(axis=1)
     voiced = frames[energy > max(1e-6, 0.1 * float(np.percentile(energy, 90)))]
     lo, hi = int(RATE / 420), int(RATE / 60)
     f0s = []

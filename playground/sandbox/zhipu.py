@@ -61,8 +61,17 @@ PREFIX = "/zhipu/api"
 CDN = "/zhipu/cdn/voice-preview"
 RATE = 24000
 MAX_CLONE_BYTES = 10 * 1024 * 1024
-SPEECH_FIELDS = {"model", "input", "voice", "response_format", "stream", "encode_format", "speed", "volume",
-                 "watermark_enabled"}
+SPEECH_FIELDS = {
+    "model",
+    "input",
+    "voice",
+    "response_format",
+    "stream",
+    "encode_format",
+    "speed",
+    "volume",
+    "watermark_enabled",
+}
 CLONE_FIELDS = {"model", "voice_name", "text", "input", "file_id", "request_id"}
 CHUNK_BYTES = 4800  # 0.1 s of 24 kHz 16-bit mono per SSE event
 ASR_MODELS = {"glm-asr-2512"}
@@ -163,8 +172,14 @@ def router(state: SandboxState) -> APIRouter:
         if purpose == "voice-clone-input":
             await asyncio.to_thread(check_clone_sample, data)
         file_id = f"file_{secrets.token_hex(12)}"
-        meta = {"id": file_id, "object": "file", "bytes": len(data), "created_at": int(time.time()),
-                "filename": upload.filename or "file", "purpose": purpose}
+        meta = {
+            "id": file_id,
+            "object": "file",
+            "bytes": len(data),
+            "created_at": int(time.time()),
+            "filename": upload.filename or "file",
+            "purpose": purpose,
+        }
         files_of(key)[file_id] = {**meta, "data": data}
         return meta
 
@@ -186,8 +201,11 @@ def router(state: SandboxState) -> APIRouter:
         if entry is None:
             return error("1214", f"文件不存在 (no file {file_id})")
         if entry["purpose"] != "batch":
-            return error("1214", f"仅支持获取 batch 用途文件的内容，该文件用途为 {entry['purpose']} "
-                                 "(only batch files can be downloaded here)")
+            return error(
+                "1214",
+                f"仅支持获取 batch 用途文件的内容，该文件用途为 {entry['purpose']} "
+                "(only batch files can be downloaded here)",
+            )
         return Response(entry["data"], media_type="application/octet-stream")
 
     # -- clone (seed 004) -------------------------------------------------------------------------
@@ -211,14 +229,30 @@ def router(state: SandboxState) -> APIRouter:
         await asyncio.to_thread(voice_match.register, voice, sample["data"])  # the sandbox clone follows its sample
         audio = await speech.arender(fields["input"], voice=voice, fmt="wav", sample_rate=RATE)
         preview_id, token = f"file_{secrets.token_hex(12)}", secrets.token_urlsafe(18)
-        files_of(key)[preview_id] = {"id": preview_id, "object": "file", "bytes": len(audio), "data": audio,
-                                     "created_at": int(time.time()), "filename": f"{voice}.wav",
-                                     "purpose": "voice-clone-output"}
+        files_of(key)[preview_id] = {
+            "id": preview_id,
+            "object": "file",
+            "bytes": len(audio),
+            "data": audio,
+            "created_at": int(time.time()),
+            "filename": f"{voice}.wav",
+            "purpose": "voice-clone-output",
+        }
         cdn_links[token] = (key, preview_id)
-        voices_of(key)[voice] = {"voice": voice, "voice_name": fields["voice_name"], "voice_type": "PRIVATE",
-                                 "token": token, "create_time": now_text(), "model": fields["model"]}
-        return {"voice": voice, "file_id": preview_id, "file_purpose": "voice-clone-output",
-                "request_id": request_id or f"req_{secrets.token_hex(10)}"}
+        voices_of(key)[voice] = {
+            "voice": voice,
+            "voice_name": fields["voice_name"],
+            "voice_type": "PRIVATE",
+            "token": token,
+            "create_time": now_text(),
+            "model": fields["model"],
+        }
+        return {
+            "voice": voice,
+            "file_id": preview_id,
+            "file_purpose": "voice-clone-output",
+            "request_id": request_id or f"req_{secrets.token_hex(10)}",
+        }
 
     # -- speech ---------------------------------------------------------------------------------------
     def check_speech(doc: dict, key: str) -> dict:
@@ -233,7 +267,9 @@ def router(state: SandboxState) -> APIRouter:
         if voice not in allowed and voice not in voices_of(key):
             raise Invalid("1214", f"voice 不存在: {voice} (unknown voice for {model})")
         out = {
-            "model": model, "input": text, "voice": voice,
+            "model": model,
+            "input": text,
+            "voice": voice,
             "response_format": one_of(doc, "response_format", spec["formats"], "pcm"),
             "stream": boolean(doc, "stream", False),
             "encode_format": one_of(doc, "encode_format", spec["encode_formats"], "base64"),
@@ -250,18 +286,28 @@ def router(state: SandboxState) -> APIRouter:
     @route("speech")
     async def create_speech(request: Request, key: str, fault: Fault | None):
         req = check_speech(await json_body(request, SPEECH_FIELDS), key)
-        pcm = await speech.arender(req["input"], voice=req["voice"], fmt="pcm", sample_rate=RATE, speed=req["speed"],
-                            gain_db=20 * math.log10(req["volume"]))
+        pcm = await speech.arender(
+            req["input"],
+            voice=req["voice"],
+            fmt="pcm",
+            sample_rate=RATE,
+            speed=req["speed"],
+            gain_db=20 * math.log10(req["volume"]),
+        )
         if req["watermark_enabled"]:
             pcm = watermark_beep() + pcm
         if req["stream"]:
             events = sse_events(pcm, req["model"], req["encode_format"])
-            return StreamingResponse(paced(events, state, PROVIDER, fault), media_type="text/event-stream",
-                                     headers={"Cache-Control": "no-cache"})
+            return StreamingResponse(
+                paced(events, state, PROVIDER, fault),
+                media_type="text/event-stream",
+                headers={"Cache-Control": "no-cache"},
+            )
         body, media = (wrap_pcm(pcm, RATE), "audio/wav") if req["response_format"] == "wav" else (pcm, "audio/pcm")
         if fault is not None and fault.kind == "cut_stream":
-            return StreamingResponse(paced(split(body), state, PROVIDER, fault), media_type=media,
-                                     headers={"Content-Length": str(len(body))})
+            return StreamingResponse(
+                paced(split(body), state, PROVIDER, fault), media_type=media, headers={"Content-Length": str(len(body))}
+            )
         return Response(body, media_type=media)
 
     # -- voices -----------------------------------------------------------------------------------
@@ -273,13 +319,27 @@ def router(state: SandboxState) -> APIRouter:
             return error("1214", "voiceType 取值非法，可选: PRIVATE, OFFICIAL")
         items = []
         if voice_type in (None, "OFFICIAL"):
-            items += [{"voice": v, "voice_name": spec["system_voices"][v], "voice_type": "OFFICIAL",
-                       "download_url": download_url(request, f"official-{v}"), "create_time": "2025-01-01 00:00:00"}
-                      for v in system]
+            items += [
+                {
+                    "voice": v,
+                    "voice_name": spec["system_voices"][v],
+                    "voice_type": "OFFICIAL",
+                    "download_url": download_url(request, f"official-{v}"),
+                    "create_time": "2025-01-01 00:00:00",
+                }
+                for v in system
+            ]
         if voice_type in (None, "PRIVATE"):
-            items += [{"voice": v["voice"], "voice_name": v["voice_name"], "voice_type": "PRIVATE",
-                       "download_url": download_url(request, v["token"]), "create_time": v["create_time"]}
-                      for v in list(voices_of(key).values())]
+            items += [
+                {
+                    "voice": v["voice"],
+                    "voice_name": v["voice_name"],
+                    "voice_type": "PRIVATE",
+                    "download_url": download_url(request, v["token"]),
+                    "create_time": v["create_time"],
+                }
+                for v in list(voices_of(key).values())
+            ]
         if voice_name:
             items = [i for i in items if voice_name.lower() in i["voice_name"].lower()]
         return {"voice_list": items}
@@ -310,8 +370,10 @@ def router(state: SandboxState) -> APIRouter:
         await first_byte_delay(state, PROVIDER, fault)
         if token.startswith("official-") and token[9:] in spec["system_voices"]:
             voice = token[9:]
-            return Response(await speech.arender(f"你好，我是{voice}。", voice=voice, fmt="wav", sample_rate=RATE),
-                            media_type="audio/wav")
+            return Response(
+                await speech.arender(f"你好，我是{voice}。", voice=voice, fmt="wav", sample_rate=RATE),
+                media_type="audio/wav",
+            )
         key, file_id = cdn_links.get(token, (None, None))
         entry = files_of(key).get(file_id) if key else None
         if entry is None:
@@ -322,8 +384,9 @@ def router(state: SandboxState) -> APIRouter:
     @route("transcribe")
     async def create_transcription(request: Request, key: str, fault: Fault | None):
         try:
-            got = await asr.read_form(request, ASR_FIELDS, max_bytes=25 * 1024 * 1024, max_duration_s=30.0,
-                                      formats={"wav", "mp3"})
+            got = await asr.read_form(
+                request, ASR_FIELDS, max_bytes=25 * 1024 * 1024, max_duration_s=30.0, formats={"wav", "mp3"}
+            )
         except asr.AsrInvalid as exc:
             raise Invalid("1214", exc.message) from None
         if "model" not in got.fields:
@@ -334,8 +397,13 @@ def router(state: SandboxState) -> APIRouter:
             raise Invalid("1214", "stream 仅支持 false (the simulator answers synchronously only)")
         used_request_id(key, got.fields.get("request_id"))
         request_id = got.fields.get("request_id") or new_id()
-        return {"id": new_id(), "created": int(time.time()), "request_id": request_id,
-                "model": got.fields["model"], "text": await asyncio.to_thread(asr.transcript_for, got.audio)}
+        return {
+            "id": new_id(),
+            "created": int(time.time()),
+            "request_id": request_id,
+            "model": got.fields["model"],
+            "text": await asyncio.to_thread(asr.transcript_for, got.audio),
+        }
 
     @api.api_route(f"{PREFIX}/{{rest:path}}", methods=["GET", "POST", "DELETE", "PUT"])
     async def not_found(rest: str):
@@ -349,11 +417,20 @@ def sse_events(pcm: bytes, model: str, encode_format: str) -> list[bytes]:
     stamp, ident = int(time.time()), f"chatcmpl-{secrets.token_hex(8)}"
 
     def event(content: str, finish: str | None) -> bytes:
-        doc = {"id": ident, "created": stamp, "model": model,
-               "choices": [{"index": 0, "finish_reason": finish,
-                            "delta": {"role": "assistant", "content": content, "return_sample_rate": RATE}}]}
+        doc = {
+            "id": ident,
+            "created": stamp,
+            "model": model,
+            "choices": [
+                {
+                    "index": 0,
+                    "finish_reason": finish,
+                    "delta": {"role": "assistant", "content": content, "return_sample_rate": RATE},
+                }
+            ],
+        }
         return f"data: {json.dumps(doc)}\n\n".encode()
 
     encode = (lambda b: b.hex()) if encode_format == "hex" else (lambda b: base64.b64encode(b).decode())
-    events = [event(encode(pcm[i:i + CHUNK_BYTES]), None) for i in range(0, len(pcm), CHUNK_BYTES)]
+    events = [event(encode(pcm[i : i + CHUNK_BYTES]), None) for i in range(0, len(pcm), CHUNK_BYTES)]
     return [*events, event("", "stop"), b"data: [DONE]\n\n"]

@@ -14,5 +14,14 @@ from playground.scoring.measure import dnsmos, embed, self_similarity, similarit
 from playground.scoring.take import score_take
 from playground.scoring.text import error_rate
 
-__all__ = ["MODEL_INFO", "SCORE_HELP", "Scorecard", "dnsmos", "embed", "error_rate", "score_take",
-           "self_similarity", "similarity"]
+__all__ = [
+    "MODEL_INFO",
+    "SCORE_HELP",
+    "Scorecard",
+    "dnsmos",
+    "embed",
+    "error_rate",
+    "score_take",
+    "self_similarity",
+    "similarity",
+]

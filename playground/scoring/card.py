@@ -24,26 +24,26 @@ class Scorecard:
 
 SCORE_HELP: dict[str, str] = {
     "similarity": "Speaker similarity, -1 to 1 (higher = closer): cosine between GE2E voice embeddings "
-                  "(resemblyzer) of the reference and the take. Relative: compare takes with each other and "
-                  "with the ceiling; it is not the WavLM scale of Seed-TTS-eval, and even different voices "
-                  "often score above 0.5 here.",
+    "(resemblyzer) of the reference and the take. Relative: compare takes with each other and "
+    "with the ceiling; it is not the WavLM scale of Seed-TTS-eval, and even different voices "
+    "often score above 0.5 here.",
     "similarity_ceiling": "Reference self-similarity: the same measure between the two halves of the reference. "
-                          "A take near this sounds as much like the speaker as the reference does to itself.",
+    "A take near this sounds as much like the speaker as the reference does to itself.",
     "wer": "Word error rate, 0 = every word right (can exceed 1): (substituted + missing + extra words) / words "
-           "of the script, after lower-casing and removing punctuation. Includes the recogniser's own mistakes; "
-           "numbers are not spelled out.",
+    "of the script, after lower-casing and removing punctuation. Includes the recogniser's own mistakes; "
+    "numbers are not spelled out.",
     "cer": "Character error rate for Chinese (also Japanese, Korean), 0 = perfect: (substituted + missing + extra "
-           "characters) / characters of the script, after converting to Simplified and removing punctuation "
-           "and spaces. Includes the recogniser's own mistakes.",
+    "characters) / characters of the script, after converting to Simplified and removing punctuation "
+    "and spaces. Includes the recogniser's own mistakes.",
     "transcript": "What the speech recogniser heard in the take (the source of WER/CER).",
     "dnsmos_ovrl": "DNSMOS OVRL, 1 to 5: Microsoft's predictor of the overall quality listeners give noisy or "
-                   "processed speech (ITU-T P.835). It hears noise, distortion and artefacts, not naturalness, "
-                   "accent or likeness to the speaker.",
+    "processed speech (ITU-T P.835). It hears noise, distortion and artefacts, not naturalness, "
+    "accent or likeness to the speaker.",
     "dnsmos_p808": "DNSMOS P.808, 1 to 5: Microsoft's predictor of an ITU-T P.808 listening-test score. Like OVRL "
-                   "it reacts to noise and distortion; it does not judge naturalness or likeness.",
+    "it reacts to noise and distortion; it does not judge naturalness or likeness.",
     "duration_s": "Length of the take in seconds.",
     "loudness_lufs": "Integrated loudness (ITU-R BS.1770, LUFS), as the reference clinic measures it; speech is "
-                     "usually between -24 and -16. Takes at very different loudness are hard to compare by ear.",
+    "usually between -24 and -16. Takes at very different loudness are hard to compare by ear.",
     "notes": "Why a number is missing or less reliable for this take.",
 }
 
@@ -53,7 +53,7 @@ MODEL_INFO: dict[str, dict[str, str]] = {
         "weights": "vcp-scoring-models 0.1.0 (vendor/vcp-scoring-models), ge2e.npz, Apache-2.0",
         "runtime": "numpy port of VoiceEncoder.embed_utterance; matches torch to ~1e-7 on the test signals",
         "preprocessing": "16 kHz mono, volume raised to -30 dBFS, long silences cut by an energy gate "
-                         "(resemblyzer uses webrtcvad), 40-band mel, 1.6 s partials at 1.3/s, averaged",
+        "(resemblyzer uses webrtcvad), 40-band mel, 1.6 s partials at 1.3/s, averaged",
     },
     "dnsmos": {
         "model": "DNSMOS sig_bak_ovr.onnx (SIG/BAK/OVRL, P.835) and model_v8.onnx (P.808) from speechmos 0.0.1.1",

@@ -44,7 +44,7 @@ def mel_filters(sr: int, n_fft: int, n_mels: int) -> np.ndarray:
         lower = -ramps[i] / fdiff[i]
         upper = ramps[i + 2] / fdiff[i + 1]
         weights[i] = np.maximum(0, np.minimum(lower, upper))
-    weights *= (2.0 / (mel_f[2: n_mels + 2] - mel_f[:n_mels]))[:, None]
+    weights *= (2.0 / (mel_f[2 : n_mels + 2] - mel_f[:n_mels]))[:, None]
     weights.flags.writeable = False
     return weights
 
@@ -63,9 +63,10 @@ def power_spectrogram(y: np.ndarray, n_fft: int, hop: int) -> np.ndarray:
     y = np.pad(y, (pad, pad), mode="constant")
     n_frames = 1 + (len(y) - n_fft) // hop
     frames = np.lib.stride_tricks.as_strided(
-        y, shape=(n_frames, n_fft), strides=(y.strides[0] * hop, y.strides[0]), writeable=False)
+        y, shape=(n_frames, n_fft), strides=(y.strides[0] * hop, y.strides[0]), writeable=False
+    )
     spec = np.fft.rfft(frames * _hann(n_fft), axis=1)
-    return (spec.real ** 2 + spec.imag ** 2).astype(np.float32).T
+    return (spec.real**2 + spec.imag**2).astype(np.float32).T
 
 
 def melspectrogram(y: np.ndarray, sr: int, n_fft: int, hop: int, n_mels: int) -> np.ndarray:
@@ -112,4 +113,4 @@ def resample(x: np.ndarray, sr: int, target: int) -> np.ndarray:
         out_spec[-1] = out_spec[-1].real  # Nyquist bin of the shorter signal
     y = np.fft.irfft(out_spec, n=n_res) * (n_res / n_in)
     start = pad * target // sr
-    return y[start: start + n_out].astype(np.float32)
+    return y[start : start + n_out].astype(np.float32)

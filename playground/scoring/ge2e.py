@@ -28,7 +28,7 @@ TARGET_DBFS = -30.0
 VAD_WINDOW = 480  # 30 ms
 VAD_AVERAGE, VAD_MAX_SILENCE = 8, 6
 GATE_BELOW_LOUDEST_DB, GATE_FLOOR_DBFS = 40.0, -55.0
-INT16_MAX = 2 ** 15 - 1
+INT16_MAX = 2**15 - 1
 
 _lock = threading.Lock()
 _weights: dict[str, np.ndarray] | None = None
@@ -76,11 +76,11 @@ def trim_long_silences(wav: np.ndarray) -> np.ndarray:
     padded = np.concatenate((np.zeros((width - 1) // 2), voice.astype(float), np.zeros(width // 2)))
     ret = np.cumsum(padded, dtype=float)
     ret[width:] = ret[width:] - ret[:-width]
-    mask = np.round(ret[width - 1:] / width).astype(bool)
+    mask = np.round(ret[width - 1 :] / width).astype(bool)
     span = VAD_MAX_SILENCE + 1  # scipy binary_dilation with np.ones(7): centred window
     left = span // 2
     full = np.convolve(mask.astype(int), np.ones(span, dtype=int), mode="full")
-    dilated = full[span - 1 - left: span - 1 - left + n] > 0
+    dilated = full[span - 1 - left : span - 1 - left + n] > 0
     return wav[np.repeat(dilated, VAD_WINDOW)]
 
 

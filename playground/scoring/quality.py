@@ -44,8 +44,10 @@ def sessions():
                 opts.inter_op_num_threads = 1
                 opts.log_severity_level = 3
                 opts.enable_cpu_mem_arena = False  # with the arena: ~15 % faster, but ~200 MB kept
-                _sessions = tuple(ort.InferenceSession(str(p), sess_options=opts, providers=["CPUExecutionProvider"])
-                                  for p in (DNSMOS_PRIMARY_ONNX, DNSMOS_P808_ONNX))
+                _sessions = tuple(
+                    ort.InferenceSession(str(p), sess_options=opts, providers=["CPUExecutionProvider"])
+                    for p in (DNSMOS_PRIMARY_ONNX, DNSMOS_P808_ONNX)
+                )
     return _sessions
 
 
@@ -62,7 +64,7 @@ def windows(audio: np.ndarray) -> list[np.ndarray]:
         audio = np.append(audio, audio)
     n = int(np.floor(len(audio) / SAMPLE_RATE) - INPUT_LENGTH) + 1
     starts = range(n) if n <= cap else np.linspace(0, n - 1, cap).round().astype(int)
-    segs = [audio[int(i * SAMPLE_RATE): int((i + INPUT_LENGTH) * SAMPLE_RATE)] for i in starts]
+    segs = [audio[int(i * SAMPLE_RATE) : int((i + INPUT_LENGTH) * SAMPLE_RATE)] for i in starts]
     return [s for s in segs if len(s) >= length]
 
 

@@ -76,15 +76,25 @@ def _measure(ref: bytes, take: bytes) -> Scorecard:
     ref_embedding, ceiling, ref_speech_s = _reference(ref)
     x, rate = _pcm(take)
     loudness = integrated_loudness(x, rate) if len(x) else -math.inf
-    card = Scorecard(similarity=None, similarity_ceiling=None if ceiling is None else round(ceiling, 4),
-                     wer=None, cer=None, transcript=None,
-                     dnsmos_ovrl=None, dnsmos_p808=None, duration_s=round(len(x) / rate, 3),
-                     loudness_lufs=round(loudness, 2) if math.isfinite(loudness) else None, notes=notes)
+    card = Scorecard(
+        similarity=None,
+        similarity_ceiling=None if ceiling is None else round(ceiling, 4),
+        wer=None,
+        cer=None,
+        transcript=None,
+        dnsmos_ovrl=None,
+        dnsmos_p808=None,
+        duration_s=round(len(x) / rate, 3),
+        loudness_lufs=round(loudness, 2) if math.isfinite(loudness) else None,
+        notes=notes,
+    )
     if ref_embedding is None:
         notes.append("The reference has no speech, so similarity was not measured.")
     elif ceiling is None:
-        notes.append(f"The reference has {ref_speech_s:.1f} s of speech; a similarity ceiling needs "
-                     f"{MIN_REF_SPEECH_S:.0f} s or more.")
+        notes.append(
+            f"The reference has {ref_speech_s:.1f} s of speech; a similarity ceiling needs "
+            f"{MIN_REF_SPEECH_S:.0f} s or more."
+        )
     if card.loudness_lufs is None:
         notes.append("The take is silent.")
         return card
@@ -94,8 +104,10 @@ def _measure(ref: bytes, take: bytes) -> Scorecard:
     if ref_embedding is not None and np.any(wav):
         card.similarity = round(measure.cosine(ref_embedding, measure.embed_speech(wav)), 4)
         if speech_s < MIN_TAKE_SPEECH_S:
-            notes.append(f"The take has only {speech_s:.1f} s of speech: too short for a reliable similarity "
-                         f"({MIN_TAKE_SPEECH_S:.0f} s or more recommended).")
+            notes.append(
+                f"The take has only {speech_s:.1f} s of speech: too short for a reliable similarity "
+                f"({MIN_TAKE_SPEECH_S:.0f} s or more recommended)."
+            )
     ovrl, p808 = measure.dnsmos_16k(mono)
     card.dnsmos_ovrl, card.dnsmos_p808 = round(ovrl, 3), round(p808, 3)
     return card
@@ -111,9 +123,14 @@ async def _transcript(transcribe: Callable[[bytes], Awaitable[str]], take: bytes
         return None, f"Transcription failed ({type(exc).__name__})."
 
 
-async def score_take(reference: bytes | str, take: bytes | str, text: str, *,
-                     transcribe: Callable[[bytes], Awaitable[str]] | None = None,
-                     language: str | None = None) -> Scorecard:
+async def score_take(
+    reference: bytes | str,
+    take: bytes | str,
+    text: str,
+    *,
+    transcribe: Callable[[bytes], Awaitable[str]] | None = None,
+    language: str | None = None,
+) -> Scorecard:
     """Score `take` against the `reference` voice and the `text` it should say.
 
     reference/take: audio file bytes or a path (any format playground.audio decodes). transcribe:

@@ -45,7 +45,7 @@ def characters(text: str) -> list[str]:
 
 
 def detect(text: str) -> str:
-    """"cer" when at least a third of the letters are CJK, else "wer"."""
+    """ "cer" when at least a third of the letters are CJK, else "wer"."""
     letters = [ch for ch in text if unicodedata.category(ch)[0] == "L"]
     if not letters:
         return "wer"

@@ -23,8 +23,13 @@ from playground.ui import i18n
 
 MARKER = "__i18n__"
 # the last part of an unlabelled output's elem_id -> the return value's name
-RETURN_NAMES = {"info": "summary", "live": "live_player", "table": "rows", "check-info": "summary",
-                "voice-check": "voice_id_check"}
+RETURN_NAMES = {
+    "info": "summary",
+    "live": "live_player",
+    "table": "rows",
+    "check-info": "summary",
+    "voice-check": "voice_id_check",
+}
 
 
 def english(label: Any) -> Any:
@@ -32,7 +37,7 @@ def english(label: Any) -> Any:
     if not isinstance(label, str) or not label.startswith(MARKER):
         return label
     try:
-        key = json.loads(label[len(MARKER):])["key"]
+        key = json.loads(label[len(MARKER) :])["key"]
     except (ValueError, KeyError, TypeError):
         return label
     return i18n.I18N.translations.get("en", {}).get(key, key)

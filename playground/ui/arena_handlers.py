@@ -21,8 +21,10 @@ def _keys(state: Any) -> dict[str, str]:
 
 
 def _rows(run: cloning.CloneRun) -> list[list[Any]]:
-    return [[r.entrant.label, f"{ICONS.get(r.state, '')} {r.state}", r.message, r.seconds, "; ".join(r.notes)]
-            for r in run.rows]
+    return [
+        [r.entrant.label, f"{ICONS.get(r.state, '')} {r.state}", r.message, r.seconds, "; ".join(r.notes)]
+        for r in run.rows
+    ]
 
 
 def _merge(previous: Any, fresh: list[list[Any]]) -> list[list[Any]]:
@@ -38,12 +40,14 @@ def _merge(previous: Any, fresh: list[list[Any]]) -> list[list[Any]]:
 
 
 @ui_errors
-async def arena_clone(sample: Any, transcript: str, consent: bool, providers: list[str] | None = None,
-                      _keys_state: Any = None):
+async def arena_clone(
+    sample: Any, transcript: str, consent: bool, providers: list[str] | None = None, _keys_state: Any = None
+):
     """Clone one sample at every chosen provider at once; yields (progress table, family id, summary)."""
     chosen = entrants.by_keys(list(providers or []))
-    async for run in cloning.clone_everywhere(VoiceSample.from_input(sample), transcript, bool(consent), chosen,
-                                              api_keys=_keys(_keys_state)):
+    async for run in cloning.clone_everywhere(
+        VoiceSample.from_input(sample), transcript, bool(consent), chosen, api_keys=_keys(_keys_state)
+    ):
         yield _rows(run), run.family_id, run.summary()
 
 
@@ -51,8 +55,13 @@ async def arena_clone(sample: Any, transcript: str, consent: bool, providers: li
 async def on_retry(sample: Any, transcript: str, consent: bool, entrant: str, table: Any, keys_state: Any):
     if not entrant:
         raise InputError("Choose the row to retry.")
-    async for run in cloning.clone_everywhere(VoiceSample.from_input(sample), transcript, bool(consent),
-                                              entrants.by_keys([entrant]), api_keys=_keys(keys_state)):
+    async for run in cloning.clone_everywhere(
+        VoiceSample.from_input(sample),
+        transcript,
+        bool(consent),
+        entrants.by_keys([entrant]),
+        api_keys=_keys(keys_state),
+    ):
         yield _merge(table, _rows(run)), run.family_id, run.summary()
 
 
@@ -63,8 +72,13 @@ def _pair_outputs(run: speaking.Run) -> tuple[str, str]:
 
 
 @ui_errors
-async def arena_speak(family: float | int | None, script: str | None = None, text: str = "",
-                      providers: list[str] | None = None, _keys_state: Any = None):
+async def arena_speak(
+    family: float | int | None,
+    script: str | None = None,
+    text: str = "",
+    providers: list[str] | None = None,
+    _keys_state: Any = None,
+):
     """Every clone of the family speaks the script at once; yields (takes, scorecard, run id, the blind
     pair, vote note) once when the speech is in and again with the scores."""
     if family in (None, "") or int(family) <= 0:
@@ -96,9 +110,11 @@ async def arena_report(run_id: str):
     run = runs.get(run_id)
     table, agreement = runs.standings(run)
     stamp = f"arena-family{run.family_id}-{run.token[:6]}"
-    return (downloads.write("arena", f"{stamp}.html", report.report_html(run, table, agreement)),
-            downloads.write("arena", f"{stamp}.csv", report.csv_bytes(run)),
-            downloads.write("arena", f"{stamp}-takes.zip", report.zip_bytes(run)))
+    return (
+        downloads.write("arena", f"{stamp}.html", report.report_html(run, table, agreement)),
+        downloads.write("arena", f"{stamp}.csv", report.csv_bytes(run)),
+        downloads.write("arena", f"{stamp}-takes.zip", report.zip_bytes(run)),
+    )
 
 
 @ui_errors

@@ -15,8 +15,11 @@ async def take_route(request: Request) -> Response:
     data = runs.audio_of(request.path_params["token"], request.path_params["which"])
     if data is None:
         return PlainTextResponse("This Arena take is no longer here.", status_code=404)
-    return Response(data, media_type="audio/wav", headers={"Cache-Control": "private, max-age=3600",
-                                                            "X-Content-Type-Options": "nosniff"})
+    return Response(
+        data,
+        media_type="audio/wav",
+        headers={"Cache-Control": "private, max-age=3600", "X-Content-Type-Options": "nosniff"},
+    )
 
 
 ROUTES = [Route(f"/{ROUTE_PREFIX}/{{token}}/{{which}}", take_route, methods=["GET"])]

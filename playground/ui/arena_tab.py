@@ -44,47 +44,75 @@ def build_arena_tab() -> None:
     keys = gr.State({})
     with gr.Row():
         with gr.Column(scale=3):
-            sample = gr.Audio(sources=["microphone", "upload"], type="filepath", label="Your voice sample",
-                              elem_id="arena-sample")
-            transcript = gr.Textbox(label="Transcript of the sample", lines=2, elem_id="arena-transcript",
-                                    info="Fills in by itself after a recording or upload; edit it if a word is wrong.")
+            sample = gr.Audio(
+                sources=["microphone", "upload"], type="filepath", label="Your voice sample", elem_id="arena-sample"
+            )
+            transcript = gr.Textbox(
+                label="Transcript of the sample",
+                lines=2,
+                elem_id="arena-transcript",
+                info="Fills in by itself after a recording or upload; edit it if a word is wrong.",
+            )
             build_sample_card(sample, "siliconflow", "upload", prefix="arena", transcript=transcript)
         with gr.Column(scale=2):
             consent = build_consent("arena")
-            chosen = gr.CheckboxGroup(_entrant_choices(), value=entrants.default_keys(), label="Providers",
-                                      elem_id="arena-entrants")
+            chosen = gr.CheckboxGroup(
+                _entrant_choices(), value=entrants.default_keys(), label="Providers", elem_id="arena-entrants"
+            )
             with gr.Accordion("API keys (optional; this browser session only)", open=False):
                 for pid in dict.fromkeys(e.provider_id for e in entrants.all_entrants()):
                     label = f"{presets.load(pid)['label']} API key (optional, this browser session only)"
-                    box = gr.Textbox(label=label,
-                                     type="password",
-                                     placeholder="empty: the configured key, else the sandbox",
-                                     elem_id=f"arena-key-{pid}")
+                    box = gr.Textbox(
+                        label=label,
+                        type="password",
+                        placeholder="empty: the configured key, else the sandbox",
+                        elem_id=f"arena-key-{pid}",
+                    )
                     box.change(h.on_key, [keys, gr.State(pid), box], [keys], **private)
             with gr.Row():
                 clone_btn = gr.Button("Clone everywhere", variant="primary", elem_id="arena-clone", scale=3)
                 cancel_clone = build_cancel_button("arena-clone-cancel")
-    progress = gr.Dataframe(headers=h.PROGRESS_HEADERS, label="Clone progress", interactive=False,
-                            elem_id="arena-progress", wrap=True, type="array")
+    progress = gr.Dataframe(
+        headers=h.PROGRESS_HEADERS,
+        label="Clone progress",
+        interactive=False,
+        elem_id="arena-progress",
+        wrap=True,
+        type="array",
+    )
     with gr.Row():
         family = gr.Number(label="Voice family", precision=0, elem_id="arena-family", scale=1)
         summary = gr.Markdown(elem_id="arena-clone-summary")
     with gr.Row():
-        retry_choice = gr.Dropdown(_entrant_choices(), value=entrants.default_keys()[0], label="Retry one row",
-                                   elem_id="arena-retry-choice", scale=3)
+        retry_choice = gr.Dropdown(
+            _entrant_choices(),
+            value=entrants.default_keys()[0],
+            label="Retry one row",
+            elem_id="arena-retry-choice",
+            scale=3,
+        )
         retry_btn = gr.Button("Retry this row", size="sm", elem_id="arena-retry", scale=1)
 
     gr.Markdown("#### Hear them all")
     with gr.Row():
-        script = gr.Dropdown(_script_choices(), value=entrants.arena_spec()["default_script"], label="Test script",
-                             elem_id="arena-script")
+        script = gr.Dropdown(
+            _script_choices(),
+            value=entrants.arena_spec()["default_script"],
+            label="Test script",
+            elem_id="arena-script",
+        )
         own_text = gr.Textbox(label="Or your own text", elem_id="arena-text", scale=2)
     with gr.Row():
         speak_btn = gr.Button("Hear them all", variant="primary", elem_id="arena-speak", scale=3)
         cancel_speak = build_cancel_button("arena-speak-cancel")
     takes = gr.HTML(elem_id="arena-takes")
-    scorecard = gr.Dataframe(headers=report.HEADERS, label="Scorecard (best combined first)", interactive=False,
-                             elem_id="arena-scorecard", wrap=True)
+    scorecard = gr.Dataframe(
+        headers=report.HEADERS,
+        label="Scorecard (best combined first)",
+        interactive=False,
+        elem_id="arena-scorecard",
+        wrap=True,
+    )
     gr.Markdown(report.help_markdown(), elem_id="arena-score-help")
     run_id = gr.Textbox(label="Run", interactive=False, elem_id="arena-run", max_lines=1)
 
@@ -92,12 +120,20 @@ def build_arena_tab() -> None:
     vote_note = gr.Markdown(elem_id="arena-vote-note")
     pair = gr.HTML(elem_id="arena-pair")
     with gr.Row():
-        choice = gr.Radio([("A", "A"), ("B", "B"), ("tie", "tie")], value="A", label="Which sounds more like you?",
-                          elem_id="arena-choice")
+        choice = gr.Radio(
+            [("A", "A"), ("B", "B"), ("tie", "tie")],
+            value="A",
+            label="Which sounds more like you?",
+            elem_id="arena-choice",
+        )
         vote_btn = gr.Button("Vote", elem_id="arena-vote")
     reveal = gr.Markdown(elem_id="arena-reveal")
-    ratings = gr.Dataframe(headers=["entrant", "rating", "votes"], label="Ratings (Elo, this voice family)",
-                           interactive=False, elem_id="arena-ratings")
+    ratings = gr.Dataframe(
+        headers=["entrant", "rating", "votes"],
+        label="Ratings (Elo, this voice family)",
+        interactive=False,
+        elem_id="arena-ratings",
+    )
     agreement = gr.Markdown(elem_id="arena-agreement")
 
     gr.Markdown("#### Report")
@@ -114,14 +150,19 @@ def build_arena_tab() -> None:
         score_btn = gr.Button("Score", elem_id="arena-score")
         score_out = gr.JSON(label="Scorecard", elem_id="arena-score-out")
 
-    cloning = clone_btn.click(h.arena_clone, [sample, transcript, consent, chosen, keys], [progress, family, summary],
-                    api_name="arena_clone")
-    retrying = retry_btn.click(h.on_retry, [sample, transcript, consent, retry_choice, progress, keys],
-                    [progress, family, summary], **private)
-    speaking = speak_btn.click(h.arena_speak, [family, script, own_text, chosen, keys],
-                    [takes, scorecard, run_id, pair, vote_note], api_name="arena_speak")
-    vote_btn.click(h.arena_vote, [run_id, choice], [reveal, ratings, agreement, pair],
-                   api_name="arena_vote")
+    cloning = clone_btn.click(
+        h.arena_clone, [sample, transcript, consent, chosen, keys], [progress, family, summary], api_name="arena_clone"
+    )
+    retrying = retry_btn.click(
+        h.on_retry, [sample, transcript, consent, retry_choice, progress, keys], [progress, family, summary], **private
+    )
+    speaking = speak_btn.click(
+        h.arena_speak,
+        [family, script, own_text, chosen, keys],
+        [takes, scorecard, run_id, pair, vote_note],
+        api_name="arena_speak",
+    )
+    vote_btn.click(h.arena_vote, [run_id, choice], [reveal, ratings, agreement, pair], api_name="arena_vote")
     report_btn.click(h.arena_report, [run_id], [html_file, csv_file, zip_file], api_name="arena_report")
     score_btn.click(h.score_take, [ref_in, take_in, text_in], [score_out], api_name="score_take")
     wire_cancel(cancel_clone, cloning, retrying)

@@ -32,15 +32,21 @@ CONSENT_LABEL = "I have the right to clone this voice"
 
 # -- consent (every upload that creates a voice) ------------------------------------------------------
 def build_consent(prefix: str) -> gr.Checkbox:
-    return gr.Checkbox(False, label=CONSENT_LABEL, elem_id=f"{prefix}-consent",
-                       info="It is my own voice, or its owner agreed to have it cloned.")
+    return gr.Checkbox(
+        False,
+        label=CONSENT_LABEL,
+        elem_id=f"{prefix}-consent",
+        info="It is my own voice, or its owner agreed to have it cloned.",
+    )
 
 
 def require_consent(consent: Any) -> None:
     """Raise InputError unless the consent box was ticked (the upload handlers call this first)."""
     if consent is not True and str(consent).strip().lower() not in ("true", "1", "yes"):
-        raise InputError(f"Tick \u201c{CONSENT_LABEL}\u201d before uploading a voice sample.",
-                         hint="Only clone your own voice, or a voice whose owner agreed to it.")
+        raise InputError(
+            f"Tick \u201c{CONSENT_LABEL}\u201d before uploading a voice sample.",
+            hint="Only clone your own voice, or a voice whose owner agreed to it.",
+        )
 
 
 # -- rendering (pure) -----------------------------------------------------------------------------
@@ -48,11 +54,14 @@ def waveform_svg(points: tuple[float, ...], height: int = 56) -> str:
     if not points:
         return ""
     mid = height / 2
-    bars = "".join(f'<rect x="{i}" y="{mid - max(p, 0.004) * mid:.2f}" width="0.8" '
-                   f'height="{max(p, 0.004) * height:.2f}"/>'
-                   for i, p in enumerate(points))
-    return (f'<svg class="clinic-wave" viewBox="0 0 {len(points)} {height}" preserveAspectRatio="none" '
-            f'width="100%" height="{height}" role="img" aria-label="waveform"><g fill="currentColor">{bars}</g></svg>')
+    bars = "".join(
+        f'<rect x="{i}" y="{mid - max(p, 0.004) * mid:.2f}" width="0.8" height="{max(p, 0.004) * height:.2f}"/>'
+        for i, p in enumerate(points)
+    )
+    return (
+        f'<svg class="clinic-wave" viewBox="0 0 {len(points)} {height}" preserveAspectRatio="none" '
+        f'width="100%" height="{height}" role="img" aria-label="waveform"><g fill="currentColor">{bars}</g></svg>'
+    )
 
 
 def _db(value: float, unit: str) -> str:
@@ -61,35 +70,46 @@ def _db(value: float, unit: str) -> str:
 
 def figures_html(a: clinic.Analysis) -> str:
     ch = {1: "mono", 2: "stereo"}.get(a.channels, f"{a.channels} channels")
-    rows = [("Duration", f"{a.duration_s:.1f} s"), ("Sample rate", f"{a.sample_rate} Hz"), ("Channels", ch),
-            ("Peak", _db(a.peak_dbfs, "dBFS")), ("Loudness", _db(a.loudness_lufs, "LUFS")),
-            ("Silence (start / end)", f"{a.leading_silence_s:.1f} s / {a.trailing_silence_s:.1f} s"),
-            ("Clipping", f"{a.clipping_ratio * 100:.2f} %"),
-            ("Size", f"{a.size_bytes / 1048576:.2f} MB {a.format or ''}")]
-    cells = "".join(f'<div class="clinic-fig"><span>{k}</span>'
-                    f'<b data-fig="{k.split()[0].lower()}">{html.escape(v)}</b></div>'
-                    for k, v in rows)
+    rows = [
+        ("Duration", f"{a.duration_s:.1f} s"),
+        ("Sample rate", f"{a.sample_rate} Hz"),
+        ("Channels", ch),
+        ("Peak", _db(a.peak_dbfs, "dBFS")),
+        ("Loudness", _db(a.loudness_lufs, "LUFS")),
+        ("Silence (start / end)", f"{a.leading_silence_s:.1f} s / {a.trailing_silence_s:.1f} s"),
+        ("Clipping", f"{a.clipping_ratio * 100:.2f} %"),
+        ("Size", f"{a.size_bytes / 1048576:.2f} MB {a.format or ''}"),
+    ]
+    cells = "".join(
+        f'<div class="clinic-fig"><span>{k}</span><b data-fig="{k.split()[0].lower()}">{html.escape(v)}</b></div>'
+        for k, v in rows
+    )
     return f'<div class="clinic-figs">{cells}</div>'
 
 
 def checks_html(result: clinic.CheckResult) -> str:
     items = "".join(
         f'<li class="clinic-item {"ok" if i.ok else "bad"}" data-check="{i.key}" data-ok="{str(i.ok).lower()}">'
-        f'{"✅" if i.ok else "❌"} <b>{html.escape(i.label)}</b>: {html.escape(i.reason)}'
-        f'{"" if i.blocking else " <small>(quality)</small>"}</li>'
-        for i in result.items)
-    verdict = ("within the limits" if result.ok else "outside the limits")
-    return (f'<div class="clinic-verdict {"ok" if result.ok else "bad"}" data-overall="{str(result.ok).lower()}">'
-            f'{"🟢" if result.ok else "🔴"} {html.escape(result.title)}: {verdict}</div>'
-            f'<ul class="clinic-checks">{items}</ul>')
+        f"{'✅' if i.ok else '❌'} <b>{html.escape(i.label)}</b>: {html.escape(i.reason)}"
+        f"{'' if i.blocking else ' <small>(quality)</small>'}</li>"
+        for i in result.items
+    )
+    verdict = "within the limits" if result.ok else "outside the limits"
+    return (
+        f'<div class="clinic-verdict {"ok" if result.ok else "bad"}" data-overall="{str(result.ok).lower()}">'
+        f"{'🟢' if result.ok else '🔴'} {html.escape(result.title)}: {verdict}</div>"
+        f'<ul class="clinic-checks">{items}</ul>'
+    )
 
 
 def card_html(sample: VoiceSample, provider_id: str, operation: str) -> tuple[str, clinic.Analysis, clinic.CheckResult]:
     a = clinic.analyze(sample)
     result = clinic.check(a, provider_id, operation)
-    body = (f'<div class="clinic-card" data-operation="{html.escape(operation)}">{waveform_svg(a.waveform)}'
-            f'{figures_html(a)}{checks_html(result)}<p class="clinic-note">The clip in the audio box above is the one '
-            f'that will be sent.</p></div>')
+    body = (
+        f'<div class="clinic-card" data-operation="{html.escape(operation)}">{waveform_svg(a.waveform)}'
+        f'{figures_html(a)}{checks_html(result)}<p class="clinic-note">The clip in the audio box above is the one '
+        f"that will be sent.</p></div>"
+    )
     return body, a, result
 
 
@@ -112,8 +132,12 @@ def make_handlers(provider_id: str, tab_provider: str):
             body, a, result = card_html(sample, provider_id, operation)
         except PlaygroundError as exc:
             return empty_card(exc.user_message()), *hidden, gr.update(visible=False), None
-        return body, *_fix_updates(provider_id, operation, clinic.applicable_fixes(result, a)), \
-            gr.update(visible=False), None
+        return (
+            body,
+            *_fix_updates(provider_id, operation, clinic.applicable_fixes(result, a)),
+            gr.update(visible=False),
+            None,
+        )
 
     @ui_errors
     async def on_preview(audio, operation, key):
@@ -127,10 +151,16 @@ def make_handlers(provider_id: str, tab_provider: str):
         after = clinic.check(clinic.analyze(fixed.sample), provider_id, operation)
         turned = [i.label for i in after.items if i.ok and not sample_check_ok(sample, operation, i.key)]
         note = f" Now green: {', '.join(turned)}." if turned else ""
-        info = (f"**Preview: {clinic.fix_label(key, provider_id, operation)}.** {fixed.description}{note} "
-                "Listen, then *Apply*.")
-        return (gr.update(visible=True), fixed.sample.data, info,
-                {"data": fixed.sample.data, "filename": fixed.sample.filename, "description": fixed.description})
+        info = (
+            f"**Preview: {clinic.fix_label(key, provider_id, operation)}.** {fixed.description}{note} "
+            "Listen, then *Apply*."
+        )
+        return (
+            gr.update(visible=True),
+            fixed.sample.data,
+            info,
+            {"data": fixed.sample.data, "filename": fixed.sample.filename, "description": fixed.description},
+        )
 
     def sample_check_ok(sample: VoiceSample, operation: str, key: str) -> bool:
         return clinic.check(clinic.analyze(sample), provider_id, operation).item(key).ok
@@ -162,8 +192,10 @@ def make_handlers(provider_id: str, tab_provider: str):
         except PlaygroundError as exc:
             return gr.skip(), f"⚠️ Transcript not updated: {exc.user_message()}"
         mode = "sandbox" if result.sandbox else "live"
-        return result.text, (f"Transcript from {providers.get(asr_id).label} `{result.model}` for the "
-                             f"{result.duration_s:.1f} s clip · {mode}. Edit it if a word is wrong.")
+        return result.text, (
+            f"Transcript from {providers.get(asr_id).label} `{result.model}` for the "
+            f"{result.duration_s:.1f} s clip · {mode}. Edit it if a word is wrong."
+        )
 
     async def on_transcribe(audio, asr_id, typed_key, operation, wanted):
         if wanted and operation not in wanted:
@@ -177,8 +209,15 @@ def make_handlers(provider_id: str, tab_provider: str):
         text, info = await on_transcribe(audio, asr_id, typed_key, operation, wanted)
         return (text if isinstance(text, str) else ""), info
 
-    return SimpleNamespace(on_analyze=on_analyze, on_preview=on_preview, on_apply=on_apply, on_discard=on_discard,
-                           on_undo=on_undo, on_transcribe=on_transcribe, on_auto_transcribe=on_auto_transcribe)
+    return SimpleNamespace(
+        on_analyze=on_analyze,
+        on_preview=on_preview,
+        on_apply=on_apply,
+        on_discard=on_discard,
+        on_undo=on_undo,
+        on_transcribe=on_transcribe,
+        on_auto_transcribe=on_auto_transcribe,
+    )
 
 
 def asr_choices() -> list[tuple[str, str]]:
@@ -199,10 +238,17 @@ def default_asr(tab_provider: str) -> str:
 
 
 # -- builder ----------------------------------------------------------------------------------------
-def build_sample_card(audio: gr.Audio, provider_id: str, operation: str | gr.Radio | gr.Dropdown, *, prefix: str,
-                      transcript: gr.Textbox | None = None, key_box: gr.Textbox | None = None,
-                      transcribe: bool | None = None,
-                      transcript_operations: list[str] | None = None) -> SimpleNamespace:
+def build_sample_card(
+    audio: gr.Audio,
+    provider_id: str,
+    operation: str | gr.Radio | gr.Dropdown,
+    *,
+    prefix: str,
+    transcript: gr.Textbox | None = None,
+    key_box: gr.Textbox | None = None,
+    transcribe: bool | None = None,
+    transcript_operations: list[str] | None = None,
+) -> SimpleNamespace:
     """Put the sample card under `audio`. `operation` is a samples key of the provider's preset
     (e.g. "prompt_audio") or a component holding one (MiniMax's purpose radio). A transcript box
     built later (on another tab) is joined with connect_transcript(card, box)."""
@@ -212,8 +258,9 @@ def build_sample_card(audio: gr.Audio, provider_id: str, operation: str | gr.Rad
     with gr.Group(elem_id=f"{prefix}-clinic", elem_classes=["clinic"]):
         ui.card = gr.HTML(empty_card(), elem_id=f"{prefix}-clinic-card")
         with gr.Row():
-            ui.fixes = [gr.Button(clinic.FIX_LABELS[k], size="sm", visible=False, elem_id=f"{prefix}-fix-{k}")
-                        for k in FIX_KEYS]
+            ui.fixes = [
+                gr.Button(clinic.FIX_LABELS[k], size="sm", visible=False, elem_id=f"{prefix}-fix-{k}") for k in FIX_KEYS
+            ]
             ui.undo = gr.Button("Undo", size="sm", visible=False, elem_id=f"{prefix}-fix-undo")
         with gr.Column(visible=False) as ui.preview_box:
             ui.preview_info = gr.Markdown(elem_id=f"{prefix}-fix-info")
@@ -223,8 +270,13 @@ def build_sample_card(audio: gr.Audio, provider_id: str, operation: str | gr.Rad
                 ui.discard = gr.Button("Discard", size="sm", elem_id=f"{prefix}-fix-discard")
         if transcribe or (transcribe is None and transcript is not None):
             with gr.Row():
-                ui.asr = gr.Dropdown(asr_choices(), value=default_asr(provider_id), label="Transcribe with",
-                                     elem_id=f"{prefix}-asr-provider", scale=3)
+                ui.asr = gr.Dropdown(
+                    asr_choices(),
+                    value=default_asr(provider_id),
+                    label="Transcribe with",
+                    elem_id=f"{prefix}-asr-provider",
+                    scale=3,
+                )
                 ui.transcribe = gr.Button("Transcribe", size="sm", elem_id=f"{prefix}-asr-btn", scale=1)
             ui.asr_info = gr.Markdown(elem_id=f"{prefix}-asr-info")
     ui.pending = gr.State(None)
@@ -233,17 +285,23 @@ def build_sample_card(audio: gr.Audio, provider_id: str, operation: str | gr.Rad
     ui.wanted = gr.State(list(transcript_operations or []))
     ui.key = key_box if key_box is not None else gr.State("")
 
-    analyze = dict(fn=h.on_analyze, inputs=[audio, ui.op], outputs=[ui.card, *ui.fixes, ui.preview_box, ui.pending],
-                   **private)
+    analyze = dict(
+        fn=h.on_analyze, inputs=[audio, ui.op], outputs=[ui.card, *ui.fixes, ui.preview_box, ui.pending], **private
+    )
     audio.change(**analyze)
     if isinstance(operation, (gr.Radio, gr.Dropdown)):
         operation.change(**analyze)
     for k, button in zip(FIX_KEYS, ui.fixes, strict=True):
-        button.click(h.on_preview, [audio, ui.op, gr.State(k)], [ui.preview_box, ui.preview, ui.preview_info,
-                                                                 ui.pending], **private)
+        button.click(
+            h.on_preview,
+            [audio, ui.op, gr.State(k)],
+            [ui.preview_box, ui.preview, ui.preview_info, ui.pending],
+            **private,
+        )
     ui.discard.click(h.on_discard, None, [ui.preview_box, ui.pending], **private)
-    ui.applied = ui.apply.click(h.on_apply, [audio, ui.pending, ui.history],
-                                [audio, ui.preview_box, ui.pending, ui.history, ui.undo], **private)
+    ui.applied = ui.apply.click(
+        h.on_apply, [audio, ui.pending, ui.history], [audio, ui.preview_box, ui.pending, ui.history, ui.undo], **private
+    )
     ui.undone = ui.undo.click(h.on_undo, [ui.history], [audio, ui.history, ui.undo], **private)
     if transcript is not None:
         connect_transcript(ui, transcript)
@@ -254,18 +312,32 @@ def connect_transcript(ui: SimpleNamespace, transcript: gr.Textbox) -> None:
     """Fill `transcript` from the card's clip: on Transcribe, after every Apply/Undo, and after an
     upload or recording when the box is still empty."""
     h, audio, private = ui.handlers, ui.audio, dict(api_visibility="private")
-    run = dict(fn=h.on_transcribe, inputs=[audio, ui.asr, ui.key, ui.op, ui.wanted], outputs=[transcript, ui.asr_info],
-               **private)
-    ui.transcribe.click(h.on_transcribe, [audio, ui.asr, ui.key, gr.State(""), gr.State([])],
-                        [transcript, ui.asr_info], **private)
+    run = dict(
+        fn=h.on_transcribe,
+        inputs=[audio, ui.asr, ui.key, ui.op, ui.wanted],
+        outputs=[transcript, ui.asr_info],
+        **private,
+    )
+    ui.transcribe.click(
+        h.on_transcribe, [audio, ui.asr, ui.key, gr.State(""), gr.State([])], [transcript, ui.asr_info], **private
+    )
     ui.applied.then(**run)  # text and audio stay aligned after a fix
     ui.undone.then(**run)
     # after an upload or a recording: only into an empty box, decided in the browser when the text
     # arrives, so words typed meanwhile are never overwritten
     proposed = gr.Textbox(visible=False, elem_id=f"{transcript.elem_id or 'clinic'}-proposed")
-    auto = dict(fn=h.on_auto_transcribe, inputs=[audio, ui.asr, ui.key, ui.op, ui.wanted, transcript],
-                outputs=[proposed, ui.asr_info], **private)
-    fill = dict(fn=None, inputs=[proposed, transcript], outputs=[transcript],
-                js="(t, cur) => ((cur || '').trim() ? cur : (t || cur))", **private)
+    auto = dict(
+        fn=h.on_auto_transcribe,
+        inputs=[audio, ui.asr, ui.key, ui.op, ui.wanted, transcript],
+        outputs=[proposed, ui.asr_info],
+        **private,
+    )
+    fill = dict(
+        fn=None,
+        inputs=[proposed, transcript],
+        outputs=[transcript],
+        js="(t, cur) => ((cur || '').trim() ? cur : (t || cur))",
+        **private,
+    )
     audio.upload(**auto).then(**fill)
     audio.stop_recording(**auto).then(**fill)

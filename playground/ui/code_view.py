@@ -14,8 +14,10 @@ from playground import codeview, http
 from playground.http import CapturedRequest
 from playground.ui.event_args import EventOptions
 
-NOTE = ("The exact requests of your last run in this tab, generated from what the playground sent. "
-        "The key is read from the environment variable; audio files are referred to by name.")
+NOTE = (
+    "The exact requests of your last run in this tab, generated from what the playground sent. "
+    "The key is read from the environment variable; audio files are referred to by name."
+)
 
 
 def _observe(req: CapturedRequest) -> None:
@@ -54,10 +56,23 @@ def build_code_view(provider_id: str) -> None:
         with gr.Row():
             refresh = gr.Button("Show the last run", size="sm", elem_id=f"{provider_id}-code-refresh")
             forget = gr.Button("Clear", size="sm", elem_id=f"{provider_id}-code-clear")
-        curl = gr.Code(codeview.to_curl([]), language="shell", label="curl", interactive=False, buttons=["copy"],
-                       elem_id=f"{provider_id}-code-curl", wrap_lines=True)
-        python = gr.Code(codeview.to_python([]), language="python", label="Python (httpx)", interactive=False,
-                         buttons=["copy"], elem_id=f"{provider_id}-code-python")
+        curl = gr.Code(
+            codeview.to_curl([]),
+            language="shell",
+            label="curl",
+            interactive=False,
+            buttons=["copy"],
+            elem_id=f"{provider_id}-code-curl",
+            wrap_lines=True,
+        )
+        python = gr.Code(
+            codeview.to_python([]),
+            language="python",
+            label="Python (httpx)",
+            interactive=False,
+            buttons=["copy"],
+            elem_id=f"{provider_id}-code-python",
+        )
     private: EventOptions = {"api_visibility": "private", "queue": False}
     accordion.expand(show, None, [curl, python], **private)
     refresh.click(show, None, [curl, python], **private)

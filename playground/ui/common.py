@@ -67,13 +67,16 @@ def _translated(fn_name: str, exc: Exception) -> gr.Error:
         exc.title = messages.translate(exc.title)
         return exc
     if isinstance(exc, PlaygroundError):
-        return gr.Error(messages.user_message(exc), title=messages.translate("Could not complete that"),
-                        print_exception=False)
+        return gr.Error(
+            messages.user_message(exc), title=messages.translate("Could not complete that"), print_exception=False
+        )
     # a bug of ours: log the type and place, show a plain message
     log.error("unexpected error in %s", fn_name, exc_info=exc)
     return gr.Error(
-        messages.translate(f"Unexpected error ({type(exc).__name__}). Your inputs are unchanged; try again, "
-                           "and report it if it persists."),
+        messages.translate(
+            f"Unexpected error ({type(exc).__name__}). Your inputs are unchanged; try again, "
+            "and report it if it persists."
+        ),
         print_exception=False,
     )
 

@@ -34,16 +34,19 @@ def _write_zip(data: bytes) -> str:
 def _labels(run: dict) -> list[str]:
     if run.get("blind") and not run.get("voted"):
         return [f"Take {LETTERS[run['order'].index(i)]}" for i in range(len(run["cells"]))]
-    return [f"{c.pair.label}" + (f" · {c.text[:24]}…" if len({x.text for x in run["cells"]}) > 1 else "")
-            for c in run["cells"]]
+    return [
+        f"{c.pair.label}" + (f" · {c.text[:24]}…" if len({x.text for x in run["cells"]}) > 1 else "")
+        for c in run["cells"]
+    ]
 
 
 def _summary(cells: list[compare.Cell]) -> str:
     ok = sum(c.ok for c in cells)
     failed = len(cells) - ok
     line = f"**{ok} of {len(cells)} takes finished**" + (f" · {failed} failed (see their cells)" if failed else "")
-    return line + (f" · playback loudness-matched to {compare.TARGET_LUFS:g} LUFS; "
-                   "downloads are the providers' raw files.")
+    return line + (
+        f" · playback loudness-matched to {compare.TARGET_LUFS:g} LUFS; downloads are the providers' raw files."
+    )
 
 
 # -- handlers (= API endpoints) -------------------------------------------------------------
@@ -83,11 +86,14 @@ async def longtext_speak(text, pair, output_format, progress=gr.Progress()):
 
     long = await longtext.speak_long(chosen, text, fmt=fmt, progress=report)
     stitched = long.stitched
-    path = downloads.write("long", f"{chosen.provider_id}-longtext-{time.strftime('%Y%m%d-%H%M%S')}.{fmt}",
-                           stitched.data)
-    info = (f"**Stitched {len(long.segments)} segments** into {stitched.duration_s:.1f} s of audio "
-            f"({fmt}, {stitched.sample_rate} Hz, {len(stitched.data) / 1024:.0f} KiB) · "
-            f"{'sandbox' if long.results[0].sandbox else 'live'}")
+    path = downloads.write(
+        "long", f"{chosen.provider_id}-longtext-{time.strftime('%Y%m%d-%H%M%S')}.{fmt}", stitched.data
+    )
+    info = (
+        f"**Stitched {len(long.segments)} segments** into {stitched.duration_s:.1f} s of audio "
+        f"({fmt}, {stitched.sample_rate} Hz, {len(stitched.data) / 1024:.0f} KiB) · "
+        f"{'sandbox' if long.results[0].sandbox else 'live'}"
+    )
     return stitched.data, path, info
 
 
@@ -145,8 +151,16 @@ def _on_vote(choice, run, tally):
     run = {**run, "voted": True}
     reveal = f"You chose **Take {choice}**: {winner.pair.label}."
     table = compare.figures_table(run["cells"], _labels(run))
-    return [run, tally, _tally_markdown(tally), reveal, table, *_slot_updates(run), gr.update(visible=False),
-            gr.update(visible=False)]
+    return [
+        run,
+        tally,
+        _tally_markdown(tally),
+        reveal,
+        table,
+        *_slot_updates(run),
+        gr.update(visible=False),
+        gr.update(visible=False),
+    ]
 
 
 def library_pairs() -> list[tuple[str, str]]:
@@ -184,21 +198,34 @@ def build_compare_tab() -> None:
     choices = compare.system_pairs()
     with gr.Tabs():
         with gr.Tab("Side by side", id="cmp-side-tab"):
-            gr.Markdown("Speak one text with up to 8 provider/voice pairs **at once**. Every take is played "
-                        f"loudness-matched ({compare.TARGET_LUFS:g} LUFS); the download is the provider's raw file.")
+            gr.Markdown(
+                "Speak one text with up to 8 provider/voice pairs **at once**. Every take is played "
+                f"loudness-matched ({compare.TARGET_LUFS:g} LUFS); the download is the provider's raw file."
+            )
             with gr.Row():
                 with gr.Column(scale=3):
-                    text = gr.Textbox(label="Text", lines=3, value=presets.load("zhipu")["examples"]["en"][1],
-                                      elem_id="cmp-text")
-                    text_zh = gr.Textbox(label="Second text, e.g. Chinese (optional: every pair speaks both)",
-                                         lines=2, elem_id="cmp-text-zh",
-                                         placeholder="今天天气不错，我们一起去公园散步吧。")
+                    text = gr.Textbox(
+                        label="Text", lines=3, value=presets.load("zhipu")["examples"]["en"][1], elem_id="cmp-text"
+                    )
+                    text_zh = gr.Textbox(
+                        label="Second text, e.g. Chinese (optional: every pair speaks both)",
+                        lines=2,
+                        elem_id="cmp-text-zh",
+                        placeholder="今天天气不错，我们一起去公园散步吧。",
+                    )
                 with gr.Column(scale=2):
-                    pairs = gr.Dropdown(choices, value=DEFAULT_PAIRS, multiselect=True, max_choices=SLOTS,
-                                        label="Provider / voice pairs (up to 8)", elem_id="cmp-pairs")
+                    pairs = gr.Dropdown(
+                        choices,
+                        value=DEFAULT_PAIRS,
+                        multiselect=True,
+                        max_choices=SLOTS,
+                        label="Provider / voice pairs (up to 8)",
+                        elem_id="cmp-pairs",
+                    )
                     refresh_pairs = gr.Button("Add voices from the library", size="sm", elem_id="cmp-pairs-refresh")
-                    blind = gr.Checkbox(False, label="Blind mode: hide which is which until I vote",
-                                        elem_id="cmp-blind")
+                    blind = gr.Checkbox(
+                        False, label="Blind mode: hide which is which until I vote", elem_id="cmp-blind"
+                    )
                     run_btn = gr.Button("Compare", variant="primary", elem_id="cmp-run")
             summary = gr.Markdown(elem_id="cmp-summary")
             with gr.Row(visible=False, elem_id="cmp-vote-row") as vote_row:
@@ -211,8 +238,9 @@ def build_compare_tab() -> None:
                     for i in range(row_start, row_start + 4):
                         with gr.Column(visible=False, elem_id=f"cmp-cell-{i}", elem_classes=["cmp-cell"]) as col:
                             title = gr.Markdown(elem_id=f"cmp-cell-{i}-title")
-                            player = gr.Audio(label="Loudness-matched", interactive=False,
-                                              elem_id=f"cmp-cell-{i}-audio")
+                            player = gr.Audio(
+                                label="Loudness-matched", interactive=False, elem_id=f"cmp-cell-{i}-audio"
+                            )
                             raw = gr.File(label="Raw file", interactive=False, elem_id=f"cmp-cell-{i}-file")
                             figures = gr.Markdown(elem_id=f"cmp-cell-{i}-figures")
                         slots += [col, title, player, raw, figures]
@@ -221,19 +249,28 @@ def build_compare_tab() -> None:
             tally_md = gr.Markdown("No votes yet.", elem_id="cmp-tally")
 
         with gr.Tab("Long text", id="cmp-long-tab"):
-            gr.Markdown("Text longer than a provider's input limit is split at sentence ends (Chinese and English "
-                        "punctuation), spoken 3 segments at a time and stitched into one file without clicks or gaps.")
+            gr.Markdown(
+                "Text longer than a provider's input limit is split at sentence ends (Chinese and English "
+                "punctuation), spoken 3 segments at a time and stitched into one file without clicks or gaps."
+            )
             with gr.Row():
                 with gr.Column(scale=3):
-                    long_text = gr.Textbox(_long_example("en"), label="Long text", lines=8, max_lines=20,
-                                           elem_id="cmp-long-text")
-                    language = gr.Radio([("English example", "en"), ("中文示例", "zh")], value="en",
-                                        label="Example", elem_id="cmp-long-example")
+                    long_text = gr.Textbox(
+                        _long_example("en"), label="Long text", lines=8, max_lines=20, elem_id="cmp-long-text"
+                    )
+                    language = gr.Radio(
+                        [("English example", "en"), ("中文示例", "zh")],
+                        value="en",
+                        label="Example",
+                        elem_id="cmp-long-example",
+                    )
                 with gr.Column(scale=2):
-                    long_pair = gr.Dropdown(choices, value=DEFAULT_PAIRS[2], label="Provider / voice",
-                                            elem_id="cmp-long-pair")
-                    long_format = gr.Radio(["mp3", "wav"], value="mp3", label="Output format",
-                                           elem_id="cmp-long-format")
+                    long_pair = gr.Dropdown(
+                        choices, value=DEFAULT_PAIRS[2], label="Provider / voice", elem_id="cmp-long-pair"
+                    )
+                    long_format = gr.Radio(
+                        ["mp3", "wav"], value="mp3", label="Output format", elem_id="cmp-long-format"
+                    )
                     preview_btn = gr.Button("Preview segments", elem_id="cmp-long-preview")
                     long_btn = gr.Button("Speak long text", variant="primary", elem_id="cmp-long-run")
             segments = gr.Dataframe(headers=SEGMENT_HEADERS, interactive=False, wrap=True, elem_id="cmp-long-segments")
@@ -245,16 +282,24 @@ def build_compare_tab() -> None:
     tally = gr.BrowserState({}, storage_key="vcp-blind-tally")
     private: EventOptions = {"api_visibility": "private"}
 
-    run_btn.click(compare_run, [text, text_zh, pairs, blind], [run_state, table, zip_file, summary],
-                  api_name="compare", concurrency_limit=8).then(
-        _on_results, [run_state], [*slots, vote, vote_row], **private).then(
-        lambda: "", None, [reveal], **private)
-    vote_btn.click(_on_vote, [vote, run_state, tally],
-                   [run_state, tally, tally_md, reveal, table, *slots, vote, vote_row], **private)
+    run_btn.click(
+        compare_run,
+        [text, text_zh, pairs, blind],
+        [run_state, table, zip_file, summary],
+        api_name="compare",
+        concurrency_limit=8,
+    ).then(_on_results, [run_state], [*slots, vote, vote_row], **private).then(lambda: "", None, [reveal], **private)
+    vote_btn.click(
+        _on_vote,
+        [vote, run_state, tally],
+        [run_state, tally, tally_md, reveal, table, *slots, vote, vote_row],
+        **private,
+    )
     refresh_pairs.click(_on_refresh_pairs, [pairs], [pairs], **private)
     preview_btn.click(longtext_segments, [long_text, long_pair], [segments], api_name="longtext_segments")
-    long_btn.click(longtext_speak, [long_text, long_pair, long_format], [long_audio, long_file, long_info],
-                   api_name="longtext").then(longtext_segments, [long_text, long_pair], [segments], **private)
+    long_btn.click(
+        longtext_speak, [long_text, long_pair, long_format], [long_audio, long_file, long_info], api_name="longtext"
+    ).then(longtext_segments, [long_text, long_pair], [segments], **private)
     language.change(_long_example, [language], [long_text], **private)
 
 

@@ -29,4 +29,3 @@ class EventSpec(EventOptions, total=False):
     outputs: Targets
     js: str | None
     api_name: str | None
-

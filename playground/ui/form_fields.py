@@ -83,14 +83,25 @@ def build_field(field: dict, elem_id: str, *, visible: bool = True) -> gr.compon
     if field.get("help"):
         common["info"] = field["help"]
     if kind == "text":
-        return gr.Textbox(value=value, lines=field.get("lines", 1), max_lines=field.get("max_lines"),
-                          placeholder=field.get("placeholder"), **common)
+        return gr.Textbox(
+            value=value,
+            lines=field.get("lines", 1),
+            max_lines=field.get("max_lines"),
+            placeholder=field.get("placeholder"),
+            **common,
+        )
     if kind in ("number", "int"):
         lo, hi = field.get("range", (None, None))
         if empty_is_zero(field):
             lo = None  # the browser sends an empty box as 0, which Gradio would refuse; coerce() makes it None
-        return gr.Number(value=value, precision=0 if kind == "int" else None, minimum=lo, maximum=hi,
-                         step=field.get("step", 1), **common)
+        return gr.Number(
+            value=value,
+            precision=0 if kind == "int" else None,
+            minimum=lo,
+            maximum=hi,
+            step=field.get("step", 1),
+            **common,
+        )
     if kind == "slider":
         lo, hi = field["range"]
         return gr.Slider(lo, hi, value=value, step=field.get("step"), **common)

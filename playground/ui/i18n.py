@@ -88,8 +88,11 @@ def localize(demo: gr.Blocks) -> gr.Blocks:
                 setattr(block, attr, marker(value))
         if isinstance(block, (gr.Button, gr.Markdown)) and isinstance(block.value, str):
             block.value = marker(block.value)
-        if (isinstance(block, (gr.Dropdown, gr.Radio, gr.CheckboxGroup))  # Gradio's only blocks with `choices`
-                and isinstance(block.choices, list) and block.elem_id != SWITCH_ID):
+        if (
+            isinstance(block, (gr.Dropdown, gr.Radio, gr.CheckboxGroup))  # Gradio's only blocks with `choices`
+            and isinstance(block.choices, list)
+            and block.elem_id != SWITCH_ID
+        ):
             block.choices = _choices(block.choices)
         # Dataframe headers: not markers (the frontend shows those raw); _TRANSLATE_JS relabels them
     return demo
@@ -98,8 +101,7 @@ def localize(demo: gr.Blocks) -> gr.Blocks:
 def browser_table() -> dict:
     """The table for the in-browser pass: exact strings, and templates as JavaScript regex sources."""
     strings, templates = _table()
-    return {"strings": strings,
-            "templates": [[p.pattern.replace("(?P<", "(?<"), t] for p, t in templates]}
+    return {"strings": strings, "templates": [[p.pattern.replace("(?P<", "(?<"), t] for p, t in templates]}
 
 
 _SET_LOCALE_JS = """
@@ -172,27 +174,47 @@ function vcpTranslate(lang) {
 
 
 def _translate_js() -> str:
-    return (_TRANSLATE_JS.replace("SELECTORS", json.dumps(BROWSER_SELECTORS)).replace("ZH_LOCALE", ZH)
-            + f"\nwindow.vcpI18nTable = window.vcpI18nTable || {json.dumps(browser_table(), ensure_ascii=False)};\n")
+    return (
+        _TRANSLATE_JS.replace("SELECTORS", json.dumps(BROWSER_SELECTORS)).replace("ZH_LOCALE", ZH)
+        + f"\nwindow.vcpI18nTable = window.vcpI18nTable || {json.dumps(browser_table(), ensure_ascii=False)};\n"
+    )
 
 
 def build_language_switch() -> gr.Radio:
     """English / 中文: follows the browser at first, then the user's choice (kept in localStorage)."""
-    switch = gr.Radio([("English", "en"), ("中文", ZH)], value="en", show_label=False, container=False,
-                      elem_id="vcp-lang", elem_classes=["vcp-lang"])
+    switch = gr.Radio(
+        [("English", "en"), ("中文", ZH)],
+        value="en",
+        show_label=False,
+        container=False,
+        elem_id="vcp-lang",
+        elem_classes=["vcp-lang"],
+    )
     private: EventOptions = {"api_visibility": "private", "queue": False}
-    switch.input(None, [switch], None, js=f"""async (lang) => {{ {_SET_LOCALE_JS} {_translate_js()}
+    switch.input(
+        None,
+        [switch],
+        None,
+        js=f"""async (lang) => {{ {_SET_LOCALE_JS} {_translate_js()}
         try {{ localStorage.setItem('{STORAGE_KEY}', lang); }} catch (e) {{}}
         document.cookie = '{COOKIE}=' + lang + '; path=/; SameSite=Lax';
-        await vcpSetLocale(lang); vcpTranslate(lang); return []; }}""", **private)
+        await vcpSetLocale(lang); vcpTranslate(lang); return []; }}""",
+        **private,
+    )
     root = gr.context.Context.root_block
     if root is not None:
-        root.load(None, None, [switch], js=f"""async () => {{ {_SET_LOCALE_JS} {_translate_js()}
+        root.load(
+            None,
+            None,
+            [switch],
+            js=f"""async () => {{ {_SET_LOCALE_JS} {_translate_js()}
             let saved = null; try {{ saved = localStorage.getItem('{STORAGE_KEY}'); }} catch (e) {{}}
             const browser = (navigator.language || '').toLowerCase();
             const lang = saved || (browser.startsWith('zh') ? '{ZH}' : 'en');
             document.cookie = '{COOKIE}=' + lang + '; path=/; SameSite=Lax';
             if (saved || (lang === '{ZH}' && navigator.language !== '{ZH}')) await vcpSetLocale(lang);
             vcpTranslate(lang);
-            return lang; }}""", **private)
+            return lang; }}""",
+            **private,
+        )
     return switch

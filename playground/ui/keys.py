@@ -25,8 +25,10 @@ COLORS = {"idle": "#9ca3af", "ok": "#16a34a", "bad": "#dc2626", "warn": "#d97706
 
 def status_html(kind: str, text: str) -> str:
     color = COLORS.get(kind, COLORS["idle"])
-    return (f'<span class="vcp-key-status" data-status="{kind}">'
-            f'<span class="vcp-key-dot" style="color:{color}">●</span> {html.escape(text)}</span>')
+    return (
+        f'<span class="vcp-key-status" data-status="{kind}">'
+        f'<span class="vcp-key-dot" style="color:{color}">●</span> {html.escape(text)}</span>'
+    )
 
 
 IDLE = status_html("idle", "Key not tested")
@@ -63,14 +65,18 @@ async def test_key(provider_id: str, key: str) -> str:
 
 def _remember_js(provider_id: str) -> str:
     name = STORAGE_PREFIX + provider_id
-    return (f"(k, r) => {{ try {{ if (r && k) localStorage.setItem('{name}', k); "
-            f"else localStorage.removeItem('{name}'); }} catch (e) {{}} return []; }}")
+    return (
+        f"(k, r) => {{ try {{ if (r && k) localStorage.setItem('{name}', k); "
+        f"else localStorage.removeItem('{name}'); }} catch (e) {{}} return []; }}"
+    )
 
 
 def _restore_js(provider_id: str) -> str:
     name = STORAGE_PREFIX + provider_id
-    return (f"() => {{ let k = null; try {{ k = localStorage.getItem('{name}'); }} catch (e) {{}} "
-            f"return k ? [k, true] : ['', false]; }}")
+    return (
+        f"() => {{ let k = null; try {{ k = localStorage.getItem('{name}'); }} catch (e) {{}} "
+        f"return k ? [k, true] : ['', false]; }}"
+    )
 
 
 def build_key_panel(provider_id: str) -> gr.Textbox:
@@ -88,8 +94,12 @@ def build_key_panel(provider_id: str) -> gr.Textbox:
         )
         with gr.Row(equal_height=True):
             test_btn = gr.Button("Test key", size="sm", elem_id=f"{provider_id}-key-test", scale=1)
-            remember = gr.Checkbox(False, label="Remember on this browser (stored only in this browser)",
-                                   elem_id=f"{provider_id}-key-remember", scale=2)
+            remember = gr.Checkbox(
+                False,
+                label="Remember on this browser (stored only in this browser)",
+                elem_id=f"{provider_id}-key-remember",
+                scale=2,
+            )
             status = gr.HTML(IDLE, elem_id=f"{provider_id}-key-status", padding=False)
 
     async def on_test_key(api_key):

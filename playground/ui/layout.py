@@ -36,9 +36,11 @@ Record or upload a voice sample, clone it with a cloud provider, and hear text s
 Providers without an API key run in **sandbox** mode against a built-in simulator of their API."""
 
 
-FIRST_STEP = ("**Start here:** in **Arena**, record or upload 10-30 s of your voice, tick the consent box and press "
-              "**Clone everywhere**; then listen to every provider's clone side by side and see which sounds most "
-              "like you.")
+FIRST_STEP = (
+    "**Start here:** in **Arena**, record or upload 10-30 s of your voice, tick the consent box and press "
+    "**Clone everywhere**; then listen to every provider's clone side by side and see which sounds most "
+    "like you."
+)
 
 QUEUE_CONCURRENCY = 32  # events of all kinds at once (provider calls also share a per-provider limit)
 
@@ -85,9 +87,11 @@ def launch_kwargs() -> dict:
         footer_links=["api"],
         i18n=i18n.I18N,  # filled by i18n.localize() in build_app()
         # the live player's stream, the API (playground/gateway), the Arena's takes (ui/arena_routes.py)
-        app_kwargs={"routes": list(LIVE_ROUTES) + list(GATEWAY_ROUTES) + list(ARENA_ROUTES),
-                    # local Host check, client address, per-address session share (ui/guards.py)
-                    "middleware": [Middleware(VisitorMiddleware)]},
+        app_kwargs={
+            "routes": list(LIVE_ROUTES) + list(GATEWAY_ROUTES) + list(ARENA_ROUTES),
+            # local Host check, client address, per-address session share (ui/guards.py)
+            "middleware": [Middleware(VisitorMiddleware)],
+        },
         state_session_capacity=hosted.max_sessions(),  # ~1.1 MB each (playground/hosted.py)
         mcp_server=os.environ.get("PLAYGROUND_MCP", "1").strip().lower() not in ("0", "false", "no", "off"),
     )

@@ -37,8 +37,13 @@ DOWNLOAD_FORMATS = [("as made", "original"), ("mp3", "mp3"), ("wav", "wav"), ("o
 
 
 def _keys(siliconflow_key, minimax_key, zhipu_key, openai_base_url, openai_key) -> Keys:
-    return Keys(siliconflow=siliconflow_key or "", minimax=minimax_key or "", zhipu=zhipu_key or "",
-                openai_compat=openai_key or "", openai_base_url=openai_base_url or "")
+    return Keys(
+        siliconflow=siliconflow_key or "",
+        minimax=minimax_key or "",
+        zhipu=zhipu_key or "",
+        openai_compat=openai_key or "",
+        openai_base_url=openai_base_url or "",
+    )
 
 
 def _scopes(*keys) -> list[str]:
@@ -97,8 +102,13 @@ async def _on_pick_voice(entry, *keys):
         return "", "", None, None, ""
     row = _voice(entry, keys)
     store = default_store()
-    return (row["name"], row["note"], store.read_file(row["sample_path"]), store.read_file(row["preview_path"]),
-            describe_voice(row))
+    return (
+        row["name"],
+        row["note"],
+        store.read_file(row["sample_path"]),
+        store.read_file(row["preview_path"]),
+        describe_voice(row),
+    )
 
 
 @ui_errors
@@ -136,8 +146,10 @@ async def _on_pick_take(entry, *keys):
         return None, ""
     row = _take(entry, keys)
     audio = default_store().read_file(row["audio_path"])
-    info = (f"#{row['id']} · {when(row['created_at'])} · {row['provider']} · voice `{row['voice']}` · "
-            f"{row['model'] or ''} · {row['format']}" + ("" if audio else " · audio evicted by the history cap"))
+    info = (
+        f"#{row['id']} · {when(row['created_at'])} · {row['provider']} · voice `{row['voice']}` · "
+        f"{row['model'] or ''} · {row['format']}" + ("" if audio else " · audio evicted by the history cap")
+    )
     return audio, info
 
 
@@ -278,18 +290,31 @@ def _use_handler(n: int, slots: dict):
 # -- layout ----------------------------------------------------------------------------------------
 def _key_inputs() -> list:
     """The provider tabs' key boxes (and the OpenAI base URL), in the endpoints' parameter order."""
+
     def find(name):
         return registered(name) or gr.Textbox("", visible=False)
 
     oa = registered("openai_compat.speak") or {}
-    return [find("siliconflow.key"), find("minimax.key"), find("zhipu.key"),
-            oa.get("base_url") or gr.Textbox("", visible=False), find("openai_compat.key")]
+    return [
+        find("siliconflow.key"),
+        find("minimax.key"),
+        find("zhipu.key"),
+        oa.get("base_url") or gr.Textbox("", visible=False),
+        find("openai_compat.key"),
+    ]
 
 
 def _choices(rows, current, kind: str):
-    choices = [(f"#{r[0]} · {r[2]} · {r[1]} · {r[3]}" if kind == "voice"
-                else f"#{r[0]} · {r[1]} · {r[2]} · {r[3]} · {r[7][:40]}",
-                str(r[0])) for r in (rows or []) if r and r[0]]
+    choices = [
+        (
+            f"#{r[0]} · {r[2]} · {r[1]} · {r[3]}"
+            if kind == "voice"
+            else f"#{r[0]} · {r[1]} · {r[2]} · {r[3]} · {r[7][:40]}",
+            str(r[0]),
+        )
+        for r in (rows or [])
+        if r and r[0]
+    ]
     values = [c[1] for c in choices]
     return gr.update(choices=choices, value=current if current in values else (values[0] if values else None))
 
@@ -301,13 +326,16 @@ def build_library_tab() -> None:
     outer = gr.context.Context.block
     with gr.Tabs(elem_id="lib-tabs"):
         with gr.Tab("Voices", id="lib-voices-tab") as voices_tab:
-            gr.Markdown("Every voice created in this app, kept for the accounts (keys) you hold. MiniMax deletes a "
-                        "clone not used in speech within 7 days: its status warns as that nears.")
+            gr.Markdown(
+                "Every voice created in this app, kept for the accounts (keys) you hold. MiniMax deletes a "
+                "clone not used in speech within 7 days: its status warns as that nears."
+            )
             with gr.Row():
                 v_refresh = gr.Button("Refresh", elem_id="lib-voices-refresh", scale=1)
                 v_sync = gr.Button("Sync with providers", elem_id="lib-sync-btn", scale=1)
-            v_table = gr.Dataframe(headers=VOICE_HEADERS, type="array", interactive=False, wrap=True,
-                                   elem_id="lib-voices-table")
+            v_table = gr.Dataframe(
+                headers=VOICE_HEADERS, type="array", interactive=False, wrap=True, elem_id="lib-voices-table"
+            )
             v_info = gr.Markdown(elem_id="lib-voices-info")
             v_pick = gr.Dropdown([], label="Voice", elem_id="lib-voice-pick")
             v_details = gr.Markdown(elem_id="lib-voice-details")
@@ -327,16 +355,21 @@ def build_library_tab() -> None:
                     ex_btn = gr.Button("Export library (.zip)", elem_id="lib-export-btn")
                     ex_file = gr.File(label="Export", interactive=False, elem_id="lib-export-file")
                 with gr.Row():
-                    im_file = gr.File(label="Library export to import", file_types=[".zip"], type="filepath",
-                                      elem_id="lib-import-file")
+                    im_file = gr.File(
+                        label="Library export to import",
+                        file_types=[".zip"],
+                        type="filepath",
+                        elem_id="lib-import-file",
+                    )
                     im_btn = gr.Button("Import", elem_id="lib-import-btn")
                 im_info = gr.Markdown(elem_id="lib-import-info")
         with gr.Tab("History", id="lib-history-tab") as history_tab:
             with gr.Row():
                 h_refresh = gr.Button("Refresh", elem_id="lib-history-refresh")
                 h_clear = gr.Button("Clear history", variant="stop", elem_id="lib-history-clear")
-            h_table = gr.Dataframe(headers=TAKE_HEADERS, type="array", interactive=False, wrap=True,
-                                   elem_id="lib-history-table")
+            h_table = gr.Dataframe(
+                headers=TAKE_HEADERS, type="array", interactive=False, wrap=True, elem_id="lib-history-table"
+            )
             h_pick = gr.Dropdown([], label="Take", elem_id="lib-take-pick")
             h_info = gr.Markdown(elem_id="lib-take-info")
             h_audio = gr.Audio(label="Replay", interactive=False, elem_id="lib-take-audio")
@@ -344,8 +377,9 @@ def build_library_tab() -> None:
                 h_format = gr.Radio(DOWNLOAD_FORMATS, value="original", label="Download as", elem_id="lib-take-format")
                 h_download = gr.Button("Download", elem_id="lib-take-download")
                 h_rerun = gr.Button("Re-run with the same settings", elem_id="lib-take-rerun")
-                h_confirm = gr.Button("Confirm re-run", variant="primary", visible=False,
-                                      elem_id="lib-take-rerun-confirm")
+                h_confirm = gr.Button(
+                    "Confirm re-run", variant="primary", visible=False, elem_id="lib-take-rerun-confirm"
+                )
                 h_delete = gr.Button("Delete take", variant="stop", elem_id="lib-take-delete")
             h_file = gr.File(label="Download", interactive=False, elem_id="lib-take-file")
 
@@ -366,13 +400,15 @@ def build_library_tab() -> None:
     v_use.visible = bool(use_outputs)
     ex_btn.click(_on_export, keys, [ex_file], **private)
     im_btn.click(_on_import, [im_file, *keys], [im_info], **private).success(**voices_refresh).success(
-        **history_refresh)
+        **history_refresh
+    )
 
     h_pick.change(_on_pick_take, [h_pick, *keys], [h_audio, h_info], **private)
     h_download.click(_on_download_take, [h_pick, h_format, *keys], [h_file], **private)
     h_rerun.click(_on_rerun_preview, [h_pick, *keys], [h_info, h_confirm], **private)
     h_confirm.click(lambda: gr.update(visible=False), None, [h_confirm], **private_now).then(
-        _on_rerun_take, [h_pick, *keys], [h_audio, h_info], **private).success(**history_refresh)
+        _on_rerun_take, [h_pick, *keys], [h_audio, h_info], **private
+    ).success(**history_refresh)
     h_pick.change(lambda: gr.update(visible=False), None, [h_confirm], **private_now)
     h_delete.click(_on_delete_take, [h_pick, *keys], [h_info], **private).success(**history_refresh)
     h_clear.click(_on_clear_history, keys, [h_info], **private).success(**history_refresh)

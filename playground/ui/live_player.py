@@ -31,8 +31,12 @@ async def live_route(request: Request) -> Response:
     stream = STREAMS.get(request.path_params["token"])
     if stream is None:
         return PlainTextResponse("This live stream has ended or never existed.", status_code=404)
-    headers = {"Cache-Control": "no-store", "X-Content-Type-Options": "nosniff", "X-Accel-Buffering": "no",
-               "X-Sample-Rate": str(stream.rate)}
+    headers = {
+        "Cache-Control": "no-store",
+        "X-Content-Type-Options": "nosniff",
+        "X-Accel-Buffering": "no",
+        "X-Sample-Rate": str(stream.rate),
+    }
     return StreamingResponse(stream.pcm(), media_type="application/octet-stream", headers=headers)
 
 
@@ -41,8 +45,9 @@ ROUTES = [Route(ROUTE_PREFIX + "/{token}", live_route, methods=["GET"])]
 
 # -- the component ------------------------------------------------------------------------------
 def build_live_player(elem_id: str) -> gr.HTML:
-    return gr.HTML("", elem_id=elem_id, elem_classes=["vcp-live-player"], js_on_load=PLAYER_JS,
-                   padding=False, container=False)
+    return gr.HTML(
+        "", elem_id=elem_id, elem_classes=["vcp-live-player"], js_on_load=PLAYER_JS, padding=False, container=False
+    )
 
 
 def player_html(stream: LiveStream) -> str:
@@ -65,7 +70,7 @@ CSS = """
 # -- the handler side ---------------------------------------------------------------------------
 @dataclass
 class LiveUpdate:
-    html: str | None = None           # first update of a streamed run: the player
+    html: str | None = None  # first update of a streamed run: the player
     result: SpeechResult | None = None  # last update: the finished take
     stream: LiveStream | None = None
 
@@ -74,8 +79,14 @@ class LiveUpdate:
         return self.stream.stats.first_audio_s if self.stream else None
 
 
-async def speak_live(speak: Callable[[ChunkCallback | None], Awaitable[SpeechResult]], *, live: bool, fmt: str,
-                     sample_rate: int | None = None, channels: int = 1) -> AsyncIterator[LiveUpdate]:
+async def speak_live(
+    speak: Callable[[ChunkCallback | None], Awaitable[SpeechResult]],
+    *,
+    live: bool,
+    fmt: str,
+    sample_rate: int | None = None,
+    channels: int = 1,
+) -> AsyncIterator[LiveUpdate]:
     """Run one speech request. With live=True (and a format the live decoder reads) yield the
     player first and feed it every chunk; always end with the finished result."""
     if not (live and can_stream(fmt)):

@@ -58,8 +58,12 @@ def _audio_url(request: gr.Request | None, data: bytes, name: str) -> str:
     return _base_url(request) + files.url_path(token, safe)
 
 
-async def list_voices(model: str = "", authorization: gr.Header = NO_HEADER, x_provider_key: gr.Header = NO_HEADER,
-                      request: gr.Request | None = None) -> str:
+async def list_voices(
+    model: str = "",
+    authorization: gr.Header = NO_HEADER,
+    x_provider_key: gr.Header = NO_HEADER,
+    request: gr.Request | None = None,
+) -> str:
     """List the voices you can speak with: your voice library (voices cloned here) and each model's system voices.
 
     Args:
@@ -79,9 +83,17 @@ async def list_voices(model: str = "", authorization: gr.Header = NO_HEADER, x_p
     return json.dumps({"models": models, "voices": voices}, ensure_ascii=False)
 
 
-async def speak(text: str, model: str, voice: str, response_format: str = "mp3", speed: float = 1.0,
-                instructions: str = "", authorization: gr.Header = NO_HEADER,
-                x_provider_key: gr.Header = NO_HEADER, request: gr.Request | None = None) -> str:
+async def speak(
+    text: str,
+    model: str,
+    voice: str,
+    response_format: str = "mp3",
+    speed: float = 1.0,
+    instructions: str = "",
+    authorization: gr.Header = NO_HEADER,
+    x_provider_key: gr.Header = NO_HEADER,
+    request: gr.Request | None = None,
+) -> str:
     """Speak a text with a provider's model and a voice; returns the URL of the audio file (kept for an hour).
 
     Args:
@@ -94,28 +106,50 @@ async def speak(text: str, model: str, voice: str, response_format: str = "mp3",
     Returns:
         JSON: {"audio_url", "format", "bytes", "provider", "model", "voice", "converted"}. Download audio_url to get the file.
     """  # noqa: E501  # Gradio reads each Args/Returns line of an MCP tool as one whole entry
-    doc = {"model": model, "input": text, "voice": voice, "response_format": response_format or "mp3",
-           "speed": float(speed) if speed is not None else None, "instructions": instructions or None}
+    doc = {
+        "model": model,
+        "input": text,
+        "voice": voice,
+        "response_format": response_format or "mp3",
+        "speed": float(speed) if speed is not None else None,
+        "instructions": instructions or None,
+    }
     try:
         check_token(authorization)
         call = service.prepare({k: v for k, v in doc.items() if v is not None}, _headers(request))
         data = await service.speak_whole(call)
     except Exception as exc:
         raise _fail(exc) from None
-    name = f"{call.ask.pid}-{call.voice_id.rsplit(':', 1)[-1][:40]}.{ 'wav' if call.wanted == 'pcm' else call.wanted}"
+    name = f"{call.ask.pid}-{call.voice_id.rsplit(':', 1)[-1][:40]}.{'wav' if call.wanted == 'pcm' else call.wanted}"
     if call.wanted == "pcm":  # a file agents can play: headerless pcm wrapped as wav
         from playground.audio import wrap_pcm
 
         data = wrap_pcm(data, 24000)
-    return json.dumps({"audio_url": _audio_url(request, data, name),
-                       "format": "wav" if call.wanted == "pcm" else call.wanted, "bytes": len(data),
-                       "provider": call.ask.pid, "model": call.model_id, "voice": call.voice_id,
-                       "converted": call.converted, "sandbox": call.target.sandbox}, ensure_ascii=False)
+    return json.dumps(
+        {
+            "audio_url": _audio_url(request, data, name),
+            "format": "wav" if call.wanted == "pcm" else call.wanted,
+            "bytes": len(data),
+            "provider": call.ask.pid,
+            "model": call.model_id,
+            "voice": call.voice_id,
+            "converted": call.converted,
+            "sandbox": call.target.sandbox,
+        },
+        ensure_ascii=False,
+    )
 
 
-async def clone_voice(model: str, name: str, audio_url: str, transcript: str = "", consent: bool = False,
-                      authorization: gr.Header = NO_HEADER, x_provider_key: gr.Header = NO_HEADER,
-                      request: gr.Request | None = None) -> str:
+async def clone_voice(
+    model: str,
+    name: str,
+    audio_url: str,
+    transcript: str = "",
+    consent: bool = False,
+    authorization: gr.Header = NO_HEADER,
+    x_provider_key: gr.Header = NO_HEADER,
+    request: gr.Request | None = None,
+) -> str:
     """Clone a voice from an audio sample and save it in your voice library under `name`, for `speak`.
 
     Args:
@@ -138,13 +172,26 @@ async def clone_voice(model: str, name: str, audio_url: str, transcript: str = "
         done = await cloning.clone(pid, provider_model, name, sample, transcript, key)
     except Exception as exc:
         raise _fail(exc) from None
-    return json.dumps({"name": done.name, "voice_id": done.voice_id, "provider": done.provider,
-                       "model": f"{pid}/{provider_model}", "sandbox": done.sandbox, "notes": done.notes},
-                      ensure_ascii=False)
+    return json.dumps(
+        {
+            "name": done.name,
+            "voice_id": done.voice_id,
+            "provider": done.provider,
+            "model": f"{pid}/{provider_model}",
+            "sandbox": done.sandbox,
+            "notes": done.notes,
+        },
+        ensure_ascii=False,
+    )
 
 
-async def compare_voices(text: str, pairs: list[str], authorization: gr.Header = NO_HEADER,
-                         x_provider_key: gr.Header = NO_HEADER, request: gr.Request | None = None) -> str:
+async def compare_voices(
+    text: str,
+    pairs: list[str],
+    authorization: gr.Header = NO_HEADER,
+    x_provider_key: gr.Header = NO_HEADER,
+    request: gr.Request | None = None,
+) -> str:
     """Speak one text with up to 8 provider/voice pairs at once and compare the figures.
 
     Args:
@@ -168,15 +215,27 @@ async def compare_voices(text: str, pairs: list[str], authorization: gr.Header =
             audio = cell.result.audio
             f = cell.figures
             url = _audio_url(request, audio.download_bytes(), f"{cell.file_stem(i)}.{audio.extension}")
-            entry.update(audio_url=url,
-                         first_byte_s=f.first_byte_s, first_audio_s=f.first_audio_s, total_s=f.total_s,
-                         duration_s=f.duration_s, rtf=f.rtf, bytes=f.size_bytes, format=f.format)
+            entry.update(
+                audio_url=url,
+                first_byte_s=f.first_byte_s,
+                first_audio_s=f.first_audio_s,
+                total_s=f.total_s,
+                duration_s=f.duration_s,
+                rtf=f.rtf,
+                bytes=f.size_bytes,
+                format=f.format,
+            )
         out.append(entry)
     return json.dumps(out, ensure_ascii=False)
 
 
-async def arena_score(reference_url: str, take_url: str, text: str, authorization: gr.Header = NO_HEADER,
-                      request: gr.Request | None = None) -> str:
+async def arena_score(
+    reference_url: str,
+    take_url: str,
+    text: str,
+    authorization: gr.Header = NO_HEADER,
+    request: gr.Request | None = None,
+) -> str:
     """Score a take against its reference voice and script, as the Arena does: speaker similarity, word/character error
     rate, DNSMOS quality, loudness.
 

@@ -26,9 +26,11 @@ from playground.ui.live_player import player_value, speak_live, streaming_output
 
 PID = "minimax"
 NOT_LISTED = "not yet listed by MiniMax (it appears after its first use in speech)"
-LIFECYCLE = ("⚠️ **Clone lifecycle**: MiniMax deletes a cloned voice that is not used for speech within "
-             "**7 days (168 h)**, and bills the clone fee on its **first use** in speech (the preview made here "
-             "does not count). Cloning itself is free; the preview is billed like speech.")
+LIFECYCLE = (
+    "⚠️ **Clone lifecycle**: MiniMax deletes a cloned voice that is not used for speech within "
+    "**7 days (168 h)**, and bills the clone fee on its **first use** in speech (the preview made here "
+    "does not count). Cloning itself is free; the preview is billed like speech."
+)
 
 
 def _mm():
@@ -50,27 +52,49 @@ async def minimax_upload(audio, purpose, trim_prompt, region, group_id, consent,
     if sample is None:
         raise InputError("Record or upload an audio sample first.")
     progress(0.2, desc="Checking the sample…")
-    request = MiniMaxUpload(sample=sample, purpose=purpose, trim_prompt=bool(trim_prompt), region=region,
-                            group_id=group_id)
+    request = MiniMaxUpload(
+        sample=sample, purpose=purpose, trim_prompt=bool(trim_prompt), region=region, group_id=group_id
+    )
     result = await _mm().upload_voice(request, api_key=api_key)
     await record_upload(result, _mm().target(api_key))  # the library keeps the sample a later clone names
     notes = f" · {'; '.join(result.notes)}" if result.notes else ""
-    info = (f"**Uploaded** {result.sample.info.describe()} as `{result.extra['purpose']}` · "
-            f"file_id `{result.voice_id}`{notes} · {_mode(result)}.")
+    info = (
+        f"**Uploaded** {result.sample.info.describe()} as `{result.extra['purpose']}` · "
+        f"file_id `{result.voice_id}`{notes} · {_mode(result)}."
+    )
     return result.voice_id, info
 
 
 @ui_errors
-async def minimax_clone(file_id, voice_id, prompt_file_id=None, prompt_text=None, preview_text=None, model=None,
-                        need_noise_reduction=False, need_volume_normalization=False, language_boost=None, region=None,
-                        group_id=None, api_key="", clones=None):
+async def minimax_clone(
+    file_id,
+    voice_id,
+    prompt_file_id=None,
+    prompt_text=None,
+    preview_text=None,
+    model=None,
+    need_noise_reduction=False,
+    need_volume_normalization=False,
+    language_boost=None,
+    region=None,
+    group_id=None,
+    api_key="",
+    clones=None,
+):
     """Clone a voice (/v1/voice_clone) from an uploaded file_id (string of digits). With preview_text and
     model, returns the preview audio. The new voice is kept in this session's list."""
     request = MiniMaxClone(
-        file_id=file_id, voice_id=voice_id, prompt_file_id=prompt_file_id or None, prompt_text=prompt_text,
-        text=preview_text, model=model, need_noise_reduction=bool(need_noise_reduction),
-        need_volume_normalization=bool(need_volume_normalization), language_boost=language_boost or None,
-        region=region, group_id=group_id,
+        file_id=file_id,
+        voice_id=voice_id,
+        prompt_file_id=prompt_file_id or None,
+        prompt_text=prompt_text,
+        text=preview_text,
+        model=model,
+        need_noise_reduction=bool(need_noise_reduction),
+        need_volume_normalization=bool(need_volume_normalization),
+        language_boost=language_boost or None,
+        region=region,
+        group_id=group_id,
     )
     result = await _mm().clone_voice(request, api_key=api_key)
     clones = [c for c in (clones or []) if c.get("voice_id") != result.voice_id]
@@ -87,31 +111,65 @@ async def minimax_clone(file_id, voice_id, prompt_file_id=None, prompt_text=None
 
 
 @ui_errors
-async def minimax_speak(text, model, voice_id, speed, vol, pitch, emotion, sample_rate, bitrate, audio_format,
-                        channel, language_boost, stream, output_format, region, group_id, api_key,
-                        progress=gr.Progress()):
+async def minimax_speak(
+    text,
+    model,
+    voice_id,
+    speed,
+    vol,
+    pitch,
+    emotion,
+    sample_rate,
+    bitrate,
+    audio_format,
+    channel,
+    language_boost,
+    stream,
+    output_format,
+    region,
+    group_id,
+    api_key,
+    progress=gr.Progress(),
+):
     """Text to speech (/v1/t2a_v2). stream=True parses the SSE stream (mp3/pcm/flac; wav only without
     streaming); output_format='url' (not with streaming) downloads the returned link."""
     settings = dict(locals())  # kept with the take (minus the key) for a re-run from History
     request = MiniMaxSpeech(
-        text=text, voice_id=voice_id, model=model, speed=speed, vol=vol, pitch=pitch, emotion=emotion or None,
-        sample_rate=sample_rate, bitrate=bitrate, format=audio_format, channel=channel,
-        language_boost=language_boost or None, stream=bool(stream), output_format=output_format or "hex",
-        region=region, group_id=group_id,
+        text=text,
+        voice_id=voice_id,
+        model=model,
+        speed=speed,
+        vol=vol,
+        pitch=pitch,
+        emotion=emotion or None,
+        sample_rate=sample_rate,
+        bitrate=bitrate,
+        format=audio_format,
+        channel=channel,
+        language_boost=language_boost or None,
+        stream=bool(stream),
+        output_format=output_format or "hex",
+        region=region,
+        group_id=group_id,
     )
     request = _mm().check_speak(request)  # a bad field fails here, before the live player opens
     progress(0.3, desc="Synthesising…")
-    async for update in speak_live(lambda on_chunk: _mm().speak(request, api_key=api_key, on_chunk=on_chunk),
-                                   live=request.stream, fmt=request.format, sample_rate=request.sample_rate,
-                                   channels=request.channel):
+    async for update in speak_live(
+        lambda on_chunk: _mm().speak(request, api_key=api_key, on_chunk=on_chunk),
+        live=request.stream,
+        fmt=request.format,
+        sample_rate=request.sample_rate,
+        channels=request.channel,
+    ):
         if update.result is None:
             yield streaming_outputs(update)
             continue
         result = update.result
         extra = []
         if result.first_audio_s is not None:
-            extra.append(f"first audio chunk {result.first_audio_s:.2f} s"
-                         + (" (streamed live)" if update.stream else ""))
+            extra.append(
+                f"first audio chunk {result.first_audio_s:.2f} s" + (" (streamed live)" if update.stream else "")
+            )
         if result.audio_url:
             extra.append("downloaded from the returned link (valid 24 h)")
         if result.extra_info.get("audio_length"):
@@ -135,16 +193,20 @@ async def minimax_voices(voice_type, region, group_id, api_key, clones=None):
         rows.append([v.id, v.name, v.extra.get("voice_type", v.kind), status, v.extra.get("created_time") or ""])
     if voice_type in ("all", "voice_cloning"):
         listed = {r[0] for r in rows}
-        rows += [[c["voice_id"], c["voice_id"], "voice_cloning (this session)", NOT_LISTED, c.get("created", "")]
-                 for c in (clones or []) if c.get("voice_id") not in listed]
+        rows += [
+            [c["voice_id"], c["voice_id"], "voice_cloning (this session)", NOT_LISTED, c.get("created", "")]
+            for c in (clones or [])
+            if c.get("voice_id") not in listed
+        ]
     return rows
 
 
 @ui_errors
 async def minimax_delete_voice(voice_id, voice_type, region, group_id, api_key, clones=None):
     """Delete a cloned (voice_cloning) or designed (voice_generation) voice. A deleted voice_id cannot be reused."""
-    answer = await _mm().delete_voice(voice_id or "", api_key=api_key, voice_type=voice_type or "voice_cloning",
-                                      region=region, group_id=group_id)
+    answer = await _mm().delete_voice(
+        voice_id or "", api_key=api_key, voice_type=voice_type or "voice_cloning", region=region, group_id=group_id
+    )
     clones = [c for c in (clones or []) if c.get("voice_id") != (voice_id or "").strip()]
     return f"`{voice_id}`: **{answer}**. This voice_id can never be used again.", clones
 
@@ -169,8 +231,10 @@ def _voice_choices(clones, rows, current):
     values = [c[1] for c in choices]
     value = current or spec["default_voice"]
     deletable = [v for v in values if v not in spec["system_voices"]]
-    return (gr.update(choices=choices, value=value),
-            gr.update(choices=deletable, value=deletable[-1] if deletable else None))
+    return (
+        gr.update(choices=choices, value=value),
+        gr.update(choices=deletable, value=deletable[-1] if deletable else None),
+    )
 
 
 def _check_voice_id(voice_id):
@@ -202,33 +266,72 @@ def build_minimax_tab() -> dict:
     build_code_view(PID)  # "View code": this session's last requests as curl and httpx
     private = dict(api_visibility="private", queue=False)
     account = [ui.region, ui.group_id, ui.api_key]
-    list_event = dict(fn=minimax_voices, inputs=[ui.voice_type, *account, ui.clones], outputs=[ui.table],
-                      api_visibility="private", api_name="minimax_voices_refresh")
+    list_event = dict(
+        fn=minimax_voices,
+        inputs=[ui.voice_type, *account, ui.clones],
+        outputs=[ui.table],
+        api_visibility="private",
+        api_name="minimax_voices_refresh",
+    )
 
     # public endpoints first (a private reuse registered earlier would rename them)
     ui.refresh_btn.click(minimax_voices, [ui.voice_type, *account, ui.clones], [ui.table], api_name="minimax_voices")
-    ui.up_btn.click(minimax_upload, [ui.up_audio, ui.up_purpose, ui.up_trim, ui.region, ui.group_id, ui.up_consent,
-                                     ui.api_key], [ui.up_file_id, ui.up_info],
-                    api_name="minimax_upload").success(
-        _route_file_id, [ui.up_file_id, ui.up_purpose], [ui.cl_file_id, ui.cl_prompt_id], **private)
+    ui.up_btn.click(
+        minimax_upload,
+        [ui.up_audio, ui.up_purpose, ui.up_trim, ui.region, ui.group_id, ui.up_consent, ui.api_key],
+        [ui.up_file_id, ui.up_info],
+        api_name="minimax_upload",
+    ).success(_route_file_id, [ui.up_file_id, ui.up_purpose], [ui.cl_file_id, ui.cl_prompt_id], **private)
     clone_event = ui.cl_btn.click(
         minimax_clone,
-        [ui.cl_file_id, ui.cl_voice_id, ui.cl_prompt_id, ui.cl_prompt_text, ui.cl_text, ui.cl_model, ui.cl_noise,
-         ui.cl_volume, ui.cl_language, *account, ui.clones],
-        [ui.cl_demo, ui.cl_info, ui.clones], api_name="minimax_clone",
+        [
+            ui.cl_file_id,
+            ui.cl_voice_id,
+            ui.cl_prompt_id,
+            ui.cl_prompt_text,
+            ui.cl_text,
+            ui.cl_model,
+            ui.cl_noise,
+            ui.cl_volume,
+            ui.cl_language,
+            *account,
+            ui.clones,
+        ],
+        [ui.cl_demo, ui.cl_info, ui.clones],
+        api_name="minimax_clone",
     )
     clone_event.success(**list_event)
     wire_cancel(ui.cl_cancel, clone_event)
     speak_event = ui.sp_btn.click(
         minimax_speak,
-        [ui.sp_text, ui.sp_model, ui.sp_voice, ui.sp_speed, ui.sp_vol, ui.sp_pitch, ui.sp_emotion, ui.sp_rate,
-         ui.sp_bitrate, ui.sp_format, ui.sp_channel, ui.sp_language, ui.sp_stream, ui.sp_output, *account],
-        [ui.sp_audio, ui.sp_file, ui.sp_info, ui.sp_live], api_name="minimax_speak",
+        [
+            ui.sp_text,
+            ui.sp_model,
+            ui.sp_voice,
+            ui.sp_speed,
+            ui.sp_vol,
+            ui.sp_pitch,
+            ui.sp_emotion,
+            ui.sp_rate,
+            ui.sp_bitrate,
+            ui.sp_format,
+            ui.sp_channel,
+            ui.sp_language,
+            ui.sp_stream,
+            ui.sp_output,
+            *account,
+        ],
+        [ui.sp_audio, ui.sp_file, ui.sp_info, ui.sp_live],
+        api_name="minimax_speak",
     )
     wire_cancel(ui.sp_cancel, speak_event)
     speak_event.success(_mark_used, [ui.sp_voice, ui.clones], [ui.clones], **private).success(**list_event)
-    ui.del_btn.click(minimax_delete_voice, [ui.del_voice, ui.del_type, *account, ui.clones], [ui.del_info, ui.clones],
-                     api_name="minimax_delete_voice").success(**list_event)
+    ui.del_btn.click(
+        minimax_delete_voice,
+        [ui.del_voice, ui.del_type, *account, ui.clones],
+        [ui.del_info, ui.clones],
+        api_name="minimax_delete_voice",
+    ).success(**list_event)
 
     for trigger in (ui.table.change, ui.clones.change):
         trigger(_voice_choices, [ui.clones, ui.table, ui.sp_voice], [ui.sp_voice, ui.del_voice], **private)

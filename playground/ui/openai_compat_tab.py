@@ -77,8 +77,9 @@ def _on_use_gateway():
 def top(ctx: SimpleNamespace) -> None:
     with gr.Row():
         ctx.check_btn = gr.Button("Check: list the gateway's models", size="sm", elem_id="oa-check-btn")
-        ctx.gateway_btn = gr.Button("Use the sandbox gateway (seed 003, no /models)", size="sm",
-                                    elem_id="oa-gateway-btn")
+        ctx.gateway_btn = gr.Button(
+            "Use the sandbox gateway (seed 003, no /models)", size="sm", elem_id="oa-gateway-btn"
+        )
     ctx.check_info = gr.Markdown(elem_id="oa-check-info")
     with gr.Accordion("Models the gateway lists", open=False):
         ctx.models_json = gr.JSON(label="Model ids", elem_id="oa-models")
@@ -86,12 +87,22 @@ def top(ctx: SimpleNamespace) -> None:
 
 def wire(ctx: SimpleNamespace) -> None:
     base_url, speak = ctx.account["base_url"], ctx.forms["speak"]
-    ctx.check_btn.click(openai_models, [base_url, ctx.api_key], [ctx.check_info, ctx.models_json],
-                        api_name="openai_models").success(
-        _on_models_listed(ctx), [ctx.models_json, speak.fields["model"]], [speak.fields["model"]],
-        api_visibility="private", queue=False)
-    ctx.gateway_btn.click(_on_use_gateway, None, [base_url, speak.fields["model"], speak.fields["response_format"]],
-                          api_visibility="private", queue=False)
+    ctx.check_btn.click(
+        openai_models, [base_url, ctx.api_key], [ctx.check_info, ctx.models_json], api_name="openai_models"
+    ).success(
+        _on_models_listed(ctx),
+        [ctx.models_json, speak.fields["model"]],
+        [speak.fields["model"]],
+        api_visibility="private",
+        queue=False,
+    )
+    ctx.gateway_btn.click(
+        _on_use_gateway,
+        None,
+        [base_url, speak.fields["model"], speak.fields["response_format"]],
+        api_visibility="private",
+        queue=False,
+    )
 
 
 HOOKS = SimpleNamespace(top=top, wire=wire, speak_summary=speak_summary)

@@ -41,8 +41,10 @@ def _on_voice_options(model, rows, current):
 
 def upload_summary(result, raw: dict) -> str:
     notes = f" ({'; '.join(result.notes)})" if result.notes else ""
-    return (f"**Uploaded** `{result.name}` for {result.model} as {raw.get('send_as')}{notes}"
-            f" · {'sandbox' if result.sandbox else 'live'}. Use the uri in *Speak*.")
+    return (
+        f"**Uploaded** `{result.name}` for {result.model} as {raw.get('send_as')}{notes}"
+        f" · {'sandbox' if result.sandbox else 'live'}. Use the uri in *Speak*."
+    )
 
 
 def after_field(ctx: SimpleNamespace, op: str, name: str, component) -> None:
@@ -52,9 +54,13 @@ def after_field(ctx: SimpleNamespace, op: str, name: str, component) -> None:
     if op != "speak" or name != "text":
         return
     with gr.Row(visible=_sf().takes_instructions(spec["default_model"]), elem_id="sf-helpers") as ctx.helpers:
-        ctx.instruction = gr.Dropdown(spec["emotion_instructions"]["en"] + spec["emotion_instructions"]["zh"],
-                                      value=spec["emotion_instructions"]["en"][0], allow_custom_value=True,
-                                      label="Emotion / style instruction", scale=3)
+        ctx.instruction = gr.Dropdown(
+            spec["emotion_instructions"]["en"] + spec["emotion_instructions"]["zh"],
+            value=spec["emotion_instructions"]["en"][0],
+            allow_custom_value=True,
+            label="Emotion / style instruction",
+            scale=3,
+        )
         ctx.add_instruction = gr.Button("Insert instruction", size="sm", scale=1)
         ctx.tag_buttons = [gr.Button(tag, size="sm", scale=1) for tag in spec["tags"]]
 
@@ -64,9 +70,16 @@ def wire(ctx: SimpleNamespace) -> None:
     text, model, voice = speak.fields["text"], speak.fields["model"], speak.fields["voice"]
     for trigger in (model.change, table.change):
         trigger(_on_voice_options, [model, table, voice], [voice, ctx.helpers], **PRIVATE)
-    ctx.add_instruction.click(None, [ctx.instruction, text], [text], js=(
-        "(i, t) => (t.includes('<|endofprompt|>') ? t.split('<|endofprompt|>').slice(1).join('') : t)"
-        ".replace(/^/, i.trim() + ' <|endofprompt|>')"), **PRIVATE)
+    ctx.add_instruction.click(
+        None,
+        [ctx.instruction, text],
+        [text],
+        js=(
+            "(i, t) => (t.includes('<|endofprompt|>') ? t.split('<|endofprompt|>').slice(1).join('') : t)"
+            ".replace(/^/, i.trim() + ' <|endofprompt|>')"
+        ),
+        **PRIVATE,
+    )
     for button, tag in zip(ctx.tag_buttons, ctx.spec["tags"], strict=True):
         button.click(None, [text], [text], js=f"(t) => t + ' {tag} '", **PRIVATE)
 

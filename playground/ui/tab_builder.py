@@ -90,8 +90,12 @@ from playground.ui.tab_events import wire_dynamic, wire_endpoints
 
 PRIVATE = dict(api_visibility="private", queue=False)
 # operation -> (the adapter flag that enables it, its button's label)
-KINDS = {"upload": ("SUPPORTS_UPLOAD", "Upload voice"), "clone": ("SUPPORTS_CLONE", "Clone voice"),
-         "speak": ("SUPPORTS_SPEAK", "Speak"), "voices": ("SUPPORTS_LIST", "Refresh")}
+KINDS = {
+    "upload": ("SUPPORTS_UPLOAD", "Upload voice"),
+    "clone": ("SUPPORTS_CLONE", "Clone voice"),
+    "speak": ("SUPPORTS_SPEAK", "Speak"),
+    "voices": ("SUPPORTS_LIST", "Refresh"),
+}
 
 
 @dataclass
@@ -129,9 +133,15 @@ def _card(ctx: SimpleNamespace, form: Form, audio_name: str, op: str) -> None:
         operation = form.fields[operation["field"]]
     transcript = form.fields.get(card.get("transcript", ""))
     form.cards[audio_name] = build_sample_card(
-        form.fields[audio_name], ctx.pid, operation, prefix=card.get("prefix", f"{ctx.prefix}-{op}"),
-        transcript=transcript, key_box=ctx.api_key, transcribe=card.get("transcribe"),
-        transcript_operations=card.get("transcript_operations"))
+        form.fields[audio_name],
+        ctx.pid,
+        operation,
+        prefix=card.get("prefix", f"{ctx.prefix}-{op}"),
+        transcript=transcript,
+        key_box=ctx.api_key,
+        transcribe=card.get("transcribe"),
+        transcript_operations=card.get("transcript_operations"),
+    )
 
 
 def _build_one(ctx: SimpleNamespace, form: Form, op: str, f: dict) -> None:
@@ -147,12 +157,22 @@ def _build_one(ctx: SimpleNamespace, form: Form, op: str, f: dict) -> None:
         form.fields[f["name"]] = component
     if f.get("counter"):
         text = default_of(f) or ""
-        form.extra["counter"] = (gr.Markdown(f"{len(text)} / {f['counter'][1]:,} characters",
-                                             elem_id=f"{ctx.prefix}-{op}-counter"), component, f["counter"][1])
+        form.extra["counter"] = (
+            gr.Markdown(f"{len(text)} / {f['counter'][1]:,} characters", elem_id=f"{ctx.prefix}-{op}-counter"),
+            component,
+            f["counter"][1],
+        )
     if f.get("examples"):
         ex = f["examples"]
-        form.extra["examples"] = (gr.Dropdown(list(ex.get("en", [])) + list(ex.get("zh", [])), value=None,
-                                              label="Examples", elem_id=f"{ctx.prefix}-{op}-examples"), component)
+        form.extra["examples"] = (
+            gr.Dropdown(
+                list(ex.get("en", [])) + list(ex.get("zh", [])),
+                value=None,
+                label="Examples",
+                elem_id=f"{ctx.prefix}-{op}-examples",
+            ),
+            component,
+        )
     if hasattr(ctx.hooks, "after_field"):
         ctx.hooks.after_field(ctx, op, f["name"], component)
     for name, other in form.decl.items():  # a card waits for its transcript box (or comes right under its audio)
@@ -183,12 +203,21 @@ def _build_outputs(ctx: SimpleNamespace, form: Form, op: str, decl: dict) -> Non
         form.cancel = build_cancel_button(f"{p}-cancel")
     if op == "speak":
         live = build_live_player(f"{p}-live")
-        form.outputs = [gr.Audio(label="Result", interactive=False, elem_id=f"{p}-audio"),
-                        gr.File(label="Download", interactive=False, elem_id=f"{p}-file"),
-                        gr.Markdown(elem_id=f"{p}-info"), live]
+        form.outputs = [
+            gr.Audio(label="Result", interactive=False, elem_id=f"{p}-audio"),
+            gr.File(label="Download", interactive=False, elem_id=f"{p}-file"),
+            gr.Markdown(elem_id=f"{p}-info"),
+            live,
+        ]
         return
-    form.outputs = [gr.Textbox(label=decl.get("result_label", "Voice id"), interactive=False, buttons=["copy"],
-                               elem_id=f"{p}-{decl.get('result_elem', 'id')}")]
+    form.outputs = [
+        gr.Textbox(
+            label=decl.get("result_label", "Voice id"),
+            interactive=False,
+            buttons=["copy"],
+            elem_id=f"{p}-{decl.get('result_elem', 'id')}",
+        )
+    ]
     if op == "clone":
         form.outputs.append(gr.Audio(label="Preview", interactive=False, autoplay=True, elem_id=f"{p}-preview"))
     form.outputs.append(gr.Markdown(elem_id=f"{p}-info"))
@@ -221,13 +250,21 @@ def _build_voices(ctx: SimpleNamespace, op: str) -> Form:
             form.button = gr.Button("Refresh", elem_id=f"{ctx.prefix}-voices-refresh", scale=1)
     else:
         form.button = gr.Button("Refresh", elem_id=f"{ctx.prefix}-voices-refresh")
-    form.outputs = [gr.Dataframe(headers=decl["headers"], interactive=False, wrap=True, type="array",
-                                 elem_id=f"{ctx.prefix}-voices-table")]
+    form.outputs = [
+        gr.Dataframe(
+            headers=decl["headers"], interactive=False, wrap=True, type="array", elem_id=f"{ctx.prefix}-voices-table"
+        )
+    ]
     delete = decl.get("delete")
     if delete and getattr(ctx.adapter, "SUPPORTS_DELETE", False):
         with gr.Row():
-            pick = gr.Dropdown([], label=delete["label"], allow_custom_value=True, scale=3,
-                               elem_id=f"{ctx.prefix}-delete-{delete.get('elem', 'voice')}")
+            pick = gr.Dropdown(
+                [],
+                label=delete["label"],
+                allow_custom_value=True,
+                scale=3,
+                elem_id=f"{ctx.prefix}-delete-{delete.get('elem', 'voice')}",
+            )
             button = gr.Button("Delete", variant="stop", elem_id=f"{ctx.prefix}-delete-btn", scale=1)
         form.extra["delete"] = (pick, button, gr.Markdown(elem_id=f"{ctx.prefix}-delete-info"))
     return form
@@ -238,8 +275,17 @@ def build_provider_tab(pid: str, hooks: Any = None) -> SimpleNamespace:
     name: ctx.api_key, ctx.account[name], ctx.forms[op].fields[name], ...)."""
     adapter = providers.get(pid)
     ui = tab_handlers.ui_spec(pid)
-    ctx = SimpleNamespace(pid=pid, adapter=adapter, spec=presets.load(pid), prefix=ui["prefix"], account={},
-                          forms={}, hooks=hooks, events={}, load_event=None)
+    ctx = SimpleNamespace(
+        pid=pid,
+        adapter=adapter,
+        spec=presets.load(pid),
+        prefix=ui["prefix"],
+        account={},
+        forms={},
+        hooks=hooks,
+        events={},
+        load_event=None,
+    )
     build_badge(pid)
     account = tab_handlers.account_fields(pid)
     if account:

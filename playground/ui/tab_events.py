@@ -26,8 +26,13 @@ def wire_endpoints(ctx: SimpleNamespace) -> None:
         fn = tab_handlers.make_voices_handler(pid)
         inputs = [*voices.inputs(), *account, key]
         voices.button.click(fn, inputs, voices.outputs, api_name=decl["api_name"])
-        list_event = dict(fn=fn, inputs=inputs, outputs=voices.outputs, api_visibility="private",
-                          api_name=f"{decl['api_name']}_refresh")
+        list_event = dict(
+            fn=fn,
+            inputs=inputs,
+            outputs=voices.outputs,
+            api_visibility="private",
+            api_name=f"{decl['api_name']}_refresh",
+        )
         ctx.load_event = list_event  # on page load, and when the key box loses focus
     for op in ("upload", "clone", "speak"):
         form = ctx.forms.get(op)
@@ -46,8 +51,12 @@ def wire_endpoints(ctx: SimpleNamespace) -> None:
             event.success(**list_event)
     if voices is not None and "delete" in voices.extra:
         pick, button, info = voices.extra["delete"]
-        event = button.click(tab_handlers.make_delete_handler(pid), [pick, *account, key], [info],
-                             api_name=tab_handlers.operation(pid, "voices")["delete"]["api_name"])
+        event = button.click(
+            tab_handlers.make_delete_handler(pid),
+            [pick, *account, key],
+            [info],
+            api_name=tab_handlers.operation(pid, "voices")["delete"]["api_name"],
+        )
         ctx.events["delete"] = event
         if list_event:
             event.success(**list_event)
@@ -57,8 +66,7 @@ def wire_endpoints(ctx: SimpleNamespace) -> None:
         target = tab_handlers.operation(pid, op).get("result_to") if op != "delete" else None
         if target:
             other, name = target.split(".")
-            event.success(lambda value: value, [ctx.forms[op].outputs[0]], [ctx.forms[other].fields[name]],
-                          **PRIVATE)
+            event.success(lambda value: value, [ctx.forms[op].outputs[0]], [ctx.forms[other].fields[name]], **PRIVATE)
 
 
 def _visibility(ctx: SimpleNamespace, form, rule: dict, target) -> None:
@@ -82,15 +90,18 @@ def _choices(ctx: SimpleNamespace, form, name: str, f: dict) -> None:
         fallback = getattr(ctx.adapter, when["default_call"])(value) if when.get("default_call") else None
         return gr.update(choices=choices, value=fallback if fallback in values else (values[0] if values else None))
 
-    form.fields[when["field"]].change(on_source, [form.fields[when["field"]], form.fields[name]],
-                                      [form.fields[name]], **PRIVATE)
+    form.fields[when["field"]].change(
+        on_source, [form.fields[when["field"]], form.fields[name]], [form.fields[name]], **PRIVATE
+    )
 
 
 def _counter_js(limit: int, label: str) -> str:
     shown = f"{limit:,}"
-    return (f"(t) => {{ const n = [...(t || '').trim()].length; return n > {limit} ? "
-            f"`⚠️ **${{n}} / {shown} characters**: over {label}'s limit of {shown}. Speak refuses to send it; "
-            f"shorten the text or split it into parts.` : `${{n}} / {shown} characters`; }}")
+    return (
+        f"(t) => {{ const n = [...(t || '').trim()].length; return n > {limit} ? "
+        f"`⚠️ **${{n}} / {shown} characters**: over {label}'s limit of {shown}. Speak refuses to send it; "
+        f"shorten the text or split it into parts.` : `${{n}} / {shown} characters`; }}"
+    )
 
 
 def wire_dynamic(ctx: SimpleNamespace, form) -> None:
@@ -113,9 +124,13 @@ def wire_dynamic(ctx: SimpleNamespace, form) -> None:
         only = column.get("only_when")  # {"column": 2, "equals": "PRIVATE"}: rows that can be deleted
 
         def on_rows(rows):
-            ids = [r[column["id_column"]] for r in (rows or [])
-                   if len(r) > column["id_column"] and r[column["id_column"]]
-                   and (not only or r[only["column"]] == only["equals"])]
+            ids = [
+                r[column["id_column"]]
+                for r in (rows or [])
+                if len(r) > column["id_column"]
+                and r[column["id_column"]]
+                and (not only or r[only["column"]] == only["equals"])
+            ]
             return gr.update(choices=ids, value=ids[0] if ids else None)
 
         form.outputs[0].change(on_rows, [form.outputs[0]], [pick], **PRIVATE)

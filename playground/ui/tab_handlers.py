@@ -127,12 +127,14 @@ def make_speak_handler(pid: str, summary: SpeakSummary | None = None) -> Callabl
         call = await asyncio.to_thread(_call, pid, "speak", sig, args, kwargs)
         api_key, account = call.api_key, call.account
         request = await asyncio.to_thread(
-            lambda: adapter.check_speak(adapter.request_from_fields("speak", call.values)))
+            lambda: adapter.check_speak(adapter.request_from_fields("speak", call.values))
+        )
         if isinstance(call.progress, gr.Progress):
             call.progress(0.3, desc="Synthesising…")
-        async for update in speak_live(lambda on_chunk: adapter.speak(request, api_key=api_key, on_chunk=on_chunk,
-                                                                       **account),
-                                       **adapter.live_options(request)):
+        async for update in speak_live(
+            lambda on_chunk: adapter.speak(request, api_key=api_key, on_chunk=on_chunk, **account),
+            **adapter.live_options(request),
+        ):
             if update.result is None:
                 yield streaming_outputs(update)
                 continue
@@ -183,8 +185,12 @@ def make_create_handler(pid: str, op: str, summary: Callable | None = None) -> C
         info = summarize(result, call.raw)
         if decl.get("records", "voice") == "voice":
             source = decl.get("source_field")
-            info += await record_voice(result, target, transcript=str(call.values.get("text") or ""),
-                                       source_file_id=str(call.raw.get(source) or "").strip() if source else None)
+            info += await record_voice(
+                result,
+                target,
+                transcript=str(call.values.get("text") or ""),
+                source_file_id=str(call.raw.get(source) or "").strip() if source else None,
+            )
         else:
             info += await record_upload(result, target)
         if op == "clone":
@@ -223,8 +229,10 @@ def make_voices_handler(pid: str) -> Callable:
 def delete_signature(pid: str) -> inspect.Signature:
     name = operation(pid, "voices")["delete"]["name"]
     params = [inspect.Parameter(name, inspect.Parameter.POSITIONAL_OR_KEYWORD)]
-    params += [inspect.Parameter(f["name"], inspect.Parameter.POSITIONAL_OR_KEYWORD, default=default_of(f))
-               for f in account_fields(pid)]
+    params += [
+        inspect.Parameter(f["name"], inspect.Parameter.POSITIONAL_OR_KEYWORD, default=default_of(f))
+        for f in account_fields(pid)
+    ]
     params.append(inspect.Parameter("api_key", inspect.Parameter.POSITIONAL_OR_KEYWORD, default=""))
     return inspect.Signature(params)
 

@@ -29,17 +29,21 @@ def _mode(sandbox: bool) -> str:
 def upload_summary(result, raw: dict) -> str:
     extra = result.extra
     notes = "".join(f"\n\n⚠️ {note}" if "recommends" in note else f"\n\nℹ️ {note}" for note in result.notes)
-    return (f"**Uploaded** `{result.name}` ({extra['duration_s']:.1f} s, {extra.get('bytes') or result.sample.size:,} "
-            f"bytes, purpose `{extra['purpose']}`) · {_mode(result.sandbox)}. "
-            f"The file id is filled in *Clone voice*.{notes}")
+    return (
+        f"**Uploaded** `{result.name}` ({extra['duration_s']:.1f} s, {extra.get('bytes') or result.sample.size:,} "
+        f"bytes, purpose `{extra['purpose']}`) · {_mode(result.sandbox)}. "
+        f"The file id is filled in *Clone voice*.{notes}"
+    )
 
 
 def clone_summary(result, raw: dict) -> str:
     notes = "".join(f"\n\n⚠️ {note}" for note in result.notes)
-    return (f"**Cloned** `{result.name}` as voice `{result.voice_id}` with {result.model} · request id "
-            f"`{result.extra['request_id']}` · preview file `{result.extra.get('preview_file_id')}` "
-            f"({result.extra.get('file_purpose')}, played from the voice list's download link) · "
-            f"{_mode(result.sandbox)}. The voice is selected in *Speak*.{notes}")
+    return (
+        f"**Cloned** `{result.name}` as voice `{result.voice_id}` with {result.model} · request id "
+        f"`{result.extra['request_id']}` · preview file `{result.extra.get('preview_file_id')}` "
+        f"({result.extra.get('file_purpose')}, played from the voice list's download link) · "
+        f"{_mode(result.sandbox)}. The voice is selected in *Speak*.{notes}"
+    )
 
 
 def speak_summary(result, update) -> str:
@@ -59,9 +63,11 @@ def _clones(rows) -> list[list[str]]:
 def voice_choices(model: str, clones) -> list[tuple[str, str]]:
     spec = _zp().spec
     legacy = spec["speech_models"].get(model, {}).get("legacy_voices", [])
-    return ([(f"{label} (system)", v) for v, label in spec["system_voices"].items()]
-            + [(f"{v} (legacy {model})", v) for v in legacy]
-            + [(f"{name} (clone)", vid) for name, vid in (clones or [])])
+    return (
+        [(f"{label} (system)", v) for v, label in spec["system_voices"].items()]
+        + [(f"{v} (legacy {model})", v) for v in legacy]
+        + [(f"{name} (clone)", vid) for name, vid in (clones or [])]
+    )
 
 
 def _on_voice_options(model, rows, current):
@@ -90,9 +96,15 @@ def wire(ctx: SimpleNamespace) -> None:
     model, voice = speak.fields["model"], speak.fields["voice"]
     for trigger in (model.change, table.change):
         trigger(_on_voice_options, [model, table, voice], [voice], **PRIVATE)
-    ctx.events["clone"].success(_after_clone, [ctx.forms["clone"].outputs[0], model, ctx.api_key], [table, voice],
-                                api_visibility="private")
+    ctx.events["clone"].success(
+        _after_clone, [ctx.forms["clone"].outputs[0], model, ctx.api_key], [table, voice], api_visibility="private"
+    )
 
 
-HOOKS = SimpleNamespace(after_field=after_field, wire=wire, upload_summary=upload_summary,
-                        clone_summary=clone_summary, speak_summary=speak_summary)
+HOOKS = SimpleNamespace(
+    after_field=after_field,
+    wire=wire,
+    upload_summary=upload_summary,
+    clone_summary=clone_summary,
+    speak_summary=speak_summary,
+)

@@ -18,8 +18,9 @@ from tests.conftest import speech_wav
 CHROMIUM = os.environ.get("PLAYGROUND_CHROMIUM", "/usr/bin/chromium")
 IN_CI = os.environ.get("CI", "").lower() == "true"
 ENABLED = IN_CI or os.environ.get("PLAYGROUND_BROWSER_TESTS") == "1"
-SKIP_REASON = ("browser tests are off: run with PLAYGROUND_BROWSER_TESTS=1 "
-               "(needs Debian's chromium: apt-get install -y chromium)")
+SKIP_REASON = (
+    "browser tests are off: run with PLAYGROUND_BROWSER_TESTS=1 (needs Debian's chromium: apt-get install -y chromium)"
+)
 
 
 def pytest_collection_modifyitems(config, items):
@@ -63,9 +64,15 @@ def browser(mic_wav):
             executable_path=CHROMIUM,
             headless=True,
             args=[
-                "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                "--disable-sync", "--no-first-run", "--autoplay-policy=no-user-gesture-required",
-                "--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--no-first-run",
+                "--autoplay-policy=no-user-gesture-required",
+                "--use-fake-ui-for-media-stream",
+                "--use-fake-device-for-media-stream",
                 f"--use-file-for-fake-audio-capture={mic_wav}",
             ],
         )
@@ -117,8 +124,9 @@ def live_stats(page, live_elem_id: str, timeout_ms: int = 60_000) -> dict:
     """Figures of the live player with this elem_id once its stream has ended (Date.now() ms):
     requested, firstByte, firstSound, ended, seconds of audio played live."""
     token = f"document.querySelector('#{live_elem_id} .vcp-live')?.dataset.token"
-    page.wait_for_function(f"() => {{ const t = {token}; return t && window.vcpLiveStats?.[t]?.ended; }}",
-                           timeout=timeout_ms)
+    page.wait_for_function(
+        f"() => {{ const t = {token}; return t && window.vcpLiveStats?.[t]?.ended; }}", timeout=timeout_ms
+    )
     return page.evaluate(f"() => window.vcpLiveStats[{token}]")
 
 

@@ -36,7 +36,7 @@ def _rows(page, elem_id: str) -> list[list[str]]:
 
 def _fetch_text(page, selector: str) -> str:
     page.wait_for_selector(selector, state="attached", timeout=LONG_MS)
-    return page.evaluate(f"async () => await (await fetch(document.querySelector(\"{selector}\").href)).text()")
+    return page.evaluate(f'async () => await (await fetch(document.querySelector("{selector}").href)).text()')
 
 
 def test_arena_end_to_end(arena):
@@ -46,18 +46,23 @@ def test_arena_end_to_end(arena):
     page.wait_for_function("() => document.querySelector('#arena-transcript textarea')?.value.trim().length > 0")
     page.locator("#arena-consent input[type=checkbox]").check()
     page.locator("#arena-clone").click()
-    page.wait_for_function("() => /\\d+ of \\d+ ready[.;]/.test(document.querySelector('#arena-clone-summary')?.innerText || '')",
-                           timeout=LONG_MS)
+    page.wait_for_function(
+        "() => /\\d+ of \\d+ ready[.;]/.test(document.querySelector('#arena-clone-summary')?.innerText || '')",
+        timeout=LONG_MS,
+    )
     n = len(entrants.default_keys())
     summary = page.locator("#arena-clone-summary").inner_text()
     assert f"{n} of {n} ready" in summary, (summary, _rows(page, "arena-progress"))
     page.locator("#arena-retry").click()  # one row again, alone: it is reused, the others stay
-    page.wait_for_function("() => (document.querySelector('#arena-clone-summary')?.innerText || '').includes('1 of 1 ready')")
+    page.wait_for_function(
+        "() => (document.querySelector('#arena-clone-summary')?.innerText || '').includes('1 of 1 ready')"
+    )
     assert "reused" in _rows(page, "arena-progress")[0][1]  # the retried row, merged into the table
 
     page.locator("#arena-speak").click()
-    page.wait_for_function("() => (document.querySelector('#arena-vote-note')?.innerText || '').includes('Scores are in')",
-                           timeout=LONG_MS)
+    page.wait_for_function(
+        "() => (document.querySelector('#arena-vote-note')?.innerText || '').includes('Scores are in')", timeout=LONG_MS
+    )
     # every take plays (the reference first, then one player per entrant)
     assert page.locator("#arena-takes audio").count() == len(entrants.default_keys()) + 1
     page.evaluate("() => document.querySelectorAll('#arena-takes audio')[1].play()")

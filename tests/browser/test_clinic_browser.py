@@ -16,14 +16,17 @@ pytestmark = pytest.mark.browser
 
 
 def check_state(page, key: str) -> str | None:
-    return page.evaluate(f"() => document.querySelector('#mm-upload-clinic-card [data-check={key}]')"
-                         f"?.getAttribute('data-ok')")
+    return page.evaluate(
+        f"() => document.querySelector('#mm-upload-clinic-card [data-check={key}]')?.getAttribute('data-ok')"
+    )
 
 
 def wait_check(page, key: str, ok: bool) -> None:
     page.wait_for_function(
         f"() => document.querySelector('#mm-upload-clinic-card [data-check={key}]')?.getAttribute('data-ok') === "
-        f"'{str(ok).lower()}'", timeout=60_000)
+        f"'{str(ok).lower()}'",
+        timeout=60_000,
+    )
 
 
 def wait_prompt_text(page, needle: str) -> str:
@@ -31,8 +34,10 @@ def wait_prompt_text(page, needle: str) -> str:
     page.locator("#mm-upload-asr-info").get_by_text(needle.replace("of ", "the ") + " clip").wait_for(timeout=60_000)
     page.get_by_role("tab", name="Clone voice", exact=True).click()
     box = page.locator("#mm-clone-prompt-text textarea")
-    page.wait_for_function(f"() => (document.querySelector('#mm-clone-prompt-text textarea')?.value || '')"
-                           f".includes('{needle}')", timeout=30_000)
+    page.wait_for_function(
+        f"() => (document.querySelector('#mm-clone-prompt-text textarea')?.value || '').includes('{needle}')",
+        timeout=30_000,
+    )
     text = box.input_value()
     page.get_by_role("tab", name="Upload audio", exact=True).click()
     return text
@@ -67,8 +72,12 @@ def test_best_window_turns_the_prompt_clip_green_and_refreshes_the_transcript(pa
 
     page.locator("#mm-upload-fix-apply").click()
     wait_check(page, "duration", True)
-    assert page.evaluate("() => document.querySelector('#mm-upload-clinic-card [data-overall]')"
-                         ".getAttribute('data-overall')") == "true"
+    assert (
+        page.evaluate(
+            "() => document.querySelector('#mm-upload-clinic-card [data-overall]').getAttribute('data-overall')"
+        )
+        == "true"
+    )
     after = wait_prompt_text(page, "of 7.5 s")
     assert after != before and len(after.split()) < len(before.split())
     asr = [r for r in sandbox.requests("siliconflow") if r["path"].endswith("/audio/transcriptions")]
@@ -81,11 +90,13 @@ def test_best_window_turns_the_prompt_clip_green_and_refreshes_the_transcript(pa
     page.locator("#mm-upload-btn").click()
     page.wait_for_function(
         "() => /^\\d{16,}$/.test(document.querySelector('#mm-upload-file-id textarea, #mm-upload-file-id input')"
-        "?.value || '')", timeout=60_000)
+        "?.value || '')",
+        timeout=60_000,
+    )
     upload = [r for r in sandbox.requests("minimax") if r["path"].endswith("/v1/files/upload")][-1]
     body = base64.b64decode(upload["body_b64"])
     assert b"prompt_audio" in body
-    sent = body[body.index(b"RIFF"):]
+    sent = body[body.index(b"RIFF") :]
     assert abs(len(decode(sent[: sent.index(b"\r\n--")])) - 7500) < 20  # exactly the clip in the box
 
     # Undo brings the 40 s clip back (and its red duration)

@@ -25,8 +25,14 @@ def test_three_way_comparison_shows_three_playable_takes_with_figures(page, sand
     assert any("SiliconFlow" in t for t in titles) and any("Zhipu" in t for t in titles)
     for i in range(3):
         figures = page.locator(f"#cmp-cell-{i}-figures").inner_text()
-        for name in ("time to first audio", "total", "audio duration", "real-time factor", "sample rate",
-                     "estimated cost"):
+        for name in (
+            "time to first audio",
+            "total",
+            "audio duration",
+            "real-time factor",
+            "sample rate",
+            "estimated cost",
+        ):
             assert name in figures, figures
         data = fetch_audio_bytes(page, f"cmp-cell-{i}-audio")
         assert data[:4] == b"RIFF" and len(data) > 10_000  # the loudness-matched WAV copy
@@ -67,7 +73,9 @@ def test_view_code_shows_the_speak_request_as_curl_and_python(page, sandbox):
     page.locator("#sf-speak-info").get_by_text("Done").wait_for(timeout=60_000)
     page.locator("#siliconflow-code").get_by_text("View code").first.click()
     page.locator("#siliconflow-code-refresh").click()
-    page.wait_for_function("() => document.querySelector('#siliconflow-code-curl')?.innerText.includes('/audio/speech')")
+    page.wait_for_function(
+        "() => document.querySelector('#siliconflow-code-curl')?.innerText.includes('/audio/speech')"
+    )
     curl = page.locator("#siliconflow-code-curl").inner_text()
     python = page.locator("#siliconflow-code-python").inner_text()
     assert "$SILICONFLOW_API_KEY" in curl and "sandbox-key" not in curl

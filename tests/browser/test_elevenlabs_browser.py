@@ -16,8 +16,10 @@ pytestmark = pytest.mark.browser
 
 # a few seconds of mp3 at 128 kbps: with the pacing below the stream lasts long enough to be
 # heard before it ends, even when the browser joins the relay late on a busy machine
-SPOKEN = ("Speaking with my cloned voice. This second sentence makes the stream last a few seconds, "
-          "so that it plays while it is still arriving from the provider.")
+SPOKEN = (
+    "Speaking with my cloned voice. This second sentence makes the stream last a few seconds, "
+    "so that it plays while it is still arriving from the provider."
+)
 
 
 def field(page, elem_id: str):

@@ -49,7 +49,8 @@ def test_user_b_sees_nothing_of_user_a(browser, hosted_url, sandbox, tmp_path):
     a.locator("#zp-upload-audio [aria-label='Upload file']").click()
     a.locator("#zp-upload-audio input[type=file]").set_input_files(str(sample))
     a.locator("#zp-upload-audio a[data-testid=download-link], #zp-upload-audio a.download-link").first.wait_for(
-        state="attached")
+        state="attached"
+    )
     a.locator("#zp-upload-consent input[type=checkbox]").check()
     a.locator("#zp-upload-btn").click()
     a.wait_for_function("() => document.querySelector('#zp-upload-file-id textarea, #zp-upload-file-id input')?.value")
@@ -72,8 +73,10 @@ def test_user_b_sees_nothing_of_user_a(browser, hosted_url, sandbox, tmp_path):
         b.get_by_role("tab", name="Voice library").click()
         b.wait_for_timeout(1500)
     b.screenshot(path="/tmp/hosted_user_b.png", full_page=True)
-    seen_by_b = "\n".join([b.content(), b.locator("body").inner_text(), _storage(b)]
-                          + [httpx.get(hosted_url + p, timeout=30).text for p in ("", "config", "gradio_api/info")])
+    seen_by_b = "\n".join(
+        [b.content(), b.locator("body").inner_text(), _storage(b)]
+        + [httpx.get(hosted_url + p, timeout=30).text for p in ("", "config", "gradio_api/info")]
+    )
     for secret in (KEY_A, voice_name, voice_id, file_id):
         assert secret not in seen_by_b, f"user B can see {secret!r}"
     ctx_b.close()
@@ -84,8 +87,18 @@ def test_ui_renders_in_chinese_and_english(browser, hosted_url):
     ctx, zh = _open(browser, hosted_url, locale="zh-CN")
     zh.screenshot(path="/tmp/hosted_ui_zh.png", full_page=True)
     text = zh.locator("body").inner_text()
-    for label in ("声音克隆实验场", "测试密钥", "在此浏览器中记住", "上传声音", "朗读", "我的声音", "智谱 BigModel",
-                  "SiliconFlow API 密钥", "声音名称", "发送方式"):
+    for label in (
+        "声音克隆实验场",
+        "测试密钥",
+        "在此浏览器中记住",
+        "上传声音",
+        "朗读",
+        "我的声音",
+        "智谱 BigModel",
+        "SiliconFlow API 密钥",
+        "声音名称",
+        "发送方式",
+    ):
         assert label in text, label
     for english in ("Test key", "Remember on this browser", "Upload voice", "Voice name", "Send as", "My voices"):
         assert english not in text, english

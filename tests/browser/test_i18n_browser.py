@@ -16,31 +16,108 @@ pytestmark = pytest.mark.browser
 # English labels, buttons, tab titles, Markdown and choice labels that must not be visible in Chinese
 ENGLISH = [
     # clinic
-    "Record or upload a clip to check it.", "Transcribe with", "Transcribe", "I have the right to clone this voice",
-    "It is my own voice, or its owner agreed to have it cloned.", "Key not tested",
+    "Record or upload a clip to check it.",
+    "Transcribe with",
+    "Transcribe",
+    "I have the right to clone this voice",
+    "It is my own voice, or its owner agreed to have it cloned.",
+    "Key not tested",
     # library
-    "Voice library", "Voices", "History", "Sync with providers", "Sample sent", "Name", "Note",
-    "Save name and note", "Use it", "also delete at the provider", "Export / import", "Clear history", "Take",
-    "Replay", "Download as", "as made", "Re-run with the same settings", "Delete take",
-    "entry", "provider", "voice id", "last used", "note", "sync", "time", "format", "audio", "text",
-    "name", "model", "transcript", "status", "created", "type", "voice", "preview link",
+    "Voice library",
+    "Voices",
+    "History",
+    "Sync with providers",
+    "Sample sent",
+    "Name",
+    "Note",
+    "Save name and note",
+    "Use it",
+    "also delete at the provider",
+    "Export / import",
+    "Clear history",
+    "Take",
+    "Replay",
+    "Download as",
+    "as made",
+    "Re-run with the same settings",
+    "Delete take",
+    "entry",
+    "provider",
+    "voice id",
+    "last used",
+    "note",
+    "sync",
+    "time",
+    "format",
+    "audio",
+    "text",
+    "name",
+    "model",
+    "transcript",
+    "status",
+    "created",
+    "type",
+    "voice",
+    "preview link",
     # compare
-    "Compare", "Side by side", "Long text", "Second text, e.g. Chinese (optional: every pair speaks both)",
-    "Provider / voice pairs (up to 8)", "Add voices from the library", "Blind mode: hide which is which until I vote",
-    "Download all (zip)", "No votes yet.", "Example", "English example", "Provider / voice", "Output format",
-    "Preview segments", "Speak long text", "pair", "first byte s", "first audio s", "total s", "duration s",
-    "bytes", "cost", "characters",
+    "Compare",
+    "Side by side",
+    "Long text",
+    "Second text, e.g. Chinese (optional: every pair speaks both)",
+    "Provider / voice pairs (up to 8)",
+    "Add voices from the library",
+    "Blind mode: hide which is which until I vote",
+    "Download all (zip)",
+    "No votes yet.",
+    "Example",
+    "English example",
+    "Provider / voice",
+    "Output format",
+    "Preview segments",
+    "Speak long text",
+    "pair",
+    "first byte s",
+    "first audio s",
+    "total s",
+    "duration s",
+    "bytes",
+    "cost",
+    "characters",
     # code view
     "View code",
     # arena
-    "Arena", "Clone everywhere", "Hear them all", "Make report", "Retry this row", "Providers", "Test script",
-    "Which sounds more like you?", "Your voice sample", "Clone progress",
+    "Arena",
+    "Clone everywhere",
+    "Hear them all",
+    "Make report",
+    "Retry this row",
+    "Providers",
+    "Test script",
+    "Which sounds more like you?",
+    "Your voice sample",
+    "Clone progress",
     # provider tabs
-    "Upload voice", "Speak", "My voices", "Voice name", "Send as", "Test key", "Refresh", "Delete", "Cancel",
-    "ALL", "all", "system", "Text",  # (PRIVATE/OFFICIAL also appear as data in voice tables) "Model", "Result", "Download",
+    "Upload voice",
+    "Speak",
+    "My voices",
+    "Voice name",
+    "Send as",
+    "Test key",
+    "Refresh",
+    "Delete",
+    "Cancel",
+    "ALL",
+    "all",
+    "system",
+    "Text",  # (PRIVATE/OFFICIAL also appear as data in voice tables) "Model", "Result", "Download",
 ]
-STARTS = ["Every voice created in this app", "Speak one text with up to 8", "Text longer than a provider",
-          "Remember on this browser", "The exact requests of your last run"]
+STARTS = [
+    "Every voice created in this app",
+    "Speak one text with up to 8",
+    "Text longer than a provider",
+    "Remember on this browser",
+    "The exact requests of your last run",
+]
 
 WITHOUT_TABLE_DATA = """el => { const copy = el.cloneNode(true); copy.querySelectorAll('tbody').forEach(b => b.remove());
     document.body.appendChild(copy); const text = copy.innerText; copy.remove(); return text; }"""
@@ -107,8 +184,12 @@ def test_switch_back_to_english_restores_relabelled_text(browser, app_url):
     page.goto(app_url)
     page.locator("button[role=tab]").filter(has_text="SiliconFlow").first.click()  # the Voice Arena is the first tab
     page.wait_for_selector("#siliconflow-key")
-    page.wait_for_function("() => document.querySelector('#siliconflow-key-status')?.innerText.includes('密钥尚未测试')")
+    page.wait_for_function(
+        "() => document.querySelector('#siliconflow-key-status')?.innerText.includes('密钥尚未测试')"
+    )
     page.locator("#vcp-lang label").filter(has_text="English").click()
-    page.wait_for_function("() => document.querySelector('#siliconflow-key-status')?.innerText.includes('Key not tested')")
+    page.wait_for_function(
+        "() => document.querySelector('#siliconflow-key-status')?.innerText.includes('Key not tested')"
+    )
     page.wait_for_function("() => document.body.innerText.includes('Test key')")
     context.close()

@@ -39,8 +39,9 @@ BUTTONS = """() => [...document.querySelectorAll('button.primary, button.lg.prim
 @pytest.mark.parametrize("width", [390, 1400])
 def test_layout_at_width(browser, app_url, width):
     ARTIFACTS.mkdir(exist_ok=True)
-    context = browser.new_context(viewport={"width": width, "height": 900 if width > 500 else 844},
-                                  is_mobile=width < 500, has_touch=width < 500)
+    context = browser.new_context(
+        viewport={"width": width, "height": 900 if width > 500 else 844}, is_mobile=width < 500, has_touch=width < 500
+    )
     page = context.new_page()
     page.set_default_timeout(30_000)
     page.goto(app_url)

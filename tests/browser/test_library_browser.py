@@ -34,7 +34,8 @@ def test_upload_find_in_library_use_it_and_download_the_take(page, sandbox):
         consent.check()
     page.locator("#sf-upload-btn").click()
     page.wait_for_function(
-        "() => (document.querySelector('#sf-upload-uri textarea, #sf-upload-uri input')?.value || '').startsWith('speech:')")
+        "() => (document.querySelector('#sf-upload-uri textarea, #sf-upload-uri input')?.value || '').startsWith('speech:')"
+    )
     uri = field(page, "sf-upload-uri").input_value()
 
     # the library lists it (refreshed when the tab opens), with the sample that was sent
@@ -49,8 +50,9 @@ def test_upload_find_in_library_use_it_and_download_the_take(page, sandbox):
     page.locator("#lib-voice-use").click()
     page.locator("#sf-speak-btn").wait_for(state="visible")
     # the voice list now offers uploaded voices by name: the picker shows "<name> (uploaded)" for the uri
-    page.wait_for_function(f"() => ['{uri}', '{name} (uploaded)']"
-                           f".includes(document.querySelector('#sf-speak-voice input')?.value)")
+    page.wait_for_function(
+        f"() => ['{uri}', '{name} (uploaded)'].includes(document.querySelector('#sf-speak-voice input')?.value)"
+    )
     field(page, "sf-speak-text").fill("Speaking with my voice from the library.")
     page.locator("#sf-speak-btn").click()
     assert sniff_format(fetch_audio_bytes(page, "sf-speak-audio")) == "mp3"
@@ -58,8 +60,10 @@ def test_upload_find_in_library_use_it_and_download_the_take(page, sandbox):
     # the take is in History: replay it, download it as wav
     page.get_by_role("tab", name="Voice library").click()
     page.get_by_role("tab", name="History").click()
-    page.wait_for_function("() => document.querySelector('#lib-history-table')?.innerText"
-                           ".includes('Speaking with my voice from the library.')")
+    page.wait_for_function(
+        "() => document.querySelector('#lib-history-table')?.innerText"
+        ".includes('Speaking with my voice from the library.')"
+    )
     pick(page, "lib-take-pick", "Speaking with my voice from the")
     assert sniff_format(fetch_audio_bytes(page, "lib-take-audio")) == "mp3"
     page.locator("#lib-take-format").get_by_label("wav").check()
@@ -79,5 +83,7 @@ def test_upload_find_in_library_use_it_and_download_the_take(page, sandbox):
     assert "Speaking with my voice from the library." in info and "no stored address, file or key" in info
     page.locator("#lib-take-rerun-confirm").click()
     page.wait_for_function("() => document.querySelector('#lib-take-info')?.innerText.includes('done')")
-    page.wait_for_function("() => document.querySelector('#lib-history-table')?.innerText"
-                           ".split('Speaking with my voice from the library.').length > 2")
+    page.wait_for_function(
+        "() => document.querySelector('#lib-history-table')?.innerText"
+        ".split('Speaking with my voice from the library.').length > 2"
+    )

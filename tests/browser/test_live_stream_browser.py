@@ -19,6 +19,9 @@ def test_siliconflow_stream_plays_before_the_stream_ends(page, sandbox):
     speech = [r for r in sandbox.requests("siliconflow") if r["path"].endswith("/audio/speech")][-1]
     ended = page.evaluate("() => Object.values(window.vcpLiveStats)[0].ended")
     first_byte_ms = speech["first_body_at"] * 1000
-    print(f"gap first byte -> first sound: {stats['firstSound'] - first_byte_ms:.0f} ms; "
-          f"stream lasted {ended - first_byte_ms:.0f} ms after first byte", stats)
+    print(
+        f"gap first byte -> first sound: {stats['firstSound'] - first_byte_ms:.0f} ms; "
+        f"stream lasted {ended - first_byte_ms:.0f} ms after first byte",
+        stats,
+    )
     assert stats["firstSound"] < ended  # sound started before the stream ended

@@ -16,8 +16,10 @@ def _toast(page, needle: str) -> str:
     """The text of the toast that contains `needle` (the error toasts in this page)."""
     try:
         page.wait_for_function(
-            "n => [...document.querySelectorAll('.toast-body')].some(t => t.innerText.includes(n))", arg=needle,
-            timeout=30_000)
+            "n => [...document.querySelectorAll('.toast-body')].some(t => t.innerText.includes(n))",
+            arg=needle,
+            timeout=30_000,
+        )
     except Exception as err:
         page.screenshot(path="/tmp/vcp_messages_fail.png", full_page=True)
         raise AssertionError(f"no toast with {needle!r}: {page.locator('.toast-body').all_inner_texts()}") from err
@@ -70,15 +72,39 @@ def test_the_api_answers_in_english(app_url, sandbox):
 
     client = Client(app_url, verbose=False)
     with pytest.raises(Exception) as info:
-        client.predict(text="   ", model="FunAudioLLM/CosyVoice2-0.5B", voice_source="voice",
-                       voice="FunAudioLLM/CosyVoice2-0.5B:alex", reference_audio=None, reference_text="",
-                       response_format="mp3", sample_rate=44100, stream=False, speed=1.0, gain=0.0,
-                       max_tokens=None, api_key="", api_name="/siliconflow_speak")
+        client.predict(
+            text="   ",
+            model="FunAudioLLM/CosyVoice2-0.5B",
+            voice_source="voice",
+            voice="FunAudioLLM/CosyVoice2-0.5B:alex",
+            reference_audio=None,
+            reference_text="",
+            response_format="mp3",
+            sample_rate=44100,
+            stream=False,
+            speed=1.0,
+            gain=0.0,
+            max_tokens=None,
+            api_key="",
+            api_name="/siliconflow_speak",
+        )
     assert "Text is empty" in str(info.value)
     zh = Client(app_url, verbose=False, headers={"Accept-Language": "zh-CN"})
     with pytest.raises(Exception) as info:
-        zh.predict(text="   ", model="FunAudioLLM/CosyVoice2-0.5B", voice_source="voice",
-                   voice="FunAudioLLM/CosyVoice2-0.5B:alex", reference_audio=None, reference_text="",
-                   response_format="mp3", sample_rate=44100, stream=False, speed=1.0, gain=0.0,
-                   max_tokens=None, api_key="", api_name="/siliconflow_speak")
+        zh.predict(
+            text="   ",
+            model="FunAudioLLM/CosyVoice2-0.5B",
+            voice_source="voice",
+            voice="FunAudioLLM/CosyVoice2-0.5B:alex",
+            reference_audio=None,
+            reference_text="",
+            response_format="mp3",
+            sample_rate=44100,
+            stream=False,
+            speed=1.0,
+            gain=0.0,
+            max_tokens=None,
+            api_key="",
+            api_name="/siliconflow_speak",
+        )
     assert "为空" in str(info.value)

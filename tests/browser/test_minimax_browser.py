@@ -72,7 +72,5 @@ def test_record_upload_clone_and_speak_with_the_clone(page, sandbox):
 
     page.get_by_role("tab", name="Voices (list / delete)").click()
     page.locator("#mm-voices-type").get_by_label("voice_cloning").check()  # the table is virtualised: keep it short
-    page.wait_for_function(
-        f"() => document.querySelector('#mm-voices-table')?.innerText.includes('{voice_id}')"
-    )
+    page.wait_for_function(f"() => document.querySelector('#mm-voices-table')?.innerText.includes('{voice_id}')")
     assert "listed by MiniMax" in page.locator("#mm-voices-table").inner_text()

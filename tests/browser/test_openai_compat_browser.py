@@ -22,12 +22,15 @@ def test_speak_a_sentence_streamed_as_sse(page, sandbox):
     sentence = "Streaming speech, one event at a time."
     page.locator("#oa-speak-text textarea").fill(sentence)
     page.wait_for_function(
-        f"() => document.querySelector('#oa-speak-counter')?.innerText.includes('{len(sentence)} / 4,096')")
+        f"() => document.querySelector('#oa-speak-counter')?.innerText.includes('{len(sentence)} / 4,096')"
+    )
     page.locator("#oa-speak-instructions textarea").fill("Speak calmly.")
     page.locator("#oa-speak-voice input").fill("coral")
     page.locator("#oa-speak-voice input").press("Enter")
     page.locator("#oa-speak-stream").get_by_text("SSE events").click()
-    sandbox.set_latency("openai_compat", first_byte_s=0.3, chunk_delay_s=0.1)  # a slow stream: it plays while it arrives
+    sandbox.set_latency(
+        "openai_compat", first_byte_s=0.3, chunk_delay_s=0.1
+    )  # a slow stream: it plays while it arrives
     page.locator("#oa-speak-btn").click()
     stats = live_stats(page, "oa-speak-live")
 
@@ -44,8 +47,13 @@ def test_speak_a_sentence_streamed_as_sse(page, sandbox):
     speech = [r for r in sandbox.requests("openai_compat") if r["path"].endswith("/audio/speech")][-1]
     assert_played_live(stats, speech)
     body = json.loads(base64.b64decode(speech["body_b64"]))
-    assert body == {"model": "gpt-4o-mini-tts", "input": sentence, "voice": "coral",
-                    "instructions": "Speak calmly.", "stream_format": "sse"}
+    assert body == {
+        "model": "gpt-4o-mini-tts",
+        "input": sentence,
+        "voice": "coral",
+        "instructions": "Speak calmly.",
+        "stream_format": "sse",
+    }
     listing = re.sub(r"\s+", "", page.locator("#oa-speak-file").inner_text())
     assert re.search(r"openai_compat-coral-\d{8}-\d{6}\.mp3", listing), listing
 
@@ -54,8 +62,10 @@ def test_legacy_model_hides_instructions_and_gateway_check_says_no_models(page, 
     page.get_by_role("tab", name="OpenAI-compatible").click()
     page.locator("#oa-gateway-btn").click()
     page.wait_for_function(
-        "() => (document.querySelector('#oa-base-url textarea, #oa-base-url input')?.value || '').includes('/gateway/v1')")
+        "() => (document.querySelector('#oa-base-url textarea, #oa-base-url input')?.value || '').includes('/gateway/v1')"
+    )
     page.locator("#oa-speak-instructions").wait_for(state="hidden")
     page.locator("#oa-check-btn").click()
     page.wait_for_function(
-        "() => document.querySelector('#oa-check-info')?.innerText.includes('no /models endpoint; type the model name')")
+        "() => document.querySelector('#oa-check-info')?.innerText.includes('no /models endpoint; type the model name')"
+    )

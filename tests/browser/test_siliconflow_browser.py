@@ -16,7 +16,9 @@ def test_record_upload_and_speak_with_the_uploaded_voice(page, sandbox):
 
     record(page, "sf-upload-audio", seconds=5)
     page.locator("#sf-upload-name textarea, #sf-upload-name input").first.fill("browser-voice")
-    page.locator("#sf-upload-text textarea").fill("Hello, this is my voice. I am recording a sample for the playground.")
+    page.locator("#sf-upload-text textarea").fill(
+        "Hello, this is my voice. I am recording a sample for the playground."
+    )
     page.locator("#sf-upload-consent input[type=checkbox]").check()  # "I have the right to clone this voice"
     page.locator("#sf-upload-btn").click()
     page.wait_for_function(

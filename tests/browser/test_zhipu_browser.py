@@ -48,8 +48,10 @@ def test_record_upload_clone_preview_and_speak_with_the_clone(page, sandbox):
     try:
         preview = fetch_audio_bytes(page, "zp-clone-preview")
         # autoplay: the waveform player's clock moves (it plays through its own media element)
-        page.wait_for_function("() => !['', '0:00'].includes(document.querySelector('#zp-clone-preview time#time')"
-                               "?.innerText ?? '')", timeout=20_000)
+        page.wait_for_function(
+            "() => !['', '0:00'].includes(document.querySelector('#zp-clone-preview time#time')?.innerText ?? '')",
+            timeout=20_000,
+        )
     finally:
         page.screenshot(path="/tmp/zp_clone.png", full_page=True)
     assert sniff_format(preview) == "wav" and VoiceSample(preview).info.duration_s > 0.5

@@ -13,8 +13,15 @@ from gradio_client import Client, handle_file
 
 from tests.conftest import speech_wav
 
-SPEAK = ["/siliconflow_speak", "/minimax_speak", "/zhipu_speak", "/openai_speak", "/elevenlabs_speak",
-         "/fishaudio_speak", "/cartesia_speak"]
+SPEAK = [
+    "/siliconflow_speak",
+    "/minimax_speak",
+    "/zhipu_speak",
+    "/openai_speak",
+    "/elevenlabs_speak",
+    "/fishaudio_speak",
+    "/cartesia_speak",
+]
 
 
 @pytest.fixture(scope="module")
@@ -66,9 +73,14 @@ def test_optional_parameters_have_defaults(info):
 
 def test_typed_values_are_not_limited_to_the_presets(info):
     named = info["named_endpoints"]
-    for name, param in [("/siliconflow_delete_voice", "uri"), ("/siliconflow_speak", "voice"),
-                        ("/zhipu_delete_voice", "voice"), ("/minimax_speak", "voice_id"),
-                        ("/openai_speak", "model"), ("/openai_speak", "voice")]:
+    for name, param in [
+        ("/siliconflow_delete_voice", "uri"),
+        ("/siliconflow_speak", "voice"),
+        ("/zhipu_delete_voice", "voice"),
+        ("/minimax_speak", "voice_id"),
+        ("/openai_speak", "model"),
+        ("/openai_speak", "voice"),
+    ]:
         p = next(p for p in named[name]["parameters"] if p["parameter_name"] == param)
         assert "enum" not in (p["type"] or {}) and "Literal" not in p["python_type"]["type"], (name, p)
 
@@ -83,17 +95,20 @@ def test_every_speak_endpoint_runs_with_its_required_parameters_only(api, info, 
 def test_upload_and_clone_with_sample_text_and_consent_only(api, tmp_path):
     sample = tmp_path / "voice.wav"
     sample.write_bytes(speech_wav(seconds_min=12.0))
-    uri, info = api.predict(audio=handle_file(str(sample)), transcript="Hello there.", consent=True,
-                            api_name="/siliconflow_upload")
+    uri, info = api.predict(
+        audio=handle_file(str(sample)), transcript="Hello there.", consent=True, api_name="/siliconflow_upload"
+    )
     assert uri.startswith("speech:") and "Uploaded" in info
 
     file_id, _ = api.predict(audio=handle_file(str(sample)), consent=True, api_name="/zhipu_upload")
-    voice, _preview, info = api.predict(file_id=file_id, voice_name="api-" + uuid.uuid4().hex[:8],
-                                        api_name="/zhipu_clone")
+    voice, _preview, info = api.predict(
+        file_id=file_id, voice_name="api-" + uuid.uuid4().hex[:8], api_name="/zhipu_clone"
+    )
     assert voice and "Cloned" in info
 
-    voice, _preview, info = api.predict(sample=handle_file(str(sample)), name="api-voice", consent=True,
-                                        api_name="/elevenlabs_clone")
+    voice, _preview, info = api.predict(
+        sample=handle_file(str(sample)), name="api-voice", consent=True, api_name="/elevenlabs_clone"
+    )
     assert voice and "Cloned" in info
 
     file_id, _ = api.predict(audio=handle_file(str(sample)), consent=True, api_name="/minimax_upload")

@@ -28,8 +28,9 @@ def test_app_process_serves_a_keyless_speak_and_cleans_up_on_sigterm(tmp_path):
         wait_http(f"http://127.0.0.1:{port}/", timeout_s=90, proc=proc)
         client = Client(f"http://127.0.0.1:{port}/", verbose=False, download_files=False)
         try:
-            _audio, _download, summary, _player = client.predict(text="Hello from a fresh machine.",
-                                                                 api_name="/openai_speak")
+            _audio, _download, summary, _player = client.predict(
+                text="Hello from a fresh machine.", api_name="/openai_speak"
+            )
         finally:
             client.close()
         assert "sandbox" in summary

@@ -14,8 +14,12 @@ import pytest
 
 from tests.conftest import speech_wav
 
-CLONES = ["siliconflow:upload:FunAudioLLM/CosyVoice2-0.5B", "minimax:clone:speech-2.8-hd",
-          "zhipu:clone:glm-tts-clone", "siliconflow:reference:FunAudioLLM/CosyVoice2-0.5B"]
+CLONES = [
+    "siliconflow:upload:FunAudioLLM/CosyVoice2-0.5B",
+    "minimax:clone:speech-2.8-hd",
+    "zhipu:clone:glm-tts-clone",
+    "siliconflow:reference:FunAudioLLM/CosyVoice2-0.5B",
+]
 CONTROL = "siliconflow:control:alex"
 TRANSCRIPT = "Hello, this is my voice. I am recording a sample for the playground."
 
@@ -39,8 +43,9 @@ def _scoring_ready() -> bool:
 def test_clone_speak_vote_report(client, sandbox, sample_file):
     from gradio_client import handle_file
 
-    rows, family, summary = client.predict(handle_file(str(sample_file)), TRANSCRIPT, True, [*CLONES, CONTROL],
-                                           api_name="/arena_clone")
+    rows, family, summary = client.predict(
+        handle_file(str(sample_file)), TRANSCRIPT, True, [*CLONES, CONTROL], api_name="/arena_clone"
+    )
     table = rows["data"] if isinstance(rows, dict) else rows
     assert len(table) == 5, table
     assert all("ready" in r[1] for r in table), table
@@ -49,13 +54,15 @@ def test_clone_speak_vote_report(client, sandbox, sample_file):
     assert len(uploads) == 1
 
     # the same sample again: the family and its voices are reused, nothing is cloned again
-    _rows2, family2, summary2 = client.predict(handle_file(str(sample_file)), TRANSCRIPT, True, [*CLONES, CONTROL],
-                                              api_name="/arena_clone")
+    _rows2, family2, summary2 = client.predict(
+        handle_file(str(sample_file)), TRANSCRIPT, True, [*CLONES, CONTROL], api_name="/arena_clone"
+    )
     assert family2 == family and "reused" in summary2
     assert len([r for r in sandbox.requests("siliconflow") if r["path"].endswith("/uploads/audio/voice")]) == 1
 
     takes_html, scorecard, run_id, pair, note = client.predict(
-        family, "zh-polyphonic", "", [*CLONES, CONTROL], api_name="/arena_speak")
+        family, "zh-polyphonic", "", [*CLONES, CONTROL], api_name="/arena_speak"
+    )
     sc = scorecard["data"] if isinstance(scorecard, dict) else scorecard
     assert len(sc) == 5 and all(r[-1].startswith("ok") for r in sc), sc
     assert takes_html.count("<audio") == 6  # the reference and five takes
@@ -96,8 +103,9 @@ def test_one_provider_failing_mid_run(client, sandbox, tmp_path):
     path = tmp_path / "other.wav"
     path.write_bytes(speech_wav("Another speaker records a different sample for the arena today.", 12.0))
     sandbox.add_fault("minimax", "clone", "503", count=1)  # the upload goes through, the clone fails
-    rows, family, summary = client.predict(handle_file(str(path)), "Another speaker records a sample.", True,
-                                           CLONES, api_name="/arena_clone")
+    rows, family, summary = client.predict(
+        handle_file(str(path)), "Another speaker records a sample.", True, CLONES, api_name="/arena_clone"
+    )
     table = {r[0]: r for r in (rows["data"] if isinstance(rows, dict) else rows)}
     failed = [r for r in table.values() if "failed" in r[1]]
     assert len(failed) == 1 and "MiniMax" in failed[0][0] and "overloaded" in failed[0][2].lower(), table
@@ -105,8 +113,13 @@ def test_one_provider_failing_mid_run(client, sandbox, tmp_path):
     assert "failed: MiniMax" in summary
 
     # the failed row alone, again: only MiniMax is called, the others are reused
-    rows, family2, summary = client.predict(handle_file(str(path)), "Another speaker records a sample.", True,
-                                            ["minimax:clone:speech-2.8-hd"], api_name="/arena_clone")
+    rows, family2, summary = client.predict(
+        handle_file(str(path)),
+        "Another speaker records a sample.",
+        True,
+        ["minimax:clone:speech-2.8-hd"],
+        api_name="/arena_clone",
+    )
     assert family2 == family and "1 of 1 ready" in summary
 
     _, scorecard, _run_id, _, _ = client.predict(family, "en-question", "", CLONES, api_name="/arena_speak")
@@ -129,6 +142,7 @@ def test_score_take_endpoint(client, sample_file):
 
     if not _scoring_ready():
         pytest.skip("playground.scoring is still the interface stub: score_take is not available yet")
-    card = client.predict(handle_file(str(sample_file)), handle_file(str(sample_file)), TRANSCRIPT,
-                          api_name="/score_take")
+    card = client.predict(
+        handle_file(str(sample_file)), handle_file(str(sample_file)), TRANSCRIPT, api_name="/score_take"
+    )
     assert card["similarity"] is not None and card["duration_s"] > 5

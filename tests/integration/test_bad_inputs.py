@@ -54,14 +54,23 @@ def assert_clear(exc: AppError) -> None:
 @pytest.mark.parametrize("name", sorted(FILES))
 def test_bad_voice_files_upload_to_siliconflow(client, bad_files, name):
     with pytest.raises(AppError) as caught:
-        client.predict(audio=handle_file(bad_files[name]), name="bad", transcript="Hello there.", model=SF,
-                       send_as="multipart", consent=True, api_key="", api_name="/siliconflow_upload")
+        client.predict(
+            audio=handle_file(bad_files[name]),
+            name="bad",
+            transcript="Hello there.",
+            model=SF,
+            send_as="multipart",
+            consent=True,
+            api_key="",
+            api_name="/siliconflow_upload",
+        )
     assert_clear(caught.value)
     assert "right to clone" not in str(caught.value)  # the file itself was refused, not the missing consent
 
 
-@pytest.mark.parametrize("name", ["zero-length.wav", "silent.wav", "corrupt.wav", "text-as.mp3", "png-as.wav",
-                                  "truncated.wav"])
+@pytest.mark.parametrize(
+    "name", ["zero-length.wav", "silent.wav", "corrupt.wav", "text-as.mp3", "png-as.wav", "truncated.wav"]
+)
 def test_bad_voice_files_upload_to_zhipu(client, bad_files, name):
     with pytest.raises(AppError) as caught:
         client.predict(audio=handle_file(bad_files[name]), consent=True, api_key="", api_name="/zhipu_upload")
@@ -72,9 +81,16 @@ def test_bad_voice_files_upload_to_zhipu(client, bad_files, name):
 @pytest.mark.parametrize("name", ["silent.wav", "corrupt.wav", "random-bytes.m4a"])
 def test_bad_reference_clips_for_siliconflow_speech(client, bad_files, name):
     with pytest.raises(AppError) as caught:
-        client.predict(**{**SPEAK_DEFAULTS, "voice_source": "reference", "voice": None,
-                          "reference_audio": handle_file(bad_files[name]), "reference_text": "Hello."},
-                       api_name="/siliconflow_speak")
+        client.predict(
+            **{
+                **SPEAK_DEFAULTS,
+                "voice_source": "reference",
+                "voice": None,
+                "reference_audio": handle_file(bad_files[name]),
+                "reference_text": "Hello.",
+            },
+            api_name="/siliconflow_speak",
+        )
     assert_clear(caught.value)
 
 
@@ -97,8 +113,13 @@ BAD_SPEAK = {
 }
 
 
-@pytest.mark.parametrize("case", [pytest.param(v, id=k) if not hasattr(v, "marks") else pytest.param(*v.values, id=k, marks=v.marks)
-                                  for k, v in BAD_SPEAK.items()])
+@pytest.mark.parametrize(
+    "case",
+    [
+        pytest.param(v, id=k) if not hasattr(v, "marks") else pytest.param(*v.values, id=k, marks=v.marks)
+        for k, v in BAD_SPEAK.items()
+    ],
+)
 def test_bad_speech_requests_to_siliconflow(client, case):
     with pytest.raises(AppError) as caught:
         client.predict(**{**SPEAK_DEFAULTS, **case}, api_name="/siliconflow_speak")
@@ -119,8 +140,13 @@ BAD_OTHER = {
 }
 
 
-@pytest.mark.parametrize("case", [pytest.param(v, id=k) if not hasattr(v, "marks") else pytest.param(*v.values, id=k, marks=v.marks)
-                                  for k, v in BAD_OTHER.items()])
+@pytest.mark.parametrize(
+    "case",
+    [
+        pytest.param(v, id=k) if not hasattr(v, "marks") else pytest.param(*v.values, id=k, marks=v.marks)
+        for k, v in BAD_OTHER.items()
+    ],
+)
 def test_bad_requests_to_other_providers(client, case):
     api, kwargs = case
     with pytest.raises(AppError) as caught:
@@ -202,8 +228,9 @@ async def test_bad_voice_files_for_fish_audio_clone(sandbox, name):
     from playground.providers.fishaudio import FishClone
 
     with pytest.raises(errors.PlaygroundError) as caught:
-        await providers.get("fishaudio").clone_voice(FishClone(samples=[VoiceSample(FILES[name], filename=name)],
-                                                               title="bad"))
+        await providers.get("fishaudio").clone_voice(
+            FishClone(samples=[VoiceSample(FILES[name], filename=name)], title="bad")
+        )
     assert_clear_error(caught.value)
     assert not sandbox.requests("fishaudio"), "a bad file was sent"
 
@@ -245,8 +272,9 @@ async def test_bad_voice_files_for_cartesia_clone(sandbox, name):
     from playground.providers.cartesia import CartesiaClone
 
     with pytest.raises(errors.PlaygroundError) as caught:
-        await providers.get("cartesia").clone_voice(CartesiaClone(sample=VoiceSample(FILES[name], filename=name),
-                                                                  name="bad"))
+        await providers.get("cartesia").clone_voice(
+            CartesiaClone(sample=VoiceSample(FILES[name], filename=name), name="bad")
+        )
     assert_clear_error(caught.value)
     assert not sandbox.requests("cartesia"), "a bad file was sent"
 

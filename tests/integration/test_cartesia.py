@@ -40,8 +40,9 @@ def body_of(record) -> bytes:
 
 # -- clone --------------------------------------------------------------------------------------------
 async def test_clone_sends_one_clip_and_the_2025_fields(ca, sandbox, clip):
-    result = await ca.clone_voice(CartesiaClone(sample=clip, name="mine", language="de", enhance=False,
-                                                description="d"))
+    result = await ca.clone_voice(
+        CartesiaClone(sample=clip, name="mine", language="de", enhance=False, description="d")
+    )
     assert len(result.voice_id) == 36 and result.extra["language"] == "de" and result.extra["is_public"] is False
     rec = calls(sandbox, "/voices/clone")[-1]
     raw = body_of(rec)
@@ -82,14 +83,24 @@ async def test_an_old_or_unknown_version_is_refused_with_the_fix(ca, monkeypatch
 
 
 # -- speech ------------------------------------------------------------------------------------------------
-@pytest.mark.parametrize("container, encoding, rate, sniffed, fmt", [
-    ("wav", "pcm_s16le", 44100, "wav", "wav"), ("wav", "pcm_f32le", 22050, "wav", "wav"),
-    ("wav", "pcm_mulaw", 8000, "wav", "wav"), ("raw", "pcm_s16le", 24000, None, "pcm"),
-    ("raw", "pcm_f32le", 16000, "wav", "wav"), ("raw", "pcm_alaw", 8000, "wav", "wav"), ("mp3", None, 48000, "mp3", "mp3"),
-])
+@pytest.mark.parametrize(
+    "container, encoding, rate, sniffed, fmt",
+    [
+        ("wav", "pcm_s16le", 44100, "wav", "wav"),
+        ("wav", "pcm_f32le", 22050, "wav", "wav"),
+        ("wav", "pcm_mulaw", 8000, "wav", "wav"),
+        ("raw", "pcm_s16le", 24000, None, "pcm"),
+        ("raw", "pcm_f32le", 16000, "wav", "wav"),
+        ("raw", "pcm_alaw", 8000, "wav", "wav"),
+        ("mp3", None, 48000, "mp3", "mp3"),
+    ],
+)
 async def test_every_container_and_encoding_is_real_audio_at_the_rate(ca, container, encoding, rate, sniffed, fmt):
-    result = await ca.speak(CartesiaSpeech(text="Testing one two three.", voice=PUBLIC, container=container,
-                                           encoding=encoding, sample_rate=rate))
+    result = await ca.speak(
+        CartesiaSpeech(
+            text="Testing one two three.", voice=PUBLIC, container=container, encoding=encoding, sample_rate=rate
+        )
+    )
     assert (result.audio.format == fmt and sniff_format(result.audio.playable()) == sniffed) or fmt == "pcm"
     seg = decode(result.audio.playable())
     assert seg.frame_rate == rate and seg.duration_seconds > 0.5
@@ -97,8 +108,9 @@ async def test_every_container_and_encoding_is_real_audio_at_the_rate(ca, contai
 
 async def test_f32_and_s16_bytes_say_the_same_thing(ca):
     s16 = await ca.speak(CartesiaSpeech(text="Same words.", voice=PUBLIC, container="raw", sample_rate=16000))
-    f32 = await ca.speak(CartesiaSpeech(text="Same words.", voice=PUBLIC, container="raw", encoding="pcm_f32le",
-                                        sample_rate=16000))
+    f32 = await ca.speak(
+        CartesiaSpeech(text="Same words.", voice=PUBLIC, container="raw", encoding="pcm_f32le", sample_rate=16000)
+    )
     assert len(f32.audio.data) - 44 == 2 * len(s16.audio.data)
     floats = struct.unpack(f"<{(len(f32.audio.data) - 44) // 4}f", f32.audio.data[44:])
     assert max(abs(v) for v in floats) <= 1.0
@@ -106,21 +118,35 @@ async def test_f32_and_s16_bytes_say_the_same_thing(ca):
 
 async def test_a_streamed_wav_is_asked_as_raw_and_wrapped(ca, sandbox):
     chunks: list[bytes] = []
-    streamed = await ca.speak(CartesiaSpeech(text="A longer sentence so that the stream has several events.",
-                                             voice=PUBLIC, container="wav", sample_rate=24000, stream=True),
-                              on_chunk=chunks.append)
+    streamed = await ca.speak(
+        CartesiaSpeech(
+            text="A longer sentence so that the stream has several events.",
+            voice=PUBLIC,
+            container="wav",
+            sample_rate=24000,
+            stream=True,
+        ),
+        on_chunk=chunks.append,
+    )
     sent = json.loads(body_of(calls(sandbox, "/tts/sse")[-1]))
     assert sent["output_format"] == {"container": "raw", "sample_rate": 24000, "encoding": "pcm_s16le"}
     assert len(chunks) > 3 and streamed.audio.format == "wav"
     assert streamed.audio.data[44:] == b"".join(chunks)
-    whole = await ca.speak(CartesiaSpeech(text="A longer sentence so that the stream has several events.",
-                                          voice=PUBLIC, container="raw", sample_rate=24000))
+    whole = await ca.speak(
+        CartesiaSpeech(
+            text="A longer sentence so that the stream has several events.",
+            voice=PUBLIC,
+            container="raw",
+            sample_rate=24000,
+        )
+    )
     assert whole.audio.data == b"".join(chunks)  # the same audio as the bytes endpoint
 
 
 async def test_timestamps_are_counted_and_mp3_cannot_stream(ca, sandbox):
-    result = await ca.speak(CartesiaSpeech(text="One two three.", voice=PUBLIC, container="raw", stream=True,
-                                           add_timestamps=True))
+    result = await ca.speak(
+        CartesiaSpeech(text="One two three.", voice=PUBLIC, container="raw", stream=True, add_timestamps=True)
+    )
     assert result.request_fields["timestamps (received)"] == 1
     with pytest.raises(errors.InputError):
         await ca.speak(CartesiaSpeech(text="Hi.", voice=PUBLIC, container="mp3", stream=True))
@@ -128,16 +154,23 @@ async def test_timestamps_are_counted_and_mp3_cannot_stream(ca, sandbox):
 
 async def test_generation_config_changes_the_audio_and_needs_sonic_3(ca, sandbox):
     base = await ca.speak(CartesiaSpeech(text="Testing one two three four.", voice=PUBLIC, container="raw"))
-    fast = await ca.speak(CartesiaSpeech(text="Testing one two three four.", voice=PUBLIC, container="raw",
-                                         gen_speed=1.5, emotion="excited"))
-    quiet = await ca.speak(CartesiaSpeech(text="Testing one two three four.", voice=PUBLIC, container="raw",
-                                          gen_volume=0.5))
-    slow = await ca.speak(CartesiaSpeech(text="Testing one two three four.", voice=PUBLIC, container="raw",
-                                         model="sonic-2", speed="slow"))
+    fast = await ca.speak(
+        CartesiaSpeech(
+            text="Testing one two three four.", voice=PUBLIC, container="raw", gen_speed=1.5, emotion="excited"
+        )
+    )
+    quiet = await ca.speak(
+        CartesiaSpeech(text="Testing one two three four.", voice=PUBLIC, container="raw", gen_volume=0.5)
+    )
+    slow = await ca.speak(
+        CartesiaSpeech(text="Testing one two three four.", voice=PUBLIC, container="raw", model="sonic-2", speed="slow")
+    )
     assert len(fast.audio.data) < len(base.audio.data) * 0.8 < len(slow.audio.data)
     assert decode(quiet.audio.playable()).max < decode(base.audio.playable()).max
-    assert json.loads(body_of(calls(sandbox, "/tts/bytes")[1]))["generation_config"] == {"speed": 1.5,
-                                                                                         "emotion": "excited"}
+    assert json.loads(body_of(calls(sandbox, "/tts/bytes")[1]))["generation_config"] == {
+        "speed": 1.5,
+        "emotion": "excited",
+    }
     with pytest.raises(errors.InputError):
         await ca.speak(CartesiaSpeech(text="Hi.", voice=PUBLIC, model="sonic-2", emotion="happy"))
 
@@ -175,7 +208,9 @@ async def test_list_pages_with_starting_after_and_delete(ca, sandbox, clip, monk
 
 async def test_stt_sends_file_model_and_language(ca, sandbox, clip):
     result = await ca.transcribe(TranscribeRequest(clip))
-    assert result.text.startswith("[sandbox transcript") and result.model == "ink-whisper" and result.extra["request_id"]
+    assert (
+        result.text.startswith("[sandbox transcript") and result.model == "ink-whisper" and result.extra["request_id"]
+    )
     raw = body_of(calls(sandbox, "/stt")[-1])
     assert b'name="model"\r\n\r\nink-whisper' in raw and b'name="language"\r\n\r\nen' in raw
     assert b'name="file"; filename="clip.wav"' in raw
@@ -183,11 +218,16 @@ async def test_stt_sends_file_model_and_language(ca, sandbox, clip):
 
 # -- errors ---------------------------------------------------------------------------------------------------
 @pytest.mark.parametrize("version", ["2025-04-16", "2026-03-01"])
-@pytest.mark.parametrize("kind, cls, fix", [
-    ("401", errors.AuthenticationError, "CARTESIA_API_KEY"), ("402", errors.QuotaError, "credits"),
-    ("403", errors.PermissionDeniedError, "paid plan"), ("429", errors.RateLimitError, "wait"),
-    ("503", errors.OverloadedError, "overloaded"),
-])
+@pytest.mark.parametrize(
+    "kind, cls, fix",
+    [
+        ("401", errors.AuthenticationError, "CARTESIA_API_KEY"),
+        ("402", errors.QuotaError, "credits"),
+        ("403", errors.PermissionDeniedError, "paid plan"),
+        ("429", errors.RateLimitError, "wait"),
+        ("503", errors.OverloadedError, "overloaded"),
+    ],
+)
 async def test_errors_in_both_formats_are_typed(ca, sandbox, monkeypatch, version, kind, cls, fix):
     monkeypatch.setenv("CARTESIA_VERSION", version)
     sandbox.add_fault(CA, "speech", kind, count=5, retry_after=0)
@@ -211,8 +251,9 @@ async def test_an_error_event_inside_the_stream_is_typed_in_both_shapes(ca, sand
     sandbox.add_fault(CA, "speech", "error_200", code=code)
     chunks: list[bytes] = []
     with pytest.raises(errors.ProviderError) as exc:
-        await ca.speak(CartesiaSpeech(text="Hi there.", voice=PUBLIC, container="raw", stream=True),
-                       on_chunk=chunks.append)
+        await ca.speak(
+            CartesiaSpeech(text="Hi there.", voice=PUBLIC, container="raw", stream=True), on_chunk=chunks.append
+        )
     assert isinstance(exc.value, errors.RateLimitError if code == 429 else errors.ServerError)
     assert "failed mid-stream" in exc.value.user_message() and exc.value.status == code and chunks
     assert (exc.value.code == "internal_error") == (version == "2026-03-01")

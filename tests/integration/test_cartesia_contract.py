@@ -50,15 +50,26 @@ def json_error(resp: httpx.Response, status: int) -> dict:
 
 
 def tts(**over) -> dict:
-    return {"model_id": "sonic-3", "transcript": "Hi", "voice": {"mode": "id", "id": PUBLIC},
-            "output_format": {"container": "wav", "encoding": "pcm_s16le", "sample_rate": 44100}, "language": "en",
-            **over}
+    return {
+        "model_id": "sonic-3",
+        "transcript": "Hi",
+        "voice": {"mode": "id", "id": PUBLIC},
+        "output_format": {"container": "wav", "encoding": "pcm_s16le", "sample_rate": 44100},
+        "language": "en",
+        **over,
+    }
 
 
 # -- the simulator is strict ------------------------------------------------------------------------------
 def test_the_version_header_is_required_and_decides_the_auth_header(sandbox):
-    routes = [("GET", "/voices"), ("POST", "/voices/clone"), ("DELETE", f"/voices/{PUBLIC}"), ("POST", "/tts/bytes"),
-              ("POST", "/tts/sse"), ("POST", "/stt")]
+    routes = [
+        ("GET", "/voices"),
+        ("POST", "/voices/clone"),
+        ("DELETE", f"/voices/{PUBLIC}"),
+        ("POST", "/tts/bytes"),
+        ("POST", "/tts/sse"),
+        ("POST", "/stt"),
+    ]
     with client(sandbox, None) as c:
         for method, path in routes:
             assert "Cartesia-Version" in text_error(c.request(method, path), 400)
@@ -90,14 +101,30 @@ def test_clone_takes_one_clip_and_the_versions_fields(sandbox, wav):
             (c.post("/voices/clone", data={"name": "n"}, files=clip), "language"),
             (c.post("/voices/clone", data={"name": "n", "language": "xx"}, files=clip), "language"),
             (c.post("/voices/clone", data={"name": "n", "language": "en", "enhance": "yes"}, files=clip), "enhance"),
-            (c.post("/voices/clone", data={"name": "n", "language": "en", "accent": "southern-us"}, files=clip),
-             "unknown field 'accent'"),
-            (c.post("/voices/clone", data={"name": "n", "language": "en", "mode": "similarity"}, files=clip),
-             "unknown field 'mode'"),
-            (c.post("/voices/clone", data={"name": "n", "language": "en"},
-                    files={"clip": ("a.wav", b"RIFF" + b"\0" * 60, "audio/wav")}), "not a valid audio"),
-            (c.post("/voices/clone", data={"name": "n", "language": "en"},
-                    files={"clip": ("a.wav", wav + b"\0" * (5 * 1024 * 1024), "audio/wav")}), "5 MB"),
+            (
+                c.post("/voices/clone", data={"name": "n", "language": "en", "accent": "southern-us"}, files=clip),
+                "unknown field 'accent'",
+            ),
+            (
+                c.post("/voices/clone", data={"name": "n", "language": "en", "mode": "similarity"}, files=clip),
+                "unknown field 'mode'",
+            ),
+            (
+                c.post(
+                    "/voices/clone",
+                    data={"name": "n", "language": "en"},
+                    files={"clip": ("a.wav", b"RIFF" + b"\0" * 60, "audio/wav")},
+                ),
+                "not a valid audio",
+            ),
+            (
+                c.post(
+                    "/voices/clone",
+                    data={"name": "n", "language": "en"},
+                    files={"clip": ("a.wav", wav + b"\0" * (5 * 1024 * 1024), "audio/wav")},
+                ),
+                "5 MB",
+            ),
         ]
         for resp, words in cases:
             assert words in text_error(resp, 400), resp.text
@@ -108,22 +135,37 @@ def test_clone_takes_one_clip_and_the_versions_fields(sandbox, wav):
         assert "unknown field 'enhance'" in json_error(resp, 400)["message"]
 
 
-@pytest.mark.parametrize("over, words", [
-    ({"model_id": "sonic-9"}, "model_id"), ({"transcript": ""}, "transcript"), ({"voice": PUBLIC}, "voice must be"),
-    ({"voice": {"id": PUBLIC}}, "voice must be"), ({"voice": {"mode": "id", "id": "nope"}}, "not found"),
-    ({"output_format": {"container": "ogg", "sample_rate": 44100}}, "container"),
-    ({"output_format": {"container": "wav", "encoding": "pcm_s24le", "sample_rate": 44100}}, "encoding"),
-    ({"output_format": {"container": "wav", "encoding": "pcm_s16le", "sample_rate": 11025}}, "sample_rate"),
-    ({"output_format": {"container": "mp3", "sample_rate": 44100, "bit_rate": 128}}, "bit_rate"),
-    ({"output_format": {"container": "mp3", "sample_rate": 44100, "bit_rate": 128000, "encoding": "pcm_s16le"}},
-     "encoding is not allowed"),
-    ({"output_format": {"container": "raw", "encoding": "pcm_s16le", "sample_rate": 44100, "bit_rate": 1}}, "bit_rate"),
-    ({"language": "xx"}, "language"), ({"generation_config": {"speed": 2.0}}, "speed"),
-    ({"generation_config": {"volume": 0.4}}, "volume"), ({"generation_config": {"emotion": "bored"}}, "emotion"),
-    ({"generation_config": {"pitch": 1}}, "unknown field"), ({"model_id": "sonic-2", "generation_config": {}},
-                                                             "sonic-3 and later"),
-    ({"speed": "fastest"}, "speed"), ({"add_timestamps": True}, "unknown field"), ({"voice_id": PUBLIC}, "unknown field"),
-])
+@pytest.mark.parametrize(
+    "over, words",
+    [
+        ({"model_id": "sonic-9"}, "model_id"),
+        ({"transcript": ""}, "transcript"),
+        ({"voice": PUBLIC}, "voice must be"),
+        ({"voice": {"id": PUBLIC}}, "voice must be"),
+        ({"voice": {"mode": "id", "id": "nope"}}, "not found"),
+        ({"output_format": {"container": "ogg", "sample_rate": 44100}}, "container"),
+        ({"output_format": {"container": "wav", "encoding": "pcm_s24le", "sample_rate": 44100}}, "encoding"),
+        ({"output_format": {"container": "wav", "encoding": "pcm_s16le", "sample_rate": 11025}}, "sample_rate"),
+        ({"output_format": {"container": "mp3", "sample_rate": 44100, "bit_rate": 128}}, "bit_rate"),
+        (
+            {"output_format": {"container": "mp3", "sample_rate": 44100, "bit_rate": 128000, "encoding": "pcm_s16le"}},
+            "encoding is not allowed",
+        ),
+        (
+            {"output_format": {"container": "raw", "encoding": "pcm_s16le", "sample_rate": 44100, "bit_rate": 1}},
+            "bit_rate",
+        ),
+        ({"language": "xx"}, "language"),
+        ({"generation_config": {"speed": 2.0}}, "speed"),
+        ({"generation_config": {"volume": 0.4}}, "volume"),
+        ({"generation_config": {"emotion": "bored"}}, "emotion"),
+        ({"generation_config": {"pitch": 1}}, "unknown field"),
+        ({"model_id": "sonic-2", "generation_config": {}}, "sonic-3 and later"),
+        ({"speed": "fastest"}, "speed"),
+        ({"add_timestamps": True}, "unknown field"),
+        ({"voice_id": PUBLIC}, "unknown field"),
+    ],
+)
 def test_tts_bytes_checks_every_documented_field(sandbox, over, words):
     with client(sandbox) as c:
         resp = c.post("/tts/bytes", json=tts(**over))
@@ -132,18 +174,35 @@ def test_tts_bytes_checks_every_documented_field(sandbox, over, words):
 
 def test_tts_edges_sse_raw_only_and_the_2026_voice_forms(sandbox):
     with client(sandbox) as c:
-        for fmt in ({"container": "raw", "encoding": "pcm_f32le", "sample_rate": 8000},
-                    {"container": "mp3", "sample_rate": 22050, "bit_rate": 32000},
-                    {"container": "wav", "encoding": "pcm_alaw", "sample_rate": 48000}):
-            assert c.post("/tts/bytes", json=tts(output_format=fmt, generation_config={
-                "speed": 0.6, "volume": 2.0, "emotion": "calm"}, speed="slow", duration=5)).status_code == 200
+        for fmt in (
+            {"container": "raw", "encoding": "pcm_f32le", "sample_rate": 8000},
+            {"container": "mp3", "sample_rate": 22050, "bit_rate": 32000},
+            {"container": "wav", "encoding": "pcm_alaw", "sample_rate": 48000},
+        ):
+            assert (
+                c.post(
+                    "/tts/bytes",
+                    json=tts(
+                        output_format=fmt,
+                        generation_config={"speed": 0.6, "volume": 2.0, "emotion": "calm"},
+                        speed="slow",
+                        duration=5,
+                    ),
+                ).status_code
+                == 200
+            )
         assert "must be raw" in text_error(c.post("/tts/sse", json=tts()), 400)
-        sse = c.post("/tts/sse", json=tts(output_format={"container": "raw", "encoding": "pcm_s16le",
-                                                         "sample_rate": 16000}, add_timestamps=True))
+        sse = c.post(
+            "/tts/sse",
+            json=tts(
+                output_format={"container": "raw", "encoding": "pcm_s16le", "sample_rate": 16000}, add_timestamps=True
+            ),
+        )
         events = [json.loads(line[5:]) for line in sse.text.splitlines() if line.startswith("data:")]
         assert [e["type"] for e in events][-2:] == ["timestamps", "done"] and events[0]["status_code"] == 206
-        raw = c.post("/tts/bytes", json=tts(output_format={"container": "raw", "encoding": "pcm_s16le",
-                                                           "sample_rate": 16000})).content
+        raw = c.post(
+            "/tts/bytes", json=tts(output_format={"container": "raw", "encoding": "pcm_s16le", "sample_rate": 16000})
+        ).content
         assert b"".join(base64.b64decode(e["data"]) for e in events if e["type"] == "chunk") == raw
     with client(sandbox, V26) as c:
         for voice in (PUBLIC, {"id": PUBLIC}):
@@ -160,14 +219,21 @@ def test_tts_edges_sse_raw_only_and_the_2026_voice_forms(sandbox):
 
 def test_voices_query_and_delete(sandbox, wav):
     with client(sandbox) as c:
-        made = c.post("/voices/clone", data={"name": "q", "language": "en"},
-                      files={"clip": ("a.wav", wav, "audio/wav")}).json()
+        made = c.post(
+            "/voices/clone", data={"name": "q", "language": "en"}, files={"clip": ("a.wav", wav, "audio/wav")}
+        ).json()
         mine = c.get("/voices", params={"is_owner": "true", "limit": 100}).json()
         assert set(mine) == {"data", "has_more", "next_page"} and made["id"] in {v["id"] for v in mine["data"]}
         assert PUBLIC not in {v["id"] for v in mine["data"]}
         assert PUBLIC in {v["id"] for v in c.get("/voices", params={"limit": 100}).json()["data"]}
-        for params in ({"limit": 0}, {"limit": 101}, {"is_owner": "yes"}, {"gender": "male"}, {"q": "x"},
-                       {"starting_after": "nope"}):
+        for params in (
+            {"limit": 0},
+            {"limit": 101},
+            {"is_owner": "yes"},
+            {"gender": "male"},
+            {"q": "x"},
+            {"starting_after": "nope"},
+        ):
             assert text_error(c.get("/voices", params=params), 400)
         assert c.get(f"/voices/{made['id']}").json()["id"] == made["id"]
         gone = c.delete(f"/voices/{made['id']}")
@@ -179,10 +245,17 @@ def test_voices_query_and_delete(sandbox, wav):
 def test_stt_checks_model_language_and_granularity(sandbox, wav):
     with client(sandbox) as c:
         f = {"file": ("a.wav", wav, "audio/wav")}
-        ok = c.post("/stt", data={"model": "ink-whisper", "language": "en", "timestamp_granularities[]": "word"}, files=f)
+        ok = c.post(
+            "/stt", data={"model": "ink-whisper", "language": "en", "timestamp_granularities[]": "word"}, files=f
+        )
         assert ok.status_code == 200 and set(ok.json()) == {"type", "text", "duration", "language", "request_id"}
-        for data in ({}, {"model": "whisper-1"}, {"model": "ink-whisper", "language": "english"},
-                     {"model": "ink-whisper", "timestamp_granularities[]": "segment"}, {"model": "ink-whisper", "x": "1"}):
+        for data in (
+            {},
+            {"model": "whisper-1"},
+            {"model": "ink-whisper", "language": "english"},
+            {"model": "ink-whisper", "timestamp_granularities[]": "segment"},
+            {"model": "ink-whisper", "x": "1"},
+        ):
             assert text_error(c.post("/stt", data=data, files=f), 400)
 
 
@@ -199,8 +272,15 @@ def other_server(monkeypatch):
 def parts_of(record) -> list[tuple]:
     head = f"Content-Type: {record['headers']['content-type']}\r\n\r\n".encode()
     msg = email.parser.BytesParser().parsebytes(head + base64.b64decode(record["body_b64"]))
-    return [(p.get_param("name", header="content-disposition"), p.get_filename(), p.get_content_type(),
-             p.get_payload(decode=True)) for p in msg.get_payload()]
+    return [
+        (
+            p.get_param("name", header="content-disposition"),
+            p.get_filename(),
+            p.get_content_type(),
+            p.get_payload(decode=True),
+        )
+        for p in msg.get_payload()
+    ]
 
 
 def body_of(record) -> bytes:
@@ -210,16 +290,41 @@ def body_of(record) -> bytes:
 async def test_requests_match_the_sheet_field_for_field(other_server, wav):
     ca = providers.get(CA)
     clip = VoiceSample(wav, filename="mine.wav")
-    made = await ca.clone_voice(CartesiaClone(sample=clip, name="My voice", language="fr", description="d",
-                                              enhance=False, base_voice_id=PUBLIC))
+    made = await ca.clone_voice(
+        CartesiaClone(sample=clip, name="My voice", language="fr", description="d", enhance=False, base_voice_id=PUBLIC)
+    )
     chunks: list[bytes] = []
-    got = await ca.speak(CartesiaSpeech(text="Bonjour.", voice=made.voice_id, language="fr", container="mp3",
-                                        sample_rate=44100, bit_rate=192000, gen_speed=1.1, gen_volume=0.8,
-                                        emotion="calm", duration=10.0), on_chunk=chunks.append)
-    served = httpx.post(other_server.base_url(CA) + "/tts/bytes", json=json.loads(body_of(other_server.requests(CA)[-1])),
-                        headers={"Authorization": f"Bearer {KEY}", "Cartesia-Version": V25}).content
-    streamed = await ca.speak(CartesiaSpeech(text="Hello.", voice=PUBLIC, container="wav", encoding="pcm_f32le",
-                                             sample_rate=16000, stream=True, speed="fast"))
+    got = await ca.speak(
+        CartesiaSpeech(
+            text="Bonjour.",
+            voice=made.voice_id,
+            language="fr",
+            container="mp3",
+            sample_rate=44100,
+            bit_rate=192000,
+            gen_speed=1.1,
+            gen_volume=0.8,
+            emotion="calm",
+            duration=10.0,
+        ),
+        on_chunk=chunks.append,
+    )
+    served = httpx.post(
+        other_server.base_url(CA) + "/tts/bytes",
+        json=json.loads(body_of(other_server.requests(CA)[-1])),
+        headers={"Authorization": f"Bearer {KEY}", "Cartesia-Version": V25},
+    ).content
+    streamed = await ca.speak(
+        CartesiaSpeech(
+            text="Hello.",
+            voice=PUBLIC,
+            container="wav",
+            encoding="pcm_f32le",
+            sample_rate=16000,
+            stream=True,
+            speed="fast",
+        )
+    )
     await ca.list_voices()
     await ca.delete_voice(made.voice_id)
     await ca.transcribe(TranscribeRequest(clip))
@@ -227,28 +332,45 @@ async def test_requests_match_the_sheet_field_for_field(other_server, wav):
 
     records = other_server.requests(CA)
     assert [(r["method"], r["path"]) for r in records] == [
-        ("POST", "/cartesia/voices/clone"), ("POST", "/cartesia/tts/bytes"), ("POST", "/cartesia/tts/bytes"),
-        ("POST", "/cartesia/tts/sse"), ("GET", "/cartesia/voices"), ("DELETE", f"/cartesia/voices/{made.voice_id}"),
+        ("POST", "/cartesia/voices/clone"),
+        ("POST", "/cartesia/tts/bytes"),
+        ("POST", "/cartesia/tts/bytes"),
+        ("POST", "/cartesia/tts/sse"),
+        ("GET", "/cartesia/voices"),
+        ("DELETE", f"/cartesia/voices/{made.voice_id}"),
         ("POST", "/cartesia/stt"),
     ]
     for r in records:
         assert r["headers"]["authorization"] == f"Bearer {KEY}" and r["headers"]["cartesia-version"] == V25
         assert "x-api-key" not in r["headers"]
     clone, tts_bytes, _, sse, listing, delete, stt = records
-    assert parts_of(clone) == [("name", None, "text/plain", b"My voice"), ("language", None, "text/plain", b"fr"),
-                               ("description", None, "text/plain", b"d"), ("enhance", None, "text/plain", b"false"),
-                               ("base_voice_id", None, "text/plain", PUBLIC.encode()),
-                               ("clip", "mine.wav", "audio/wav", wav)]
+    assert parts_of(clone) == [
+        ("name", None, "text/plain", b"My voice"),
+        ("language", None, "text/plain", b"fr"),
+        ("description", None, "text/plain", b"d"),
+        ("enhance", None, "text/plain", b"false"),
+        ("base_voice_id", None, "text/plain", PUBLIC.encode()),
+        ("clip", "mine.wav", "audio/wav", wav),
+    ]
     assert clone["query"] == ""
     assert json.loads(body_of(tts_bytes)) == {
-        "model_id": "sonic-3", "transcript": "Bonjour.", "voice": {"mode": "id", "id": made.voice_id},
-        "output_format": {"container": "mp3", "sample_rate": 44100, "bit_rate": 192000}, "language": "fr",
-        "generation_config": {"speed": 1.1, "volume": 0.8, "emotion": "calm"}, "duration": 10.0}
+        "model_id": "sonic-3",
+        "transcript": "Bonjour.",
+        "voice": {"mode": "id", "id": made.voice_id},
+        "output_format": {"container": "mp3", "sample_rate": 44100, "bit_rate": 192000},
+        "language": "fr",
+        "generation_config": {"speed": 1.1, "volume": 0.8, "emotion": "calm"},
+        "duration": 10.0,
+    }
     assert tts_bytes["query"] == "" and tts_bytes["headers"]["content-type"] == "application/json"
     assert json.loads(body_of(sse)) == {
-        "model_id": "sonic-3", "transcript": "Hello.", "voice": {"mode": "id", "id": PUBLIC},
-        "output_format": {"container": "raw", "sample_rate": 16000, "encoding": "pcm_f32le"}, "language": "en",
-        "speed": "fast"}
+        "model_id": "sonic-3",
+        "transcript": "Hello.",
+        "voice": {"mode": "id", "id": PUBLIC},
+        "output_format": {"container": "raw", "sample_rate": 16000, "encoding": "pcm_f32le"},
+        "language": "en",
+        "speed": "fast",
+    }
     assert sse["headers"]["accept"] == "text/event-stream"
     assert parse_qs(listing["query"]) == {"limit": ["100"], "is_owner": ["true"]} and body_of(listing) == b""
     assert body_of(delete) == b"" and delete["headers"]["accept"] == "*/*"

@@ -42,8 +42,10 @@ def run(kind: str, reqs, tmp_path: Path, provider_id: str) -> tuple[Path, str]:
         assert config.SANDBOX_KEY not in script and "os.environ[" in script
         proc = subprocess.run([PYTHON, "-c", script], cwd=folder, env=env, capture_output=True, timeout=60)
     if proc.returncode != 0:  # explicit, so the message is not shortened by pytest
-        raise AssertionError(f"{kind} snippet failed:\n{script[:2000]}\n--- stdout\n{proc.stdout.decode()[-2000:]}"
-                             f"\n--- stderr\n{proc.stderr.decode()[-2000:]}")
+        raise AssertionError(
+            f"{kind} snippet failed:\n{script[:2000]}\n--- stdout\n{proc.stdout.decode()[-2000:]}"
+            f"\n--- stderr\n{proc.stderr.decode()[-2000:]}"
+        )
     return folder, proc.stdout.decode()
 
 
@@ -51,12 +53,22 @@ KINDS = ["python", pytest.param("curl", marks=pytest.mark.skipif(CURL is None, r
 
 
 @pytest.mark.parametrize("kind", KINDS)
-@pytest.mark.parametrize("provider_id, request_", [
-    ("siliconflow", SiliconFlowSpeech(text="Replay me, please.", voice="FunAudioLLM/CosyVoice2-0.5B:alex",
-                                      response_format="wav", sample_rate=24000)),
-    ("zhipu", ZhipuSpeech(text="Replay me, please.", voice="tongtong", response_format="wav")),
-    ("openai_compat", OpenAISpeech(text="Replay me, please.", voice="alloy", response_format="flac", speed=1.25)),
-])
+@pytest.mark.parametrize(
+    "provider_id, request_",
+    [
+        (
+            "siliconflow",
+            SiliconFlowSpeech(
+                text="Replay me, please.",
+                voice="FunAudioLLM/CosyVoice2-0.5B:alex",
+                response_format="wav",
+                sample_rate=24000,
+            ),
+        ),
+        ("zhipu", ZhipuSpeech(text="Replay me, please.", voice="tongtong", response_format="wav")),
+        ("openai_compat", OpenAISpeech(text="Replay me, please.", voice="alloy", response_format="flac", speed=1.25)),
+    ],
+)
 async def test_speak_snippet_replays_to_the_same_audio(sandbox, tmp_path, kind, provider_id, request_):
     with capture_requests() as reqs:
         result = await providers.get(provider_id).speak(request_)
@@ -69,8 +81,9 @@ async def test_speak_snippet_replays_to_the_same_audio(sandbox, tmp_path, kind, 
 @pytest.mark.parametrize("kind", KINDS)
 async def test_minimax_speak_snippet_replays(sandbox, tmp_path, kind):
     with capture_requests() as reqs:
-        result = await providers.get("minimax").speak(MiniMaxSpeech(text="Replay me, please.",
-                                                                    voice_id="English_Graceful_Lady"))
+        result = await providers.get("minimax").speak(
+            MiniMaxSpeech(text="Replay me, please.", voice_id="English_Graceful_Lady")
+        )
     _, out = run(kind, reqs, tmp_path, "minimax")
     doc = json.loads(out)
     assert bytes.fromhex(doc["data"]["audio"]) == result.audio.data
@@ -79,8 +92,12 @@ async def test_minimax_speak_snippet_replays(sandbox, tmp_path, kind):
 @pytest.mark.parametrize("kind", KINDS)
 async def test_reference_clip_data_uri_replays(sandbox, tmp_path, kind):
     sample = VoiceSample(speech_wav("This is the reference clip for the dynamic voice.", 2.0))
-    req = SiliconFlowSpeech(text="Speak in the reference voice.", voice=None, response_format="mp3",
-                            references=[Reference(sample, "This is the reference clip for the dynamic voice.")])
+    req = SiliconFlowSpeech(
+        text="Speak in the reference voice.",
+        voice=None,
+        response_format="mp3",
+        references=[Reference(sample, "This is the reference clip for the dynamic voice.")],
+    )
     with capture_requests() as reqs:
         result = await providers.get("siliconflow").speak(req)
     folder, _ = run(kind, reqs, tmp_path, "siliconflow")
@@ -97,10 +114,12 @@ async def test_siliconflow_upload_then_speak_chain_replays(sandbox, tmp_path, ki
     sf = providers.get("siliconflow")
     sample = VoiceSample(speech_wav("My voice for the replay test.", 2.0), filename="mine.wav")
     with capture_requests() as reqs:
-        uploaded = await sf.upload_voice(SiliconFlowUpload(sample=sample, name=f"replay-{mode}",
-                                                           text="My voice for the replay test.", mode=mode))
-        spoken = await sf.speak(SiliconFlowSpeech(text="Chained.", voice=uploaded.voice_id, response_format="wav",
-                                                  sample_rate=24000))
+        uploaded = await sf.upload_voice(
+            SiliconFlowUpload(sample=sample, name=f"replay-{mode}", text="My voice for the replay test.", mode=mode)
+        )
+        spoken = await sf.speak(
+            SiliconFlowSpeech(text="Chained.", voice=uploaded.voice_id, response_format="wav", sample_rate=24000)
+        )
     assert [r.method for r in reqs] == ["POST", "POST"]
     folder, out = run(kind, reqs, tmp_path, "siliconflow")
     uri = json.loads(out.strip().splitlines()[0])["uri"]
@@ -116,8 +135,9 @@ async def test_zhipu_upload_clone_chain_sends_the_same_requests(sandbox, tmp_pat
     sample = VoiceSample(speech_wav("Hello, this is my voice sample.", 4.0), filename="zp.wav")
     with capture_requests() as reqs:
         up = await zp.upload_voice(ZhipuUpload(sample=sample))
-        await zp.clone_voice(ZhipuClone(file_id=up.voice_id, voice_name=f"replay_{kind}", input="Preview text.",
-                                        fetch_preview=False))
+        await zp.clone_voice(
+            ZhipuClone(file_id=up.voice_id, voice_name=f"replay_{kind}", input="Preview text.", fetch_preview=False)
+        )
     assert len(reqs) == 2
     with pytest.raises(AssertionError, match=r"1214|taken"):
         run(kind, reqs, tmp_path, "zhipu")
@@ -152,8 +172,7 @@ async def test_fish_clone_with_repeated_parts_and_msgpack_speech_replay(sandbox,
     a = VoiceSample(speech_wav("First clip for the replay.", 2.0), filename="one.wav")
     b = VoiceSample(speech_wav("Second clip for the replay.", 2.0), filename="two.wav")
     with capture_requests() as reqs:
-        await fa.clone_voice(FishClone(samples=[a, b], title=f"replay-{kind}", texts=["First.", "Second."],
-                                       wait=False))
+        await fa.clone_voice(FishClone(samples=[a, b], title=f"replay-{kind}", texts=["First.", "Second."], wait=False))
         spoken = await fa.speak(FishSpeech(text="Replay me.", references=[FishReference(a, "First.")], format="wav"))
     folder, _ = run(kind, reqs, tmp_path, "fishaudio")
     assert (folder / "speech_2.wav").read_bytes() == spoken.audio.data
@@ -172,8 +191,11 @@ async def test_cartesia_speech_replays_with_its_version_header(sandbox, tmp_path
 
     ca = providers.get("cartesia")
     with capture_requests() as reqs:
-        spoken = await ca.speak(CartesiaSpeech(text="Replay me.", voice="694f9389-aac1-45b6-b726-9d9369183238",
-                                               container="wav", sample_rate=16000))
+        spoken = await ca.speak(
+            CartesiaSpeech(
+                text="Replay me.", voice="694f9389-aac1-45b6-b726-9d9369183238", container="wav", sample_rate=16000
+            )
+        )
     script = codeview.to_curl(reqs) if kind == "curl" else codeview.to_python(reqs)
     assert "Cartesia-Version" in script and "2025-04-16" in script
     folder, _ = run(kind, reqs, tmp_path, "cartesia")

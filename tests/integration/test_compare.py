@@ -38,8 +38,9 @@ async def test_four_pairs_run_concurrently_and_one_failure_does_not_sink_the_oth
 
 
 async def test_every_provider_in_one_comparison_with_loudness_matched_playback(sandbox):
-    pairs = [Pair.parse(k) for k in (SF + "alex", "minimax|English_Graceful_Lady", "zhipu|tongtong",
-                                     "openai_compat|alloy")]
+    pairs = [
+        Pair.parse(k) for k in (SF + "alex", "minimax|English_Graceful_Lady", "zhipu|tongtong", "openai_compat|alloy")
+    ]
     cells = await compare.compare([TEXT, "今天天气不错，我们一起去公园散步吧。"], pairs)
     assert len(cells) == 8 and all(c.ok for c in cells), [c.error for c in cells]
     assert {c.figures.format for c in cells} == {"mp3", "pcm"}
@@ -63,12 +64,15 @@ async def test_too_many_takes_are_refused(sandbox):
     from playground.errors import InputError
 
     with pytest.raises(InputError):
-        await compare.compare([TEXT, "second"], [Pair.parse(SF + v) for v in ("alex", "anna", "bella", "david", "claire")])
+        await compare.compare(
+            [TEXT, "second"], [Pair.parse(SF + v) for v in ("alex", "anna", "bella", "david", "claire")]
+        )
 
 
 def test_compare_endpoint(client, sandbox):
-    table, zip_path, summary = client.predict(TEXT, "", [SF + "alex", "zhipu|tongtong", "openai_compat|alloy"], False,
-                                              api_name="/compare")
+    table, zip_path, summary = client.predict(
+        TEXT, "", [SF + "alex", "zhipu|tongtong", "openai_compat|alloy"], False, api_name="/compare"
+    )
     rows = table["data"] if isinstance(table, dict) else table
     assert len(rows) == 3 and all(r[1] == "ok" for r in rows)
     assert "3 of 3 takes finished" in summary
@@ -78,17 +82,25 @@ def test_compare_endpoint(client, sandbox):
 def _max_jump(pcm: bytes, at: int, radius: int = 48) -> float:
     x = np.frombuffer(pcm, dtype="<i2").astype(np.float64) / 32768.0
     lo, hi = max(1, at - radius), min(len(x), at + radius)
-    return float(np.abs(np.diff(x[lo - 1:hi])).max())
+    return float(np.abs(np.diff(x[lo - 1 : hi])).max())
 
 
-@pytest.mark.parametrize("pair, text, limit", [
-    ("zhipu|tongtong", "今天天气很好。我们去公园散步吧！你觉得怎么样？好的，我们走吧。路上小心，别忘了带伞。", 16),
-    (SF + "alex", "The first sentence is here. The second one follows! Is this the third? Yes; and the fourth.", 40),
-])
+@pytest.mark.parametrize(
+    "pair, text, limit",
+    [
+        ("zhipu|tongtong", "今天天气很好。我们去公园散步吧！你觉得怎么样？好的，我们走吧。路上小心，别忘了带伞。", 16),
+        (
+            SF + "alex",
+            "The first sentence is here. The second one follows! Is this the third? Yes; and the fourth.",
+            40,
+        ),
+    ],
+)
 async def test_long_text_splits_at_sentence_ends_and_stitches_without_joins(sandbox, pair, text, limit):
     seen: list[tuple[int, int]] = []
-    result = await longtext.speak_long(Pair.parse(pair), text, limit=limit, fmt="wav",
-                                       progress=lambda done, total, _: seen.append((done, total)))
+    result = await longtext.speak_long(
+        Pair.parse(pair), text, limit=limit, fmt="wav", progress=lambda done, total, _: seen.append((done, total))
+    )
     segments = result.segments
     assert len(segments) >= 3 and "".join(s.replace(" ", "") for s in segments) == text.replace(" ", "")
     assert all(len(s) <= limit for s in segments)
@@ -99,8 +111,9 @@ async def test_long_text_splits_at_sentence_ends_and_stitches_without_joins(sand
     assert st.duration_s == pytest.approx(expected, abs=0.01)
     assert st.duration_s == pytest.approx(sum(st.part_durations_s), rel=0.05)
     # the largest sample-to-sample step inside any part: a join must not step further (no click)
-    parts_jump = max(float(np.abs(np.diff(longtext.to_pcm(r.audio.playable(), st.sample_rate))).max())
-                     for r in result.results)
+    parts_jump = max(
+        float(np.abs(np.diff(longtext.to_pcm(r.audio.playable(), st.sample_rate))).max()) for r in result.results
+    )
     for join in st.joins:
         assert _max_jump(st.pcm, join) <= parts_jump * 1.05 + 0.01
     assert st.data[:4] == b"RIFF"

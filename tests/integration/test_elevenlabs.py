@@ -27,9 +27,10 @@ def el(sandbox):
 
 @pytest.fixture(scope="module")
 def samples():
-    return [VoiceSample(speech_wav(seconds_min=3.0), filename="one.wav"),
-            VoiceSample(speech_wav("A second recording, read a little differently.", seconds_min=3.0),
-                        filename="two.wav")]
+    return [
+        VoiceSample(speech_wav(seconds_min=3.0), filename="one.wav"),
+        VoiceSample(speech_wav("A second recording, read a little differently.", seconds_min=3.0), filename="two.wav"),
+    ]
 
 
 @pytest.fixture
@@ -80,22 +81,26 @@ def _formats():
     from playground import presets
 
     spec = presets.load(EL)
-    return [(f, False) for f in spec["output_formats"] + spec["non_stream_formats"]] + \
-           [(f, True) for f in ("mp3_22050_32", "pcm_16000", "opus_48000_32", "ulaw_8000", "alaw_8000", "wav_44100")]
+    return [(f, False) for f in spec["output_formats"] + spec["non_stream_formats"]] + [
+        (f, True) for f in ("mp3_22050_32", "pcm_16000", "opus_48000_32", "ulaw_8000", "alaw_8000", "wav_44100")
+    ]
 
 
 @pytest.mark.parametrize("fmt, stream", _formats(), ids=[f"{f}{'-stream' if s else ''}" for f, s in _formats()])
 async def test_every_output_format_is_real_audio_at_its_rate(el, sandbox, fmt, stream):
     chunks = []
-    result = await el.speak(ElevenLabsSpeech(text="Every format plays.", output_format=fmt, stream=stream),
-                            on_chunk=chunks.append)
+    result = await el.speak(
+        ElevenLabsSpeech(text="Every format plays.", output_format=fmt, stream=stream), on_chunk=chunks.append
+    )
     codec, rate = fmt.split("_")[0], int(fmt.split("_")[1])
     sent = calls(sandbox, "/stream" if stream else VOICE)[-1]
     wire = fmt.replace("wav_", "pcm_") if stream else fmt
     assert sent["query"] == f"output_format={wire}"
     assert result.audio.format == codec and result.audio.sample_rate == rate
     if codec in ("pcm", "ulaw", "alaw"):
-        assert sniff_format(result.audio.data) in (None, "mp3", "aac") and sniff_format(result.audio.playable()) == "wav"
+        assert (
+            sniff_format(result.audio.data) in (None, "mp3", "aac") and sniff_format(result.audio.playable()) == "wav"
+        )
     else:
         assert sniff_format(result.audio.data) == {"mp3": "mp3", "wav": "wav", "opus": "opus"}[codec]
     seg = decode(result.audio.playable())
@@ -105,20 +110,42 @@ async def test_every_output_format_is_real_audio_at_its_rate(el, sandbox, fmt, s
 
 
 async def test_voice_settings_and_model_change_what_is_sent_and_heard(el, sandbox):
-    slow = await el.speak(ElevenLabsSpeech(text="The same sentence at two speeds.", speed=0.7, stability=0.2,
-                                           similarity_boost=0.9, style=0.3, use_speaker_boost=False, seed=42,
-                                           output_format="pcm_16000"))
-    fast = await el.speak(ElevenLabsSpeech(text="The same sentence at two speeds.", speed=1.2,
-                                           output_format="pcm_16000", model_id="eleven_flash_v2_5",
-                                           language_code="en"))
+    slow = await el.speak(
+        ElevenLabsSpeech(
+            text="The same sentence at two speeds.",
+            speed=0.7,
+            stability=0.2,
+            similarity_boost=0.9,
+            style=0.3,
+            use_speaker_boost=False,
+            seed=42,
+            output_format="pcm_16000",
+        )
+    )
+    fast = await el.speak(
+        ElevenLabsSpeech(
+            text="The same sentence at two speeds.",
+            speed=1.2,
+            output_format="pcm_16000",
+            model_id="eleven_flash_v2_5",
+            language_code="en",
+        )
+    )
     assert len(slow.audio.data) > len(fast.audio.data) * 1.3
     import json
 
     first, second = (json.loads(base64.b64decode(r["body_b64"])) for r in calls(sandbox, VOICE)[-2:])
-    assert first["voice_settings"] == {"stability": 0.2, "similarity_boost": 0.9, "style": 0.3,
-                                       "use_speaker_boost": False, "speed": 0.7} and first["seed"] == 42
-    assert second == {"text": "The same sentence at two speeds.", "model_id": "eleven_flash_v2_5",
-                      "voice_settings": {"speed": 1.2}, "language_code": "en"}
+    assert (
+        first["voice_settings"]
+        == {"stability": 0.2, "similarity_boost": 0.9, "style": 0.3, "use_speaker_boost": False, "speed": 0.7}
+        and first["seed"] == 42
+    )
+    assert second == {
+        "text": "The same sentence at two speeds.",
+        "model_id": "eleven_flash_v2_5",
+        "voice_settings": {"speed": 1.2},
+        "language_code": "en",
+    }
 
 
 # -- the account traps, reached for real -------------------------------------------------------------------

@@ -51,12 +51,14 @@ class Op:
 # -- operations ------------------------------------------------------------------------------------
 def _sf_upload(ctx, wavs):
     return providers.get("siliconflow").upload_voice(
-        SiliconFlowUpload(VoiceSample(wavs["short"], filename="me.wav"), name="fault-test", text="Hello there."))
+        SiliconFlowUpload(VoiceSample(wavs["short"], filename="me.wav"), name="fault-test", text="Hello there.")
+    )
 
 
 def _sf_speak(ctx, wavs, on_chunk=None):
     return providers.get("siliconflow").speak(
-        SiliconFlowSpeech(text="Hello from the fault suite.", voice="alex", stream=True), on_chunk=on_chunk)
+        SiliconFlowSpeech(text="Hello from the fault suite.", voice="alex", stream=True), on_chunk=on_chunk
+    )
 
 
 def _sf_list(ctx, wavs):
@@ -83,7 +85,8 @@ def _mm_clone(ctx, wavs):
 def _mm_speak(ctx, wavs, on_chunk=None):
     return providers.get("minimax").speak(
         MiniMaxSpeech(text="Hello from the fault suite.", voice_id="English_Graceful_Lady", stream=True),
-        on_chunk=on_chunk)
+        on_chunk=on_chunk,
+    )
 
 
 def _mm_list(ctx, wavs):
@@ -107,12 +110,12 @@ def _zp_clone(ctx, wavs):
     import uuid
 
     return providers.get("zhipu").clone_voice(
-        ZhipuClone(file_id=ctx, voice_name=f"f_{uuid.uuid4().hex[:8]}", input="Hello preview.", fetch_preview=False))
+        ZhipuClone(file_id=ctx, voice_name=f"f_{uuid.uuid4().hex[:8]}", input="Hello preview.", fetch_preview=False)
+    )
 
 
 def _zp_speak(ctx, wavs, on_chunk=None):
-    return providers.get("zhipu").speak(ZhipuSpeech(text="Hello from the fault suite.", stream=True),
-                                        on_chunk=on_chunk)
+    return providers.get("zhipu").speak(ZhipuSpeech(text="Hello from the fault suite.", stream=True), on_chunk=on_chunk)
 
 
 def _zp_list(ctx, wavs):
@@ -133,7 +136,8 @@ def _oa_models(ctx, wavs):
 
 def _el_clone(ctx, wavs):  # the pre-flight has its own row (subscription): one request per attempt here
     return providers.get("elevenlabs").clone_voice(
-        ElevenLabsClone(samples=[VoiceSample(wavs["short"], filename="me.wav")], name="Fault", preflight=False))
+        ElevenLabsClone(samples=[VoiceSample(wavs["short"], filename="me.wav")], name="Fault", preflight=False)
+    )
 
 
 def _el_subscription(ctx, wavs):
@@ -142,7 +146,8 @@ def _el_subscription(ctx, wavs):
 
 def _el_speak(ctx, wavs, on_chunk=None):
     return providers.get("elevenlabs").speak(
-        ElevenLabsSpeech(text="Hello from the fault suite.", output_format="pcm_24000", stream=True), on_chunk=on_chunk)
+        ElevenLabsSpeech(text="Hello from the fault suite.", output_format="pcm_24000", stream=True), on_chunk=on_chunk
+    )
 
 
 def _el_list(ctx, wavs):
@@ -155,15 +160,19 @@ def _el_delete(ctx, wavs):
 
 def _el_transcribe(ctx, wavs):
     return providers.get("elevenlabs").transcribe(TranscribeRequest(VoiceSample(wavs["short"], filename="me.wav")))
+
+
 def _fa_clone(ctx, wavs):  # wait=False: the polling after a creation is not part of the fault under test
     return providers.get("fishaudio").clone_voice(
-        FishClone(samples=[VoiceSample(wavs["short"], filename="me.wav")], title="fault-test", wait=False))
+        FishClone(samples=[VoiceSample(wavs["short"], filename="me.wav")], title="fault-test", wait=False)
+    )
 
 
 def _fa_speak(ctx, wavs, on_chunk=None):
     return providers.get("fishaudio").speak(
         FishSpeech(text="Hello from the fault suite.", reference_id="7f92f8afb8ec43bf81429cc1c9199cb1", format="pcm"),
-        on_chunk=on_chunk)
+        on_chunk=on_chunk,
+    )
 
 
 def _fa_list(ctx, wavs):
@@ -176,19 +185,29 @@ def _fa_delete(ctx, wavs):
 
 def _ca_clone(ctx, wavs):
     return providers.get("cartesia").clone_voice(
-        CartesiaClone(sample=VoiceSample(wavs["short"], filename="me.wav"), name="fault-test"))
+        CartesiaClone(sample=VoiceSample(wavs["short"], filename="me.wav"), name="fault-test")
+    )
 
 
 def _ca_speak(ctx, wavs, on_chunk=None):
     return providers.get("cartesia").speak(
-        CartesiaSpeech(text="Hello from the fault suite.", voice="694f9389-aac1-45b6-b726-9d9369183238",
-                       container="raw", stream=True), on_chunk=on_chunk)
+        CartesiaSpeech(
+            text="Hello from the fault suite.",
+            voice="694f9389-aac1-45b6-b726-9d9369183238",
+            container="raw",
+            stream=True,
+        ),
+        on_chunk=on_chunk,
+    )
 
 
 def _ca_speak_bytes(ctx, wavs, on_chunk=None):
     return providers.get("cartesia").speak(
-        CartesiaSpeech(text="Hello from the fault suite.", voice="694f9389-aac1-45b6-b726-9d9369183238",
-                       container="raw"), on_chunk=on_chunk)
+        CartesiaSpeech(
+            text="Hello from the fault suite.", voice="694f9389-aac1-45b6-b726-9d9369183238", container="raw"
+        ),
+        on_chunk=on_chunk,
+    )
 
 
 def _ca_list(ctx, wavs):
@@ -348,7 +367,7 @@ async def test_a_refused_connection_is_a_connection_error(sandbox, wavs, op, mon
     ctx = await prepared(sandbox, op, wavs)
     dead = f"http://127.0.0.1:{free_port()}"
     base = config.sandbox_url(op.provider)
-    monkeypatch.setitem(config._sandbox_urls, op.provider, dead + base[len(sandbox.url):])
+    monkeypatch.setitem(config._sandbox_urls, op.provider, dead + base[len(sandbox.url) :])
     with pytest.raises(errors.ConnectionFailedError) as caught:
         await op.call(ctx, wavs)
     assert "could not be reached" in assert_clear(caught.value)
@@ -372,8 +391,13 @@ async def test_a_stream_cut_halfway_returns_no_take(sandbox, wavs, op):
 
 
 # answers shown as they come (a deletion's text; a gateway's /models that is not a model list)
-FREE_FORM = {("siliconflow", "delete"), ("zhipu", "delete"), ("openai_compat", "models"), ("fishaudio", "delete"),
-             ("cartesia", "delete")}
+FREE_FORM = {
+    ("siliconflow", "delete"),
+    ("zhipu", "delete"),
+    ("openai_compat", "models"),
+    ("fishaudio", "delete"),
+    ("cartesia", "delete"),
+}
 
 
 @pytest.mark.parametrize("kind", ["bad_json", "html_200"])
@@ -469,8 +493,13 @@ def test_a_cut_stream_through_the_app_saves_no_take(client, sandbox, monkeypatch
 
 
 # -- Fish Audio: a created model that never becomes usable, and the out-of-credit status ----------------
-@pytest.mark.parametrize("kind, cls, words", [("stuck_training", errors.ProviderTimeoutError, "still training"),
-                                              ("train_failed", errors.ServerError, "training of model")])
+@pytest.mark.parametrize(
+    "kind, cls, words",
+    [
+        ("stuck_training", errors.ProviderTimeoutError, "still training"),
+        ("train_failed", errors.ServerError, "training of model"),
+    ],
+)
 async def test_fish_model_that_never_trains_is_a_bounded_clear_error(sandbox, wavs, monkeypatch, kind, cls, words):
     fa = providers.get("fishaudio")
     monkeypatch.setattr(fa, "poll_interval_s", 0.01)

@@ -99,11 +99,21 @@ async def test_not_waiting_returns_the_fresh_model_as_created(fa, sandbox, sampl
 
 
 # -- speech --------------------------------------------------------------------------------------------
-@pytest.mark.parametrize("fmt, rate, sniffed", [("mp3", 44100, "mp3"), ("mp3", 32000, "mp3"), ("wav", 8000, "wav"),
-                                                ("wav", 24000, "wav"), ("pcm", 16000, None), ("opus", 48000, "opus")])
+@pytest.mark.parametrize(
+    "fmt, rate, sniffed",
+    [
+        ("mp3", 44100, "mp3"),
+        ("mp3", 32000, "mp3"),
+        ("wav", 8000, "wav"),
+        ("wav", 24000, "wav"),
+        ("pcm", 16000, None),
+        ("opus", 48000, "opus"),
+    ],
+)
 async def test_every_format_and_rate_comes_back_as_real_audio(fa, fmt, rate, sniffed):
-    result = await fa.speak(FishSpeech(text="Testing one two three.", reference_id=PUBLIC, format=fmt,
-                                       sample_rate=rate))
+    result = await fa.speak(
+        FishSpeech(text="Testing one two three.", reference_id=PUBLIC, format=fmt, sample_rate=rate)
+    )
     assert sniff_format(result.audio.data) == sniffed and result.audio.format == fmt
     seg = decode(result.audio.playable())
     assert seg.frame_rate == rate and seg.duration_seconds > 0.5
@@ -134,16 +144,24 @@ async def test_inline_references_go_as_msgpack_with_raw_bytes(fa, sandbox, sampl
 
 async def test_streaming_delivers_chunks_that_add_up_to_the_take(fa):
     chunks: list[bytes] = []
-    result = await fa.speak(FishSpeech(text="A longer sentence so that the audio has several chunks in it.",
-                                       reference_id=PUBLIC, format="pcm", sample_rate=44100), on_chunk=chunks.append)
+    result = await fa.speak(
+        FishSpeech(
+            text="A longer sentence so that the audio has several chunks in it.",
+            reference_id=PUBLIC,
+            format="pcm",
+            sample_rate=44100,
+        ),
+        on_chunk=chunks.append,
+    )
     assert len(chunks) > 3 and b"".join(chunks) == result.audio.data
 
 
 async def test_speed_and_volume_change_the_audio(fa):
     base = await fa.speak(FishSpeech(text="Testing one two three four.", reference_id=PUBLIC, format="pcm"))
     fast = await fa.speak(FishSpeech(text="Testing one two three four.", reference_id=PUBLIC, format="pcm", speed=2.0))
-    quiet = await fa.speak(FishSpeech(text="Testing one two three four.", reference_id=PUBLIC, format="pcm",
-                                      volume=-12.0))
+    quiet = await fa.speak(
+        FishSpeech(text="Testing one two three four.", reference_id=PUBLIC, format="pcm", volume=-12.0)
+    )
     assert len(fast.audio.data) < len(base.audio.data) * 0.75
     assert decode(quiet.audio.playable()).max < decode(base.audio.playable()).max
 
@@ -155,8 +173,16 @@ async def test_an_unknown_model_id_is_the_providers_400(fa):
 
 
 async def test_bad_values_are_refused_before_sending(fa, sandbox):
-    for kw in ({"format": "flac"}, {"format": "mp3", "sample_rate": 16000}, {"temperature": 1.5},
-               {"chunk_length": 50}, {"speed": 3.0}, {"latency": "fastest"}, {"model": "gpt-4o"}, {"text": " "}):
+    for kw in (
+        {"format": "flac"},
+        {"format": "mp3", "sample_rate": 16000},
+        {"temperature": 1.5},
+        {"chunk_length": 50},
+        {"speed": 3.0},
+        {"latency": "fastest"},
+        {"model": "gpt-4o"},
+        {"text": " "},
+    ):
         with pytest.raises(errors.InputError):
             await fa.speak(FishSpeech(**{"text": "Hi.", "reference_id": PUBLIC, **kw}))
     assert not calls(sandbox, "/v1/tts")
@@ -192,14 +218,17 @@ async def test_transcribe_sends_the_audio_part_and_reads_text(fa, sandbox, sampl
 
 
 # -- errors ----------------------------------------------------------------------------------------------
-@pytest.mark.parametrize("kind, cls, fix", [
-    ("401", errors.AuthenticationError, "FISHAUDIO_API_KEY"),
-    ("402", errors.QuotaError, "top it up"),
-    ("403", errors.PermissionDeniedError, "not visible"),
-    ("404", errors.NotFoundError, "No such model"),
-    ("429", errors.RateLimitError, "Wait"),
-    ("503", errors.OverloadedError, "overloaded"),
-])
+@pytest.mark.parametrize(
+    "kind, cls, fix",
+    [
+        ("401", errors.AuthenticationError, "FISHAUDIO_API_KEY"),
+        ("402", errors.QuotaError, "top it up"),
+        ("403", errors.PermissionDeniedError, "not visible"),
+        ("404", errors.NotFoundError, "No such model"),
+        ("429", errors.RateLimitError, "Wait"),
+        ("503", errors.OverloadedError, "overloaded"),
+    ],
+)
 async def test_error_bodies_are_typed_with_the_fix(fa, sandbox, kind, cls, fix):
     sandbox.add_fault(FA, "speech", kind, count=5, retry_after=0)
     with pytest.raises(cls) as exc:

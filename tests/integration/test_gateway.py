@@ -35,20 +35,30 @@ def oa(app_url):
 
 def replayed(sandbox, pid: str) -> bytes:
     """The audio the sandbox answers to the last speech request it logged, sent again as it was."""
-    entry = [r for r in sandbox.requests(pid)
-             if r["method"] == "POST" and ("speech" in r["path"] or r["path"].endswith("t2a_v2"))][-1]
+    entry = [
+        r
+        for r in sandbox.requests(pid)
+        if r["method"] == "POST" and ("speech" in r["path"] or r["path"].endswith("t2a_v2"))
+    ][-1]
     url = sandbox.url + entry["path"] + (f"?{entry['query']}" if entry["query"] else "")
     headers = {k: v for k, v in entry["headers"].items() if k.lower() in ("authorization", "content-type", "accept")}
     raw = httpx.post(url, content=base64.b64decode(entry["body_b64"]), headers=headers, timeout=60).content
     if pid == "minimax":  # SSE frames: hex audio in data.audio of the status-1 frames
         frames = [json.loads(line[5:]) for line in raw.decode().splitlines() if line.startswith("data:")]
-        return b"".join(bytes.fromhex(f["data"]["audio"]) for f in frames
-                        if isinstance(f.get("data"), dict) and f["data"].get("status") == 1)
+        return b"".join(
+            bytes.fromhex(f["data"]["audio"])
+            for f in frames
+            if isinstance(f.get("data"), dict) and f["data"].get("status") == 1
+        )
     if pid == "zhipu":  # SSE chat chunks: base64 PCM in choices[0].delta.content
-        frames = [json.loads(line[5:]) for line in raw.decode().splitlines()
-                  if line.startswith("data:") and line[5:].strip() not in ("", "[DONE]")]
-        return b"".join(base64.b64decode(f["choices"][0]["delta"].get("content") or "")
-                        for f in frames if f.get("choices"))
+        frames = [
+            json.loads(line[5:])
+            for line in raw.decode().splitlines()
+            if line.startswith("data:") and line[5:].strip() not in ("", "[DONE]")
+        ]
+        return b"".join(
+            base64.b64decode(f["choices"][0]["delta"].get("content") or "") for f in frames if f.get("choices")
+        )
     if raw.startswith(b"data:"):  # OpenAI SSE: base64 audio in speech.audio.delta events
         events = [json.loads(line[5:]) for line in raw.decode().splitlines() if line.startswith("data:")]
         return b"".join(base64.b64decode(e["audio"]) for e in events if e["type"] == "speech.audio.delta")
@@ -72,7 +82,12 @@ def wait_for(predicate, timeout_s: float = 10.0):
 # -- listing -----------------------------------------------------------------------------------------
 def test_models_list_every_provider_model_from_the_presets(oa):
     ids = {m.id for m in oa.models.list().data}
-    assert {"siliconflow/FunAudioLLM/CosyVoice2-0.5B", "minimax/speech-02-hd", "zhipu/glm-tts", "openai_compat/tts-1"} <= ids
+    assert {
+        "siliconflow/FunAudioLLM/CosyVoice2-0.5B",
+        "minimax/speech-02-hd",
+        "zhipu/glm-tts",
+        "openai_compat/tts-1",
+    } <= ids
 
 
 def test_voices_lists_system_voices_per_model(app_url):
@@ -96,8 +111,11 @@ def test_speech_reaches_the_caller_byte_exact_and_lands_in_history(oa, sandbox, 
 
 def test_streaming_response_passes_chunks_as_they_arrive(oa, sandbox):
     sandbox.set_latency("siliconflow", first_byte_s=0.0, chunk_delay_s=0.02)
-    kwargs = dict(model="siliconflow/FunAudioLLM/CosyVoice2-0.5B", voice="alex",
-                  input="Streaming through the gateway, chunk by chunk, as the provider sends them.")
+    kwargs = dict(
+        model="siliconflow/FunAudioLLM/CosyVoice2-0.5B",
+        voice="alex",
+        input="Streaming through the gateway, chunk by chunk, as the provider sends them.",
+    )
     with oa.audio.speech.with_streaming_response.create(**kwargs) as resp:
         chunks = [c for c in resp.iter_bytes() if c]
     assert len(chunks) > 1 and sniff_format(chunks[0]) == "mp3"
@@ -105,8 +123,9 @@ def test_streaming_response_passes_chunks_as_they_arrive(oa, sandbox):
 
 
 def test_sse_stream_has_delta_and_done_events(oa, sandbox):
-    with oa.audio.speech.with_streaming_response.create(model="openai_compat/gpt-4o-mini-tts", voice="alloy",
-                                                        input="Server-sent events.", stream_format="sse") as resp:
+    with oa.audio.speech.with_streaming_response.create(
+        model="openai_compat/gpt-4o-mini-tts", voice="alloy", input="Server-sent events.", stream_format="sse"
+    ) as resp:
         assert resp.headers["content-type"].startswith("text/event-stream")
         events = [json.loads(line[5:]) for line in resp.iter_lines() if line.startswith("data:")]
     assert [e["type"] for e in events[:-1]] == ["speech.audio.delta"] * (len(events) - 1)
@@ -116,18 +135,22 @@ def test_sse_stream_has_delta_and_done_events(oa, sandbox):
 
 
 def test_sse_works_for_a_provider_without_sse(oa):
-    with oa.audio.speech.with_streaming_response.create(model="zhipu/glm-tts", voice="tongtong", input="SSE from pcm.",
-                                                        response_format="pcm", stream_format="sse") as resp:
+    with oa.audio.speech.with_streaming_response.create(
+        model="zhipu/glm-tts", voice="tongtong", input="SSE from pcm.", response_format="pcm", stream_format="sse"
+    ) as resp:
         events = [json.loads(line[5:]) for line in resp.iter_lines() if line.startswith("data:")]
     assert events[-1]["type"] == "speech.audio.done" and len(events) > 1
 
 
-@pytest.mark.parametrize("model,voice,fmt,magic", [
-    ("zhipu/glm-tts", "tongtong", "mp3", "mp3"),
-    ("minimax/speech-02-hd", "English_Graceful_Lady", "opus", "opus"),
-    ("siliconflow/FunAudioLLM/CosyVoice2-0.5B", "alex", "aac", "aac"),
-    ("zhipu/glm-tts", "tongtong", "flac", "flac"),
-])
+@pytest.mark.parametrize(
+    "model,voice,fmt,magic",
+    [
+        ("zhipu/glm-tts", "tongtong", "mp3", "mp3"),
+        ("minimax/speech-02-hd", "English_Graceful_Lady", "opus", "opus"),
+        ("siliconflow/FunAudioLLM/CosyVoice2-0.5B", "alex", "aac", "aac"),
+        ("zhipu/glm-tts", "tongtong", "flac", "flac"),
+    ],
+)
 def test_formats_the_provider_lacks_are_converted_and_said_so(oa, model, voice, fmt, magic):
     got = oa.audio.speech.create(model=model, voice=voice, input="Converted for you.", response_format=fmt)
     assert got.response.headers["x-playground-converted"].endswith(f"->{fmt}")
@@ -150,8 +173,10 @@ def test_errors_use_openai_shapes_and_keep_the_provider_code(oa, sandbox, app_ur
     with pytest.raises(openai.APIStatusError) as exc:
         oa.audio.speech.create(model="openai_compat/tts-1", voice="alloy", input="x")
     assert exc.value.status_code == 502 and "bad_response" in exc.value.body["message"]
-    resp = httpx.post(app_url + "v1/audio/speech", json={"model": "zhipu/glm-tts", "voice": "tongtong", "input": "x",
-                                                         "colour": "blue"})
+    resp = httpx.post(
+        app_url + "v1/audio/speech",
+        json={"model": "zhipu/glm-tts", "voice": "tongtong", "input": "x", "colour": "blue"},
+    )
     assert resp.status_code == 400 and resp.json()["error"]["param"] == "colour"
 
 
@@ -163,8 +188,10 @@ def test_a_stream_cut_mid_body_cuts_the_callers_body_too(oa, sandbox):
     with (
         pytest.raises(Exception) as exc,  # the SDK's own httpx raises: an incomplete chunked body
         oa.audio.speech.with_streaming_response.create(
-            model="siliconflow/FunAudioLLM/CosyVoice2-0.5B", voice="alex",
-            input="A long sentence so that the answer is longer than the cut, " * 4) as resp,
+            model="siliconflow/FunAudioLLM/CosyVoice2-0.5B",
+            voice="alex",
+            input="A long sentence so that the answer is longer than the cut, " * 4,
+        ) as resp,
     ):
         for _ in resp.iter_bytes():
             pass
@@ -184,23 +211,38 @@ def test_bearer_token_when_set(app_url, monkeypatch):
 
 # -- a voice cloned through the app, spoken by its library name ----------------------------------------
 def upload(client, path, name: str, api_key: str = "") -> str:
-    params = {p["parameter_name"] for p in
-              client.view_api(return_format="dict", print_info=False)["named_endpoints"]["/siliconflow_upload"]["parameters"]}
-    values = dict(audio=handle_file(str(path)), name=name, transcript="Hello there, this is my voice sample for cloning.",
-                  model="FunAudioLLM/CosyVoice2-0.5B", send_as="multipart", consent=True, api_key=api_key)
+    params = {
+        p["parameter_name"]
+        for p in client.view_api(return_format="dict", print_info=False)["named_endpoints"]["/siliconflow_upload"][
+            "parameters"
+        ]
+    }
+    values = dict(
+        audio=handle_file(str(path)),
+        name=name,
+        transcript="Hello there, this is my voice sample for cloning.",
+        model="FunAudioLLM/CosyVoice2-0.5B",
+        send_as="multipart",
+        consent=True,
+        api_key=api_key,
+    )
     uri, _ = client.predict(**{k: v for k, v in values.items() if k in params}, api_name="/siliconflow_upload")
     return uri
 
 
 def test_voice_cloned_in_the_app_speaks_by_its_library_name(client, oa, sandbox, speech_file, app_url):
     uri = upload(client, speech_file, "gateway-voice")
-    got = oa.audio.speech.create(model="siliconflow/FunAudioLLM/CosyVoice2-0.5B", voice="gateway-voice",
-                                 input="My cloned voice through the OpenAI SDK.")
+    got = oa.audio.speech.create(
+        model="siliconflow/FunAudioLLM/CosyVoice2-0.5B",
+        voice="gateway-voice",
+        input="My cloned voice through the OpenAI SDK.",
+    )
     sent = json.loads(base64.b64decode(sandbox.requests("siliconflow")[-1]["body_b64"]))
     assert sent["voice"] == uri and got.content == replayed(sandbox, "siliconflow")
     listed = httpx.get(app_url + "v1/audio/voices", params={"model": "siliconflow/FunAudioLLM/CosyVoice2-0.5B"}).json()
     assert {"id": uri, "name": "gateway-voice", "kind": "library"}.items() <= next(
-        v for v in listed["data"] if v["id"] == uri).items()
+        v for v in listed["data"] if v["id"] == uri
+    ).items()
 
 
 # -- hosted ------------------------------------------------------------------------------------------------
@@ -232,14 +274,18 @@ def test_hosted_gateway_needs_a_token_and_the_callers_own_keys(sandbox, tmp_path
         uri = upload(Client(url, verbose=False), sample, "hosted-voice", api_key="sk-caller-a")
         model = "siliconflow/FunAudioLLM/CosyVoice2-0.5B"
         mine = sdk.get("/audio/voices", cast_to=object, options={"params": {"model": model}, "headers": a})
-        theirs = sdk.get("/audio/voices", cast_to=object,
-                         options={"params": {"model": model}, "headers": {"X-Provider-Key": "sk-caller-b"}})
+        theirs = sdk.get(
+            "/audio/voices",
+            cast_to=object,
+            options={"params": {"model": model}, "headers": {"X-Provider-Key": "sk-caller-b"}},
+        )
         # hosted, a voice cloned in the page belongs to that browser session (library scopes), so neither
         # API caller lists it; what matters here is that B never sees A's
         assert uri not in {v["id"] for v in theirs["data"]} and uri not in {v["id"] for v in mine["data"]}
         sandbox.reset()
         with pytest.raises(openai.APIStatusError):  # by name, B's call cannot reach A's voice
-            sdk.audio.speech.create(model=model, voice="hosted-voice", input="Not yours.",
-                                    extra_headers={"X-Provider-Key": "sk-caller-b"})
+            sdk.audio.speech.create(
+                model=model, voice="hosted-voice", input="Not yours.", extra_headers={"X-Provider-Key": "sk-caller-b"}
+            )
         assert uri not in json.dumps(sandbox.requests()) and CANARY not in json.dumps(sandbox.requests())
         assert fingerprint(CANARY) not in json.dumps(sandbox.requests())

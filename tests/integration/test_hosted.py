@@ -124,47 +124,167 @@ def hosted_app(sandbox):
 def _operations(client: Client, sample: str, long_sample: str) -> list[tuple[str, dict]]:
     """Every named endpoint that takes a key, with working arguments (ids come from earlier calls)."""
     key = CANARY
-    sf_uri, _ = client.predict(handle_file(sample), "canary", "Hello there.", "FunAudioLLM/CosyVoice2-0.5B", "multipart",
-                               True, key, api_name="/siliconflow_upload")
-    mm_file, _ = client.predict(handle_file(long_sample), "voice_clone", False, "env", "", True, key,
-                                api_name="/minimax_upload")
+    sf_uri, _ = client.predict(
+        handle_file(sample),
+        "canary",
+        "Hello there.",
+        "FunAudioLLM/CosyVoice2-0.5B",
+        "multipart",
+        True,
+        key,
+        api_name="/siliconflow_upload",
+    )
+    mm_file, _ = client.predict(
+        handle_file(long_sample), "voice_clone", False, "env", "", True, key, api_name="/minimax_upload"
+    )
     zp_file, _ = client.predict(handle_file(sample), True, key, api_name="/zhipu_upload")
     mm_voice = "Canary" + uuid.uuid4().hex[:10]
     return [
-        ("/siliconflow_speak", dict(text="Hello canary.", model="FunAudioLLM/CosyVoice2-0.5B", voice_source="voice",
-                                    voice=sf_uri, reference_audio=None, reference_text="", response_format="wav",
-                                    sample_rate=24000, stream=True, speed=1.0, gain=0.0, max_tokens=None, api_key=key)),
+        (
+            "/siliconflow_speak",
+            dict(
+                text="Hello canary.",
+                model="FunAudioLLM/CosyVoice2-0.5B",
+                voice_source="voice",
+                voice=sf_uri,
+                reference_audio=None,
+                reference_text="",
+                response_format="wav",
+                sample_rate=24000,
+                stream=True,
+                speed=1.0,
+                gain=0.0,
+                max_tokens=None,
+                api_key=key,
+            ),
+        ),
         ("/siliconflow_voices", dict(api_key=key)),
-        ("/siliconflow_upload", dict(audio=handle_file(sample), name="canary2", transcript="Hello there.",
-                                     model="FunAudioLLM/CosyVoice2-0.5B", send_as="json", consent=True, api_key=key)),
+        (
+            "/siliconflow_upload",
+            dict(
+                audio=handle_file(sample),
+                name="canary2",
+                transcript="Hello there.",
+                model="FunAudioLLM/CosyVoice2-0.5B",
+                send_as="json",
+                consent=True,
+                api_key=key,
+            ),
+        ),
         ("/siliconflow_delete_voice", dict(uri=sf_uri, api_key=key)),
-        ("/minimax_clone", dict(file_id=mm_file, voice_id=mm_voice, prompt_file_id="", prompt_text="",
-                                preview_text="Hi there.", model="speech-2.8-hd", need_noise_reduction=False,
-                                need_volume_normalization=False, language_boost="", region="env", group_id="",
-                                api_key=key)),
-        ("/minimax_speak", dict(text="Hello canary.", model="speech-2.8-hd", voice_id="English_Graceful_Lady", speed=1.0,
-                                vol=1.0, pitch=0, emotion="", sample_rate=32000, bitrate=128000, audio_format="mp3",
-                                channel=1, language_boost="", stream=True, output_format="hex", region="env",
-                                group_id="", api_key=key)),
+        (
+            "/minimax_clone",
+            dict(
+                file_id=mm_file,
+                voice_id=mm_voice,
+                prompt_file_id="",
+                prompt_text="",
+                preview_text="Hi there.",
+                model="speech-2.8-hd",
+                need_noise_reduction=False,
+                need_volume_normalization=False,
+                language_boost="",
+                region="env",
+                group_id="",
+                api_key=key,
+            ),
+        ),
+        (
+            "/minimax_speak",
+            dict(
+                text="Hello canary.",
+                model="speech-2.8-hd",
+                voice_id="English_Graceful_Lady",
+                speed=1.0,
+                vol=1.0,
+                pitch=0,
+                emotion="",
+                sample_rate=32000,
+                bitrate=128000,
+                audio_format="mp3",
+                channel=1,
+                language_boost="",
+                stream=True,
+                output_format="hex",
+                region="env",
+                group_id="",
+                api_key=key,
+            ),
+        ),
         ("/minimax_voices", dict(voice_type="all", region="env", group_id="", api_key=key)),
-        ("/minimax_upload", dict(audio=handle_file(long_sample), purpose="voice_clone", trim_prompt=False, region="env",
-                                 group_id="", consent=True, api_key=key)),
-        ("/minimax_delete_voice", dict(voice_id=mm_voice, voice_type="voice_cloning", region="env", group_id="",
-                                       api_key=key)),
-        ("/zhipu_clone", dict(file_id=zp_file, voice_name="canary-" + uuid.uuid4().hex[:6], transcript="",
-                              preview_text="Hello canary.", model="glm-tts-clone", request_id="", api_key=key)),
-        ("/zhipu_speak", dict(text="Hello canary.", model="glm-tts", voice="tongtong", response_format="pcm", stream=True,
-                              encode_format="base64", speed=1.0, volume=1.0, watermark_enabled=True, api_key=key)),
+        (
+            "/minimax_upload",
+            dict(
+                audio=handle_file(long_sample),
+                purpose="voice_clone",
+                trim_prompt=False,
+                region="env",
+                group_id="",
+                consent=True,
+                api_key=key,
+            ),
+        ),
+        (
+            "/minimax_delete_voice",
+            dict(voice_id=mm_voice, voice_type="voice_cloning", region="env", group_id="", api_key=key),
+        ),
+        (
+            "/zhipu_clone",
+            dict(
+                file_id=zp_file,
+                voice_name="canary-" + uuid.uuid4().hex[:6],
+                transcript="",
+                preview_text="Hello canary.",
+                model="glm-tts-clone",
+                request_id="",
+                api_key=key,
+            ),
+        ),
+        (
+            "/zhipu_speak",
+            dict(
+                text="Hello canary.",
+                model="glm-tts",
+                voice="tongtong",
+                response_format="pcm",
+                stream=True,
+                encode_format="base64",
+                speed=1.0,
+                volume=1.0,
+                watermark_enabled=True,
+                api_key=key,
+            ),
+        ),
         ("/zhipu_voices", dict(voice_name="", voice_type="ALL", api_key=key)),
         ("/zhipu_upload", dict(audio=handle_file(sample), consent=True, api_key=key)),
         ("/zhipu_delete_voice", dict(voice="voice_does_not_exist", api_key=key)),
-        ("/openai_speak", dict(text="Hello canary.", model="gpt-4o-mini-tts", voice="alloy", instructions="",
-                               response_format="mp3", speed=1.0, stream_format="audio", base_url="", api_key=key)),
+        (
+            "/openai_speak",
+            dict(
+                text="Hello canary.",
+                model="gpt-4o-mini-tts",
+                voice="alloy",
+                instructions="",
+                response_format="mp3",
+                speed=1.0,
+                stream_format="audio",
+                base_url="",
+                api_key=key,
+            ),
+        ),
         ("/openai_models", dict(base_url="", api_key=key)),
-        ("/library_voices", dict(siliconflow_key=key, minimax_key=key, zhipu_key=key, openai_base_url="", openai_key=key)),
-        ("/library_history", dict(siliconflow_key=key, minimax_key=key, zhipu_key=key, openai_base_url="",
-                                  openai_key=key)),
-        ("/library_sync", dict(siliconflow_key=key, minimax_key=key, zhipu_key=key, openai_base_url="", openai_key=key)),
+        (
+            "/library_voices",
+            dict(siliconflow_key=key, minimax_key=key, zhipu_key=key, openai_base_url="", openai_key=key),
+        ),
+        (
+            "/library_history",
+            dict(siliconflow_key=key, minimax_key=key, zhipu_key=key, openai_base_url="", openai_key=key),
+        ),
+        (
+            "/library_sync",
+            dict(siliconflow_key=key, minimax_key=key, zhipu_key=key, openai_base_url="", openai_key=key),
+        ),
     ]
 
 
@@ -204,6 +324,7 @@ def _files_written_since(start: float, roots: list[Path]) -> list[Path]:
 def short_timeouts(monkeypatch):
     """A 0.6 s read timeout for the "hang" faults. Transports cache one client per event loop with the
     timeout it was made with, so forget them before and after."""
+
     def forget():
         for pid in PROVIDER_ENV:
             providers.get(pid).transport._clients.clear()
@@ -232,8 +353,14 @@ def test_canary_key_never_leaks(hosted_app, sandbox, caplog, capfd, tmp_path, sh
 
     ops = _operations(client, str(sample), str(long_sample))
     ok = [name for name, kwargs in ops if _call(client, name, kwargs, texts)]
-    assert {"/siliconflow_speak", "/minimax_speak", "/zhipu_speak", "/openai_speak", "/minimax_clone",
-            "/zhipu_clone"} <= set(ok), texts
+    assert {
+        "/siliconflow_speak",
+        "/minimax_speak",
+        "/zhipu_speak",
+        "/openai_speak",
+        "/minimax_clone",
+        "/zhipu_clone",
+    } <= set(ok), texts
     for pid in PROVIDER_ENV:  # the key panel's "Test key"
         texts.append(asyncio.run(keys.test_key(pid, CANARY)))
 
@@ -273,14 +400,20 @@ def test_canary_key_never_leaks(hosted_app, sandbox, caplog, capfd, tmp_path, sh
     # ... and nowhere else
     pages = [httpx.get(hosted_app + path, timeout=30).text for path in ("", "config", "gradio_api/info")]
     out, err = capfd.readouterr()
-    where = {"error texts and results": "\n".join(texts), "logs": caplog.text, "stdout": out, "stderr": err,
-             "page, /config, /gradio_api/info": "\n".join(pages)}
+    where = {
+        "error texts and results": "\n".join(texts),
+        "logs": caplog.text,
+        "stdout": out,
+        "stderr": err,
+        "page, /config, /gradio_api/info": "\n".join(pages),
+    }
     for name, text in where.items():
         assert CANARY not in text, f"the canary key leaked into {name}"
     assert "Demo limit" not in where["error texts and results"]
     roots = [Path(tempfile.gettempdir()), library.data_dir(), Path.cwd() / "data"]
     files = _files_written_since(start, roots)
     assert any(library.data_dir() in f.parents for f in files) or not library.data_dir().exists()
+
     def holds_canary(path: Path) -> bool:
         try:
             return CANARY.encode() in path.read_bytes() or CANARY in path.name
@@ -297,8 +430,17 @@ def test_fallback_limit_message_reaches_the_user(hosted_app, sandbox, monkeypatc
     monkeypatch.setenv("PLAYGROUND_FALLBACK_RATE", "1")
     hosted.BUDGET.reset()
     client = Client(hosted_app, verbose=False)
-    kwargs = dict(text="Hello.", model="gpt-4o-mini-tts", voice="alloy", instructions="", response_format="mp3",
-                  speed=1.0, stream_format="audio", base_url="", api_key="")
+    kwargs = dict(
+        text="Hello.",
+        model="gpt-4o-mini-tts",
+        voice="alloy",
+        instructions="",
+        response_format="mp3",
+        speed=1.0,
+        stream_format="audio",
+        base_url="",
+        api_key="",
+    )
     client.predict(**kwargs, api_name="/openai_speak")
     assert sandbox.requests("openai_compat")[-1]["headers"]["authorization"] == f"Bearer {fingerprint('sk-owner-key')}"
     with pytest.raises(AppError, match="Demo limit: at most 1 calls"):
@@ -319,12 +461,30 @@ def test_sixteen_users_speak_at_once(hosted_app, sandbox):
         time.sleep(0.1)
     sandbox.state.max_in_flight.clear()
     lingering = sandbox.state.in_flight["siliconflow"]
-    clients = [Client(hosted_app, verbose=False, download_files=False,  # counted, not fetched
-                      headers={"X-Forwarded-For": f"198.51.100.{i}"}) for i in range(16)]  # 16 visitors, 16 addresses
-    kwargs = dict(text="Sixteen at once.", model="FunAudioLLM/CosyVoice2-0.5B", voice_source="voice",
-                  voice="FunAudioLLM/CosyVoice2-0.5B:alex", reference_audio=None, reference_text="",
-                  response_format="wav", sample_rate=24000, stream=False, speed=1.0, gain=0.0, max_tokens=None,
-                  api_key="")
+    clients = [
+        Client(
+            hosted_app,
+            verbose=False,
+            download_files=False,  # counted, not fetched
+            headers={"X-Forwarded-For": f"198.51.100.{i}"},
+        )
+        for i in range(16)
+    ]  # 16 visitors, 16 addresses
+    kwargs = dict(
+        text="Sixteen at once.",
+        model="FunAudioLLM/CosyVoice2-0.5B",
+        voice_source="voice",
+        voice="FunAudioLLM/CosyVoice2-0.5B:alex",
+        reference_audio=None,
+        reference_text="",
+        response_format="wav",
+        sample_rate=24000,
+        stream=False,
+        speed=1.0,
+        gain=0.0,
+        max_tokens=None,
+        api_key="",
+    )
     barrier = threading.Barrier(16)
     results, errors = [], []
 
@@ -350,8 +510,16 @@ def test_keyless_visitors_each_get_their_own_sandbox(hosted_app, sandbox, tmp_pa
     wav = tmp_path / "a.wav"
     wav.write_bytes(speech_wav("Hello, this is visitor A speaking.", 6.0))
     alice, bob = Client(hosted_app, verbose=False), Client(hosted_app, verbose=False)
-    uri, _ = alice.predict(handle_file(str(wav)), "alice-voice", "Hello, this is visitor A speaking.",
-                           "FunAudioLLM/CosyVoice2-0.5B", "multipart", True, "", api_name="/siliconflow_upload")
+    uri, _ = alice.predict(
+        handle_file(str(wav)),
+        "alice-voice",
+        "Hello, this is visitor A speaking.",
+        "FunAudioLLM/CosyVoice2-0.5B",
+        "multipart",
+        True,
+        "",
+        api_name="/siliconflow_upload",
+    )
     keys = [r["headers"]["authorization"] for r in sandbox.requests("siliconflow")]
     assert keys and all(k.startswith("Bearer sandbox-key-") for k in keys)  # not the shared local key
 

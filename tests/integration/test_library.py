@@ -30,8 +30,10 @@ def sent_body(sandbox, pid: str, path_end: str) -> bytes:
 
 def call(client, api_name: str, **kwargs):
     """A provider endpoint by parameter names; consent is given where the endpoint asks for it."""
-    params = [p["parameter_name"] for p in
-              client.view_api(return_format="dict", print_info=False)["named_endpoints"][api_name]["parameters"]]
+    params = [
+        p["parameter_name"]
+        for p in client.view_api(return_format="dict", print_info=False)["named_endpoints"][api_name]["parameters"]
+    ]
     if "consent" in params:
         kwargs.setdefault("consent", True)
     return client.predict(**kwargs, api_name=api_name)
@@ -59,9 +61,16 @@ def test_siliconflow_upload_is_in_the_library_with_the_exact_sample_sent(client,
     wav = tmp_path / "me.wav"
     wav.write_bytes(speech_wav("My library voice sample for SiliconFlow."))
     name = "lib-" + uuid.uuid4().hex[:6]
-    uri, _info = call(client, "/siliconflow_upload", audio=handle_file(str(wav)), name=name,
-                     transcript="My library voice sample for SiliconFlow.", model="FunAudioLLM/CosyVoice2-0.5B",
-                     send_as="multipart", api_key="")
+    uri, _info = call(
+        client,
+        "/siliconflow_upload",
+        audio=handle_file(str(wav)),
+        name=name,
+        transcript="My library voice sample for SiliconFlow.",
+        model="FunAudioLLM/CosyVoice2-0.5B",
+        send_as="multipart",
+        api_key="",
+    )
     row = library_row(client, uri)
     assert row and row[1] == "siliconflow" and row[2] == name and row[4] == "FunAudioLLM/CosyVoice2-0.5B"
     voice = stored_voice(uri)
@@ -75,8 +84,22 @@ def test_siliconflow_upload_is_in_the_library_with_the_exact_sample_sent(client,
     again.close()
 
     # speech with it is a take in History, and marks the voice used
-    client.predict("Hello from the library.", "FunAudioLLM/CosyVoice2-0.5B", "voice", uri, None, "", "mp3", 44100,
-                   False, 1.0, 0.0, None, "", api_name="/siliconflow_speak")
+    client.predict(
+        "Hello from the library.",
+        "FunAudioLLM/CosyVoice2-0.5B",
+        "voice",
+        uri,
+        None,
+        "",
+        "mp3",
+        44100,
+        False,
+        1.0,
+        0.0,
+        None,
+        "",
+        api_name="/siliconflow_speak",
+    )
     takes = client.predict(*NO_KEYS, api_name="/library_history")["data"]
     take = next(t for t in takes if t[3] == uri)
     assert take[2] == "siliconflow" and take[5] == "mp3" and take[7] == "Hello from the library."
@@ -90,11 +113,32 @@ def test_siliconflow_upload_is_in_the_library_with_the_exact_sample_sent(client,
 def test_minimax_clone_keeps_the_uploaded_sample_preview_and_expiry(client, sandbox, tmp_path):
     wav = tmp_path / "long.wav"
     wav.write_bytes(speech_wav(seconds_min=11))
-    file_id, _ = call(client, "/minimax_upload", audio=handle_file(str(wav)), purpose="voice_clone",
-                      trim_prompt=False, region="mainland", group_id="", api_key="")
+    file_id, _ = call(
+        client,
+        "/minimax_upload",
+        audio=handle_file(str(wav)),
+        purpose="voice_clone",
+        trim_prompt=False,
+        region="mainland",
+        group_id="",
+        api_key="",
+    )
     voice_id = suggest_voice_id("Lib")
-    client.predict(file_id, voice_id, "", "", "Preview please.", "speech-2.8-hd", False, True, "", "mainland", "", "",
-                   api_name="/minimax_clone")
+    client.predict(
+        file_id,
+        voice_id,
+        "",
+        "",
+        "Preview please.",
+        "speech-2.8-hd",
+        False,
+        True,
+        "",
+        "mainland",
+        "",
+        "",
+        api_name="/minimax_clone",
+    )
     row = library_row(client, voice_id)
     assert row and row[1] == "minimax" and row[7].startswith("expires ")
     voice = stored_voice(voice_id)
@@ -103,8 +147,26 @@ def test_minimax_clone_keeps_the_uploaded_sample_preview_and_expiry(client, sand
     assert sniff_format(default_store().read_file(voice["preview_path"])) == "mp3"
     assert json.loads(voice["extra"])["source_file_id"] == file_id
     # first use in speech: MiniMax keeps it from then on, so the expiry goes
-    client.predict("Using my clone.", "speech-2.8-hd", voice_id, 1, 1, 0, "", 32000, 128000, "mp3", 1, "", False,
-                   "hex", "mainland", "", "", api_name="/minimax_speak")
+    client.predict(
+        "Using my clone.",
+        "speech-2.8-hd",
+        voice_id,
+        1,
+        1,
+        0,
+        "",
+        32000,
+        128000,
+        "mp3",
+        1,
+        "",
+        False,
+        "hex",
+        "mainland",
+        "",
+        "",
+        api_name="/minimax_speak",
+    )
     assert library_row(client, voice_id)[7] == "kept (sandbox)"
     # deleted at MiniMax, it stays in the library (the sandbox's voice list is shared with other tests)
     client.predict(voice_id, "voice_cloning", "mainland", "", "", api_name="/minimax_delete_voice")
@@ -114,8 +176,9 @@ def test_minimax_clone_keeps_the_uploaded_sample_preview_and_expiry(client, sand
 def test_zhipu_clone_keeps_the_uploaded_sample_and_preview(client, sandbox, speech_file):
     file_id, _ = call(client, "/zhipu_upload", audio=handle_file(str(speech_file)), api_key="")
     name = "lib" + uuid.uuid4().hex[:8]
-    voice, _preview, _ = client.predict(file_id, name, "Hello there.", "Hello preview.", "cogtts-clone", "", "",
-                                        api_name="/zhipu_clone")
+    voice, _preview, _ = client.predict(
+        file_id, name, "Hello there.", "Hello preview.", "cogtts-clone", "", "", api_name="/zhipu_clone"
+    )
     row = library_row(client, voice)
     assert row and row[1] == "zhipu" and row[2] == name
     stored = stored_voice(voice)
@@ -143,8 +206,10 @@ def test_two_keys_never_see_each_others_entries_and_the_key_is_never_stored(clie
     seen_b = {r[3] for r in client.predict(*keys_b, api_name="/library_voices")["data"]}
     assert "speech:a:1" in seen_a and "speech:b:1" not in seen_a
     assert "speech:b:1" in seen_b and "speech:a:1" not in seen_b
-    assert not any(v.startswith("speech:a") or v.startswith("speech:b")
-                   for v in (r[3] for r in client.predict(*NO_KEYS, api_name="/library_voices")["data"]))
+    assert not any(
+        v.startswith("speech:a") or v.startswith("speech:b")
+        for v in (r[3] for r in client.predict(*NO_KEYS, api_name="/library_voices")["data"])
+    )
     for path in Path(data_dir()).rglob("*"):
         if path.is_file():
             assert CANARY.encode() not in path.read_bytes(), path
@@ -167,8 +232,16 @@ def test_history_download_converts_and_rerun_makes_a_new_take(client, sandbox):
 def test_sync_marks_local_only_and_remote_only(client, sandbox, tmp_path):
     wav = tmp_path / "me.wav"
     wav.write_bytes(speech_wav())
-    uri, _ = call(client, "/siliconflow_upload", audio=handle_file(str(wav)), name="sync-" + uuid.uuid4().hex[:6],
-                  transcript="Hello there.", model="FunAudioLLM/CosyVoice2-0.5B", send_as="multipart", api_key="")
+    uri, _ = call(
+        client,
+        "/siliconflow_upload",
+        audio=handle_file(str(wav)),
+        name="sync-" + uuid.uuid4().hex[:6],
+        transcript="Hello there.",
+        model="FunAudioLLM/CosyVoice2-0.5B",
+        send_as="multipart",
+        api_key="",
+    )
     rows, info = client.predict(*NO_KEYS, api_name="/library_sync")
     marks = {r[3]: r[-1] for r in rows["data"]}
     assert marks[uri] == "both" and "Synced" in info
@@ -184,8 +257,16 @@ def test_delete_locally_and_at_the_provider(client, sandbox, tmp_path):
 
     wav = tmp_path / "me.wav"
     wav.write_bytes(speech_wav())
-    uri, _ = call(client, "/siliconflow_upload", audio=handle_file(str(wav)), name="del-" + uuid.uuid4().hex[:6],
-                  transcript="Hello there.", model="FunAudioLLM/CosyVoice2-0.5B", send_as="multipart", api_key="")
+    uri, _ = call(
+        client,
+        "/siliconflow_upload",
+        audio=handle_file(str(wav)),
+        name="del-" + uuid.uuid4().hex[:6],
+        transcript="Hello there.",
+        model="FunAudioLLM/CosyVoice2-0.5B",
+        send_as="multipart",
+        api_key="",
+    )
     entry = library_row(client, uri)[0]
     assert "from the library and at SiliconFlow" in asyncio.run(library_tab._on_delete_voice(entry, True, *NO_KEYS))
     assert library_row(client, uri) is None
@@ -197,10 +278,32 @@ def test_export_and_import_into_an_empty_data_folder_through_the_tab(client, san
 
     wav = tmp_path / "me.wav"
     wav.write_bytes(speech_wav())
-    uri, _ = call(client, "/siliconflow_upload", audio=handle_file(str(wav)), name="exp-" + uuid.uuid4().hex[:6],
-                  transcript="Hello there.", model="FunAudioLLM/CosyVoice2-0.5B", send_as="multipart", api_key="")
-    client.predict("Exported take.", "FunAudioLLM/CosyVoice2-0.5B", "voice", uri, None, "", "wav", 24000,
-                   False, 1.0, 0.0, None, "", api_name="/siliconflow_speak")
+    uri, _ = call(
+        client,
+        "/siliconflow_upload",
+        audio=handle_file(str(wav)),
+        name="exp-" + uuid.uuid4().hex[:6],
+        transcript="Hello there.",
+        model="FunAudioLLM/CosyVoice2-0.5B",
+        send_as="multipart",
+        api_key="",
+    )
+    client.predict(
+        "Exported take.",
+        "FunAudioLLM/CosyVoice2-0.5B",
+        "voice",
+        uri,
+        None,
+        "",
+        "wav",
+        24000,
+        False,
+        1.0,
+        0.0,
+        None,
+        "",
+        api_name="/siliconflow_speak",
+    )
     before_voices = asyncio.run(library_tab.library_voices(*NO_KEYS))
     before_takes = asyncio.run(library_tab.library_history(*NO_KEYS))
     old = default_store()

@@ -57,8 +57,9 @@ asyncio.run(main())
 def test_sigkill_mid_write_leaves_a_consistent_library(tmp_path):
     data = tmp_path / "data"
     env = {**os.environ, "PLAYGROUND_DATA_DIR": str(data), "PYTHONUNBUFFERED": "1"}
-    proc = subprocess.Popen([sys.executable, "-c", WORKER], cwd=ROOT, env=env, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-c", WORKER], cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
     confirmed: list[str] = []
     try:
         assert proc.stdout.readline().strip() == "ready", proc.stderr.read()
@@ -91,7 +92,10 @@ def test_sigkill_mid_write_leaves_a_consistent_library(tmp_path):
     for take in takes:
         assert sha256(store.read_file(take["audio_path"])) == take["audio_hash"]
     on_disk = {f"{FILES_DIR}/{p.parent.name}/{p.name}" for p in (data / FILES_DIR).rglob("*") if p.is_file()}
-    referenced = {t["audio_path"] for t in takes} | {v["sample_path"] for v in voices.values()} | \
-        {v["preview_path"] for v in voices.values() if v["preview_path"]}
+    referenced = (
+        {t["audio_path"] for t in takes}
+        | {v["sample_path"] for v in voices.values()}
+        | {v["preview_path"] for v in voices.values() if v["preview_path"]}
+    )
     assert on_disk == referenced  # no orphan: every audio file on disk is a take or a voice
     assert len([p for p in on_disk if "/takes/" in p]) == len(takes)

@@ -20,8 +20,10 @@ def _token(html: str) -> tuple[str, int]:
 
 def test_streamed_speak_is_served_live_as_pcm(client, app_url, sandbox):
     sandbox.set_latency("siliconflow", first_byte_s=0.2, chunk_delay_s=0.02)
-    job = client.submit(**{**SPEAK_DEFAULTS, "stream": True, "response_format": "mp3", "sample_rate": 32000},
-                        api_name="/siliconflow_speak")
+    job = client.submit(
+        **{**SPEAK_DEFAULTS, "stream": True, "response_format": "mp3", "sample_rate": 32000},
+        api_name="/siliconflow_speak",
+    )
     final = job.result(timeout=60)
     outputs = job.outputs()
     assert len(outputs) >= 2  # the player first, then the finished take

@@ -59,7 +59,7 @@ def served_sample(tmp_path):
 
 
 def test_tools_are_the_deliberate_set_with_keys_out_of_the_arguments(app_url):
-    tools, = mcp(app_url)
+    (tools,) = mcp(app_url)
     assert {t.name for t in tools.tools} == set(TOOLS)
     for tool in tools.tools:
         assert len(tool.description) > 40
@@ -70,8 +70,9 @@ def test_tools_are_the_deliberate_set_with_keys_out_of_the_arguments(app_url):
 
 
 def test_speak_returns_a_url_of_the_providers_bytes(app_url, sandbox):
-    _, result = mcp(app_url, ("speak", {"text": "Hello from an agent.", "model": "openai_compat/tts-1",
-                                        "voice": "alloy"}))
+    _, result = mcp(
+        app_url, ("speak", {"text": "Hello from an agent.", "model": "openai_compat/tts-1", "voice": "alloy"})
+    )
     doc = payload(result)
     audio = httpx.get(doc["audio_url"]).content
     assert doc["format"] == "mp3" and doc["converted"] is None
@@ -79,19 +80,31 @@ def test_speak_returns_a_url_of_the_providers_bytes(app_url, sandbox):
 
 
 def test_clone_from_a_url_then_speak_through_the_gateway_by_name(app_url, sandbox, served_sample):
-    _, cloned, listed = mcp(app_url,
-                            ("clone_voice", {"model": "zhipu/glm-tts", "name": "agent-voice", "audio_url": served_sample,
-                                             "transcript": "Hello there, this is my voice sample for cloning.",
-                                             "consent": True}),
-                            ("list_voices", {"model": "zhipu/glm-tts"}))
+    _, cloned, listed = mcp(
+        app_url,
+        (
+            "clone_voice",
+            {
+                "model": "zhipu/glm-tts",
+                "name": "agent-voice",
+                "audio_url": served_sample,
+                "transcript": "Hello there, this is my voice sample for cloning.",
+                "consent": True,
+            },
+        ),
+        ("list_voices", {"model": "zhipu/glm-tts"}),
+    )
     voice_id = payload(cloned)["voice_id"]
     assert {"id": voice_id, "name": "agent-voice", "kind": "library"}.items() <= next(
-        v for v in payload(listed)["voices"] if v["id"] == voice_id).items()
+        v for v in payload(listed)["voices"] if v["id"] == voice_id
+    ).items()
     sdk = openai.OpenAI(base_url=app_url + "v1", api_key="unused", max_retries=0)
-    got = sdk.audio.speech.create(model="zhipu/glm-tts", voice="agent-voice", input="An agent's clone.",
-                                  response_format="pcm")
-    sent = json.loads(base64.b64decode([r for r in sandbox.requests("zhipu") if r["path"].endswith("/speech")][-1]
-                                       ["body_b64"]))
+    got = sdk.audio.speech.create(
+        model="zhipu/glm-tts", voice="agent-voice", input="An agent's clone.", response_format="pcm"
+    )
+    sent = json.loads(
+        base64.b64decode([r for r in sandbox.requests("zhipu") if r["path"].endswith("/speech")][-1]["body_b64"])
+    )
     assert sent["voice"] == voice_id and got.content == replayed(sandbox, "zhipu")
 
 
@@ -100,16 +113,26 @@ def test_clone_from_an_uploaded_file_as_a_data_uri(app_url):
     _, cloned, spoken, refused = mcp(
         app_url,
         ("clone_voice", {"model": "minimax/speech-02-hd", "name": "AgentVoiceOne", "audio_url": uri, "consent": True}),
-        ("speak", {"text": "Spoken by my clone.", "model": "minimax/speech-02-hd", "voice": "AgentVoiceOne",
-                   "response_format": "wav"}),
-        ("clone_voice", {"model": "minimax/speech-02-hd", "name": "NoConsent1", "audio_url": uri}))
+        (
+            "speak",
+            {
+                "text": "Spoken by my clone.",
+                "model": "minimax/speech-02-hd",
+                "voice": "AgentVoiceOne",
+                "response_format": "wav",
+            },
+        ),
+        ("clone_voice", {"model": "minimax/speech-02-hd", "name": "NoConsent1", "audio_url": uri}),
+    )
     assert payload(cloned)["voice_id"] == "AgentVoiceOne"
     assert sniff_format(httpx.get(payload(spoken)["audio_url"]).content) == "wav"
     assert refused.isError and "right to clone" in refused.content[0].text
 
 
 def test_compare_voices(app_url):
-    _, result = mcp(app_url, ("compare_voices", {"text": "Compare us.", "pairs": ["zhipu|tongtong", "openai_compat|alloy"]}))
+    _, result = mcp(
+        app_url, ("compare_voices", {"text": "Compare us.", "pairs": ["zhipu|tongtong", "openai_compat|alloy"]})
+    )
     cells = payload(result)
     assert [c["ok"] for c in cells] == [True, True]
     assert all(httpx.get(c["audio_url"]).status_code == 200 for c in cells)
@@ -129,15 +152,21 @@ def test_hosted_tools_take_the_callers_keys_from_headers_only(sandbox, monkeypat
         monkeypatch.setenv("PLAYGROUND_API_TOKEN", "mcp-token")
         monkeypatch.setenv("ZHIPU_API_KEY", "sk-owner-canary-mcp")
         auth = {"Authorization": "Bearer mcp-token"}
-        speak = ("speak", {"text": "Hosted agent.", "model": "zhipu/glm-tts", "voice": "tongtong", "response_format": "pcm"})
+        speak = (
+            "speak",
+            {"text": "Hosted agent.", "model": "zhipu/glm-tts", "voice": "tongtong", "response_format": "pcm"},
+        )
         _, no_token = mcp(url, speak)
         assert no_token.isError and "token" in no_token.content[0].text
         _, no_key = mcp(url, speak, headers=auth)
         assert no_key.isError and "X-Zhipu-Key" in no_key.content[0].text
         sandbox.reset()
-        _, ok, private = mcp(url, speak, ("clone_voice", {"model": "zhipu/glm-tts", "name": "x", "audio_url": served_sample,
-                                                          "consent": True}),
-                             headers={**auth, "X-Zhipu-Key": "sk-agent-a"})
+        _, ok, private = mcp(
+            url,
+            speak,
+            ("clone_voice", {"model": "zhipu/glm-tts", "name": "x", "audio_url": served_sample, "consent": True}),
+            headers={**auth, "X-Zhipu-Key": "sk-agent-a"},
+        )
         assert payload(ok)["sandbox"] is False
         assert private.isError and "private or local address" in private.content[0].text
         seen = json.dumps(sandbox.requests())

@@ -39,9 +39,14 @@ def multipart_parts(rec: dict) -> dict[str, tuple[str | None, str, bytes]]:
 
     raw = b"Content-Type: " + rec["headers"]["content-type"].encode() + b"\r\n\r\n" + base64.b64decode(rec["body_b64"])
     msg = BytesParser(policy=HTTP).parsebytes(raw)
-    return {p.get_param("name", header="content-disposition"): (p.get_filename(), p.get_content_type(),
-                                                                 p.get_payload(decode=True))
-            for p in msg.iter_parts()}
+    return {
+        p.get_param("name", header="content-disposition"): (
+            p.get_filename(),
+            p.get_content_type(),
+            p.get_payload(decode=True),
+        )
+        for p in msg.iter_parts()
+    }
 
 
 def tone(seconds: float, rate: int = 8000, channels: int = 1) -> bytes:
@@ -90,8 +95,10 @@ async def test_an_oversized_wav_is_converted_to_mp3(mm, sandbox):
     assert "over the limit" in result.notes[0] and result.sample.format == "mp3"
 
 
-@pytest.mark.parametrize("seconds, purpose, match", [(5, "voice_clone", "too short"), (301, "voice_clone", "too long"),
-                                                     (9, "prompt_audio", "shorter than 8 s")])
+@pytest.mark.parametrize(
+    "seconds, purpose, match",
+    [(5, "voice_clone", "too short"), (301, "voice_clone", "too long"), (9, "prompt_audio", "shorter than 8 s")],
+)
 async def test_duration_limits_are_checked_before_anything_is_sent(mm, sandbox, seconds, purpose, match):
     with pytest.raises(errors.AudioInputError) as info:
         await mm.upload_voice(MiniMaxUpload(VoiceSample(tone(seconds)), purpose=purpose))
@@ -111,10 +118,16 @@ async def test_the_sandbox_refuses_what_the_adapter_would_never_send(sandbox):
     url = sandbox.base_url(MM) + "/v1/files/upload"
     headers = {"Authorization": "Bearer x"}
     async with httpx.AsyncClient() as http:
-        prompt = await http.post(url, headers=headers, data={"purpose": "prompt_audio"}, files={"file": ("p.wav", tone(9))})
+        prompt = await http.post(
+            url, headers=headers, data={"purpose": "prompt_audio"}, files={"file": ("p.wav", tone(9))}
+        )
         odd = await http.post(url, headers=headers, data={"purpose": "avatar"}, files={"file": ("p.wav", tone(1))})
-        ogg = await http.post(url, headers=headers, data={"purpose": "voice_clone"},
-                              files={"file": ("p.ogg", encode(decode(tone(11)), "ogg"))})
+        ogg = await http.post(
+            url,
+            headers=headers,
+            data={"purpose": "voice_clone"},
+            files={"file": ("p.ogg", encode(decode(tone(11)), "ogg"))},
+        )
         nokey = await http.post(url, data={"purpose": "voice_clone"}, files={"file": ("p.wav", tone(11))})
     assert [r.json()["base_resp"]["status_code"] for r in (prompt, odd, ogg, nokey)] == [2048, 2013, 2013, 1004]
     assert all(r.status_code == 200 and r.headers["trace-id"] for r in (prompt, odd, ogg, nokey))
@@ -123,17 +136,32 @@ async def test_the_sandbox_refuses_what_the_adapter_would_never_send(sandbox):
 # -- clone ---------------------------------------------------------------------------------------------
 async def test_clone_with_prompt_and_preview_downloads_the_demo_without_the_key(mm, sandbox):
     source = await upload_source(mm)
-    prompt = await mm.upload_voice(MiniMaxUpload(VoiceSample(speech_wav("Hi there."), filename="p.wav"),
-                                                 purpose="prompt_audio"))
+    prompt = await mm.upload_voice(
+        MiniMaxUpload(VoiceSample(speech_wav("Hi there."), filename="p.wav"), purpose="prompt_audio")
+    )
     voice_id = suggest_voice_id("Preview")
-    result = await mm.clone_voice(MiniMaxClone(
-        file_id=str(source), voice_id=voice_id, prompt_file_id=prompt.voice_id, prompt_text="Hi there.",
-        text="A short preview.", model="speech-2.6-turbo", need_noise_reduction=True, language_boost="English"))
+    result = await mm.clone_voice(
+        MiniMaxClone(
+            file_id=str(source),
+            voice_id=voice_id,
+            prompt_file_id=prompt.voice_id,
+            prompt_text="Hi there.",
+            text="A short preview.",
+            model="speech-2.6-turbo",
+            need_noise_reduction=True,
+            language_boost="English",
+        )
+    )
     assert body_json(recs(sandbox, "/v1/voice_clone")[-1]) == {
-        "file_id": source, "voice_id": voice_id,
+        "file_id": source,
+        "voice_id": voice_id,
         "clone_prompt": {"prompt_audio": prompt.extra["file_id"], "prompt_text": "Hi there."},
-        "text": "A short preview.", "model": "speech-2.6-turbo", "need_noise_reduction": True,
-        "need_volume_normalization": False, "language_boost": "English"}
+        "text": "A short preview.",
+        "model": "speech-2.6-turbo",
+        "need_noise_reduction": True,
+        "need_volume_normalization": False,
+        "language_boost": "English",
+    }
     demo = result.extra["demo_audio"]
     assert sniff_format(demo.data) == "mp3" and decode(demo.data).duration_seconds > 0.5
     media = [r for r in sandbox.requests(MM) if "/_media/" in r["path"]][-1]
@@ -166,8 +194,12 @@ async def test_duplicate_and_deleted_voice_ids_are_refused_by_minimax(mm, sandbo
 
 async def test_a_too_short_source_uploaded_elsewhere_gives_2037_with_the_fix(mm, sandbox):
     async with httpx.AsyncClient() as http:
-        answer = await http.post(sandbox.base_url(MM) + "/v1/files/upload", headers={"Authorization": "Bearer sandbox-key"},
-                                 data={"purpose": "voice_clone"}, files={"file": ("s.wav", tone(4))})
+        answer = await http.post(
+            sandbox.base_url(MM) + "/v1/files/upload",
+            headers={"Authorization": "Bearer sandbox-key"},
+            data={"purpose": "voice_clone"},
+            files={"file": ("s.wav", tone(4))},
+        )
     file_id = answer.json()["file"]["file_id"]
     with pytest.raises(errors.BadRequestError) as info:
         await mm.clone_voice(MiniMaxClone(file_id=str(file_id), voice_id=suggest_voice_id("Short")))
@@ -177,7 +209,9 @@ async def test_a_too_short_source_uploaded_elsewhere_gives_2037_with_the_fix(mm,
 # -- speech --------------------------------------------------------------------------------------------
 @pytest.mark.parametrize("fmt", ["mp3", "pcm", "flac", "wav"])
 async def test_hex_output_in_every_format(mm, sandbox, fmt):
-    result = await mm.speak(MiniMaxSpeech("Hello from MiniMax.", "Wise_Woman", format=fmt, sample_rate=24000, channel=2))
+    result = await mm.speak(
+        MiniMaxSpeech("Hello from MiniMax.", "Wise_Woman", format=fmt, sample_rate=24000, channel=2)
+    )
     assert decode(result.audio.playable()).channels == 2
     assert len(result.request_id) == 32  # the Trace-Id header
     assert result.extra_info["audio_format"] == fmt and result.audio.sample_rate == 24000
@@ -194,8 +228,10 @@ async def test_streaming_joins_hex_chunks_once(mm, sandbox, fmt, exclude):
     text = "Streaming speech in several chunks, long enough for more than one."
     whole = await mm.speak(MiniMaxSpeech(text, "Calm_Woman", format=fmt))
     chunks = []
-    streamed = await mm.speak(MiniMaxSpeech(text, "Calm_Woman", format=fmt, stream=True, exclude_aggregated_audio=exclude),
-                              on_chunk=chunks.append)
+    streamed = await mm.speak(
+        MiniMaxSpeech(text, "Calm_Woman", format=fmt, stream=True, exclude_aggregated_audio=exclude),
+        on_chunk=chunks.append,
+    )
     assert streamed.audio.data == whole.audio.data and len(chunks) > 1 and b"".join(chunks) == whole.audio.data
     assert streamed.first_audio_s is not None and streamed.extra_info["audio_length"] > 0
     assert ("stream_options" in body_json(recs(sandbox, "/v1/t2a_v2")[-1])) is exclude
@@ -233,12 +269,19 @@ async def test_unknown_voices_and_illegal_characters_come_back_as_typed_errors(m
 
 
 # -- faults -------------------------------------------------------------------------------------------
-@pytest.mark.parametrize("op, code, cls", [
-    ("speech", 1002, errors.RateLimitError), ("speech", 1008, errors.QuotaError),
-    ("clone", 2038, errors.PermissionDeniedError), ("upload", 1026, errors.ContentRejectedError),
-    ("list", 2049, errors.AuthenticationError), ("delete", 1004, errors.AuthenticationError),
-    ("speech", 2056, errors.QuotaError), ("speech", 1033, errors.ServerError),
-])
+@pytest.mark.parametrize(
+    "op, code, cls",
+    [
+        ("speech", 1002, errors.RateLimitError),
+        ("speech", 1008, errors.QuotaError),
+        ("clone", 2038, errors.PermissionDeniedError),
+        ("upload", 1026, errors.ContentRejectedError),
+        ("list", 2049, errors.AuthenticationError),
+        ("delete", 1004, errors.AuthenticationError),
+        ("speech", 2056, errors.QuotaError),
+        ("speech", 1033, errors.ServerError),
+    ],
+)
 async def test_error_200_faults_map_to_typed_errors(mm, sandbox, op, code, cls):
     sandbox.add_fault(MM, op, "error_200", code=code)
     calls = {
@@ -297,25 +340,56 @@ def test_named_endpoints_upload_clone_speak_list_delete(client, sandbox, tmp_pat
         assert params[-1] == "api_key"
     wav = tmp_path / "me.wav"
     wav.write_bytes(speech_wav(seconds_min=11))
-    file_id, info = client.predict(handle_file(str(wav)), "voice_clone", False, "mainland", "", True, "",
-                                   api_name="/minimax_upload")
+    file_id, info = client.predict(
+        handle_file(str(wav)), "voice_clone", False, "mainland", "", True, "", api_name="/minimax_upload"
+    )
     assert file_id.isdigit() and int(file_id) > 2**53 and file_id in info
     voice_id = suggest_voice_id("Api")
-    demo, info = client.predict(file_id, voice_id, "", "", "Preview please.", "speech-2.8-hd", False, True, "",
-                                "mainland", "", "", api_name="/minimax_clone")
+    demo, info = client.predict(
+        file_id,
+        voice_id,
+        "",
+        "",
+        "Preview please.",
+        "speech-2.8-hd",
+        False,
+        True,
+        "",
+        "mainland",
+        "",
+        "",
+        api_name="/minimax_clone",
+    )
     assert sniff_format(Path(demo).read_bytes()) == "mp3" and voice_id in info
     assert body_json(recs(sandbox, "/v1/voice_clone")[-1])["file_id"] == int(file_id)
     rows = client.predict("voice_cloning", "mainland", "", "", api_name="/minimax_voices")["data"]
     assert [voice_id, voice_id, "voice_cloning (this session)"] == rows[-1][:3] and "not yet listed" in rows[-1][3]
     audio, download, summary, _live = client.predict(
-        "Hello <#0.3#> from my clone.", "speech-2.8-hd", voice_id, 1.2, 2.0, -3, "happy", 44100, 256000, "mp3", 1,
-        "English", True, "hex", "mainland", "", "", api_name="/minimax_speak")
+        "Hello <#0.3#> from my clone.",
+        "speech-2.8-hd",
+        voice_id,
+        1.2,
+        2.0,
+        -3,
+        "happy",
+        44100,
+        256000,
+        "mp3",
+        1,
+        "English",
+        True,
+        "hex",
+        "mainland",
+        "",
+        "",
+        api_name="/minimax_speak",
+    )
     assert sniff_format(Path(audio).read_bytes()) == "mp3" and download.endswith(".mp3") and "Trace-Id" in summary
     sent = body_json(recs(sandbox, "/v1/t2a_v2")[-1])
     assert sent["voice_setting"] == {"voice_id": voice_id, "speed": 1.2, "vol": 2.0, "pitch": -3, "emotion": "happy"}
     rows = client.predict("voice_cloning", "mainland", "", "", api_name="/minimax_voices")["data"]
     assert [voice_id, "listed by MiniMax"] == [rows[0][0], rows[0][3]]
-    info, = [client.predict(voice_id, "voice_cloning", "mainland", "", "", api_name="/minimax_delete_voice")]
+    (info,) = [client.predict(voice_id, "voice_cloning", "mainland", "", "", api_name="/minimax_delete_voice")]
     assert "deleted" in info
 
 
@@ -327,12 +401,49 @@ def test_named_endpoint_errors_are_readable(client, sandbox, tmp_path):
     long_clip.write_bytes(speech_wav(seconds_min=9))
 
     with pytest.raises(AppError, match="wav works only without streaming"):
-        client.predict("Hi", "speech-2.8-hd", "Wise_Woman", 1, 1, 0, "", 32000, 128000, "wav", 1, "", True, "hex",
-                       "mainland", "", "", api_name="/minimax_speak")
+        client.predict(
+            "Hi",
+            "speech-2.8-hd",
+            "Wise_Woman",
+            1,
+            1,
+            0,
+            "",
+            32000,
+            128000,
+            "wav",
+            1,
+            "",
+            True,
+            "hex",
+            "mainland",
+            "",
+            "",
+            api_name="/minimax_speak",
+        )
     sandbox.add_fault(MM, "speech", "cut_stream", cut_after_bytes=2500)
     with pytest.raises(AppError, match="nothing was saved"):
-        client.predict("A stream that is cut.", "speech-2.8-hd", "Wise_Woman", 1, 1, 0, "", 32000, 128000, "mp3", 1,
-                       "", True, "hex", "mainland", "", "", api_name="/minimax_speak")
+        client.predict(
+            "A stream that is cut.",
+            "speech-2.8-hd",
+            "Wise_Woman",
+            1,
+            1,
+            0,
+            "",
+            32000,
+            128000,
+            "mp3",
+            1,
+            "",
+            True,
+            "hex",
+            "mainland",
+            "",
+            "",
+            api_name="/minimax_speak",
+        )
     with pytest.raises(AppError, match=r"Trim to the best 7\.5 s"):
-        client.predict(handle_file(str(long_clip)), "prompt_audio", False, "mainland", "", True, "",
-                       api_name="/minimax_upload")
+        client.predict(
+            handle_file(str(long_clip)), "prompt_audio", False, "mainland", "", True, "", api_name="/minimax_upload"
+        )

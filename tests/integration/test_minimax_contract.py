@@ -65,38 +65,71 @@ async def test_every_request_matches_the_contract_without_group_id(server):
     assert parts["purpose"][2] == b"prompt_audio" and parts["file"][2] == prompt_clip.data
 
     server.reset()
-    clone = await mm.clone_voice(MiniMaxClone(
-        file_id=source.voice_id, voice_id="Contract_voice01", prompt_file_id=prompt.voice_id,
-        prompt_text="Hello there.", text="Preview text.", model="speech-02-turbo",
-        need_noise_reduction=True, need_volume_normalization=True, language_boost="auto"))
+    clone = await mm.clone_voice(
+        MiniMaxClone(
+            file_id=source.voice_id,
+            voice_id="Contract_voice01",
+            prompt_file_id=prompt.voice_id,
+            prompt_text="Hello there.",
+            text="Preview text.",
+            model="speech-02-turbo",
+            need_noise_reduction=True,
+            need_volume_normalization=True,
+            language_boost="auto",
+        )
+    )
     rec = only(server, "/v1/voice_clone")
     assert_post(rec, "application/json")
     assert body(rec) == {
-        "file_id": source.extra["file_id"], "voice_id": "Contract_voice01",
+        "file_id": source.extra["file_id"],
+        "voice_id": "Contract_voice01",
         "clone_prompt": {"prompt_audio": prompt.extra["file_id"], "prompt_text": "Hello there."},
-        "text": "Preview text.", "model": "speech-02-turbo", "need_noise_reduction": True,
-        "need_volume_normalization": True, "language_boost": "auto"}
+        "text": "Preview text.",
+        "model": "speech-02-turbo",
+        "need_noise_reduction": True,
+        "need_volume_normalization": True,
+        "language_boost": "auto",
+    }
     assert str(source.extra["file_id"]) in base64.b64decode(rec["body_b64"]).decode()  # an int64 literal, not a float
     assert clone.extra["demo_audio"] is not None
 
     server.reset()
-    await mm.speak(MiniMaxSpeech("Hello <#0.25#> world.", "Contract_voice01", model="speech-2.6-hd", speed=1.5, vol=3,
-                                 pitch=-2, emotion="calm", sample_rate=44100, bitrate=64000, format="mp3", channel=2,
-                                 language_boost="English"))
+    await mm.speak(
+        MiniMaxSpeech(
+            "Hello <#0.25#> world.",
+            "Contract_voice01",
+            model="speech-2.6-hd",
+            speed=1.5,
+            vol=3,
+            pitch=-2,
+            emotion="calm",
+            sample_rate=44100,
+            bitrate=64000,
+            format="mp3",
+            channel=2,
+            language_boost="English",
+        )
+    )
     rec = only(server, "/v1/t2a_v2")
     assert_post(rec, "application/json")
     assert body(rec) == {
-        "model": "speech-2.6-hd", "text": "Hello <#0.25#> world.", "stream": False,
+        "model": "speech-2.6-hd",
+        "text": "Hello <#0.25#> world.",
+        "stream": False,
         "voice_setting": {"voice_id": "Contract_voice01", "speed": 1.5, "vol": 3.0, "pitch": -2, "emotion": "calm"},
         "audio_setting": {"sample_rate": 44100, "format": "mp3", "channel": 2, "bitrate": 64000},
-        "language_boost": "English"}
+        "language_boost": "English",
+    }
 
     server.reset()
     await mm.speak(MiniMaxSpeech("Streamed.", "Wise_Woman", format="pcm", sample_rate=16000, stream=True))
     assert body(only(server, "/v1/t2a_v2")) == {
-        "model": "speech-2.8-hd", "text": "Streamed.", "stream": True,
+        "model": "speech-2.8-hd",
+        "text": "Streamed.",
+        "stream": True,
         "voice_setting": {"voice_id": "Wise_Woman", "speed": 1.0, "vol": 1.0, "pitch": 0},
-        "audio_setting": {"sample_rate": 16000, "format": "pcm", "channel": 1}}
+        "audio_setting": {"sample_rate": 16000, "format": "pcm", "channel": 1},
+    }
 
     server.reset()
     voices = await mm.list_voices(voice_type="voice_cloning")
@@ -112,8 +145,12 @@ async def test_every_request_matches_the_contract_without_group_id(server):
 
 async def test_group_id_is_sent_on_every_call_only_when_set(server, monkeypatch):
     mm = providers.get(MM)
-    source = await mm.upload_voice(MiniMaxUpload(VoiceSample(speech_wav(seconds_min=11)), group_id="1782658868262748467"))
-    await mm.clone_voice(MiniMaxClone(file_id=source.voice_id, voice_id="Group_voice01", group_id="1782658868262748467"))
+    source = await mm.upload_voice(
+        MiniMaxUpload(VoiceSample(speech_wav(seconds_min=11)), group_id="1782658868262748467")
+    )
+    await mm.clone_voice(
+        MiniMaxClone(file_id=source.voice_id, voice_id="Group_voice01", group_id="1782658868262748467")
+    )
     await mm.speak(MiniMaxSpeech("Hi.", "Group_voice01", group_id="1782658868262748467"))
     await mm.list_voices(voice_type="all", group_id="1782658868262748467")
     await mm.delete_voice("Group_voice01", group_id="1782658868262748467")

@@ -51,8 +51,9 @@ def assert_plays(result, fmt: str, min_s: float = 0.5) -> float:
 @pytest.mark.parametrize("fmt", ["mp3", "opus", "aac", "flac", "wav", "pcm"])
 async def test_every_format_decodes_in_both_streaming_modes(oa, sandbox, fmt, stream_format):
     chunks: list[bytes] = []
-    result = await oa.speak(OpenAISpeech(text=TEXT, response_format=fmt, stream_format=stream_format),
-                            on_chunk=chunks.append)
+    result = await oa.speak(
+        OpenAISpeech(text=TEXT, response_format=fmt, stream_format=stream_format), on_chunk=chunks.append
+    )
     assert_plays(result, fmt)
     assert b"".join(chunks) == result.audio.data and result.chunks == len(chunks) >= 1
     assert result.sandbox and result.first_audio_s is not None
@@ -69,14 +70,16 @@ async def test_a_long_text_streams_in_many_chunks(oa, sandbox):
     text = " ".join(["This sentence is repeated to make a longer recording."] * 6)
     for stream_format in ("audio", "sse"):
         chunks: list[bytes] = []
-        result = await oa.speak(OpenAISpeech(text=text, response_format="wav", stream_format=stream_format),
-                                on_chunk=chunks.append)
+        result = await oa.speak(
+            OpenAISpeech(text=text, response_format="wav", stream_format=stream_format), on_chunk=chunks.append
+        )
         assert len(chunks) > 5 and b"".join(chunks) == result.audio.data
 
 
 # -- every field ----------------------------------------------------------------------------------
-@pytest.mark.parametrize("model", ["gpt-4o-mini-tts", "gpt-4o-mini-tts-2025-12-15", "tts-1", "tts-1-hd",
-                                   "gpt-4o-mini-tts-2025-03-20"])
+@pytest.mark.parametrize(
+    "model", ["gpt-4o-mini-tts", "gpt-4o-mini-tts-2025-12-15", "tts-1", "tts-1-hd", "gpt-4o-mini-tts-2025-03-20"]
+)
 async def test_every_model_including_a_typed_one(oa, sandbox, model):
     result = await oa.speak(OpenAISpeech(text=TEXT, model=model, instructions="Speak warmly."))
     assert_plays(result, "mp3")
@@ -106,8 +109,11 @@ async def test_speed_changes_the_duration_and_is_sent(oa, sandbox):
 
 
 async def test_instructions_and_chinese_text(oa, sandbox):
-    result = await oa.speak(OpenAISpeech(text=oa.spec["examples"]["zh"][0], voice="marin",
-                                         instructions=oa.spec["instruction_examples"]["zh"][0]))
+    result = await oa.speak(
+        OpenAISpeech(
+            text=oa.spec["examples"]["zh"][0], voice="marin", instructions=oa.spec["instruction_examples"]["zh"][0]
+        )
+    )
     assert_plays(result, "mp3")
     sent = last_speech(sandbox)["json"]
     assert sent["input"] == oa.spec["examples"]["zh"][0] and sent["instructions"].startswith("用欢快")
@@ -142,8 +148,18 @@ async def test_the_simulator_enforces_limits_the_adapter_also_checks(sandbox):
 # -- the strict seed-003 gateway without /models ----------------------------------------------------
 @pytest.mark.parametrize("fmt", ["mp3", "opus", "aac", "flac"])
 async def test_gateway_speaks_the_seed_contract(oa, sandbox, gateway, fmt):
-    result = await oa.speak(OpenAISpeech(text=TEXT, model="tts-1-hd", voice="nova", response_format=fmt, speed=1.25,
-                                         instructions="ignored", stream_format="sse"), base_url=gateway)
+    result = await oa.speak(
+        OpenAISpeech(
+            text=TEXT,
+            model="tts-1-hd",
+            voice="nova",
+            response_format=fmt,
+            speed=1.25,
+            instructions="ignored",
+            stream_format="sse",
+        ),
+        base_url=gateway,
+    )
     assert_plays(result, fmt)
     sent = last_speech(sandbox)
     assert sent["path"] == "/openai_compat/gateway/v1/audio/speech"
@@ -162,11 +178,14 @@ async def test_official_sandbox_lists_models(oa):
     assert "gpt-4o-mini" in found.models and "gpt-4o-mini" not in found.speech_models
 
 
-@pytest.mark.parametrize("kwargs, cls, fragment", [
-    (dict(response_format="wav"), errors.BadRequestError, "response_format"),
-    (dict(voice="coral"), errors.BadRequestError, "Supported voices are alloy"),
-    (dict(model="gpt-4o-mini-tts"), errors.NotFoundError, "no available channel"),
-])
+@pytest.mark.parametrize(
+    "kwargs, cls, fragment",
+    [
+        (dict(response_format="wav"), errors.BadRequestError, "response_format"),
+        (dict(voice="coral"), errors.BadRequestError, "Supported voices are alloy"),
+        (dict(model="gpt-4o-mini-tts"), errors.NotFoundError, "no available channel"),
+    ],
+)
 async def test_gateway_rejects_what_seed_003_does_not_list(oa, gateway, kwargs, cls, fragment):
     with pytest.raises(cls) as info:
         await oa.speak(OpenAISpeech(text=TEXT, **{"model": "tts-1", **kwargs}), base_url=gateway)
@@ -215,13 +234,16 @@ async def test_429_with_retry_after_is_retried_then_reported(oa, sandbox, gatewa
     assert info.value.retry_after_s == 0.05
 
 
-@pytest.mark.parametrize("kind, cls, op, fragment", [
-    ("500", errors.ServerError, "speech", "code server_error"),
-    ("503", errors.OverloadedError, "speech", "overloaded"),
-    ("504", errors.ProviderTimeoutError, "speech", "Gateway timeout"),
-    ("503", errors.OverloadedError, "gateway.speech", "an HTML page: 503 Service Unavailable"),
-    ("500", errors.ServerError, "gateway.speech", "an HTML page: 500 Internal Server Error"),
-])
+@pytest.mark.parametrize(
+    "kind, cls, op, fragment",
+    [
+        ("500", errors.ServerError, "speech", "code server_error"),
+        ("503", errors.OverloadedError, "speech", "overloaded"),
+        ("504", errors.ProviderTimeoutError, "speech", "Gateway timeout"),
+        ("503", errors.OverloadedError, "gateway.speech", "an HTML page: 503 Service Unavailable"),
+        ("500", errors.ServerError, "gateway.speech", "an HTML page: 500 Internal Server Error"),
+    ],
+)
 async def test_server_faults(oa, sandbox, gateway, kind, cls, op, fragment):
     sandbox.add_fault("openai_compat", op, kind, count=5)
     with pytest.raises(cls) as info:
@@ -229,12 +251,15 @@ async def test_server_faults(oa, sandbox, gateway, kind, cls, op, fragment):
     assert fragment.lower() in info.value.user_message().lower()
 
 
-@pytest.mark.parametrize("kind, op, fragment", [
-    ("error_200", "speech", "application/json body instead of audio"),
-    ("html_200", "speech", "text/html body instead of audio: an HTML page: API Gateway Console"),
-    ("error_200", "gateway.speech", "text instead of mp3 audio"),  # JSON labelled audio/mpeg
-    ("html_200", "gateway.speech", "text/html body"),
-])
+@pytest.mark.parametrize(
+    "kind, op, fragment",
+    [
+        ("error_200", "speech", "application/json body instead of audio"),
+        ("html_200", "speech", "text/html body instead of audio: an HTML page: API Gateway Console"),
+        ("error_200", "gateway.speech", "text instead of mp3 audio"),  # JSON labelled audio/mpeg
+        ("html_200", "gateway.speech", "text/html body"),
+    ],
+)
 async def test_200_that_is_not_audio_is_an_invalid_response(oa, sandbox, gateway, kind, op, fragment):
     sandbox.add_fault("openai_compat", op, kind)
     with pytest.raises(errors.InvalidResponseError) as info:
@@ -288,8 +313,18 @@ async def test_unknown_path_on_openai_is_an_openai_404(sandbox):
 def test_named_endpoints_speak_and_list(client, sandbox):
     names = client.view_api(return_format="dict", print_info=False)["named_endpoints"]
     assert {"/openai_speak", "/openai_models"} <= set(names)
-    audio, file, info, _live = client.predict("Hello through the API.", "gpt-4o-mini-tts", "coral", "Cheerful", "pcm", 1.5,
-                                       "sse", "", "", api_name="/openai_speak")
+    audio, file, info, _live = client.predict(
+        "Hello through the API.",
+        "gpt-4o-mini-tts",
+        "coral",
+        "Cheerful",
+        "pcm",
+        1.5,
+        "sse",
+        "",
+        "",
+        api_name="/openai_speak",
+    )
     data = Path(audio).read_bytes()
     assert sniff_format(data) == "wav" and decode(data).frame_rate == 24000
     assert file.endswith(".wav") and "openai_compat-coral-" in file and "SSE events" in info
@@ -307,14 +342,34 @@ def test_named_endpoint_errors_are_readable_and_keyless(client, sandbox):
     from gradio_client.exceptions import AppError
 
     with pytest.raises(AppError) as info:
-        client.predict("Hi", "my-own-tts", "alloy", "", "mp3", 1.0, "audio", "https://gateway.invalid/v1", "",
-                       api_name="/openai_speak")
+        client.predict(
+            "Hi",
+            "my-own-tts",
+            "alloy",
+            "",
+            "mp3",
+            1.0,
+            "audio",
+            "https://gateway.invalid/v1",
+            "",
+            api_name="/openai_speak",
+        )
     assert "No key for the base URL" in str(info.value)
     sandbox.state.valid_keys = {config.SANDBOX_KEY}
     try:
         with pytest.raises(AppError) as info:
-            client.predict("Hi", "tts-1", "alloy", "", "mp3", 1.0, "audio",
-                           providers.get("openai_compat").sandbox_gateway_url(), CANARY, api_name="/openai_speak")
+            client.predict(
+                "Hi",
+                "tts-1",
+                "alloy",
+                "",
+                "mp3",
+                1.0,
+                "audio",
+                providers.get("openai_compat").sandbox_gateway_url(),
+                CANARY,
+                api_name="/openai_speak",
+            )
     finally:
         sandbox.state.valid_keys = None
     assert "Unauthorized" in str(info.value) and CANARY not in str(info.value)
@@ -323,13 +378,24 @@ def test_named_endpoint_errors_are_readable_and_keyless(client, sandbox):
 # -- a separate server: the same requests as the official SDK --------------------------------------------
 SDK_CASES = [
     dict(model="tts-1", voice="alloy"),
-    dict(model="gpt-4o-mini-tts", voice="coral", instructions="Speak in a cheerful tone.", response_format="opus",
-         speed=1.25),
+    dict(
+        model="gpt-4o-mini-tts",
+        voice="coral",
+        instructions="Speak in a cheerful tone.",
+        response_format="opus",
+        speed=1.25,
+    ),
     dict(model="gpt-4o-mini-tts", voice="cedar", response_format="pcm", stream_format="sse"),
     dict(model="tts-1-hd", voice="nova", response_format="flac", speed=0.5),
     dict(model="gpt-4o-mini-tts-2025-12-15", voice={"id": "voice_1234"}, response_format="wav"),
-    dict(model="gpt-4o-mini-tts", voice="marin", response_format="aac", speed=4.0, stream_format="sse",
-         instructions="用欢快的语气说"),
+    dict(
+        model="gpt-4o-mini-tts",
+        voice="marin",
+        response_format="aac",
+        speed=4.0,
+        stream_format="sse",
+        instructions="用欢快的语气说",
+    ),
 ]
 
 
@@ -351,7 +417,9 @@ def sdk_speak(base_url: str, key: str, text: str, case: dict) -> bytes:
 def comparable(record: dict) -> dict:
     body = base64.b64decode(record["body_b64"])
     return {
-        "method": record["method"], "path": record["path"], "query": record["query"],
+        "method": record["method"],
+        "path": record["path"],
+        "query": record["query"],
         "json": json.loads(body) if body else None,
         "authorization": record["headers"].get("authorization"),
         "content-type": record["headers"].get("content-type"),
@@ -403,10 +471,16 @@ async def test_typed_base_url_and_key_reach_a_separate_gateway(separate, monkeyp
     gateway = separate.url + "/openai_compat/gateway/v1"
     result = await providers.get("openai_compat").speak(
         OpenAISpeech(text=TEXT, model="tts-1", voice="echo", response_format="aac"),
-        api_key="sk-fake-typed-gateway-key-0001", base_url=gateway)
+        api_key="sk-fake-typed-gateway-key-0001",
+        base_url=gateway,
+    )
     assert_plays(result, "aac")
     (record,) = separate.requests("openai_compat")
     assert record["path"] == "/openai_compat/gateway/v1/audio/speech"
     assert record["headers"]["authorization"] == f"Bearer {fingerprint('sk-fake-typed-gateway-key-0001')}"
     assert json.loads(base64.b64decode(record["body_b64"])) == {
-        "model": "tts-1", "input": TEXT, "voice": "echo", "response_format": "aac"}
+        "model": "tts-1",
+        "input": TEXT,
+        "voice": "echo",
+        "response_format": "aac",
+    }

@@ -17,12 +17,42 @@ from playground.sandbox.server import free_port
 
 SF = "FunAudioLLM/CosyVoice2-0.5B"
 RUNS = [
-    ("/siliconflow_speak", dict(text="One more run.", model=SF, voice_source="voice", voice=f"{SF}:alex",
-                                reference_audio=None, reference_text="", response_format="mp3", sample_rate=32000,
-                                stream=True, speed=1.0, gain=0.0, max_tokens=None, api_key="")),
-    ("/siliconflow_speak", dict(text="One more run.", model=SF, voice_source="voice", voice=f"{SF}:alex",
-                                reference_audio=None, reference_text="", response_format="mp3", sample_rate=32000,
-                                stream=False, speed=1.0, gain=0.0, max_tokens=None, api_key="")),
+    (
+        "/siliconflow_speak",
+        dict(
+            text="One more run.",
+            model=SF,
+            voice_source="voice",
+            voice=f"{SF}:alex",
+            reference_audio=None,
+            reference_text="",
+            response_format="mp3",
+            sample_rate=32000,
+            stream=True,
+            speed=1.0,
+            gain=0.0,
+            max_tokens=None,
+            api_key="",
+        ),
+    ),
+    (
+        "/siliconflow_speak",
+        dict(
+            text="One more run.",
+            model=SF,
+            voice_source="voice",
+            voice=f"{SF}:alex",
+            reference_audio=None,
+            reference_text="",
+            response_format="mp3",
+            sample_rate=32000,
+            stream=False,
+            speed=1.0,
+            gain=0.0,
+            max_tokens=None,
+            api_key="",
+        ),
+    ),
     ("/minimax_speak", dict(text="One more run.", voice_id="English_Graceful_Lady", stream=True)),
     ("/minimax_speak", dict(text="One more run.", voice_id="English_Graceful_Lady", stream=False)),
     ("/zhipu_speak", dict(text="One more run.", stream=True)),
@@ -36,14 +66,16 @@ def app(sandbox):
     from playground.ui.layout import build_app, launch_kwargs
 
     demo = build_app()
-    _, url, _ = demo.launch(server_name="127.0.0.1", server_port=free_port(), prevent_thread_lock=True, quiet=True,
-                            **launch_kwargs())
+    _, url, _ = demo.launch(
+        server_name="127.0.0.1", server_port=free_port(), prevent_thread_lock=True, quiet=True, **launch_kwargs()
+    )
     yield demo, url
     demo.close()
 
 
-@pytest.mark.parametrize("api_name,kwargs", RUNS, ids=[f"{a[1:]}-{'stream' if k.get('stream', True) else 'whole'}"
-                                                       for a, k in RUNS])
+@pytest.mark.parametrize(
+    "api_name,kwargs", RUNS, ids=[f"{a[1:]}-{'stream' if k.get('stream', True) else 'whole'}" for a, k in RUNS]
+)
 def test_a_session_holds_no_more_components_after_three_runs(app, api_name, kwargs):
     demo, url = app
     client = Client(url, verbose=False, download_files=False)
@@ -52,8 +84,9 @@ def test_a_session_holds_no_more_components_after_three_runs(app, api_name, kwar
             _audio, download, summary, _player = client.predict(**kwargs, api_name=api_name)
             assert download and "Done" in summary
         session = demo.state_holder.session_data[client.session_hash]
-        extra = {key: type(block).__name__ for key, block in session.blocks_config.blocks.items()
-                 if key not in demo.blocks}
+        extra = {
+            key: type(block).__name__ for key, block in session.blocks_config.blocks.items() if key not in demo.blocks
+        }
         assert not extra, f"{api_name} left component copies in the session: {extra}"
     finally:
         client.close()

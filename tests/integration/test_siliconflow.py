@@ -54,7 +54,9 @@ async def test_upload_multipart_sends_seed_000_fields_and_file_part(sf, sandbox,
 
 
 async def test_upload_json_sends_a_data_uri_with_the_real_mime(sf, sandbox, sample):
-    await sf.upload_voice(SiliconFlowUpload(sample=sample, name="me-2", text="Hello", model="IndexTeam/IndexTTS-2", mode="json"))
+    await sf.upload_voice(
+        SiliconFlowUpload(sample=sample, name="me-2", text="Hello", model="IndexTeam/IndexTTS-2", mode="json")
+    )
     doc = json.loads(body_of(last(sandbox, "/uploads/audio/voice")))
     assert set(doc) == {"model", "customName", "text", "audio"}
     assert doc["model"] == "IndexTeam/IndexTTS-2"
@@ -73,10 +75,13 @@ async def test_upload_converts_formats_the_api_may_refuse_to_mp3(sf, sandbox, sa
 
 
 # -- speech -----------------------------------------------------------------------------------
-@pytest.mark.parametrize("fmt,rate,magic", [("mp3", 32000, "mp3"), ("opus", 48000, "opus"), ("wav", 16000, "wav"),
-                                            ("pcm", 24000, None)])
+@pytest.mark.parametrize(
+    "fmt,rate,magic", [("mp3", 32000, "mp3"), ("opus", 48000, "opus"), ("wav", 16000, "wav"), ("pcm", 24000, None)]
+)
 async def test_speech_formats_decode_at_the_requested_rate(sf, fmt, rate, magic):
-    res = await sf.speak(SiliconFlowSpeech(text="Testing one two three.", voice="alex", response_format=fmt, sample_rate=rate))
+    res = await sf.speak(
+        SiliconFlowSpeech(text="Testing one two three.", voice="alex", response_format=fmt, sample_rate=rate)
+    )
     assert sniff_format(res.audio.data) == magic
     seg = decode(res.audio.playable())  # pcm arrives headerless and is wrapped to play
     assert seg.frame_rate == rate and len(seg) > 500
@@ -85,19 +90,37 @@ async def test_speech_formats_decode_at_the_requested_rate(sf, fmt, rate, magic)
 async def test_speech_body_matches_seed_001_and_stream_is_chunked(sf, sandbox):
     chunks = []
     res = await sf.speak(
-        SiliconFlowSpeech(text="Hello", model="FunAudioLLM/CosyVoice2-0.5B", voice="FunAudioLLM/CosyVoice2-0.5B:anna",
-                          response_format="mp3", sample_rate=44100, stream=True, speed=1.5, gain=-2),
+        SiliconFlowSpeech(
+            text="Hello",
+            model="FunAudioLLM/CosyVoice2-0.5B",
+            voice="FunAudioLLM/CosyVoice2-0.5B:anna",
+            response_format="mp3",
+            sample_rate=44100,
+            stream=True,
+            speed=1.5,
+            gain=-2,
+        ),
         on_chunk=chunks.append,
     )
     doc = json.loads(body_of(last(sandbox, "/audio/speech")))
-    assert doc == {"model": "FunAudioLLM/CosyVoice2-0.5B", "input": "Hello", "voice": "FunAudioLLM/CosyVoice2-0.5B:anna",
-                   "response_format": "mp3", "sample_rate": 44100, "stream": True, "speed": 1.5, "gain": -2.0}
+    assert doc == {
+        "model": "FunAudioLLM/CosyVoice2-0.5B",
+        "input": "Hello",
+        "voice": "FunAudioLLM/CosyVoice2-0.5B:anna",
+        "response_format": "mp3",
+        "sample_rate": 44100,
+        "stream": True,
+        "speed": 1.5,
+        "gain": -2.0,
+    }
     assert b"".join(chunks) == res.audio.data and res.timing.first_byte_s <= res.timing.total_s
 
 
 async def test_duration_follows_text_length_and_speed(sf):
     async def seconds(text, speed):
-        res = await sf.speak(SiliconFlowSpeech(text=text, voice="alex", response_format="wav", sample_rate=16000, speed=speed))
+        res = await sf.speak(
+            SiliconFlowSpeech(text=text, voice="alex", response_format="wav", sample_rate=16000, speed=speed)
+        )
         return len(decode(res.audio.data)) / 1000
 
     short, long = await seconds("Hello.", 1.0), await seconds("Hello. " * 8, 1.0)
@@ -113,8 +136,14 @@ async def test_speech_with_inline_reference_sends_a_data_uri(sf, sandbox, sample
 
 
 async def test_moss_sends_max_tokens_and_two_references(sf, sandbox, sample):
-    await sf.speak(SiliconFlowSpeech(text="[S1]Hi[S2]Hello", model="fnlp/MOSS-TTSD-v0.5", max_tokens=1600,
-                                     references=[Reference(sample, "a"), Reference(sample, "b")]))
+    await sf.speak(
+        SiliconFlowSpeech(
+            text="[S1]Hi[S2]Hello",
+            model="fnlp/MOSS-TTSD-v0.5",
+            max_tokens=1600,
+            references=[Reference(sample, "a"), Reference(sample, "b")],
+        )
+    )
     doc = json.loads(body_of(last(sandbox, "/audio/speech")))
     assert doc["max_tokens"] == 1600 and len(doc["references"]) == 2
 
@@ -135,17 +164,20 @@ async def test_uploaded_voice_list_speak_and_delete(sf, sample):
 
 
 # -- bad input: clear error, nothing sent ---------------------------------------------------
-@pytest.mark.parametrize("request_kw,expect", [
-    (dict(text=""), "empty"),
-    (dict(text="x" * 128001), "at most 128,000"),
-    (dict(text="x", speed=0.1), "Speed"),
-    (dict(text="x", gain=11), "Gain"),
-    (dict(text="x", response_format="opus", sample_rate=44100), "48000"),
-    (dict(text="x", response_format="mp3", sample_rate=16000), "32000, 44100"),
-    (dict(text="x", voice="zeus"), "Unknown system voice"),
-    (dict(text="x", model="fishaudio/fish-speech-1.5", voice=None), "needs a voice"),
-    (dict(text="x", max_tokens=10), "MOSS"),
-])
+@pytest.mark.parametrize(
+    "request_kw,expect",
+    [
+        (dict(text=""), "empty"),
+        (dict(text="x" * 128001), "at most 128,000"),
+        (dict(text="x", speed=0.1), "Speed"),
+        (dict(text="x", gain=11), "Gain"),
+        (dict(text="x", response_format="opus", sample_rate=44100), "48000"),
+        (dict(text="x", response_format="mp3", sample_rate=16000), "32000, 44100"),
+        (dict(text="x", voice="zeus"), "Unknown system voice"),
+        (dict(text="x", model="fishaudio/fish-speech-1.5", voice=None), "needs a voice"),
+        (dict(text="x", max_tokens=10), "MOSS"),
+    ],
+)
 async def test_bad_speech_input_is_refused_before_sending(sf, sandbox, request_kw, expect):
     with pytest.raises(errors.InputError) as exc:
         await sf.speak(SiliconFlowSpeech(**{"voice": "alex", **request_kw}))
@@ -159,14 +191,17 @@ async def test_voice_and_references_together_are_refused(sf, sandbox, sample):
     assert sandbox.requests(SF) == []
 
 
-@pytest.mark.parametrize("data,expect", [
-    (tone_wav(3, amplitude=0.0), "silent"),
-    (b"", "empty"),
-    (b"RIFF\x00\x00\x00\x00WAVEjunkjunk" * 10, "could not be read"),
-    (b"\x00\x01garbage" * 500, "could not be read"),
-    (tone_wav(31), "too long"),
-    (tone_wav(0.5), "too short"),
-])
+@pytest.mark.parametrize(
+    "data,expect",
+    [
+        (tone_wav(3, amplitude=0.0), "silent"),
+        (b"", "empty"),
+        (b"RIFF\x00\x00\x00\x00WAVEjunkjunk" * 10, "could not be read"),
+        (b"\x00\x01garbage" * 500, "could not be read"),
+        (tone_wav(31), "too long"),
+        (tone_wav(0.5), "too short"),
+    ],
+)
 async def test_bad_samples_are_refused_before_upload(sf, sandbox, data, expect):
     with pytest.raises(errors.AudioInputError) as exc:
         await sf.upload_voice(SiliconFlowUpload(sample=VoiceSample(data), name="bad", text="t"))
@@ -210,8 +245,12 @@ async def test_cut_stream_is_an_error_not_a_truncated_file(sf, sandbox):
     sandbox.add_fault(SF, "speech", "cut_stream", count=5, cut_after_bytes=3000)
     got = []
     with pytest.raises(errors.StreamInterruptedError):
-        await sf.speak(SiliconFlowSpeech(text="A longer sentence to make sure the body is several chunks long. " * 3,
-                                         voice="alex", stream=True), on_chunk=got.append)
+        await sf.speak(
+            SiliconFlowSpeech(
+                text="A longer sentence to make sure the body is several chunks long. " * 3, voice="alex", stream=True
+            ),
+            on_chunk=got.append,
+        )
 
 
 async def test_slow_first_byte_still_succeeds(sf, sandbox):
@@ -256,10 +295,13 @@ async def test_base_url_setting_talks_to_that_server_and_returns_its_bytes_uncha
     monkeypatch.setenv("SILICONFLOW_API_KEY", "sk-live-key-for-tests")
     sf = providers.get(SF)
     up = await sf.upload_voice(SiliconFlowUpload(sample=sample, name="remote", text="Hello", mode="json"))
-    res = await sf.speak(SiliconFlowSpeech(text="Exactly these bytes.", voice="alex", response_format="wav", sample_rate=24000))
+    res = await sf.speak(
+        SiliconFlowSpeech(text="Exactly these bytes.", voice="alex", response_format="wav", sample_rate=24000)
+    )
     assert not res.sandbox
-    assert res.audio.data == speech.render("Exactly these bytes.", voice="FunAudioLLM/CosyVoice2-0.5B:alex", fmt="wav",
-                                           sample_rate=24000)
+    assert res.audio.data == speech.render(
+        "Exactly these bytes.", voice="FunAudioLLM/CosyVoice2-0.5B:alex", fmt="wav", sample_rate=24000
+    )
     recs = other_server.requests(SF)
     assert [r["path"] for r in recs] == ["/siliconflow/v1/uploads/audio/voice", "/siliconflow/v1/audio/speech"]
     assert all(r["headers"]["authorization"] == "Bearer sk-live-key-for-tests" for r in recs)
@@ -275,10 +317,21 @@ async def test_a_wrong_key_gets_401_and_is_never_echoed(other_server, monkeypatc
 
 
 # -- named API endpoints (gradio_client) ----------------------------------------------------
-SPEAK_DEFAULTS = dict(text="Hello from the API.", model="FunAudioLLM/CosyVoice2-0.5B", voice_source="voice",
-                      voice="FunAudioLLM/CosyVoice2-0.5B:alex", reference_audio=None, reference_text="",
-                      response_format="mp3", sample_rate=44100, stream=False, speed=1.0, gain=0.0, max_tokens=None,
-                      api_key="")
+SPEAK_DEFAULTS = dict(
+    text="Hello from the API.",
+    model="FunAudioLLM/CosyVoice2-0.5B",
+    voice_source="voice",
+    voice="FunAudioLLM/CosyVoice2-0.5B:alex",
+    reference_audio=None,
+    reference_text="",
+    response_format="mp3",
+    sample_rate=44100,
+    stream=False,
+    speed=1.0,
+    gain=0.0,
+    max_tokens=None,
+    api_key="",
+)
 
 
 def test_named_endpoints_exist(client):
@@ -289,8 +342,9 @@ def test_named_endpoints_exist(client):
 
 @pytest.mark.parametrize("fmt,rate", [("mp3", 32000), ("wav", 24000), ("opus", 48000), ("pcm", 16000)])
 def test_api_speak_returns_decodable_audio_of_the_requested_format(client, fmt, rate):
-    audio_path, file_path, info, _live = client.predict(**{**SPEAK_DEFAULTS, "response_format": fmt, "sample_rate": rate},
-                                                 api_name="/siliconflow_speak")
+    audio_path, file_path, info, _live = client.predict(
+        **{**SPEAK_DEFAULTS, "response_format": fmt, "sample_rate": rate}, api_name="/siliconflow_speak"
+    )
     data = Path(audio_path).read_bytes()
     assert sniff_format(data) == {"pcm": "wav"}.get(fmt, fmt)
     assert decode(data).frame_rate == rate
@@ -299,8 +353,16 @@ def test_api_speak_returns_decodable_audio_of_the_requested_format(client, fmt, 
 
 
 def test_api_upload_speak_list_delete(client, speech_file):
-    uri, _info = client.predict(handle_file(str(speech_file)), "api-voice", "Hello there.", "FunAudioLLM/CosyVoice2-0.5B",
-                               "multipart", True, "", api_name="/siliconflow_upload")
+    uri, _info = client.predict(
+        handle_file(str(speech_file)),
+        "api-voice",
+        "Hello there.",
+        "FunAudioLLM/CosyVoice2-0.5B",
+        "multipart",
+        True,
+        "",
+        api_name="/siliconflow_upload",
+    )
     assert uri.startswith("speech:api-voice:")
     audio_path, _, _, _ = client.predict(**{**SPEAK_DEFAULTS, "voice": uri}, api_name="/siliconflow_speak")
     assert sniff_format(Path(audio_path).read_bytes()) == "mp3"
@@ -310,9 +372,16 @@ def test_api_upload_speak_list_delete(client, speech_file):
 
 
 def test_api_reference_voice(client, speech_file):
-    audio_path, _, _, _ = client.predict(**{**SPEAK_DEFAULTS, "voice_source": "reference", "voice": "",
-                                         "reference_audio": handle_file(str(speech_file)), "reference_text": "Hello."},
-                                      api_name="/siliconflow_speak")
+    audio_path, _, _, _ = client.predict(
+        **{
+            **SPEAK_DEFAULTS,
+            "voice_source": "reference",
+            "voice": "",
+            "reference_audio": handle_file(str(speech_file)),
+            "reference_text": "Hello.",
+        },
+        api_name="/siliconflow_speak",
+    )
     assert sniff_format(Path(audio_path).read_bytes()) == "mp3"
 
 
@@ -322,7 +391,9 @@ def test_api_errors_are_clear_messages(client, speech_file):
     with pytest.raises(AppError, match="Text is empty"):
         client.predict(**{**SPEAK_DEFAULTS, "text": "  "}, api_name="/siliconflow_speak")
     with pytest.raises(AppError, match="cannot be used together"):
-        client.predict(**{**SPEAK_DEFAULTS, "reference_audio": handle_file(str(speech_file))}, api_name="/siliconflow_speak")
+        client.predict(
+            **{**SPEAK_DEFAULTS, "reference_audio": handle_file(str(speech_file))}, api_name="/siliconflow_speak"
+        )
     with pytest.raises(AppError, match="20015"):
         client.predict("speech:nobody:x:y", "", api_name="/siliconflow_delete_voice")
 

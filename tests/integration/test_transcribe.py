@@ -25,7 +25,7 @@ def last(sandbox, provider, suffix):
 def field(raw: bytes, name: str) -> str:
     head = f'name="{name}"\r\n\r\n'.encode()
     start = raw.index(head) + len(head)
-    return raw[start: raw.index(b"\r\n", start)].decode()
+    return raw[start : raw.index(b"\r\n", start)].decode()
 
 
 @pytest.fixture
@@ -35,8 +35,15 @@ def sample():
 
 def test_only_providers_with_a_documented_asr_declare_it():
     flags = {pid: providers.get(pid).SUPPORTS_TRANSCRIBE for pid in providers.PROVIDERS}
-    assert flags == {"siliconflow": True, "openai_compat": True, "zhipu": True, "minimax": False, "elevenlabs": True,
-                     "fishaudio": True, "cartesia": True}
+    assert flags == {
+        "siliconflow": True,
+        "openai_compat": True,
+        "zhipu": True,
+        "minimax": False,
+        "elevenlabs": True,
+        "fishaudio": True,
+        "cartesia": True,
+    }
 
 
 @pytest.mark.parametrize("pid", list(ASR_PROVIDERS))
@@ -44,14 +51,17 @@ async def test_transcribe_sends_file_and_model_and_reads_text(sandbox, sample, p
     path, model = ASR_PROVIDERS[pid]
     result = await providers.get(pid).transcribe(TranscribeRequest(sample))
     assert result.sandbox and result.provider == pid and result.model == model
-    assert result.text.startswith(f"[sandbox transcript of {sample.info.duration_s:.1f} s]") and len(result.text.split()) > 10
+    assert (
+        result.text.startswith(f"[sandbox transcript of {sample.info.duration_s:.1f} s]")
+        and len(result.text.split()) > 10
+    )
     rec = last(sandbox, pid, path)
     assert rec["headers"]["authorization"] == f"Bearer {config.SANDBOX_KEY}"
     assert rec["headers"]["content-type"].startswith("multipart/form-data")
     raw = base64.b64decode(rec["body_b64"])
     assert field(raw, "model") == model
     assert b'name="file"; filename="clip.wav"' in raw
-    sent = raw[raw.index(b"RIFF"):]
+    sent = raw[raw.index(b"RIFF") :]
     assert sniff_format(sent) == "wav"
     seg = decode(sent[: sent.index(b"\r\n--")])
     assert (seg.frame_rate, seg.channels) == (16000, 1)  # what every documented ASR takes
@@ -71,7 +81,9 @@ async def test_a_trim_gives_a_new_transcript(sandbox, pid):
 
 async def test_same_clip_same_transcript(sandbox, sample):
     sf = providers.get("siliconflow")
-    assert (await sf.transcribe(TranscribeRequest(sample))).text == (await sf.transcribe(TranscribeRequest(sample))).text
+    assert (await sf.transcribe(TranscribeRequest(sample))).text == (
+        await sf.transcribe(TranscribeRequest(sample))
+    ).text
 
 
 async def test_zhipu_refuses_over_30_s_before_sending(sandbox):
@@ -98,21 +110,36 @@ async def test_the_simulators_are_strict(sandbox, sample):
 
     wav = speech_wav()
     async with httpx.AsyncClient() as client:
-        sf = await client.post(f"{sandbox.base_url('siliconflow')}/audio/transcriptions",
-                               headers={"Authorization": "Bearer k"}, data={"model": "nope"},
-                               files={"file": ("a.wav", wav, "audio/wav")})
-        zp = await client.post(f"{sandbox.base_url('zhipu')}/paas/v4/audio/transcriptions",
-                               headers={"Authorization": "Bearer k"}, data={"model": "glm-asr-2512"},
-                               files={"file": ("a.ogg", b"OggS" + b"\0" * 100, "audio/ogg")})
-        oa = await client.post(f"{sandbox.base_url('openai_compat')}/audio/transcriptions",
-                               headers={"Authorization": "Bearer k"}, data={"model": "whisper-1", "bogus": "1"},
-                               files={"file": ("a.wav", wav, "audio/wav")})
-        gw = await client.post(f"{sandbox.base_url('openai_compat')}/gateway/v1/audio/transcriptions",
-                               headers={"Authorization": "Bearer k"}, data={"model": "whisper-1"},
-                               files={"file": ("a.wav", wav, "audio/wav")})
-        nofile = await client.post(f"{sandbox.base_url('siliconflow')}/audio/transcriptions",
-                                   headers={"Authorization": "Bearer k"}, data={"model": "FunAudioLLM/SenseVoiceSmall"},
-                                   files={"other": ("a.txt", b"x", "text/plain")})
+        sf = await client.post(
+            f"{sandbox.base_url('siliconflow')}/audio/transcriptions",
+            headers={"Authorization": "Bearer k"},
+            data={"model": "nope"},
+            files={"file": ("a.wav", wav, "audio/wav")},
+        )
+        zp = await client.post(
+            f"{sandbox.base_url('zhipu')}/paas/v4/audio/transcriptions",
+            headers={"Authorization": "Bearer k"},
+            data={"model": "glm-asr-2512"},
+            files={"file": ("a.ogg", b"OggS" + b"\0" * 100, "audio/ogg")},
+        )
+        oa = await client.post(
+            f"{sandbox.base_url('openai_compat')}/audio/transcriptions",
+            headers={"Authorization": "Bearer k"},
+            data={"model": "whisper-1", "bogus": "1"},
+            files={"file": ("a.wav", wav, "audio/wav")},
+        )
+        gw = await client.post(
+            f"{sandbox.base_url('openai_compat')}/gateway/v1/audio/transcriptions",
+            headers={"Authorization": "Bearer k"},
+            data={"model": "whisper-1"},
+            files={"file": ("a.wav", wav, "audio/wav")},
+        )
+        nofile = await client.post(
+            f"{sandbox.base_url('siliconflow')}/audio/transcriptions",
+            headers={"Authorization": "Bearer k"},
+            data={"model": "FunAudioLLM/SenseVoiceSmall"},
+            files={"other": ("a.txt", b"x", "text/plain")},
+        )
     assert sf.status_code == 400 and sf.json()["code"] == 20012
     assert zp.status_code == 400 and zp.json()["error"]["code"] == "1214"
     assert oa.status_code == 400 and oa.json()["error"]["param"] == "bogus"
@@ -139,17 +166,22 @@ async def test_errors_are_typed_and_keys_scrubbed(sandbox, sample, monkeypatch, 
 
 
 # -- consent before any upload that creates a voice -------------------------------------------------
-@pytest.mark.parametrize("api_name,args", [
-    ("/siliconflow_upload", ["no-consent", "Hello.", "FunAudioLLM/CosyVoice2-0.5B", "multipart"]),
-    ("/minimax_upload", ["voice_clone", False, "mainland", ""]),
-    ("/zhipu_upload", []),
-])
+@pytest.mark.parametrize(
+    "api_name,args",
+    [
+        ("/siliconflow_upload", ["no-consent", "Hello.", "FunAudioLLM/CosyVoice2-0.5B", "multipart"]),
+        ("/minimax_upload", ["voice_clone", False, "mainland", ""]),
+        ("/zhipu_upload", []),
+    ],
+)
 def test_uploads_refuse_without_consent_and_send_nothing(client, sandbox, speech_file, api_name, args):
     from gradio_client import handle_file
     from gradio_client.exceptions import AppError
 
-    params = [p["parameter_name"] for p in
-              client.view_api(return_format="dict", print_info=False)["named_endpoints"][api_name]["parameters"]]
+    params = [
+        p["parameter_name"]
+        for p in client.view_api(return_format="dict", print_info=False)["named_endpoints"][api_name]["parameters"]
+    ]
     assert params[-2:] == ["consent", "api_key"]
     before = len(sandbox.requests())
     with pytest.raises(AppError, match="I have the right to clone this voice"):

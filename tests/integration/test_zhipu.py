@@ -45,8 +45,9 @@ def body_of(record) -> bytes:
 
 async def new_clone(zp, sample, model="glm-tts-clone", **kw):
     up = await zp.upload_voice(ZhipuUpload(sample))
-    return await zp.clone_voice(ZhipuClone(file_id=up.voice_id, voice_name=unique(), input="Hello preview.",
-                                           model=model, **kw))
+    return await zp.clone_voice(
+        ZhipuClone(file_id=up.voice_id, voice_name=unique(), input="Hello preview.", model=model, **kw)
+    )
 
 
 # -- upload ---------------------------------------------------------------------------------------
@@ -92,8 +93,9 @@ async def test_the_preview_file_is_refused_by_files_content_like_the_docs_say(zp
     result = await new_clone(zp, sample)
     target = zp.target()
     with pytest.raises(errors.BadRequestError) as exc:
-        await zp.transport.request(target, "GET", f"/paas/v4/files/{result.extra['preview_file_id']}/content",
-                                   idempotent=True)
+        await zp.transport.request(
+            target, "GET", f"/paas/v4/files/{result.extra['preview_file_id']}/content", idempotent=True
+        )
     assert exc.value.code == "1214" and "batch" in exc.value.provider_message
 
 
@@ -115,8 +117,9 @@ async def test_a_taken_voice_name_is_refused(zp, sample):
 
 
 # -- speech ----------------------------------------------------------------------------------------
-@pytest.mark.parametrize("model, voice", [("glm-tts", "tongtong"), ("glm-tts", "luodo"), ("cogtts", "female"),
-                                          ("cogtts", "xiaochen")])
+@pytest.mark.parametrize(
+    "model, voice", [("glm-tts", "tongtong"), ("glm-tts", "luodo"), ("cogtts", "female"), ("cogtts", "xiaochen")]
+)
 async def test_speech_models_and_system_voices_as_wav(zp, model, voice):
     result = await zp.speak(ZhipuSpeech(text="你好，欢迎使用。", model=model, voice=voice, response_format="wav"))
     assert sniff_format(result.audio.data) == "wav" and result.audio.sample_rate == 24000
@@ -135,12 +138,19 @@ async def test_pcm_is_the_default_and_is_wrapped_as_24k_16bit_mono_wav(zp, sandb
 @pytest.mark.parametrize("encoding", ["base64", "hex"])
 async def test_streaming_in_both_encodings_arrives_in_chunks_and_equals_the_whole(zp, sandbox, sample, encoding):
     clone = await new_clone(zp, sample)
-    whole = await zp.speak(ZhipuSpeech(text="A longer sentence, so that the stream has several chunks.",
-                                       voice=clone.voice_id))
+    whole = await zp.speak(
+        ZhipuSpeech(text="A longer sentence, so that the stream has several chunks.", voice=clone.voice_id)
+    )
     chunks = []
-    streamed = await zp.speak(ZhipuSpeech(text="A longer sentence, so that the stream has several chunks.",
-                                          voice=clone.voice_id, stream=True, encode_format=encoding),
-                              on_chunk=chunks.append)
+    streamed = await zp.speak(
+        ZhipuSpeech(
+            text="A longer sentence, so that the stream has several chunks.",
+            voice=clone.voice_id,
+            stream=True,
+            encode_format=encoding,
+        ),
+        on_chunk=chunks.append,
+    )
     assert len(chunks) > 3 and b"".join(chunks) == streamed.audio.data == whole.audio.data
     assert streamed.audio.sample_rate == 24000 and sniff_format(streamed.audio.playable()) == "wav"
     rec = calls(sandbox, "/audio/speech")[-1]
@@ -194,14 +204,17 @@ async def test_official_voices_cannot_be_deleted_and_unknown_ones_are_named(zp):
 
 
 # -- error families through faults --------------------------------------------------------------------
-@pytest.mark.parametrize("kind, code, cls, fix", [
-    ("429", 1113, errors.QuotaError, "top up"),
-    ("429", 1304, errors.QuotaError, "tomorrow"),
-    ("429", 1308, errors.QuotaError, "resets"),
-    ("429", 1310, errors.QuotaError, "resets"),
-    ("429", 1112, errors.PermissionDeniedError, "console"),
-    ("500", 1234, errors.ServerError, "network problem"),
-])
+@pytest.mark.parametrize(
+    "kind, code, cls, fix",
+    [
+        ("429", 1113, errors.QuotaError, "top up"),
+        ("429", 1304, errors.QuotaError, "tomorrow"),
+        ("429", 1308, errors.QuotaError, "resets"),
+        ("429", 1310, errors.QuotaError, "resets"),
+        ("429", 1112, errors.PermissionDeniedError, "console"),
+        ("500", 1234, errors.ServerError, "network problem"),
+    ],
+)
 async def test_business_codes_are_typed_not_retried_and_name_the_fix(zp, sandbox, kind, code, cls, fix):
     sandbox.add_fault(ZP, "speech", kind, code=code, count=3)
     with pytest.raises(cls) as exc:
@@ -288,8 +301,11 @@ async def test_content_flagged_by_the_provider(zp):
 async def test_a_wrong_key_gets_401_with_1002_and_is_never_echoed(zp, sandbox, monkeypatch, sample):
     monkeypatch.setenv("ZHIPU_BASE_URL", sandbox.base_url(ZP))
     monkeypatch.setattr(sandbox.state, "valid_keys", {config.SANDBOX_KEY})
-    for call in (zp.speak(ZhipuSpeech(text="Hi"), api_key=CANARY), zp.list_voices(api_key=CANARY),
-                 zp.upload_voice(ZhipuUpload(sample), api_key=CANARY)):
+    for call in (
+        zp.speak(ZhipuSpeech(text="Hi"), api_key=CANARY),
+        zp.list_voices(api_key=CANARY),
+        zp.upload_voice(ZhipuUpload(sample), api_key=CANARY),
+    ):
         with pytest.raises(errors.AuthenticationError) as exc:
             await call
         assert exc.value.code == "1002" and exc.value.status == 401
@@ -303,8 +319,18 @@ def test_named_endpoints_exist_with_their_parameters(client):
     expected = {
         "/zhipu_upload": ["audio", "consent", "api_key"],
         "/zhipu_clone": ["file_id", "voice_name", "transcript", "preview_text", "model", "request_id", "api_key"],
-        "/zhipu_speak": ["text", "model", "voice", "response_format", "stream", "encode_format", "speed", "volume",
-                         "watermark_enabled", "api_key"],
+        "/zhipu_speak": [
+            "text",
+            "model",
+            "voice",
+            "response_format",
+            "stream",
+            "encode_format",
+            "speed",
+            "volume",
+            "watermark_enabled",
+            "api_key",
+        ],
         "/zhipu_voices": ["voice_name", "voice_type", "api_key"],
         "/zhipu_delete_voice": ["voice", "api_key"],
     }
@@ -316,12 +342,24 @@ def test_api_upload_clone_speak_list_delete(client, speech_file, sandbox):
     file_id, info = client.predict(handle_file(str(speech_file)), True, "", api_name="/zhipu_upload")
     assert file_id.startswith("file_") and "voice-clone-input" in info
     name = unique()
-    voice, preview, info = client.predict(file_id, name, "", "Hello preview.", "cogtts-clone", "", "",
-                                          api_name="/zhipu_clone")
+    voice, preview, info = client.predict(
+        file_id, name, "", "Hello preview.", "cogtts-clone", "", "", api_name="/zhipu_clone"
+    )
     assert voice.startswith("voice_clone_") and sniff_format(Path(preview).read_bytes()) == "wav"
     for stream, encoding in [(False, "base64"), (True, "hex")]:
-        audio, download, summary, _live = client.predict("Speaking with my clone.", "glm-tts", voice, "pcm", stream, encoding,
-                                                  1.0, 1.0, True, "", api_name="/zhipu_speak")
+        audio, download, summary, _live = client.predict(
+            "Speaking with my clone.",
+            "glm-tts",
+            voice,
+            "pcm",
+            stream,
+            encoding,
+            1.0,
+            1.0,
+            True,
+            "",
+            api_name="/zhipu_speak",
+        )
         data = Path(audio).read_bytes()
         assert sniff_format(data) == "wav" and decode(data).frame_rate == 24000
         assert download.endswith(".wav") and "pcm wrapped" in summary
@@ -335,8 +373,9 @@ def test_api_errors_are_clear_messages(client, tmp_path):
     from gradio_client.exceptions import AppError
 
     with pytest.raises(AppError, match="at most 1,024"):
-        client.predict("x" * 1025, "glm-tts", "tongtong", "pcm", False, "base64", 1.0, 1.0, True, "",
-                       api_name="/zhipu_speak")
+        client.predict(
+            "x" * 1025, "glm-tts", "tongtong", "pcm", False, "base64", 1.0, 1.0, True, "", api_name="/zhipu_speak"
+        )
     with pytest.raises(AppError, match="streams only pcm"):
         client.predict("Hi", "glm-tts", "tongtong", "wav", True, "base64", 1.0, 1.0, True, "", api_name="/zhipu_speak")
     with pytest.raises(AppError, match="Unknown clone model"):

@@ -55,8 +55,13 @@ def upload(raw, data: bytes, purpose: str | None = "voice-clone-input", name: st
 
 
 def clone_body(file_id: str, **over) -> dict:
-    return {"model": "glm-tts-clone", "voice_name": f"n_{uuid.uuid4().hex[:8]}", "input": "Hi.", "file_id": file_id,
-            **over}
+    return {
+        "model": "glm-tts-clone",
+        "voice_name": f"n_{uuid.uuid4().hex[:8]}",
+        "input": "Hi.",
+        "file_id": file_id,
+        **over,
+    }
 
 
 # -- the simulator is strict ---------------------------------------------------------------------------
@@ -73,9 +78,14 @@ def test_seed_004_fields_are_the_ones_this_file_checks():
 @pytest.mark.parametrize("headers, code", [({}, "1001"), ({"Authorization": "Basic abc"}, "1002")])
 def test_auth_is_required_on_every_api_route(sandbox, headers, code):
     with httpx.Client(base_url=sandbox.base_url(ZP), timeout=10) as c:
-        for method, path in [("GET", "/paas/v4/voice/list"), ("POST", "/paas/v4/audio/speech"),
-                             ("POST", "/paas/v4/voice/clone"), ("POST", "/paas/v4/files"),
-                             ("POST", "/paas/v4/voice/delete"), ("GET", "/paas/v4/files/x/content")]:
+        for method, path in [
+            ("GET", "/paas/v4/voice/list"),
+            ("POST", "/paas/v4/audio/speech"),
+            ("POST", "/paas/v4/voice/clone"),
+            ("POST", "/paas/v4/files"),
+            ("POST", "/paas/v4/voice/delete"),
+            ("GET", "/paas/v4/files/x/content"),
+        ]:
             resp = c.request(method, path, headers=headers)
             assert resp.status_code == 401 and code_of(resp) == code
 
@@ -133,14 +143,31 @@ def test_clone_checks_required_fields_types_model_file_and_request_id(raw, wav):
     assert again.status_code == 400 and code_of(again) == "1231"
 
 
-@pytest.mark.parametrize("over, code", [
-    ({"model": "tts-1"}, "1211"), ({"model": None}, "1213"), ({"input": None}, "1213"), ({"voice": None}, "1213"),
-    ({"input": "字" * 1025}, "1261"), ({"voice": "alloy"}, "1214"), ({"voice": "female"}, "1214"),
-    ({"response_format": "mp3"}, "1214"), ({"stream": "yes"}, "1214"), ({"encode_format": "base32"}, "1214"),
-    ({"stream": True, "response_format": "wav"}, "1215"), ({"speed": 0.49}, "1214"), ({"speed": 2.01}, "1214"),
-    ({"speed": "1"}, "1214"), ({"volume": 0}, "1214"), ({"volume": 10.01}, "1214"), ({"volume": True}, "1214"),
-    ({"watermark_enabled": "false"}, "1214"), ({"sample_rate": 24000}, "1210"), ({"input": "违禁内容"}, "1301"),
-])
+@pytest.mark.parametrize(
+    "over, code",
+    [
+        ({"model": "tts-1"}, "1211"),
+        ({"model": None}, "1213"),
+        ({"input": None}, "1213"),
+        ({"voice": None}, "1213"),
+        ({"input": "字" * 1025}, "1261"),
+        ({"voice": "alloy"}, "1214"),
+        ({"voice": "female"}, "1214"),
+        ({"response_format": "mp3"}, "1214"),
+        ({"stream": "yes"}, "1214"),
+        ({"encode_format": "base32"}, "1214"),
+        ({"stream": True, "response_format": "wav"}, "1215"),
+        ({"speed": 0.49}, "1214"),
+        ({"speed": 2.01}, "1214"),
+        ({"speed": "1"}, "1214"),
+        ({"volume": 0}, "1214"),
+        ({"volume": 10.01}, "1214"),
+        ({"volume": True}, "1214"),
+        ({"watermark_enabled": "false"}, "1214"),
+        ({"sample_rate": 24000}, "1210"),
+        ({"input": "违禁内容"}, "1301"),
+    ],
+)
 def test_speech_checks_every_documented_field(raw, over, code):
     body = {"model": "glm-tts", "input": "Hi", "voice": "tongtong", **over}
     body = {k: v for k, v in body.items() if v is not None}
@@ -148,8 +175,15 @@ def test_speech_checks_every_documented_field(raw, over, code):
     assert resp.status_code == 400 and code_of(resp) == code, resp.text
 
 
-@pytest.mark.parametrize("over", [{"input": "字" * 1024, "speed": 0.5, "volume": 10}, {"speed": 2, "volume": 0.01},
-                                  {"model": "cogtts", "voice": "female"}, {"stream": True, "encode_format": "hex"}])
+@pytest.mark.parametrize(
+    "over",
+    [
+        {"input": "字" * 1024, "speed": 0.5, "volume": 10},
+        {"speed": 2, "volume": 0.01},
+        {"model": "cogtts", "voice": "female"},
+        {"stream": True, "encode_format": "hex"},
+    ],
+)
 def test_speech_accepts_the_documented_edges(raw, over):
     resp = raw.post("/paas/v4/audio/speech", json={"model": "glm-tts", "input": "Hi", "voice": "tongtong", **over})
     assert resp.status_code == 200, resp.text
@@ -158,10 +192,13 @@ def test_speech_accepts_the_documented_edges(raw, over):
 def test_speech_answers_raw_pcm_by_default_wav_on_request_and_sse_when_streaming(raw):
     pcm = raw.post("/paas/v4/audio/speech", json={"model": "glm-tts", "input": "Hi", "voice": "tongtong"})
     assert sniff_format(pcm.content) is None and len(pcm.content) % 2 == 0
-    wav = raw.post("/paas/v4/audio/speech", json={"model": "glm-tts", "input": "Hi", "voice": "tongtong",
-                                                  "response_format": "wav"})
+    wav = raw.post(
+        "/paas/v4/audio/speech", json={"model": "glm-tts", "input": "Hi", "voice": "tongtong", "response_format": "wav"}
+    )
     assert wav.content[:4] == b"RIFF" and int.from_bytes(wav.content[24:28], "little") == 24000
-    sse = raw.post("/paas/v4/audio/speech", json={"model": "glm-tts", "input": "Hi", "voice": "tongtong", "stream": True})
+    sse = raw.post(
+        "/paas/v4/audio/speech", json={"model": "glm-tts", "input": "Hi", "voice": "tongtong", "stream": True}
+    )
     assert sse.headers["content-type"].startswith("text/event-stream")
     events = [line[6:] for line in sse.text.split("\n\n") if line]
     assert events[-1] == "[DONE]"
@@ -181,8 +218,12 @@ def test_voice_list_filters_and_delete_checks(raw, wav):
     assert preview.status_code == 200 and preview.content[:4] == b"RIFF"
     bad = raw.get("/paas/v4/voice/list", params={"voiceType": "private"})
     assert bad.status_code == 400 and code_of(bad) == "1214"
-    for body, code in [({}, "1213"), ({"voice": "tongtong"}, "1214"), ({"voice": "nope"}, "1214"),
-                       ({"voice": made["voice"], "extra": 1}, "1210")]:
+    for body, code in [
+        ({}, "1213"),
+        ({"voice": "tongtong"}, "1214"),
+        ({"voice": "nope"}, "1214"),
+        ({"voice": made["voice"], "extra": 1}, "1210"),
+    ]:
         resp = raw.post("/paas/v4/voice/delete", json=body)
         assert resp.status_code == 400 and code_of(resp) == code
     assert raw.post("/paas/v4/voice/delete", json={"voice": made["voice"]}).status_code == 200
@@ -202,8 +243,14 @@ def other_server(monkeypatch):
 def multipart_parts(record) -> dict[str, tuple[str | None, str | None, bytes]]:
     head = f"Content-Type: {record['headers']['content-type']}\r\n\r\n".encode()
     msg = email.parser.BytesParser().parsebytes(head + base64.b64decode(record["body_b64"]))
-    return {p.get_param("name", header="content-disposition"): (p.get_filename(), p.get_content_type(),
-                                                                 p.get_payload(decode=True)) for p in msg.get_payload()}
+    return {
+        p.get_param("name", header="content-disposition"): (
+            p.get_filename(),
+            p.get_content_type(),
+            p.get_payload(decode=True),
+        )
+        for p in msg.get_payload()
+    }
 
 
 def json_of(record) -> dict:
@@ -215,10 +262,21 @@ async def test_requests_match_the_documented_contract_field_for_field(other_serv
     zp = providers.get(ZP)
     sample = VoiceSample(speech_wav(seconds_min=4.0), filename="mine.wav")
     up = await zp.upload_voice(ZhipuUpload(sample))
-    clone = await zp.clone_voice(ZhipuClone(file_id=up.voice_id, voice_name="my_custom_voice_001", input="Preview.",
-                                            model="cogtts-clone", text="Hello there.", request_id="voice_clone_req_001"))
-    await zp.speak(ZhipuSpeech(text="Hello.", voice=clone.voice_id, response_format="wav", speed=1.5, volume=2.0,
-                               watermark_enabled=False))
+    clone = await zp.clone_voice(
+        ZhipuClone(
+            file_id=up.voice_id,
+            voice_name="my_custom_voice_001",
+            input="Preview.",
+            model="cogtts-clone",
+            text="Hello there.",
+            request_id="voice_clone_req_001",
+        )
+    )
+    await zp.speak(
+        ZhipuSpeech(
+            text="Hello.", voice=clone.voice_id, response_format="wav", speed=1.5, volume=2.0, watermark_enabled=False
+        )
+    )
     await zp.speak(ZhipuSpeech(text="Hello.", model="cogtts", voice="female", stream=True, encode_format="hex"))
     await zp.list_voices(voice_name="我的", voice_type="OFFICIAL")
     await zp.delete_voice(clone.voice_id, request_id="del-001")
@@ -248,14 +306,35 @@ async def test_requests_match_the_documented_contract_field_for_field(other_serv
 
     clone_doc = json_of(clone_rec)
     assert set(clone_doc) <= SEED_CLONE_FIELDS and set(clone_doc) >= SEED_CLONE_REQUIRED
-    assert clone_doc == {"model": "cogtts-clone", "voice_name": "my_custom_voice_001", "text": "Hello there.",
-                         "input": "Preview.", "file_id": up.voice_id, "request_id": "voice_clone_req_001"}
+    assert clone_doc == {
+        "model": "cogtts-clone",
+        "voice_name": "my_custom_voice_001",
+        "text": "Hello there.",
+        "input": "Preview.",
+        "file_id": up.voice_id,
+        "request_id": "voice_clone_req_001",
+    }
     assert parse_qs(list_rec["query"]) == {"voiceName": ["my_custom_voice_001"], "voiceType": ["PRIVATE"]}
 
-    assert json_of(wav_rec) == {"model": "glm-tts", "input": "Hello.", "voice": clone.voice_id,
-                                "response_format": "wav", "speed": 1.5, "volume": 2.0, "watermark_enabled": False}
-    assert json_of(sse_rec) == {"model": "cogtts", "input": "Hello.", "voice": "female", "response_format": "pcm",
-                                "speed": 1.0, "volume": 1.0, "stream": True, "encode_format": "hex"}
+    assert json_of(wav_rec) == {
+        "model": "glm-tts",
+        "input": "Hello.",
+        "voice": clone.voice_id,
+        "response_format": "wav",
+        "speed": 1.5,
+        "volume": 2.0,
+        "watermark_enabled": False,
+    }
+    assert json_of(sse_rec) == {
+        "model": "cogtts",
+        "input": "Hello.",
+        "voice": "female",
+        "response_format": "pcm",
+        "speed": 1.0,
+        "volume": 1.0,
+        "stream": True,
+        "encode_format": "hex",
+    }
     assert sse_rec["headers"]["accept"] == "text/event-stream"
     assert parse_qs(list2_rec["query"]) == {"voiceName": ["我的"], "voiceType": ["OFFICIAL"]}
     assert "voiceName=%E6%88%91%E7%9A%84" in list2_rec["query"]  # Chinese is URL-encoded

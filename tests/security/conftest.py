@@ -33,8 +33,13 @@ class EvilServer:
         class Handler(http.server.BaseHTTPRequestHandler):
             def _any(self):
                 length = int(self.headers.get("Content-Length") or 0)
-                seen.append({"path": self.path, "headers": dict(self.headers),
-                             "body": self.rfile.read(length) if length else b""})
+                seen.append(
+                    {
+                        "path": self.path,
+                        "headers": dict(self.headers),
+                        "body": self.rfile.read(length) if length else b"",
+                    }
+                )
                 self.send_response(200)
                 self.send_header("Content-Type", "audio/mpeg")
                 self.end_headers()
@@ -117,17 +122,34 @@ def make_archive(path: Path, *, voices=(), takes=(), files: dict[str, bytes] | N
             zf.writestr(name, data)
         for name, data in extra_members:
             zf.writestr(name, data)
-        doc = {"format": FORMAT, "version": VERSION, "exported_at": 0, "voices": list(voices), "takes": list(takes),
-               "files": {name: sha256(data) for name, data in files.items()}}
+        doc = {
+            "format": FORMAT,
+            "version": VERSION,
+            "exported_at": 0,
+            "voices": list(voices),
+            "takes": list(takes),
+            "files": {name: sha256(data) for name, data in files.items()},
+        }
         zf.writestr("library.json", json.dumps(doc))
     return path
 
 
 def take(provider: str, handler: str, params: dict, audio: str, **fields) -> dict:
-    return {"provider": provider, "model": params.get("model"), "voice": params.get("voice") or "", "text":
-            params.get("text", ""), "handler": handler, "params": json.dumps(params), "format": "wav",
-            "sample_rate": 24000, "timing": "{}", "created_at": fields.pop("created_at", 1_700_000_000.0),
-            "sandbox": False, "audio": audio, **fields}
+    return {
+        "provider": provider,
+        "model": params.get("model"),
+        "voice": params.get("voice") or "",
+        "text": params.get("text", ""),
+        "handler": handler,
+        "params": json.dumps(params),
+        "format": "wav",
+        "sample_rate": 24000,
+        "timing": "{}",
+        "created_at": fields.pop("created_at", 1_700_000_000.0),
+        "sandbox": False,
+        "audio": audio,
+        **fields,
+    }
 
 
 def silent_wav(seconds: float = 1.0, rate: int = 24000) -> bytes:
@@ -136,12 +158,27 @@ def silent_wav(seconds: float = 1.0, rate: int = 24000) -> bytes:
     return wrap_pcm(b"\x00\x00" * int(seconds * rate), rate)
 
 
-def lavfi_audio(path: Path, *, rate: int, layout: str, seconds: float, codec: str = "flac",
-                streamed: bool = False) -> Path:
+def lavfi_audio(
+    path: Path, *, rate: int, layout: str, seconds: float, codec: str = "flac", streamed: bool = False
+) -> Path:
     """Silence from ffmpeg's lavfi source. streamed=True writes through a pipe, so the FLAC header
     states no length (only decoding finds out how long it is)."""
-    args = [ffmpeg_exe(), "-hide_banner", "-nostdin", "-v", "error", "-y", "-f", "lavfi", "-i",
-            f"anullsrc=r={rate}:cl={layout}", "-t", str(seconds), "-c:a", codec]
+    args = [
+        ffmpeg_exe(),
+        "-hide_banner",
+        "-nostdin",
+        "-v",
+        "error",
+        "-y",
+        "-f",
+        "lavfi",
+        "-i",
+        f"anullsrc=r={rate}:cl={layout}",
+        "-t",
+        str(seconds),
+        "-c:a",
+        codec,
+    ]
     if streamed:
         with open(path, "wb") as fh:
             subprocess.run([*args, "-f", "flac", "pipe:1"], stdout=fh, check=True, timeout=120)
@@ -153,8 +190,10 @@ def lavfi_audio(path: Path, *, rate: int, layout: str, seconds: float, codec: st
 def zip_bomb(path: Path, size: int = 1 << 30) -> Path:
     """A small zip whose library.json unpacks to `size` bytes of spaces."""
     chunk = b" " * (16 << 20)
-    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as zf, \
-            zf.open("library.json", "w", force_zip64=True) as fh:
+    with (
+        zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as zf,
+        zf.open("library.json", "w", force_zip64=True) as fh,
+    ):
         left = size
         while left > 0:
             fh.write(chunk[:left])
@@ -169,9 +208,9 @@ def lying_zip(path: Path, real_size: int = 64 << 20, claimed: int = 1000) -> Pat
         zf.writestr("library.json", b" " * real_size)
     data = bytearray(buf.getvalue())
     central = data.rfind(b"PK\x01\x02")
-    data[central + 24:central + 28] = claimed.to_bytes(4, "little")
+    data[central + 24 : central + 28] = claimed.to_bytes(4, "little")
     local = data.find(b"PK\x03\x04")
-    data[local + 22:local + 26] = claimed.to_bytes(4, "little")
+    data[local + 22 : local + 26] = claimed.to_bytes(4, "little")
     path.write_bytes(bytes(data))
     return path
 

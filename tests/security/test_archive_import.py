@@ -60,11 +60,20 @@ def test_a_header_that_lies_about_the_size_cannot_push_past_the_cap(visitor, tmp
 
 
 def test_rerun_of_an_imported_take_never_goes_to_the_archive_authors_server(visitor, tmp_path, sandbox, evil):
-    params = {"text": "Hello from the archive.", "model": "gpt-4o-mini-tts", "voice": "alloy", "instructions": "",
-              "response_format": "wav", "speed": 1.0, "stream_format": "audio", "base_url": evil.url + "/v1",
-              "api_key": "sk-archive-authors-key"}
-    zip_path = make_archive(tmp_path / "a.zip", takes=[take("openai_compat", "openai_speak", params, AUDIO)],
-                            files={AUDIO: silent_wav()})
+    params = {
+        "text": "Hello from the archive.",
+        "model": "gpt-4o-mini-tts",
+        "voice": "alloy",
+        "instructions": "",
+        "response_format": "wav",
+        "speed": 1.0,
+        "stream_format": "audio",
+        "base_url": evil.url + "/v1",
+        "api_key": "sk-archive-authors-key",
+    }
+    zip_path = make_archive(
+        tmp_path / "a.zip", takes=[take("openai_compat", "openai_speak", params, AUDIO)], files={AUDIO: silent_wav()}
+    )
     mine = keys(openai_key=CANARY)
     assert "Imported" in asyncio.run(library_tab._on_import(str(zip_path), *mine))
     [row] = asyncio.run(library_tab.library_history(*mine))
@@ -85,27 +94,45 @@ def test_rerun_of_an_imported_take_never_goes_to_the_archive_authors_server(visi
 
 
 def test_a_stored_reference_path_is_never_read_from_the_servers_disk(visitor, tmp_path, sandbox):
-    base = {"text": "Hello again.", "model": "FunAudioLLM/CosyVoice2-0.5B", "voice": "FunAudioLLM/CosyVoice2-0.5B:alex",
-            "reference_audio": "/dev/zero", "reference_text": "", "response_format": "wav", "sample_rate": 24000,
-            "stream": False, "speed": 1.0, "gain": 0.0, "max_tokens": None}
-    zip_path = make_archive(tmp_path / "r.zip", files={AUDIO: silent_wav()}, takes=[
-        take("siliconflow", "siliconflow_speak", {**base, "voice_source": "reference"}, AUDIO, created_at=2.0),
-        take("siliconflow", "siliconflow_speak", {**base, "voice_source": "voice"}, AUDIO, created_at=1.0)])
+    base = {
+        "text": "Hello again.",
+        "model": "FunAudioLLM/CosyVoice2-0.5B",
+        "voice": "FunAudioLLM/CosyVoice2-0.5B:alex",
+        "reference_audio": "/dev/zero",
+        "reference_text": "",
+        "response_format": "wav",
+        "sample_rate": 24000,
+        "stream": False,
+        "speed": 1.0,
+        "gain": 0.0,
+        "max_tokens": None,
+    }
+    zip_path = make_archive(
+        tmp_path / "r.zip",
+        files={AUDIO: silent_wav()},
+        takes=[
+            take("siliconflow", "siliconflow_speak", {**base, "voice_source": "reference"}, AUDIO, created_at=2.0),
+            take("siliconflow", "siliconflow_speak", {**base, "voice_source": "voice"}, AUDIO, created_at=1.0),
+        ],
+    )
     mine = keys()
     assert "Imported" in asyncio.run(library_tab._on_import(str(zip_path), *mine))
     rows = asyncio.run(library_tab.library_history(*mine))
     for row in rows:
         assert "/dev/zero" not in default_store().take(int(row[0]), library_tab._scopes(*mine))["params"]
-    by_source = {json.loads(default_store().take(int(r[0]), library_tab._scopes(*mine))["params"])["voice_source"]: r[0]
-                 for r in rows}
+    by_source = {
+        json.loads(default_store().take(int(r[0]), library_tab._scopes(*mine))["params"])["voice_source"]: r[0]
+        for r in rows
+    }
     text = refused(library_tab._on_rerun_preview(by_source["reference"], *mine))
     assert "reference clip" in text and "SiliconFlow tab" in text
     audio, info = asyncio.run(asyncio.wait_for(library_tab._on_rerun_take(by_source["voice"], *mine), 120))
     assert audio and "Re-run" in info
 
 
-@pytest.mark.parametrize("case", ["member outside files/", "sample names a server path", "unknown handler params",
-                                  "2100 date"])
+@pytest.mark.parametrize(
+    "case", ["member outside files/", "sample names a server path", "unknown handler params", "2100 date"]
+)
 def test_path_tricks_and_unknown_fields_are_refused_or_dropped(visitor, tmp_path, case):
     mine = keys()
     if case == "member outside files/":
@@ -116,19 +143,43 @@ def test_path_tricks_and_unknown_fields_are_refused_or_dropped(visitor, tmp_path
         path = make_archive(tmp_path / "x.zip", voices=[voice])
         assert "voices[0].sample" in refused(library_tab._on_import(str(path), *mine))
     elif case == "unknown handler params":
-        params = {"text": "Hi.", "model": "glm-tts", "voice": "tongtong", "response_format": "wav", "stream": False,
-                  "encode_format": "base64", "speed": 1.0, "volume": 1.0, "watermark_enabled": True,
-                  "base_url": "http://169.254.169.254/", "file": "/etc/passwd", "api_key": "stolen"}
-        path = make_archive(tmp_path / "x.zip", takes=[take("zhipu", "zhipu_speak", params, AUDIO)],
-                            files={AUDIO: silent_wav()})
+        params = {
+            "text": "Hi.",
+            "model": "glm-tts",
+            "voice": "tongtong",
+            "response_format": "wav",
+            "stream": False,
+            "encode_format": "base64",
+            "speed": 1.0,
+            "volume": 1.0,
+            "watermark_enabled": True,
+            "base_url": "http://169.254.169.254/",
+            "file": "/etc/passwd",
+            "api_key": "stolen",
+        }
+        path = make_archive(
+            tmp_path / "x.zip", takes=[take("zhipu", "zhipu_speak", params, AUDIO)], files={AUDIO: silent_wav()}
+        )
         asyncio.run(library_tab._on_import(str(path), *mine))
         [row] = asyncio.run(library_tab.library_history(*mine))
         kept = json.loads(default_store().take(int(row[0]), library_tab._scopes(*mine))["params"])
-        assert set(kept) <= {"text", "model", "voice", "response_format", "stream", "encode_format", "speed",
-                             "volume", "watermark_enabled"}
+        assert set(kept) <= {
+            "text",
+            "model",
+            "voice",
+            "response_format",
+            "stream",
+            "encode_format",
+            "speed",
+            "volume",
+            "watermark_enabled",
+        }
     else:
-        path = make_archive(tmp_path / "x.zip", files={AUDIO: silent_wav()},
-                            takes=[take("zhipu", "zhipu_speak", {"text": "Future."}, AUDIO, created_at=4_102_444_800.0)])
+        path = make_archive(
+            tmp_path / "x.zip",
+            files={AUDIO: silent_wav()},
+            takes=[take("zhipu", "zhipu_speak", {"text": "Future."}, AUDIO, created_at=4_102_444_800.0)],
+        )
         asyncio.run(library_tab._on_import(str(path), *mine))
         [row] = default_store().takes(library_tab._scopes(*mine))
         assert row["created_at"] < 4_000_000_000 and row["origin_at"] == 4_102_444_800.0  # display only

@@ -32,15 +32,20 @@ def hostile(tmp_path_factory):
     folder = tmp_path_factory.mktemp("hostile-audio")
     return {
         "one hour of silence": lavfi_audio(folder / "hour.flac", rate=8000, layout="mono", seconds=3600),
-        "one hour, no length in the header": lavfi_audio(folder / "hour-streamed.flac", rate=8000, layout="mono",
-                                                         seconds=3600, streamed=True),
+        "one hour, no length in the header": lavfi_audio(
+            folder / "hour-streamed.flac", rate=8000, layout="mono", seconds=3600, streamed=True
+        ),
         "384 kHz 8 channels": lavfi_audio(folder / "wide.flac", rate=384000, layout="7.1", seconds=20),
         "384 kHz stereo": lavfi_audio(folder / "fast.flac", rate=384000, layout="stereo", seconds=20),
     }
 
 
-EXPECTED = {"one hour of silence": "lasts 3600 s", "one hour, no length in the header": "longer than",
-            "384 kHz 8 channels": "8 channels", "384 kHz stereo": "384,000 Hz"}
+EXPECTED = {
+    "one hour of silence": "lasts 3600 s",
+    "one hour, no length in the header": "longer than",
+    "384 kHz 8 channels": "8 channels",
+    "384 kHz stereo": "384,000 Hz",
+}
 
 
 @pytest.mark.parametrize("case", list(EXPECTED))
@@ -49,8 +54,9 @@ def test_hostile_audio_is_refused_by_the_decoder_itself(hostile, case):
     assert path.stat().st_size < 3 << 20
     with peak_rss() as mem, pytest.raises(AudioInputError) as exc:
         audio.decode(path.read_bytes())
-    assert (EXPECTED[case] in exc.value.user_message() and "at most" in exc.value.user_message()) or \
-        "longer than" in exc.value.user_message()
+    assert (
+        EXPECTED[case] in exc.value.user_message() and "at most" in exc.value.user_message()
+    ) or "longer than" in exc.value.user_message()
     assert exc.value.hint  # says what to do
     assert mem["peak_over_idle_mb"] < 300, mem
 
@@ -62,8 +68,16 @@ def test_hostile_upload_is_refused_while_the_server_keeps_answering(app, hostile
 
     def attack():
         try:
-            client.predict(handle_file(str(hostile[case])), "hostile", "Hello there.", MODEL, "multipart", True, "",
-                           api_name="/siliconflow_upload")
+            client.predict(
+                handle_file(str(hostile[case])),
+                "hostile",
+                "Hello there.",
+                MODEL,
+                "multipart",
+                True,
+                "",
+                api_name="/siliconflow_upload",
+            )
             outcome["error"] = None
         except Exception as exc:
             outcome["error"] = message_of(exc)
@@ -117,8 +131,13 @@ def test_the_ffmpeg_child_and_python_stay_bounded(hostile, case):
     from pathlib import Path
 
     root = str(Path(__file__).resolve().parents[2])
-    proc = subprocess.run([sys.executable, "-c", MEMORY_PROBE.format(root=root, path=str(hostile[case]))],
-                          capture_output=True, text=True, timeout=300, check=False)
+    proc = subprocess.run(
+        [sys.executable, "-c", MEMORY_PROBE.format(root=root, path=str(hostile[case]))],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
     assert proc.returncode == 0, proc.stderr[-2000:]
     figures = dict(line.split(" ", 1) for line in proc.stdout.splitlines() if line.endswith(tuple("0123456789")))
     assert proc.stdout.startswith("refused:"), proc.stdout

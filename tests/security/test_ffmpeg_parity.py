@@ -57,12 +57,33 @@ def test_audio_and_live_tests_pass_with_the_other_ffmpeg(tmp_path):
     if probe.exists():
         os.symlink(probe, bindir / "ffprobe")
     env = {**os.environ, "PATH": f"{bindir}{os.pathsep}{os.environ.get('PATH', '')}"}
-    check = subprocess.run([sys.executable, "-c", "from playground.audio import ffmpeg_exe; print(ffmpeg_exe())"],
-                           cwd=ROOT, env=env, capture_output=True, text=True, timeout=60, check=False)
+    check = subprocess.run(
+        [sys.executable, "-c", "from playground.audio import ffmpeg_exe; print(ffmpeg_exe())"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
     assert os.path.realpath(check.stdout.strip()) == os.path.realpath(exe), check.stderr[-1000:]
     proc = subprocess.run(
-        [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-q", "-x",
-         "tests/unit/test_audio.py", "tests/unit/test_live.py"],
-        cwd=ROOT, env=env, capture_output=True, text=True, timeout=600, check=False)
-    assert proc.returncode == 0, (f"with {label} ffmpeg ({_version(exe)}):\n" + proc.stdout[-4000:]
-                                  + proc.stderr[-2000:])
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "-p",
+            "no:cacheprovider",
+            "-q",
+            "-x",
+            "tests/unit/test_audio.py",
+            "tests/unit/test_live.py",
+        ],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    assert proc.returncode == 0, f"with {label} ffmpeg ({_version(exe)}):\n" + proc.stdout[-4000:] + proc.stderr[-2000:]

@@ -16,8 +16,13 @@ def get(url: str, host: str | None) -> httpx.Response:
 
 def test_a_rebound_host_name_is_refused_locally(app_url):
     port = urlsplit(app_url).port
-    for host in ("attacker.example", f"attacker.example:{port}", f"127.0.0.1.attacker.example:{port}",
-                 "localhost.attacker.example", "rebind.localhost.example"):
+    for host in (
+        "attacker.example",
+        f"attacker.example:{port}",
+        f"127.0.0.1.attacker.example:{port}",
+        "localhost.attacker.example",
+        "rebind.localhost.example",
+    ):
         for path in ("", "config", "gradio_api/info"):
             answer = get(app_url + path, host)
             assert answer.status_code == 421, (host, path)
@@ -27,14 +32,25 @@ def test_a_rebound_host_name_is_refused_locally(app_url):
 
 def test_local_names_are_served(app_url):
     port = urlsplit(app_url).port
-    for host in (f"127.0.0.1:{port}", f"localhost:{port}", "localhost", f"[::1]:{port}", f"LOCALHOST:{port}",
-                 f"192.168.1.20:{port}"):  # an address, not a name: rebinding needs a name
+    for host in (
+        f"127.0.0.1:{port}",
+        f"localhost:{port}",
+        "localhost",
+        f"[::1]:{port}",
+        f"LOCALHOST:{port}",
+        f"192.168.1.20:{port}",
+    ):  # an address, not a name: rebinding needs a name
         assert get(app_url + "config", host).status_code == 200, host
 
 
 def test_the_api_is_refused_too(app_url):
-    answer = httpx.post(app_url + "gradio_api/queue/join", headers={"Host": "attacker.example"},
-                        json={"data": [], "fn_index": 0, "session_hash": "x"}, timeout=30, trust_env=False)
+    answer = httpx.post(
+        app_url + "gradio_api/queue/join",
+        headers={"Host": "attacker.example"},
+        json={"data": [], "fn_index": 0, "session_hash": "x"},
+        timeout=30,
+        trust_env=False,
+    )
     assert answer.status_code == 421
 
 

@@ -78,8 +78,17 @@ def test_fallback_caps_follow_the_address_not_the_session(hosted_app, monkeypatc
     monkeypatch.setenv("PLAYGROUND_SERVER_KEYS", "fallback")
     monkeypatch.setenv("OPENAI_API_KEY", "sk-owner-key")
     monkeypatch.setenv("PLAYGROUND_FALLBACK_CLIENT_CHARS", "10")
-    kwargs = dict(text="Hello.", model="gpt-4o-mini-tts", voice="alloy", instructions="", response_format="mp3",
-                  speed=1.0, stream_format="audio", base_url="", api_key="")
+    kwargs = dict(
+        text="Hello.",
+        model="gpt-4o-mini-tts",
+        voice="alloy",
+        instructions="",
+        response_format="mp3",
+        speed=1.0,
+        stream_format="audio",
+        base_url="",
+        api_key="",
+    )
     visitor(hosted_app, A).predict(**kwargs, api_name="/openai_speak")
     with pytest.raises(AppError, match="your address may send 10 characters"):
         visitor(hosted_app, A).predict(**kwargs, api_name="/openai_speak")  # a fresh session, same address
@@ -107,5 +116,7 @@ def test_the_client_address_comes_from_the_trusted_hop(monkeypatch):
     monkeypatch.setenv("PLAYGROUND_TRUSTED_PROXIES", "0")
     assert visitors.client_address("6.6.6.6", "10.0.0.2") == "10.0.0.2"
     monkeypatch.setenv("PLAYGROUND_TRUSTED_PROXIES", "1")
-    assert visitors.client_address("2001:db8:1:2:aaaa::1", None) == visitors.client_address("2001:db8:1:2:bbbb::9", None)
+    assert visitors.client_address("2001:db8:1:2:aaaa::1", None) == visitors.client_address(
+        "2001:db8:1:2:bbbb::9", None
+    )
     assert visitors.client_address(None, "127.0.0.1") == "127.0.0.1"  # no proxy hop: the peer

@@ -16,8 +16,14 @@ REAL_KEY = "sk-proj-REALKEY-0123456789abcdefghijklmnop"
 
 def test_control_routes_need_the_token(sandbox):
     with httpx.Client(base_url=sandbox.url, timeout=30, trust_env=False) as http:
-        for method, path in (("GET", "/_sandbox/requests"), ("GET", "/_sandbox/stats"), ("DELETE", "/_sandbox/faults"),
-                             ("POST", "/_sandbox/faults"), ("POST", "/_sandbox/latency"), ("DELETE", "/_sandbox/requests")):
+        for method, path in (
+            ("GET", "/_sandbox/requests"),
+            ("GET", "/_sandbox/stats"),
+            ("DELETE", "/_sandbox/faults"),
+            ("POST", "/_sandbox/faults"),
+            ("POST", "/_sandbox/latency"),
+            ("DELETE", "/_sandbox/requests"),
+        ):
             for headers in ({}, {CONTROL_HEADER: "guess"}, {CONTROL_HEADER: ""}):
                 answer = http.request(method, path, headers=headers, json={"provider": "x", "kind": "hang"})
                 assert answer.status_code == 404, (method, path, headers)
@@ -43,8 +49,10 @@ async def test_a_real_key_typed_next_to_the_sandbox_gateway_is_not_logged(sandbo
 
 async def test_other_key_headers_are_redacted_too(sandbox):
     async with httpx.AsyncClient(timeout=30, trust_env=False) as http:
-        await http.get(sandbox.base_url("openai_compat") + "/models",
-                       headers={"Authorization": "Bearer sandbox-key", "xi-api-key": REAL_KEY, "x-api-key": REAL_KEY})
+        await http.get(
+            sandbox.base_url("openai_compat") + "/models",
+            headers={"Authorization": "Bearer sandbox-key", "xi-api-key": REAL_KEY, "x-api-key": REAL_KEY},
+        )
     record = sandbox.requests("openai_compat")[-1]
     assert REAL_KEY not in repr(record) and record["headers"]["xi-api-key"] == fingerprint(REAL_KEY)
 
@@ -74,9 +82,11 @@ async def test_the_apps_own_sandbox_keeps_no_request_log():
     server = SandboxServer(SandboxState(keep_log=False)).start()
     try:
         async with httpx.AsyncClient(timeout=30, trust_env=False) as http:
-            answer = await http.post(server.base_url("openai_compat") + "/audio/speech",
-                                     headers={"Authorization": f"Bearer {REAL_KEY}"},
-                                     json={"model": "tts-1", "input": "my private text", "voice": "alloy"})
+            answer = await http.post(
+                server.base_url("openai_compat") + "/audio/speech",
+                headers={"Authorization": f"Bearer {REAL_KEY}"},
+                json={"model": "tts-1", "input": "my private text", "voice": "alloy"},
+            )
         assert answer.status_code == 200
         assert server.requests() == [] and not server.state.in_flight["openai_compat"]
     finally:

@@ -33,12 +33,21 @@ def _limit(pid: str) -> int:
 
 def _request(pid: str, text: str) -> tuple[str, dict]:
     return {
-        "siliconflow": ("/audio/speech", {"model": "FunAudioLLM/CosyVoice2-0.5B", "input": text,
-                                          "voice": "FunAudioLLM/CosyVoice2-0.5B:alex", "response_format": "wav",
-                                          "sample_rate": 24000}),
+        "siliconflow": (
+            "/audio/speech",
+            {
+                "model": "FunAudioLLM/CosyVoice2-0.5B",
+                "input": text,
+                "voice": "FunAudioLLM/CosyVoice2-0.5B:alex",
+                "response_format": "wav",
+                "sample_rate": 24000,
+            },
+        ),
         "zhipu": ("/paas/v4/audio/speech", {"model": "glm-tts", "input": text, "voice": "tongtong"}),
-        "minimax": ("/v1/t2a_v2", {"model": "speech-2.8-hd", "text": text,
-                                   "voice_setting": {"voice_id": "English_Graceful_Lady"}}),
+        "minimax": (
+            "/v1/t2a_v2",
+            {"model": "speech-2.8-hd", "text": text, "voice_setting": {"voice_id": "English_Graceful_Lady"}},
+        ),
         "openai_compat": ("/audio/speech", {"model": "tts-1", "input": text, "voice": "alloy"}),
     }[pid]
 

@@ -33,9 +33,18 @@ def holder(url: str):
 
 def join(url: str, fn_index: int, forwarded_for: str) -> str:
     session = uuid.uuid4().hex[:11]
-    answer = httpx.post(url + "gradio_api/queue/join", headers={"X-Forwarded-For": forwarded_for}, timeout=30,
-                        json={"data": ["", "", "", "", ""], "fn_index": fn_index, "session_hash": session,
-                              "event_data": None, "trigger_id": None})
+    answer = httpx.post(
+        url + "gradio_api/queue/join",
+        headers={"X-Forwarded-For": forwarded_for},
+        timeout=30,
+        json={
+            "data": ["", "", "", "", ""],
+            "fn_index": fn_index,
+            "session_hash": session,
+            "event_data": None,
+            "trigger_id": None,
+        },
+    )
     assert answer.status_code == 200, answer.text
     return session
 

@@ -29,11 +29,23 @@ def hosted(sandbox):
 
 
 def typed_urls(port: int) -> list[str]:
-    return [f"http://127.0.0.1:{port}/v1", f"http://localhost:{port}/v1", f"http://2130706433:{port}/v1",
-            f"http://0177.0.0.1:{port}/v1", f"http://0x7f.1:{port}/v1", f"http://127.1:{port}/v1",
-            f"http://[::1]:{port}/v1", f"http://[::ffff:127.0.0.1]:{port}/v1", f"http://0.0.0.0:{port}/v1",
-            "http://169.254.169.254/latest/meta-data", "http://[fd00:ec2::254]/latest", "http://10.0.0.1/v1",
-            "http://100.64.0.1/v1", "http://[64:ff9b::7f00:1]/v1", "http://224.0.0.1/v1"]
+    return [
+        f"http://127.0.0.1:{port}/v1",
+        f"http://localhost:{port}/v1",
+        f"http://2130706433:{port}/v1",
+        f"http://0177.0.0.1:{port}/v1",
+        f"http://0x7f.1:{port}/v1",
+        f"http://127.1:{port}/v1",
+        f"http://[::1]:{port}/v1",
+        f"http://[::ffff:127.0.0.1]:{port}/v1",
+        f"http://0.0.0.0:{port}/v1",
+        "http://169.254.169.254/latest/meta-data",
+        "http://[fd00:ec2::254]/latest",
+        "http://10.0.0.1/v1",
+        "http://100.64.0.1/v1",
+        "http://[64:ff9b::7f00:1]/v1",
+        "http://224.0.0.1/v1",
+    ]
 
 
 def test_typed_base_urls_to_internal_addresses_are_refused(hosted, internal):
@@ -52,9 +64,15 @@ def test_typed_base_urls_to_internal_addresses_are_refused(hosted, internal):
 
 def test_path_steering_tricks_are_refused(hosted, internal):
     client = Client(hosted, verbose=False)
-    for url in (f"http://127.0.0.1:{internal.port}/secret?", f"http://127.0.0.1:{internal.port}/secret#",
-                f"https://api.openai.com@127.0.0.1:{internal.port}/v1", "https://api.openai.com/v1/../../admin",
-                "https://api.openai.com/v1/%2e%2e/admin", "file:///etc/passwd", "gopher://127.0.0.1:70/"):
+    for url in (
+        f"http://127.0.0.1:{internal.port}/secret?",
+        f"http://127.0.0.1:{internal.port}/secret#",
+        f"https://api.openai.com@127.0.0.1:{internal.port}/v1",
+        "https://api.openai.com/v1/../../admin",
+        "https://api.openai.com/v1/%2e%2e/admin",
+        "file:///etc/passwd",
+        "gopher://127.0.0.1:70/",
+    ):
         with pytest.raises(AppError) as info:
             client.predict(url, "sk-any", api_name="/openai_models")
         text = str(info.value)
@@ -79,8 +97,9 @@ def test_a_host_name_that_resolves_inside_is_refused_at_connect(hosted, internal
 
     monkeypatch.setattr(netguard, "resolve", resolver)  # one public and one internal answer: refused
     with pytest.raises(AppError, match="only public http"):
-        Client(hosted, verbose=False).predict(f"http://rebind.example:{internal.port}/v1", "sk-any",
-                                              api_name="/openai_models")
+        Client(hosted, verbose=False).predict(
+            f"http://rebind.example:{internal.port}/v1", "sk-any", api_name="/openai_models"
+        )
     assert internal.requests == []
 
 
@@ -145,8 +164,9 @@ async def test_redirects_are_not_followed(internal, monkeypatch):
         await asyncio.sleep(0.02)
     try:
         with pytest.raises(errors.ProviderError):
-            await providers.get("openai_compat").speak(OpenAISpeech(text="Hi."), api_key="sk-any",
-                                                       base_url=f"http://127.0.0.1:{port}/v1")
+            await providers.get("openai_compat").speak(
+                OpenAISpeech(text="Hi."), api_key="sk-any", base_url=f"http://127.0.0.1:{port}/v1"
+            )
     finally:
         server.should_exit = True
         await task
@@ -234,8 +254,9 @@ def test_an_endless_answer_through_the_app_keeps_memory_bounded(internal, sandbo
         watcher.start()
         try:
             with pytest.raises(AppError) as info:
-                Client(url, verbose=False).predict("Hi.", "tts-1", "alloy", "", "mp3", 1.0, "audio", "", "sk-any",
-                                                   api_name="/openai_speak")
+                Client(url, verbose=False).predict(
+                    "Hi.", "tts-1", "alloy", "", "mp3", 1.0, "audio", "", "sk-any", api_name="/openai_speak"
+                )
         finally:
             done.set()
             watcher.join()
@@ -255,12 +276,35 @@ async def test_a_compressed_answer_is_capped_after_decoding(internal, monkeypatc
     assert body == b"\xff\xf3" + bytes(4094)
 
 
-@pytest.mark.parametrize("address, public", [
-    ("8.8.8.8", True), ("2606:4700::1111", True), ("2002:808:808::1", True), ("127.0.0.1", False), ("::1", False),
-    ("::ffff:127.0.0.1", False), ("::127.0.0.1", False), ("2002:7f00:1::1", False), ("64:ff9b::7f00:1", False),
-    ("2001:0:4136:e378:8000:63bf:80ff:fffe", False), ("100.64.1.1", False), ("169.254.169.254", False),
-    ("fd00:ec2::254", False), ("fe80::1%eth0", False), ("224.0.0.1", False), ("ff02::1", False), ("0.0.0.0", False),
-    ("::", False), ("240.0.0.1", False), ("255.255.255.255", False), ("10.1.2.3", False), ("172.16.0.1", False),
-    ("192.168.1.1", False), ("fc00::1", False), ("not-an-address", False)])
+@pytest.mark.parametrize(
+    "address, public",
+    [
+        ("8.8.8.8", True),
+        ("2606:4700::1111", True),
+        ("2002:808:808::1", True),
+        ("127.0.0.1", False),
+        ("::1", False),
+        ("::ffff:127.0.0.1", False),
+        ("::127.0.0.1", False),
+        ("2002:7f00:1::1", False),
+        ("64:ff9b::7f00:1", False),
+        ("2001:0:4136:e378:8000:63bf:80ff:fffe", False),
+        ("100.64.1.1", False),
+        ("169.254.169.254", False),
+        ("fd00:ec2::254", False),
+        ("fe80::1%eth0", False),
+        ("224.0.0.1", False),
+        ("ff02::1", False),
+        ("0.0.0.0", False),
+        ("::", False),
+        ("240.0.0.1", False),
+        ("255.255.255.255", False),
+        ("10.1.2.3", False),
+        ("172.16.0.1", False),
+        ("192.168.1.1", False),
+        ("fc00::1", False),
+        ("not-an-address", False),
+    ],
+)
 def test_address_classes(address, public):
     assert netguard.is_public(address) is public

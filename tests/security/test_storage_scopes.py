@@ -26,9 +26,15 @@ NO_KEYS = ("", "", "", "", "")
 def fallback_app(sandbox):
     """The app in hosted mode with the owner's Zhipu key offered to keyless visitors (fallback)."""
     saved = dict(os.environ)
-    os.environ.update({"ZHIPU_API_KEY": "sk-owner-fallback-key", "PLAYGROUND_SERVER_KEYS": "fallback",
-                       "PLAYGROUND_FALLBACK_RATE": "100", "PLAYGROUND_FALLBACK_SESSION_CHARS": "100000",
-                       "PLAYGROUND_FALLBACK_GLOBAL_CHARS": "1000000"})
+    os.environ.update(
+        {
+            "ZHIPU_API_KEY": "sk-owner-fallback-key",
+            "PLAYGROUND_SERVER_KEYS": "fallback",
+            "PLAYGROUND_FALLBACK_RATE": "100",
+            "PLAYGROUND_FALLBACK_SESSION_CHARS": "100000",
+            "PLAYGROUND_FALLBACK_GLOBAL_CHARS": "1000000",
+        }
+    )
     hosted.BUDGET.reset()
     try:
         with hosted_app_url(sandbox) as url:
@@ -54,8 +60,12 @@ def _scope(store) -> str:
 
 
 def _speak(store, scope: str, n: int, size: int) -> list[int]:
-    return [store.add_take(scope, "zhipu", audio=bytes([i % 256]) * size, fmt="wav", text=f"take {i}",
-                           handler="zhipu_speak") for i in range(n)]
+    return [
+        store.add_take(
+            scope, "zhipu", audio=bytes([i % 256]) * size, fmt="wav", text=f"take {i}", handler="zhipu_speak"
+        )
+        for i in range(n)
+    ]
 
 
 def test_an_archive_dated_2100_does_not_evict_other_visitors(visitor, tmp_path, monkeypatch):
@@ -65,10 +75,13 @@ def test_an_archive_dated_2100_does_not_evict_other_visitors(visitor, tmp_path, 
     a_takes = _speak(store, a_scope, 4, 200_000)  # visitor A: 800 kB of takes
     visitor["session"] = "visitor-b"
     files = {f"files/takes/{i:032x}.wav": silent_wav(2.0) + bytes([i]) for i in range(6)}  # ~96 kB each
-    takes = [take("zhipu", "zhipu_speak", {"text": f"future {i}"}, name, created_at=4_102_444_800.0 + i)
-             for i, name in enumerate(files)]
-    assert "Imported" in asyncio.run(library_tab._on_import(str(make_archive(tmp_path / "b.zip", takes=takes,
-                                                                                files=files)), *NO_KEYS))
+    takes = [
+        take("zhipu", "zhipu_speak", {"text": f"future {i}"}, name, created_at=4_102_444_800.0 + i)
+        for i, name in enumerate(files)
+    ]
+    assert "Imported" in asyncio.run(
+        library_tab._on_import(str(make_archive(tmp_path / "b.zip", takes=takes, files=files)), *NO_KEYS)
+    )
     b_scope = _scope(store)
     assert b_scope != a_scope
     for entry in a_takes:
@@ -93,8 +106,9 @@ def test_each_scope_has_its_own_history_cap(visitor, monkeypatch):
 
 def test_voice_cap_refuses_with_a_clear_message(visitor, tmp_path, monkeypatch):
     monkeypatch.setenv("PLAYGROUND_SCOPE_MAX_VOICES", "2")
-    voices = [{"provider": "zhipu", "voice_id": f"voice_clone_{i}", "name": f"v{i}", "created_at": 1.0}
-              for i in range(3)]
+    voices = [
+        {"provider": "zhipu", "voice_id": f"voice_clone_{i}", "name": f"v{i}", "created_at": 1.0} for i in range(3)
+    ]
     with pytest.raises(gr.Error) as exc:
         asyncio.run(library_tab._on_import(str(make_archive(tmp_path / "v.zip", voices=voices)), *NO_KEYS))
     text = message_of(exc.value)
@@ -131,8 +145,17 @@ def test_over_the_global_cap_ended_sessions_go_first_never_a_live_visitor(visito
     monkeypatch.setenv("PLAYGROUND_HISTORY_MAX_MB", "1")
     store = default_store()
     old_scope = _scope(store)  # a session that ended two days ago
-    old = [store.add_take(old_scope, "zhipu", audio=b"o" * 300_000, fmt="wav", handler="zhipu_speak",
-                          created_at=time.time() - 2 * 86400 + i) for i in range(2)]
+    old = [
+        store.add_take(
+            old_scope,
+            "zhipu",
+            audio=b"o" * 300_000,
+            fmt="wav",
+            handler="zhipu_speak",
+            created_at=time.time() - 2 * 86400 + i,
+        )
+        for i in range(2)
+    ]
     visitor["session"] = "visitor-live"
     live_scope = _scope(store)
     live = _speak(store, live_scope, 2, 200_000)

@@ -40,7 +40,7 @@ def noise(n: int, seed: int = 1) -> np.ndarray:
     h ^= h >> np.uint64(15)
     h = (h * np.uint64(2246822519)) & np.uint64(0xFFFFFFFF)
     h ^= h >> np.uint64(13)
-    u = h.astype(np.float64) / 2 ** 32
+    u = h.astype(np.float64) / 2**32
     return ((u.reshape(4, n).sum(axis=0) - 2.0) * np.sqrt(3.0)).astype(np.float32)
 
 
@@ -57,8 +57,13 @@ def clipped(x: np.ndarray) -> np.ndarray:
 
 def _signals_here() -> dict[str, np.ndarray]:
     anna = speech("anna")
-    return {"anna": anna, "david": speech("david"), "tone": tone(),
-            "anna_noisy": noisy(anna), "anna_clipped": clipped(anna)}
+    return {
+        "anna": anna,
+        "david": speech("david"),
+        "tone": tone(),
+        "anna_noisy": noisy(anna),
+        "anna_clipped": clipped(anna),
+    }
 
 
 def all_signals() -> dict[str, np.ndarray]:
@@ -71,8 +76,10 @@ def all_signals() -> dict[str, np.ndarray]:
     from pathlib import Path
 
     root = Path(__file__).resolve().parents[2]
-    code = ("import io, sys, numpy as np; from tests.unit.scoring_signals import _signals_here; "
-            "buf = io.BytesIO(); np.savez(buf, **_signals_here()); sys.stdout.buffer.write(buf.getvalue())")
+    code = (
+        "import io, sys, numpy as np; from tests.unit.scoring_signals import _signals_here; "
+        "buf = io.BytesIO(); np.savez(buf, **_signals_here()); sys.stdout.buffer.write(buf.getvalue())"
+    )
     out = subprocess.run([sys.executable, "-c", code], cwd=root, capture_output=True, check=True, timeout=120).stdout
     with np.load(io.BytesIO(out)) as data:
         return {name: data[name] for name in data.files}

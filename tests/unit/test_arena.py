@@ -40,9 +40,11 @@ def test_elo_and_agreement():
     tie = rating.elo({}, "x", "y", "tie")
     assert tie["x"][0] == tie["y"][0] == 1000
     assert rating.kendall_tau([1, 2, 3], [10, 20, 30]) == 1.0 and rating.kendall_tau([1, 2, 3], [3, 2, 1]) == -1.0
-    votes = [{"a": "x", "b": "y", "winner": "a", "a_similarity": 0.9, "b_similarity": 0.7},
-             {"a": "y", "b": "x", "winner": "a", "a_similarity": 0.7, "b_similarity": 0.9},
-             {"a": "x", "b": "y", "winner": "tie", "a_similarity": 0.9, "b_similarity": 0.7}]
+    votes = [
+        {"a": "x", "b": "y", "winner": "a", "a_similarity": 0.9, "b_similarity": 0.7},
+        {"a": "y", "b": "x", "winner": "a", "a_similarity": 0.7, "b_similarity": 0.9},
+        {"a": "x", "b": "y", "winner": "tie", "a_similarity": 0.9, "b_similarity": 0.7},
+    ]
     agree = rating.agreement(votes, {"x": (1010.0, 3), "y": (990.0, 3)})
     assert (agree.decided, agree.agreeing, agree.tau) == (2, 1, 1.0) and "1 of 2" in agree.describe()
 
@@ -60,7 +62,8 @@ def test_families_reuse_votes_and_ratings(tmp_path):
 
     store = Store(tmp_path)
     assert {"arena_families", "arena_members", "arena_votes", "arena_ratings"} <= {
-        r[0] for r in store.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+        r[0] for r in store.execute("SELECT name FROM sqlite_master WHERE type='table'")
+    }
     assert store.execute("PRAGMA user_version")[0][0] == db.SCHEMA_VERSION
     fid, new = families.family_for(store, "me", b"RIFF-sample", "wav", "hello")
     assert new and families.family_for(store, "me", b"RIFF-sample", "wav", "hello") == (fid, False)
@@ -87,8 +90,9 @@ def test_the_sandbox_clone_follows_its_sample():
     def f0(voice: str) -> float:
         pcm = speech.synthesize_pcm("Hello, this is my voice. I am recording a sample.", voice, 1.0)
         x = np.frombuffer(pcm, dtype=np.int16).astype(np.float64) / 32768.0
-        return voice_match.fundamental_hz(np.interp(np.arange(0, len(x), speech.ESPEAK_RATE / voice_match.RATE),
-                                                    np.arange(len(x)), x))
+        return voice_match.fundamental_hz(
+            np.interp(np.arange(0, len(x), speech.ESPEAK_RATE / voice_match.RATE), np.arange(len(x)), x)
+        )
 
     for speaker in ("arena-unit-speaker-1", "arena-unit-speaker-2"):
         pcm = speech.synthesize_pcm("Hello, this is my voice. I am recording a sample.", speaker, 1.0)

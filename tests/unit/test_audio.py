@@ -13,8 +13,14 @@ from playground import audio
 from playground.errors import AudioInputError
 from tests.conftest import ROOT, speech_wav, tone_wav
 
-LIMITS = {"label": "sample", "min_duration_s": 1.0, "max_duration_s": 30.0, "max_bytes": 5_000_000,
-          "formats": ["mp3", "wav"], "convert_to": "mp3"}
+LIMITS = {
+    "label": "sample",
+    "min_duration_s": 1.0,
+    "max_duration_s": 30.0,
+    "max_bytes": 5_000_000,
+    "formats": ["mp3", "wav"],
+    "convert_to": "mp3",
+}
 
 
 @pytest.fixture(scope="module")
@@ -51,14 +57,17 @@ def test_prepared_converts_to_an_accepted_format_and_notes_it(wav):
     assert wav.prepared(LIMITS, "Provider") is wav  # accepted as is
 
 
-@pytest.mark.parametrize("data,expect", [
-    (b"", "empty"),
-    (tone_wav(2, amplitude=0.0), "silent"),
-    (tone_wav(2, amplitude=0.0005), "silent"),
-    (b"not audio at all" * 100, "could not be read"),
-    (tone_wav(0.4), "too short"),
-    (tone_wav(31), "too long"),
-])
+@pytest.mark.parametrize(
+    "data,expect",
+    [
+        (b"", "empty"),
+        (tone_wav(2, amplitude=0.0), "silent"),
+        (tone_wav(2, amplitude=0.0005), "silent"),
+        (b"not audio at all" * 100, "could not be read"),
+        (tone_wav(0.4), "too short"),
+        (tone_wav(31), "too long"),
+    ],
+)
 def test_bad_samples_get_a_clear_message(data, expect):
     with pytest.raises(AudioInputError) as exc:
         audio.VoiceSample(data).prepared(LIMITS, "Provider")
@@ -117,8 +126,13 @@ def test_audio_works_without_ffprobe(tmp_path, situation):
         os.symlink(imageio_ffmpeg.get_ffmpeg_exe(), bindir / "ffmpeg")
     env = {**os.environ, "PATH": str(bindir), "GRADIO_ANALYTICS_ENABLED": "False"}
     script = SCRIPT.format(root=str(ROOT), wav=str(wav))
-    proc = subprocess.run([sys.executable, "-W", "error::RuntimeWarning:pydub.utils", "-c", script],
-                          capture_output=True, text=True, env=env, timeout=120)
+    proc = subprocess.run(
+        [sys.executable, "-W", "error::RuntimeWarning:pydub.utils", "-c", script],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+    )
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert proc.stdout.strip().endswith("ok")
     assert "ffprobe on PATH: None" in proc.stdout

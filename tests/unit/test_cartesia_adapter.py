@@ -63,24 +63,39 @@ def test_the_voice_specifier_follows_the_version(ca):
 
 def test_defaults_and_output_format_objects(ca):
     body = ca.speech_body(ca.check_speak(CartesiaSpeech(text=" Hi ", voice=VOICE)))
-    assert body == {"model_id": "sonic-3", "transcript": "Hi", "voice": {"mode": "id", "id": VOICE},
-                    "output_format": {"container": "wav", "sample_rate": 44100, "encoding": "pcm_s16le"},
-                    "language": "en"}
+    assert body == {
+        "model_id": "sonic-3",
+        "transcript": "Hi",
+        "voice": {"mode": "id", "id": VOICE},
+        "output_format": {"container": "wav", "sample_rate": 44100, "encoding": "pcm_s16le"},
+        "language": "en",
+    }
     mp3 = ca.speech_body(ca.check_speak(CartesiaSpeech(text="Hi", voice=VOICE, container="mp3")))
     assert mp3["output_format"] == {"container": "mp3", "sample_rate": 44100, "bit_rate": 128000}
     streamed = ca.speech_body(ca.check_speak(CartesiaSpeech(text="Hi", voice=VOICE, stream=True, add_timestamps=True)))
     assert streamed["output_format"]["container"] == "raw" and streamed["add_timestamps"] is True
 
 
-@pytest.mark.parametrize("kwargs, fragment", [
-    (dict(text=""), "empty"), (dict(text="x" * 5001), "5,000"), (dict(text="Hi", voice=""), "Choose a voice"),
-    (dict(text="Hi", model="sonic-9"), "model"), (dict(text="Hi", language="xx"), "language"),
-    (dict(text="Hi", container="ogg"), "container"), (dict(text="Hi", encoding="pcm_s24le"), "encoding"),
-    (dict(text="Hi", sample_rate=11025), "sample_rate"), (dict(text="Hi", container="mp3", bit_rate=128), "bit_rate"),
-    (dict(text="Hi", container="mp3", stream=True), "raw PCM only"), (dict(text="Hi", gen_speed=1.6), "Speed"),
-    (dict(text="Hi", gen_volume=0.4), "Volume"), (dict(text="Hi", emotion="bored"), "emotion"),
-    (dict(text="Hi", speed="turbo"), "speed"), (dict(text="Hi", model="sonic-2", gen_speed=1.0), "generation_config"),
-])
+@pytest.mark.parametrize(
+    "kwargs, fragment",
+    [
+        (dict(text=""), "empty"),
+        (dict(text="x" * 5001), "5,000"),
+        (dict(text="Hi", voice=""), "Choose a voice"),
+        (dict(text="Hi", model="sonic-9"), "model"),
+        (dict(text="Hi", language="xx"), "language"),
+        (dict(text="Hi", container="ogg"), "container"),
+        (dict(text="Hi", encoding="pcm_s24le"), "encoding"),
+        (dict(text="Hi", sample_rate=11025), "sample_rate"),
+        (dict(text="Hi", container="mp3", bit_rate=128), "bit_rate"),
+        (dict(text="Hi", container="mp3", stream=True), "raw PCM only"),
+        (dict(text="Hi", gen_speed=1.6), "Speed"),
+        (dict(text="Hi", gen_volume=0.4), "Volume"),
+        (dict(text="Hi", emotion="bored"), "emotion"),
+        (dict(text="Hi", speed="turbo"), "speed"),
+        (dict(text="Hi", model="sonic-2", gen_speed=1.0), "generation_config"),
+    ],
+)
 @respx.mock(assert_all_called=False)
 async def test_speech_is_refused_before_sending(ca, kwargs, fragment):
     route = respx.post(f"{BASE}/tts/bytes")
@@ -90,26 +105,42 @@ async def test_speech_is_refused_before_sending(ca, kwargs, fragment):
 
 
 # -- errors ------------------------------------------------------------------------------------------------
-@pytest.mark.parametrize("body, expected", [
-    (b'{"error_code":"concurrency_limited","title":"Too many concurrent requests","message":"Over the limit.",'
-     b'"request_id":"550e8400-e29b-41d4-a716-446655440000"}',
-     ("concurrency_limited", "Too many concurrent requests: Over the limit.")),
-    (b'{"error_code":null,"title":"Bad Request","message":"x"}', (None, "Bad Request: x")),
-    (b"Bad Request: transcript is required", (None, "Bad Request: transcript is required")),
-    (b"", (None, None)),
-])
+@pytest.mark.parametrize(
+    "body, expected",
+    [
+        (
+            b'{"error_code":"concurrency_limited","title":"Too many concurrent requests","message":"Over the limit.",'
+            b'"request_id":"550e8400-e29b-41d4-a716-446655440000"}',
+            ("concurrency_limited", "Too many concurrent requests: Over the limit."),
+        ),
+        (b'{"error_code":null,"title":"Bad Request","message":"x"}', (None, "Bad Request: x")),
+        (b"Bad Request: transcript is required", (None, "Bad Request: transcript is required")),
+        (b"", (None, None)),
+    ],
+)
 def test_both_error_formats_are_parsed(body, expected):
     assert parse_error(400, body, "") == expected
 
 
-@pytest.mark.parametrize("status, body, cls, fragment", [
-    (401, b"Unauthorized: Invalid API key.", errors.AuthenticationError, "CARTESIA_API_KEY"),
-    (402, b'{"error_code":"x","title":"Payment Required","message":"no credits","request_id":"r-1"}',
-     errors.QuotaError, "top up"),
-    (429, b'{"error_code":"concurrency_limited","title":"T","message":"m","request_id":"r-2"}',
-     errors.RateLimitError, "each HTTP request is one context"),
-    (500, b"Internal Server Error: boom", errors.ServerError, "boom"),
-])
+@pytest.mark.parametrize(
+    "status, body, cls, fragment",
+    [
+        (401, b"Unauthorized: Invalid API key.", errors.AuthenticationError, "CARTESIA_API_KEY"),
+        (
+            402,
+            b'{"error_code":"x","title":"Payment Required","message":"no credits","request_id":"r-1"}',
+            errors.QuotaError,
+            "top up",
+        ),
+        (
+            429,
+            b'{"error_code":"concurrency_limited","title":"T","message":"m","request_id":"r-2"}',
+            errors.RateLimitError,
+            "each HTTP request is one context",
+        ),
+        (500, b"Internal Server Error: boom", errors.ServerError, "boom"),
+    ],
+)
 @respx.mock
 async def test_statuses_are_typed_with_the_request_id_and_no_key(ca, status, body, cls, fragment):
     respx.post(f"{BASE}/tts/bytes").mock(return_value=httpx.Response(status, content=body))
@@ -133,40 +164,64 @@ async def test_the_headers_go_on_every_call(ca):
 @respx.mock
 async def test_sse_chunks_are_decoded_emitted_and_wrapped(ca):
     pcm = bytes(range(256)) * 10
-    respx.post(f"{BASE}/tts/sse").mock(return_value=httpx.Response(
-        200, content=b": comment\n\n" + sse(chunk(pcm[:1000]), {"type": "timestamps", "done": False},
-                                            chunk(pcm[1000:]), DONE) + b"data: ignored\n\n",
-        headers={"content-type": "text/event-stream"}))
+    respx.post(f"{BASE}/tts/sse").mock(
+        return_value=httpx.Response(
+            200,
+            content=b": comment\n\n"
+            + sse(chunk(pcm[:1000]), {"type": "timestamps", "done": False}, chunk(pcm[1000:]), DONE)
+            + b"data: ignored\n\n",
+            headers={"content-type": "text/event-stream"},
+        )
+    )
     got: list[bytes] = []
-    result = await ca.speak(CartesiaSpeech(text="Hi", voice=VOICE, stream=True, sample_rate=16000), api_key=KEY,
-                            on_chunk=got.append)
+    result = await ca.speak(
+        CartesiaSpeech(text="Hi", voice=VOICE, stream=True, sample_rate=16000), api_key=KEY, on_chunk=got.append
+    )
     assert got == [pcm[:1000], pcm[1000:]] and result.audio.format == "wav"
     with wave.open(io.BytesIO(result.audio.data)) as w:
         assert (w.getframerate(), w.getsampwidth(), w.readframes(10**6)) == (16000, 2, pcm)
 
 
-@pytest.mark.parametrize("content, cls", [
-    (sse(chunk(b"\0\1" * 100)), errors.StreamInterruptedError),  # no done event: cut
-    (sse(DONE), errors.StreamInterruptedError),  # no audio
-    (b"data: not json\n\n", errors.StreamInterruptedError),
-    (sse({"type": "chunk", "data": "***", "done": False}), errors.StreamInterruptedError),
-    (sse(chunk(b"\0\1" * 10), {"type": "error", "done": True, "status_code": 429, "error_code": "concurrency_limited",
-                                "title": "T", "message": "busy", "request_id": "r"}, error_line=True),
-     errors.RateLimitError),
-    (sse({"type": "error", "error": "bad voice", "status_code": 400, "done": True}), errors.BadRequestError),
-])
+@pytest.mark.parametrize(
+    "content, cls",
+    [
+        (sse(chunk(b"\0\1" * 100)), errors.StreamInterruptedError),  # no done event: cut
+        (sse(DONE), errors.StreamInterruptedError),  # no audio
+        (b"data: not json\n\n", errors.StreamInterruptedError),
+        (sse({"type": "chunk", "data": "***", "done": False}), errors.StreamInterruptedError),
+        (
+            sse(
+                chunk(b"\0\1" * 10),
+                {
+                    "type": "error",
+                    "done": True,
+                    "status_code": 429,
+                    "error_code": "concurrency_limited",
+                    "title": "T",
+                    "message": "busy",
+                    "request_id": "r",
+                },
+                error_line=True,
+            ),
+            errors.RateLimitError,
+        ),
+        (sse({"type": "error", "error": "bad voice", "status_code": 400, "done": True}), errors.BadRequestError),
+    ],
+)
 @respx.mock
 async def test_broken_or_failing_streams_are_typed(ca, content, cls):
-    respx.post(f"{BASE}/tts/sse").mock(return_value=httpx.Response(200, content=content,
-                                                                   headers={"content-type": "text/event-stream"}))
+    respx.post(f"{BASE}/tts/sse").mock(
+        return_value=httpx.Response(200, content=content, headers={"content-type": "text/event-stream"})
+    )
     with pytest.raises(cls):
         await ca.speak(CartesiaSpeech(text="Hi", voice=VOICE, stream=True), api_key=KEY)
 
 
 @respx.mock
 async def test_bytes_that_are_not_the_asked_container_are_invalid(ca):
-    respx.post(f"{BASE}/tts/bytes").mock(return_value=httpx.Response(200, content=b"ID3" + b"\0" * 100,
-                                                                      headers={"content-type": "audio/wav"}))
+    respx.post(f"{BASE}/tts/bytes").mock(
+        return_value=httpx.Response(200, content=b"ID3" + b"\0" * 100, headers={"content-type": "audio/wav"})
+    )
     with pytest.raises(errors.InvalidResponseError):
         await ca.speak(CartesiaSpeech(text="Hi", voice=VOICE), api_key=KEY)
 
@@ -177,8 +232,12 @@ def test_wrapped_pcm_of_every_encoding_decodes(encoding, width):
 
     samples = [int(8000 * ((i % 40) - 20) / 20) for i in range(8000)]
     pcm16 = struct.pack(f"<{len(samples)}h", *samples)
-    raw = {"pcm_s16le": pcm16, "pcm_f32le": struct.pack(f"<{len(samples)}f", *(s / 32768 for s in samples)),
-           "pcm_mulaw": bytes([0x7F] * len(samples)), "pcm_alaw": bytes([0x55] * len(samples))}[encoding]
+    raw = {
+        "pcm_s16le": pcm16,
+        "pcm_f32le": struct.pack(f"<{len(samples)}f", *(s / 32768 for s in samples)),
+        "pcm_mulaw": bytes([0x7F] * len(samples)),
+        "pcm_alaw": bytes([0x55] * len(samples)),
+    }[encoding]
     data = wrap(raw + b"\0" * (width - 1 if width > 1 else 0), 8000, encoding)
     seg = decode(data)
     assert seg.frame_rate == 8000 and abs(seg.duration_seconds - 1.0) < 0.01
@@ -207,11 +266,27 @@ def test_the_ui_declarations_name_real_request_fields_and_presets(ca):
 
 
 def test_from_fields_drops_what_the_form_hides(ca):
-    req = CartesiaSpeech.from_fields({"text": "Hi", "voice": VOICE, "model": "sonic-2", "gen_speed": 1.0,
-                                      "gen_volume": 1.0, "emotion": None, "container": "mp3", "encoding": "pcm_s16le",
-                                      "bit_rate": 64000, "stream": False, "add_timestamps": True, "speed": None})
+    req = CartesiaSpeech.from_fields(
+        {
+            "text": "Hi",
+            "voice": VOICE,
+            "model": "sonic-2",
+            "gen_speed": 1.0,
+            "gen_volume": 1.0,
+            "emotion": None,
+            "container": "mp3",
+            "encoding": "pcm_s16le",
+            "bit_rate": 64000,
+            "stream": False,
+            "add_timestamps": True,
+            "speed": None,
+        }
+    )
     body = ca.speech_body(ca.check_speak(req))
-    assert "generation_config" not in body and body["output_format"] == {"container": "mp3", "sample_rate": 44100,
-                                                                         "bit_rate": 64000}
+    assert "generation_config" not in body and body["output_format"] == {
+        "container": "mp3",
+        "sample_rate": 44100,
+        "bit_rate": 64000,
+    }
     live = ca.live_options(ca.check_speak(CartesiaSpeech.from_fields({"text": "Hi", "voice": VOICE, "stream": True})))
     assert live == {"live": True, "fmt": "pcm", "sample_rate": 44100, "channels": 1}

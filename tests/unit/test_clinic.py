@@ -100,17 +100,20 @@ def test_stereo_recognised():
     assert not bad.ok and bad.fix == "mono"
 
 
-@pytest.mark.parametrize("provider,operation,seconds,ok", [
-    ("minimax", "voice_clone", 6.0, False),     # 10 s minimum
-    ("minimax", "voice_clone", 12.0, True),
-    ("minimax", "prompt_audio", 8.0, False),    # under 8 s, strictly
-    ("minimax", "prompt_audio", 7.5, True),
-    ("siliconflow", "reference", 31.0, False),  # under 30 s
-    ("siliconflow", "upload", 20.0, True),
-    ("zhipu", "clone", 2.0, False),             # 3-30 s recommended
-    ("zhipu", "clone", 40.0, False),
-    ("zhipu", "clone", 10.0, True),
-])
+@pytest.mark.parametrize(
+    "provider,operation,seconds,ok",
+    [
+        ("minimax", "voice_clone", 6.0, False),  # 10 s minimum
+        ("minimax", "voice_clone", 12.0, True),
+        ("minimax", "prompt_audio", 8.0, False),  # under 8 s, strictly
+        ("minimax", "prompt_audio", 7.5, True),
+        ("siliconflow", "reference", 31.0, False),  # under 30 s
+        ("siliconflow", "upload", 20.0, True),
+        ("zhipu", "clone", 2.0, False),  # 3-30 s recommended
+        ("zhipu", "clone", 40.0, False),
+        ("zhipu", "clone", 10.0, True),
+    ],
+)
 def test_too_short_and_too_long_recognised(provider, operation, seconds, ok):
     got = item(sample_of(speech(seconds)), provider, operation, "duration")
     assert got.ok is ok and got.blocking

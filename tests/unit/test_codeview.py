@@ -16,9 +16,22 @@ URL = "https://api.example.test/v1/audio/speech"
 
 
 def _speak(**kw) -> CapturedRequest:
-    base = dict(provider_id="siliconflow", method="POST", url=URL, headers={"content-type": "application/json"},
-                auth=True, idempotent=True, json={"model": "m", "input": "It's fine", "voice": "m:alex",
-                                                  "response_format": "wav", "stream": False, "speed": 1.0})
+    base = dict(
+        provider_id="siliconflow",
+        method="POST",
+        url=URL,
+        headers={"content-type": "application/json"},
+        auth=True,
+        idempotent=True,
+        json={
+            "model": "m",
+            "input": "It's fine",
+            "voice": "m:alex",
+            "response_format": "wav",
+            "stream": False,
+            "speed": 1.0,
+        },
+    )
     base.update(kw)
     return CapturedRequest(**base)
 
@@ -26,7 +39,7 @@ def _speak(**kw) -> CapturedRequest:
 def test_curl_and_python_read_the_key_from_the_environment_and_save_the_audio():
     req = _speak()
     curl = codeview.to_curl([req])
-    assert 'Authorization: Bearer $SILICONFLOW_API_KEY' in curl
+    assert "Authorization: Bearer $SILICONFLOW_API_KEY" in curl
     assert "'\\''" in curl  # the apostrophe in the text is shell-quoted
     assert "-o 'speech_1.wav'" in curl and "--fail-with-body" in curl
     assert '{"model":"m","input":"It' in curl  # compact JSON, as httpx sends it
@@ -37,16 +50,22 @@ def test_curl_and_python_read_the_key_from_the_environment_and_save_the_audio():
 
 
 def test_no_key_header_when_the_request_had_none_and_json_answers_are_printed():
-    req = CapturedRequest("zhipu", "GET", "https://cdn.example.test/preview.wav?sig=1", {}, auth=False,
-                          idempotent=True)
+    req = CapturedRequest("zhipu", "GET", "https://cdn.example.test/preview.wav?sig=1", {}, auth=False, idempotent=True)
     assert "Authorization" not in codeview.to_curl([req]) and "Authorization" not in codeview.to_python([req])
     assert "print(response.text)" in codeview.to_python([req])
 
 
 def test_multipart_fields_and_files_become_form_parts():
-    req = CapturedRequest("siliconflow", "POST", "https://x.test/v1/uploads/audio/voice", {}, auth=True,
-                          idempotent=False, data={"model": "m", "customName": "me", "text": "@not a file"},
-                          files=[("file", "mine.mp3", b"ID3abc", "audio/mpeg")])
+    req = CapturedRequest(
+        "siliconflow",
+        "POST",
+        "https://x.test/v1/uploads/audio/voice",
+        {},
+        auth=True,
+        idempotent=False,
+        data={"model": "m", "customName": "me", "text": "@not a file"},
+        files=[("file", "mine.mp3", b"ID3abc", "audio/mpeg")],
+    )
     curl = codeview.to_curl([req])
     assert "--form-string 'text=@not a file'" in curl  # never read as a file by curl
     assert "-F 'file=@mine.mp3;type=audio/mpeg'" in curl
@@ -76,8 +95,15 @@ async def test_the_transport_records_what_it_sends_without_the_key():
     transport = Transport("zhipu", "Zhipu", lambda s, b, c: (None, None))
     target = Target("zhipu", "https://api.example.test/v1", Secret("sk-canary-0123456789abcdef"), sandbox=False)
     with capture_requests() as reqs:
-        await transport.request(target, "POST", "/files", idempotent=False, data={"purpose": "voice-clone-input"},
-                                files={"file": ("a.wav", b"RIFF", "audio/wav")}, params={"x": "1"})
+        await transport.request(
+            target,
+            "POST",
+            "/files",
+            idempotent=False,
+            data={"purpose": "voice-clone-input"},
+            files={"file": ("a.wav", b"RIFF", "audio/wav")},
+            params={"x": "1"},
+        )
     [req] = reqs
     assert req.url == "https://api.example.test/v1/files?x=1" and req.auth and not req.idempotent
     assert "authorization" not in {k.lower() for k in req.headers}
@@ -88,8 +114,15 @@ async def test_the_transport_records_what_it_sends_without_the_key():
 
 def test_session_log_keeps_the_chain_and_starts_over_after_a_speak():
     log = codeview.SessionLog()
-    upload = CapturedRequest("zhipu", "POST", "https://x/files", {}, True, idempotent=False,
-                             files=[("file", "a.wav", b"x" * 1000, "audio/wav")])
+    upload = CapturedRequest(
+        "zhipu",
+        "POST",
+        "https://x/files",
+        {},
+        True,
+        idempotent=False,
+        files=[("file", "a.wav", b"x" * 1000, "audio/wav")],
+    )
     clone = CapturedRequest("zhipu", "POST", "https://x/voice/clone", {}, True, idempotent=False, json={"a": 1})
     speak = CapturedRequest("zhipu", "POST", "https://x/audio/speech", {}, True, idempotent=True, json={"b": 2})
     listing = CapturedRequest("zhipu", "GET", "https://x/voice/list", {}, True, idempotent=True)
@@ -111,15 +144,29 @@ def test_empty_runs_say_so(reqs):
 
 
 def test_elevenlabs_snippets_send_xi_api_key_and_repeat_the_files_parts():
-    tts = CapturedRequest("elevenlabs", "POST", "https://api.elevenlabs.io/v1/text-to-speech/abc?output_format=pcm_24000",
-                          {"content-type": "application/json"}, auth=True, idempotent=True,
-                          json={"text": "Hi", "model_id": "eleven_multilingual_v2"}, auth_header="xi-api-key")
-    clone = CapturedRequest("elevenlabs", "POST", "https://api.elevenlabs.io/v1/voices/add", {}, auth=True,
-                            idempotent=False, data={"name": "Me", "remove_background_noise": "false"},
-                            files=[("files", "a.wav", b"RIFF1", "audio/wav"), ("files", "b.wav", b"RIFF2", "audio/wav")],
-                            auth_header="xi-api-key")
+    tts = CapturedRequest(
+        "elevenlabs",
+        "POST",
+        "https://api.elevenlabs.io/v1/text-to-speech/abc?output_format=pcm_24000",
+        {"content-type": "application/json"},
+        auth=True,
+        idempotent=True,
+        json={"text": "Hi", "model_id": "eleven_multilingual_v2"},
+        auth_header="xi-api-key",
+    )
+    clone = CapturedRequest(
+        "elevenlabs",
+        "POST",
+        "https://api.elevenlabs.io/v1/voices/add",
+        {},
+        auth=True,
+        idempotent=False,
+        data={"name": "Me", "remove_background_noise": "false"},
+        files=[("files", "a.wav", b"RIFF1", "audio/wav"), ("files", "b.wav", b"RIFF2", "audio/wav")],
+        auth_header="xi-api-key",
+    )
     curl = codeview.to_curl([clone, tts])
-    assert 'xi-api-key: $ELEVENLABS_API_KEY' in curl and "Bearer" not in curl
+    assert "xi-api-key: $ELEVENLABS_API_KEY" in curl and "Bearer" not in curl
     assert "-F 'files=@a.wav;type=audio/wav'" in curl and "-F 'files=@b.wav;type=audio/wav'" in curl
     assert "-o 'speech_2.pcm'" in curl
     py = codeview.to_python([clone, tts])

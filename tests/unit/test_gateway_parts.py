@@ -14,15 +14,28 @@ from playground.gateway.problems import GatewayError, body, classify
 
 def test_model_ids_come_from_the_presets_of_every_registered_provider():
     ids = {mid for mid, _, _ in catalog.model_ids()}
-    assert {"siliconflow/FunAudioLLM/CosyVoice2-0.5B", "minimax/speech-02-hd", "zhipu/glm-tts", "openai_compat/tts-1"} <= ids
-    assert catalog.split_model("siliconflow/FunAudioLLM/CosyVoice2-0.5B") == ("siliconflow", "FunAudioLLM/CosyVoice2-0.5B")
+    assert {
+        "siliconflow/FunAudioLLM/CosyVoice2-0.5B",
+        "minimax/speech-02-hd",
+        "zhipu/glm-tts",
+        "openai_compat/tts-1",
+    } <= ids
+    assert catalog.split_model("siliconflow/FunAudioLLM/CosyVoice2-0.5B") == (
+        "siliconflow",
+        "FunAudioLLM/CosyVoice2-0.5B",
+    )
     with pytest.raises(catalog.UnknownModelError):
         catalog.split_model("minimax/not-a-model")
 
 
-@pytest.mark.parametrize("pid,model,voice,fmt", [("zhipu", "glm-tts", "tongtong", "pcm"),
-                                                 ("openai_compat", "tts-1", "alloy", "mp3"),
-                                                 ("minimax", "speech-02-hd", "English_Graceful_Lady", "mp3")])
+@pytest.mark.parametrize(
+    "pid,model,voice,fmt",
+    [
+        ("zhipu", "glm-tts", "tongtong", "pcm"),
+        ("openai_compat", "tts-1", "alloy", "mp3"),
+        ("minimax", "speech-02-hd", "English_Graceful_Lady", "mp3"),
+    ],
+)
 def test_the_generic_builder_fills_a_speech_request_by_field_names(pid, model, voice, fmt):
     ask = requests.Ask(pid=pid, model=model, text="Hello.", voice=voice, fmt=fmt, speed=1.25)
     built = dataclasses.asdict(requests.generic(ask))
@@ -32,12 +45,23 @@ def test_the_generic_builder_fills_a_speech_request_by_field_names(pid, model, v
 
 
 def test_errors_map_to_openai_status_type_and_code_keeping_the_provider_evidence():
-    err = classify(errors.RateLimitError("MiniMax is rate limiting this key", provider="minimax", status=200,
-                                         code=1002, provider_message="rate limit", retry_after_s=3))
+    err = classify(
+        errors.RateLimitError(
+            "MiniMax is rate limiting this key",
+            provider="minimax",
+            status=200,
+            code=1002,
+            provider_message="rate limit",
+            retry_after_s=3,
+        )
+    )
     assert (err.status, err.type, err.headers) == (429, "rate_limit_error", {"Retry-After": "3"})
     assert "code 1002" in err.message and "rate limit" in err.message
     assert classify(errors.InputError("Text is empty.")).param == "input"
-    assert body(classify(errors.AuthenticationError("x", provider="zhipu", status=401)))["error"]["code"] == "invalid_api_key"
+    assert (
+        body(classify(errors.AuthenticationError("x", provider="zhipu", status=401)))["error"]["code"]
+        == "invalid_api_key"
+    )
     assert classify(ValueError("secret detail")).status == 500
     assert "secret detail" not in classify(ValueError("secret detail")).message
 

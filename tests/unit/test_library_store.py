@@ -36,7 +36,9 @@ def test_a_version_1_database_is_migrated_and_keeps_its_rows(tmp_path):
     conn.isolation_level = None
     db.migrate(conn, target=1)
     assert db.version(conn) == 1
-    conn.execute("INSERT INTO voices (scope, provider, voice_id, name, created_at) VALUES ('s', 'siliconflow', 'speech:a', 'a', 1.0)")
+    conn.execute(
+        "INSERT INTO voices (scope, provider, voice_id, name, created_at) VALUES ('s', 'siliconflow', 'speech:a', 'a', 1.0)"
+    )
     conn.close()
     store = Store(tmp_path)
     assert store.execute("PRAGMA user_version")[0][0] == db.SCHEMA_VERSION
@@ -52,8 +54,11 @@ def test_scopes_hash_provider_base_url_and_key_never_store_the_key(tmp_path):
     assert store.scope(target("key-A", base="https://other/v1")) != a
     assert store.scope(target("key-A", pid="minimax")) != a
     # sandbox entries are their own scope, the same whatever port the simulator runs on
-    assert store.scope(target("sandbox-key", "http://127.0.0.1:1/sf", True)) == \
-        store.scope(target("sandbox-key", "http://127.0.0.1:2/sf", True)) != a
+    assert (
+        store.scope(target("sandbox-key", "http://127.0.0.1:1/sf", True))
+        == store.scope(target("sandbox-key", "http://127.0.0.1:2/sf", True))
+        != a
+    )
     # the salt is per folder, random, and kept
     assert len((tmp_path / SALT_FILE).read_bytes()) == 32
     assert Store(tmp_path).scope(target("key-A")) == a
@@ -63,8 +68,16 @@ def test_scopes_hash_provider_base_url_and_key_never_store_the_key(tmp_path):
 def test_voices_of_one_scope_are_invisible_to_another_and_survive_a_restart(tmp_path):
     store = Store(tmp_path)
     a, b = store.scope(target("key-A")), store.scope(target("key-B"))
-    vid = store.add_voice(a, "siliconflow", "speech:me:1", name="me", sample=b"RIFF-sample", sample_format="wav",
-                          preview=b"ID3-preview", preview_format="mp3")
+    vid = store.add_voice(
+        a,
+        "siliconflow",
+        "speech:me:1",
+        name="me",
+        sample=b"RIFF-sample",
+        sample_format="wav",
+        preview=b"ID3-preview",
+        preview_format="mp3",
+    )
     assert [v["voice_id"] for v in store.voices([a])] == ["speech:me:1"]
     assert store.voices([b]) == [] and store.voice(vid, [b]) is None
     assert not store.edit_voice(vid, [b], name="stolen") and store.delete_voice(vid, [b]) is None
@@ -147,10 +160,16 @@ def test_the_queries_that_run_on_every_take_use_indexes(tmp_path):
     store = Store(tmp_path)
     plan = " ".join(str(tuple(r)) for r in store.execute("EXPLAIN QUERY PLAN " + Store.EVICT_QUERY))
     assert "takes_with_audio_by_age" in plan and "TEMP B-TREE" not in plan  # no sort of the whole table
-    for table, col in [("takes", "audio_path"), ("voices", "sample_path"), ("voices", "preview_path"),
-                       ("uploads", "sample_path")]:
-        plan = " ".join(str(tuple(r)) for r in store.execute(
-            f"EXPLAIN QUERY PLAN SELECT 1 FROM {table} WHERE {col}=? LIMIT 1", ("x",)))
+    for table, col in [
+        ("takes", "audio_path"),
+        ("voices", "sample_path"),
+        ("voices", "preview_path"),
+        ("uploads", "sample_path"),
+    ]:
+        plan = " ".join(
+            str(tuple(r))
+            for r in store.execute(f"EXPLAIN QUERY PLAN SELECT 1 FROM {table} WHERE {col}=? LIMIT 1", ("x",))
+        )
         assert "USING" in plan and "INDEX" in plan, (table, col, plan)
 
 
@@ -160,8 +179,10 @@ def test_a_file_two_rows_name_stays_until_the_last_goes(tmp_path):
     store.add_voice(s, "siliconflow", "speech:a:1", sample=b"RIFF-shared", sample_format="wav")
     rel = store.execute("SELECT sample_path FROM voices")[0][0]
     with store._lock, store._tx():
-        store._conn.execute("INSERT INTO uploads (scope, provider, file_id, sample_path, sample_hash, created_at) "
-                            "VALUES (?,?,?,?,?,?)", (s, "siliconflow", "f-1", rel, "h", 1.0))
+        store._conn.execute(
+            "INSERT INTO uploads (scope, provider, file_id, sample_path, sample_hash, created_at) VALUES (?,?,?,?,?,?)",
+            (s, "siliconflow", "f-1", rel, "h", 1.0),
+        )
     store._unlink_unreferenced([rel])  # a second row naming the same file (written directly here)
     assert (store.root / rel).exists()  # the upload still names it
     with store._lock, store._tx():
@@ -175,12 +196,32 @@ def test_export_then_import_into_an_empty_folder_restores_byte_for_byte(tmp_path
     src = Store(tmp_path / "a")
     t = target("key-A")
     s = src.scope(t)
-    src.add_voice(s, "siliconflow", "speech:v:1", model="FunAudioLLM/CosyVoice2-0.5B", name="v", transcript="hello",
-                  sample=b"RIFF" + bytes(range(256)) * 10, sample_format="wav", preview=b"ID3preview",
-                  preview_format="mp3", note="mine", created_at=1234.5)
+    src.add_voice(
+        s,
+        "siliconflow",
+        "speech:v:1",
+        model="FunAudioLLM/CosyVoice2-0.5B",
+        name="v",
+        transcript="hello",
+        sample=b"RIFF" + bytes(range(256)) * 10,
+        sample_format="wav",
+        preview=b"ID3preview",
+        preview_format="mp3",
+        note="mine",
+        created_at=1234.5,
+    )
     src.add_voice(src.scope(target("other")), "siliconflow", "speech:not-mine:1", sample=b"x")
-    src.add_take(s, "siliconflow", audio=b"\xff\xfb" + b"\x01" * 500, fmt="mp3", voice="speech:v:1", text="hi",
-                 handler="siliconflow_speak", params={"text": "hi", "speed": 1.0}, created_at=2000.0)
+    src.add_take(
+        s,
+        "siliconflow",
+        audio=b"\xff\xfb" + b"\x01" * 500,
+        fmt="mp3",
+        voice="speech:v:1",
+        text="hi",
+        handler="siliconflow_speak",
+        params={"text": "hi", "speed": 1.0},
+        created_at=2000.0,
+    )
     data = archive.export_bytes(src, [s])
     assert b"key-A" not in data and s.encode() not in data
 
@@ -191,7 +232,9 @@ def test_export_then_import_into_an_empty_folder_restores_byte_for_byte(tmp_path
     [v0], [v1] = src.voices([s]), dst.voices([d])
     for key in ("provider", "model", "voice_id", "name", "transcript", "note", "sample_hash", "preview_hash"):
         assert v0[key] == v1[key], key
-    assert v1["origin_at"] == v0["created_at"] and v1["created_at"] > v0["created_at"]  # the archive's date: display only
+    assert (
+        v1["origin_at"] == v0["created_at"] and v1["created_at"] > v0["created_at"]
+    )  # the archive's date: display only
     assert dst.read_file(v1["sample_path"]) == src.read_file(v0["sample_path"])
     assert dst.read_file(v1["preview_path"]) == src.read_file(v0["preview_path"])
     [t0], [t1] = src.takes([s]), dst.takes([d])

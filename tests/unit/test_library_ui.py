@@ -35,8 +35,9 @@ def test_the_library_tab_wires_to_every_key_box_and_speak_form():
     outputs, slots = captured["value"]
     assert set(slots) == {"siliconflow", "minimax", "zhipu", "openai_compat"}
     # "use it" selects the provider's tab and, where it has one, its speak sub-tab
-    assert ("tab:siliconflow" in {w for _, w in slots["siliconflow"]}
-            and "tab:sf-speak-tab" in {w for _, w in slots["siliconflow"]})
+    assert "tab:siliconflow" in {w for _, w in slots["siliconflow"]} and "tab:sf-speak-tab" in {
+        w for _, w in slots["siliconflow"]
+    }
     assert "tab:mm-speak-tab" in {w for _, w in slots["minimax"]}
     assert sum(isinstance(o, gr.Tabs) for o in outputs) == 4  # the main tabs + three speak sub-tab groups
     # keys are inputs, never values in the page config
@@ -49,8 +50,12 @@ def test_a_failed_record_is_a_note_and_the_log_has_no_key(monkeypatch, caplog):
         raise OSError("disk full for sk-canary-hooks")
 
     monkeypatch.setattr(hooks, "default_store", broken)
-    result = UploadResult(voice_id="speech:x:1", provider="siliconflow", model="m", name="x", sample=None, sandbox=False)
+    result = UploadResult(
+        voice_id="speech:x:1", provider="siliconflow", model="m", name="x", sample=None, sandbox=False
+    )
     with caplog.at_level(logging.ERROR):
-        note = asyncio.run(hooks.record_voice(result, Target("siliconflow", "https://x", Secret("sk-canary-hooks"), False)))
+        note = asyncio.run(
+            hooks.record_voice(result, Target("siliconflow", "https://x", Secret("sk-canary-hooks"), False))
+        )
     assert "not saved in the voice library" in note
     assert "sk-canary" not in caplog.text and "OSError" in caplog.text

@@ -15,7 +15,7 @@ TEXT = "Live audio, decoded while it arrives."
 
 async def _feed(stream: LiveStream, data: bytes, size: int = 1000) -> None:
     for i in range(0, len(data), size):
-        await stream.push(data[i:i + size])
+        await stream.push(data[i : i + size])
     await stream.finish()
 
 
@@ -23,8 +23,9 @@ async def _collect(stream: LiveStream) -> bytes:
     return b"".join([chunk async for chunk in stream.pcm()])
 
 
-@pytest.mark.parametrize("fmt,rate", [("mp3", 24000), ("opus", 48000), ("aac", 24000), ("flac", 44100),
-                                      ("wav", 24000), ("pcm", 24000)])
+@pytest.mark.parametrize(
+    "fmt,rate", [("mp3", 24000), ("opus", 48000), ("aac", 24000), ("flac", 44100), ("wav", 24000), ("pcm", 24000)]
+)
 async def test_each_stream_format_becomes_pcm_of_the_same_length(fmt, rate):
     data = render(TEXT, voice=None, fmt=fmt, sample_rate=rate)
     reference = render(TEXT, voice=None, fmt="pcm", sample_rate=rate)

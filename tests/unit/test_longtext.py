@@ -60,7 +60,7 @@ def test_stitch_has_no_click_at_joins_and_the_expected_duration():
     x = np.frombuffer(st.pcm, dtype="<i2").astype(np.float64) / 32768.0
     inner = 0.8 * 2 * np.pi * 220 / RATE  # the largest step a 220 Hz sine of 0.8 takes
     for join in st.joins:
-        window = x[join - 400: join + 400]
+        window = x[join - 400 : join + 400]
         assert np.abs(np.diff(window)).max() < inner * 1.6
     assert st.duration_s == pytest.approx(0.5 + 0.7 + 0.5 - 2 * longtext.CROSSFADE_MS / 1000, abs=1e-3)
     assert st.data[:4] == b"RIFF" and len(st.joins) == 2

@@ -79,8 +79,11 @@ def test_every_message_in_the_source_has_chinese():
     from playground import presets
 
     shapes = {_shape(row["en"]) for row in presets.load("messages")["templates"]}
-    missing = sorted(m for m in source_messages()
-                     if ("{}" in m and _shape(m) not in shapes) or ("{}" not in m and messages.chinese(m) is None))
+    missing = sorted(
+        m
+        for m in source_messages()
+        if ("{}" in m and _shape(m) not in shapes) or ("{}" not in m and messages.chinese(m) is None)
+    )
     assert not missing, "no Chinese in presets/messages.json for:\n" + "\n".join(missing)
 
 
@@ -88,9 +91,13 @@ def test_every_provider_error_summary_has_chinese():
     from playground.http import STATUS_ERRORS, Transport
 
     transport = Transport("siliconflow", "SiliconFlow", lambda s, b, c: (None, None), {})
-    classes = set(STATUS_ERRORS.values()) | {errors.ServerError, errors.ConnectionFailedError,
-                                              errors.InvalidResponseError, errors.StreamInterruptedError,
-                                              errors.ContentRejectedError}
+    classes = set(STATUS_ERRORS.values()) | {
+        errors.ServerError,
+        errors.ConnectionFailedError,
+        errors.InvalidResponseError,
+        errors.StreamInterruptedError,
+        errors.ContentRejectedError,
+    }
     for cls in classes:
         exc = transport.error(status=500, code=None, provider_message="内部错误 internal", cls=cls)
         zh = messages.user_message(exc, messages.ZH)
@@ -104,14 +111,21 @@ def test_templates_translate_their_parts():
     exc.message = "Text is 12 characters; SiliconFlow accepts at most 5."
     en = messages.user_message(exc, messages.EN)
     assert en == exc.user_message()
-    zh = messages.user_message(InputError("The audio is empty (0 bytes).", hint="Record again or choose another file."),
-                               messages.ZH)
+    zh = messages.user_message(
+        InputError("The audio is empty (0 bytes).", hint="Record again or choose another file."), messages.ZH
+    )
     assert zh == "音频为空（0 字节）。请重新录制或选择其他文件。"
 
 
 def test_rate_limit_with_retry_after_in_chinese():
-    exc = RateLimitError("SiliconFlow (sandbox) is rate limiting this key", provider="siliconflow", status=429,
-                         code=50603, provider_message="System is too busy now.", retry_after_s=2)
+    exc = RateLimitError(
+        "SiliconFlow (sandbox) is rate limiting this key",
+        provider="siliconflow",
+        status=429,
+        code=50603,
+        provider_message="System is too busy now.",
+        retry_after_s=2,
+    )
     zh = messages.user_message(exc, messages.ZH)
     assert zh.startswith("SiliconFlow（沙盒） 正在对此密钥限流（HTTP 429，代码 50603）")
     assert "System is too busy now." in zh and "请等待 2 秒后重试" in zh
@@ -125,14 +139,17 @@ def test_summary_segments():
     assert messages.translate(text, messages.EN) == text
 
 
-@pytest.mark.parametrize("headers, lang", [
-    (None, "en"),
-    ({}, "en"),
-    ({"accept-language": "zh-CN,zh;q=0.9,en;q=0.8"}, "zh-CN"),
-    ({"accept-language": "en-US,en;q=0.9,zh;q=0.8"}, "en"),
-    ({"accept-language": "zh-CN", "cookie": "a=b; vcp-lang=en"}, "en"),
-    ({"accept-language": "en", "cookie": "vcp-lang=zh-CN"}, "zh-CN"),
-])
+@pytest.mark.parametrize(
+    "headers, lang",
+    [
+        (None, "en"),
+        ({}, "en"),
+        ({"accept-language": "zh-CN,zh;q=0.9,en;q=0.8"}, "zh-CN"),
+        ({"accept-language": "en-US,en;q=0.9,zh;q=0.8"}, "en"),
+        ({"accept-language": "zh-CN", "cookie": "a=b; vcp-lang=en"}, "en"),
+        ({"accept-language": "en", "cookie": "vcp-lang=zh-CN"}, "zh-CN"),
+    ],
+)
 def test_language_of(headers, lang):
     assert messages.language_of(headers) == lang
 

@@ -25,8 +25,32 @@ from tests.conftest import speech_wav, tone_wav
 CANARY = "sk-canary-minimax-0123456789abcdef"
 MAINLAND = "https://api.minimaxi.com"
 GLOBAL = "https://api.minimax.io"
-SECTION_1_6 = [1000, 1001, 1002, 1004, 1008, 1024, 1026, 1027, 1033, 1039, 1041, 1042, 1043, 1044, 2013, 20132,
-               2037, 2038, 2039, 2042, 2045, 2048, 2049, 2056]
+SECTION_1_6 = [
+    1000,
+    1001,
+    1002,
+    1004,
+    1008,
+    1024,
+    1026,
+    1027,
+    1033,
+    1039,
+    1041,
+    1042,
+    1043,
+    1044,
+    2013,
+    20132,
+    2037,
+    2038,
+    2039,
+    2042,
+    2045,
+    2048,
+    2049,
+    2056,
+]
 
 
 @pytest.fixture
@@ -38,12 +62,17 @@ def mm(monkeypatch):
 
 
 def ok(doc: dict, **headers) -> httpx.Response:
-    return httpx.Response(200, json={**doc, "base_resp": {"status_code": 0, "status_msg": "success"}},
-                          headers={"Trace-Id": "trace-1", **headers})
+    return httpx.Response(
+        200,
+        json={**doc, "base_resp": {"status_code": 0, "status_msg": "success"}},
+        headers={"Trace-Id": "trace-1", **headers},
+    )
 
 
 def failed(code: int, msg: str = "boom") -> httpx.Response:
-    return httpx.Response(200, json={"base_resp": {"status_code": code, "status_msg": msg}}, headers={"Trace-Id": "t-9"})
+    return httpx.Response(
+        200, json={"base_resp": {"status_code": code, "status_msg": msg}}, headers={"Trace-Id": "t-9"}
+    )
 
 
 def sse(*frames, done: bool = False) -> httpx.Response:
@@ -55,8 +84,9 @@ MP3 = encode(decode(speech_wav("one two")), "mp3")
 
 
 # -- rules -------------------------------------------------------------------------------------
-@pytest.mark.parametrize("bad", ["short", "1startsWithDigit", "has space here", "ends-with-", "ends_with_",
-                                 "ünicode-name", "a" * 257, ""])
+@pytest.mark.parametrize(
+    "bad", ["short", "1startsWithDigit", "has space here", "ends-with-", "ends_with_", "ünicode-name", "a" * 257, ""]
+)
 def test_bad_voice_ids_are_refused_with_a_valid_suggestion(bad):
     assert voice_id_problem(bad) is not None
     with pytest.raises(errors.InputError) as info:
@@ -107,14 +137,29 @@ def test_best_window_finds_the_speech_in_a_long_clip():
 
 # -- bodies --------------------------------------------------------------------------------------
 def test_clone_body_uses_the_schema_spelling_and_int_ids(mm):
-    req = mm.check_clone(MiniMaxClone(file_id=str(2**60 + 1), voice_id="MiniMax001", prompt_file_id="77",
-                                      prompt_text="hi", text="preview", model="speech-02-hd",
-                                      need_volume_normalization=True, language_boost="English"))
+    req = mm.check_clone(
+        MiniMaxClone(
+            file_id=str(2**60 + 1),
+            voice_id="MiniMax001",
+            prompt_file_id="77",
+            prompt_text="hi",
+            text="preview",
+            model="speech-02-hd",
+            need_volume_normalization=True,
+            language_boost="English",
+        )
+    )
     body = mm.clone_body(req)
-    assert body == {"file_id": 2**60 + 1, "voice_id": "MiniMax001",
-                    "clone_prompt": {"prompt_audio": 77, "prompt_text": "hi"}, "text": "preview",
-                    "model": "speech-02-hd", "need_noise_reduction": False, "need_volume_normalization": True,
-                    "language_boost": "English"}
+    assert body == {
+        "file_id": 2**60 + 1,
+        "voice_id": "MiniMax001",
+        "clone_prompt": {"prompt_audio": 77, "prompt_text": "hi"},
+        "text": "preview",
+        "model": "speech-02-hd",
+        "need_noise_reduction": False,
+        "need_volume_normalization": True,
+        "language_boost": "English",
+    }
     assert "need_volumn_normalization" not in json.dumps(body)
 
 
@@ -128,26 +173,46 @@ def test_clone_preview_needs_a_model_and_a_prompt_needs_its_transcript(mm):
 
 
 def test_speech_body_sends_bitrate_for_mp3_only_and_stream_options_on_request(mm):
-    body = mm.speech_body(mm.check_speak(MiniMaxSpeech("hi", "Wise_Woman", format="flac", stream=True,
-                                                       exclude_aggregated_audio=True, emotion="calm")))
-    assert body == {"model": "speech-2.8-hd", "text": "hi", "stream": True,
-                    "voice_setting": {"voice_id": "Wise_Woman", "speed": 1.0, "vol": 1.0, "pitch": 0, "emotion": "calm"},
-                    "audio_setting": {"sample_rate": 32000, "format": "flac", "channel": 1},
-                    "stream_options": {"exclude_aggregated_audio": True}}
+    body = mm.speech_body(
+        mm.check_speak(
+            MiniMaxSpeech("hi", "Wise_Woman", format="flac", stream=True, exclude_aggregated_audio=True, emotion="calm")
+        )
+    )
+    assert body == {
+        "model": "speech-2.8-hd",
+        "text": "hi",
+        "stream": True,
+        "voice_setting": {"voice_id": "Wise_Woman", "speed": 1.0, "vol": 1.0, "pitch": 0, "emotion": "calm"},
+        "audio_setting": {"sample_rate": 32000, "format": "flac", "channel": 1},
+        "stream_options": {"exclude_aggregated_audio": True},
+    }
     mp3 = mm.speech_body(mm.check_speak(MiniMaxSpeech("hi", "Wise_Woman", output_format="url", bitrate="64000")))
     assert mp3["audio_setting"]["bitrate"] == 64000 and mp3["output_format"] == "url" and "stream_options" not in mp3
 
 
-@pytest.mark.parametrize("change, match", [
-    (dict(format="wav", stream=True), "wav works only without streaming"),
-    (dict(output_format="url", stream=True), "url works only without streaming"),
-    (dict(speed=2.5), "Speed"), (dict(vol=0), "Volume"), (dict(vol=10.5), "Volume"), (dict(pitch=13), "Pitch"),
-    (dict(pitch=1.5), "whole number"), (dict(emotion="bored"), "Emotion"), (dict(sample_rate=48000), "Sample rate"),
-    (dict(bitrate=96000), "Bitrate"), (dict(channel=3), "Channel"), (dict(format="ogg"), "Format"),
-    (dict(model="speech-9"), "Unknown MiniMax model"), (dict(text="x" * 10000), "9,999"),
-    (dict(language_boost="Klingon"), "language_boost"), (dict(group_id="12 34"), "GroupId"),
-    (dict(region="mars"), "region"), (dict(voice_id=" "), "Choose a voice"),
-])
+@pytest.mark.parametrize(
+    "change, match",
+    [
+        (dict(format="wav", stream=True), "wav works only without streaming"),
+        (dict(output_format="url", stream=True), "url works only without streaming"),
+        (dict(speed=2.5), "Speed"),
+        (dict(vol=0), "Volume"),
+        (dict(vol=10.5), "Volume"),
+        (dict(pitch=13), "Pitch"),
+        (dict(pitch=1.5), "whole number"),
+        (dict(emotion="bored"), "Emotion"),
+        (dict(sample_rate=48000), "Sample rate"),
+        (dict(bitrate=96000), "Bitrate"),
+        (dict(channel=3), "Channel"),
+        (dict(format="ogg"), "Format"),
+        (dict(model="speech-9"), "Unknown MiniMax model"),
+        (dict(text="x" * 10000), "9,999"),
+        (dict(language_boost="Klingon"), "language_boost"),
+        (dict(group_id="12 34"), "GroupId"),
+        (dict(region="mars"), "region"),
+        (dict(voice_id=" "), "Choose a voice"),
+    ],
+)
 def test_speech_limits_are_checked_before_sending(mm, change, match):
     args = dict(text="hello", voice_id="Wise_Woman") | change
     with pytest.raises(errors.InputError, match=match):
@@ -194,18 +259,27 @@ async def test_stream_without_final_frame_is_an_interruption(mm):
 async def test_stream_with_done_marker_and_aggregate_gives_the_audio_once(mm):
     a, b = MP3[:1000], MP3[1000:]
     got = []
-    respx.post(f"{MAINLAND}/v1/t2a_v2").mock(return_value=sse(
-        {"data": {"audio": a.hex(), "status": 1}}, {"data": None},
-        {"data": {"audio": b.hex(), "status": 1}},
-        {"data": {"audio": MP3.hex(), "status": 2}, "extra_info": {"audio_length": 900}}, done=True))
+    respx.post(f"{MAINLAND}/v1/t2a_v2").mock(
+        return_value=sse(
+            {"data": {"audio": a.hex(), "status": 1}},
+            {"data": None},
+            {"data": {"audio": b.hex(), "status": 1}},
+            {"data": {"audio": MP3.hex(), "status": 2}, "extra_info": {"audio_length": 900}},
+            done=True,
+        )
+    )
     result = await mm.speak(MiniMaxSpeech("hello", "Wise_Woman", stream=True), on_chunk=got.append)
     assert result.audio.data == MP3 and got == [a, b] and result.extra_info["audio_length"] == 900
 
 
 @respx.mock
 async def test_error_frame_inside_a_stream_is_typed(mm):
-    respx.post(f"{MAINLAND}/v1/t2a_v2").mock(return_value=sse(
-        {"data": {"audio": "00", "status": 1}}, {"data": None, "base_resp": {"status_code": 1027, "status_msg": "x"}}))
+    respx.post(f"{MAINLAND}/v1/t2a_v2").mock(
+        return_value=sse(
+            {"data": {"audio": "00", "status": 1}},
+            {"data": None, "base_resp": {"status_code": 1027, "status_msg": "x"}},
+        )
+    )
     with pytest.raises(errors.ContentRejectedError):
         await mm.speak(MiniMaxSpeech("hello", "Wise_Woman", stream=True))
 
@@ -255,10 +329,14 @@ async def test_group_id_is_a_query_parameter_only_when_set(mm, monkeypatch):
 
 @respx.mock
 async def test_url_output_is_downloaded_without_the_key(mm):
-    respx.post(f"{MAINLAND}/v1/t2a_v2").mock(return_value=ok({"data": {"audio": "https://cdn.example/a.mp3", "status": 2}}))
+    respx.post(f"{MAINLAND}/v1/t2a_v2").mock(
+        return_value=ok({"data": {"audio": "https://cdn.example/a.mp3", "status": 2}})
+    )
     link = respx.get("https://cdn.example/a.mp3").mock(return_value=httpx.Response(200, content=MP3))
     result = await mm.speak(MiniMaxSpeech("hello", "Wise_Woman", output_format="url"))
-    assert result.audio.data == MP3 and result.audio_url == "https://cdn.example/a.mp3" and result.request_id == "trace-1"
+    assert (
+        result.audio.data == MP3 and result.audio_url == "https://cdn.example/a.mp3" and result.request_id == "trace-1"
+    )
     assert "authorization" not in link.calls[-1].request.headers
 
 

@@ -45,11 +45,26 @@ def test_defaults_are_omitted_like_the_sdk(oa):
 
 
 def test_every_non_default_field_is_sent(oa):
-    req = oa.check_speak(OpenAISpeech(text="Hi", model="gpt-4o-mini-tts", voice="coral", instructions=" Cheerful ",
-                                      response_format="pcm", speed=1.5, stream_format="sse"))
-    assert oa.speech_body(req) == {"model": "gpt-4o-mini-tts", "input": "Hi", "voice": "coral",
-                                   "instructions": "Cheerful", "response_format": "pcm", "speed": 1.5,
-                                   "stream_format": "sse"}
+    req = oa.check_speak(
+        OpenAISpeech(
+            text="Hi",
+            model="gpt-4o-mini-tts",
+            voice="coral",
+            instructions=" Cheerful ",
+            response_format="pcm",
+            speed=1.5,
+            stream_format="sse",
+        )
+    )
+    assert oa.speech_body(req) == {
+        "model": "gpt-4o-mini-tts",
+        "input": "Hi",
+        "voice": "coral",
+        "instructions": "Cheerful",
+        "response_format": "pcm",
+        "speed": 1.5,
+        "stream_format": "sse",
+    }
 
 
 @pytest.mark.parametrize("model", ["tts-1", "tts-1-hd", "tts-1-hd-1106"])
@@ -68,17 +83,20 @@ def test_typed_model_and_voice_pass_through_and_custom_voice_is_an_object(oa):
     assert oa.accepts_instructions("my-gateway-tts") and oa.accepts_sse("my-gateway-tts")
 
 
-@pytest.mark.parametrize("kwargs, fragment", [
-    (dict(text=""), "empty"),
-    (dict(text="x" * 4097), "4,097 characters"),
-    (dict(text="Hi", speed=4.5), "Speed"),
-    (dict(text="Hi", speed=0.2), "Speed"),
-    (dict(text="Hi", response_format="ogg"), "Unknown format"),
-    (dict(text="Hi", stream_format="chunked"), "stream_format"),
-    (dict(text="Hi", model=" "), "model"),
-    (dict(text="Hi", voice=""), "voice"),
-    (dict(text="Hi", instructions="x" * 4097), "Instructions"),
-])
+@pytest.mark.parametrize(
+    "kwargs, fragment",
+    [
+        (dict(text=""), "empty"),
+        (dict(text="x" * 4097), "4,097 characters"),
+        (dict(text="Hi", speed=4.5), "Speed"),
+        (dict(text="Hi", speed=0.2), "Speed"),
+        (dict(text="Hi", response_format="ogg"), "Unknown format"),
+        (dict(text="Hi", stream_format="chunked"), "stream_format"),
+        (dict(text="Hi", model=" "), "model"),
+        (dict(text="Hi", voice=""), "voice"),
+        (dict(text="Hi", instructions="x" * 4097), "Instructions"),
+    ],
+)
 def test_bad_input_is_caught_before_sending(oa, kwargs, fragment):
     with pytest.raises(errors.InputError) as info:
         oa.check_speak(OpenAISpeech(**kwargs))
@@ -123,18 +141,34 @@ def test_a_base_url_must_be_http(oa):
 
 
 # -- error bodies ----------------------------------------------------------------------------------
-@pytest.mark.parametrize("body, ctype, code, fragment", [
-    (b'{"error":{"message":"Invalid value: \'wav\'.","type":"invalid_request_error","param":"response_format",'
-     b'"code":"invalid_value"}}', "application/json", "invalid_value", "(param: response_format)"),
-    (b'{"error":{"message":"boom","type":"server_error","param":null,"code":null}}', "application/json",
-     "server_error", "boom"),
-    (b'{"error":"no channel","code":"x1"}', "application/json", "x1", "no channel"),
-    (b'{"message":"quota used up"}', "application/json", None, "quota used up"),
-    (b'{"detail":[{"loc":["body","voice"],"msg":"field required"}]}', "application/json", None, "field required"),
-    (b"Unauthorized: invalid or missing token", "text/plain", None, "Unauthorized"),
-    (b"<html><head><title>502 Bad Gateway</title></head><body><h1>502 Bad Gateway</h1></body></html>",
-     "text/html", None, "an HTML page: 502 Bad Gateway"),
-])
+@pytest.mark.parametrize(
+    "body, ctype, code, fragment",
+    [
+        (
+            b'{"error":{"message":"Invalid value: \'wav\'.","type":"invalid_request_error","param":"response_format",'
+            b'"code":"invalid_value"}}',
+            "application/json",
+            "invalid_value",
+            "(param: response_format)",
+        ),
+        (
+            b'{"error":{"message":"boom","type":"server_error","param":null,"code":null}}',
+            "application/json",
+            "server_error",
+            "boom",
+        ),
+        (b'{"error":"no channel","code":"x1"}', "application/json", "x1", "no channel"),
+        (b'{"message":"quota used up"}', "application/json", None, "quota used up"),
+        (b'{"detail":[{"loc":["body","voice"],"msg":"field required"}]}', "application/json", None, "field required"),
+        (b"Unauthorized: invalid or missing token", "text/plain", None, "Unauthorized"),
+        (
+            b"<html><head><title>502 Bad Gateway</title></head><body><h1>502 Bad Gateway</h1></body></html>",
+            "text/html",
+            None,
+            "an HTML page: 502 Bad Gateway",
+        ),
+    ],
+)
 def test_parse_error_reads_openai_and_gateway_shapes(oa, body, ctype, code, fragment):
     got_code, message = oa.parse_error(400, body, ctype)
     assert got_code == code and fragment in message
@@ -144,15 +178,41 @@ def test_parse_error_reads_openai_and_gateway_shapes(oa, body, ctype, code, frag
 async def test_status_errors_become_typed_errors_without_the_key(oa):
     route = respx.post(f"{GW}/audio/speech")
     cases = [
-        (httpx.Response(401, json={"error": {"message": f"Incorrect API key provided: {KEY}.", "type":
-                                             "invalid_request_error", "param": None, "code": "invalid_api_key"}}),
-         errors.AuthenticationError),
-        (httpx.Response(429, json={"error": {"message": "You exceeded your current quota", "type":
-                                             "insufficient_quota", "param": None, "code": "insufficient_quota"}}),
-         errors.QuotaError),
+        (
+            httpx.Response(
+                401,
+                json={
+                    "error": {
+                        "message": f"Incorrect API key provided: {KEY}.",
+                        "type": "invalid_request_error",
+                        "param": None,
+                        "code": "invalid_api_key",
+                    }
+                },
+            ),
+            errors.AuthenticationError,
+        ),
+        (
+            httpx.Response(
+                429,
+                json={
+                    "error": {
+                        "message": "You exceeded your current quota",
+                        "type": "insufficient_quota",
+                        "param": None,
+                        "code": "insufficient_quota",
+                    }
+                },
+            ),
+            errors.QuotaError,
+        ),
         (httpx.Response(400, text="bad request: voice"), errors.BadRequestError),
-        (httpx.Response(500, text="<html><title>500 Internal Server Error</title></html>",
-                        headers={"content-type": "text/html"}), errors.ServerError),
+        (
+            httpx.Response(
+                500, text="<html><title>500 Internal Server Error</title></html>", headers={"content-type": "text/html"}
+            ),
+            errors.ServerError,
+        ),
     ]
     for response, cls in cases:
         route.mock(return_value=response)
@@ -163,13 +223,18 @@ async def test_status_errors_become_typed_errors_without_the_key(oa):
 
 # -- 200 answers that are not audio --------------------------------------------------------------
 @respx.mock
-@pytest.mark.parametrize("response", [
-    httpx.Response(200, json={"error": {"message": "upstream failed", "type": "x", "param": None, "code": "c"}}),
-    httpx.Response(200, text="<!doctype html><html><title>Console</title></html>", headers={"content-type": "text/html"}),
-    httpx.Response(200, content=b'{"error":{"message":"upstream failed"}}', headers={"content-type": "audio/mpeg"}),
-    httpx.Response(200, content=b"RIFF....WAVEfmt ", headers={"content-type": "audio/mpeg"}),
-    httpx.Response(200, content=b"", headers={"content-type": "audio/mpeg"}),
-])
+@pytest.mark.parametrize(
+    "response",
+    [
+        httpx.Response(200, json={"error": {"message": "upstream failed", "type": "x", "param": None, "code": "c"}}),
+        httpx.Response(
+            200, text="<!doctype html><html><title>Console</title></html>", headers={"content-type": "text/html"}
+        ),
+        httpx.Response(200, content=b'{"error":{"message":"upstream failed"}}', headers={"content-type": "audio/mpeg"}),
+        httpx.Response(200, content=b"RIFF....WAVEfmt ", headers={"content-type": "audio/mpeg"}),
+        httpx.Response(200, content=b"", headers={"content-type": "audio/mpeg"}),
+    ],
+)
 async def test_a_200_without_audio_is_an_invalid_response(oa, response):
     respx.post(f"{GW}/audio/speech").mock(return_value=response)
     with pytest.raises(errors.InvalidResponseError):
@@ -178,8 +243,11 @@ async def test_a_200_without_audio_is_an_invalid_response(oa, response):
 
 @respx.mock
 async def test_pcm_that_is_really_json_is_caught(oa):
-    respx.post(f"{GW}/audio/speech").mock(return_value=httpx.Response(
-        200, content=b'{"error": {"message": "no audio for you"}}', headers={"content-type": "audio/pcm"}))
+    respx.post(f"{GW}/audio/speech").mock(
+        return_value=httpx.Response(
+            200, content=b'{"error": {"message": "no audio for you"}}', headers={"content-type": "audio/pcm"}
+        )
+    )
     with pytest.raises(errors.InvalidResponseError) as info:
         await oa.speak(OpenAISpeech(text="Hi", response_format="pcm"), api_key=KEY, base_url=GW)
     assert "no audio for you" in info.value.user_message()
@@ -188,8 +256,9 @@ async def test_pcm_that_is_really_json_is_caught(oa):
 # -- audio and SSE bodies --------------------------------------------------------------------------
 @respx.mock
 async def test_chunked_audio_is_delivered_chunk_by_chunk(oa):
-    respx.post(f"{GW}/audio/speech").mock(return_value=httpx.Response(
-        200, stream=httpx.ByteStream(MP3), headers={"content-type": "audio/mpeg"}))
+    respx.post(f"{GW}/audio/speech").mock(
+        return_value=httpx.Response(200, stream=httpx.ByteStream(MP3), headers={"content-type": "audio/mpeg"})
+    )
     got: list[bytes] = []
     result = await oa.speak(OpenAISpeech(text="Hi"), api_key=KEY, base_url=GW, on_chunk=got.append)
     assert b"".join(got) == result.audio.data == MP3 and result.first_audio_s is not None
@@ -201,11 +270,11 @@ async def test_chunked_audio_is_delivered_chunk_by_chunk(oa):
 @respx.mock
 async def test_sse_deltas_are_decoded_in_order(oa):
     body = sse(delta(MP3[:100]), delta(MP3[100:]), DONE)
-    respx.post(f"{GW}/audio/speech").mock(return_value=httpx.Response(
-        200, content=body, headers={"content-type": "text/event-stream"}))
+    respx.post(f"{GW}/audio/speech").mock(
+        return_value=httpx.Response(200, content=body, headers={"content-type": "text/event-stream"})
+    )
     got: list[bytes] = []
-    result = await oa.speak(OpenAISpeech(text="Hi", stream_format="sse"), api_key=KEY, base_url=GW,
-                            on_chunk=got.append)
+    result = await oa.speak(OpenAISpeech(text="Hi", stream_format="sse"), api_key=KEY, base_url=GW, on_chunk=got.append)
     assert got == [MP3[:100], MP3[100:]] and result.audio.data == MP3 and result.chunks == 2
     assert respx.calls.last.request.headers["accept"] == "text/event-stream"
 
@@ -213,25 +282,33 @@ async def test_sse_deltas_are_decoded_in_order(oa):
 @respx.mock
 async def test_sse_pcm_is_wrapped_as_24khz_wav(oa):
     pcm = b"\x01\x00\xff\xff" * 2400
-    respx.post(f"{GW}/audio/speech").mock(return_value=httpx.Response(
-        200, content=sse(delta(pcm), DONE), headers={"content-type": "text/event-stream"}))
-    result = await oa.speak(OpenAISpeech(text="Hi", response_format="pcm", stream_format="sse"), api_key=KEY,
-                            base_url=GW)
+    respx.post(f"{GW}/audio/speech").mock(
+        return_value=httpx.Response(200, content=sse(delta(pcm), DONE), headers={"content-type": "text/event-stream"})
+    )
+    result = await oa.speak(
+        OpenAISpeech(text="Hi", response_format="pcm", stream_format="sse"), api_key=KEY, base_url=GW
+    )
     wav = result.audio.playable()
     assert wav[:4] == b"RIFF" and int.from_bytes(wav[24:28], "little") == 24000 and wav[22] == 1
 
 
 @respx.mock
-@pytest.mark.parametrize("body, cls", [
-    (sse(delta(MP3)), errors.StreamInterruptedError),  # no speech.audio.done
-    (sse(delta(MP3), {"type": "error", "error": {"message": "moderation", "code": "content_filter"}}),
-     errors.ProviderError),
-    (sse("not json"), errors.InvalidResponseError),
-    (sse({"type": "speech.audio.delta", "audio": "@@@"}), errors.InvalidResponseError),
-])
+@pytest.mark.parametrize(
+    "body, cls",
+    [
+        (sse(delta(MP3)), errors.StreamInterruptedError),  # no speech.audio.done
+        (
+            sse(delta(MP3), {"type": "error", "error": {"message": "moderation", "code": "content_filter"}}),
+            errors.ProviderError,
+        ),
+        (sse("not json"), errors.InvalidResponseError),
+        (sse({"type": "speech.audio.delta", "audio": "@@@"}), errors.InvalidResponseError),
+    ],
+)
 async def test_broken_sse_streams_are_errors(oa, body, cls):
-    respx.post(f"{GW}/audio/speech").mock(return_value=httpx.Response(
-        200, content=body, headers={"content-type": "text/event-stream"}))
+    respx.post(f"{GW}/audio/speech").mock(
+        return_value=httpx.Response(200, content=body, headers={"content-type": "text/event-stream"})
+    )
     with pytest.raises(cls):
         await oa.speak(OpenAISpeech(text="Hi", stream_format="sse"), api_key=KEY, base_url=GW)
 
@@ -239,19 +316,29 @@ async def test_broken_sse_streams_are_errors(oa, body, cls):
 # -- models ------------------------------------------------------------------------------------------
 @respx.mock
 async def test_models_lists_ids_and_picks_the_speech_ones(oa):
-    respx.get(f"{GW}/models").mock(return_value=httpx.Response(200, json={"object": "list", "data": [
-        {"id": "gpt-4o"}, {"id": "tts-1"}, {"id": "gpt-4o-mini-tts"}, {"id": "kokoro-speech"}]}))
+    respx.get(f"{GW}/models").mock(
+        return_value=httpx.Response(
+            200,
+            json={
+                "object": "list",
+                "data": [{"id": "gpt-4o"}, {"id": "tts-1"}, {"id": "gpt-4o-mini-tts"}, {"id": "kokoro-speech"}],
+            },
+        )
+    )
     found = await oa.list_models(api_key=KEY, base_url=GW)
     assert found.has_endpoint and found.models == ["gpt-4o", "tts-1", "gpt-4o-mini-tts", "kokoro-speech"]
     assert found.speech_models == ["tts-1", "gpt-4o-mini-tts", "kokoro-speech"]
 
 
 @respx.mock
-@pytest.mark.parametrize("response", [
-    httpx.Response(404, text="404 page not found"),
-    httpx.Response(200, text="<!doctype html><html></html>", headers={"content-type": "text/html"}),
-    httpx.Response(200, json={"status": "ok"}),
-])
+@pytest.mark.parametrize(
+    "response",
+    [
+        httpx.Response(404, text="404 page not found"),
+        httpx.Response(200, text="<!doctype html><html></html>", headers={"content-type": "text/html"}),
+        httpx.Response(200, json={"status": "ok"}),
+    ],
+)
 async def test_no_models_endpoint_is_said_plainly(oa, response):
     respx.get(f"{GW}/models").mock(return_value=response)
     found = await oa.list_models(api_key=KEY, base_url=GW)
@@ -268,17 +355,20 @@ async def test_models_auth_error_is_still_an_error(oa):
 @respx.mock
 async def test_sse_framing_variants_are_tolerated(oa):
     done = json.dumps(DONE).encode()
-    body = (b": keep-alive\n\nid: 1\ndata: " + json.dumps(delta(MP3)).encode() + b"\n\n"
-            b"event: done\r\ndata: " + done)  # CRLF lines and no closing blank line
-    respx.post(f"{GW}/audio/speech").mock(return_value=httpx.Response(
-        200, content=body, headers={"content-type": "text/event-stream; charset=utf-8"}))
+    body = (
+        b": keep-alive\n\nid: 1\ndata: " + json.dumps(delta(MP3)).encode() + b"\n\nevent: done\r\ndata: " + done
+    )  # CRLF lines and no closing blank line
+    respx.post(f"{GW}/audio/speech").mock(
+        return_value=httpx.Response(200, content=body, headers={"content-type": "text/event-stream; charset=utf-8"})
+    )
     result = await oa.speak(OpenAISpeech(text="Hi", stream_format="sse"), api_key=KEY, base_url=GW)
     assert result.audio.data == MP3
 
 
 @respx.mock
 async def test_a_gateway_that_ignores_stream_format_still_works(oa):
-    respx.post(f"{GW}/audio/speech").mock(return_value=httpx.Response(
-        200, content=MP3, headers={"content-type": "audio/mpeg"}))
+    respx.post(f"{GW}/audio/speech").mock(
+        return_value=httpx.Response(200, content=MP3, headers={"content-type": "audio/mpeg"})
+    )
     result = await oa.speak(OpenAISpeech(text="Hi", stream_format="sse"), api_key=KEY, base_url=GW)
     assert result.audio.data == MP3

@@ -65,13 +65,17 @@ def test_parse_data_uri_raises_only_value_error(text):
 
 
 @FAST
-@given(seconds=st.floats(0.05, 6.0), window=st.floats(0.1, 8.0), rate=st.sampled_from([8000, 16000]),
-       burst_at=st.floats(0.0, 1.0))
+@given(
+    seconds=st.floats(0.05, 6.0),
+    window=st.floats(0.1, 8.0),
+    rate=st.sampled_from([8000, 16000]),
+    burst_at=st.floats(0.0, 1.0),
+)
 def test_best_window_stays_inside_the_clip_and_has_the_asked_length(seconds, window, rate, burst_at):
     n = int(seconds * rate)
     signal = np.zeros(n)
     start = int(burst_at * max(0, n - rate // 4))
-    signal[start:start + rate // 4] = 0.5 * np.sin(np.arange(min(rate // 4, n - start)) / 3.0)
+    signal[start : start + rate // 4] = 0.5 * np.sin(np.arange(min(rate // 4, n - start)) / 3.0)
     seg = decode(wrap_pcm((signal * 32767).astype("<i2").tobytes(), rate))
     lo, hi = best_window(seg, window)
     assert 0 <= lo <= hi <= len(seg)

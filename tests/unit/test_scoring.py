@@ -42,9 +42,11 @@ def test_vendored_model_files_are_the_built_ones():
 
 
 def test_importing_scoring_loads_no_model():
-    code = ("import sys, playground.scoring as s; from playground.scoring import ge2e, quality; "
-            "assert ge2e._weights is None and quality._sessions is None; "
-            "assert 'onnxruntime' not in sys.modules and 'opencc' not in sys.modules")
+    code = (
+        "import sys, playground.scoring as s; from playground.scoring import ge2e, quality; "
+        "assert ge2e._weights is None and quality._sessions is None; "
+        "assert 'onnxruntime' not in sys.modules and 'opencc' not in sys.modules"
+    )
     subprocess.run([sys.executable, "-c", code], cwd=ROOT, check=True)
 
 
@@ -147,16 +149,19 @@ def test_edit_distance():
     assert edit_distance(["a", "b"], ["a", "b"]) == 0
 
 
-@pytest.mark.parametrize("ref, hyp, expected", [
-    ("Hello, world!", "hello world", ("wer", 0.0)),
-    ("It's a test.", "its a best", ("wer", 1 / 3)),
-    ("the cat sat", "the cat sat on the mat", ("wer", 1.0)),
-    ("one two three four", "one three four", ("wer", 0.25)),
-    ("語音克隆測試，這是一個句子。", "语音克隆测试 这是一个句子", ("cer", 0.0)),
-    ("你好，世界！", "你好", ("cer", 0.5)),
-    ("今天天气很好", "今天天汽很好啊", ("cer", 2 / 6)),
-    ("我们用 AI 合成声音", "我们用ai合成声音", ("cer", 0.0)),
-])
+@pytest.mark.parametrize(
+    "ref, hyp, expected",
+    [
+        ("Hello, world!", "hello world", ("wer", 0.0)),
+        ("It's a test.", "its a best", ("wer", 1 / 3)),
+        ("the cat sat", "the cat sat on the mat", ("wer", 1.0)),
+        ("one two three four", "one three four", ("wer", 0.25)),
+        ("語音克隆測試，這是一個句子。", "语音克隆测试 这是一个句子", ("cer", 0.0)),
+        ("你好，世界！", "你好", ("cer", 0.5)),
+        ("今天天气很好", "今天天汽很好啊", ("cer", 2 / 6)),
+        ("我们用 AI 合成声音", "我们用ai合成声音", ("cer", 0.0)),
+    ],
+)
 def test_error_rate(ref, hyp, expected):
     kind, value = scoring.error_rate(ref, hyp)
     assert kind == expected[0] and value == pytest.approx(expected[1])
@@ -224,8 +229,9 @@ async def test_takes_scored_at_once_measure_the_reference_once(signals, monkeypa
     ref = wav_bytes(np.concatenate([signals["david"], signals["anna"][:8000]]))  # a reference no other test uses
     calls = []
     original = take_module.measure.self_similarity_of_speech
-    monkeypatch.setattr(take_module.measure, "self_similarity_of_speech",
-                        lambda wav: calls.append(len(wav)) or original(wav))
+    monkeypatch.setattr(
+        take_module.measure, "self_similarity_of_speech", lambda wav: calls.append(len(wav)) or original(wav)
+    )
     cards = await asyncio.gather(*(scoring.score_take(ref, wav_bytes(signals["david"]), "") for _ in range(3)))
     assert len(calls) == 1
     assert len({c.similarity for c in cards}) == 1 and cards[0].similarity > 0.9

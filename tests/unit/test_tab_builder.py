@@ -36,19 +36,66 @@ class Fake(Provider):
 
 
 SPEC = {
-    "id": "fakeprov", "label": "Fake", "env_key": "FAKE_API_KEY", "env_base_url": "FAKE_BASE_URL",
-    "default_base_url": "https://fake.invalid/v1", "key_help": "Any text.",
-    "voices": ["amy", "bob"], "limits": {"speed": [0.5, 2.0], "input_chars": [1, 500]},
-    "ui": {"prefix": "fk", "operations": {"speak": {"api_name": "fakeprov_speak", "description": "Speak.", "fields": [
-        {"name": "text", "type": "text", "label": "Text", "required": True, "counter_from": "limits.input_chars"},
-        {"name": "voice", "type": "choice", "label": "Voice", "choices_from": "voices", "default": "amy", "custom": True},
-        {"name": "style", "type": "text", "label": "Style", "visible_when": {"field": "voice", "call": "takes_style"}},
-        {"name": "speed", "type": "slider", "label": "Speed", "range_from": "limits.speed", "step": 0.1, "default": 1.0,
-         "column": "side"},
-        {"name": "stream", "type": "bool", "label": "Stream", "default": False, "column": "side"},
-        {"name": "response_format", "type": "choice", "widget": "radio", "label": "Format", "choices": ["mp3", "wav"],
-         "default": "mp3", "elem": "format", "column": "side"},
-    ]}}},
+    "id": "fakeprov",
+    "label": "Fake",
+    "env_key": "FAKE_API_KEY",
+    "env_base_url": "FAKE_BASE_URL",
+    "default_base_url": "https://fake.invalid/v1",
+    "key_help": "Any text.",
+    "voices": ["amy", "bob"],
+    "limits": {"speed": [0.5, 2.0], "input_chars": [1, 500]},
+    "ui": {
+        "prefix": "fk",
+        "operations": {
+            "speak": {
+                "api_name": "fakeprov_speak",
+                "description": "Speak.",
+                "fields": [
+                    {
+                        "name": "text",
+                        "type": "text",
+                        "label": "Text",
+                        "required": True,
+                        "counter_from": "limits.input_chars",
+                    },
+                    {
+                        "name": "voice",
+                        "type": "choice",
+                        "label": "Voice",
+                        "choices_from": "voices",
+                        "default": "amy",
+                        "custom": True,
+                    },
+                    {
+                        "name": "style",
+                        "type": "text",
+                        "label": "Style",
+                        "visible_when": {"field": "voice", "call": "takes_style"},
+                    },
+                    {
+                        "name": "speed",
+                        "type": "slider",
+                        "label": "Speed",
+                        "range_from": "limits.speed",
+                        "step": 0.1,
+                        "default": 1.0,
+                        "column": "side",
+                    },
+                    {"name": "stream", "type": "bool", "label": "Stream", "default": False, "column": "side"},
+                    {
+                        "name": "response_format",
+                        "type": "choice",
+                        "widget": "radio",
+                        "label": "Format",
+                        "choices": ["mp3", "wav"],
+                        "default": "mp3",
+                        "elem": "format",
+                        "column": "side",
+                    },
+                ],
+            }
+        },
+    },
 }
 
 
@@ -68,8 +115,21 @@ def test_a_declared_provider_gets_a_whole_tab_without_ui_code(fake):
     with gr.Blocks() as demo, gr.Tab("Fake"):
         ctx = build_provider_tab("fakeprov")
     ids = {getattr(b, "elem_id", None) for b in demo.blocks.values()}
-    for part in ("text", "counter", "voice", "style", "speed", "stream", "format", "btn", "cancel", "live", "audio",
-                 "file", "info"):
+    for part in (
+        "text",
+        "counter",
+        "voice",
+        "style",
+        "speed",
+        "stream",
+        "format",
+        "btn",
+        "cancel",
+        "live",
+        "audio",
+        "file",
+        "info",
+    ):
         assert f"fk-speak-{part}" in ids, part
     assert {"fakeprov-badge", "fakeprov-key", "fakeprov-code"} <= ids
     assert ctx.forms["speak"].fields["style"].visible is False  # amy takes no style
@@ -88,8 +148,9 @@ def test_the_endpoint_signature_is_the_declared_fields_with_their_defaults(fake)
 
 
 def test_requests_are_built_from_coerced_field_values(fake):
-    call = tab_handlers._call("fakeprov", "speak", tab_handlers.signature("fakeprov", "speak"),
-                              ("Hi", "bob", "", "1.5", 1, "wav", "k"), {})
+    call = tab_handlers._call(
+        "fakeprov", "speak", tab_handlers.signature("fakeprov", "speak"), ("Hi", "bob", "", "1.5", 1, "wav", "k"), {}
+    )
     request = providers.get("fakeprov").request_from_fields("speak", call.values)
     assert request == FakeSpeech(text="Hi", voice="bob", speed=1.5, stream=True, response_format="wav", style=None)
     assert call.api_key == "k" and "api_key" not in call.raw  # the key is never kept with a take
@@ -123,8 +184,10 @@ def test_an_empty_optional_number_box_is_none_not_a_refused_zero():
     (Cartesia's maximum duration) is built without the minimum and reads 0 as None."""
     from playground.ui.form_fields import build_field, coerce, empty_is_zero
 
-    field = resolve(next(f for f in presets.load("cartesia")["ui"]["operations"]["speak"]["fields"]
-                         if f["name"] == "duration"), presets.load("cartesia"))
+    field = resolve(
+        next(f for f in presets.load("cartesia")["ui"]["operations"]["speak"]["fields"] if f["name"] == "duration"),
+        presets.load("cartesia"),
+    )
     assert empty_is_zero(field) and coerce(field, 0) is None and coerce(field, 2.5) == 2.5
     with gr.Blocks():
         box = build_field(field, "x-duration")

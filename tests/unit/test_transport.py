@@ -23,10 +23,12 @@ def transport():
 @respx.mock
 async def test_429_with_retry_after_is_retried(transport, monkeypatch):
     monkeypatch.setattr(config, "MAX_RETRIES", 2)
-    route = respx.post("https://api.example.test/v1/audio/speech").mock(side_effect=[
-        httpx.Response(429, headers={"Retry-After": "0"}, json={"message": "TPM limit", "data": ""}),
-        httpx.Response(200, content=b"ID3audio", headers={"content-type": "audio/mpeg"}),
-    ])
+    route = respx.post("https://api.example.test/v1/audio/speech").mock(
+        side_effect=[
+            httpx.Response(429, headers={"Retry-After": "0"}, json={"message": "TPM limit", "data": ""}),
+            httpx.Response(200, content=b"ID3audio", headers={"content-type": "audio/mpeg"}),
+        ]
+    )
     _, body = await transport.request(TARGET, "POST", "/audio/speech", idempotent=True, json={})
     assert body == b"ID3audio" and route.call_count == 2
     assert route.calls[0].request.headers["authorization"] == f"Bearer {KEY}"
@@ -35,7 +37,8 @@ async def test_429_with_retry_after_is_retried(transport, monkeypatch):
 @respx.mock
 async def test_non_idempotent_calls_are_not_retried_on_503(transport):
     route = respx.post("https://api.example.test/v1/uploads/audio/voice").mock(
-        return_value=httpx.Response(503, json={"code": 50505, "message": "Model service overloaded.", "data": ""}))
+        return_value=httpx.Response(503, json={"code": 50505, "message": "Model service overloaded.", "data": ""})
+    )
     with pytest.raises(errors.OverloadedError) as exc:
         await transport.request(TARGET, "POST", "/uploads/audio/voice", idempotent=False, json={})
     assert route.call_count == 1 and exc.value.code == 50505
@@ -44,10 +47,14 @@ async def test_non_idempotent_calls_are_not_retried_on_503(transport):
 @respx.mock
 async def test_status_map_and_plain_string_bodies(transport, monkeypatch):
     monkeypatch.setattr(config, "MAX_RETRIES", 0)
-    for status, body, cls in [(401, '"Invalid token"', errors.AuthenticationError), (403, '"Forbidden"', errors.PermissionDeniedError),
-                              (404, "404 page not found", errors.NotFoundError), (504, '"timeout"', errors.ProviderTimeoutError),
-                              (400, '{"code":20012,"message":"bad","data":""}', errors.BadRequestError),
-                              (500, "boom", errors.ServerError)]:
+    for status, body, cls in [
+        (401, '"Invalid token"', errors.AuthenticationError),
+        (403, '"Forbidden"', errors.PermissionDeniedError),
+        (404, "404 page not found", errors.NotFoundError),
+        (504, '"timeout"', errors.ProviderTimeoutError),
+        (400, '{"code":20012,"message":"bad","data":""}', errors.BadRequestError),
+        (500, "boom", errors.ServerError),
+    ]:
         respx.get("https://api.example.test/v1/x").mock(return_value=httpx.Response(status, text=body))
         with pytest.raises(cls) as exc:
             await transport.request(TARGET, "GET", "/x", idempotent=True)

@@ -25,6 +25,7 @@ def _open(browser, url, locale="en-US"):
     page = context.new_page()
     page.set_default_timeout(30_000)
     page.goto(url)
+    page.locator("button[role=tab]").filter(has_text="SiliconFlow").first.click()  # the Arena is the first tab
     page.wait_for_selector("#siliconflow-key")
     page.wait_for_timeout(800)  # the load events (restore a remembered key, language)
     return context, page
@@ -114,6 +115,7 @@ def test_ui_renders_in_chinese_and_english(browser, hosted_url):
     en.locator("#vcp-lang label").filter(has_text="中文").click()
     en.wait_for_function("() => document.body.innerText.includes('测试密钥')")
     en.reload()
+    en.locator("button[role=tab]").filter(has_text="SiliconFlow").first.click()  # the Arena is the first tab
     en.wait_for_function("() => document.body.innerText.includes('测试密钥')")
     en.screenshot(path="/tmp/hosted_ui_switched.png", full_page=True)
     ctx.close()

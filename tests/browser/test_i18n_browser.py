@@ -119,7 +119,7 @@ STARTS = [
     "The exact requests of your last run",
 ]
 
-WITHOUT_TABLE_DATA = """el => { const copy = el.cloneNode(true); copy.querySelectorAll('tbody').forEach(b => b.remove());
+WITHOUT_TABLE_DATA = """el => { const copy = el.cloneNode(true); copy.querySelectorAll('tbody, td').forEach(b => b.remove());
     document.body.appendChild(copy); const text = copy.innerText; copy.remove(); return text; }"""
 
 MARK = """() => document.querySelectorAll('.tabs').forEach(t => { let d = 0, e = t.parentElement;

@@ -40,6 +40,7 @@ def test_chinese_messages_in_a_chinese_page(browser, app_url, sandbox, tmp_path)
     page = context.new_page()
     page.set_default_timeout(30_000)
     page.goto(app_url)
+    page.locator("button[role=tab]").filter(has_text="SiliconFlow").first.click()  # the Arena is the first tab
     page.wait_for_selector("#siliconflow-badge")
     page.wait_for_function("() => window.vcpLang === 'zh-CN'")
 

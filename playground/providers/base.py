@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import json
 import unicodedata
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -17,7 +18,7 @@ from typing import Any, ClassVar
 from playground import config, hosted, presets
 from playground.audio import SpeechAudio, VoiceSample
 from playground.config import Target
-from playground.errors import InputError, UnsupportedError
+from playground.errors import InputError, InvalidResponseError, ProviderError, UnsupportedError
 from playground.http import Timing, Transport
 
 ChunkCallback = Callable[[bytes], Awaitable[None] | None]
@@ -186,6 +187,22 @@ class Provider:
     def _require(self, supported: bool, what: str) -> None:
         if not supported:
             raise UnsupportedError(f"{self.label} does not support {what}.")
+
+    # -- answers ------------------------------------------------------------------------------------
+    def _json(self, body: bytes, target: Target, what: str) -> dict[str, Any]:
+        """A successful answer that must be a JSON object (else a typed InvalidResponseError)."""
+        try:
+            doc = json.loads(body)
+        except ValueError:
+            doc = None
+        if not isinstance(doc, dict):
+            raise self._invalid(target, f"{what} did not answer with a JSON object")
+        return doc
+
+    def _invalid(self, target: Target, detail: str) -> ProviderError:
+        return self.transport.error(
+            status=200, code=None, provider_message=detail, target=target, cls=InvalidResponseError
+        )
 
 
 def from_fields(cls: type, values: dict[str, Any]) -> Any:

@@ -6,7 +6,6 @@ it changes the voice specifier, the clone fields and the error format. Wire deta
 
 from __future__ import annotations
 
-import json
 import os
 import struct
 from typing import Any
@@ -399,19 +398,4 @@ class Cartesia(Provider):
             sandbox=target.sandbox,
             duration_s=request.sample.info.duration_s,
             extra={k: doc[k] for k in ("request_id", "language") if k in doc},
-        )
-
-    # -- helpers ---------------------------------------------------------------------------------------
-    def _json(self, body: bytes, target: Target, what: str) -> dict[str, Any]:
-        try:
-            doc = json.loads(body)
-        except ValueError:
-            doc = None
-        if not isinstance(doc, dict):
-            raise self._invalid(target, f"{what} did not answer with a JSON object")
-        return doc
-
-    def _invalid(self, target: Target, detail: str) -> ProviderError:
-        return self.transport.error(
-            status=200, code=None, provider_message=detail, target=target, cls=InvalidResponseError
         )

@@ -14,9 +14,7 @@ from playground.audio import SpeechAudio, sniff_format, wrap_pcm
 from playground.config import Target
 from playground.errors import (
     AuthenticationError,
-    InvalidResponseError,
     PermissionDeniedError,
-    ProviderError,
     QuotaError,
     UnsupportedError,
 )
@@ -293,19 +291,4 @@ class ElevenLabs(Provider):
             sandbox=target.sandbox,
             duration_s=req.sample.info.duration_s,
             extra=extra,
-        )
-
-    # -- helpers ------------------------------------------------------------------------------------
-    def _json(self, body: bytes, target: Target, what: str) -> dict[str, Any]:
-        try:
-            doc = json.loads(body)
-        except ValueError:
-            doc = None
-        if not isinstance(doc, dict):
-            raise self._invalid(target, f"{what} did not answer with a JSON object")
-        return doc
-
-    def _invalid(self, target: Target, detail: str) -> ProviderError:
-        return self.transport.error(
-            status=200, code=None, provider_message=detail, target=target, cls=InvalidResponseError
         )

@@ -8,14 +8,13 @@ from __future__ import annotations
 
 import asyncio
 import io
-import json
 import wave
 from typing import Any
 
 from playground import errors
 from playground.audio import SpeechAudio, sniff_format
 from playground.config import Target
-from playground.errors import InputError, InvalidResponseError, ProviderError
+from playground.errors import InputError, InvalidResponseError
 from playground.http import Timing
 from playground.providers import asr
 from playground.providers.base import (
@@ -431,21 +430,6 @@ class FishAudio(Provider):
             sandbox=target.sandbox,
             duration_s=request.sample.info.duration_s,
             extra={k: doc[k] for k in ("language", "language_code") if k in doc},
-        )
-
-    # -- helpers ---------------------------------------------------------------------------------------
-    def _json(self, body: bytes, target: Target, what: str) -> dict[str, Any]:
-        try:
-            doc = json.loads(body)
-        except ValueError:
-            doc = None
-        if not isinstance(doc, dict):
-            raise self._invalid(target, f"{what} did not answer with a JSON object")
-        return doc
-
-    def _invalid(self, target: Target, detail: str) -> ProviderError:
-        return self.transport.error(
-            status=200, code=None, provider_message=detail, target=target, cls=InvalidResponseError
         )
 
 

@@ -14,7 +14,7 @@ from urllib.parse import urlsplit
 
 from playground.audio import SpeechAudio, VoiceSample, encode, looks_like_text, sniff_format
 from playground.config import Target
-from playground.errors import AudioInputError, InputError, InvalidResponseError, ProviderError, ServerError
+from playground.errors import AudioInputError, InputError, ProviderError, ServerError
 from playground.http import Timing
 from playground.providers.asr import TranscribeMixin
 from playground.providers.base import (
@@ -398,20 +398,10 @@ class Zhipu(TranscribeMixin, Provider):
 
     # -- helpers --------------------------------------------------------------------------------
     def _json(self, body: bytes, target: Target, what: str) -> dict[str, Any]:
-        try:
-            doc = json.loads(body)
-        except ValueError:
-            doc = None
-        if not isinstance(doc, dict):
-            raise self._invalid(target, f"{what} did not answer with a JSON object")
-        if doc.get("error"):
+        doc = super()._json(body, target, what)
+        if doc.get("error"):  # Zhipu may answer an error with 200
             raise self._error_in_body(body, 200, target)
         return doc
-
-    def _invalid(self, target: Target, detail: str) -> ProviderError:
-        return self.transport.error(
-            status=200, code=None, provider_message=detail, target=target, cls=InvalidResponseError
-        )
 
     def _error_in_body(self, body: bytes, status: int, target: Target) -> ProviderError:
         """An error answered with a success status: typed by its business code when it has one."""

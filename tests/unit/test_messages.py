@@ -158,3 +158,12 @@ def test_api_default_is_english():
     assert messages.language() == "en"  # no request: an API caller without Accept-Language
     assert messages.translate("Type the text to speak.") == "Type the text to speak."
     assert BadRequestError("x", provider="p").user_message().startswith("x")
+
+
+def test_the_arena_score_explanations_have_chinese():
+    """The one-line explanations under the scorecard are static UI text (ui/i18n.py translates it whole)."""
+    from playground.arena import report
+    from playground.ui import i18n
+
+    zh = i18n.chinese(report.help_markdown())
+    assert zh and "说话人相似度" in zh and zh.count("\n") == report.help_markdown().count("\n")

@@ -119,7 +119,11 @@ STARTS = [
     "The exact requests of your last run",
 ]
 
-WITHOUT_TABLE_DATA = """el => { const copy = el.cloneNode(true); copy.querySelectorAll('tbody, td').forEach(b => b.remove());
+# rows are data (voice names, a Fish model's state "created"...), not labels: every table is replaced by the
+# text of its header cells only
+WITHOUT_TABLE_DATA = """el => { const copy = el.cloneNode(true);
+    copy.querySelectorAll('table').forEach(t => { const d = document.createElement('div');
+        d.innerText = [...t.querySelectorAll('th')].map(h => h.innerText).join('\\n'); t.replaceWith(d); });
     document.body.appendChild(copy); const text = copy.innerText; copy.remove(); return text; }"""
 
 MARK = """() => document.querySelectorAll('.tabs').forEach(t => { let d = 0, e = t.parentElement;

@@ -2,8 +2,10 @@
 with a key, through the one Transport. In hosted mode a URL whose host resolves to a private,
 loopback, link-local or reserved address is refused (a caller must not reach the server's network).
 
-TODO(lead): secnet adds the shared outbound URL guard to playground/http.py; once merged, call it
-in `check_url()` instead of the local check below (and let it pin the resolved address).
+The Transport's outbound policy (playground/netguard.py) is what enforces this: the target is marked
+as typed by the caller, so in hosted mode only public addresses pass, every resolved address is checked
+and the connection is pinned to it. `check_url()` looks first only to give the caller a clearer message.
+The download is capped at MAX_BYTES while it streams, and by the Transport's total-time cap.
 """
 
 from __future__ import annotations
@@ -78,7 +80,7 @@ async def audio_bytes(source: str) -> bytes:
             raise InputError("The data URI is not valid base64.") from exc
     else:
         origin, path = await check_url(source)
-        target = Target("audio_url", origin, Secret(""), sandbox=False)
+        target = Target("audio_url", origin, Secret(""), sandbox=False, typed=True)  # a caller's URL: public only
         chunks, size = [], 0
         async with transport().stream(target, "GET", path, idempotent=True, auth=False) as resp:
             async for chunk in resp.aiter_bytes():

@@ -25,7 +25,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from playground import audio, presets, providers
+from playground import audio, messages, presets, providers
 from playground.errors import InputError, PlaygroundError
 from playground.providers.base import SpeechResult
 
@@ -326,7 +326,7 @@ def _finish(cell: Cell, result: SpeechResult, first_audio_s: float | None, total
         duration, rate = len(seg) / 1000.0, seg.frame_rate
         cell.playback, lufs, gain = loudness_matched(seg)
     except PlaygroundError as exc:
-        cell.notes.append(f"could not decode the audio for playback: {exc.user_message()}")
+        cell.notes.append(f"could not decode the audio for playback: {messages.user_message(exc)}")
         cell.playback, lufs, gain = data, None, None
     price = price_per_million_chars(cell.pair.provider_id, cell.pair.model)
     cell.figures = Figures(
@@ -365,7 +365,7 @@ async def run_cell(pair: Pair, text: str, api_keys: dict[str, str] | None = None
         cell.result = result
         await asyncio.to_thread(_finish, cell, result, first_audio[0] if first_audio else None, total)
     except PlaygroundError as exc:
-        cell.error = exc.user_message()
+        cell.error = messages.user_message(exc)  # in the language of the page that asked
     except Exception as exc:  # a bug in one cell must not sink the others
         cell.error = f"Unexpected error ({type(exc).__name__})."
     return cell

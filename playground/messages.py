@@ -1,8 +1,9 @@
 """Messages in the reader's language: errors with their hints, and the summaries handlers return.
 
-English is what the code writes. `translate(text, lang)` gives the Chinese from presets/messages.json
-(exact strings, then templates whose {parts} are kept; a part that is itself a known string is translated
-too). The provider's own words (`ProviderError.provider_message`) are always kept verbatim.
+English is what the code writes. `translate(text, lang)` gives the Chinese from presets/messages.json, then
+the UI labels of presets/i18n.json (exact strings, then templates whose {parts} are kept; a part that is
+itself a known string is translated too). The provider's own words (`ProviderError.provider_message`)
+are always kept verbatim.
 
 Which language a call wants: `language()` asks the lookup the UI registers (the Gradio request of the
 event being handled): the `vcp-lang` cookie the page's language switch sets, else the request's
@@ -67,11 +68,13 @@ def language() -> str:
 
 @lru_cache(maxsize=1)
 def _catalog() -> tuple[dict[str, str], list[tuple[re.Pattern, str]]]:
+    """messages.json, over the UI labels of i18n.json (one wording for a column name or a state, whether
+    the page labels it or a handler writes it into a table or a report)."""
     doc = presets.load("messages")
     templates = []
     for row in doc["templates"]:
         templates.append((compile_template(row["en"]), row[ZH]))
-    return doc["strings"], templates
+    return {**presets.load("i18n")["strings"], **doc["strings"]}, templates
 
 
 def compile_template(english: str) -> re.Pattern:

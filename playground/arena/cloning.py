@@ -15,7 +15,7 @@ import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field, replace
 
-from playground import providers
+from playground import messages, providers
 from playground.arena import recipes
 from playground.arena.entrants import Entrant
 from playground.arena.owner import owner_scope, provider_scope
@@ -145,7 +145,7 @@ async def _chain(
         row.notes += [n for n in result.notes if n] + ([note.strip(" ·")] if note else [])
         say("ready", f"cloned{' (sandbox)' if result.sandbox else ''}: {result.voice_id}")
     except PlaygroundError as exc:
-        say("failed", exc.user_message())
+        say("failed", messages.user_message(exc))  # the page's language (the task keeps its context)
     except Exception as exc:  # one provider's bug must not sink the others
         say("failed", f"Unexpected error ({type(exc).__name__}).")
 

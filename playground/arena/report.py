@@ -1,5 +1,8 @@
 """What an Arena run hands over: the scorecard table, one self-contained HTML report (audio as
-base64, scorecard, votes, settings, date, the scoring models), a CSV and a zip of the raw takes."""
+base64, scorecard, votes, settings, date, the scoring models), a CSV and a zip of the raw takes.
+
+Words a person reads (the page's table status, the players, the HTML report) are in the language of
+the request being handled (playground/messages.py); the CSV keeps English column names for scripts."""
 
 from __future__ import annotations
 
@@ -11,7 +14,7 @@ import json
 import time
 from typing import Any
 
-from playground import compare
+from playground import compare, messages
 from playground.arena.entrants import arena_spec
 from playground.arena.speaking import Run, Take, rank
 
@@ -51,9 +54,10 @@ def scorecard_rows(run: Run) -> list[list[Any]]:
     for i, t in enumerate(rank(list(run.takes)), 1):
         s, f = t.score or {}, t.cell.figures
         cost = None if t.cost is None else f"{t.cost:.5f} {t.currency}"
-        status = "ok" if t.ok else (t.cell.error or "failed")
+        tr = messages.translate
+        status = tr("ok") if t.ok else (tr(t.cell.error) or tr("failed"))
         if t.ok and t.score_notes:
-            status = "ok · " + "; ".join(t.score_notes)
+            status = tr("ok") + " · " + "; ".join(map(tr, t.score_notes))
         rows.append(
             [
                 i if t.combined is not None else None,
@@ -123,7 +127,7 @@ ROUTE_PREFIX = "vcp-arena"  # the page's players fetch takes from the app's own 
 
 def _audio_tag(data: bytes | None, src: str | None = None) -> str:
     if not data:
-        return "<em>no audio</em>"
+        return f"<em>{html.escape(messages.translate('no audio'))}</em>"
     src = src or f"data:audio/wav;base64,{base64.b64encode(data).decode()}"
     return f'<audio controls preload="none" src="{html.escape(src)}"></audio>'
 
@@ -135,12 +139,13 @@ def takes_html(run: Run, inline: bool = False) -> str:
     def src(which: str) -> str | None:
         return None if inline else f"{ROUTE_PREFIX}/{run.token}/{which}"
 
+    tr = messages.translate
     items = [
-        f'<div class="arena-take" data-entrant="reference"><b>Reference (your sample)</b>'
+        f'<div class="arena-take" data-entrant="reference"><b>{html.escape(tr("Reference (your sample)"))}</b>'
         f"{_audio_tag(run.reference_playback, src('ref'))}</div>"
     ]
     for i, t in enumerate(run.takes):
-        error = f'<span class="arena-error">⚠️ {html.escape(t.cell.error or "failed")}</span>'
+        error = f'<span class="arena-error">⚠️ {html.escape(tr(t.cell.error) or tr("failed"))}</span>'
         body = _audio_tag(t.cell.playback, src(str(i))) if t.ok else error
         items.append(
             f'<div class="arena-take" data-entrant="{html.escape(t.entrant.key)}" '
@@ -158,34 +163,50 @@ def _table(headers: list[str], rows: list[list[Any]]) -> str:
 
 
 def report_html(run: Run, standings: list[list], agreement: str) -> bytes:
+    """The whole run as one HTML page, in the language of the request (its data stays as it is)."""
+    tr = messages.translate
     prices = arena_spec()["prices"]
-    votes = [[v["a"], v["b"], v["winner"], _r(v["a_similarity"]), _r(v["b_similarity"])] for v in run.voted]
+    winner = {"a": "A", "b": "B"}
+    votes = [
+        [v["a"], v["b"], winner.get(v["winner"]) or tr("tie"), _r(v["a_similarity"]), _r(v["b_similarity"])]
+        for v in run.voted
+    ]
+    made = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime(run.created_at))
+    as_of = prices["as_of"]
+
+    def h2(title: str) -> str:
+        return f"<h2>{html.escape(tr(title))}</h2>"
+
+    def table(headers: list[str], rows: list[list[Any]]) -> str:
+        return _table([tr(h) for h in headers], rows)
+
     parts = [
-        "<!doctype html><html><head><meta charset='utf-8'><title>Voice Arena report</title><style>"
+        f"<!doctype html><html lang='{html.escape(messages.language())}'><head><meta charset='utf-8'>"
+        f"<title>{html.escape(tr('Voice Arena report'))}</title><style>"
         "body{font-family:system-ui,sans-serif;margin:2em;max-width:1100px}table{border-collapse:collapse;margin:1em 0}"
         "td,th{border:1px solid #ccc;padding:4px 8px;font-size:13px}.arena-take{margin:.5em 0}"
         "audio{display:block}</style></head><body>",
-        "<h1>Voice Arena report</h1>"
-        f"<p>Made {html.escape(time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime(run.created_at)))}"
-        f" · voice family #{run.family_id}</p>",
-        f"<h2>Script</h2><p>{html.escape(run.text)}</p>",
-        "<h2>Takes</h2>",
+        f"<h1>{html.escape(tr('Voice Arena report'))}</h1>",
+        f"<p>{html.escape(tr(f'Made {made} · voice family #{run.family_id}'))}</p>",
+        h2("Script") + f"<p>{html.escape(run.text)}</p>",
+        h2("Takes"),
         takes_html(run, inline=True),
-        "<h2>Scorecard</h2>",
-        _table(HEADERS, scorecard_rows(run)),
-        "<ul>" + "".join(f"<li><b>{html.escape(k)}</b>: {html.escape(v)}</li>" for k, v in score_help()) + "</ul>",
-        "<h2>Blind votes</h2>",
-        _table(["A", "B", "winner", "A similarity", "B similarity"], votes)
+        h2("Scorecard"),
+        table(HEADERS, scorecard_rows(run)),
+        "<ul>" + "".join(f"<li><b>{html.escape(k)}</b>: {html.escape(tr(v))}</li>" for k, v in score_help()) + "</ul>",
+        h2("Blind votes"),
+        table(["A", "B", "winner", "A similarity", "B similarity"], votes)
         if votes
-        else "<p>No votes in this run.</p>",
-        "<h2>Ratings (Elo, this family)</h2>",
-        _table(["entrant", "rating", "votes"], standings),
-        f"<p>{html.escape(agreement)}</p>",
-        "<h2>Settings</h2><pre>" + html.escape(json.dumps(run.settings, ensure_ascii=False, indent=2)) + "</pre>",
-        "<h2>Scoring models</h2><pre>"
+        else f"<p>{html.escape(tr('No votes in this run.'))}</p>",
+        h2("Ratings (Elo, this family)"),
+        table(["entrant", "rating", "votes"], standings),
+        f"<p>{html.escape(tr(agreement))}</p>",
+        h2("Settings") + "<pre>" + html.escape(json.dumps(run.settings, ensure_ascii=False, indent=2)) + "</pre>",
+        h2("Scoring models")
+        + "<pre>"
         + html.escape(json.dumps(model_info(), ensure_ascii=False, indent=2, default=str))
         + "</pre>",
-        f"<p>Costs are estimates (prices as of {html.escape(prices['as_of'])}).</p></body></html>",
+        f"<p>{html.escape(tr(f'Costs are estimates (prices as of {as_of}).'))}</p></body></html>",
     ]
     return "".join(parts).encode("utf-8")
 

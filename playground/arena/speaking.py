@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from hashlib import sha256
 from typing import Any
 
-from playground import compare
+from playground import compare, messages
 from playground.arena import recipes
 from playground.arena.entrants import Entrant, arena_spec
 from playground.arena.owner import owner_scope, provider_scope
@@ -126,7 +126,7 @@ async def _speak_one(
             ref = await asyncio.to_thread(_prepared_reference, reference, entrant)
         request = recipes.speech_request(entrant, text, voice_id, ref, transcript)
     except PlaygroundError as exc:
-        return Take(entrant, compare.Cell(pair=pair, text=text, error=exc.user_message()))
+        return Take(entrant, compare.Cell(pair=pair, text=text, error=messages.user_message(exc)))
     cell = await compare.run_cell(pair, text, {entrant.provider_id: api_key} if api_key else None, request=request)
     take = Take(entrant, cell)
     take.cost, take.currency = price_of(entrant.provider_id, len(text))
@@ -200,7 +200,7 @@ async def _score_one(run: Run, take: Take, api_key: str | None) -> None:
     except NotImplementedError:
         take.score_notes.append("scoring is not available in this build yet")
     except PlaygroundError as exc:
-        take.score_notes.append(f"not scored: {exc.user_message()}")
+        take.score_notes.append(f"not scored: {messages.user_message(exc)}")
     except Exception as exc:  # a scoring bug must not lose the take
         take.score_notes.append(f"not scored ({type(exc).__name__})")
 

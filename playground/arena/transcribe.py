@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 
-from playground import config, providers
+from playground import config, messages, providers
 from playground.audio import VoiceSample
 from playground.errors import PlaygroundError
 from playground.providers.asr import TranscribeRequest
@@ -43,4 +43,4 @@ async def transcribe_sample(
     try:
         return (await run(sample.data)) or fallback, ""
     except PlaygroundError as exc:
-        return fallback, f"transcript of the window not updated ({exc.user_message()})"
+        return fallback, f"transcript of the window not updated ({messages.user_message(exc)})"

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from playground import downloads
+from playground import downloads, messages
 from playground.arena import cloning, entrants, report, runs, speaking
 from playground.audio import VoiceSample
 from playground.errors import InputError
@@ -21,8 +21,11 @@ def _keys(state: Any) -> dict[str, str]:
 
 
 def _rows(run: cloning.CloneRun) -> list[list[Any]]:
+    """One progress line per entrant, its words in the page's language (the entrant's name and the
+    provider's own words stay as they are)."""
+    t = messages.translate
     return [
-        [r.entrant.label, f"{ICONS.get(r.state, '')} {r.state}", r.message, r.seconds, "; ".join(r.notes)]
+        [r.entrant.label, f"{ICONS.get(r.state, '')} {t(r.state)}", t(r.message), r.seconds, "; ".join(map(t, r.notes))]
         for r in run.rows
     ]
 
@@ -66,9 +69,10 @@ async def on_retry(sample: Any, transcript: str, consent: bool, entrant: str, ta
 
 
 def _pair_outputs(run: speaking.Run) -> tuple[str, str]:
+    t = messages.translate
     if runs.next_pair(run) is None:
-        return "", "Two finished takes are needed for a blind vote."
-    return runs.pair_html(run), "Listen to A and B (names hidden), then vote: which sounds more like you?"
+        return "", t("Two finished takes are needed for a blind vote.")
+    return runs.pair_html(run), t("Listen to A and B (names hidden), then vote: which sounds more like you?")
 
 
 @ui_errors
@@ -88,9 +92,10 @@ async def arena_speak(
     keys = _keys(_keys_state)
     run = runs.keep(await speaking.speak_all(int(family), spoken, chosen, script=script_id, api_keys=keys))
     pair, note = _pair_outputs(run)
-    yield report.takes_html(run), report.scorecard_rows(run), run.token, pair, "Scoring… " + note
+    t = messages.translate
+    yield report.takes_html(run), report.scorecard_rows(run), run.token, pair, f"{t('Scoring…')} {note}"
     await speaking.score_run(run, keys)
-    yield report.takes_html(run), report.scorecard_rows(run), run.token, pair, "Scores are in. " + note
+    yield report.takes_html(run), report.scorecard_rows(run), run.token, pair, f"{t('Scores are in.')} {note}"
 
 
 @ui_errors
@@ -98,8 +103,8 @@ async def arena_vote(run_id: str, choice: str = "A"):
     """Vote on the pending blind pair; returns (what it was, ratings, agreement, the next pair)."""
     run = runs.get(run_id)
     entry = runs.vote(run, choice)
-    word = {"a": "A", "b": "B", "tie": "a tie"}[entry["winner"]]
-    reveal = f"You chose **{word}**. A was **{entry['a']}**, B was **{entry['b']}**."
+    word = {"a": "A", "b": "B", "tie": messages.translate("a tie")}[entry["winner"]]
+    reveal = messages.translate(f"You chose **{word}**. A was **{entry['a']}**, B was **{entry['b']}**.")
     table, agreement = runs.standings(run)
     return reveal, table, agreement, _pair_outputs(run)[0]
 

@@ -383,6 +383,11 @@ def _as_sample(audio: VoiceSample | AudioSegment) -> VoiceSample | None:
     return audio if isinstance(audio, VoiceSample) else None
 
 
+def _sentence(text: str) -> str:
+    """The first letter up, the rest as written (str.capitalize() would turn "Hz" into "hz", "LUFS" into "lufs")."""
+    return text[:1].upper() + text[1:]
+
+
 def trim_silence(audio: VoiceSample | AudioSegment, margin_s: float = SILENCE_MARGIN_S) -> Fixed:
     seg = _segment(audio)
     lead, trail = silence_edges(samples_of(seg), seg.frame_rate)
@@ -390,7 +395,7 @@ def trim_silence(audio: VoiceSample | AudioSegment, margin_s: float = SILENCE_MA
     end = max(start, len(seg) / 1000 - max(0.0, trail - margin_s))
     out = seg[int(start * 1000) : math.ceil(end * 1000)]
     text = f"trimmed {start:.1f} s of silence at the start and {len(seg) / 1000 - end:.1f} s at the end"
-    return Fixed(_wav(out, _as_sample(audio), text), text.capitalize() + f": {len(out) / 1000:.1f} s left.")
+    return Fixed(_wav(out, _as_sample(audio), text), _sentence(text) + f": {len(out) / 1000:.1f} s left.")
 
 
 def best_speech_window(audio: VoiceSample | AudioSegment, seconds: float) -> Fixed:
@@ -414,20 +419,20 @@ def best_speech_window(audio: VoiceSample | AudioSegment, seconds: float) -> Fix
         f"kept the best {len(out) / 1000:.1f} s ({start_ms / 1000:.1f}–{end_ms / 1000:.1f} s "
         f"of {len(seg) / 1000:.1f} s)"
     )
-    return Fixed(_wav(out, _as_sample(audio), text), text.capitalize() + ": the part with the most speech.")
+    return Fixed(_wav(out, _as_sample(audio), text), _sentence(text) + ": the part with the most speech.")
 
 
 def to_mono(audio: VoiceSample | AudioSegment) -> Fixed:
     seg = _segment(audio)
     text = f"mixed {seg.channels} channels down to mono"
-    return Fixed(_wav(seg.set_channels(1), _as_sample(audio), text), text.capitalize() + ".")
+    return Fixed(_wav(seg.set_channels(1), _as_sample(audio), text), _sentence(text) + ".")
 
 
 def resample(audio: VoiceSample | AudioSegment, rate: int) -> Fixed:
     seg = _segment(audio)
     text = f"resampled {seg.frame_rate} Hz to {rate} Hz"
     extra = " (upsampling cannot bring back detail the recording never had)" if rate > seg.frame_rate else ""
-    return Fixed(_wav(seg.set_frame_rate(rate), _as_sample(audio), text), text.capitalize() + extra + ".")
+    return Fixed(_wav(seg.set_frame_rate(rate), _as_sample(audio), text), _sentence(text) + extra + ".")
 
 
 def normalize_loudness(
@@ -441,7 +446,7 @@ def normalize_loudness(
     out = seg.apply_gain(gain)
     capped = " (held back so peaks stay under -1 dBFS)" if gain < target_lufs - a.loudness_lufs - 0.05 else ""
     text = f"changed the level by {gain:+.1f} dB, from {a.loudness_lufs:.1f} LUFS"
-    return Fixed(_wav(out, _as_sample(audio), text), text.capitalize() + capped + ".")
+    return Fixed(_wav(out, _as_sample(audio), text), _sentence(text) + capped + ".")
 
 
 def convert_format(audio: VoiceSample | AudioSegment, fmt: str) -> Fixed:
@@ -452,7 +457,7 @@ def convert_format(audio: VoiceSample | AudioSegment, fmt: str) -> Fixed:
     sample = VoiceSample(
         data=encode(seg, fmt), filename=f"{stem}.{fmt}", format=fmt, notes=[*(like.notes if like else []), text]
     )
-    return Fixed(sample, text.capitalize() + f" ({sample.size / 1048576:.2f} MB).")
+    return Fixed(sample, _sentence(text) + f" ({sample.size / 1048576:.2f} MB).")
 
 
 def applicable_fixes(result: CheckResult, analysis: Analysis) -> list[str]:

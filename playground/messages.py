@@ -67,14 +67,14 @@ def language() -> str:
 
 
 @lru_cache(maxsize=1)
-def _catalog() -> tuple[dict[str, str], list[tuple[re.Pattern, str]]]:
-    """messages.json, over the UI labels of i18n.json (one wording for a column name or a state, whether
-    the page labels it or a handler writes it into a table or a report)."""
-    doc = presets.load("messages")
-    templates = []
-    for row in doc["templates"]:
-        templates.append((compile_template(row["en"]), row[ZH]))
-    return {**presets.load("i18n")["strings"], **doc["strings"]}, templates
+def _catalog() -> tuple[dict[str, str], list[tuple[re.Pattern, str]], dict[str, str]]:
+    """(messages.json strings, templates of both files, the UI labels of i18n.json): one wording for a
+    column name or a state, whether the page labels it or a handler writes it into a table or a report."""
+    doc, labels = presets.load("messages"), presets.load("i18n")
+    rows = [*doc["templates"], *labels["templates"]]
+    rows.sort(key=lambda row: -len(re.sub(r"\{\w+\}", "", row["en"])))  # the most specific wording first
+    templates = [(compile_template(row["en"]), row[ZH]) for row in rows]
+    return doc["strings"], templates, labels["strings"]
 
 
 def compile_template(english: str) -> re.Pattern:
@@ -84,11 +84,15 @@ def compile_template(english: str) -> re.Pattern:
     return re.compile(f"^{pattern}$", re.S)
 
 
-def chinese(text: str) -> str | None:
-    """The Chinese of one English message, or None when the catalog does not know it."""
-    strings, templates = _catalog()
+def chinese(text: str, *, labels: bool = True) -> str | None:
+    """The Chinese of one English message, or None when the catalog does not know it. A whole text may
+    be a UI label; a part of a template is not looked up there (a provider's name inside a message stays
+    its name, not its tab title)."""
+    strings, templates, ui_labels = _catalog()
     if text in strings:
         return strings[text]
+    if labels and text in ui_labels:
+        return ui_labels[text]
     for pattern, target in templates:
         match = pattern.match(text)
         if match:
@@ -98,9 +102,13 @@ def chinese(text: str) -> str | None:
 
 
 def _part(value: str, strings: dict[str, str]) -> str:
-    """A template part: a known string is translated, and so is a trailing " (sandbox)"."""
+    """A template part: a known message or template is translated (a part is shorter than its text, so
+    this ends), and so is a trailing " (sandbox)"."""
     if value in strings:
         return strings[value]
+    nested = chinese(value, labels=False) if value.strip() else None
+    if nested is not None:
+        return nested
     if value.endswith(" (sandbox)"):
         return value[: -len(" (sandbox)")] + strings.get("(sandbox)", " (sandbox)")
     return value

@@ -19,7 +19,7 @@ from typing import Any
 
 import gradio as gr
 
-from playground import clinic, config, presets, providers
+from playground import clinic, config, messages, presets, providers
 from playground.audio import VoiceSample
 from playground.errors import InputError, PlaygroundError
 from playground.providers.asr import TranscribeRequest
@@ -65,11 +65,13 @@ def waveform_svg(points: tuple[float, ...], height: int = 56) -> str:
 
 
 def _db(value: float, unit: str) -> str:
-    return "silent" if value == -math.inf else f"{value:.1f} {unit}"
+    return messages.translate("silent") if value == -math.inf else f"{value:.1f} {unit}"
 
 
 def figures_html(a: clinic.Analysis) -> str:
-    ch = {1: "mono", 2: "stereo"}.get(a.channels, f"{a.channels} channels")
+    """The clip's figures; names and words in the page's language (like every text of the card)."""
+    tr = messages.translate
+    ch = tr({1: "mono", 2: "stereo"}.get(a.channels, f"{a.channels} channels"))
     rows = [
         ("Duration", f"{a.duration_s:.1f} s"),
         ("Sample rate", f"{a.sample_rate} Hz"),
@@ -81,23 +83,26 @@ def figures_html(a: clinic.Analysis) -> str:
         ("Size", f"{a.size_bytes / 1048576:.2f} MB {a.format or ''}"),
     ]
     cells = "".join(
-        f'<div class="clinic-fig"><span>{k}</span><b data-fig="{k.split()[0].lower()}">{html.escape(v)}</b></div>'
+        f'<div class="clinic-fig"><span>{html.escape(tr(k))}</span><b data-fig="{k.split()[0].lower()}">'
+        f"{html.escape(v)}</b></div>"
         for k, v in rows
     )
     return f'<div class="clinic-figs">{cells}</div>'
 
 
 def checks_html(result: clinic.CheckResult) -> str:
+    tr = messages.translate
+    quality = f" <small>{html.escape(tr('(quality)'))}</small>"
     items = "".join(
         f'<li class="clinic-item {"ok" if i.ok else "bad"}" data-check="{i.key}" data-ok="{str(i.ok).lower()}">'
-        f"{'✅' if i.ok else '❌'} <b>{html.escape(i.label)}</b>: {html.escape(i.reason)}"
-        f"{'' if i.blocking else ' <small>(quality)</small>'}</li>"
+        f"{'✅' if i.ok else '❌'} <b>{html.escape(tr(i.label))}</b>: {html.escape(tr(i.reason))}"
+        f"{'' if i.blocking else quality}</li>"
         for i in result.items
     )
-    verdict = "within the limits" if result.ok else "outside the limits"
+    verdict = tr("within the limits" if result.ok else "outside the limits")
     return (
         f'<div class="clinic-verdict {"ok" if result.ok else "bad"}" data-overall="{str(result.ok).lower()}">'
-        f"{'🟢' if result.ok else '🔴'} {html.escape(result.title)}: {verdict}</div>"
+        f"{'🟢' if result.ok else '🔴'} {html.escape(tr(result.title))}: {html.escape(verdict)}</div>"
         f'<ul class="clinic-checks">{items}</ul>'
     )
 
@@ -107,14 +112,14 @@ def card_html(sample: VoiceSample, provider_id: str, operation: str) -> tuple[st
     result = clinic.check(a, provider_id, operation)
     body = (
         f'<div class="clinic-card" data-operation="{html.escape(operation)}">{waveform_svg(a.waveform)}'
-        f'{figures_html(a)}{checks_html(result)}<p class="clinic-note">The clip in the audio box above is the one '
-        f"that will be sent.</p></div>"
+        f'{figures_html(a)}{checks_html(result)}<p class="clinic-note">'
+        f"{html.escape(messages.translate('The clip in the audio box above is the one that will be sent.'))}</p></div>"
     )
     return body, a, result
 
 
 def empty_card(message: str = "Record or upload a clip to check it.") -> str:
-    return f'<div class="clinic-card empty">{html.escape(message)}</div>'
+    return f'<div class="clinic-card empty">{html.escape(messages.translate(message))}</div>'
 
 
 # -- handlers (private) -----------------------------------------------------------------------------
@@ -131,7 +136,7 @@ def make_handlers(provider_id: str, tab_provider: str):
         try:
             body, a, result = card_html(sample, provider_id, operation)
         except PlaygroundError as exc:
-            return empty_card(exc.user_message()), *hidden, gr.update(visible=False), None
+            return empty_card(messages.user_message(exc)), *hidden, gr.update(visible=False), None
         return (
             body,
             *_fix_updates(provider_id, operation, clinic.applicable_fixes(result, a)),
@@ -150,10 +155,11 @@ def make_handlers(provider_id: str, tab_provider: str):
         fixed = clinic.apply_fix(sample, key, provider_id, operation)
         after = clinic.check(clinic.analyze(fixed.sample), provider_id, operation)
         turned = [i.label for i in after.items if i.ok and not sample_check_ok(sample, operation, i.key)]
-        note = f" Now green: {', '.join(turned)}." if turned else ""
+        tr = messages.translate  # the pieces, since the whole is a composite no catalog entry matches
+        note = " " + tr(f"Now green: {', '.join(tr(t) for t in turned)}.") if turned else ""
         info = (
-            f"**Preview: {clinic.fix_label(key, provider_id, operation)}.** {fixed.description}{note} "
-            "Listen, then *Apply*."
+            f"**{tr('Preview')}: {tr(clinic.fix_label(key, provider_id, operation))}.** {tr(fixed.description)}{note} "
+            + tr("Listen, then *Apply*.")
         )
         return (
             gr.update(visible=True),
@@ -185,14 +191,14 @@ def make_handlers(provider_id: str, tab_provider: str):
     async def transcribe(audio, asr_id, typed_key):
         sample = VoiceSample.from_input(audio)
         if sample is None:
-            return gr.skip(), "Nothing to transcribe."
+            return gr.skip(), messages.translate("Nothing to transcribe.")
         key = typed_key if asr_id == tab_provider else ""  # a key typed for this tab goes to this tab's provider only
         try:
             result = await providers.get(asr_id).transcribe(TranscribeRequest(sample), api_key=key)
         except PlaygroundError as exc:
-            return gr.skip(), f"⚠️ Transcript not updated: {exc.user_message()}"
+            return gr.skip(), "⚠️ " + messages.translate(f"Transcript not updated: {messages.user_message(exc)}")
         mode = "sandbox" if result.sandbox else "live"
-        return result.text, (
+        return result.text, messages.translate(
             f"Transcript from {providers.get(asr_id).label} `{result.model}` for the "
             f"{result.duration_s:.1f} s clip · {mode}. Edit it if a word is wrong."
         )

@@ -11,6 +11,7 @@ import contextlib
 import io
 import math
 import os
+import re
 import shutil
 import struct
 import sys
@@ -154,3 +155,29 @@ def speech_file(tmp_path) -> Path:
     path = tmp_path / "sample.wav"
     path.write_bytes(speech_wav())
     return path
+
+
+HAN = re.compile(r"[\u4e00-\u9fff]")
+TWO_ENGLISH_WORDS = re.compile(r"[A-Za-z]{2,}[,:;]?\s+[A-Za-z]{2,}")  # ids like speech:my-voice:... are no sentence
+
+
+@pytest.fixture
+def untranslated(monkeypatch):
+    """Every message text that went through the catalog for a Chinese reader and came back English
+    (the app runs in this process, so its handlers call the recording translate)."""
+    from playground import messages
+
+    real = messages.translate
+    left: list[str] = []
+
+    def recording(text, lang=None):
+        out = real(text, lang)
+        chinese = (lang or messages.language()) == messages.ZH
+        if not (chinese and text and out == text) or text.lstrip().startswith("<"):  # translated, or HTML
+            return out
+        if TWO_ENGLISH_WORDS.search(text) and not HAN.search(text):  # Han: Chinese already, provider's words kept
+            left.append(text)
+        return out
+
+    monkeypatch.setattr(messages, "translate", recording)
+    return left

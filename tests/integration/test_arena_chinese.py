@@ -5,13 +5,11 @@ report text) comes back in Chinese. English callers still get English."""
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 import pytest
 
-from playground import messages
-from tests.conftest import speech_wav
+from tests.conftest import HAN, speech_wav
 
 TRANSCRIPT = "Hello, this is my voice. I am recording a sample for the playground."
 ENTRANTS = [
@@ -21,8 +19,6 @@ ENTRANTS = [
     "siliconflow:reference:FunAudioLLM/CosyVoice2-0.5B",
     "siliconflow:control:alex",
 ]
-HAN = re.compile(r"[\u4e00-\u9fff]")
-ENGLISH = re.compile(r"[A-Za-z]{2,}[ ,:;]+[A-Za-z]{2,}")  # two English words in a row
 
 
 @pytest.fixture
@@ -35,25 +31,6 @@ def long_sample(tmp_path) -> Path:
     path = tmp_path / "long.wav"
     path.write_bytes(wrap_pcm(b"\0\0" * ESPEAK_RATE + speech, ESPEAK_RATE))
     return path
-
-
-@pytest.fixture
-def untranslated(monkeypatch):
-    """Every message text that went through the catalog for a Chinese reader and came back English."""
-    real = messages.translate
-    left: list[str] = []
-
-    def recording(text, lang=None):
-        out = real(text, lang)
-        chinese = (lang or messages.language()) == messages.ZH
-        if not (chinese and text and out == text) or text.lstrip().startswith("<"):  # translated, or HTML
-            return out
-        if ENGLISH.search(text) and not HAN.search(text):  # Han: Chinese already, the provider's words kept
-            left.append(text)
-        return out
-
-    monkeypatch.setattr(messages, "translate", recording)
-    return left
 
 
 def _data(value):

@@ -266,7 +266,7 @@ def check(analysis: Analysis, provider_id: str, operation: str) -> CheckResult:
         if too_long
         else f": too short, {who} needs {span}"
         if too_short
-        else f" ({span})"
+        else f" (needs {span})"
         if span
         else ""
     )

@@ -24,6 +24,7 @@ from playground.errors import PlaygroundError, ProviderError
 EN, ZH = "en", "zh-CN"
 COOKIE = "vcp-lang"
 SEGMENT_SEP = " · "
+BULLET = re.compile(r"^(\s*(?:[-*]\s+)?(?:(?:ℹ️|⚠️|❌|✅|ℹ|⚠)\s*)?)(?=\S)(?!\*\*)(.+)$")  # a list mark, an icon
 
 
 def _no_headers() -> dict[str, str] | None:
@@ -81,7 +82,8 @@ def compile_template(english: str) -> re.Pattern:
     """`"{label} is overloaded"` -> a regex with one named group per {part}."""
     parts = re.split(r"(\{\w+\})", english)
     pattern = "".join(f"(?P<{p[1:-1]}>.+?)" if re.fullmatch(r"\{\w+\}", p) else re.escape(p) for p in parts)
-    return re.compile(f"^{pattern}$", re.S)
+    # a one-line wording never matches across lines: a multi-line text is translated line by line
+    return re.compile(f"^{pattern}$", re.S if "\n" in english else 0)
 
 
 def chinese(text: str, *, labels: bool = True) -> str | None:
@@ -130,6 +132,9 @@ def translate(text: str | None, lang: str | None = None) -> str | None:
         return whole
     if "\n" in text:
         return "\n".join(translate(line, ZH) or "" for line in text.split("\n"))
+    bullet = BULLET.match(text)
+    if bullet and bullet.group(1):  # "- ℹ️ a note": the note is the message
+        return bullet.group(1) + (translate(bullet.group(2), ZH) or "")
     if SEGMENT_SEP in text:
         return SEGMENT_SEP.join(chinese(seg) or seg for seg in text.split(SEGMENT_SEP))
     return text

@@ -9,7 +9,7 @@ import json
 import time
 from dataclasses import dataclass
 
-from playground import providers
+from playground import messages, providers
 from playground.errors import PlaygroundError
 from playground.library.store import Store
 from playground.providers.openai_compat import OpenAICompat
@@ -80,7 +80,7 @@ def voice_rows(rows: list[dict], sync: dict[int, str] | None = None) -> list[lis
             r["model"] or "",
             when(r.get("origin_at") or r["created_at"]),
             when(r["last_used_at"]),
-            status(r),
+            messages.translate(status(r)),  # words a person reads: in the page's language
             r["note"] or "",
             sync.get(r["id"], ""),
         ]
@@ -91,7 +91,7 @@ def voice_rows(rows: list[dict], sync: dict[int, str] | None = None) -> list[lis
 def take_rows(rows: list[dict]) -> list[list]:
     out = []
     for r in rows:
-        audio = f"{r['audio_size'] / 1024:.0f} KiB" if r["audio_path"] else "evicted (cap)"
+        audio = f"{r['audio_size'] / 1024:.0f} KiB" if r["audio_path"] else messages.translate("evicted (cap)")
         out.append(
             [
                 str(r["id"]),

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import gradio as gr
 
-from playground import downloads, providers
+from playground import downloads, messages, providers
 from playground.audio import decode, encode
 from playground.errors import InputError
 from playground.library import archive, default_store, rerun
@@ -93,6 +93,7 @@ async def library_sync(siliconflow_key, minimax_key, zhipu_key, openai_base_url,
     rows, notes = await sync(default_store(), keys)
     counts = {m: sum(1 for r in rows if r[-1] == m) for m in ("both", "local only", "remote only")}
     info = " · ".join(f"{n} {m}" for m, n in counts.items())
+    rows = [[*r[:-1], messages.translate(r[-1])] for r in rows]  # the mark, in the page's language
     return rows, "**Synced**: " + info + "".join(f"\n\n⚠️ {n}" for n in notes)
 
 

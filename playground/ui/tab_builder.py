@@ -118,13 +118,10 @@ KINDS = {
 
 @dataclass
 class Form:
-    """The components of one operation's form."""
-
-    def inputs(self) -> list:
-        return [self.fields[name] for name in self.order]
+    """The components of one operation's form (its endpoint's inputs, in parameter order, are
+    ui/tab_events.py's `_inputs`: tab_handlers.parameters)."""
 
     fields: dict[str, Any] = field(default_factory=dict)  # inputs by name (notes excluded), build order
-    order: list[str] = field(default_factory=list)  # inputs in declaration order = the endpoint's parameters
     decl: dict[str, dict] = field(default_factory=dict)
     groups: dict[str, Any] = field(default_factory=dict)
     cards: dict[str, Any] = field(default_factory=dict)  # sample cards by audio field
@@ -132,6 +129,7 @@ class Form:
     button: Any = None
     cancel: Any = None
     extra: dict[str, Any] = field(default_factory=dict)  # counter, examples, table, delete row
+    initial: dict[str, Any] = field(default_factory=dict)  # every field's default, built or not yet
 
 
 def _elem(prefix: str, op: str, f: dict) -> str:
@@ -139,7 +137,9 @@ def _elem(prefix: str, op: str, f: dict) -> str:
 
 
 def _defaults(form: Form) -> dict:
-    return {name: default_of(f) for name, f in form.decl.items()}
+    """The values a visible_when reads while the form is built: every declared default (a field may
+    depend on one declared after it, e.g. MiniMax's bitrate on the format)."""
+    return {**form.initial, **{name: default_of(f) for name, f in form.decl.items()}}
 
 
 def _card(ctx: SimpleNamespace, form: Form, audio_name: str, op: str) -> None:
@@ -260,8 +260,8 @@ def _build_form(ctx: SimpleNamespace, op: str) -> Form:
     """speak / upload / clone: the main fields left, the side fields, the button and the results right."""
     form, decl = Form(), tab_handlers.operation(ctx.pid, op)
     decls = tab_handlers.fields(ctx.pid, op, inputs_only=False)
+    form.initial = {f["name"]: default_of(f) for f in decls}
     groups = decl.get("groups", {})
-    form.order = [f["name"] for f in tab_handlers.fields(ctx.pid, op)]
     left, right = decl.get("scales", [3, 2] if op == "speak" else [1, 1])
     _build_column(ctx, form, op, [f for f in decls if f.get("column") == "top"], groups)  # full width, above
     with gr.Row():
@@ -276,7 +276,6 @@ def _build_form(ctx: SimpleNamespace, op: str) -> Form:
 def _build_voices(ctx: SimpleNamespace, op: str) -> Form:
     """The voice list (filters, Refresh, a table) and Delete."""
     form, decl = Form(), tab_handlers.operation(ctx.pid, op)
-    form.order = [f["name"] for f in tab_handlers.fields(ctx.pid, op)]
     filters = tab_handlers.fields(ctx.pid, op, inputs_only=False)
     if filters:
         with gr.Row():

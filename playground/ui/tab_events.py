@@ -1,6 +1,7 @@
 """The events of a built tab (ui/tab_builder.py): the public endpoints, one per operation, named by
 their declared api_name, then the private ones (visible_when, choices_when, counter, examples,
-the delete picker). Inputs are always the operation's fields, then the account fields, then the key.
+the delete picker). Inputs are the operation's fields, the account fields (then any field declared
+"after_account"), the key, and the session state when the operation keeps one (tab_handlers.signature).
 """
 
 from __future__ import annotations
@@ -30,8 +31,8 @@ def _state(ctx: SimpleNamespace, op: str) -> list:
 
 
 def _route(ctx: SimpleNamespace, op: str, event, target) -> None:
-    """ "result_to": "clone.file_id" carries a new id to the next form; {"field": "purpose", "routes":
-    {"voice_clone": "clone.file_id", "prompt_audio": "clone.prompt_file_id"}} picks the box by a field."""
+    """A new id to the next form: "result_to": "clone.file_id", or {"field": "purpose", "routes":
+    {"voice_clone": "clone.file_id", "prompt_audio": "clone.prompt_file_id"}} to pick the box by a field."""
     form = ctx.forms[op]
     routes = target["routes"] if isinstance(target, dict) else {None: target}
     boxes = [ctx.forms[t.split(".")[0]].fields[t.split(".")[1]] for t in routes.values()]

@@ -1,9 +1,11 @@
 """Generic endpoint handlers built from a provider's declarations (see tab_builder.py).
 
 A handler's signature is the named API endpoint's: its parameters are the operation's fields,
-then the account fields, then `api_key`, with the declared defaults (so a caller of the API sends
-only what it needs). Handlers are thin: values in, one adapter call, values out. They do not
-depend on the Blocks, so the voice library can re-run a take with `speak_handler(pid)`.
+then the account fields (then the fields declared "after_account"), then `api_key`, with the
+declared defaults (so a caller of the API sends only what it needs), then the session state when
+the operation keeps one (a gr.State: not part of the API). Handlers are thin: values in, one
+adapter call, values out. They do not depend on the Blocks, so the voice library can re-run a take
+with `speak_handler(pid)`.
 """
 
 from __future__ import annotations

@@ -76,6 +76,12 @@ class MiniMax(MiniMaxAPI):
     SUPPORTS_LIST = True
     SUPPORTS_DELETE = True
     SUPPORTS_STREAM = True
+    REQUESTS = {"upload": MiniMaxUpload, "clone": MiniMaxClone, "speak": MiniMaxSpeech}  # built by the tab
+
+    @staticmethod
+    def suggest_voice_id() -> str:
+        """A fresh valid voice_id (the clone form's default, presets `ui` "default_call")."""
+        return rules.suggest_voice_id()
 
     # -- upload (seed 002) -----------------------------------------------------------------
     def check_upload(self, req: MiniMaxUpload) -> MiniMaxUpload:

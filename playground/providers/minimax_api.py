@@ -115,6 +115,14 @@ class MiniMaxAPI(Provider):
     def default_region(self) -> str:
         return self.region_of(config.configured_base_url(self.ID))
 
+    def region_choices(self) -> list[tuple[str, str]]:
+        """The Region radio (presets `ui` "choices_call"): the official hosts, and the configured base
+        URL when it is neither."""
+        choices = [(r["label"], name) for name, r in self.spec["regions"].items()]
+        if self.default_region() == "env":
+            choices.append((f"From {self.spec['env_base_url']}", "env"))
+        return choices
+
     def _regional(self, target: Target, region: str | None) -> Target:
         return target if target.sandbox else replace(target, base_url=self.base_url_for(region))
 

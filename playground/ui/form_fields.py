@@ -47,7 +47,13 @@ def resolve(field: dict, spec: dict) -> dict:
 
 def choices_of(field: dict) -> list[tuple[str, Any]]:
     """[(label, value)] from a list of values, of [label, value] pairs, or a dict keyed by value
-    (labelled by its entries' "label" when the field says "labelled": true)."""
+    (labelled by its entries' "label" when the field says "labelled": true); "empty_choice": "(none)"
+    puts ("(none)", "") first (sent as "", which an optional request field reads as its default)."""
+    empty = [(str(field["empty_choice"]), "")] if field.get("empty_choice") else []
+    return empty + _choices_of(field)
+
+
+def _choices_of(field: dict) -> list[tuple[str, Any]]:
     raw = field.get("choices", [])
     if isinstance(raw, dict) and field.get("choices_filter"):  # dict entries with that flag set
         raw = {k: v for k, v in raw.items() if isinstance(v, dict) and v.get(field["choices_filter"])}

@@ -169,12 +169,11 @@ async def _on_download_take(entry, fmt, *keys):
 
 
 def _speak_handlers() -> dict:
-    from playground.ui.minimax_tab import minimax_speak
     from playground.ui.tab_handlers import speak_handler
     from playground.ui.tabs import TABS
 
-    built = [speak_handler(t.pid) for t in TABS if t.build is None]  # tabs made by ui/tab_builder.py
-    return {f.__name__: f for f in (minimax_speak, *built)}
+    built = [speak_handler(t.pid) for t in TABS]  # every tab is made by ui/tab_builder.py
+    return {f.__name__: f for f in built}
 
 
 @ui_errors

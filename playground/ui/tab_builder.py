@@ -11,9 +11,10 @@ What a new provider declares
      empty value keeps the dataclass default), or by the class's own `from_fields(values)` classmethod
      when fields combine (SiliconFlowSpeech: a voice or a reference clip);
    - optional: `ACCOUNT_FIELDS = ("base_url",)` (account fields its speak()/upload_voice()/
-     clone_voice() and target() take as keywords); `live_options(request)` when the live player
-     cannot read `stream` / `response_format` (or `format`) / `sample_rate` off the request; any
-     method a field names in `visible_when.call` / `choices_when.call`.
+     clone_voice() and target() take as keywords; the others reach it inside the request and as
+     list/delete keywords); `live_options(request)` when the live player cannot read `stream` /
+     `response_format` (or `format`) / `sample_rate` off the request; any method a field names in
+     `visible_when.call` / `choices_when.call` / `default_call` / `choices_call`.
    The generic handlers call `check_speak`, `speak`, `upload_voice`, `clone_voice`, `list_voices(**filters)`,
    `delete_voice(id)` and `target(api_key)`, as every adapter has them (providers/base.py).
 2. presets/<id>.json, a `ui` section (data, read by this module, ui/form_fields.py, ui/tab_handlers.py):
@@ -21,20 +22,30 @@ What a new provider declares
        "ui": {
          "prefix": "el",                   # elem_ids: el-speak-text, el-speak-btn, el-speak-audio …
          "account": [FIELD, …],            # optional: next to the key box, a parameter of every endpoint
+         "state": {"name": "clones", "default": []},   # optional: a gr.State kept per session; an operation
+                                           # with "state": true takes it as a hidden last parameter and
+                                           # returns it last (hooks <op>_state / voices_rows / delete_state)
          "operations": {                   # in tab order; one inner tab each when there are several
            "upload": {"api_name": "elevenlabs_upload", "title": "Upload voice", "button": "Upload voice",
                       "result_label": "Voice id", "result_elem": "voice-id",
                       "records": "voice" | "file",           # what the voice library keeps
-                      "result_to": "clone.file_id",          # optional: the new id fills the next form
+                      "result_to": "clone.file_id",          # optional: the new id fills the next form, or
+                                     # {"field": "purpose", "routes": {"voice_clone": "clone.file_id", …}}
                       "refresh": false,                      # optional: no voice-list refresh after it
                       "fields": [FIELD, …]},
            "clone":  {… as upload, plus "source_field": "file_id"},   # returns (id, preview audio, summary)
+                     # "returns_id": false: (preview, summary); "preview_label", "preview_elem";
+                     # "transcript_field": the value the library keeps as transcript ("text"; null: none)
            "speak":  {"api_name": "elevenlabs_speak", "title": "Speak", "description": "…", "fields": [FIELD, …],
-                      "groups": {"ref": {"visible_when": RULE}}},     # optional: fields with "group": "ref"
+                      "groups": {"ref": {"visible_when": RULE}},      # optional: fields with "group": "ref"
+                      "voice_field": "voice_id",   # the field the library's "use it" fills (default "voice")
+                      "refresh": true},            # the voice list again after speech (default false)
            "voices": {"api_name": "elevenlabs_voices", "title": "My voices", "headers": ["name", "voice id"],
                       "columns": ["name", "id"],                      # Voice attributes, or "extra.<key>"
                       "delete": {"api_name": "elevenlabs_delete_voice", "name": "voice_id",
-                                 "label": "Voice to delete", "id_column": 1},
+                                 "label": "Voice to delete", "id_column": 1,
+                                 "only_when": {"column": 2, "equals": v} | {"column": 2, "in": [...]},
+                                 "pick": "last", "fields": [FIELD, …]},   # fields: parameters after the id
                       "fields": [FIELD, …]}                          # list filters (optional)
          }
        }
@@ -45,7 +56,11 @@ What a new provider declares
             "custom": true (a dropdown that takes typed values: voice ids, model names),
             "labelled": true (dict choices labelled by their "label"), "choices_filter": <flag of dict entries>,
             "value_type": "int", "empty_values": ["ALL"] (sent as None), "lines", "max_lines", "placeholder",
-            "column": "side" (the right-hand column), "elem": <last part of the elem_id> (or "elem_id"),
+            "column": "side" (the right-hand column) | "top" (full width, above both columns),
+            "elem": <last part of the elem_id> (or "elem_id"), "after_account": true (a parameter after
+            the account fields, an order an earlier API had), "empty_choice": "(none)" (a first choice
+            sent as ""), "refresh_on_change": true (a voices filter that lists again when it changes),
+            "default_call" / "choices_call": <adapter method, no arguments -> the default / the choices>,
             "counter": [lo, hi] (a character counter), "examples": {"en": [...], "zh": [...]} (a picker),
             "card": {"operation": <samples key>, "transcript": <field>, "transcribe": true} (the sample clinic),
             "visible_when": RULE, "choices_when": {"field": f, "call": <adapter method -> values>,
@@ -67,7 +82,10 @@ concurrency group (ui/fair_queue.py, by the api_name's `<id>_` prefix), the Engl
 a clean API description (ui/api_schema.py). What a declaration cannot say (a button of its own, a
 summary of its own, choices that depend on the voice list) goes in hooks passed with the Tab
 (`Tab("zhipu", …, hooks=zhipu_tab.HOOKS)`): `top(ctx)`, `after_field(ctx, op, name, component)`,
-`wire(ctx)`, `speak_summary(result, update)`, `upload_summary(result, raw)`, `clone_summary(result, raw)`.
+`wire(ctx)`, `speak_summary(result, update)`, `upload_summary(result, raw)`, `clone_summary(result, raw)`,
+`delete_summary(voice_id, answer)`, `voices_rows(rows, voices, raw, state)` (computed columns, rows the
+provider does not list yet), and with a session state `<op>_state(result, raw, state)` and
+`delete_state(voice_id, state)`.
 """
 
 from __future__ import annotations
@@ -100,13 +118,10 @@ KINDS = {
 
 @dataclass
 class Form:
-    """The components of one operation's form."""
-
-    def inputs(self) -> list:
-        return [self.fields[name] for name in self.order]
+    """The components of one operation's form (its endpoint's inputs, in parameter order, are
+    ui/tab_events.py's `_inputs`: tab_handlers.parameters)."""
 
     fields: dict[str, Any] = field(default_factory=dict)  # inputs by name (notes excluded), build order
-    order: list[str] = field(default_factory=list)  # inputs in declaration order = the endpoint's parameters
     decl: dict[str, dict] = field(default_factory=dict)
     groups: dict[str, Any] = field(default_factory=dict)
     cards: dict[str, Any] = field(default_factory=dict)  # sample cards by audio field
@@ -114,6 +129,7 @@ class Form:
     button: Any = None
     cancel: Any = None
     extra: dict[str, Any] = field(default_factory=dict)  # counter, examples, table, delete row
+    initial: dict[str, Any] = field(default_factory=dict)  # every field's default, built or not yet
 
 
 def _elem(prefix: str, op: str, f: dict) -> str:
@@ -121,7 +137,9 @@ def _elem(prefix: str, op: str, f: dict) -> str:
 
 
 def _defaults(form: Form) -> dict:
-    return {name: default_of(f) for name, f in form.decl.items()}
+    """The values a visible_when reads while the form is built: every declared default (a field may
+    depend on one declared after it, e.g. MiniMax's bitrate on the format)."""
+    return {**form.initial, **{name: default_of(f) for name, f in form.decl.items()}}
 
 
 def _card(ctx: SimpleNamespace, form: Form, audio_name: str, op: str) -> None:
@@ -175,9 +193,15 @@ def _build_one(ctx: SimpleNamespace, form: Form, op: str, f: dict) -> None:
         )
     if hasattr(ctx.hooks, "after_field"):
         ctx.hooks.after_field(ctx, op, f["name"], component)
-    for name, other in form.decl.items():  # a card waits for its transcript box (or comes right under its audio)
-        if "card" in other and name not in form.cards and (other["card"].get("transcript") in (None, f["name"])):
+    for name, other in form.decl.items():  # a card waits for its transcript box and its operation's field
+        if "card" in other and name not in form.cards and _card_ready(form, other["card"]):
             _card(ctx, form, name, op)
+
+
+def _card_ready(form: Form, card: dict) -> bool:
+    operation = card.get("operation")
+    needs = [card.get("transcript"), operation.get("field") if isinstance(operation, dict) else None]
+    return all(n is None or n in form.fields for n in needs)
 
 
 def _build_column(ctx: SimpleNamespace, form: Form, op: str, decls: list[dict], groups: dict) -> None:
@@ -210,16 +234,25 @@ def _build_outputs(ctx: SimpleNamespace, form: Form, op: str, decl: dict) -> Non
             live,
         ]
         return
-    form.outputs = [
-        gr.Textbox(
-            label=decl.get("result_label", "Voice id"),
-            interactive=False,
-            buttons=["copy"],
-            elem_id=f"{p}-{decl.get('result_elem', 'id')}",
+    form.outputs = []
+    if op != "clone" or decl.get("returns_id", True):
+        form.outputs.append(
+            gr.Textbox(
+                label=decl.get("result_label", "Voice id"),
+                interactive=False,
+                buttons=["copy"],
+                elem_id=f"{p}-{decl.get('result_elem', 'id')}",
+            )
         )
-    ]
     if op == "clone":
-        form.outputs.append(gr.Audio(label="Preview", interactive=False, autoplay=True, elem_id=f"{p}-preview"))
+        form.outputs.append(
+            gr.Audio(
+                label=decl.get("preview_label", "Preview"),
+                interactive=False,
+                autoplay=True,
+                elem_id=f"{p}-{decl.get('preview_elem', 'preview')}",
+            )
+        )
     form.outputs.append(gr.Markdown(elem_id=f"{p}-info"))
 
 
@@ -227,12 +260,13 @@ def _build_form(ctx: SimpleNamespace, op: str) -> Form:
     """speak / upload / clone: the main fields left, the side fields, the button and the results right."""
     form, decl = Form(), tab_handlers.operation(ctx.pid, op)
     decls = tab_handlers.fields(ctx.pid, op, inputs_only=False)
+    form.initial = {f["name"]: default_of(f) for f in decls}
     groups = decl.get("groups", {})
-    form.order = [f["name"] for f in tab_handlers.fields(ctx.pid, op)]
     left, right = decl.get("scales", [3, 2] if op == "speak" else [1, 1])
+    _build_column(ctx, form, op, [f for f in decls if f.get("column") == "top"], groups)  # full width, above
     with gr.Row():
         with gr.Column(scale=left):
-            _build_column(ctx, form, op, [f for f in decls if f.get("column") != "side"], groups)
+            _build_column(ctx, form, op, [f for f in decls if f.get("column") not in ("side", "top")], groups)
         with gr.Column(scale=right):
             _build_column(ctx, form, op, [f for f in decls if f.get("column") == "side"], groups)
             _build_outputs(ctx, form, op, decl)
@@ -242,7 +276,6 @@ def _build_form(ctx: SimpleNamespace, op: str) -> Form:
 def _build_voices(ctx: SimpleNamespace, op: str) -> Form:
     """The voice list (filters, Refresh, a table) and Delete."""
     form, decl = Form(), tab_handlers.operation(ctx.pid, op)
-    form.order = [f["name"] for f in tab_handlers.fields(ctx.pid, op)]
     filters = tab_handlers.fields(ctx.pid, op, inputs_only=False)
     if filters:
         with gr.Row():
@@ -265,8 +298,15 @@ def _build_voices(ctx: SimpleNamespace, op: str) -> Form:
                 scale=3,
                 elem_id=f"{ctx.prefix}-delete-{delete.get('elem', 'voice')}",
             )
+            options = [  # the delete row's own parameters (e.g. a voice type)
+                build_field(
+                    f, f.get("elem_id") or f"{ctx.prefix}-delete-{f.get('elem') or f['name'].replace('_', '-')}"
+                )
+                for f in tab_handlers.delete_fields(ctx.pid)
+            ]
             button = gr.Button("Delete", variant="stop", elem_id=f"{ctx.prefix}-delete-btn", scale=1)
         form.extra["delete"] = (pick, button, gr.Markdown(elem_id=f"{ctx.prefix}-delete-info"))
+        form.extra["delete_options"] = options
     return form
 
 
@@ -285,8 +325,11 @@ def build_provider_tab(pid: str, hooks: Any = None) -> SimpleNamespace:
         hooks=hooks,
         events={},
         load_event=None,
+        state=None,
     )
     build_badge(pid)
+    if ui.get("state"):  # per-session data the provider's API does not give back (see tab_handlers.state_name)
+        ctx.state = gr.State(ui["state"].get("default"))
     account = tab_handlers.account_fields(pid)
     if account:
         with gr.Row():
@@ -312,8 +355,10 @@ def build_provider_tab(pid: str, hooks: Any = None) -> SimpleNamespace:
             target = form.decl[name]["card"].get("connect")
             if target and target.split(".")[0] in ctx.forms:
                 connect_transcript(card, ctx.forms[target.split(".")[0]].fields[target.split(".")[1]])
-    if "speak" in ctx.forms:
-        register(f"{pid}.speak", {**ctx.forms["speak"].fields, **ctx.account})  # for the voice library
+    if "speak" in ctx.forms:  # for the voice library, which fills "voice" ("voice_field" names another field)
+        speak = ctx.forms["speak"].fields
+        voice = speak.get(tab_handlers.operation(pid, "speak").get("voice_field", "voice"))
+        register(f"{pid}.speak", {**speak, **ctx.account, **({"voice": voice} if voice is not None else {})})
     build_code_view(pid)  # "View code": this session's last requests as curl and httpx
     wire_endpoints(ctx)  # public endpoints first: a private reuse registered earlier would rename them
     if hasattr(hooks, "wire"):

@@ -1,6 +1,7 @@
 """The events of a built tab (ui/tab_builder.py): the public endpoints, one per operation, named by
 their declared api_name, then the private ones (visible_when, choices_when, counter, examples,
-the delete picker). Inputs are always the operation's fields, then the account fields, then the key.
+the delete picker). Inputs are the operation's fields, the account fields (then any field declared
+"after_account"), the key, and the session state when the operation keeps one (tab_handlers.signature).
 """
 
 from __future__ import annotations
@@ -16,6 +17,35 @@ from playground.ui.form_fields import allowed, is_visible, rule_fields
 PRIVATE = dict(api_visibility="private", queue=False)
 
 
+def _inputs(ctx: SimpleNamespace, op: str) -> list:
+    """An endpoint's inputs in its parameter order (tab_handlers.signature): the fields, the account
+    fields, the fields declared after them, the key, then the session state when the operation keeps it."""
+    form = ctx.forms[op]
+    names = [f["name"] for f in tab_handlers.parameters(ctx.pid, op)]
+    inputs = [form.fields[n] if n in form.fields else ctx.account[n] for n in names]
+    return [*inputs, ctx.api_key, *_state(ctx, op)]
+
+
+def _state(ctx: SimpleNamespace, op: str) -> list:
+    return [ctx.state] if tab_handlers.state_name(ctx.pid, op) else []
+
+
+def _route(ctx: SimpleNamespace, op: str, event, target) -> None:
+    """A new id to the next form: "result_to": "clone.file_id", or {"field": "purpose", "routes":
+    {"voice_clone": "clone.file_id", "prompt_audio": "clone.prompt_file_id"}} to pick the box by a field."""
+    form = ctx.forms[op]
+    routes = target["routes"] if isinstance(target, dict) else {None: target}
+    boxes = [ctx.forms[t.split(".")[0]].fields[t.split(".")[1]] for t in routes.values()]
+    if not isinstance(target, dict):
+        event.success(lambda value: value, [form.outputs[0]], boxes, **PRIVATE)
+        return
+
+    def route(value, choice):
+        return [gr.update(value=value) if key == choice else gr.update() for key in routes]
+
+    event.success(route, [form.outputs[0], form.fields[target["field"]]], boxes, **PRIVATE)
+
+
 def wire_endpoints(ctx: SimpleNamespace) -> None:
     pid, hooks, key = ctx.pid, ctx.hooks, ctx.api_key
     account = list(ctx.account.values())
@@ -23,8 +53,8 @@ def wire_endpoints(ctx: SimpleNamespace) -> None:
     list_event = None
     if voices is not None:
         decl = tab_handlers.operation(pid, "voices")
-        fn = tab_handlers.make_voices_handler(pid)
-        inputs = [*voices.inputs(), *account, key]
+        fn = tab_handlers.make_voices_handler(pid, hooks)
+        inputs = _inputs(ctx, "voices")
         voices.button.click(fn, inputs, voices.outputs, api_name=decl["api_name"])
         list_event = dict(
             fn=fn,
@@ -34,6 +64,9 @@ def wire_endpoints(ctx: SimpleNamespace) -> None:
             api_name=f"{decl['api_name']}_refresh",
         )
         ctx.load_event = list_event  # on page load, and when the key box loses focus
+        for f in tab_handlers.fields(pid, "voices"):
+            if f.get("refresh_on_change"):  # a filter that lists again when it changes
+                voices.fields[f["name"]].change(**list_event)
     for op in ("upload", "clone", "speak"):
         form = ctx.forms.get(op)
         if form is None:
@@ -42,19 +75,23 @@ def wire_endpoints(ctx: SimpleNamespace) -> None:
         if op == "speak":
             fn = tab_handlers.speak_handler(pid)
         else:
-            fn = tab_handlers.make_create_handler(pid, op, getattr(hooks, f"{op}_summary", None))
-        event = form.button.click(fn, [*form.inputs(), *account, key], form.outputs, api_name=decl["api_name"])
+            fn = tab_handlers.make_create_handler(pid, op, getattr(hooks, f"{op}_summary", None), hooks)
+        outputs = [*form.outputs, *_state(ctx, op)]
+        event = form.button.click(fn, _inputs(ctx, op), outputs, api_name=decl["api_name"])
         if form.cancel is not None:
             wire_cancel(form.cancel, event)
         ctx.events[op] = event
-        if list_event and op != "speak" and decl.get("records", "voice") == "voice" and decl.get("refresh", True):
+        # the list again after a new voice; after speech too with "refresh": true (MiniMax lists a
+        # clone after its first use)
+        if list_event and decl.get("refresh", op != "speak" and decl.get("records", "voice") == "voice"):
             event.success(**list_event)
     if voices is not None and "delete" in voices.extra:
         pick, button, info = voices.extra["delete"]
+        state = _state(ctx, "delete")
         event = button.click(
-            tab_handlers.make_delete_handler(pid),
-            [pick, *account, key],
-            [info],
+            tab_handlers.make_delete_handler(pid, hooks),
+            [pick, *voices.extra["delete_options"], *account, key, *state],
+            [info, *state],
             api_name=tab_handlers.operation(pid, "voices")["delete"]["api_name"],
         )
         ctx.events["delete"] = event
@@ -62,11 +99,10 @@ def wire_endpoints(ctx: SimpleNamespace) -> None:
             event.success(**list_event)
     if list_event:
         key.blur(**list_event)
-    for op, event in list(ctx.events.items()):  # "result_to": "clone.file_id" carries a new id to the next step
+    for op, event in list(ctx.events.items()):
         target = tab_handlers.operation(pid, op).get("result_to") if op != "delete" else None
         if target:
-            other, name = target.split(".")
-            event.success(lambda value: value, [ctx.forms[op].outputs[0]], [ctx.forms[other].fields[name]], **PRIVATE)
+            _route(ctx, op, event, target)
 
 
 def _visibility(ctx: SimpleNamespace, form, rule: dict, target) -> None:
@@ -121,16 +157,21 @@ def wire_dynamic(ctx: SimpleNamespace, form) -> None:
         picker.change(lambda e, t: e or t, [picker, text], [text], **PRIVATE)
     if "delete" in form.extra:
         pick, column = form.extra["delete"][0], tab_handlers.operation(ctx.pid, "voices")["delete"]
-        only = column.get("only_when")  # {"column": 2, "equals": "PRIVATE"}: rows that can be deleted
+        only = column.get("only_when")  # {"column": 2, "equals": "PRIVATE"} (or "in": [...]): rows that can be deleted
+        last = column.get("pick") == "last"  # the newest voice (the list ends with it) rather than the first
+
+        def deletable(row) -> bool:
+            if not only:
+                return True
+            value = row[only["column"]] if len(row) > only["column"] else None
+            return value in only["in"] if "in" in only else value == only["equals"]
 
         def on_rows(rows):
             ids = [
                 r[column["id_column"]]
                 for r in (rows or [])
-                if len(r) > column["id_column"]
-                and r[column["id_column"]]
-                and (not only or r[only["column"]] == only["equals"])
+                if len(r) > column["id_column"] and r[column["id_column"]] and deletable(r)
             ]
-            return gr.update(choices=ids, value=ids[0] if ids else None)
+            return gr.update(choices=ids, value=(ids[-1] if last else ids[0]) if ids else None)
 
         form.outputs[0].change(on_rows, [form.outputs[0]], [pick], **PRIVATE)

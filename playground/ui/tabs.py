@@ -1,18 +1,15 @@
 """The provider tabs, in page order: one line per provider.
 
-A `Tab` without `build` is made by ui/tab_builder.py from the provider's declarations
-(adapter + presets `ui`); `hooks` adds what a declaration cannot say (see tab_builder.py).
-`build` names a handwritten tab not yet ported to the builder.
+Every tab is made by ui/tab_builder.py from the provider's declarations (adapter + presets `ui`);
+`hooks` adds what a declaration cannot say (see tab_builder.py).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from playground.ui import openai_compat_tab, siliconflow_tab, zhipu_tab
-from playground.ui.minimax_tab import build_minimax_tab
+from playground.ui import minimax_tab, openai_compat_tab, siliconflow_tab, zhipu_tab
 
 
 @dataclass(frozen=True)
@@ -20,12 +17,11 @@ class Tab:
     pid: str
     title: str
     hooks: Any = None
-    build: Callable[[], dict | None] | None = None  # a handwritten tab: returns its page-load event or None
 
 
 TABS: list[Tab] = [
     Tab("siliconflow", "SiliconFlow", hooks=siliconflow_tab.HOOKS),
-    Tab("minimax", "MiniMax", build=build_minimax_tab),
+    Tab("minimax", "MiniMax", hooks=minimax_tab.HOOKS),
     Tab("zhipu", "Zhipu BigModel", hooks=zhipu_tab.HOOKS),
     Tab("openai_compat", "OpenAI-compatible", hooks=openai_compat_tab.HOOKS),
     Tab("elevenlabs", "ElevenLabs"),
@@ -40,8 +36,6 @@ def hooks_of(pid: str) -> Any:
 
 def build_tab(tab: Tab) -> dict | None:
     """Build one provider's tab (inside its gr.Tab); returns a page-load event or None."""
-    if tab.build is not None:
-        return tab.build()
     from playground.ui.tab_builder import build_provider_tab
 
     return getattr(build_provider_tab(tab.pid, tab.hooks), "load_event", None)

@@ -20,7 +20,7 @@ from playground import compare, messages
 from playground.arena import recipes
 from playground.arena.entrants import Entrant, arena_spec
 from playground.arena.owner import owner_scope, provider_scope
-from playground.arena.transcribe import transcriber
+from playground.arena.transcribe import hears, transcriber
 from playground.audio import VoiceSample
 from playground.errors import InputError, PlaygroundError
 from playground.library import default_store, families
@@ -177,6 +177,9 @@ async def speak_all(
     )
 
 
+NO_WER_IN_SANDBOX = "no WER/CER: the sandbox's speech recognition returns a fixed text (set a provider key to measure)"
+
+
 async def score_run(run: Run, api_keys: dict[str, str] | None = None) -> Run:
     """A scorecard for every finished take, all at once, then the combined ranking."""
     keys = api_keys or {}
@@ -190,13 +193,16 @@ async def _score_one(run: Run, take: Take, api_key: str | None) -> None:
         from playground import scoring
 
         assert take.cell.result is not None
+        listening = hears(take.entrant.provider_id, api_key)
         card = await scoring.score_take(
             run.reference,
             take.cell.playback or take.cell.result.audio.playable(),
             run.text,
-            transcribe=transcriber(take.entrant.provider_id, api_key),
+            transcribe=transcriber(take.entrant.provider_id, api_key) if listening else None,
         )
         take.score = card.as_dict()
+        if not listening:
+            take.score_notes.append(NO_WER_IN_SANDBOX)
     except NotImplementedError:
         take.score_notes.append("scoring is not available in this build yet")
     except PlaygroundError as exc:

@@ -19,6 +19,15 @@ def asr_provider(provider_id: str | None = None) -> str | None:
     return (with_key or ids)[0] if ids else None
 
 
+def hears(provider_id: str | None, api_key: str | None = None) -> bool:
+    """Does the recogniser `transcriber` would use listen to the audio? A simulator's does not: it
+    answers a fixed text, so an error rate against it says nothing about the take."""
+    asr_id = asr_provider(provider_id)
+    if asr_id is None:
+        return False
+    return not config.is_sandbox(asr_id, api_key if asr_id == provider_id else None)
+
+
 def transcriber(provider_id: str | None, api_key: str | None = None) -> Callable[[bytes], Awaitable[str]] | None:
     """An async bytes -> text function for scoring.score_take, or None when nothing can transcribe."""
     asr_id = asr_provider(provider_id)

@@ -129,12 +129,17 @@ async def score_take(reference_audio: Any, take_audio: Any, text: str = ""):
     if ref is None or take is None:
         raise InputError("Give a reference clip and a take.")
     from playground import scoring
-    from playground.arena.transcribe import transcriber
+    from playground.arena.transcribe import hears, transcriber
 
+    listening = hears(None)
     try:
-        card = await scoring.score_take(ref.data, take.data, text or "", transcribe=transcriber(None))
+        card = await scoring.score_take(
+            ref.data, take.data, text or "", transcribe=transcriber(None) if listening else None
+        )
     except NotImplementedError:
         raise InputError("Scoring is not available in this build yet.") from None
+    if text and not listening:
+        card.notes.append(messages.translate(speaking.NO_WER_IN_SANDBOX))
     return card.as_dict()
 
 

@@ -11,9 +11,11 @@ import asyncio
 import dataclasses
 import json
 import unicodedata
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
+
+import httpx
 
 from playground import config, hosted, presets
 from playground.audio import SpeechAudio, VoiceSample
@@ -22,6 +24,8 @@ from playground.errors import InputError, InvalidResponseError, ProviderError, U
 from playground.http import Timing, Transport
 
 ChunkCallback = Callable[[bytes], Awaitable[None] | None]
+# content types of a speech answer that is JSON or text instead of audio (Provider._refuse_text_answer)
+TEXT_ANSWERS = ("application/json", "text/")
 
 
 @dataclass
@@ -204,6 +208,33 @@ class Provider:
             status=200, code=None, provider_message=detail, target=target, cls=InvalidResponseError
         )
 
+    async def _refuse_text_answer(
+        self,
+        resp: httpx.Response,
+        target: Target,
+        *,
+        text_types: tuple[str, ...] = TEXT_ANSWERS,
+        allow: tuple[str, ...] = (),
+    ) -> str:
+        """A speech answer whose content type starts with one of `text_types` (and is not in `allow`)
+        is JSON or text instead of audio: read it and raise `_text_answer_error`. Returns the content type."""
+        ctype = content_type(resp.headers)
+        if ctype.startswith(text_types) and ctype not in allow:
+            raise self._text_answer_error(resp, await resp.aread(), ctype, target)
+        return ctype
+
+    def _text_answer_error(self, resp: httpx.Response, raw: bytes, ctype: str, target: Target) -> ProviderError:
+        """The typed error of a text answer (override for a provider's own mapping): here an
+        InvalidResponseError with the answer's status and the code and words parse_error finds in it."""
+        code, message = self.parse_error(resp.status_code, raw, ctype)
+        return self.transport.error(
+            status=resp.status_code,
+            code=code,
+            provider_message=message or "a text answer instead of audio",
+            target=target,
+            cls=InvalidResponseError,
+        )
+
 
 def from_fields(cls: type, values: dict[str, Any]) -> Any:
     """A request dataclass from form values: fields are matched by name; an empty value (None or "")
@@ -257,3 +288,18 @@ async def emit(callback: ChunkCallback | None, chunk: bytes) -> None:
     result = callback(chunk)
     if result is not None:
         await result
+
+
+async def read_audio(resp: httpx.Response, on_chunk: ChunkCallback | None) -> bytes:
+    """The whole body of a streamed audio answer, each non-empty chunk passed on as it comes."""
+    chunks: list[bytes] = []
+    async for chunk in resp.aiter_bytes():
+        if chunk:
+            chunks.append(chunk)
+            await emit(on_chunk, chunk)
+    return b"".join(chunks)
+
+
+def content_type(headers: Mapping[str, str]) -> str:
+    """The media type of an answer, lower case, without its parameters ("" when there is none)."""
+    return headers.get("content-type", "").split(";")[0].strip().lower()

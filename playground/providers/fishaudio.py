@@ -14,7 +14,7 @@ from typing import Any
 from playground import errors
 from playground.audio import SpeechAudio, sniff_format
 from playground.config import Target
-from playground.errors import InputError, InvalidResponseError
+from playground.errors import InputError
 from playground.http import Timing
 from playground.providers import asr
 from playground.providers.base import (
@@ -25,7 +25,7 @@ from playground.providers.base import (
     Voice,
     check_range,
     check_text,
-    emit,
+    read_audio,
 )
 from playground.providers.fishaudio_requests import FishClone, FishReference, FishSpeech
 from playground.providers.fishaudio_wire import FishTransport, pack, parse_error
@@ -312,26 +312,11 @@ class FishAudio(Provider):
         if req.references:  # raw audio bytes: msgpack (JSON cannot carry them)
             kw = {"content": pack(body)}
             headers["Content-Type"] = "application/msgpack"
-        chunks: list[bytes] = []
         async with self.transport.stream(
             target, "POST", "/v1/tts", idempotent=True, timing=timing, headers=headers, **kw
         ) as resp:
-            ctype = resp.headers.get("content-type", "").split(";")[0].strip().lower()
-            if ctype.startswith(("application/json", "text/")):
-                raw = await resp.aread()
-                code, message = self.parse_error(resp.status_code, raw, ctype)
-                raise self.transport.error(
-                    status=resp.status_code,
-                    code=code,
-                    target=target,
-                    cls=InvalidResponseError,
-                    provider_message=message or "a text answer instead of audio",
-                )
-            async for chunk in resp.aiter_bytes():
-                if chunk:
-                    chunks.append(chunk)
-                    await emit(on_chunk, chunk)
-        data = b"".join(chunks)
+            await self._refuse_text_answer(resp, target)
+            data = await read_audio(resp, on_chunk)
         self._check_audio(data, req.format, target)
         rate = _wav_rate(data) if req.format == "wav" else req.sample_rate
         sent = {k: v for k, v in body.items() if k != "references"}

@@ -246,9 +246,7 @@ class OpenAICompat(TranscribeMixin, Provider):
         async with self.transport.stream(
             target, "POST", "/audio/speech", idempotent=True, json=body, headers={"Accept": accept}, timing=timing
         ) as resp:
-            ctype = resp.headers.get("content-type", "").split(";")[0].strip().lower()
-            if ctype.startswith(TEXT_TYPES):
-                raise await self._not_audio(resp, target, ctype)
+            ctype = await self._refuse_text_answer(resp, target, text_types=TEXT_TYPES)
             if ctype == SSE_TYPE:
                 async for chunk in self._sse_audio(resp, target):
                     await deliver(chunk)
@@ -273,8 +271,7 @@ class OpenAICompat(TranscribeMixin, Provider):
             notes=req.notes,
         )
 
-    async def _not_audio(self, resp: httpx.Response, target: Target, ctype: str) -> ProviderError:
-        raw = await resp.aread()
+    def _text_answer_error(self, resp: httpx.Response, raw: bytes, ctype: str, target: Target) -> ProviderError:
         code, message = self.parse_error(resp.status_code, raw, ctype)
         return self.transport.error(
             status=resp.status_code,

@@ -20,7 +20,7 @@ from playground.providers.base import (
     Voice,
     check_range,
     check_text,
-    emit,
+    read_audio,
 )
 
 AUDIO_SNIFF = {"mp3": {"mp3"}, "wav": {"wav"}, "opus": {"opus", "ogg"}}
@@ -307,26 +307,11 @@ class SiliconFlow(TranscribeMixin, Provider):
     async def _speak(self, target: Target, req: SiliconFlowSpeech, on_chunk: ChunkCallback | None) -> SpeechResult:
         body = self.speech_body(req)
         timing = Timing()
-        chunks: list[bytes] = []
         async with self.transport.stream(
             target, "POST", "/audio/speech", idempotent=True, json=body, timing=timing
         ) as resp:
-            ctype = resp.headers.get("content-type", "").split(";")[0].strip().lower()
-            if ctype.startswith(("application/json", "text/")):
-                raw = await resp.aread()
-                code, message = self.parse_error(resp.status_code, raw, ctype)
-                raise self.transport.error(
-                    status=resp.status_code,
-                    code=code,
-                    provider_message=message,
-                    target=target,
-                    cls=InvalidResponseError,
-                )
-            async for chunk in resp.aiter_bytes():
-                if chunk:
-                    chunks.append(chunk)
-                    await emit(on_chunk, chunk)
-        data = b"".join(chunks)
+            await self._refuse_text_answer(resp, target)
+            data = await read_audio(resp, on_chunk)
         self._check_audio(data, req.response_format, target)
         voice_label = req.voice or ("reference clip" if req.references else "default voice")
         sent = {k: v for k, v in body.items() if k != "references"}

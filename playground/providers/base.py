@@ -18,7 +18,7 @@ from typing import Any, ClassVar
 import httpx
 
 from playground import config, hosted, presets
-from playground.audio import SpeechAudio, VoiceSample
+from playground.audio import SpeechAudio, VoiceSample, looks_like_text, sniff_format
 from playground.config import Target
 from playground.errors import InputError, InvalidResponseError, ProviderError, UnsupportedError
 from playground.http import Timing, Transport
@@ -188,6 +188,9 @@ class Provider:
             channels=getattr(request, "channel", None) or 1,
         )
 
+    def _one_of(self, value: Any, allowed, what: str) -> Any:
+        return one_of(value, allowed, what, self.label)
+
     def _require(self, supported: bool, what: str) -> None:
         if not supported:
             raise UnsupportedError(f"{self.label} does not support {what}.")
@@ -207,6 +210,19 @@ class Provider:
         return self.transport.error(
             status=200, code=None, provider_message=detail, target=target, cls=InvalidResponseError
         )
+
+    def _check_container(
+        self, data: bytes, fmt: str, containers: dict[str, set[str]], target: Target, *, empty: str = "empty body"
+    ) -> None:
+        """Speech bytes of the asked format: not empty, and of one of the containers `containers` gives
+        for it; a headerless format (not in `containers`, e.g. pcm) can only be checked not to be text."""
+        if not data:
+            raise self._invalid(target, empty)
+        expected = containers.get(fmt)
+        if expected is None and looks_like_text(data):
+            raise self._invalid(target, f"a text body instead of {fmt} audio")
+        if expected is not None and sniff_format(data) not in expected:
+            raise self._invalid(target, f"expected {fmt} audio, got {data[:40]!r}")
 
     async def _refuse_text_answer(
         self,
@@ -258,6 +274,14 @@ def check_range(value: float | int | None, bounds: list | tuple, name: str, labe
     lo, hi = bounds
     if not (lo <= value <= hi):
         raise InputError(f"{name} must be between {lo:g} and {hi:g} for {label}; got {value:g}.")
+
+
+def one_of(value: Any, allowed, what: str, label: str) -> Any:
+    """The value when it is one of `allowed`, else an InputError that lists them."""
+    if value not in allowed:
+        shown = ", ".join(map(str, allowed))
+        raise InputError(f"Unknown {what} {value!r} for {label}.", hint=f"Choose one of: {shown}.")
+    return value
 
 
 ALLOWED_CONTROLS = "\n\r\t"

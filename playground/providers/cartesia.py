@@ -75,13 +75,6 @@ class Cartesia(Provider):
     def headers(self, version: str, **extra: str) -> dict[str, str]:
         return {self.spec["version_header"]: version, **extra}
 
-    def _one_of(self, value: Any, allowed, what: str) -> Any:
-        if value not in allowed:
-            raise InputError(
-                f"Unknown {what} {value!r} for {self.label}.", hint=f"Choose one of: {', '.join(map(str, allowed))}."
-            )
-        return value
-
     # -- clone: POST /voices/clone -----------------------------------------------------------------
     def check_clone(self, req: CartesiaClone) -> CartesiaClone:
         version = self.version(req.version)

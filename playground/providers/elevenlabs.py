@@ -31,7 +31,6 @@ from playground.providers.elevenlabs_checks import (
     check_clone,
     check_speech,
     clone_form,
-    one_of,
     speech_body,
     speech_query,
     wire_format,
@@ -225,7 +224,7 @@ class ElevenLabs(Provider):
             ("sort_direction", sort_direction),
         ):
             if value:
-                params[name] = one_of(value, spec[name], name, self.label)
+                params[name] = self._one_of(value, spec[name], name)
         if search and search.strip():
             params["search"] = search.strip()
         voices: list[Voice] = []

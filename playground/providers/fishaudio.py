@@ -52,13 +52,6 @@ class FishAudio(Provider):
     def parse_error(status: int, body: bytes, content_type: str) -> tuple[Any, str | None]:
         return parse_error(status, body, content_type)
 
-    def _one_of(self, value: Any, allowed, what: str) -> Any:
-        if value not in allowed:
-            raise InputError(
-                f"Unknown {what} {value!r} for {self.label}.", hint=f"Choose one of: {', '.join(map(str, allowed))}."
-            )
-        return value
-
     # -- what the tab builder asks (presets ui: choices_when / live player) ----------------------
     def sample_rates(self, fmt: str) -> list[int]:
         return list(self.spec["formats"].get(fmt, {}).get("sample_rates", []))

@@ -7,7 +7,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from playground.audio import SpeechAudio, VoiceSample, looks_like_text, sniff_format
+from playground.audio import SpeechAudio, VoiceSample
 from playground.config import Target
 from playground.errors import InputError, InvalidResponseError
 from playground.http import NOT_JSON, Timing, decode_body
@@ -328,27 +328,7 @@ class SiliconFlow(TranscribeMixin, Provider):
         )
 
     def _check_audio(self, data: bytes, fmt: str, target: Target) -> None:
-        if not data:
-            raise self.transport.error(
-                status=200, code=None, provider_message="empty body", target=target, cls=InvalidResponseError
-            )
-        expected = AUDIO_SNIFF.get(fmt)
-        if expected is None and looks_like_text(data):  # pcm: headerless, so only "not text" can be checked
-            raise self.transport.error(
-                status=200,
-                code=None,
-                target=target,
-                cls=InvalidResponseError,
-                provider_message=f"a text body instead of {fmt} audio",
-            )
-        if expected is not None and sniff_format(data) not in expected:
-            raise self.transport.error(
-                status=200,
-                code=None,
-                target=target,
-                cls=InvalidResponseError,
-                provider_message=f"expected {fmt} audio, got {data[:40]!r}",
-            )
+        self._check_container(data, fmt, AUDIO_SNIFF, target)  # pcm: headerless, only "not text" is checked
 
     # -- voices -----------------------------------------------------------------------
     async def _list_voices(self, target: Target, **filters: Any) -> list[Voice]:

@@ -101,13 +101,6 @@ class Zhipu(TranscribeMixin, Provider):
         legacy = self.spec["speech_models"].get(model or "", {}).get("legacy_voices", [])
         return [*self.spec["system_voices"], *legacy]
 
-    def _one_of(self, value: str, allowed, what: str) -> str:
-        if value not in allowed:
-            raise InputError(
-                f"Unknown {what} {value!r} for {self.label}.", hint=f"Choose one of: {', '.join(allowed)}."
-            )
-        return value
-
     # -- upload (files API) --------------------------------------------------------------
     def check_upload(self, req: ZhipuUpload) -> ZhipuUpload:
         if req.sample is None:

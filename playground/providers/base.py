@@ -314,6 +314,19 @@ async def emit(callback: ChunkCallback | None, chunk: bytes) -> None:
         await result
 
 
+def with_references_counted(body: dict[str, Any], references: list | None) -> dict[str, Any]:
+    """The request fields a result shows: reference clips (audio bytes or data URIs) as their count."""
+    sent = {k: v for k, v in body.items() if k != "references"}
+    if references:
+        sent["references"] = f"{len(references)} clip(s)"
+    return sent
+
+
+def reference_voice_label(voice: str | None, references: list | None) -> str:
+    """What a take was spoken with: the voice, else the reference clip(s), else the provider's default."""
+    return voice or ("reference clip" if references else "default voice")
+
+
 async def read_audio(resp: httpx.Response, on_chunk: ChunkCallback | None) -> bytes:
     """The whole body of a streamed audio answer, each non-empty chunk passed on as it comes."""
     chunks: list[bytes] = []

@@ -26,6 +26,8 @@ from playground.providers.base import (
     check_range,
     check_text,
     read_audio,
+    reference_voice_label,
+    with_references_counted,
 )
 from playground.providers.fishaudio_requests import FishClone, FishReference, FishSpeech
 from playground.providers.fishaudio_wire import FishTransport, pack, parse_error
@@ -312,16 +314,12 @@ class FishAudio(Provider):
             data = await read_audio(resp, on_chunk)
         self._check_audio(data, req.format, target)
         rate = _wav_rate(data) if req.format == "wav" else req.sample_rate
-        sent = {k: v for k, v in body.items() if k != "references"}
-        if req.references:
-            sent["references"] = f"{len(req.references)} clip(s)"
-        sent["model (header)"] = req.model
-        label = req.reference_id or ("reference clip" if req.references else "default voice")
+        sent = with_references_counted(body, req.references) | {"model (header)": req.model}
         return SpeechResult(
             audio=SpeechAudio(data=data, format=req.format, sample_rate=rate),
             provider=self.ID,
             model=req.model,
-            voice_label=label,
+            voice_label=reference_voice_label(req.reference_id, req.references),
             sandbox=target.sandbox,
             timing=timing,
             request_fields=sent,

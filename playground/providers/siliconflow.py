@@ -21,6 +21,8 @@ from playground.providers.base import (
     check_range,
     check_text,
     read_audio,
+    reference_voice_label,
+    with_references_counted,
 )
 
 AUDIO_SNIFF = {"mp3": {"mp3"}, "wav": {"wav"}, "opus": {"opus", "ogg"}}
@@ -313,18 +315,14 @@ class SiliconFlow(TranscribeMixin, Provider):
             await self._refuse_text_answer(resp, target)
             data = await read_audio(resp, on_chunk)
         self._check_audio(data, req.response_format, target)
-        voice_label = req.voice or ("reference clip" if req.references else "default voice")
-        sent = {k: v for k, v in body.items() if k != "references"}
-        if req.references:
-            sent["references"] = f"{len(req.references)} clip(s)"
         return SpeechResult(
             audio=SpeechAudio(data=data, format=req.response_format, sample_rate=req.sample_rate),
             provider=self.ID,
             model=req.model,
-            voice_label=voice_label,
+            voice_label=reference_voice_label(req.voice, req.references),
             sandbox=target.sandbox,
             timing=timing,
-            request_fields=sent,
+            request_fields=with_references_counted(body, req.references),
         )
 
     def _check_audio(self, data: bytes, fmt: str, target: Target) -> None:

@@ -199,13 +199,7 @@ class MiniMaxAPI(Provider):
     async def download(self, target: Target, url: object) -> bytes:
         """A link MiniMax returned (demo_audio, output_format=url): fetched WITHOUT the key."""
         if not isinstance(url, str) or not url.startswith(("http://", "https://")):
-            raise self.transport.error(
-                status=200,
-                code=None,
-                target=target,
-                cls=InvalidResponseError,
-                provider_message=f"expected an audio link, got {str(url)[:80]!r}",
-            )
+            raise self._invalid(target, f"expected an audio link, got {str(url)[:80]!r}")
         limit = int(self.spec["limits"]["download_max_bytes"])
         chunks, total = [], 0
         async with self.transport.stream(target, "GET", url, idempotent=True, auth=False, link=True) as resp:
@@ -248,13 +242,7 @@ class MiniMaxAPI(Provider):
         try:
             return bytes.fromhex(value or "")
         except (TypeError, ValueError):
-            raise self.transport.error(
-                status=200,
-                code=None,
-                target=target,
-                cls=InvalidResponseError,
-                provider_message=f"data.audio is not hex: {str(value)[:60]!r}",
-            ) from None
+            raise self._invalid(target, f"data.audio is not hex: {str(value)[:60]!r}") from None
 
     def _check_audio(self, data: bytes, fmt: str, target: Target) -> None:
         # pcm: headerless, only "not text" is checked

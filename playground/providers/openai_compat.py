@@ -316,33 +316,19 @@ class OpenAICompat(TranscribeMixin, Provider):
         except ValueError:
             event = None
         if not isinstance(event, dict):
-            raise self.transport.error(
-                status=200,
-                code=None,
-                target=target,
-                cls=InvalidResponseError,
-                provider_message=f"an SSE event that is not a JSON object: {payload[:120]!r}",
-            )
+            raise self._invalid(target, f"an SSE event that is not a JSON object: {payload[:120]!r}")
         return event
 
     def _delta_audio(self, event: dict[str, Any], target: Target) -> bytes:
         try:
             return base64.b64decode(event.get("audio") or "", validate=True)
         except (ValueError, TypeError):
-            raise self.transport.error(
-                status=200,
-                code=None,
-                target=target,
-                cls=InvalidResponseError,
-                provider_message="a speech.audio.delta whose audio is not base64",
-            ) from None
+            raise self._invalid(target, "a speech.audio.delta whose audio is not base64") from None
 
     def _check_audio(self, data: bytes, fmt: str, target: Target) -> None:
         """A 200 whose body is JSON/HTML (or the wrong container) is an error, not a broken file."""
         if not data:
-            raise self.transport.error(
-                status=200, code=None, provider_message="an empty body", target=target, cls=InvalidResponseError
-            )
+            raise self._invalid(target, "an empty body")
         expected = set(self.spec["formats"][fmt]["sniff"])
         found = sniff_format(data)
         if wire.looks_like_text(data) or (fmt == "pcm" and looks_like_text(data)):
@@ -355,13 +341,7 @@ class OpenAICompat(TranscribeMixin, Provider):
                 provider_message=f"text instead of {fmt} audio: {message}",
             )
         if expected and found not in expected:
-            raise self.transport.error(
-                status=200,
-                code=None,
-                target=target,
-                cls=InvalidResponseError,
-                provider_message=f"expected {fmt} audio, got {found or 'unknown bytes'} ({data[:16]!r})",
-            )
+            raise self._invalid(target, f"expected {fmt} audio, got {found or 'unknown bytes'} ({data[:16]!r})")
 
     # -- models --------------------------------------------------------------------------
     async def list_models(self, *, api_key: str | None = None, base_url: str | None = None) -> ModelList:

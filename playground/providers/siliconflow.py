@@ -334,13 +334,7 @@ class SiliconFlow(TranscribeMixin, Provider):
         try:
             doc = json.loads(body)
         except ValueError:
-            raise self.transport.error(
-                status=200,
-                code=None,
-                provider_message="voice list was not JSON",
-                target=target,
-                cls=InvalidResponseError,
-            ) from None
+            raise self._invalid(target, "voice list was not JSON") from None
         items = doc.get("results") or doc.get("result") or []  # some clients see "result"
         return [
             Voice(

@@ -36,15 +36,7 @@ from playground.audio import decode, sniff_format
 from playground.errors import AudioInputError
 from playground.sandbox import elevenlabs_voices as voices
 from playground.sandbox import speech, voice_match
-from playground.sandbox.control import (
-    SandboxState,
-    body_fault_response,
-    first_byte_delay,
-    guarded,
-    hang,
-    paced,
-    split,
-)
+from playground.sandbox.control import SandboxState, body_fault_response, first_byte_delay, guarded, hang, paced, split
 from playground.sandbox.elevenlabs_rules import (
     Invalid,
     bad,

@@ -11,17 +11,21 @@ import asyncio
 import dataclasses
 import json
 import unicodedata
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
+import httpx
+
 from playground import config, hosted, presets
-from playground.audio import SpeechAudio, VoiceSample
+from playground.audio import SpeechAudio, VoiceSample, looks_like_text, sniff_format
 from playground.config import Target
 from playground.errors import InputError, InvalidResponseError, ProviderError, UnsupportedError
 from playground.http import Timing, Transport
 
 ChunkCallback = Callable[[bytes], Awaitable[None] | None]
+# content types of a speech answer that is JSON or text instead of audio (Provider._refuse_text_answer)
+TEXT_ANSWERS = ("application/json", "text/")
 
 
 @dataclass
@@ -184,6 +188,9 @@ class Provider:
             channels=getattr(request, "channel", None) or 1,
         )
 
+    def _one_of(self, value: Any, allowed, what: str) -> Any:
+        return one_of(value, allowed, what, self.label)
+
     def _require(self, supported: bool, what: str) -> None:
         if not supported:
             raise UnsupportedError(f"{self.label} does not support {what}.")
@@ -202,6 +209,46 @@ class Provider:
     def _invalid(self, target: Target, detail: str) -> ProviderError:
         return self.transport.error(
             status=200, code=None, provider_message=detail, target=target, cls=InvalidResponseError
+        )
+
+    def _check_container(
+        self, data: bytes, fmt: str, containers: dict[str, set[str]], target: Target, *, empty: str = "empty body"
+    ) -> None:
+        """Speech bytes of the asked format: not empty, and of one of the containers `containers` gives
+        for it; a headerless format (not in `containers`, e.g. pcm) can only be checked not to be text."""
+        if not data:
+            raise self._invalid(target, empty)
+        expected = containers.get(fmt)
+        if expected is None and looks_like_text(data):
+            raise self._invalid(target, f"a text body instead of {fmt} audio")
+        if expected is not None and sniff_format(data) not in expected:
+            raise self._invalid(target, f"expected {fmt} audio, got {data[:40]!r}")
+
+    async def _refuse_text_answer(
+        self,
+        resp: httpx.Response,
+        target: Target,
+        *,
+        text_types: tuple[str, ...] = TEXT_ANSWERS,
+        allow: tuple[str, ...] = (),
+    ) -> str:
+        """A speech answer whose content type starts with one of `text_types` (and is not in `allow`)
+        is JSON or text instead of audio: read it and raise `_text_answer_error`. Returns the content type."""
+        ctype = content_type(resp.headers)
+        if ctype.startswith(text_types) and ctype not in allow:
+            raise self._text_answer_error(resp, await resp.aread(), ctype, target)
+        return ctype
+
+    def _text_answer_error(self, resp: httpx.Response, raw: bytes, ctype: str, target: Target) -> ProviderError:
+        """The typed error of a text answer (override for a provider's own mapping): here an
+        InvalidResponseError with the answer's status and the code and words parse_error finds in it."""
+        code, message = self.parse_error(resp.status_code, raw, ctype)
+        return self.transport.error(
+            status=resp.status_code,
+            code=code,
+            provider_message=message or "a text answer instead of audio",
+            target=target,
+            cls=InvalidResponseError,
         )
 
 
@@ -227,6 +274,14 @@ def check_range(value: float | int | None, bounds: list | tuple, name: str, labe
     lo, hi = bounds
     if not (lo <= value <= hi):
         raise InputError(f"{name} must be between {lo:g} and {hi:g} for {label}; got {value:g}.")
+
+
+def one_of(value: Any, allowed, what: str, label: str) -> Any:
+    """The value when it is one of `allowed`, else an InputError that lists them."""
+    if value not in allowed:
+        shown = ", ".join(map(str, allowed))
+        raise InputError(f"Unknown {what} {value!r} for {label}.", hint=f"Choose one of: {shown}.")
+    return value
 
 
 ALLOWED_CONTROLS = "\n\r\t"
@@ -257,3 +312,31 @@ async def emit(callback: ChunkCallback | None, chunk: bytes) -> None:
     result = callback(chunk)
     if result is not None:
         await result
+
+
+def with_references_counted(body: dict[str, Any], references: list | None) -> dict[str, Any]:
+    """The request fields a result shows: reference clips (audio bytes or data URIs) as their count."""
+    sent = {k: v for k, v in body.items() if k != "references"}
+    if references:
+        sent["references"] = f"{len(references)} clip(s)"
+    return sent
+
+
+def reference_voice_label(voice: str | None, references: list | None) -> str:
+    """What a take was spoken with: the voice, else the reference clip(s), else the provider's default."""
+    return voice or ("reference clip" if references else "default voice")
+
+
+async def read_audio(resp: httpx.Response, on_chunk: ChunkCallback | None) -> bytes:
+    """The whole body of a streamed audio answer, each non-empty chunk passed on as it comes."""
+    chunks: list[bytes] = []
+    async for chunk in resp.aiter_bytes():
+        if chunk:
+            chunks.append(chunk)
+            await emit(on_chunk, chunk)
+    return b"".join(chunks)
+
+
+def content_type(headers: Mapping[str, str]) -> str:
+    """The media type of an answer, lower case, without its parameters ("" when there is none)."""
+    return headers.get("content-type", "").split(";")[0].strip().lower()

@@ -13,7 +13,7 @@ from typing import Any
 from playground import errors
 from playground.audio import SpeechAudio, sniff_format
 from playground.config import Target
-from playground.errors import InputError, InvalidResponseError, ProviderError
+from playground.errors import InputError, ProviderError
 from playground.http import STATUS_ERRORS, Timing
 from playground.providers import asr
 from playground.providers.base import (
@@ -24,7 +24,7 @@ from playground.providers.base import (
     Voice,
     check_range,
     check_text,
-    emit,
+    read_audio,
 )
 from playground.providers.cartesia_requests import CartesiaClone, CartesiaSpeech
 from playground.providers.cartesia_wire import BadStream, CartesiaTransport, ErrorEvent, parse_error, read_sse, wrap
@@ -74,13 +74,6 @@ class Cartesia(Provider):
 
     def headers(self, version: str, **extra: str) -> dict[str, str]:
         return {self.spec["version_header"]: version, **extra}
-
-    def _one_of(self, value: Any, allowed, what: str) -> Any:
-        if value not in allowed:
-            raise InputError(
-                f"Unknown {what} {value!r} for {self.label}.", hint=f"Choose one of: {', '.join(map(str, allowed))}."
-            )
-        return value
 
     # -- clone: POST /voices/clone -----------------------------------------------------------------
     def check_clone(self, req: CartesiaClone) -> CartesiaClone:
@@ -246,17 +239,7 @@ class Cartesia(Provider):
             timing=timing,
             headers=self.headers(req.version, Accept=accept),
         ) as resp:
-            ctype = resp.headers.get("content-type", "").split(";")[0].strip().lower()
-            if ctype.startswith("application/json") or (ctype.startswith("text/") and ctype != "text/event-stream"):
-                raw = await resp.aread()
-                code, message = self.parse_error(resp.status_code, raw, ctype)
-                raise self.transport.error(
-                    status=resp.status_code,
-                    code=code,
-                    target=target,
-                    cls=InvalidResponseError,
-                    provider_message=message or "a text answer instead of audio",
-                )
+            ctype = await self._refuse_text_answer(resp, target, allow=("text/event-stream",))
             if req.stream:
                 if ctype != "text/event-stream":
                     raise self._invalid(target, f"expected an event stream, got {ctype or 'no content type'}")
@@ -273,12 +256,7 @@ class Cartesia(Provider):
                         cls=errors.StreamInterruptedError,
                     ) from None
             else:
-                chunks = []
-                async for chunk in resp.aiter_bytes():
-                    if chunk:
-                        chunks.append(chunk)
-                        await emit(on_chunk, chunk)
-                data = b"".join(chunks)
+                data = await read_audio(resp, on_chunk)
         audio = self._audio(data, req, target)
         sent = dict(body) | {"Cartesia-Version (header)": req.version}
         result = SpeechResult(

@@ -10,17 +10,20 @@ import json
 from typing import Any, ClassVar
 from urllib.parse import quote
 
+import httpx
+
 from playground.audio import SpeechAudio, sniff_format, wrap_pcm
 from playground.config import Target
 from playground.errors import (
     AuthenticationError,
     PermissionDeniedError,
+    ProviderError,
     QuotaError,
     UnsupportedError,
 )
 from playground.http import Timing
 from playground.providers.asr import TranscribeRequest, Transcript, check_request, spec_of
-from playground.providers.base import ChunkCallback, Provider, SpeechResult, UploadResult, Voice, emit
+from playground.providers.base import ChunkCallback, Provider, SpeechResult, UploadResult, Voice, read_audio
 from playground.providers.elevenlabs_checks import (
     ElevenLabsClone,
     ElevenLabsSpeech,
@@ -28,7 +31,6 @@ from playground.providers.elevenlabs_checks import (
     check_clone,
     check_speech,
     clone_form,
-    one_of,
     speech_body,
     speech_query,
     wire_format,
@@ -37,6 +39,7 @@ from playground.providers.elevenlabs_codes import CODE_ERRORS, ElevenLabsTranspo
 
 __all__ = ["ElevenLabs", "ElevenLabsClone", "ElevenLabsSpeech"]
 HEADERLESS = {"pcm", "ulaw", "alaw"}
+TEXT_TYPES = ("application/json", "text/html", "text/plain")  # a speech answer of these is an error
 EXPECTED_CONTAINER = {"mp3": "mp3", "wav": "wav", "opus": "opus"}
 
 
@@ -165,18 +168,11 @@ class ElevenLabs(Provider):
         body, query, timing = speech_body(self.spec, req), speech_query(self.spec, req), Timing()
         wire = wire_format(self.spec, req)
         path = f"/v1/text-to-speech/{quote(req.voice_id, safe='')}" + ("/stream" if req.stream else "")
-        chunks: list[bytes] = []
         async with self.transport.stream(
             target, "POST", path, idempotent=True, json=body, params=query, timing=timing
         ) as resp:
-            ctype = resp.headers.get("content-type", "").split(";")[0].strip().lower()
-            if ctype in ("application/json", "text/html", "text/plain"):
-                raise self._invalid(target, f"a {ctype} answer instead of audio: {(await resp.aread())[:80]!r}")
-            async for chunk in resp.aiter_bytes():
-                if chunk:
-                    chunks.append(chunk)
-                    await emit(on_chunk, chunk)
-        data = b"".join(chunks)
+            await self._refuse_text_answer(resp, target, text_types=TEXT_TYPES)
+            data = await read_audio(resp, on_chunk)
         self._check_audio(data, wire, target)
         audio = SpeechAudio(data=data, format=wire.audio_format, sample_rate=wire.sample_rate)
         requested = OutputFormat.parse(req.output_format)
@@ -192,6 +188,9 @@ class ElevenLabs(Provider):
             timing=timing,
             request_fields=fields,
         )
+
+    def _text_answer_error(self, resp: httpx.Response, raw: bytes, ctype: str, target: Target) -> ProviderError:
+        return self._invalid(target, f"a {ctype} answer instead of audio: {raw[:80]!r}")
 
     def _check_audio(self, data: bytes, wire: OutputFormat, target: Target) -> None:
         if not data:
@@ -225,7 +224,7 @@ class ElevenLabs(Provider):
             ("sort_direction", sort_direction),
         ):
             if value:
-                params[name] = one_of(value, spec[name], name, self.label)
+                params[name] = self._one_of(value, spec[name], name)
         if search and search.strip():
             params["search"] = search.strip()
         voices: list[Voice] = []

@@ -11,7 +11,7 @@ from typing import Any
 
 from playground.audio import VoiceSample, encode
 from playground.errors import AudioInputError, InputError
-from playground.providers.base import check_range, check_text
+from playground.providers.base import check_range, check_text, one_of
 
 VOICE_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")  # ids are 20 alphanumerics in practice; nothing else goes in a path
 
@@ -74,13 +74,6 @@ class OutputFormat:
     def audio_format(self) -> str:
         """The SpeechAudio format of these bytes."""
         return self.codec
-
-
-def one_of(value: Any, allowed, what: str, label: str) -> Any:
-    if value not in allowed:
-        shown = ", ".join(map(str, allowed))
-        raise InputError(f"Unknown {what} {value!r} for {label}.", hint=f"Choose one of: {shown}.")
-    return value
 
 
 def check_voice_id(voice_id: str | None, label: str) -> str:

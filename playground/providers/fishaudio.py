@@ -14,7 +14,7 @@ from typing import Any
 from playground import errors
 from playground.audio import SpeechAudio, sniff_format
 from playground.config import Target
-from playground.errors import InputError, InvalidResponseError
+from playground.errors import InputError
 from playground.http import Timing
 from playground.providers import asr
 from playground.providers.base import (
@@ -25,7 +25,9 @@ from playground.providers.base import (
     Voice,
     check_range,
     check_text,
-    emit,
+    read_audio,
+    reference_voice_label,
+    with_references_counted,
 )
 from playground.providers.fishaudio_requests import FishClone, FishReference, FishSpeech
 from playground.providers.fishaudio_wire import FishTransport, pack, parse_error
@@ -51,13 +53,6 @@ class FishAudio(Provider):
     @staticmethod
     def parse_error(status: int, body: bytes, content_type: str) -> tuple[Any, str | None]:
         return parse_error(status, body, content_type)
-
-    def _one_of(self, value: Any, allowed, what: str) -> Any:
-        if value not in allowed:
-            raise InputError(
-                f"Unknown {what} {value!r} for {self.label}.", hint=f"Choose one of: {', '.join(map(str, allowed))}."
-            )
-        return value
 
     # -- what the tab builder asks (presets ui: choices_when / live player) ----------------------
     def sample_rates(self, fmt: str) -> list[int]:
@@ -312,38 +307,19 @@ class FishAudio(Provider):
         if req.references:  # raw audio bytes: msgpack (JSON cannot carry them)
             kw = {"content": pack(body)}
             headers["Content-Type"] = "application/msgpack"
-        chunks: list[bytes] = []
         async with self.transport.stream(
             target, "POST", "/v1/tts", idempotent=True, timing=timing, headers=headers, **kw
         ) as resp:
-            ctype = resp.headers.get("content-type", "").split(";")[0].strip().lower()
-            if ctype.startswith(("application/json", "text/")):
-                raw = await resp.aread()
-                code, message = self.parse_error(resp.status_code, raw, ctype)
-                raise self.transport.error(
-                    status=resp.status_code,
-                    code=code,
-                    target=target,
-                    cls=InvalidResponseError,
-                    provider_message=message or "a text answer instead of audio",
-                )
-            async for chunk in resp.aiter_bytes():
-                if chunk:
-                    chunks.append(chunk)
-                    await emit(on_chunk, chunk)
-        data = b"".join(chunks)
+            await self._refuse_text_answer(resp, target)
+            data = await read_audio(resp, on_chunk)
         self._check_audio(data, req.format, target)
         rate = _wav_rate(data) if req.format == "wav" else req.sample_rate
-        sent = {k: v for k, v in body.items() if k != "references"}
-        if req.references:
-            sent["references"] = f"{len(req.references)} clip(s)"
-        sent["model (header)"] = req.model
-        label = req.reference_id or ("reference clip" if req.references else "default voice")
+        sent = with_references_counted(body, req.references) | {"model (header)": req.model}
         return SpeechResult(
             audio=SpeechAudio(data=data, format=req.format, sample_rate=rate),
             provider=self.ID,
             model=req.model,
-            voice_label=label,
+            voice_label=reference_voice_label(req.reference_id, req.references),
             sandbox=target.sandbox,
             timing=timing,
             request_fields=sent,

@@ -9,7 +9,7 @@ from typing import Any
 
 from playground.audio import SpeechAudio, VoiceSample, sniff_format
 from playground.config import Target
-from playground.errors import InputError, InvalidResponseError, ProviderError, StreamInterruptedError
+from playground.errors import InputError, ProviderError, StreamInterruptedError
 from playground.http import Timing, request_id_of
 from playground.providers import minimax_checks as rules
 from playground.providers.base import ChunkCallback, SpeechResult, UploadResult, Voice, check_range, check_text, emit
@@ -115,13 +115,7 @@ class MiniMax(MiniMaxAPI):
         try:
             file_id = rules.parse_file_id(file.get("file_id"))
         except InputError:
-            raise self.transport.error(
-                status=200,
-                code=None,
-                target=target,
-                cls=InvalidResponseError,
-                provider_message="the answer had no file.file_id",
-            ) from None
+            raise self._invalid(target, "the answer had no file.file_id") from None
         return UploadResult(
             voice_id=str(file_id),
             provider=self.ID,
@@ -376,13 +370,7 @@ class MiniMax(MiniMaxAPI):
 
     def _bad_frame(self, target: Target):
         def error(text: str) -> ProviderError:
-            return self.transport.error(
-                status=200,
-                code=None,
-                target=target,
-                cls=InvalidResponseError,
-                provider_message=f"a stream frame is not JSON: {text[:60]!r}",
-            )
+            return self._invalid(target, f"a stream frame is not JSON: {text[:60]!r}")
 
         return error
 

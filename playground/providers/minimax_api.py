@@ -12,7 +12,6 @@ from dataclasses import replace
 from typing import Any
 
 from playground import config, errors
-from playground.audio import looks_like_text, sniff_format
 from playground.config import Target
 from playground.errors import InputError, InvalidResponseError, ProviderError
 from playground.http import NOT_JSON, decode_body, request_id_of
@@ -208,13 +207,7 @@ class MiniMaxAPI(Provider):
     async def download(self, target: Target, url: object) -> bytes:
         """A link MiniMax returned (demo_audio, output_format=url): fetched WITHOUT the key."""
         if not isinstance(url, str) or not url.startswith(("http://", "https://")):
-            raise self.transport.error(
-                status=200,
-                code=None,
-                target=target,
-                cls=InvalidResponseError,
-                provider_message=f"expected an audio link, got {str(url)[:80]!r}",
-            )
+            raise self._invalid(target, f"expected an audio link, got {str(url)[:80]!r}")
         limit = int(self.spec["limits"]["download_max_bytes"])
         chunks, total = [], 0
         async with self.transport.stream(target, "GET", url, idempotent=True, auth=False, link=True) as resp:
@@ -257,37 +250,8 @@ class MiniMaxAPI(Provider):
         try:
             return bytes.fromhex(value or "")
         except (TypeError, ValueError):
-            raise self.transport.error(
-                status=200,
-                code=None,
-                target=target,
-                cls=InvalidResponseError,
-                provider_message=f"data.audio is not hex: {str(value)[:60]!r}",
-            ) from None
+            raise self._invalid(target, f"data.audio is not hex: {str(value)[:60]!r}") from None
 
     def _check_audio(self, data: bytes, fmt: str, target: Target) -> None:
-        if not data:
-            raise self.transport.error(
-                status=200,
-                code=None,
-                target=target,
-                cls=InvalidResponseError,
-                provider_message="no audio in the answer",
-            )
-        expected = AUDIO_SNIFF.get(fmt)
-        if expected is None and looks_like_text(data):  # pcm: headerless, so only "not text" can be checked
-            raise self.transport.error(
-                status=200,
-                code=None,
-                target=target,
-                cls=InvalidResponseError,
-                provider_message=f"a text body instead of {fmt} audio",
-            )
-        if expected is not None and sniff_format(data) not in expected:
-            raise self.transport.error(
-                status=200,
-                code=None,
-                target=target,
-                cls=InvalidResponseError,
-                provider_message=f"expected {fmt} audio, got {data[:24]!r}",
-            )
+        # pcm: headerless, only "not text" is checked
+        self._check_container(data, fmt, AUDIO_SNIFF, target, empty="no audio in the answer")

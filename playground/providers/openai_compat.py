@@ -246,9 +246,7 @@ class OpenAICompat(TranscribeMixin, Provider):
         async with self.transport.stream(
             target, "POST", "/audio/speech", idempotent=True, json=body, headers={"Accept": accept}, timing=timing
         ) as resp:
-            ctype = resp.headers.get("content-type", "").split(";")[0].strip().lower()
-            if ctype.startswith(TEXT_TYPES):
-                raise await self._not_audio(resp, target, ctype)
+            ctype = await self._refuse_text_answer(resp, target, text_types=TEXT_TYPES)
             if ctype == SSE_TYPE:
                 async for chunk in self._sse_audio(resp, target):
                     await deliver(chunk)
@@ -273,8 +271,7 @@ class OpenAICompat(TranscribeMixin, Provider):
             notes=req.notes,
         )
 
-    async def _not_audio(self, resp: httpx.Response, target: Target, ctype: str) -> ProviderError:
-        raw = await resp.aread()
+    def _text_answer_error(self, resp: httpx.Response, raw: bytes, ctype: str, target: Target) -> ProviderError:
         code, message = self.parse_error(resp.status_code, raw, ctype)
         return self.transport.error(
             status=resp.status_code,
@@ -319,33 +316,19 @@ class OpenAICompat(TranscribeMixin, Provider):
         except ValueError:
             event = None
         if not isinstance(event, dict):
-            raise self.transport.error(
-                status=200,
-                code=None,
-                target=target,
-                cls=InvalidResponseError,
-                provider_message=f"an SSE event that is not a JSON object: {payload[:120]!r}",
-            )
+            raise self._invalid(target, f"an SSE event that is not a JSON object: {payload[:120]!r}")
         return event
 
     def _delta_audio(self, event: dict[str, Any], target: Target) -> bytes:
         try:
             return base64.b64decode(event.get("audio") or "", validate=True)
         except (ValueError, TypeError):
-            raise self.transport.error(
-                status=200,
-                code=None,
-                target=target,
-                cls=InvalidResponseError,
-                provider_message="a speech.audio.delta whose audio is not base64",
-            ) from None
+            raise self._invalid(target, "a speech.audio.delta whose audio is not base64") from None
 
     def _check_audio(self, data: bytes, fmt: str, target: Target) -> None:
         """A 200 whose body is JSON/HTML (or the wrong container) is an error, not a broken file."""
         if not data:
-            raise self.transport.error(
-                status=200, code=None, provider_message="an empty body", target=target, cls=InvalidResponseError
-            )
+            raise self._invalid(target, "an empty body")
         expected = set(self.spec["formats"][fmt]["sniff"])
         found = sniff_format(data)
         if wire.looks_like_text(data) or (fmt == "pcm" and looks_like_text(data)):
@@ -358,13 +341,7 @@ class OpenAICompat(TranscribeMixin, Provider):
                 provider_message=f"text instead of {fmt} audio: {message}",
             )
         if expected and found not in expected:
-            raise self.transport.error(
-                status=200,
-                code=None,
-                target=target,
-                cls=InvalidResponseError,
-                provider_message=f"expected {fmt} audio, got {found or 'unknown bytes'} ({data[:16]!r})",
-            )
+            raise self._invalid(target, f"expected {fmt} audio, got {found or 'unknown bytes'} ({data[:16]!r})")
 
     # -- models --------------------------------------------------------------------------
     async def list_models(self, *, api_key: str | None = None, base_url: str | None = None) -> ModelList:

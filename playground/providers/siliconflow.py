@@ -7,7 +7,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from playground.audio import SpeechAudio, VoiceSample, looks_like_text, sniff_format
+from playground.audio import SpeechAudio, VoiceSample
 from playground.config import Target
 from playground.errors import InputError, InvalidResponseError
 from playground.http import NOT_JSON, Timing, decode_body
@@ -20,7 +20,9 @@ from playground.providers.base import (
     Voice,
     check_range,
     check_text,
-    emit,
+    read_audio,
+    reference_voice_label,
+    with_references_counted,
 )
 
 AUDIO_SNIFF = {"mp3": {"mp3"}, "wav": {"wav"}, "opus": {"opus", "ogg"}}
@@ -307,63 +309,24 @@ class SiliconFlow(TranscribeMixin, Provider):
     async def _speak(self, target: Target, req: SiliconFlowSpeech, on_chunk: ChunkCallback | None) -> SpeechResult:
         body = self.speech_body(req)
         timing = Timing()
-        chunks: list[bytes] = []
         async with self.transport.stream(
             target, "POST", "/audio/speech", idempotent=True, json=body, timing=timing
         ) as resp:
-            ctype = resp.headers.get("content-type", "").split(";")[0].strip().lower()
-            if ctype.startswith(("application/json", "text/")):
-                raw = await resp.aread()
-                code, message = self.parse_error(resp.status_code, raw, ctype)
-                raise self.transport.error(
-                    status=resp.status_code,
-                    code=code,
-                    provider_message=message,
-                    target=target,
-                    cls=InvalidResponseError,
-                )
-            async for chunk in resp.aiter_bytes():
-                if chunk:
-                    chunks.append(chunk)
-                    await emit(on_chunk, chunk)
-        data = b"".join(chunks)
+            await self._refuse_text_answer(resp, target)
+            data = await read_audio(resp, on_chunk)
         self._check_audio(data, req.response_format, target)
-        voice_label = req.voice or ("reference clip" if req.references else "default voice")
-        sent = {k: v for k, v in body.items() if k != "references"}
-        if req.references:
-            sent["references"] = f"{len(req.references)} clip(s)"
         return SpeechResult(
             audio=SpeechAudio(data=data, format=req.response_format, sample_rate=req.sample_rate),
             provider=self.ID,
             model=req.model,
-            voice_label=voice_label,
+            voice_label=reference_voice_label(req.voice, req.references),
             sandbox=target.sandbox,
             timing=timing,
-            request_fields=sent,
+            request_fields=with_references_counted(body, req.references),
         )
 
     def _check_audio(self, data: bytes, fmt: str, target: Target) -> None:
-        if not data:
-            raise self.transport.error(
-                status=200, code=None, provider_message="empty body", target=target, cls=InvalidResponseError
-            )
-        expected = AUDIO_SNIFF.get(fmt)
-        if expected is None and looks_like_text(data):  # pcm: headerless, so only "not text" can be checked
-            raise self.transport.error(
-                status=200,
-                code=None,
-                target=target,
-                cls=InvalidResponseError,
-                provider_message=f"a text body instead of {fmt} audio",
-            )
-        if expected is not None and sniff_format(data) not in expected:
-            raise self.transport.error(
-                status=200,
-                code=None,
-                target=target,
-                cls=InvalidResponseError,
-                provider_message=f"expected {fmt} audio, got {data[:40]!r}",
-            )
+        self._check_container(data, fmt, AUDIO_SNIFF, target)  # pcm: headerless, only "not text" is checked
 
     # -- voices -----------------------------------------------------------------------
     async def _list_voices(self, target: Target, **filters: Any) -> list[Voice]:
@@ -371,13 +334,7 @@ class SiliconFlow(TranscribeMixin, Provider):
         try:
             doc = json.loads(body)
         except ValueError:
-            raise self.transport.error(
-                status=200,
-                code=None,
-                provider_message="voice list was not JSON",
-                target=target,
-                cls=InvalidResponseError,
-            ) from None
+            raise self._invalid(target, "voice list was not JSON") from None
         items = doc.get("results") or doc.get("result") or []  # some clients see "result"
         return [
             Voice(

@@ -12,12 +12,15 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
+import httpx
+
 from playground.audio import SpeechAudio, VoiceSample, encode, looks_like_text, sniff_format
 from playground.config import Target
 from playground.errors import AudioInputError, InputError, ProviderError, ServerError
 from playground.http import Timing
 from playground.providers.asr import TranscribeMixin
 from playground.providers.base import (
+    TEXT_ANSWERS,
     ChunkCallback,
     Provider,
     SpeechResult,
@@ -25,10 +28,12 @@ from playground.providers.base import (
     Voice,
     check_range,
     check_text,
-    emit,
+    read_audio,
 )
 from playground.providers.zhipu_codes import CODE_ERRORS, ZhipuTransport, parse_error
 from playground.providers.zhipu_stream import BadStream, ErrorEvent, read_sse
+
+JSON_ONLY = ("application/json",)  # the error answers of a streamed speech call
 
 
 @dataclass
@@ -95,13 +100,6 @@ class Zhipu(TranscribeMixin, Provider):
     def system_voices(self, model: str | None = None) -> list[str]:
         legacy = self.spec["speech_models"].get(model or "", {}).get("legacy_voices", [])
         return [*self.spec["system_voices"], *legacy]
-
-    def _one_of(self, value: str, allowed, what: str) -> str:
-        if value not in allowed:
-            raise InputError(
-                f"Unknown {what} {value!r} for {self.label}.", hint=f"Choose one of: {', '.join(allowed)}."
-            )
-        return value
 
     # -- upload (files API) --------------------------------------------------------------
     def check_upload(self, req: ZhipuUpload) -> ZhipuUpload:
@@ -320,9 +318,8 @@ class Zhipu(TranscribeMixin, Provider):
         async with self.transport.stream(
             target, "POST", "/paas/v4/audio/speech", idempotent=True, json=body, timing=timing, headers=headers
         ) as resp:
-            ctype = resp.headers.get("content-type", "").split(";")[0].strip().lower()
-            if ctype == "application/json" or (not req.stream and ctype.startswith("text/")):
-                raise self._error_in_body(await resp.aread(), resp.status_code, target)
+            # streamed, only JSON is an error answer (text goes on to the event-stream reader)
+            await self._refuse_text_answer(resp, target, text_types=JSON_ONLY if req.stream else TEXT_ANSWERS)
             if req.stream:
                 try:
                     data, rate = await read_sse(resp.aiter_lines(), req.encode_format, self.pcm_rate, on_chunk)
@@ -343,12 +340,7 @@ class Zhipu(TranscribeMixin, Provider):
         )
 
     async def _read_body(self, resp, fmt: str, target: Target, on_chunk) -> tuple[bytes, int | None]:
-        chunks = []
-        async for chunk in resp.aiter_bytes():
-            if chunk:
-                chunks.append(chunk)
-                await emit(on_chunk, chunk)
-        data = b"".join(chunks)
+        data = await read_audio(resp, on_chunk)
         if not data:
             raise self._invalid(target, "empty body")
         if fmt == "wav":
@@ -402,6 +394,9 @@ class Zhipu(TranscribeMixin, Provider):
         if doc.get("error"):  # Zhipu may answer an error with 200
             raise self._error_in_body(body, 200, target)
         return doc
+
+    def _text_answer_error(self, resp: httpx.Response, raw: bytes, ctype: str, target: Target) -> ProviderError:
+        return self._error_in_body(raw, resp.status_code, target)
 
     def _error_in_body(self, body: bytes, status: int, target: Target) -> ProviderError:
         """An error answered with a success status: typed by its business code when it has one."""

@@ -57,6 +57,7 @@ from playground.sandbox.control import (
     body_fault_response,
     first_byte_delay,
     guarded,
+    hang,
     paced,
     split,
 )
@@ -107,10 +108,7 @@ def router(state: SandboxState) -> APIRouter:
         if early is not None:
             return None, early, None
         if fault is not None and fault.kind == "hang":
-            for _ in range(36000):
-                if await request.is_disconnected():
-                    break
-                await asyncio.sleep(0.1)
+            await hang(request)
             return None, error(504, "The request timed out.", version), None
         await first_byte_delay(state, PROVIDER, fault)
         return (key, version), None, fault

@@ -148,6 +148,14 @@ async def first_byte_delay(state: SandboxState, provider: str, fault: Fault | No
         await asyncio.sleep(delay)
 
 
+async def hang(request: Request) -> None:
+    """A "hang" fault: answer nothing until the client gives up (at most an hour)."""
+    for _ in range(36000):
+        if await request.is_disconnected():
+            return
+        await asyncio.sleep(0.1)
+
+
 async def paced(chunks: list[bytes], state: SandboxState, provider: str, fault: Fault | None):
     """Yield chunks with the configured pacing; a cut_stream fault aborts the connection midway."""
     sent = 0

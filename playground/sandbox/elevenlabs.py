@@ -36,7 +36,7 @@ from playground.audio import decode, sniff_format
 from playground.errors import AudioInputError
 from playground.sandbox import elevenlabs_voices as voices
 from playground.sandbox import speech, voice_match
-from playground.sandbox.control import SandboxState, body_fault_response, first_byte_delay, guarded, paced, split
+from playground.sandbox.control import SandboxState, body_fault_response, first_byte_delay, guarded, hang, paced, split
 from playground.sandbox.elevenlabs_rules import (
     Invalid,
     bad,
@@ -119,10 +119,7 @@ def router(state: SandboxState) -> APIRouter:
         if early is not None:
             return None, early, None
         if fault is not None and fault.kind == "hang":
-            for _ in range(36000):
-                if await request.is_disconnected():
-                    break
-                await asyncio.sleep(0.1)
+            await hang(request)
             return None, error(500, "internal_server_error"), None
         await first_byte_delay(state, PROVIDER, fault)
         return key, None, fault

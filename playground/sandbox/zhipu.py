@@ -41,6 +41,7 @@ from playground.sandbox.control import (
     body_fault_response,
     first_byte_delay,
     guarded,
+    hang,
     paced,
     split,
 )
@@ -134,12 +135,6 @@ def router(state: SandboxState) -> APIRouter:
         return key, None, fault
 
     route = guarded(guard, Invalid, lambda exc: exc.response())
-
-    async def hang(request: Request) -> None:
-        for _ in range(36000):  # until the client gives up (at most an hour)
-            if await request.is_disconnected():
-                return
-            await asyncio.sleep(0.1)
 
     async def json_body(request: Request, allowed: set[str]) -> dict:
         if not request.headers.get("content-type", "").startswith("application/json"):

@@ -8,12 +8,12 @@ import base64
 import json
 import re
 import uuid
-from urllib.parse import unquote
 
 import pytest
 
 from playground.audio import VoiceSample, sniff_format
-from tests.browser.conftest import assert_played_live, fetch_audio_bytes, live_stats, record
+from tests.browser.conftest import assert_played_live, record
+from tests.browser.steps import clone_voice, download_name, field, fill_speak, open_tab, speak_streamed, wait_value
 
 pytestmark = pytest.mark.browser
 
@@ -27,21 +27,8 @@ SPOKEN = (
 )
 
 
-def field(page, elem_id: str):
-    return page.locator(f"#{elem_id} textarea, #{elem_id} input").first
-
-
-def wait_value(page, elem_id: str) -> str:
-    page.wait_for_function(
-        f"() => (document.querySelector('#{elem_id} textarea, #{elem_id} input')?.value || '').trim() !== ''",
-        timeout=60_000,
-    )
-    return field(page, elem_id).input_value().strip()
-
-
 def test_record_create_model_and_speak_streamed_with_it(page, sandbox):
-    page.locator("button[role=tab]").filter(has_text="Fish Audio").first.click()
-    page.locator("#fa-clone-btn").wait_for()
+    open_tab(page, "Fish Audio", "fa")
 
     record(page, "fa-clone-audio", seconds=4)
     # the sample clinic transcribes a new recording into the empty transcript box: wait for it, then correct it
@@ -50,13 +37,7 @@ def test_record_create_model_and_speak_streamed_with_it(page, sandbox):
     record(page, "fa-clone-audio-2", seconds=3)
     field(page, "fa-clone-text-2").fill("Second sample.")
     title = f"browser-{uuid.uuid4().hex[:6]}"
-    field(page, "fa-clone-title").fill(title)
-    page.locator("#fa-clone-consent input[type=checkbox]").check()  # "I have the right to clone this voice"
-    page.locator("#fa-clone-btn").click()
-    try:
-        model_id = wait_value(page, "fa-clone-model-id")
-    finally:
-        page.screenshot(path="/tmp/fa_clone.png", full_page=True)
+    model_id = clone_voice(page, "fa", name_id="fa-clone-title", name=title, result_id="fa-clone-model-id")
     assert re.fullmatch(r"[0-9a-f]{32}", model_id), model_id
     log = sandbox.requests("fishaudio")
     create = [r for r in log if r["method"] == "POST" and r["path"].endswith("/model")][-1]
@@ -70,23 +51,11 @@ def test_record_create_model_and_speak_streamed_with_it(page, sandbox):
     polls = [r for r in log if r["method"] == "GET" and r["path"].endswith(f"/model/{model_id}")]
     assert len(polls) >= 2  # polled until trained (the simulator answers "training" first)
 
-    page.locator("button[role=tab]:visible").filter(has_text="Speak").last.click()
-    voice_input = field(page, "fa-speak-voice")
-    if model_id not in voice_input.input_value():
-        voice_input.fill(model_id)
-        voice_input.press("Enter")
-    field(page, "fa-speak-text").fill(SPOKEN)
-    sandbox.set_latency("fishaudio", first_byte_s=0.3, chunk_delay_s=0.15)  # it plays while it arrives
-    page.locator("#fa-speak-btn").click()
-    try:
-        stats = live_stats(page, "fa-speak-live")
-        data = fetch_audio_bytes(page, "fa-speak-audio")
-    finally:
-        page.screenshot(path="/tmp/fa_speak.png", full_page=True)
+    fill_speak(page, "fa", model_id, SPOKEN)
+    stats, data = speak_streamed(page, sandbox, "fishaudio", "fa", chunk_delay_s=0.15)
     speech = [r for r in sandbox.requests("fishaudio") if r["path"].endswith("/v1/tts")][-1]
     assert json.loads(base64.b64decode(speech["body_b64"]))["reference_id"] == model_id
     assert_played_live(stats, speech)
     info = VoiceSample(data).info
     assert sniff_format(data) == "mp3" and info.duration_s > 0.5
-    href = page.locator("#fa-speak-file a[href]").first.get_attribute("href")
-    assert unquote(href).rsplit("/", 1)[-1].startswith("fishaudio-")
+    assert download_name(page, "fa").startswith("fishaudio-")

@@ -28,7 +28,7 @@ class SandboxServer:
             log_level="warning",
             access_log=False,
             lifespan="off",
-            timeout_keep_alive=30,
+            timeout_keep_alive=config.KEEP_ALIVE_S,  # longer than clients keep theirs (config.py)
         )
         self.server = uvicorn.Server(cfg)
         self.thread: threading.Thread | None = None

@@ -7,7 +7,7 @@ import os
 import gradio as gr
 from starlette.middleware import Middleware
 
-from playground import hosted
+from playground import config, hosted
 from playground.gateway.routes import ROUTES as GATEWAY_ROUTES
 from playground.ui import api_schema, fair_queue, i18n, mcp_tools
 from playground.ui.arena_routes import ROUTES as ARENA_ROUTES
@@ -76,6 +76,19 @@ def build_app() -> gr.Blocks:
     mcp_tools.keep_only_these_tools(demo)  # the provider tabs' endpoints stay API-only, not MCP tools
     i18n.localize(demo)  # the whole UI in English and Chinese (ui/i18n.py)
     return api_schema.install(demo)  # the API described in plain English (ui/api_schema.py)
+
+
+def keep_connections_longer(demo: gr.Blocks) -> None:
+    """After launch(): idle keep-alive connections stay open KEEP_ALIVE_S instead of uvicorn's 5 s.
+
+    5 s is also httpx's keep-alive expiry, so the openai SDK (and any httpx client) on /v1 reuses a
+    pooled connection at about the moment the server closes it: under a burst the request meets a
+    reset and the SDK reports APIConnectionError (playground/config.py). Gradio's launch() has no
+    setting for it; uvicorn reads its config for every new connection, so setting it on the running
+    server's config covers every connection after start-up."""
+    server_config = getattr(getattr(demo, "server", None), "config", None)
+    if server_config is not None:
+        server_config.timeout_keep_alive = config.KEEP_ALIVE_S
 
 
 def launch_kwargs() -> dict:

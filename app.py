@@ -21,7 +21,7 @@ def main() -> None:
         os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
         from playground.sandbox.control import SandboxState
         from playground.sandbox.server import SandboxServer
-        from playground.ui.layout import build_app, keep_connections_longer, launch_kwargs
+        from playground.ui.layout import after_launch, build_app, launch_kwargs
 
         SandboxServer(SandboxState(keep_log=False)).start().register()  # no request log: nothing kept
         demo = build_app()
@@ -32,7 +32,7 @@ def main() -> None:
             prevent_thread_lock=True,
             **launch_kwargs(),
         )
-        keep_connections_longer(demo)  # API clients close idle connections first (ui/layout.py)
+        after_launch(demo)  # nothing of start-up's config kept; longer keep-alive (ui/layout.py)
     finally:
         gc.freeze()
         gc.enable()

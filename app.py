@@ -23,7 +23,8 @@ def main() -> None:
         from playground.sandbox.server import SandboxServer
         from playground.ui.layout import after_launch, build_app, launch_kwargs
 
-        SandboxServer(SandboxState(keep_log=False)).start().register()  # no request log: nothing kept
+        # no request log: nothing kept; its voice calibration warms once the app is up (after_launch)
+        SandboxServer(SandboxState(keep_log=False), warm=False).start().register()
         demo = build_app()
         gc.collect()
         demo.launch(

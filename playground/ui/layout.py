@@ -83,9 +83,14 @@ def build_app() -> gr.Blocks:
 
 def after_launch(demo: gr.Blocks) -> None:
     """What app.py does once launch() has returned: later config builds are fresh again (nothing is
-    kept past start-up, ui/build_once.py), and the server keeps connections longer (below)."""
+    kept past start-up, ui/build_once.py), the server keeps connections longer (below), and the
+    in-process sandbox renders its voice calibration (~0.7 s of CPU in a thread: during start-up it
+    would hold the GIL against the build; the first sandbox clone still need not wait for it)."""
+    from playground.sandbox import voice_match
+
     build_once.forget(demo)
     keep_connections_longer(demo)
+    voice_match.warm_in_background()
 
 
 def keep_connections_longer(demo: gr.Blocks) -> None:

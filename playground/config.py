@@ -14,6 +14,12 @@ from playground import presets
 
 CONNECT_TIMEOUT_S = float(os.environ.get("PLAYGROUND_CONNECT_TIMEOUT_S", "10"))
 READ_TIMEOUT_S = float(os.environ.get("PLAYGROUND_READ_TIMEOUT_S", "120"))
+# How long our servers (the app's, the sandbox's) keep an idle keep-alive connection open. uvicorn's
+# default, 5 s, equals httpx's own keep-alive expiry (the openai SDK's too): a client then reuses a
+# pooled connection at about the moment the server closes it, and under a burst some requests meet a
+# reset (httpx.ReadError, the SDK's APIConnectionError). Longer than the clients' expiry, the closing
+# is always the client's, which never races.
+KEEP_ALIVE_S = 30
 MAX_RETRIES = int(os.environ.get("PLAYGROUND_MAX_RETRIES", "2"))
 RETRY_BASE_S = float(os.environ.get("PLAYGROUND_RETRY_BASE_S", "0.5"))
 MAX_RETRY_AFTER_S = float(os.environ.get("PLAYGROUND_MAX_RETRY_AFTER_S", "20"))

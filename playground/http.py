@@ -3,7 +3,8 @@
 Retries live here and nowhere else. A call is retried only when that is safe:
 - every call: the connection could not be opened (nothing was sent), or 429 with a
   Retry-After we are willing to wait for (the provider refused before doing work);
-- idempotent calls only (speech, listing, deleting): also 502/503/504 and read timeouts.
+- idempotent calls only (speech, listing, deleting): also 502/503/504, read timeouts, and a
+  connection dropped or reset before any answer.
 Uploads and clones create things and may cost money: they are never retried blindly.
 """
 
@@ -392,7 +393,11 @@ class Transport:
         if exc is not None:
             if isinstance(exc, httpx.ConnectError):
                 return backoff
-            if idempotent and isinstance(exc, (httpx.ReadTimeout, httpx.RemoteProtocolError)):
+            # no answer yet: the server dropped (RemoteProtocolError) or reset (ReadError, WriteError) the
+            # connection, e.g. a pooled one it closed as we reused it; safe to send again if idempotent
+            if idempotent and isinstance(
+                exc, (httpx.ReadTimeout, httpx.RemoteProtocolError, httpx.ReadError, httpx.WriteError)
+            ):
                 return backoff
             return None
         if status == 429:

@@ -25,7 +25,9 @@ def provider_of(path: str) -> str | None:
     return root if root in SIMULATORS else None
 
 
-def create_app(state: SandboxState | None = None) -> FastAPI:
+def create_app(state: SandboxState | None = None, warm: bool = True) -> FastAPI:
+    """`warm=False`: the caller starts voice_match.warm_in_background() itself, when it suits it (app.py:
+    after start-up, which the warm-up's ~0.7 s of CPU in a thread of the same process would slow)."""
     state = state or SandboxState()
     app = FastAPI(title="Voice Clone Playground sandbox", docs_url=None, redoc_url=None, openapi_url=None)
     app.state.sandbox = state
@@ -33,5 +35,6 @@ def create_app(state: SandboxState | None = None) -> FastAPI:
     for _, (_, factory) in SIMULATORS.items():
         app.include_router(factory(state))
     app.add_middleware(RecorderMiddleware, state=state, provider_of=provider_of)
-    voice_match.warm_in_background()  # the first sandbox clone need not wait for the voice calibration
+    if warm:
+        voice_match.warm_in_background()  # the first sandbox clone need not wait for the voice calibration
     return app

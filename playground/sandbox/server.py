@@ -16,11 +16,13 @@ from playground.sandbox.control import SandboxState
 class SandboxServer:
     """A sandbox served on loopback in a daemon thread. `url` is its root."""
 
-    def __init__(self, state: SandboxState | None = None, host: str = "127.0.0.1", port: int = 0) -> None:
+    def __init__(
+        self, state: SandboxState | None = None, host: str = "127.0.0.1", port: int = 0, warm: bool = True
+    ) -> None:
         self.state = state or SandboxState()
         self.host = host
         self.port = port or free_port(host)
-        self.app = create_app(self.state)
+        self.app = create_app(self.state, warm=warm)  # warm: see create_app
         cfg = uvicorn.Config(
             self.app,
             host=self.host,
@@ -28,7 +30,7 @@ class SandboxServer:
             log_level="warning",
             access_log=False,
             lifespan="off",
-            timeout_keep_alive=30,
+            timeout_keep_alive=config.KEEP_ALIVE_S,  # longer than clients keep theirs (config.py)
         )
         self.server = uvicorn.Server(cfg)
         self.thread: threading.Thread | None = None

@@ -7,9 +7,9 @@ import os
 import gradio as gr
 from starlette.middleware import Middleware
 
-from playground import hosted
+from playground import config, hosted
 from playground.gateway.routes import ROUTES as GATEWAY_ROUTES
-from playground.ui import api_schema, fair_queue, i18n, mcp_tools
+from playground.ui import api_schema, build_once, fair_queue, i18n, mcp_tools
 from playground.ui.arena_routes import ROUTES as ARENA_ROUTES
 from playground.ui.arena_tab import build_arena_tab
 from playground.ui.common import register_language_lookup
@@ -50,6 +50,7 @@ def build_app() -> gr.Blocks:
     # reading this variable; setting it here (not via demo.queue()) spares a rebuild of the server app.
     os.environ.setdefault("GRADIO_DEFAULT_CONCURRENCY_LIMIT", str(QUEUE_CONCURRENCY))
     with gr.Blocks(title="Voice Clone Playground", delete_cache=(3600, 3600)) as demo:
+        build_once.hold(demo)  # the page config is built once, in launch() (ui/build_once.py)
         gr.Markdown(HEADER)
         gr.Markdown(FIRST_STEP, elem_id="vcp-first-step")  # the one line that says what to do
         i18n.build_language_switch()  # English / 中文 (follows the browser, remembers a choice)
@@ -75,7 +76,34 @@ def build_app() -> gr.Blocks:
     register_language_lookup()  # handler messages follow the page's language (playground/messages.py)
     mcp_tools.keep_only_these_tools(demo)  # the provider tabs' endpoints stay API-only, not MCP tools
     i18n.localize(demo)  # the whole UI in English and Chinese (ui/i18n.py)
-    return api_schema.install(demo)  # the API described in plain English (ui/api_schema.py)
+    api_schema.install(demo)  # the API described in plain English (ui/api_schema.py)
+    build_once.release(demo)  # the blocks are final: launch() builds their config once
+    return demo
+
+
+def after_launch(demo: gr.Blocks) -> None:
+    """What app.py does once launch() has returned: later config builds are fresh again (nothing is
+    kept past start-up, ui/build_once.py), the server keeps connections longer (below), and the
+    in-process sandbox renders its voice calibration (~0.7 s of CPU in a thread: during start-up it
+    would hold the GIL against the build; the first sandbox clone still need not wait for it)."""
+    from playground.sandbox import voice_match
+
+    build_once.forget(demo)
+    keep_connections_longer(demo)
+    voice_match.warm_in_background()
+
+
+def keep_connections_longer(demo: gr.Blocks) -> None:
+    """After launch(): idle keep-alive connections stay open KEEP_ALIVE_S instead of uvicorn's 5 s.
+
+    5 s is also httpx's keep-alive expiry, so the openai SDK (and any httpx client) on /v1 reuses a
+    pooled connection at about the moment the server closes it: under a burst the request meets a
+    reset and the SDK reports APIConnectionError (playground/config.py). Gradio's launch() has no
+    setting for it; uvicorn reads its config for every new connection, so setting it on the running
+    server's config covers every connection after start-up."""
+    server_config = getattr(getattr(demo, "server", None), "config", None)
+    if server_config is not None:
+        server_config.timeout_keep_alive = config.KEEP_ALIVE_S
 
 
 def launch_kwargs() -> dict:

@@ -4,8 +4,10 @@ down cleanly, removing that folder."""
 
 from __future__ import annotations
 
+import http.client
 import signal
 import subprocess
+import time
 from pathlib import Path
 
 import pytest
@@ -34,6 +36,16 @@ def test_app_process_serves_a_keyless_speak_and_cleans_up_on_sigterm(tmp_path):
         finally:
             client.close()
         assert "sandbox" in summary
+        # an API client's pooled connection stays usable past 5 s idle (httpx's and the openai SDK's
+        # keep-alive expiry), so the client retires it first rather than racing the server's close.
+        # Opened after a call, when launch() has surely returned (app.py sets it on the running server).
+        api = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+        api.request("GET", "/v1/models")
+        assert api.getresponse().read() and api.sock is not None
+        time.sleep(6.5)
+        api.request("GET", "/v1/models")  # the same socket: http.client does not reconnect by itself
+        assert api.getresponse().status == 200
+        api.close()
         takes = list(tmp.glob(f"vcp-downloads-{proc.pid}/take-*/*"))
         assert len(takes) == 1 and takes[0].stat().st_size > 1000
         proc.send_signal(signal.SIGTERM)

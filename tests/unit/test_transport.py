@@ -81,3 +81,19 @@ def test_secret_never_prints_itself():
     s = Secret(KEY)
     assert KEY not in repr(s) and KEY not in str(s) and KEY not in repr(TARGET)
     assert scrub(f"bad key {KEY}!", KEY) == "bad key ****!"
+
+
+@respx.mock
+async def test_a_connection_reset_before_the_answer_is_retried_only_when_idempotent(transport, monkeypatch):
+    # a pooled connection the server closed just as it was reused: the request meets a reset
+    monkeypatch.setattr(config, "MAX_RETRIES", 2)
+    monkeypatch.setattr(config, "RETRY_BASE_S", 0.0)
+    route = respx.post("https://api.example.test/v1/audio/speech").mock(
+        side_effect=[httpx.ReadError("reset"), httpx.Response(200, content=b"ID3audio")]
+    )
+    _, body = await transport.request(TARGET, "POST", "/audio/speech", idempotent=True, json={})
+    assert body == b"ID3audio" and route.call_count == 2
+    clone = respx.post("https://api.example.test/v1/uploads/audio/voice").mock(side_effect=httpx.ReadError("reset"))
+    with pytest.raises(errors.StreamInterruptedError):
+        await transport.request(TARGET, "POST", "/uploads/audio/voice", idempotent=False, json={})
+    assert clone.call_count == 1

@@ -9,8 +9,8 @@ store that gives each client address its share.
 Gradio keeps every browser session's state up to `state_session_capacity` (PLAYGROUND_MAX_SESSIONS)
 and, past it, drops the least recently used one: 510 requests with fresh session hashes used to
 drop a real visitor's state. Here each session belongs to the client address that opened it;
-one address keeps at most PLAYGROUND_SESSIONS_PER_CLIENT (20) live sessions (a new one drops that
-address's own oldest), and past the total capacity the session dropped is the oldest of the
+in hosted mode one address keeps at most PLAYGROUND_SESSIONS_PER_CLIENT (20) live sessions (a new one
+drops that address's own oldest), and past the total capacity the session dropped is the oldest of the
 address holding the most, so one address rotating session hashes only ever evicts itself.
 """
 
@@ -21,12 +21,17 @@ from collections import OrderedDict
 
 from gradio.state_holder import StateHolder
 
-from playground import hostcheck, visitors
+from playground import hostcheck, hosted, visitors
 
 SESSIONS_PER_CLIENT_DEFAULT = 20
 
 
-def sessions_per_client() -> int:
+def sessions_per_client() -> int | None:
+    """The live sessions one address keeps in hosted mode; None locally, where every session comes from
+    the one machine (or a team's few): a share there made 32 sessions from loopback evict each other,
+    and each evicted session's state was built again on its next call."""
+    if not hosted.is_hosted():
+        return None
     try:
         return max(1, int(os.environ.get("PLAYGROUND_SESSIONS_PER_CLIENT", SESSIONS_PER_CLIENT_DEFAULT)))
     except ValueError:
@@ -57,7 +62,8 @@ class ClientStateHolder(StateHolder):
             if session_id not in self.session_data:
                 client = visitors.client_id()
                 mine = self.sessions_of.setdefault(client, OrderedDict())
-                while len(mine) >= sessions_per_client():
+                share = sessions_per_client()
+                while share is not None and len(mine) >= share:
                     self._drop(next(iter(mine)))
                     mine = self.sessions_of.setdefault(client, OrderedDict())
                 self.owner[session_id] = client

@@ -1,9 +1,10 @@
 """Messages in the reader's language: errors with their hints, and the summaries handlers return.
 
-English is what the code writes. `translate(text, lang)` gives the Chinese from presets/messages.json, then
-the UI labels of presets/i18n.json (exact strings, then templates whose {parts} are kept; a part that is
-itself a known string is translated too). The provider's own words (`ProviderError.provider_message`)
-are always kept verbatim.
+English is what the code writes. `translate(text, lang)` gives the Chinese from presets/messages.json
+(exact strings, then templates whose {parts} are kept; a part that is itself a known message is translated
+too); `label(text)` also knows the page's labels (presets/i18n.json), for the names of columns, checks
+and fixes a handler writes. The provider's own words (`ProviderError.provider_message`) are always kept
+verbatim.
 
 Which language a call wants: `language()` asks the lookup the UI registers (the Gradio request of the
 event being handled): the `vcp-lang` cookie the page's language switch sets, else the request's
@@ -68,14 +69,16 @@ def language() -> str:
 
 
 @lru_cache(maxsize=1)
-def _catalog() -> tuple[dict[str, str], list[tuple[re.Pattern, str]], dict[str, str]]:
-    """(messages.json strings, templates of both files, the UI labels of i18n.json): one wording for a
-    column name or a state, whether the page labels it or a handler writes it into a table or a report."""
-    doc, labels = presets.load("messages"), presets.load("i18n")
-    rows = [*doc["templates"], *labels["templates"]]
-    rows.sort(key=lambda row: -len(re.sub(r"\{\w+\}", "", row["en"])))  # the most specific wording first
-    templates = [(compile_template(row["en"]), row[ZH]) for row in rows]
-    return doc["strings"], templates, labels["strings"]
+def _catalog() -> tuple[dict[str, str], list[tuple[re.Pattern, str]], dict[str, str], list[tuple[re.Pattern, str]]]:
+    """(messages.json strings, its templates, the UI labels of i18n.json, the templates of both files),
+    the most specific wording first."""
+    doc, ui = presets.load("messages"), presets.load("i18n")
+
+    def compiled(rows: list[dict]) -> list[tuple[re.Pattern, str]]:
+        rows = sorted(rows, key=lambda row: -len(re.sub(r"\{\w+\}", "", row["en"])))
+        return [(compile_template(row["en"]), row[ZH]) for row in rows]
+
+    return doc["strings"], compiled(doc["templates"]), ui["strings"], compiled([*doc["templates"], *ui["templates"]])
 
 
 def compile_template(english: str) -> re.Pattern:
@@ -86,21 +89,30 @@ def compile_template(english: str) -> re.Pattern:
     return re.compile(f"^{pattern}$", re.S if "\n" in english else 0)
 
 
-def chinese(text: str, *, labels: bool = True) -> str | None:
-    """The Chinese of one English message, or None when the catalog does not know it. A whole text may
-    be a UI label; a part of a template is not looked up there (a provider's name inside a message stays
-    its name, not its tab title)."""
-    strings, templates, ui_labels = _catalog()
-    if text in strings:
-        return strings[text]
-    if labels and text in ui_labels:
-        return ui_labels[text]
+def _fill(text: str, templates: list[tuple[re.Pattern, str]], strings: dict[str, str]) -> str | None:
     for pattern, target in templates:
         match = pattern.match(text)
         if match:
-            parts = {k: _part(v, strings) for k, v in match.groupdict().items()}
-            return target.format(**parts)
+            return target.format(**{k: _part(v, strings) for k, v in match.groupdict().items()})
     return None
+
+
+def chinese(text: str) -> str | None:
+    """The Chinese of one English message, or None when the catalog does not know it."""
+    strings, templates, _, _ = _catalog()
+    if text in strings:
+        return strings[text]
+    return _fill(text, templates, strings)
+
+
+def label(text: str, lang: str | None = None) -> str:
+    """A column name, a check's or a fix's name written by a handler (not a sentence): the messages,
+    then the page's own labels (presets/i18n.json). Kept apart from translate(), which every handler
+    output goes through: a value such as "happy" or "English" must stay the value it is."""
+    if not text or (lang or language()) != ZH:
+        return text
+    strings, _, ui_labels, all_templates = _catalog()
+    return strings.get(text) or ui_labels.get(text) or _fill(text, all_templates, strings) or text
 
 
 def _part(value: str, strings: dict[str, str]) -> str:
@@ -108,7 +120,7 @@ def _part(value: str, strings: dict[str, str]) -> str:
     this ends), and so is a trailing " (sandbox)"."""
     if value in strings:
         return strings[value]
-    nested = chinese(value, labels=False) if value.strip() else None
+    nested = chinese(value) if value.strip() else None
     if nested is not None:
         return nested
     if value.endswith(" (sandbox)"):

@@ -178,7 +178,7 @@ def report_html(run: Run, standings: list[list], agreement: str) -> bytes:
         return f"<h2>{html.escape(tr(title))}</h2>"
 
     def table(headers: list[str], rows: list[list[Any]]) -> str:
-        return _table([tr(h) for h in headers], rows)
+        return _table([messages.label(h) for h in headers], rows)
 
     parts = [
         f"<!doctype html><html lang='{html.escape(messages.language())}'><head><meta charset='utf-8'>"

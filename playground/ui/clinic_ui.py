@@ -83,7 +83,7 @@ def figures_html(a: clinic.Analysis) -> str:
         ("Size", f"{a.size_bytes / 1048576:.2f} MB {a.format or ''}"),
     ]
     cells = "".join(
-        f'<div class="clinic-fig"><span>{html.escape(tr(k))}</span><b data-fig="{k.split()[0].lower()}">'
+        f'<div class="clinic-fig"><span>{html.escape(messages.label(k))}</span><b data-fig="{k.split()[0].lower()}">'
         f"{html.escape(v)}</b></div>"
         for k, v in rows
     )
@@ -95,7 +95,7 @@ def checks_html(result: clinic.CheckResult) -> str:
     quality = f" <small>{html.escape(tr('(quality)'))}</small>"
     items = "".join(
         f'<li class="clinic-item {"ok" if i.ok else "bad"}" data-check="{i.key}" data-ok="{str(i.ok).lower()}">'
-        f"{'✅' if i.ok else '❌'} <b>{html.escape(tr(i.label))}</b>: {html.escape(tr(i.reason))}"
+        f"{'✅' if i.ok else '❌'} <b>{html.escape(messages.label(i.label))}</b>: {html.escape(tr(i.reason))}"
         f"{'' if i.blocking else quality}</li>"
         for i in result.items
     )
@@ -156,11 +156,9 @@ def make_handlers(provider_id: str, tab_provider: str):
         after = clinic.check(clinic.analyze(fixed.sample), provider_id, operation)
         turned = [i.label for i in after.items if i.ok and not sample_check_ok(sample, operation, i.key)]
         tr = messages.translate  # the pieces, since the whole is a composite no catalog entry matches
-        note = " " + tr(f"Now green: {', '.join(tr(t) for t in turned)}.") if turned else ""
-        info = (
-            f"**{tr('Preview')}: {tr(clinic.fix_label(key, provider_id, operation))}.** {tr(fixed.description)}{note} "
-            + tr("Listen, then *Apply*.")
-        )
+        note = " " + tr(f"Now green: {', '.join(messages.label(t) for t in turned)}.") if turned else ""
+        fix = messages.label(clinic.fix_label(key, provider_id, operation))
+        info = f"**{messages.label('Preview')}: {fix}.** {tr(fixed.description)}{note} " + tr("Listen, then *Apply*.")
         return (
             gr.update(visible=True),
             fixed.sample.data,

@@ -49,7 +49,7 @@ def test_every_card_in_chinese(chinese_reader):
                 body, analysis, result = clinic_ui.card_html(sample, pid, operation)
                 left += [(name, pid, operation, line) for line in _english_left(body)]
                 for key in clinic.applicable_fixes(result, analysis):
-                    label = messages.translate(clinic.fix_label(key, pid, operation))
+                    label = messages.label(clinic.fix_label(key, pid, operation))
                     left += [(name, pid, operation, f"fix label: {label}")] if _english_left(label) else []
     assert not left, left[:20]
     assert "符合限制" in body or "超出限制" in body

@@ -166,3 +166,12 @@ def test_the_arena_score_explanations_have_chinese():
 
     zh = i18n.chinese(report.help_markdown())
     assert zh and "说话人相似度" in zh and zh.count("\n") == report.help_markdown().count("\n")
+
+
+def test_values_stay_values_and_labels_are_asked_for():
+    """Every handler output goes through translate(): a choice value that is also a page label
+    ("happy", "English", "all") must come back unchanged; label() is how a handler names a column."""
+    for value in ("happy", "English", "all", "PRIVATE", "voice_cloning", "auto"):
+        assert messages.translate(value, messages.ZH) == value
+    assert messages.label("Format", messages.ZH) == "格式" and messages.label("Format", messages.EN) == "Format"
+    assert messages.label("Best 7.5 s window", messages.ZH) != "Best 7.5 s window"  # a template of the page

@@ -78,17 +78,7 @@ def test_fallback_caps_follow_the_address_not_the_session(hosted_app, monkeypatc
     monkeypatch.setenv("PLAYGROUND_SERVER_KEYS", "fallback")
     monkeypatch.setenv("OPENAI_API_KEY", "sk-owner-key")
     monkeypatch.setenv("PLAYGROUND_FALLBACK_CLIENT_CHARS", "10")
-    kwargs = dict(
-        text="Hello.",
-        model="gpt-4o-mini-tts",
-        voice="alloy",
-        instructions="",
-        response_format="mp3",
-        speed=1.0,
-        stream_format="audio",
-        base_url="",
-        api_key="",
-    )
+    kwargs = dict(text="Hello.")  # the endpoint's defaults: gpt-4o-mini-tts, alloy, no key of the visitor's
     visitor(hosted_app, A).predict(**kwargs, api_name="/openai_speak")
     with pytest.raises(AppError, match="your address may send 10 characters"):
         visitor(hosted_app, A).predict(**kwargs, api_name="/openai_speak")  # a fresh session, same address

@@ -21,7 +21,7 @@ from playground import config, hosted, presets
 from playground.audio import SpeechAudio, VoiceSample, looks_like_text, sniff_format
 from playground.config import Target
 from playground.errors import InputError, InvalidResponseError, ProviderError, UnsupportedError
-from playground.http import Timing, Transport
+from playground.http import MAX_ERROR_BODY_BYTES, Timing, Transport
 
 ChunkCallback = Callable[[bytes], Awaitable[None] | None]
 # content types of a speech answer that is JSON or text instead of audio (Provider._refuse_text_answer)
@@ -233,10 +233,16 @@ class Provider:
         allow: tuple[str, ...] = (),
     ) -> str:
         """A speech answer whose content type starts with one of `text_types` (and is not in `allow`)
-        is JSON or text instead of audio: read it and raise `_text_answer_error`. Returns the content type."""
+        is JSON or text instead of audio: read its start (as much as an error answer: MAX_ERROR_BODY_BYTES,
+        not the 64 MB an audio answer may have) and raise `_text_answer_error`. Returns the content type."""
         ctype = content_type(resp.headers)
         if ctype.startswith(text_types) and ctype not in allow:
-            raise self._text_answer_error(resp, await resp.aread(), ctype, target)
+            raw = bytearray()
+            async for chunk in resp.aiter_bytes():
+                raw += chunk
+                if len(raw) >= MAX_ERROR_BODY_BYTES:
+                    break
+            raise self._text_answer_error(resp, bytes(raw[:MAX_ERROR_BODY_BYTES]), ctype, target)
         return ctype
 
     def _text_answer_error(self, resp: httpx.Response, raw: bytes, ctype: str, target: Target) -> ProviderError:

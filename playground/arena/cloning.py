@@ -142,7 +142,10 @@ async def _chain(
             str(result.voice_id),
         )
         row.voice_id = str(result.voice_id)
-        row.notes += [n for n in result.notes if n] + ([note.strip(" ·")] if note else [])
+        # the sample carries the clinic's own notes ("kept the best 10.0 s ..."), already in the row as the
+        # fix's sentence: a note said once
+        said = " ".join(row.notes).lower()
+        row.notes += [n for n in result.notes if n and n.lower() not in said] + ([note.strip(" ·")] if note else [])
         say("ready", f"cloned{' (sandbox)' if result.sandbox else ''}: {result.voice_id}")
     except PlaygroundError as exc:
         say("failed", messages.user_message(exc))  # the page's language (the task keeps its context)

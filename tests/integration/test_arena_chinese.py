@@ -59,6 +59,7 @@ def test_the_arena_in_chinese(sandbox, app_url, long_sample, untranslated):
     for row in table:
         assert HAN.search(row[1]) and HAN.search(row[2]), row  # state and message in Chinese
     assert any(r[4] for r in table), table  # the clinic's notes (trimmed, a window kept) are there
+    assert all(r[4].count("保留了最佳") <= 1 for r in table), table  # the window is noted once, not again by the sample
     assert "参考" in takes and HAN.search(note), note
     for row in _data(scorecard):
         assert HAN.search(row[-1]), row  # status in Chinese

@@ -26,6 +26,18 @@ def _toast(page, needle: str) -> str:
     return next(t for t in page.locator(".toast-body").all_inner_texts() if needle in t)
 
 
+def _fill(page, selector: str, text: str) -> None:
+    """Type into a box and make sure it kept it: on a loaded machine a page-load update can still land
+    after the first fill and put the box back to its default (seen once in a full CI run)."""
+    box = page.locator(selector)
+    for _ in range(5):
+        box.fill(text)
+        page.wait_for_timeout(400)
+        if box.input_value() == text:
+            return
+    raise AssertionError(f"{selector} did not keep {text!r}: {box.input_value()!r}")
+
+
 def _silent_wav(path) -> str:
     buf = io.BytesIO()
     with wave.open(buf, "wb") as w:
@@ -48,20 +60,20 @@ def test_chinese_messages_in_a_chinese_page(browser, app_url, sandbox, tmp_path)
     page.locator("#sf-upload-audio [aria-label='Upload file']").first.click()
     page.locator("#sf-upload-audio input[type=file]").set_input_files(_silent_wav(tmp_path / "silent.wav"))
     page.wait_for_selector("#sf-upload-audio a[data-testid=download-link], #sf-upload-audio audio", state="attached")
-    page.locator("#sf-upload-text textarea").fill("你好，这是我的声音。")
+    _fill(page, "#sf-upload-text textarea", "你好，这是我的声音。")
     page.locator("#sf-upload-consent input[type=checkbox]").check()
     page.locator("#sf-upload-btn").click()
     assert "静音" in _toast(page, "静音")
 
     # an empty text
     page.locator("button[role=tab]:visible").filter(has_text=re.compile("^朗读$")).first.click()
-    page.locator("#sf-speak-text textarea").fill("   ")
+    _fill(page, "#sf-speak-text textarea", "   ")
     page.locator("#sf-speak-btn").click()
     assert "为空" in _toast(page, "为空")
 
     # a provider 429
     sandbox.add_fault("siliconflow", "speech", "429", count=20, retry_after=None)
-    page.locator("#sf-speak-text textarea").fill("Hello there.")
+    _fill(page, "#sf-speak-text textarea", "Hello there.")
     page.locator("#sf-speak-btn").click()
     toast = _toast(page, "限流")
     assert "正在对此密钥限流" in toast and "HTTP 429" in toast

@@ -224,7 +224,7 @@ def build_language_switch() -> gr.Radio:
         None,
         js=f"""async (lang) => {{ {_SET_LOCALE_JS} {_translate_js()}
         try {{ localStorage.setItem('{STORAGE_KEY}', lang); }} catch (e) {{}}
-        document.cookie = '{COOKIE}=' + lang + '; path=/; SameSite=Lax';
+        document.cookie = '{COOKIE}=' + lang + '; path=/; ' + (location.protocol === 'https:' ? 'SameSite=None; Secure; Partitioned' : 'SameSite=Lax');
         await vcpSetLocale(lang); if (lang === '{ZH}') await vcpLoadTable(); vcpTranslate(lang); return []; }}""",
         **private,
     )
@@ -238,7 +238,7 @@ def build_language_switch() -> gr.Radio:
             let saved = null; try {{ saved = localStorage.getItem('{STORAGE_KEY}'); }} catch (e) {{}}
             const browser = (navigator.language || '').toLowerCase();
             const lang = saved || (browser.startsWith('zh') ? '{ZH}' : 'en');
-            document.cookie = '{COOKIE}=' + lang + '; path=/; SameSite=Lax';
+            document.cookie = '{COOKIE}=' + lang + '; path=/; ' + (location.protocol === 'https:' ? 'SameSite=None; Secure; Partitioned' : 'SameSite=Lax');
             if (saved || (lang === '{ZH}' && navigator.language !== '{ZH}')) await vcpSetLocale(lang);
             if (lang === '{ZH}') await vcpLoadTable(); vcpTranslate(lang);
             return lang; }}""",

@@ -150,7 +150,7 @@ def build_key_panel(provider_id: str) -> gr.Textbox:
     test_btn.click(on_test_key, [key], [status], api_visibility="private", concurrency_id=f"{provider_id}-calls")
     # browser-only events: the key never leaves the page for these
     key.input(None, None, [status], js=f"() => {IDLE!r}", **private)
-    for trigger in (key.input, remember.change):
+    for trigger in (key.change, remember.change):  # change: typed, pasted or filled in by a script
         trigger(None, [key, remember], None, js=_remember_js(provider_id), **private)
     root = Context.root_block
     if root is not None:

@@ -51,7 +51,7 @@ def table(figures: list[Figure]) -> str:
 
 
 def main() -> int:
-    from bench import arena, audio_prep, concurrency, gateway, overhead, scoring, soak, startup
+    from bench import arena, audio_prep, concurrency, gateway, overhead, pages, scoring, soak, startup
 
     started = time.monotonic()
     figures: list[Figure] = []
@@ -74,6 +74,8 @@ def main() -> int:
         figures += audio_prep.run()
         print("… arena scoring", file=sys.stderr, flush=True)
         figures += scoring.run()
+        print("… pages (crowd, first screen)", file=sys.stderr, flush=True)
+        figures += pages.run(sandbox)
         print("… start-up", file=sys.stderr, flush=True)
         figures += startup.run()
         print("… soak (60 s)", file=sys.stderr, flush=True)

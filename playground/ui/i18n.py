@@ -173,13 +173,16 @@ function vcpTranslate(lang) {
 """
 
 
+# the language cookie travels like the visitor cookie (playground/identity.py): third-party-safe on https
+_COOKIE_ATTRS_JS = "(location.protocol === 'https:' ? 'SameSite=None; Secure; Partitioned' : 'SameSite=Lax')"
 TABLE_PATH = "/vcp-i18n.json"  # the browser pass's table, fetched once and cached (not in every page's config)
 
 _LOAD_TABLE_JS = f"""
 async function vcpLoadTable() {{
   if (window.vcpI18nTable) return;
   try {{
-    const r = await fetch(new URL('.{TABLE_PATH}', window.gradio_config?.root ? window.gradio_config.root + '/' : document.baseURI));
+    const root = window.gradio_config?.root ? window.gradio_config.root + '/' : document.baseURI;
+    const r = await fetch(new URL('.{TABLE_PATH}', root));
     if (r.ok) window.vcpI18nTable = await r.json();
   }} catch (e) {{}}
 }}
@@ -224,7 +227,7 @@ def build_language_switch() -> gr.Radio:
         None,
         js=f"""async (lang) => {{ {_SET_LOCALE_JS} {_translate_js()}
         try {{ localStorage.setItem('{STORAGE_KEY}', lang); }} catch (e) {{}}
-        document.cookie = '{COOKIE}=' + lang + '; path=/; ' + (location.protocol === 'https:' ? 'SameSite=None; Secure; Partitioned' : 'SameSite=Lax');
+        document.cookie = '{COOKIE}=' + lang + '; path=/; ' + {_COOKIE_ATTRS_JS};
         await vcpSetLocale(lang); if (lang === '{ZH}') await vcpLoadTable(); vcpTranslate(lang); return []; }}""",
         **private,
     )
@@ -238,7 +241,7 @@ def build_language_switch() -> gr.Radio:
             let saved = null; try {{ saved = localStorage.getItem('{STORAGE_KEY}'); }} catch (e) {{}}
             const browser = (navigator.language || '').toLowerCase();
             const lang = saved || (browser.startsWith('zh') ? '{ZH}' : 'en');
-            document.cookie = '{COOKIE}=' + lang + '; path=/; ' + (location.protocol === 'https:' ? 'SameSite=None; Secure; Partitioned' : 'SameSite=Lax');
+            document.cookie = '{COOKIE}=' + lang + '; path=/; ' + {_COOKIE_ATTRS_JS};
             if (saved || (lang === '{ZH}' && navigator.language !== '{ZH}')) await vcpSetLocale(lang);
             if (lang === '{ZH}') await vcpLoadTable(); vcpTranslate(lang);
             return lang; }}""",

@@ -11,6 +11,7 @@ import asyncio
 import inspect
 import time
 from pathlib import Path
+from typing import Any
 
 import gradio as gr
 
@@ -252,14 +253,15 @@ async def _on_use(entry, *keys):
 
 _GO_JS = f"""(target) => {{
   if (!target) return [];
-  try {{ const t = JSON.parse(target); sessionStorage.setItem('{USE_STORAGE}', target); window.location.href = t.href; }}
-  catch (e) {{}}
+  try {{
+    const t = JSON.parse(target); sessionStorage.setItem('{USE_STORAGE}', target); window.location.href = t.href;
+  }} catch (e) {{}}
   return [];
 }}"""
 
 
 # -- layout ----------------------------------------------------------------------------------------
-def _key_inputs() -> tuple[list, object]:
+def _key_inputs() -> tuple[list, Any]:
     """Invisible key boxes (and the OpenAI base URL), in the endpoints' parameter order, filled on load
     with what this browser tab holds (ui/keys.py); and that load event, to chain the first refresh."""
     from playground.ui import keys as key_store

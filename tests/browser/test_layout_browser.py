@@ -51,13 +51,16 @@ def test_every_page_at_width(browser, app_url, width, locale):
     ARTIFACTS.mkdir(exist_ok=True)
     phone = width < 500
     height = 844 if phone else 900
-    context = browser.new_context(viewport={"width": width, "height": height}, is_mobile=phone, has_touch=phone, locale=locale)
+    context = browser.new_context(
+        viewport={"width": width, "height": height}, is_mobile=phone, has_touch=phone, locale=locale
+    )
     page = context.new_page()
     page.set_default_timeout(30_000)
     problems = []
     for spec in PAGES:
         page.goto(f"{app_url}{spec.path}")
         page.wait_for_selector("#vcp-nav")
+        page.wait_for_timeout(800)  # the page's load events (language, held keys) finish; their overlays go
         if spec.kind == "arena":
             first = page.locator("#vcp-first-step")
             assert first.is_visible() and first.bounding_box()["y"] < height  # the one line that says what to do
@@ -66,7 +69,6 @@ def test_every_page_at_width(browser, app_url, width, locale):
         for link in links:  # every page one tap away: on the first screen, inside the width, not covered
             if link["left"] < -1 or link["right"] > width + 1 or link["bottom"] > height or link["covered"]:
                 problems.append(f"{spec.name}: nav link {link}")
-        page.wait_for_timeout(600)
         slug = (spec.path or "arena") + ("_zh" if locale.startswith("zh") else "")
         page.screenshot(path=str(ARTIFACTS / f"page_{width}_{slug}.png"), full_page=True)
         over = page.evaluate(OVERFLOW)

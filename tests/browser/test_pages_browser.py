@@ -82,7 +82,9 @@ def test_hosted_library_follows_the_visitor_and_nobody_else(browser, hosted_url)
     name = "pages-" + uuid.uuid4().hex[:6]
     _clone_in_hosted_sandbox(hosted_url, cookie["value"], name)
     open_page(a, "library")
-    a.wait_for_function(f"() => document.querySelector('#lib-voices-table')?.innerText.includes({name!r})", timeout=30_000)
+    a.wait_for_function(
+        f"() => document.querySelector('#lib-voices-table')?.innerText.includes({name!r})", timeout=30_000
+    )
     a.screenshot(path="/tmp/pages_hosted_library.png", full_page=True)
 
     b_ctx = browser.new_context(viewport={"width": 1400, "height": 1000})
@@ -98,7 +100,7 @@ def test_hosted_library_follows_the_visitor_and_nobody_else(browser, hosted_url)
 class _Embedder(http.server.BaseHTTPRequestHandler):
     target = ""
 
-    def do_GET(self):  # noqa: N802 (http.server's name)
+    def do_GET(self):
         body = f'<html><body><iframe id="space" src="{self.target}" width="1200" height="900"></iframe></body></html>'
         self.send_response(200)
         self.send_header("Content-Type", "text/html")

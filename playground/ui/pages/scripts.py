@@ -6,4 +6,5 @@ import gradio as gr
 
 
 def build() -> None:
-    gr.Markdown("### Scripts\nA dialogue in several cloned voices, and subtitles dubbed on time.", elem_id="scripts-intro")
+    intro = "### Scripts\nA dialogue in several cloned voices, and subtitles dubbed on time."
+    gr.Markdown(intro, elem_id="scripts-intro")

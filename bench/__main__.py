@@ -9,7 +9,7 @@ import sys
 import time
 from pathlib import Path
 
-from bench import App, Figure, Sandbox
+from bench import App, Figure, Sandbox, table
 
 HERE = Path(__file__).resolve().parent
 
@@ -40,14 +40,6 @@ def machine() -> str:
     except OSError:
         pass
     return f"{platform.system()} {platform.release()}, {cpu}, {os.cpu_count()} CPUs"
-
-
-def table(figures: list[Figure]) -> str:
-    rows = ["| figure | result | target | met | detail |", "| --- | --- | --- | --- | --- |"]
-    for f in figures:
-        met = "—" if f.ok is None else ("yes" if f.ok else "**no**")
-        rows.append(f"| {f.name} | {f.value} | {f.target} | {met} | {f.detail} |")
-    return "\n".join(rows)
 
 
 def main() -> int:

@@ -270,7 +270,7 @@ def run(sandbox: Sandbox, app_unused: App | None = None) -> list[Figure]:
 
 
 if __name__ == "__main__":
-    from bench.__main__ import table
+    from bench import table
 
     box = Sandbox()
     try:

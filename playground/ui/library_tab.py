@@ -169,8 +169,7 @@ async def _on_download_take(entry, fmt, *keys):
 
 
 def _speak_handlers() -> dict:
-    from playground.ui.tab_handlers import speak_handler
-    from playground.ui.tabs import TABS
+    from playground.ui.tabs import TABS, speak_handler
 
     built = [speak_handler(t.pid) for t in TABS]  # every tab is made by ui/tab_builder.py
     return {f.__name__: f for f in built}

@@ -9,7 +9,8 @@ from gradio.context import Context
 
 from playground.ui.common import registered
 from playground.ui.pages import Page
-from playground.ui.tabs import TABS, build_tab
+from playground.ui.tab_builder import build_provider_tab
+from playground.ui.tabs import TABS
 
 USE_STORAGE = "vcp-use"  # written by the library page (ui/library_tab.py)
 
@@ -68,7 +69,7 @@ def _receive_used_voice(pid: str) -> None:
 
 def build(page: Page) -> None:
     tab = next(t for t in TABS if t.pid == page.provider)
-    load = build_tab(tab)
+    load = getattr(build_provider_tab(tab.pid, tab.hooks), "load_event", None)
     root = Context.root_block
     if load and root is not None:
         root.load(**load)

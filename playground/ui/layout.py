@@ -109,7 +109,7 @@ def keep_connections_longer(demo: gr.Blocks) -> None:
 
 def launch_kwargs() -> dict:
     """Everything launch() needs besides host and port (a fresh dict: Gradio mutates app_kwargs)."""
-    page_cache.install(paths())  # a fresh cache per launch: the pages are built again
+    page_cache.install([*paths(), "/config"])  # a fresh cache per launch: the pages are built again
     return dict(
         run_history=False,  # run history would keep typed keys in localStorage (shared/gradio.md)
         max_file_size="20mb",

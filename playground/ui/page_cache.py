@@ -12,8 +12,9 @@ HEAD of a page path without a query string from memory:
   and the cache holds at most MAX_ENTRIES pages (least recently used first out): a visitor sending
   made-up host headers only ever costs a build, as every visit did before;
 - the answer is gzip-compressed when the browser accepts it (`Vary: Accept-Encoding`).
-Anything else (a query string such as `?deep_link=`, another method, a non-200 answer) goes to
-Gradio untouched.
+The whole app's `/config` (what gradio_client reads, ~1.7 MB, the same for everyone) is kept the same
+way, unslimmed. Anything else (a query string such as `?deep_link=`, another method, a non-200
+answer) goes to Gradio untouched.
 """
 
 from __future__ import annotations
@@ -165,12 +166,14 @@ class PageCacheMiddleware:
         headers = list(start.get("headers", []))
         kind = dict(headers).get(b"content-type", b"")
         has_cookie = any(k.lower() == b"set-cookie" for k, _ in headers)
-        if start.get("status") != 200 or not kind.startswith(b"text/html") or has_cookie:
+        cacheable = kind.startswith((b"text/html", b"application/json"))
+        if start.get("status") != 200 or not cacheable or has_cookie:
             body = b"".join(chunks)
             await send({**start, "headers": headers})
             await send({"type": "http.response.body", "body": b"" if scope["method"] == "HEAD" else body})
             return None
         raw = b"".join(chunks)
-        entry = await asyncio.to_thread(lambda: _Entry(headers, slim_html(raw)))
+        html = kind.startswith(b"text/html")
+        entry = await asyncio.to_thread(lambda: _Entry(headers, slim_html(raw) if html else raw))
         cache.put(key, entry)
         return entry

@@ -8,6 +8,7 @@ import gradio as gr
 from starlette.middleware import Middleware
 
 from playground import config, hosted
+from playground.body_limit import BodyLimitMiddleware
 from playground.gateway.routes import ROUTES as GATEWAY_ROUTES
 from playground.ui import api_schema, build_once, fair_queue, i18n, mcp_tools
 from playground.ui.arena_routes import ROUTES as ARENA_ROUTES
@@ -118,7 +119,7 @@ def launch_kwargs() -> dict:
         app_kwargs={
             "routes": list(LIVE_ROUTES) + list(GATEWAY_ROUTES) + list(ARENA_ROUTES),
             # local Host check, client address, per-address session share (ui/guards.py)
-            "middleware": [Middleware(VisitorMiddleware)],
+            "middleware": [Middleware(BodyLimitMiddleware), Middleware(VisitorMiddleware)],  # + bodies bounded
         },
         state_session_capacity=hosted.max_sessions(),  # ~1.1 MB each (playground/hosted.py)
         mcp_server=os.environ.get("PLAYGROUND_MCP", "1").strip().lower() not in ("0", "false", "no", "off"),

@@ -178,6 +178,14 @@ class CallLimiter:
 
     def enter(self, client: str) -> None:
         """Count one request of `client`, or raise ClientLimitError (and count nothing)."""
+        self._admit(client, in_flight=True)
+
+    def count(self, client: str) -> None:
+        """Count one call of `client` that holds no provider slot (CPU work: playground/cpu.py, which
+        bounds what runs at once itself), or raise ClientLimitError."""
+        self._admit(client, in_flight=False)
+
+    def _admit(self, client: str, in_flight: bool) -> None:
         rate = max(1, _env_int("PLAYGROUND_CLIENT_RATE", 60))
         window = max(1, _env_int("PLAYGROUND_CLIENT_RATE_WINDOW_S", 60))
         concurrency = max(1, _env_int("PLAYGROUND_CLIENT_CONCURRENCY", 8))
@@ -201,7 +209,7 @@ class CallLimiter:
             def wait_for(queue: collections.deque) -> int:
                 return max(1, int(window - (now - queue[0]) + 0.999))
 
-            if self.in_flight[client] >= concurrency:
+            if in_flight and self.in_flight[client] >= concurrency:
                 raise ClientLimitError(
                     f"Slow down: {concurrency} of your calls are still running.",
                     hint="Wait for one to finish (or press Cancel), then try again in a few seconds.",
@@ -210,7 +218,7 @@ class CallLimiter:
             if len(calls) >= rate:
                 wait = wait_for(calls)
                 raise ClientLimitError(
-                    f"Slow down: at most {rate} provider calls per {window} s from one address.",
+                    f"Slow down: at most {rate} calls per {window} s from one address.",
                     hint=f"Try again in {wait} s.",
                     retry_after_s=wait,
                 )
@@ -231,7 +239,8 @@ class CallLimiter:
             calls.append(now)
             mine.append(now)
             self.everyone.append(now)
-            self.in_flight[client] += 1
+            if in_flight:
+                self.in_flight[client] += 1
 
     def leave(self, client: str) -> None:
         with self.lock:

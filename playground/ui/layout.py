@@ -109,6 +109,9 @@ def keep_connections_longer(demo: gr.Blocks) -> None:
 
 def launch_kwargs() -> dict:
     """Everything launch() needs besides host and port (a fresh dict: Gradio mutates app_kwargs)."""
+    # The peer address stays the connection's own: uvicorn would otherwise put an X-Forwarded-For hop in
+    # its place whenever the peer is loopback. playground/visitors.py reads that header itself (SECURITY.md).
+    os.environ["FORWARDED_ALLOW_IPS"] = ""
     return dict(
         run_history=False,  # run history would keep typed keys in localStorage (shared/gradio.md)
         max_file_size="20mb",

@@ -61,6 +61,13 @@ def visitor(url: str, address: str) -> Client:
     return Client(url, verbose=False, headers={"X-Forwarded-For": address})
 
 
+def answer_time(client: Client) -> float:
+    """Seconds to answer a cheap call (a page event that lists models from the sandbox)."""
+    started = time.monotonic()
+    client.predict("", "sk-visitor", api_name="/openai_models")
+    return time.monotonic() - started
+
+
 def score(client: Client, clips: dict[str, Path]):
     return client.submit(handle_file(str(clips["ref"])), handle_file(str(clips["take"])), "", api_name="/score_take")
 
@@ -75,13 +82,13 @@ def test_a_long_take_is_scored_on_a_bounded_part_and_says_so(hosted_app, clips, 
 def test_one_visitors_scoring_stays_within_its_share_and_others_are_answered(hosted_app, clips):
     attacker = visitor(hosted_app, A)
     jobs = [score(attacker, clips) for _ in range(6)]  # ten at once in the issue; six is enough here
-    deadline = time.monotonic() + 60
-    while not cpu.spent_s(A) and time.monotonic() < deadline:  # the first job is running
-        time.sleep(0.05)
     other = visitor(hosted_app, B)
-    started = time.monotonic()
-    other.predict("", "sk-visitor", api_name="/openai_models")  # a cheap call of another visitor
-    assert time.monotonic() - started < 1.0
+    answer_time(other)  # its first call pays for the client's own start
+    deadline = time.monotonic() + 60
+    while cpu._lanes.get(A, (0,))[0] < 3 and time.monotonic() < deadline:  # uploaded, in A's lane, working
+        time.sleep(0.05)
+    slowest = max(answer_time(other) for _ in range(3))
+    assert slowest < 1.0  # another visitor's cheap call is answered within 1 s meanwhile
     mine = score(other, clips)  # another visitor's scoring has a share of its own
 
     outcomes = []

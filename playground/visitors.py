@@ -190,7 +190,7 @@ class CallLimiter:
         window = max(1, _env_int("PLAYGROUND_CLIENT_RATE_WINDOW_S", 60))
         concurrency = max(1, _env_int("PLAYGROUND_CLIENT_CONCURRENCY", 8))
         total = max(1, _env_int("PLAYGROUND_GLOBAL_RATE", 1200))
-        network_cap = max(1, int(total * network_share()))
+        network_cap = max(rate, int(total * network_share()))  # a network may always use one address's rate
         now = time.monotonic()
         network = network_of(client)
         with self.lock:

@@ -70,6 +70,7 @@ def test_several_header_lines_are_read_alike_by_page_events_and_the_gateway(host
 def test_rotating_addresses_in_one_network_cannot_empty_the_global_budget(hosted_app, monkeypatch):
     monkeypatch.setenv("PLAYGROUND_GLOBAL_RATE", "8")
     monkeypatch.setenv("PLAYGROUND_NETWORK_SHARE", "0.25")  # two calls per network
+    monkeypatch.setenv("PLAYGROUND_CLIENT_RATE", "2")  # (a network may always use one address's rate)
     answers = [page_event(hosted_app, [f"2001:db8:1:{n:x}::1"]) for n in range(6)]  # six /64s of one /48
     assert sum("event: complete" in a for a in answers) == 2
     assert all("your network has made 2 calls" in a for a in answers[2:])

@@ -25,7 +25,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from playground import audio, messages, presets, providers
+from playground import audio, cpu, messages, presets, providers
 from playground.errors import InputError, PlaygroundError
 from playground.providers.base import SpeechResult
 
@@ -363,7 +363,7 @@ async def run_cell(pair: Pair, text: str, api_keys: dict[str, str] | None = None
         result = await adapter.speak(request, api_key=(api_keys or {}).get(pair.provider_id), on_chunk=on_chunk)
         total = loop.time() - start
         cell.result = result
-        await asyncio.to_thread(_finish, cell, result, first_audio[0] if first_audio else None, total)
+        await cpu.run(_finish, cell, result, first_audio[0] if first_audio else None, total, kind="after")
     except PlaygroundError as exc:
         cell.error = messages.user_message(exc)  # in the language of the page that asked
     except Exception as exc:  # a bug in one cell must not sink the others

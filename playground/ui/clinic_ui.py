@@ -11,7 +11,6 @@ the API schema and the run history.
 
 from __future__ import annotations
 
-import asyncio
 import html
 import math
 from types import SimpleNamespace
@@ -19,7 +18,7 @@ from typing import Any
 
 import gradio as gr
 
-from playground import clinic, config, messages, presets, providers
+from playground import clinic, config, cpu, messages, presets, providers
 from playground.audio import VoiceSample
 from playground.errors import InputError, PlaygroundError
 from playground.providers.asr import TranscribeRequest
@@ -128,13 +127,19 @@ def _fix_updates(provider_id: str, operation: str, keys: list[str]) -> list[Any]
 
 
 def make_handlers(provider_id: str, tab_provider: str):
-    def on_analyze(audio, operation):
-        hidden = [gr.update(visible=False) for _ in FIX_KEYS]
+    def _card(audio, operation):
         sample = VoiceSample.from_input(audio) if audio else None
-        if sample is None:
+        return None if sample is None else card_html(sample, provider_id, operation)
+
+    async def on_analyze(audio, operation):
+        hidden = [gr.update(visible=False) for _ in FIX_KEYS]
+        if not audio:
             return empty_card(), *hidden, gr.update(visible=False), None
         try:
-            body, a, result = card_html(sample, provider_id, operation)
+            made = await cpu.run(_card, audio, operation)  # analysis: the CPU pool, the visitor's share
+            if made is None:
+                return empty_card(), *hidden, gr.update(visible=False), None
+            body, a, result = made
         except PlaygroundError as exc:
             return empty_card(messages.user_message(exc)), *hidden, gr.update(visible=False), None
         return (
@@ -146,7 +151,7 @@ def make_handlers(provider_id: str, tab_provider: str):
 
     @ui_errors
     async def on_preview(audio, operation, key):
-        return await asyncio.to_thread(_preview, audio, operation, key)  # decoding and fixes: off the event loop
+        return await cpu.run(_preview, audio, operation, key)  # decoding and fixes: the CPU pool, metered
 
     def _preview(audio, operation, key):
         sample = VoiceSample.from_input(audio)

@@ -72,9 +72,8 @@ def _gradio_client() -> str | None:
     request = LocalContext.request.get(None)
     if request is None:
         return None
-    headers = getattr(request, "headers", None) or {}
     peer = getattr(getattr(request, "client", None), "host", None)
-    return visitors.client_address(headers.get("x-forwarded-for"), peer)
+    return visitors.client_from_headers(getattr(request, "headers", None) or {}, peer)
 
 
 def register_session_lookup() -> None:

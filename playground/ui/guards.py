@@ -123,9 +123,8 @@ class VisitorMiddleware:
         host = next((v.decode("latin-1") for k, v in headers if k == b"host"), None)
         if not hostcheck.host_allowed(host):
             return await hostcheck.refuse(scope, send)
-        forwarded = ",".join(v.decode("latin-1") for k, v in headers if k == b"x-forwarded-for")
         peer = (scope.get("client") or (None,))[0]
-        token = visitors.use_client(visitors.client_address(forwarded, peer))
+        token = visitors.use_client(visitors.client_from_headers(headers, peer))
         cookies = "; ".join(v.decode("latin-1") for k, v in headers if k == b"cookie")
         visitor = identity.visitor_of(cookies)
         issued = None

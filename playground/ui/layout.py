@@ -8,6 +8,7 @@ import gradio as gr
 from starlette.middleware import Middleware
 
 from playground import config, hosted
+from playground.body_limit import BodyLimitMiddleware
 from playground.gateway.routes import ROUTES as GATEWAY_ROUTES
 from playground.ui import api_schema, build_once, fair_queue, i18n, mcp_tools, page_cache
 from playground.ui.arena_routes import ROUTES as ARENA_ROUTES
@@ -110,6 +111,9 @@ def keep_connections_longer(demo: gr.Blocks) -> None:
 def launch_kwargs() -> dict:
     """Everything launch() needs besides host and port (a fresh dict: Gradio mutates app_kwargs)."""
     page_cache.install([*paths(), "/config"])  # a fresh cache per launch: the pages are built again
+    # The peer address stays the connection's own: uvicorn would otherwise put an X-Forwarded-For hop in
+    # its place whenever the peer is loopback. playground/visitors.py reads that header itself (SECURITY.md).
+    os.environ["FORWARDED_ALLOW_IPS"] = ""
     return dict(
         run_history=False,  # run history would keep typed keys in localStorage (shared/gradio.md)
         max_file_size="20mb",
@@ -119,9 +123,14 @@ def launch_kwargs() -> dict:
         # the live player's stream, the API (playground/gateway), the Arena's takes (ui/arena_routes.py)
         app_kwargs={
             "routes": list(LIVE_ROUTES) + list(GATEWAY_ROUTES) + list(ARENA_ROUTES) + i18n.routes(),
-            # local Host check, client address, the visitor, per-address session share (ui/guards.py);
-            # then pages from memory, compressed (ui/page_cache.py)
-            "middleware": [Middleware(VisitorMiddleware), Middleware(PageCacheMiddleware)],
+            # bodies bounded before they are read (playground/body_limit.py); local Host check, client
+            # address, the visitor, per-address session share (ui/guards.py); pages from memory,
+            # compressed (ui/page_cache.py)
+            "middleware": [
+                Middleware(BodyLimitMiddleware),
+                Middleware(VisitorMiddleware),
+                Middleware(PageCacheMiddleware),
+            ],
         },
         state_session_capacity=hosted.max_sessions(),  # ~1.1 MB each (playground/hosted.py)
         mcp_server=os.environ.get("PLAYGROUND_MCP", "1").strip().lower() not in ("0", "false", "no", "off"),

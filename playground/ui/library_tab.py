@@ -15,7 +15,7 @@ from typing import Any
 
 import gradio as gr
 
-from playground import downloads, messages, providers
+from playground import cpu, downloads, messages, providers
 from playground.audio import decode, encode
 from playground.errors import InputError
 from playground.library import archive, default_store, rerun
@@ -162,7 +162,7 @@ async def _on_download_take(entry, fmt, *keys):
         raise InputError("This take's audio was evicted to keep the history under its size cap.")
     ext = row["format"]
     if fmt and fmt != "original" and fmt != ext:
-        data = await asyncio.to_thread(lambda: encode(decode(data), fmt))
+        data = await cpu.run(lambda: encode(decode(data), fmt))  # a conversion: the CPU pool, metered
         ext = fmt
     stamp = time.strftime("%Y%m%d-%H%M%S", time.localtime(row["created_at"]))
     return _file(f"{row['provider']}-{slug(row['voice'] or 'voice')}-{stamp}.{ext}", data)

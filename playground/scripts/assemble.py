@@ -32,7 +32,7 @@ def seconds(pcm: np.ndarray) -> float:
 
 
 def silence(duration_s: float) -> np.ndarray:
-    return np.zeros(max(0, int(round(duration_s * rate()))), dtype=np.int16)
+    return np.zeros(max(0, round(duration_s * rate())), dtype=np.int16)
 
 
 def voiced_bounds(pcm: np.ndarray, threshold_dbfs: float | None = None) -> tuple[int, int] | None:
@@ -106,11 +106,11 @@ def tempo(pcm: np.ndarray, factor: float) -> np.ndarray:
 def lay_out(length_s: float, placed: list[tuple[float, np.ndarray]]) -> np.ndarray:
     """A silent track of at least `length_s` with each piece at its start (pieces never overlap)."""
     end = max([length_s] + [start + seconds(pcm) for start, pcm in placed])
-    track = np.zeros(int(round(end * rate())) + 1, dtype=np.int16)
+    track = np.zeros(round(end * rate()) + 1, dtype=np.int16)
     for start, pcm in placed:
-        at = int(round(start * rate()))
+        at = round(start * rate())
         track[at : at + len(pcm)] = pcm
-    return track[: max(int(round(end * rate())), 1)]
+    return track[: max(round(end * rate()), 1)]
 
 
 def encode(pcm: np.ndarray, fmt: str) -> bytes:
@@ -125,7 +125,7 @@ def srt(entries: list[tuple[float, float, str]]) -> str:
     """SubRip text of (start s, end s, text)."""
     subs = pysubs2.SSAFile()
     for start, end, text in entries:
-        subs.append(pysubs2.SSAEvent(start=int(round(start * 1000)), end=int(round(end * 1000)), text=text))
+        subs.append(pysubs2.SSAEvent(start=round(start * 1000), end=round(end * 1000), text=text))
     return subs.to_string("srt")
 
 

@@ -161,7 +161,9 @@ def build(run: Dialogue) -> Output:
     text = assemble.srt(entries)
     files.append(("script.srt", text.encode("utf-8")))
     duration = assemble.seconds(track)
-    return Output(assemble.encode(track, run.fmt), assemble.zip_bytes(files), text, rows(run), summary(run, duration), duration)
+    return Output(
+        assemble.encode(track, run.fmt), assemble.zip_bytes(files), text, rows(run), summary(run, duration), duration
+    )
 
 
 def _safe(name: str) -> str:

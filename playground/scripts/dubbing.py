@@ -192,7 +192,7 @@ def build(run: Dub) -> Output:
     track, files = fit(run)
     duration = assemble.seconds(track)
     table = rows(run)
-    csv = "\n".join(",".join(f'"{str(v)}"' for v in row) for row in [HEADERS, *table])
+    csv = "\n".join(",".join(f'"{v!s}"' for v in row) for row in [HEADERS, *table])
     files.append(("timing.csv", csv.encode("utf-8")))
     return Output(assemble.encode(track, run.fmt), assemble.zip_bytes(files), table, summary(run, duration), duration)
 

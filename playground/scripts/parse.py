@@ -81,11 +81,16 @@ def pause_seconds(text: str, line_no: int) -> float | None:
     return seconds
 
 
-def check_size(text: str, what: str) -> None:
+def check_size(text: str, subtitles: bool = False) -> None:
     top = int(limits()["max_chars"])
+    if len(text) > top and subtitles:
+        raise InputError(
+            f"The subtitle file has {len(text):,} characters; one run takes at most {top:,}.",
+            hint="Split it into several files.",
+        )
     if len(text) > top:
         raise InputError(
-            f"The {what} has {len(text):,} characters; one run takes at most {top:,}.",
+            f"The script has {len(text):,} characters; one run takes at most {top:,}.",
             hint="Split it into several runs (by scene, say).",
         )
 
@@ -94,7 +99,7 @@ def parse_script(text: str | None) -> Script:
     """The lines of a script, in order. InputError for an empty script, a line with no speaker yet,
     a pause that cannot be read or is too long, more lines than the limit."""
     text = (text or "").replace("\r\n", "\n").replace("\r", "\n").lstrip("\ufeff")
-    check_size(text, "script")
+    check_size(text)
     lines: list[Line] = []
     speaker: str | None = None
     pending: float | None = None  # pauses since the last spoken line

@@ -15,6 +15,7 @@ Then: cues sorted by start, overlapping cues refused, at most max_lines cues. No
 from __future__ import annotations
 
 import html
+import itertools
 import re
 from dataclasses import dataclass
 
@@ -48,7 +49,7 @@ class Cue:
 
 
 def stamp(seconds: float) -> str:
-    ms = int(round(seconds * 1000))
+    ms = round(seconds * 1000)
     h, rest = divmod(ms, 3600_000)
     m, rest = divmod(rest, 60_000)
     s, ms = divmod(rest, 1000)
@@ -136,7 +137,7 @@ def _checked_blocks(text: str, vtt: bool) -> tuple[list[tuple[int, str, list[str
 def parse_subtitles(data: bytes, filename: str = "") -> list[Cue]:
     """The cues of an .srt or .vtt file, sorted by start. InputError names the cue and the line."""
     text = _decode(data).lstrip("\ufeff")
-    check_size(text, "subtitle file")
+    check_size(text, subtitles=True)
     vtt = text.lstrip().startswith("WEBVTT") or filename.lower().endswith(".vtt")
     checked, cleaned = _checked_blocks(text, vtt)
     if not checked:
@@ -169,7 +170,7 @@ def parse_subtitles(data: bytes, filename: str = "") -> list[Cue]:
 
 def _ordered(cues: list[Cue]) -> list[Cue]:
     cues = sorted(cues, key=lambda c: (c.start_s, c.number))
-    for before, after in zip(cues, cues[1:], strict=False):
+    for before, after in itertools.pairwise(cues):
         if after.start_s < before.end_s - 1e-6:
             raise InputError(
                 f"Cues {before.number} and {after.number} overlap: cue {after.number} (line {after.line}) starts at "
@@ -180,7 +181,8 @@ def _ordered(cues: list[Cue]) -> list[Cue]:
     if cues and cues[-1].end_s > top:
         last = cues[-1]
         raise InputError(
-            f"Cue {last.number} (line {last.line}) ends at {stamp(last.end_s)}; a dub covers at most {top / 60:g} minutes.",
+            f"Cue {last.number} (line {last.line}) ends at {stamp(last.end_s)}; "
+            f"a dub covers at most {top / 60:g} minutes.",
             hint="Split the file into parts of at most that length.",
         )
     return cues

@@ -18,6 +18,7 @@ from playground.ui.guards import VisitorMiddleware
 from playground.ui.library_tab import build_library_tab
 from playground.ui.live_player import CSS as LIVE_CSS
 from playground.ui.live_player import ROUTES as LIVE_ROUTES
+from playground.ui.scripts_tab import build_scripts_tab
 from playground.ui.tabs import TABS, build_tab
 
 CSS = """
@@ -71,6 +72,9 @@ def build_app() -> gr.Blocks:
             if load:
                 demo.load(**load)
         mcp_tools.build_mcp_tools()  # list_voices, speak, clone_voice, compare_voices, arena_score (ui/mcp_tools.py)
+    with demo.route("Scripts", "/scripts"):  # dialogue and dubbing (ui/scripts_tab.py)
+        i18n.build_language_switch()
+        build_scripts_tab()
     fair_queue.apply_provider_limits(demo)  # one concurrency group per provider
     fair_queue.register_session_lookup()  # hosted.py caps per Gradio session
     register_language_lookup()  # handler messages follow the page's language (playground/messages.py)

@@ -81,13 +81,8 @@ def pause_seconds(text: str, line_no: int) -> float | None:
     return seconds
 
 
-def check_size(text: str, subtitles: bool = False) -> None:
+def check_size(text: str) -> None:
     top = int(limits()["max_chars"])
-    if len(text) > top and subtitles:
-        raise InputError(
-            f"The subtitle file has {len(text):,} characters; one run takes at most {top:,}.",
-            hint="Split it into several files.",
-        )
     if len(text) > top:
         raise InputError(
             f"The script has {len(text):,} characters; one run takes at most {top:,}.",

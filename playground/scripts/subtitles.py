@@ -22,7 +22,7 @@ from dataclasses import dataclass
 import pysubs2
 
 from playground.errors import InputError
-from playground.scripts.parse import check_size, limits, speaker_prefix
+from playground.scripts.parse import limits, speaker_prefix
 
 _TS = r"(?:\d{1,3}:)?\d{1,2}:\d{2}[,.]\d{1,3}"
 TIME_LINE = re.compile(rf"^\s*({_TS})\s*-->\s*({_TS})(?:\s+.*)?$")
@@ -137,7 +137,6 @@ def _checked_blocks(text: str, vtt: bool) -> tuple[list[tuple[int, str, list[str
 def parse_subtitles(data: bytes, filename: str = "") -> list[Cue]:
     """The cues of an .srt or .vtt file, sorted by start. InputError names the cue and the line."""
     text = _decode(data).lstrip("\ufeff")
-    check_size(text, subtitles=True)
     vtt = text.lstrip().startswith("WEBVTT") or filename.lower().endswith(".vtt")
     checked, cleaned = _checked_blocks(text, vtt)
     if not checked:
@@ -165,6 +164,12 @@ def parse_subtitles(data: bytes, filename: str = "") -> list[Cue]:
         if not spoken:
             raise InputError(f"Cue {number} (line {line}) has no text.", hint="Add its words or remove the cue.")
         cues.append(Cue(number, line, start, end, spoken, speaker, tagged and speaker is not None, full))
+    chars, most = sum(len(c.full_text) for c in cues), int(limits()["max_chars"])
+    if chars > most:
+        raise InputError(
+            f"The subtitles have {chars:,} characters of text; one run takes at most {most:,}.",
+            hint="Split the file.",
+        )
     return _ordered(cues)
 
 

@@ -3,8 +3,9 @@
 Each cue is spoken (speaking.py), its own leading and trailing silence trimmed, loudness-matched,
 and fitted into its slot (start to end): when it is longer, sped up without a pitch change (ffmpeg
 atempo) up to `max_tempo`. What still does not fit is never cut: it runs over its slot, the row
-says by how much, and the next cue waits until it has finished (two cues never play on top of
-each other); the row of a cue that waited says how much later it starts. The track lasts at least
+says by how much, and the next cue waits until it has finished, plus a short breath (pushed_gap_s
+in presets/scripts.json): two cues never play on top of each other; the row of a cue that waited
+says how much later it starts. The track lasts at least
 until the last cue's end. A failed cue leaves its slot silent. No Gradio here.
 """
 
@@ -116,7 +117,7 @@ def fit(run: Dub) -> tuple[np.ndarray, list[tuple[str, bytes]]]:
         natural = assemble.seconds(item.pcm)
         factor = 1.0 if natural <= cue.slot_s else min(natural / cue.slot_s, run.max_tempo)
         pcm = assemble.tempo(item.pcm, factor)
-        start = max(cue.start_s, cursor)
+        start = cue.start_s if cursor <= cue.start_s else cursor + float(limits()["pushed_gap_s"])
         end = start + assemble.seconds(pcm)
         run.placed.append(Placed(start, end, natural, factor, max(0.0, end - cue.end_s), start - cue.start_s))
         placed.append((start, pcm))

@@ -72,7 +72,8 @@ def library_voices() -> list[tuple[str, Pair]]:
         return []
     out: list[tuple[str, Pair]] = []
     for row in rows:
-        pid, vid = row.get("provider"), str(row.get("voice_id") or "")
+        pid = str(row.get("provider") or "")
+        vid = str(row.get("voice_id") or "")
         if pid not in compare.REQUEST_BUILDERS or not vid:
             continue
         model = row.get("model") if pid != "siliconflow" or vid.startswith("speech:") else None

@@ -27,6 +27,8 @@ from playground.scripts.speaking import Item
 from playground.scripts.subtitles import Cue, parse_subtitles, stamp
 
 HANDLER = "dub"
+TEMPO_MARGIN = 1.01
+OVER_S = 0.01  # an overrun or a delay shorter than this is not worth a note
 HEADERS = ["cue", "speaker", "provider", "slot", "natural (s)", "tempo", "starts at", "overrun (s)", "note"]
 
 
@@ -115,7 +117,8 @@ def fit(run: Dub) -> tuple[np.ndarray, list[tuple[str, bytes]]]:
             run.placed.append(None)
             continue
         natural = assemble.seconds(item.pcm)
-        factor = 1.0 if natural <= cue.slot_s else min(natural / cue.slot_s, run.max_tempo)
+        # a hair faster than the exact ratio: atempo's output is a few ms longer than length / factor
+        factor = 1.0 if natural <= cue.slot_s else min(natural / cue.slot_s * TEMPO_MARGIN, run.max_tempo)
         pcm = assemble.tempo(item.pcm, factor)
         start = cue.start_s if cursor <= cue.start_s else cursor + float(limits()["pushed_gap_s"])
         end = start + assemble.seconds(pcm)
@@ -137,9 +140,9 @@ def rows(run: Dub) -> list[list]:
             out.append([cue.number, item.speaker, item.pair.label, slot, "", "", "", "", note])
             continue
         notes = []
-        if p.delay_s > 0.0005:
+        if p.delay_s > OVER_S:
             notes.append(messages.translate(f"starts {p.delay_s:.2f} s late: the cue before ran over"))
-        if p.overrun_s > 0.0005:
+        if p.overrun_s > OVER_S:
             notes.append(messages.translate(f"runs {p.overrun_s:.2f} s past its end even at {p.tempo:.2f}×"))
         out.append(
             [
@@ -168,7 +171,7 @@ def summary(run: Dub, duration_s: float) -> str:
     faster = [p.tempo for p in done if p.tempo > 1.0001]
     if faster:
         parts.append(f"{len(faster)} sped up (at most {max(faster):.2f}×)")
-    over = [p for p in done if p.overrun_s > 0.0005]
+    over = [p for p in done if p.overrun_s > OVER_S]
     if over:
         parts.append(f"{len(over)} run over their slot: never cut, the next cue waits (see the overrun column)")
     if ok < total:

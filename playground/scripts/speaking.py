@@ -86,6 +86,7 @@ async def _speak_segments(item: Item, gates: Gates, handler: str, settings: dict
 
     async def one(part: str) -> bytes:
         async with gates.hold(pair.provider_id):
+            item.state = SPEAKING
             result = await adapter.speak(compare.speech_request(pair, part))
         # kept in History with what made it (never a key); a failure to keep it is only noted
         note = await record_take(
@@ -104,7 +105,7 @@ async def _speak_segments(item: Item, gates: Gates, handler: str, settings: dict
 
 async def speak_item(item: Item, gates: Gates, handler: str, settings: dict) -> None:
     """Speak one item; its state ends `done` or `failed` (never raises, except cancellation)."""
-    item.state, item.error, item.notes = SPEAKING, None, []
+    item.state, item.error, item.notes = WAITING, None, []
     try:
         item.takes = await _speak_segments(item, gates, handler, settings)
         item.pcm, item.lufs = await asyncio.to_thread(assemble.line_pcm, item.takes)

@@ -46,6 +46,7 @@ async def _progressing(
     task = asyncio.create_task(work(lambda item: done.append(item.number)))
     total, shown = len(items), 0
     try:
+        yield None, rows_of(), messages.translate(f"Speaking: 0 of {total} {what} done…")
         while not task.done():
             await asyncio.wait({task}, timeout=YIELD_EVERY_S)  # returns at once when the run ends
             if task.done() or len(done) == shown:
@@ -240,7 +241,7 @@ def _build_dialogue() -> None:
     table = gr.Dataframe(headers=dialogue.HEADERS, interactive=False, wrap=True, elem_id="dlg-table")
     with gr.Row():
         retry_number = gr.Number(1, label="Line to retry", precision=0, minimum=1, elem_id="dlg-retry-line", scale=1)
-        retry_btn = gr.Button("Retry this line", elem_id="dlg-retry", scale=1)
+        retry_btn = gr.Button("Retry this line", size="md", elem_id="dlg-retry", scale=1)
     state = gr.State(None)
     outputs = [state, track, zip_file, srt_file, table, summary]
     speaking = run_btn.click(
@@ -282,7 +283,7 @@ def _build_dubbing() -> None:
     table = gr.Dataframe(headers=dubbing.HEADERS, interactive=False, wrap=True, elem_id="dub-table")
     with gr.Row():
         retry_number = gr.Number(1, label="Cue to retry", precision=0, minimum=1, elem_id="dub-retry-cue", scale=1)
-        retry_btn = gr.Button("Retry this cue", elem_id="dub-retry", scale=1)
+        retry_btn = gr.Button("Retry this cue", size="md", elem_id="dub-retry", scale=1)
     state = gr.State(None)
     outputs = [state, track, zip_file, table, summary]
     dubbing_event = run_btn.click(

@@ -51,7 +51,7 @@ def table(figures: list[Figure]) -> str:
 
 
 def main() -> int:
-    from bench import arena, audio_prep, concurrency, gateway, overhead, scoring, soak, startup
+    from bench import arena, audio_prep, concurrency, gateway, overhead, scoring, scripts, soak, startup
 
     started = time.monotonic()
     figures: list[Figure] = []
@@ -64,6 +64,7 @@ def main() -> int:
                 ("concurrency", concurrency),
                 ("gateway", gateway),
                 ("arena", arena),
+                ("scripts", scripts),
             ):
                 print(f"… {name}", file=sys.stderr, flush=True)
                 figures += module.run(sandbox, app)

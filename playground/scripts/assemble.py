@@ -131,7 +131,7 @@ def srt(entries: list[tuple[float, float, str]]) -> str:
 
 def zip_bytes(files: list[tuple[str, bytes]]) -> bytes:
     buf = io.BytesIO()
-    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_STORED) as zf:  # PCM barely compresses: spare the CPU
         for name, data in files:
             zf.writestr(name, data)
     return buf.getvalue()

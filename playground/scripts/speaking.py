@@ -1,7 +1,8 @@
 """Speak the lines of a script (or the cues of a dub) concurrently, within each provider's limit.
 
 Each line goes through its provider's own `speak()` (the transport's retries, error mapping and,
-hosted, the per-visitor call limits and demo caps), with compare's request for its pair. A line
+hosted, the per-visitor call limits and demo caps), with compare's request for its pair asking for
+16-bit PCM where the provider offers it. A line
 over the provider's input limit is split by the long-text splitter and its parts stitched. Every
 take is kept in the voice library's History (handler `script_speak` or `dub`). A failed line keeps
 its error (the provider's own words) and the others go on. No Gradio here.
@@ -10,10 +11,12 @@ its error (the provider's own words) and the others go on. No Gradio here.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import os
 from collections.abc import AsyncIterator, Callable
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
@@ -78,6 +81,12 @@ def hosted_total() -> int:
         return default
 
 
+def line_request(pair: Pair, text: str) -> Any:
+    """Compare's request for the pair, asking for 16-bit PCM at the track rate where the provider
+    offers it (presets/scripts.json line_formats): nothing to decode per line."""
+    return dataclasses.replace(compare.speech_request(pair, text), **limits()["line_formats"].get(pair.provider_id, {}))
+
+
 async def _speak_segments(item: Item, gates: Gates, handler: str, settings: dict) -> list[bytes]:
     pair = item.pair
     adapter = providers.get(pair.provider_id)
@@ -87,7 +96,7 @@ async def _speak_segments(item: Item, gates: Gates, handler: str, settings: dict
     async def one(part: str) -> bytes:
         async with gates.hold(pair.provider_id):
             item.state = SPEAKING
-            result = await adapter.speak(compare.speech_request(pair, part))
+            result = await adapter.speak(line_request(pair, part))
         # kept in History with what made it (never a key); a failure to keep it is only noted
         note = await record_take(
             handler,

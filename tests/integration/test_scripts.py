@@ -277,3 +277,22 @@ def test_the_zip_lines_are_the_tracks_lines(client, sandbox):
     archive = zipfile.ZipFile(zip_path)
     first, _ = read_wav(io.BytesIO(archive.read("001-Anna-siliconflow.wav")))
     assert np.allclose(samples[: len(first)], first, atol=1 / 32768)
+
+
+def test_hosted_a_long_script_stays_within_one_visitors_calls_in_flight(sandbox):
+    """Hosted, one address may have PLAYGROUND_CLIENT_CONCURRENCY provider calls in flight
+    (playground/visitors.py): a script with more lines than that waits its turn instead of tripping it."""
+    import os
+
+    from gradio_client import Client
+
+    from tests.conftest import hosted_app_url
+
+    sandbox.set_latency("openai_compat", first_byte_s=0.3)
+    with hosted_app_url(sandbox) as url:
+        os.environ["PLAYGROUND_CLIENT_CONCURRENCY"] = "3"  # under the provider's own 8 (restored on exit)
+        sandbox.state.max_in_flight.clear()
+        script = "\n".join(f"Ben: Hosted line {i}." for i in range(12))
+        *_, table, summary = Client(url, verbose=False).predict(script, "openai_compat|onyx", api_name="/script_speak")
+    assert "12 of 12 lines spoken" in summary, table
+    assert sandbox.state.max_in_flight["openai_compat"] == 3

@@ -187,6 +187,12 @@ SCRIPT_HELP = (
     "One turn per line: `Name: text`. A line without a name continues the previous speaker. "
     "`[pause 1.5s]` or `[pause 800ms]` on its own line sets the silence between the lines around it."
 )
+DUB_HELP = (
+    "An `.srt` or `.vtt` file in UTF-8. A `<v Name>` voice tag or a `Name: text` prefix picks the voice "
+    "from the cast; a cue without one takes the cast's line for everyone. Each cue's speech starts at the "
+    "cue's start. A take longer than its cue is sped up without a pitch change, up to the highest tempo; "
+    "what still does not fit is never cut: the next cue waits for it, and the table says by how much."
+)
 CAST_HELP = (
     "One line per speaker: `Name = provider|voice` (as in Compare), or a voice of your library by name. "
     "A single `provider|voice` line casts everyone."
@@ -262,6 +268,7 @@ def _build_dubbing() -> None:
                 label="Subtitles (.srt or .vtt)", file_types=[".srt", ".vtt"], type="filepath", elem_id="dub-file"
             )
             example_btn = gr.Button("Use the example subtitles", size="sm", elem_id="dub-example")
+            gr.Markdown(DUB_HELP, elem_id="dub-help")
         with gr.Column(scale=2):
             cast = gr.Textbox(_examples("en")[1], label="Cast", lines=4, info=CAST_HELP, elem_id="dub-cast")
             _cast_helper(cast, "dub")

@@ -171,9 +171,16 @@ def _safe(name: str) -> str:
     return cleaned[:32] or "speaker"
 
 
+def _built(run: Dialogue) -> Output:
+    """The output; then the lines' PCM moves to mapped files (the run may be kept for a retry)."""
+    out = build(run)
+    speaking.spill(run.items)
+    return out
+
+
 async def speak(run: Dialogue, on_change: Callable[[Item], None] | None = None) -> Output:
     await speaking.speak_all(run.items, HANDLER, run.settings, on_change)
-    return await asyncio.to_thread(build, run)
+    return await asyncio.to_thread(_built, run)
 
 
 async def retry(run: Dialogue, number: int) -> Output:
@@ -182,4 +189,4 @@ async def retry(run: Dialogue, number: int) -> Output:
     if item is None:
         raise InputError(f"There is no line {number}.", hint=f"Lines are numbered 1 to {len(run.items)}.")
     await speaking.speak_item(item, speaking.Gates(), HANDLER, run.settings)
-    return await asyncio.to_thread(build, run)
+    return await asyncio.to_thread(_built, run)

@@ -201,9 +201,16 @@ def build(run: Dub) -> Output:
     return Output(assemble.encode(track, run.fmt), assemble.zip_bytes(files), table, summary(run, duration), duration)
 
 
+def _built(run: Dub) -> Output:
+    """The output; then the lines' PCM moves to mapped files (the run may be kept for a retry)."""
+    out = build(run)
+    speaking.spill(run.items)
+    return out
+
+
 async def speak(run: Dub, on_change: Callable[[Item], None] | None = None) -> Output:
     await speaking.speak_all(run.items, HANDLER, run.settings, on_change)
-    return await asyncio.to_thread(build, run)
+    return await asyncio.to_thread(_built, run)
 
 
 async def retry(run: Dub, number: int) -> Output:
@@ -211,4 +218,4 @@ async def retry(run: Dub, number: int) -> Output:
     if item is None:
         raise InputError(f"There is no cue {number}.", hint=f"Cues are numbered 1 to {len(run.items)}.")
     await speaking.speak_item(item, speaking.Gates(), HANDLER, run.settings)
-    return await asyncio.to_thread(build, run)
+    return await asyncio.to_thread(_built, run)

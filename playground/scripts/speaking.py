@@ -12,15 +12,17 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import io
 import os
 from collections.abc import AsyncIterator, Callable
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from playground import compare, hosted, longtext, messages, presets, providers
+from playground import compare, downloads, hosted, longtext, messages, presets, providers
 from playground.compare import Pair
 from playground.errors import PlaygroundError
 from playground.library.hooks import record_take
@@ -118,7 +120,7 @@ async def speak_item(item: Item, gates: Gates, handler: str, settings: dict) -> 
     try:
         item.takes = await _speak_segments(item, gates, handler, settings)
         item.pcm, item.lufs = await asyncio.to_thread(assemble.line_pcm, item.takes)
-        item.state = DONE
+        item.takes, item.state = [], DONE  # the History has the provider's audio; the line keeps its PCM
     except PlaygroundError as exc:
         item.state, item.pcm, item.error = FAILED, None, messages.user_message(exc)
     except Exception as exc:  # a bug in one line must not sink the others
@@ -144,6 +146,24 @@ async def speak_all(
         for task in tasks:
             task.cancel()
         raise
+
+
+def spill(items: list[Item]) -> None:
+    """Keep each spoken line's PCM in a file mapped into memory instead of in memory: a run kept for
+    a retry (the page's gr.State, per visitor) costs little RAM however long the script. The files
+    are the downloads' (pruned after an hour, removed on exit; a mapped file outlives its pruning)."""
+    folder: Path | None = None
+    for item in items:
+        if item.pcm is None or isinstance(item.pcm, np.memmap):
+            continue
+        buf = io.BytesIO()
+        np.save(buf, item.pcm)
+        name = f"{item.number:03d}.npy"
+        if folder is None:
+            folder = Path(downloads.write("script-lines", name, buf.getvalue())).parent
+        else:
+            (folder / name).write_bytes(buf.getvalue())
+        item.pcm = np.load(folder / name, mmap_mode="r")
 
 
 def provider_label(pair: Pair) -> str:

@@ -149,10 +149,27 @@ async def test_a_failed_line_keeps_its_row_the_others_go_on_and_it_is_retried_al
     failed = out.rows[1]
     assert failed[3] == "" and failed[6].startswith("❌") and "Zhipu" in failed[6]
     assert [e for e in srt_entries(out.srt)] and len(srt_entries(out.srt)) == 2
+    assert isinstance(run.items[0].pcm, np.memmap)  # a run kept for a retry holds its lines on disk
     before = len(sandbox.requests())
     again = await dialogue.retry(run, 2)
     assert len(sandbox.requests()) == before + 1  # only line 2 was spoken again
     assert "3 of 3 lines spoken" in again.summary and len(srt_entries(again.srt)) == 3
+
+
+async def test_a_failed_cue_leaves_its_slot_silent_and_is_retried_alone(sandbox):
+    from playground.scripts import dubbing
+
+    sandbox.add_fault("zhipu", "speech", "500")
+    srt = b"1\n00:00:01,000 --> 00:00:03,000\nAnna: One.\n\n2\n00:00:04,000 --> 00:00:06,000\nBen: Two.\n"
+    run = dubbing.plan(srt, "a.srt", "Anna = siliconflow|anna\nBen = zhipu|tongtong")
+    out = await dubbing.speak(run)
+    assert "1 of 2 cues dubbed" in out.summary and out.rows[1][8].startswith("❌")
+    samples, rate = read_wav(io.BytesIO(out.track))
+    assert peak_dbfs(samples[int(3.5 * rate) :]) < -60 and len(samples) / rate == pytest.approx(6.0, abs=0.01)
+    again = await dubbing.retry(run, 2)
+    samples, rate = read_wav(io.BytesIO(again.track))
+    assert "2 of 2 cues dubbed" in again.summary
+    assert abs(onset(samples, rate, 3.5) - 4.0) <= ONSET_TOLERANCE_S
 
 
 def test_every_line_is_kept_in_history(client, sandbox):

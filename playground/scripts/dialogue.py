@@ -14,9 +14,11 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from playground import compare, messages
+from playground import compare, messages, providers
 from playground.errors import InputError
+from playground.library.hooks import record_take
 from playground.scripts import assemble, speaking
+from playground.scripts import native as native_moss
 from playground.scripts.cast import check_speakers, parse_cast
 from playground.scripts.parse import Script, limits, parse_script
 from playground.scripts.speaking import Item
@@ -33,6 +35,7 @@ class Dialogue:
     gap_s: float
     fmt: str = "wav"
     placed: list[tuple[float, float]] = field(default_factory=list)  # (start, end) per item, (0, 0) if left out
+    native: list[native_moss.Reference] = field(default_factory=list)  # MOSS-TTSD's references: one take
 
     @property
     def settings(self) -> dict:
@@ -60,8 +63,15 @@ def check_format(fmt: str | None) -> str:
     return fmt
 
 
-def plan(script_text: str | None, cast_text: str | None, gap_s: float | None = None, fmt: str = "wav") -> Dialogue:
-    """Read and check everything before a single call (blocking: reads the library)."""
+def plan(
+    script_text: str | None,
+    cast_text: str | None,
+    gap_s: float | None = None,
+    fmt: str = "wav",
+    native: bool = False,
+) -> Dialogue:
+    """Read and check everything before a single call (blocking: reads the library). `native`: the
+    whole dialogue in one MOSS-TTSD take (scripts/native.py)."""
     gap = check_gap(gap_s)
     fmt = check_format(fmt)
     script = parse_script(script_text)
@@ -75,7 +85,8 @@ def plan(script_text: str | None, cast_text: str | None, gap_s: float | None = N
         pair = cast.pair_for(line.speaker)
         assert pair is not None  # check_speakers found every speaker a voice
         items.append(Item(line.number, line.speaker, pair, line.text))
-    return Dialogue(script, items, gap, fmt)
+    refs = native_moss.references(script, cast) if native else []
+    return Dialogue(script, items, gap, fmt, native=refs)
 
 
 def lay_out(run: Dialogue) -> tuple[np.ndarray, list[tuple[float, float, str]]]:
@@ -179,14 +190,51 @@ def _built(run: Dialogue) -> Output:
 
 
 async def speak(run: Dialogue, on_change: Callable[[Item], None] | None = None) -> Output:
+    if run.native:
+        return await speak_native(run)
     await speaking.speak_all(run.items, HANDLER, run.settings, on_change)
     return await asyncio.to_thread(_built, run)
 
 
 async def retry(run: Dialogue, number: int) -> Output:
     """Speak one line again (by its line number) and rebuild the track."""
+    if run.native:
+        raise InputError("A native take is one piece: no line can be retried alone.", hint="Speak the script again.")
     item = next((i for i in run.items if i.number == number), None)
     if item is None:
         raise InputError(f"There is no line {number}.", hint=f"Lines are numbered 1 to {len(run.items)}.")
     await speaking.speak_item(item, speaking.Gates(), HANDLER, run.settings)
     return await asyncio.to_thread(_built, run)
+
+
+async def speak_native(run: Dialogue) -> Output:
+    """The whole dialogue in one MOSS-TTSD take with the two references; kept in History."""
+    adapter = providers.get("siliconflow")
+    request = native_moss.request(run.script, run.native, assemble.rate())
+    for item in run.items:
+        item.state = speaking.SPEAKING
+    async with speaking.Gates().hold("siliconflow"):
+        result = await adapter.speak(request)
+    settings = {"text": request.text, "model": native_moss.MODEL, "native": True, "speakers": len(run.native)}
+    note = await record_take(HANDLER, result, adapter.target(), settings)
+    pcm, _ = await asyncio.to_thread(assemble.line_pcm, [result.audio.playable()])
+    for item in run.items:
+        item.state = speaking.DONE
+    return await asyncio.to_thread(_native_output, run, pcm, note)
+
+
+def _native_output(run: Dialogue, pcm: np.ndarray, note: str) -> Output:
+    duration = assemble.seconds(pcm)
+    table = [
+        [item.number, item.speaker, item.pair.label, "", "", item.text, messages.translate("in the native take")]
+        for item in run.items
+    ]
+    text = "\n".join(f"{item.speaker}: {item.text}" for item in run.items)
+    files = [("dialogue-moss-ttsd.wav", assemble.encode(pcm, "wav")), ("script.txt", text.encode("utf-8"))]
+    parts = [
+        f"**Spoken natively by MOSS-TTSD in one take** ({len(run.items)} lines)",
+        f"track {duration:.1f} s",
+        "the model times the turns itself: no per-line times, subtitles or retries",
+    ]
+    summary = " · ".join(messages.translate(p) or p for p in parts) + (f"\n\n- ⚠️ {note.strip(' ·')}" if note else "")
+    return Output(assemble.encode(pcm, run.fmt), assemble.zip_bytes(files), "", table, summary, duration)

@@ -63,14 +63,16 @@ async def _progressing(
 
 # -- dialogue: handlers (= API endpoints) ---------------------------------------------------------------
 @ui_errors
-async def script_speak(script, cast, gap_s=0.3, output_format="wav", progress=gr.Progress()):
+async def script_speak(script, cast, gap_s=0.3, output_format="wav", native_dialogue=False, progress=gr.Progress()):
     """Speak a dialogue. script: one turn per line `Name: text` (a line without a name continues the
     previous speaker; `[pause 1.5s]` or `[pause 800ms]` on its own line sets the silence between the
     lines around it). cast: one line per speaker `Name = provider|voice` (the pairs of `compare`, or a
     library voice by name); a single `provider|voice` line casts everyone. gap_s: silence between
-    lines. output_format: wav or mp3. Returns the track, a zip with one file per line (and the SRT),
-    the SRT with the real times, the timing table and a summary."""
-    run = await asyncio.to_thread(dialogue.plan, script, cast, gap_s, output_format)
+    lines. output_format: wav or mp3. native_dialogue: a two-speaker script cast at SiliconFlow's
+    fnlp/MOSS-TTSD-v0.5 with two library voices is spoken by the model in one take ([S1]/[S2] with
+    both references; no per-line times). Returns the track, a zip with one file per line (and the
+    SRT), the SRT with the real times, the timing table and a summary."""
+    run = await asyncio.to_thread(dialogue.plan, script, cast, gap_s, output_format, bool(native_dialogue))
     progress(0.02, desc=messages.translate(f"Speaking {len(run.items)} lines…"))
     async for out, rows, note in _progressing(
         run.items, lambda cb: dialogue.speak(run, cb), progress, "lines", lambda: dialogue.rows(run)
@@ -193,6 +195,7 @@ DUB_HELP = (
     "cue's start. A take longer than its cue is sped up without a pitch change, up to the highest tempo; "
     "what still does not fit is never cut: the next cue waits for it, and the table says by how much."
 )
+NATIVE_LABEL = "Native dialogue: MOSS-TTSD speaks both speakers in one take (two library voices uploaded for it)"
 CAST_HELP = (
     "One line per speaker: `Name = provider|voice` (as in Compare), or a voice of your library by name. "
     "A single `provider|voice` line casts everyone."
@@ -236,6 +239,7 @@ def _build_dialogue() -> None:
                 elem_id="dlg-gap",
             )
             fmt = gr.Radio(["wav", "mp3"], value="wav", label="Track format", elem_id="dlg-format")
+            native = gr.Checkbox(False, label=NATIVE_LABEL, elem_id="dlg-native")
             with gr.Row():
                 run_btn = gr.Button("Speak script", variant="primary", elem_id="dlg-run")
                 cancel = build_cancel_button("dlg-cancel")
@@ -251,7 +255,7 @@ def _build_dialogue() -> None:
     state = gr.State(None)
     outputs = [state, track, zip_file, srt_file, table, summary]
     speaking = run_btn.click(
-        script_speak, [script, cast, gap_s, fmt], outputs, api_name="script_speak", show_progress_on=[summary]
+        script_speak, [script, cast, gap_s, fmt, native], outputs, api_name="script_speak", show_progress_on=[summary]
     )
     retrying = retry_btn.click(
         _on_retry_line, [state, retry_number], outputs, api_visibility="private", show_progress_on=[summary]

@@ -6,7 +6,9 @@ waits; failed lines keep their row and can be retried alone; every line is in Hi
 
 from __future__ import annotations
 
+import base64
 import io
+import json
 import wave
 import zipfile
 from pathlib import Path
@@ -313,3 +315,56 @@ def test_hosted_a_long_script_stays_within_one_visitors_calls_in_flight(sandbox)
         *_, table, summary = Client(url, verbose=False).predict(script, "openai_compat|onyx", api_name="/script_speak")
     assert "12 of 12 lines spoken" in summary, table
     assert sandbox.state.max_in_flight["openai_compat"] == 3
+
+
+# -- native MOSS-TTSD dialogue ----------------------------------------------------------------------------
+def test_a_two_speaker_script_cast_at_moss_ttsd_is_spoken_natively_in_one_take(client, sandbox, tmp_path):
+    from tests.conftest import speech_wav
+
+    names = []
+    for who, words in (("anna", "Hello, I am Anna and this is my voice."), ("ben", "Hi, I am Ben speaking here.")):
+        clip = tmp_path / f"{who}.wav"
+        clip.write_bytes(speech_wav(words, 6.0))
+        uri, _ = client.predict(
+            handle_file(str(clip)),
+            f"moss-{who}",
+            words,
+            "fnlp/MOSS-TTSD-v0.5",
+            "multipart",
+            True,
+            "",
+            api_name="/siliconflow_upload",
+        )
+        assert uri.startswith("speech:")
+        names.append(f"moss-{who}")
+    cast = f"Anna = {names[0]}\nBen = {names[1]}"
+    sandbox.reset()
+    track, zip_path, srt_path, table, summary = client.predict(
+        "Anna: Shall we go?\nBen: Yes, now.\nAnna: Good.", cast, 0.3, "wav", True, api_name="/script_speak"
+    )
+    assert "Spoken natively by MOSS-TTSD in one take" in summary and srt_path is None
+    sent = sandbox.requests("siliconflow")
+    assert len(sent) == 1  # one take for the whole dialogue
+    body = json.loads(base64.b64decode(sent[0]["body_b64"]))
+    assert body["model"] == "fnlp/MOSS-TTSD-v0.5" and "voice" not in body
+    assert body["input"] == "[S1]Shall we go?[S2]Yes, now.[S1]Good."
+    assert [r["text"] for r in body["references"]] == [
+        "Hello, I am Anna and this is my voice.",
+        "Hi, I am Ben speaking here.",
+    ]
+    samples, rate = read_wav(track)
+    assert len(samples) / rate > 1.0 and [r[1] for r in table["data"]] == ["Anna", "Ben", "Anna"]
+    assert zipfile.ZipFile(zip_path).namelist() == ["dialogue-moss-ttsd.wav", "script.txt"]
+    with pytest.raises(Exception) as info:  # system voices have no references to give
+        client.predict("Anna: Hi.\nBen: Yo.", CAST, 0.3, "wav", True, api_name="/script_speak")
+    assert "Anna is not cast at SiliconFlow's fnlp/MOSS-TTSD-v0.5" in str(info.value)
+    with pytest.raises(Exception) as info:
+        client.predict(
+            "Anna: Hi.\nBen: Yo.\nCarol: Hey.",
+            cast + "\nCarol = zhipu|tongtong",
+            0.3,
+            "wav",
+            True,
+            api_name="/script_speak",
+        )
+    assert "exactly two speakers; this script has 3" in str(info.value)

@@ -368,3 +368,19 @@ def test_a_two_speaker_script_cast_at_moss_ttsd_is_spoken_natively_in_one_take(c
             api_name="/script_speak",
         )
     assert "exactly two speakers; this script has 3" in str(info.value)
+
+
+@pytest.mark.parametrize(
+    ("data", "words"),
+    [
+        (b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 4, "not UTF-8 text"),
+        (b"", "The subtitle file has no cues"),
+        (b"WEBVTT\n\nNOTE nothing but a note\n", "The subtitle file has no cues"),
+    ],
+)
+def test_files_that_are_not_subtitles_get_a_message(client, sandbox, tmp_path, data, words):
+    path = tmp_path / "not-subtitles.srt"
+    path.write_bytes(data)
+    with pytest.raises(Exception) as info:
+        client.predict(handle_file(str(path)), CAST, api_name="/dub")
+    assert words in str(info.value) and "Unexpected" not in str(info.value)

@@ -20,10 +20,10 @@ import gradio as gr
 from playground import compare, downloads, messages, presets
 from playground.errors import InputError
 from playground.scripts import dialogue, dubbing
+from playground.scripts.cast import library_voices
 from playground.scripts.parse import limits
 from playground.scripts.speaking import Item
 from playground.ui.common import ui_errors
-from playground.ui.compare_tab import library_pairs
 from playground.ui.event_args import EventOptions
 from playground.ui.fair_queue import build_cancel_button, wire_cancel
 
@@ -163,7 +163,11 @@ def _example_subtitles():
 
 
 def _voice_choices() -> list[tuple[str, str]]:
-    return compare.system_pairs() + library_pairs()
+    """Compare's system voices, then the caller's library voices by name (what the cast reads too)."""
+    seen: dict[str, str] = {}
+    for name, pair in library_voices():  # each voice comes under its name first, then its id: keep the name
+        seen.setdefault(pair.key, f"{presets.load(pair.provider_id)['label']} · {name} (library)")
+    return compare.system_pairs() + [(label, key) for key, label in seen.items()]
 
 
 def _on_add_to_cast(cast, name, pair):

@@ -89,6 +89,20 @@ def test_both_modes(browser, app_url, sandbox, locale, width):
         context.close()
 
 
+def test_add_to_cast_writes_the_line(browser, app_url, sandbox):
+    context, page = _open(browser, app_url, "en-US", 1400)
+    try:
+        page.locator("#dlg-cast-name input, #dlg-cast-name textarea").first.fill("Carol")
+        page.locator("#dlg-cast-voice input").fill("tongtong")
+        page.get_by_role("option", name="Zhipu BigModel · 彤彤 tongtong").click()
+        page.locator("#dlg-cast-add").click()
+        page.wait_for_function(
+            "() => document.querySelector('#dlg-cast textarea').value.endsWith('Carol = zhipu|tongtong')"
+        )
+    finally:
+        context.close()
+
+
 def test_the_table_fills_in_line_by_line_and_cancel_stops_the_run(browser, app_url, sandbox):
     sandbox.set_latency("siliconflow", first_byte_s=6.0)  # Anna's lines are slow, Ben's are not
     context, page = _open(browser, app_url, "en-US", 1400)

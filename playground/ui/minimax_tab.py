@@ -125,7 +125,11 @@ def _check_voice_id(voice_id):
 
 def after_field(ctx: SimpleNamespace, op: str, name: str, component) -> None:
     if op == "clone" and name == "voice_id":
-        component.attach_load_event(minimax_suggest_voice_id, None)  # a new suggestion per page load
+        # a new suggestion per page load: an explicit load event of this page (a callable value's own load
+        # event is attached again at every page's end in a multipage app, onto whichever page closes last)
+        root = gr.context.Context.root_block
+        if root is not None:
+            root.load(minimax_suggest_voice_id, None, [component], api_name="minimax_suggest_voice_id")
         ctx.suggest = gr.Button("Suggest", size="sm", elem_id="mm-clone-suggest")
         ctx.voice_check = gr.Markdown(elem_id="mm-clone-voice-check")
     elif op == "speak" and name == "text":

@@ -10,7 +10,7 @@ from types import SimpleNamespace
 
 import gradio as gr
 
-from playground.ui import tab_handlers
+from playground.ui import tab_handlers, tabs
 from playground.ui.fair_queue import wire_cancel
 from playground.ui.form_fields import allowed, is_visible, rule_fields
 
@@ -73,7 +73,7 @@ def wire_endpoints(ctx: SimpleNamespace) -> None:
             continue
         decl = tab_handlers.operation(pid, op)
         if op == "speak":
-            fn = tab_handlers.speak_handler(pid)
+            fn = tabs.speak_handler(pid)
         else:
             fn = tab_handlers.make_create_handler(pid, op, getattr(hooks, f"{op}_summary", None), hooks)
         outputs = [*form.outputs, *_state(ctx, op)]

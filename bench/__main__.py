@@ -43,7 +43,7 @@ def machine() -> str:
 
 
 def main() -> int:
-    from bench import arena, audio_prep, concurrency, gateway, overhead, pages, scoring, soak, startup
+    from bench import arena, audio_prep, concurrency, gateway, overhead, pages, scoring, scripts, soak, startup
 
     started = time.monotonic()
     figures: list[Figure] = []
@@ -56,6 +56,7 @@ def main() -> int:
                 ("concurrency", concurrency),
                 ("gateway", gateway),
                 ("arena", arena),
+                ("scripts", scripts),
             ):
                 print(f"… {name}", file=sys.stderr, flush=True)
                 figures += module.run(sandbox, app)

@@ -1,10 +1,9 @@
-"""The Scripts page: a dialogue in several cloned voices, and subtitles dubbed on time."""
+"""The Scripts page: a dialogue in several cloned voices, and subtitles dubbed on time (ui/scripts_tab.py)."""
 
 from __future__ import annotations
 
-import gradio as gr
+from playground.ui.scripts_tab import build_scripts_tab
 
 
 def build() -> None:
-    intro = "### Scripts\nA dialogue in several cloned voices, and subtitles dubbed on time."
-    gr.Markdown(intro, elem_id="scripts-intro")
+    build_scripts_tab()

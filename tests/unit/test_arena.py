@@ -46,7 +46,12 @@ def test_elo_and_agreement():
         {"a": "x", "b": "y", "winner": "tie", "a_similarity": 0.9, "b_similarity": 0.7},
     ]
     agree = rating.agreement(votes, {"x": (1010.0, 3), "y": (990.0, 3)})
-    assert (agree.decided, agree.agreeing, agree.tau) == (2, 1, 1.0) and "1 of 2" in agree.describe()
+    assert (agree.decided, agree.agreeing, agree.tau) == (2, 1, 1.0)
+    assert "after 10 decided votes (2 so far)" in agree.describe()  # two votes mean nothing yet
+    many = rating.agreement(votes[:1] * 10, {"x": (1100.0, 10), "y": (900.0, 10)})
+    assert "10 of 10 decided votes (100%)" in many.describe()
+    assert rating.interval(0) is None and rating.interval(4) == pytest.approx(340.6, abs=0.5)
+    assert rating.interval(100) < rating.interval(10) and rating.interval_text(1).startswith("± ")
 
 
 def test_combined_keeps_to_the_known_parts():

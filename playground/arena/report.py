@@ -215,9 +215,8 @@ def _card_numbers(g: results.Group) -> list[tuple[str, str]]:
     arrow = {"higher": "↑", "lower": "↓"}
     sim = _num(s.get("similarity"))
     if g.spread is not None:
-        sim += (
-            f" <small>± {g.spread / 2:.3f} ({len(g.similarities)} {html.escape(messages.translate('takes'))})</small>"
-        )
+        n = len(g.similarities)
+        sim += f" <small>± {g.spread / 2:.3f} ({html.escape(messages.translate(f'{n} takes'))})</small>"
     err_name = "CER" if s.get("cer") is not None else "WER"
     out = [
         (f"{messages.label('similarity')} {arrow['higher']}", sim),

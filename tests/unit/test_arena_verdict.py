@@ -64,3 +64,19 @@ def test_nothing_scored_is_no_verdict():
     v = judge([clone("MiniMax"), control(0.5)], ceiling=None)
     assert v.kind == "none" and "no verdict" in v.sentence("en")
     assert verdict.describe(v, "zh-CN") != v.sentence("en")
+
+
+def test_takes_per_entrant_is_one_to_five():
+    from playground.arena.speaking import check_takes
+
+    assert check_takes(None) == 1 and check_takes(3.0) == 3 and check_takes("5") == 5
+    for bad in (0, 6, "many"):
+        with pytest.raises(Exception, match="1 to 5"):
+            check_takes(bad)
+
+
+def test_the_csv_is_safe_in_a_spreadsheet():
+    from playground.arena.report import csv_safe
+
+    assert csv_safe("=HYPERLINK(1)") == "'=HYPERLINK(1)" and csv_safe("@x") == "'@x" and csv_safe("-1+2") == "'-1+2"
+    assert csv_safe(-0.5) == -0.5 and csv_safe("MiniMax · clone") == "MiniMax · clone"

@@ -146,6 +146,8 @@ async def _chain(
         )
         for upload in uploads:
             await record_upload(upload, target)
+        # the library shows a name a person reads (family + provider); the provider keeps its own id
+        result.name = recipes.library_name(e, family_id)
         note = await record_voice(
             result, target, transcript=text, source_file_id=str(uploads[-1].voice_id) if uploads else None
         )

@@ -324,3 +324,42 @@ def rank(takes: list[Take]) -> list[Take]:
     for t in takes:
         t.combined = combined(t.score)
     return sorted(takes, key=lambda t: (t.combined is None, -(t.combined or 0.0)))
+
+
+def record_takes(run: Run) -> int:
+    """Keep every finished take in the history under the Arena owner's scope (handler "arena", the family,
+    entrant, run and scores as its settings), so the library lists Arena work. Returns how many were kept."""
+    store = default_store()
+    kept = 0
+    for t in run.takes:
+        result = t.cell.result
+        if not t.ok or result is None:
+            continue
+        score = t.score or {}
+        params = {
+            "family": run.family_id,
+            "entrant": t.entrant.key,
+            "entrant_label": t.entrant.label,
+            "run": run.token[:8],
+            "take": t.number,
+            "script": run.script,
+            "text": run.text,
+            "similarity": score.get("similarity"),
+            "combined": t.combined,
+        }
+        store.add_take(
+            run.owner,
+            t.entrant.provider_id,
+            audio=result.audio.download_bytes(),
+            fmt=result.audio.extension,
+            model=result.model or t.entrant.model,
+            voice=f"{t.entrant.label} · #{run.family_id}",
+            text=run.text,
+            handler=families.ARENA_HANDLER,
+            params=params,
+            sample_rate=result.audio.sample_rate,
+            sandbox=bool(result.sandbox),
+            timing={"first_byte_s": result.timing.first_byte_s, "total_s": result.timing.total_s},
+        )
+        kept += 1
+    return kept

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import html
+import logging
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -18,6 +19,7 @@ from playground.audio import VoiceSample
 from playground.errors import InputError
 from playground.ui.common import ui_errors
 
+log = logging.getLogger(__name__)
 PROGRESS_HEADERS = ["entrant", "state", "progress", "seconds", "notes"]
 ICONS = {"waiting": "⏳", "working": "🔄", "ready": "✅", "reused": "♻️", "failed": "❌"}
 
@@ -97,17 +99,26 @@ def progress_html(tracker: speaking.Tracker) -> str:
     return f'<ul class="arena-steps">{rows}</ul>'
 
 
-def _similarity_frame(run: speaking.Run) -> pd.DataFrame:
+def _similarity_frame(run: speaking.Run) -> dict:
+    """The similarity chart's data, its axis titles in the page's language (the columns keep their names)."""
     t = messages.translate
     rows = [
         {**r, "kind": t(r["kind"]), "entrant": t(r["entrant"]) if r["kind"] == "ceiling" else r["entrant"]}
         for r in results.similarity_rows(run)
     ]
-    return pd.DataFrame(rows, columns=["entrant", "similarity", "kind"])
+    frame = pd.DataFrame(rows, columns=["entrant", "similarity", "kind"])
+    return gr.update(value=frame, x_title=" ", y_title=messages.label("similarity"), color_title=" ")
 
 
-def _quality_frame(run: speaking.Run) -> pd.DataFrame:
-    return pd.DataFrame(results.quality_rows(run), columns=["entrant", "first audio s", "DNSMOS OVRL"])
+def _quality_frame(run: speaking.Run) -> dict:
+    frame = pd.DataFrame(results.quality_rows(run), columns=["entrant", "first audio s", "DNSMOS OVRL"])
+    t = messages.translate
+    return gr.update(
+        value=frame,
+        x_title=t("seconds to the first audio (left is faster)"),
+        y_title=t("DNSMOS OVRL (higher is cleaner)"),
+        color_title=" ",
+    )
 
 
 def _run_label(run: speaking.Run) -> str:
@@ -185,6 +196,10 @@ async def arena_speak(
         async for _ in _while_running(tracker, task):
             yield skip, skip, skip, skip, skip, skip, progress_html(tracker), skip, skip, skip
         task.result()
+        try:
+            await asyncio.to_thread(speaking.record_takes, run)  # the library's History lists Arena takes
+        except Exception as exc:  # the history is a convenience: a full disk must not lose the run
+            log.warning("Arena takes not kept in the history (%s)", type(exc).__name__)
     finally:
         task.cancel()
     pair, note = _pair_outputs(run)

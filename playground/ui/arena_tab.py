@@ -143,7 +143,8 @@ def build_arena_tab() -> None:
             color="kind",
             color_map=PLOT_COLORS,
             sort="-y",
-            title="Similarity to your voice (best take; higher is closer)",
+            label="Similarity to your voice (best take; higher is closer)",
+            show_label=True,
             x_label_angle=-30,
             y_lim=[0.5, 1.0],
             height=300,
@@ -153,9 +154,8 @@ def build_arena_tab() -> None:
             x="first audio s",
             y="DNSMOS OVRL",
             color="entrant",
-            title="Quality against speed",
-            x_title="seconds to the first audio (left is faster)",
-            y_title="DNSMOS OVRL (higher is cleaner)",
+            label="Quality against speed",
+            show_label=True,
             y_lim=[1, 5],
             height=300,
             elem_id="arena-quality-plot",
@@ -221,9 +221,7 @@ def build_arena_tab() -> None:
         api_name="arena_speak",
         show_progress_on=[speak_progress],  # one overlay: the per-entrant lines say the rest
     )
-    vote_btn.click(
-        h.arena_vote, [run_id, choice], [reveal, ratings, agreement, pair, choice], api_name="arena_vote"
-    )
+    vote_btn.click(h.arena_vote, [run_id, choice], [reveal, ratings, agreement, pair, choice], api_name="arena_vote")
     report_btn.click(h.arena_report, [run_id], [html_file, csv_file, zip_file], api_name="arena_report")
     score_btn.click(h.score_take, [ref_in, take_in, text_in], [score_out], api_name="score_take")
     wire_cancel(cancel_clone, cloning, retrying)

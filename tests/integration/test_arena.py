@@ -90,7 +90,9 @@ def test_clone_speak_vote_report(client, sandbox, sample_file):
     html_path, csv_path, zip_path = client.predict(run_id, api_name="/arena_report")
     page = Path(html_path).read_text(encoding="utf-8")
     assert "data:audio/mpeg;base64," in page and "Blind votes" in page and "Scoring models" in page
-    assert page.index("class='verdict'") < page.index("<svg") < page.index('<div class="arena-card') < page.index("<table")
+    assert (
+        page.index("class='verdict'") < page.index("<svg") < page.index('<div class="arena-card') < page.index("<table")
+    )
     assert "<script" not in page
     lines = list(csv.reader(io.StringIO(Path(csv_path).read_text(encoding="utf-8"))))
     assert lines[0][1] == "entrant" and len(lines) == 6

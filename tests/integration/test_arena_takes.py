@@ -60,3 +60,21 @@ def test_the_blind_pair_cannot_be_matched_to_a_labelled_take(client, app_url, fa
         client.predict(run_id, None, api_name="/arena_vote")
     reveal, *_ = client.predict(run_id, "B", api_name="/arena_vote")
     assert "You chose **B**" in reveal
+
+
+NO_KEYS = ["", "", "", "", ""]
+
+
+def test_arena_takes_and_families_are_in_the_library(client, family):
+    _cards, _sc, run_id, *_ = client.predict(
+        family, "en-numbers", "", ENTRANTS, takes_per_entrant=2, api_name="/arena_speak"
+    )
+    everything = _data(client.predict(*NO_KEYS, api_name="/library_history"))
+    mine = _data(client.predict(*NO_KEYS, str(family), api_name="/library_history"))
+    assert len(mine) >= 6 and len(mine) <= len(everything), (len(mine), len(everything))  # 3 entrants x 2 takes
+    assert all(f"#{family}" in r[3] for r in mine), mine  # the voice column names the entrant and its family
+    assert {r[2] for r in mine} == {"siliconflow", "zhipu"}
+    # the Arena's voices carry readable names (family + provider), not the provider-side machine name
+    names = [r[2] for r in _data(client.predict(*NO_KEYS, api_name="/library_voices"))]
+    assert any(n.startswith(f"Arena #{family} · SiliconFlow") for n in names), names
+    assert not any(n.startswith(f"Arena{family}_") for n in names), names

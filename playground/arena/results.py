@@ -86,6 +86,15 @@ def judge(run: Run) -> verdict.Verdict:
     return verdict.judge(standings, ceiling(run), sandbox=sandbox_voices(run))
 
 
+def short_label(entrant: Entrant, width: int = 24) -> str:
+    """A chart's name for an entrant: its provider and model (the card keeps the full label)."""
+    if entrant.kind == "control":
+        return entrant.label
+    parts = entrant.label.split(" · ")
+    text = " · ".join(parts[:2]) if len(parts) > 2 else entrant.label
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
 def similarity_rows(run: Run) -> list[dict]:
     """The similarity chart: one bar per entrant (its best take), the control and the ceiling marked."""
     rows = []
@@ -93,7 +102,7 @@ def similarity_rows(run: Run) -> list[dict]:
         sims = g.similarities
         if sims:
             kind = "control" if g.entrant.kind == "control" else "clone"
-            rows.append({"entrant": g.entrant.label, "similarity": round(max(sims), 4), "kind": kind})
+            rows.append({"entrant": short_label(g.entrant), "similarity": round(max(sims), 4), "kind": kind})
     c = ceiling(run)
     if c is not None and rows:
         rows.append({"entrant": "your ceiling", "similarity": round(c, 4), "kind": "ceiling"})
@@ -109,7 +118,7 @@ def quality_rows(run: Run) -> list[dict]:
         if t.ok and s.get("dnsmos_ovrl") is not None and f is not None and f.first_audio_s is not None:
             rows.append(
                 {
-                    "entrant": g.entrant.label,
+                    "entrant": short_label(g.entrant),
                     "first audio s": round(float(f.first_audio_s), 2),
                     "DNSMOS OVRL": round(float(s["dnsmos_ovrl"]), 2),
                 }

@@ -149,7 +149,7 @@ def describe(v: Verdict, lang: str | None = None) -> str:
             )
         return text
     if v.kind == "tie":
-        names = comma.join(v.leaders)
+        names = comma.join(v.leaders) if len(v.leaders) <= 3 else t(f"{len(v.leaders)} entrants")
         text = t(f"No clear winner: {names} are within {_n(v.resolution or 0)} of each other")
         if v.above_control is not None:
             text += comma + t(f"{_n(v.above_control)} above the control")

@@ -219,14 +219,13 @@ async def arena_speak(
 
 @ui_errors
 async def arena_vote(run_id: str, choice: str = "A"):
-    """Vote on the pending blind pair; returns (what it was, ratings, agreement, the next pair, the choice
-    cleared for the next vote)."""
+    """Vote on the pending blind pair; returns (what it was, ratings, agreement, the next pair)."""
     run = runs.get(run_id)
     entry = runs.vote(run, choice)
     word = {"a": "A", "b": "B", "tie": messages.translate("a tie")}[entry["winner"]]
     reveal = messages.translate(f"You chose **{word}**. A was **{entry['a']}**, B was **{entry['b']}**.")
     table, agreement = runs.standings(run)
-    return reveal, table, agreement, _pair_outputs(run)[0], gr.update(value=None)
+    return reveal, table, agreement, _pair_outputs(run)[0]
 
 
 @ui_errors

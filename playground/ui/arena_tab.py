@@ -221,7 +221,13 @@ def build_arena_tab() -> None:
         api_name="arena_speak",
         show_progress_on=[speak_progress],  # one overlay: the per-entrant lines say the rest
     )
-    vote_btn.click(h.arena_vote, [run_id, choice], [reveal, ratings, agreement, pair, choice], api_name="arena_vote")
+    vote_btn.click(
+        h.arena_vote,
+        [run_id, choice],
+        [reveal, ratings, agreement, pair],
+        api_name="arena_vote",
+        show_progress_on=[reveal],  # a refused vote marks the reveal line, never the players or the choice
+    ).success(lambda: gr.update(value=None), None, [choice], queue=False, **private)  # the next pair: no choice
     report_btn.click(h.arena_report, [run_id], [html_file, csv_file, zip_file], api_name="arena_report")
     score_btn.click(h.score_take, [ref_in, take_in, text_in], [score_out], api_name="score_take")
     wire_cancel(cancel_clone, cloning, retrying)

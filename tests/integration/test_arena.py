@@ -80,7 +80,7 @@ def test_clone_speak_vote_report(client, sandbox, sample_file):
         assert got.status_code == 200 and got.content[:4] == b"RIFF", src
     assert httpx.get(f"{base}/vcp-arena/not-a-run/0", timeout=30).status_code == 404
 
-    reveal, ratings, agreement, _next_pair, _choice = client.predict(run_id, "A", api_name="/arena_vote")
+    reveal, ratings, agreement, _next_pair = client.predict(run_id, "A", api_name="/arena_vote")
     assert "A was" in reveal and "B was" in reveal
     rated = ratings["data"] if isinstance(ratings, dict) else ratings
     assert len(rated) == 2 and {r[3] for r in rated} == {1} and all(r[2].startswith("±") for r in rated)

@@ -49,7 +49,7 @@ def test_the_arena_in_chinese(sandbox, app_url, long_sample, untranslated):
     takes, scorecard, run_id, _pair, note, verdict, progress, *_plots, run_label = client.predict(
         family, "en-question", "", ENTRANTS, api_name="/arena_speak"
     )
-    reveal, _ratings, agreement, _next, _choice = client.predict(run_id, "tie", api_name="/arena_vote")
+    reveal, _ratings, agreement, _next = client.predict(run_id, "tie", api_name="/arena_vote")
     html_path, csv_path, _zip = client.predict(run_id, api_name="/arena_report")
     page = Path(html_path).read_text(encoding="utf-8")
 

@@ -176,7 +176,7 @@ def zip_bytes(run: Run) -> bytes:
 
 
 ROUTE_PREFIX = "vcp-arena"  # the page's players fetch takes from the app's own route (ui/arena_routes.py)
-REPORT_AUDIO = {"format": "mp3", "bitrate": "40k", "sample_rate": 22050}  # ~5 KB per second of speech
+REPORT_AUDIO_FORMAT, REPORT_AUDIO_BITRATE, REPORT_AUDIO_RATE = "mp3", "40k", 22050  # ~5 KB per second of speech
 
 
 def report_audio(wav: bytes | None) -> str | None:
@@ -188,10 +188,10 @@ def report_audio(wav: bytes | None) -> str | None:
     try:
         data = encode(
             decode(wav),
-            REPORT_AUDIO["format"],
-            sample_rate=int(REPORT_AUDIO["sample_rate"]),
+            REPORT_AUDIO_FORMAT,
+            sample_rate=REPORT_AUDIO_RATE,
             channels=1,
-            bitrate=str(REPORT_AUDIO["bitrate"]),
+            bitrate=REPORT_AUDIO_BITRATE,
         )
     except Exception:  # the report still says everything else
         return None
@@ -217,7 +217,8 @@ def _card_numbers(g: results.Group) -> list[tuple[str, str]]:
     if g.spread is not None:
         n = len(g.similarities)
         sim += f" <small>± {g.spread / 2:.3f} ({html.escape(messages.translate(f'{n} takes'))})</small>"
-    err_name = "CER" if s.get("cer") is not None else "WER"
+    chinese = any("\u4e00" <= ch <= "\u9fff" for ch in t.cell.text or "")
+    err_name = "CER" if s.get("cer") is not None or (s.get("wer") is None and chinese) else "WER"
     out = [
         (f"{messages.label('similarity')} {arrow['higher']}", sim),
         (f"{messages.label(err_name)} {arrow['lower']}", _num(s.get(err_name.lower()), 2)),
@@ -249,9 +250,12 @@ def cards_html(run: Run, inline: bool = False, scored: bool = True) -> str:
         f"{ref_note}</div>"
     ]
     groups = results.ranked(run) if scored else results.groups(run)
+    judged = results.judge(run) if scored else None
+    tied = set(judged.leaders) if judged is not None and judged.kind in ("tie", "control") else set()
     for n, g in enumerate(groups, 1):
         t = g.best
-        badge = f"<span class='arena-rank'>#{n}</span> " if scored and t.ok and g.combined is not None else ""
+        rank = "=" if g.entrant.label in tied else f"#{n}"  # no crown where the numbers cannot tell
+        badge = f"<span class='arena-rank'>{rank}</span> " if scored and t.ok and g.combined is not None else ""
         tag = f" <span class='arena-tag'>{html.escape(tr('control'))}</span>" if g.entrant.kind == "control" else ""
         head = f"<div class='arena-card-head'>{badge}<b>{html.escape(g.entrant.label)}</b>{tag}</div>"
         if not t.ok:
@@ -267,6 +271,8 @@ def cards_html(run: Run, inline: bool = False, scored: bool = True) -> str:
             f"{head}{body}</div>"
         )
     legend = html.escape(tr("↑ higher is better · ↓ lower is better"))
+    if tied:
+        legend += " · " + html.escape(tr("= within the measurement's noise of the best"))
     notes = "".join(f"<li>{html.escape(tr(n))}</li>" for n in shared_notes(run))
     foot = f"<p class='arena-legend'>{legend}</p>" + (f"<ul class='arena-shared'>{notes}</ul>" if notes else "")
     return f'<div class="arena-cards">{"".join(items)}</div>{foot}'

@@ -137,6 +137,7 @@ def describe(v: Verdict, lang: str | None = None) -> str:
 
     zh = lang == messages.ZH
     comma, stop = ("，", "。") if zh else (", ", ".")
+    space = "" if zh else " "
     if v.kind == "none":
         return t("No clone could be scored, so there is no verdict yet.")
     if v.kind == "control":
@@ -144,7 +145,7 @@ def describe(v: Verdict, lang: str | None = None) -> str:
             "No clear winner: the control scores as high as the clones, so these numbers cannot tell them apart here."
         )
         if v.sandbox:
-            text += " " + t(
+            text += space + t(
                 "In the sandbox the stand-in voices are too alike to tell; set a provider key to measure real clones."
             )
         return text
@@ -153,9 +154,9 @@ def describe(v: Verdict, lang: str | None = None) -> str:
         text = t(f"No clear winner: {names} are within {_n(v.resolution or 0)} of each other")
         if v.above_control is not None:
             text += comma + t(f"{_n(v.above_control)} above the control")
-        text += stop + " " + t("These numbers cannot tell them apart.")
+        text += stop + space + t("These numbers cannot tell them apart.")
         if v.sandbox:
-            text += " " + t(
+            text += space + t(
                 "In the sandbox the stand-in voices are too alike to tell; set a provider key to measure real clones."
             )
         return text

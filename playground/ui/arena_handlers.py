@@ -83,6 +83,7 @@ def _pair_outputs(run: speaking.Run) -> tuple[str, str]:
     return runs.pair_html(run), t("Listen to A and B (names hidden), then vote: which sounds more like you?")
 
 
+PROGRESS_EVERY_S = 0.1
 SPEAK_ICONS = {"queued": "⏳", "speaking": "🗣️", "scoring": "📏", "done": "✅", "failed": "❌"}
 
 
@@ -132,9 +133,11 @@ async def _while_running(tracker: speaking.Tracker, task: asyncio.Task) -> Async
         waiter = asyncio.create_task(tracker.changed.wait())
         await asyncio.wait([waiter, task], return_when=asyncio.FIRST_COMPLETED)
         waiter.cancel()
-        if tracker.changed.is_set():
+        if tracker.changed.is_set() and not task.done():
+            await asyncio.wait([task], timeout=PROGRESS_EVERY_S)  # changes close together make one update
             tracker.changed.clear()
-            yield
+            if not task.done():
+                yield
 
 
 @ui_errors

@@ -157,7 +157,7 @@ def build_arena_tab() -> None:
             label="Quality against speed",
             show_label=True,
             y_lim=[1, 5],
-            height=300,
+            height=420,  # room for the legend: one colour per entrant
             elem_id="arena-quality-plot",
         )
     takes = gr.HTML(elem_id="arena-takes")
@@ -197,9 +197,9 @@ def build_arena_tab() -> None:
     gr.Markdown("#### Report")
     report_btn = gr.Button("Make report", elem_id="arena-report")
     with gr.Row():
-        html_file = gr.File(label="Report (HTML)", elem_id="arena-report-html")
-        csv_file = gr.File(label="Scorecard (CSV)", elem_id="arena-report-csv")
-        zip_file = gr.File(label="Raw takes (zip)", elem_id="arena-report-zip")
+        html_file = gr.File(label="Report (HTML)", height=80, elem_id="arena-report-html")
+        csv_file = gr.File(label="Scorecard (CSV)", height=80, elem_id="arena-report-csv")
+        zip_file = gr.File(label="Raw takes (zip)", height=80, elem_id="arena-report-zip")
 
     with gr.Accordion("Score any take", open=False):
         ref_in = gr.Audio(type="filepath", label="Reference clip", elem_id="arena-score-ref")

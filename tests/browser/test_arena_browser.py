@@ -32,7 +32,9 @@ WORDS = {
 
 def _open(browser, app_url, lang: str):
     context = browser.new_context(
-        permissions=["microphone"], viewport={"width": 1400, "height": 1000}, locale="zh-CN" if lang != "en" else "en-US"
+        permissions=["microphone"],
+        viewport={"width": 1400, "height": 1000},
+        locale="zh-CN" if lang != "en" else "en-US",
     )
     page = context.new_page()
     page.set_default_timeout(60_000)
@@ -87,9 +89,7 @@ def _check_results(page, lang: str) -> None:
     verdict = page.locator("#arena-verdict").inner_text()
     assert any(w in verdict for w in words["verdict"]), verdict
     # the verdict comes before the chart, the chart before the cards
-    top = {
-        k: page.locator(f"#{k}").bounding_box()["y"] for k in ("arena-verdict", "arena-sim-plot", "arena-takes")
-    }
+    top = {k: page.locator(f"#{k}").bounding_box()["y"] for k in ("arena-verdict", "arena-sim-plot", "arena-takes")}
     assert top["arena-verdict"] < top["arena-sim-plot"] < top["arena-takes"], top
     page.wait_for_selector("#arena-sim-plot canvas, #arena-sim-plot svg", timeout=30_000)
     n = len(entrants.default_keys())
@@ -104,7 +104,9 @@ def test_the_arena_tells_the_truth_at_a_glance(browser, app_url, lang):
     context, page = _open(browser, app_url, lang)
     try:
         if lang != "en":  # a Chinese page starts with a Chinese test script
-            page.wait_for_function("() => (document.querySelector('#arena-script input')?.value || '').startsWith('中文')")
+            page.wait_for_function(
+                "() => (document.querySelector('#arena-script input')?.value || '').startsWith('中文')"
+            )
         _clone_and_hear(page)
         _check_results(page, lang)
         page.evaluate("() => document.querySelectorAll('#arena-takes audio')[1].play()")

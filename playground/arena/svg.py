@@ -16,7 +16,7 @@ def _e(text: object) -> str:
 def similarity_bars(rows: list[dict], title: str, names: dict[str, str]) -> str:
     """Horizontal bars, best first; the ceiling is a dashed line (and its own row), the control grey.
     The axis starts a little below the lowest value: similarities sit close together."""
-    bars = [r for r in rows if r["kind"] != "ceiling"]
+    bars = sorted((r for r in rows if r["kind"] != "ceiling"), key=lambda r: -r["similarity"])
     ceiling = next((r["similarity"] for r in rows if r["kind"] == "ceiling"), None)
     if not bars:
         return ""
@@ -87,12 +87,15 @@ def quality_scatter(rows: list[dict], title: str, x_title: str, y_title: str) ->
     for v in (1, 2, 3, 4, 5):
         out.append(f'<text x="{left - 6}" y="{py(v) + 4:.1f}" text-anchor="end">{v}</text>')
     out.append(f'<text x="{width - right}" y="{height - bottom + 14}" text-anchor="end">{x_hi:.1f} s</text>')
+    placed: list[tuple[float, float]] = []  # labels already drawn: a label that would overlap one is left out
     for r in rows:
         cx, cy = px(r["first audio s"]), py(r["DNSMOS OVRL"])
         out.append(
             f'<circle cx="{cx:.1f}" cy="{cy:.1f}" r="5" fill="{COLORS["clone"]}"><title>{_e(r["entrant"])}: '
             f"{r['DNSMOS OVRL']:.2f}, {r['first audio s']:.2f} s</title></circle>"
         )
-        out.append(f'<text x="{cx + 7:.1f}" y="{cy - 6:.1f}" font-size="10">{_e(r["entrant"][:28])}</text>')
+        if all(abs(cx - x0) > 120 or abs(cy - y0) > 12 for x0, y0 in placed) and cx < width - 60:
+            out.append(f'<text x="{cx + 7:.1f}" y="{cy - 6:.1f}" font-size="10">{_e(r["entrant"][:22])}</text>')
+            placed.append((cx, cy))
     out.append("</svg>")
     return "".join(out)

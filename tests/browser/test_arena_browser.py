@@ -56,12 +56,26 @@ def _fetch_text(page, selector: str) -> str:
 def _shot(page, lang: str, width: int) -> Path:
     page.set_viewport_size({"width": width, "height": 1000 if width > 600 else 844})
     page.wait_for_timeout(600)  # the plots redraw at the new width
-    page.locator("#arena-verdict").scroll_into_view_if_needed()
+    page.evaluate("() => document.querySelector('#arena-verdict').scrollIntoView({block: 'start'})")
+    page.wait_for_timeout(300)
     ARTIFACTS.mkdir(exist_ok=True)
     path = ARTIFACTS / f"arena_{lang}_{width}.png"
     page.screenshot(path=str(path), full_page=False)
     page.screenshot(path=str(ARTIFACTS / f"arena_{lang}_{width}_full.png"), full_page=True)  # to look over
     return path
+
+
+def _look_at_report(context, report: str, lang: str) -> None:
+    """The report as a stakeholder opens it on a phone: the verdict on top, nothing wider than the screen."""
+    viewer = context.new_page()
+    viewer.set_viewport_size({"width": 390, "height": 844})
+    viewer.set_content(report)
+    assert viewer.locator(".verdict").bounding_box()["y"] < 200
+    assert viewer.evaluate("() => document.documentElement.scrollWidth") <= 400
+    viewer.screenshot(path=str(ARTIFACTS / f"arena_report_{lang}_390.png"), full_page=True)
+    viewer.emulate_media(media="print")
+    viewer.screenshot(path=str(ARTIFACTS / f"arena_report_{lang}_print.png"), full_page=False)
+    viewer.close()
 
 
 def _clone_and_hear(page) -> None:
@@ -138,6 +152,7 @@ def test_the_arena_tells_the_truth_at_a_glance(browser, app_url, lang):
         report = _fetch_text(page, "#arena-report-html a[href]")
         assert "data:audio/mpeg;base64," in report and "<svg" in report and "<script" not in report
         assert len(report.encode()) < 3 * 1024 * 1024
+        _look_at_report(context, report, lang)
         if lang == "en":
             card = {r[1]: r for r in csv.reader(io.StringIO(_fetch_text(page, "#arena-report-csv a[href]")))}
             control = next(r for k, r in card.items() if "control" in k)

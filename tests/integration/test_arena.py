@@ -121,6 +121,12 @@ def test_one_provider_failing_mid_run(client, sandbox, tmp_path):
     assert len(failed) == 1 and "MiniMax" in failed[0][0] and "overloaded" in failed[0][2].lower(), table
     assert sum("ready" in r[1] for r in table.values()) == 3
     assert "failed: MiniMax" in summary
+    # Hear them all before the retry: the MiniMax card says why it has no voice (the clone's own failure)
+    cards, scorecard, *_ = client.predict(family, "en-question", "", CLONES[:2], api_name="/arena_speak")
+    status = {r[1]: r[-1] for r in (scorecard["data"] if isinstance(scorecard, dict) else scorecard)}
+    minimax = next(v for k, v in status.items() if "MiniMax" in k)
+    assert "could not be cloned" in minimax and "overloaded" in minimax.lower(), status
+    assert "Run Clone everywhere first" not in cards
 
     # the failed row alone, again: only MiniMax is called, the others are reused
     rows, family2, summary = client.predict(

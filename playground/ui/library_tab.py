@@ -30,6 +30,7 @@ from playground.library.access import (
     voice_rows,
     when,
 )
+from playground.ui import families_ui
 from playground.ui.common import slug, ui_errors
 from playground.ui.event_args import EventOptions, EventSpec
 
@@ -47,7 +48,10 @@ def _keys(siliconflow_key, minimax_key, zhipu_key, openai_base_url, openai_key) 
 
 
 def _scopes(*keys) -> list[str]:
-    return list(scopes_for(default_store(), _keys(*keys)).values())
+    """The scopes these keys give, and the visitor's Arena scope (its takes are kept there)."""
+    from playground.arena.owner import owner_scope
+
+    return [*scopes_for(default_store(), _keys(*keys)).values(), owner_scope()]
 
 
 def _entry(entry) -> int:
@@ -134,11 +138,15 @@ async def _on_delete_voice(entry, at_provider, *keys):
 
 # -- history: handlers ---------------------------------------------------------------------------
 @ui_errors
-async def library_history(siliconflow_key, minimax_key, zhipu_key, openai_base_url, openai_key):
-    """Takes made with these keys, newest first. Rows: [entry, time, provider, voice, model, format,
-    audio, text]; 'evicted (cap)' means the audio went to keep the history under its size cap."""
+async def library_history(
+    siliconflow_key, minimax_key, zhipu_key, openai_base_url, openai_key, family: str | None = "all"
+):
+    """Takes made with these keys and in the Arena, newest first; `family` ("all" or an Arena family number)
+    keeps one family's Arena takes. Rows: [entry, time, provider, voice, model, format, audio, text];
+    'evicted (cap)' means the audio went to keep the history under its size cap."""
     store = default_store()
-    return take_rows(store.takes(_scopes(siliconflow_key, minimax_key, zhipu_key, openai_base_url, openai_key)))
+    rows = store.takes(_scopes(siliconflow_key, minimax_key, zhipu_key, openai_base_url, openai_key))
+    return take_rows(families_ui.only_family(rows, family))
 
 
 @ui_errors
@@ -331,6 +339,14 @@ def build_library_tab() -> None:
                 im_info = gr.Markdown(elem_id="lib-import-info")
         with gr.Tab("History", id="lib-history-tab") as history_tab:
             with gr.Row():
+                h_family = gr.Dropdown(
+                    [("every take", families_ui.ALL)],
+                    value=families_ui.ALL,
+                    label="Show",
+                    allow_custom_value=True,  # an API caller may name a family number the page has not listed
+                    elem_id="lib-history-family",
+                    scale=2,
+                )
                 h_refresh = gr.Button("Refresh", elem_id="lib-history-refresh")
                 h_clear = gr.Button("Clear history", variant="stop", elem_id="lib-history-clear")
             h_table = gr.Dataframe(
@@ -348,13 +364,15 @@ def build_library_tab() -> None:
                 )
                 h_delete = gr.Button("Delete take", variant="stop", elem_id="lib-take-delete")
             h_file = gr.File(label="Download", interactive=False, elem_id="lib-take-file")
+        with gr.Tab("Arena families", id="lib-families-tab") as families_tab:
+            fam = families_ui.build_families_tab()
 
     # -- events: public endpoints first ---------------------------------------------------------
     v_refresh.click(library_voices, keys, [v_table], api_name="library_voices")
-    h_refresh.click(library_history, keys, [h_table], api_name="library_history")
+    h_refresh.click(library_history, [*keys, h_family], [h_table], api_name="library_history")
     v_sync.click(library_sync, keys, [v_table, v_info], api_name="library_sync")
     voices_refresh = EventSpec(fn=library_voices, inputs=keys, outputs=[v_table], **private)
-    history_refresh = EventSpec(fn=library_history, inputs=keys, outputs=[h_table], **private)
+    history_refresh = EventSpec(fn=library_history, inputs=[*keys, h_family], outputs=[h_table], **private)
 
     v_table.change(lambda rows, cur: _choices(rows, cur, "voice"), [v_table, v_pick], [v_pick], **private_now)
     h_table.change(lambda rows, cur: _choices(rows, cur, "take"), [h_table, h_pick], [h_pick], **private_now)
@@ -381,6 +399,8 @@ def build_library_tab() -> None:
     h_clear.click(_on_clear_history, keys, [h_info], **private).success(**history_refresh)
 
     voices_tab.select(**voices_refresh)
-    history_tab.select(**history_refresh)
+    history_tab.select(families_ui.filter_choices, [h_family], [h_family], **private).then(**history_refresh)
+    h_family.input(**history_refresh)
+    families_tab.select(**fam.listing)
     if keys_loaded is not None:  # on its own page: once the held keys are in (ui/keys.py), show what they hold
         keys_loaded.then(**voices_refresh).then(**history_refresh)

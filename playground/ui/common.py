@@ -77,6 +77,7 @@ def _translated(fn_name: str, exc: Exception) -> gr.Error:
             f"Unexpected error ({type(exc).__name__}). Your inputs are unchanged; try again, "
             "and report it if it persists."
         ),
+        title=messages.translate("Error"),
         print_exception=False,
     )
 

@@ -18,6 +18,7 @@ from playground.ui.guards import VisitorMiddleware
 from playground.ui.library_tab import build_library_tab
 from playground.ui.live_player import CSS as LIVE_CSS
 from playground.ui.live_player import ROUTES as LIVE_ROUTES
+from playground.ui.surface_css import CSS as SURFACE_CSS
 from playground.ui.tabs import TABS, build_tab
 
 CSS = """
@@ -111,7 +112,7 @@ def launch_kwargs() -> dict:
     return dict(
         run_history=False,  # run history would keep typed keys in localStorage (shared/gradio.md)
         max_file_size="20mb",
-        css=CSS + LIVE_CSS,
+        css=CSS + LIVE_CSS + SURFACE_CSS,  # tables, controls and fonts at 390 and 1400 px (ui/surface_css.py)
         footer_links=["api"],
         i18n=i18n.I18N,  # filled by i18n.localize() in build_app()
         # the live player's stream, the API (playground/gateway), the Arena's takes (ui/arena_routes.py)

@@ -22,9 +22,16 @@ def wait_value(page, elem_id: str) -> str:
 
 
 def open_tab(page, label: str, prefix: str) -> None:
-    """The provider's tab, once its clone form is there."""
-    page.locator("button[role=tab]").filter(has_text=label).first.click()
-    page.locator(f"#{prefix}-clone-btn").wait_for()
+    """The provider's tab, once its clone (or upload) form is there. A narrow screen folds the last
+    tabs into the "More tabs" menu: the tab is picked from there when its button is not shown."""
+    top = page.locator(".tabs").first.locator("> .tab-wrapper")
+    shown = top.locator("button[role=tab]").filter(has_text=label)
+    if shown.count() and shown.first.is_visible():
+        shown.first.click()
+    else:
+        top.locator("button[aria-label='More tabs']").click()
+        top.locator(".overflow-dropdown button").filter(has_text=label).first.click()
+    page.locator(f"#{prefix}-clone-btn, #{prefix}-upload-btn").first.wait_for(state="attached")
 
 
 def clone_voice(page, prefix: str, *, name_id: str, name: str, result_id: str) -> str:

@@ -27,7 +27,7 @@ What a new provider declares
                                            # returns it last (hooks <op>_state / voices_rows / delete_state)
          "operations": {                   # in tab order; one inner tab each when there are several
            "upload": {"api_name": "elevenlabs_upload", "title": "Upload voice", "button": "Upload voice",
-                      "result_label": "Voice id", "result_elem": "voice-id",
+                      "result_label": "Voice id", "result_elem": "voice-id", "result_api": "voice_id",
                       "records": "voice" | "file",           # what the voice library keeps
                       "result_to": "clone.file_id",          # optional: the new id fills the next form, or
                                      # {"field": "purpose", "routes": {"voice_clone": "clone.file_id", …}}
@@ -65,7 +65,8 @@ What a new provider declares
             "card": {"operation": <samples key>, "transcript": <field>, "transcribe": true} (the sample clinic),
             "visible_when": RULE, "choices_when": {"field": f, "call": <adapter method -> values>,
                                                     "default_call": <adapter method -> value>},
-            "text": <a note's Markdown>}
+            "text": <a note's Markdown>, "api": <the API's own name, shown under the plain-words label:
+            a dotted path ("voice_setting.speed"), or false for a field of the form only; default: name>}
    RULE = {"field": f, "equals": v} | {"field": f, "in": [...]} | {"field": f, "call": <adapter method>}
           | {"all": [RULE, …]}
    Any key may be given as `<key>_from`, a dotted path into the presets: "default_from": "default_model",
@@ -239,6 +240,7 @@ def _build_outputs(ctx: SimpleNamespace, form: Form, op: str, decl: dict) -> Non
         form.outputs.append(
             gr.Textbox(
                 label=decl.get("result_label", "Voice id"),
+                info=f"API: {decl['result_api']}" if decl.get("result_api") else None,
                 interactive=False,
                 buttons=["copy"],
                 elem_id=f"{p}-{decl.get('result_elem', 'id')}",

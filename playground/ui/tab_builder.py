@@ -77,6 +77,7 @@ What a new provider declares
 3. One line in playground/ui/tabs.py: `Tab("elevenlabs", "ElevenLabs")`.
 
 What every built tab gets: the sandbox/live badge, the key panel, the forms, buttons with Cancel,
+the new voice of an upload or clone selected in Speak (with a note saying so),
 the live player, the result audio, a download file and a summary, "View code", the voice library's
 hooks (`register("<id>.speak")`, takes and voices recorded, re-run from History), the per-provider
 concurrency group (ui/fair_queue.py, by the api_name's `<id>_` prefix), the English/Chinese UI and
@@ -192,6 +193,9 @@ def _build_one(ctx: SimpleNamespace, form: Form, op: str, f: dict) -> None:
             ),
             component,
         )
+    if op == "speak" and f["name"] == tab_handlers.operation(ctx.pid, "speak").get("voice_field", "voice"):
+        # "your new voice is selected here" after an upload or clone (ui/tab_events.py wire_new_voice)
+        form.extra["chosen"] = gr.Markdown(elem_id=f"{ctx.prefix}-speak-chosen", elem_classes=["vcp-chosen"])
     if hasattr(ctx.hooks, "after_field"):
         ctx.hooks.after_field(ctx, op, f["name"], component)
     for name, other in form.decl.items():  # a card waits for its transcript box and its operation's field

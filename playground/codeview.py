@@ -54,7 +54,8 @@ def where(req: CapturedRequest) -> _Where:
     var = spec.get("env_base_url")
     sandbox = (config.sandbox_url(req.provider_id) or "").rstrip("/")
     configured = config.configured_base_url(req.provider_id)
-    for base, default, is_sandbox in ((sandbox, public, True), (configured, configured, False), (public, public, False)):
+    bases = ((sandbox, public, True), (configured, configured, False), (public, public, False))
+    for base, default, is_sandbox in bases:
         if var and base and (req.url == base or req.url.startswith(base + "/") or req.url.startswith(base + "?")):
             return _Where(var, default, req.url[len(base) :], is_sandbox)
     return _Where(None, req.url, "")

@@ -187,7 +187,8 @@ def library_pairs() -> list[tuple[str, str]]:
         if pid in compare.REQUEST_BUILDERS and vid:
             model = row.get("model") if pid != "siliconflow" or str(vid).startswith("speech:") else None
             key = compare.Pair(pid, str(vid), model or None).key
-            out.append((f"{presets.load(pid)['label']} · {row.get('name') or vid} {messages.translate('(library)')}", key))
+            label = f"{presets.load(pid)['label']} · {row.get('name') or vid} {messages.translate('(library)')}"
+            out.append((label, key))
     return out
 
 

@@ -23,12 +23,15 @@ CSS = """
     radial-gradient(farthest-side at 100% 50%, rgba(0,0,0,.22), transparent) right / 10px 100% no-repeat scroll;
 }
 table th:first-child, table td:first-child {
-  position: sticky; left: 0; z-index: 2; background: var(--table-odd-background-fill, var(--background-fill-primary));
+  position: sticky; left: 0; z-index: 2;
+  background: var(--table-odd-background-fill, var(--background-fill-primary));
   box-shadow: 1px 0 0 var(--border-color-primary);
 }
 table tr:nth-child(even) td:first-child { background: var(--table-even-background-fill, var(--background-fill-primary)); }
 table td { overflow-wrap: anywhere; }
-table td .cell-wrap, table td span { white-space: normal !important; overflow: visible !important; text-overflow: clip !important; }
+table td .cell-wrap, table td span {
+  white-space: normal !important; overflow: visible !important; text-overflow: clip !important;
+}
 @media (max-width: 640px) {
   table th, table td { min-width: 5.5em; }
   table td { max-width: 16em; }
@@ -52,7 +55,8 @@ table td .cell-wrap, table td span { white-space: normal !important; overflow: v
 /* small buttons that sit next to a field look like buttons (not a grey panel) and keep their height */
 button.vcp-button {
   flex: 0 0 auto !important; align-self: flex-end; min-height: 2.4em; max-height: 3em;
-  margin: 8px; padding: 4px 14px !important; border: 1px solid var(--button-secondary-border-color, #d4d4d8) !important;
+  margin: 8px; padding: 4px 14px !important;
+  border: 1px solid var(--button-secondary-border-color, #d4d4d8) !important;
   border-radius: var(--button-small-radius, 6px) !important; box-shadow: var(--button-shadow, 0 1px 2px rgba(0,0,0,.08));
   background: var(--button-secondary-background-fill, #f4f4f5) !important; white-space: nowrap;
 }

@@ -27,7 +27,9 @@ table th:first-child, table td:first-child {
   background: var(--table-odd-background-fill, var(--background-fill-primary));
   box-shadow: 1px 0 0 var(--border-color-primary);
 }
-table tr:nth-child(even) td:first-child { background: var(--table-even-background-fill, var(--background-fill-primary)); }
+table tr:nth-child(even) td:first-child {
+  background: var(--table-even-background-fill, var(--background-fill-primary));
+}
 table td { overflow-wrap: anywhere; }
 table td .cell-wrap, table td span {
   white-space: normal !important; overflow: visible !important; text-overflow: clip !important;
@@ -57,7 +59,8 @@ button.vcp-button {
   flex: 0 0 auto !important; align-self: flex-end; min-height: 2.4em; max-height: 3em;
   margin: 8px; padding: 4px 14px !important;
   border: 1px solid var(--button-secondary-border-color, #d4d4d8) !important;
-  border-radius: var(--button-small-radius, 6px) !important; box-shadow: var(--button-shadow, 0 1px 2px rgba(0,0,0,.08));
+  border-radius: var(--button-small-radius, 6px) !important;
+  box-shadow: var(--button-shadow, 0 1px 2px rgba(0,0,0,.08));
   background: var(--button-secondary-background-fill, #f4f4f5) !important; white-space: nowrap;
 }
 button.vcp-button:hover { background: var(--button-secondary-background-fill-hover, #e4e4e7) !important; }

@@ -38,7 +38,7 @@ def test_labels_are_plain_words(pid):
         for key in ("result_label", "preview_label", "title", "button"):
             if IDENTIFIER.search(str(decl.get(key, ""))):
                 found.append(f"{op}.{key}: {decl[key]!r}")
-    assert not found, "labels in API words (give plain words a \"label\" and the name an \"api\"):\n" + "\n".join(found)
+    assert not found, 'labels in API words (give plain words a "label" and the name an "api"):\n' + "\n".join(found)
 
 
 @pytest.mark.parametrize("pid", [t.pid for t in TABS])

@@ -157,14 +157,13 @@ def after_field(ctx: SimpleNamespace, op: str, name: str, component) -> None:
 
 def wire(ctx: SimpleNamespace) -> None:
     voice_id = ctx.forms["clone"].fields["voice_id"]
-    table = ctx.forms["voices"].outputs[0] if "voices" in ctx.forms else gr.State([])
+    table = ctx.forms["voices"].outputs[0]
     voice_id.change(check_voice_id, [voice_id, table, ctx.api_key], [ctx.voice_check], **PRIVATE)
     ctx.suggest.click(lambda v: suggest_voice_id(v), [voice_id], [voice_id], **PRIVATE)
     text, voice = ctx.forms["speak"].fields["text"], ctx.forms["speak"].fields["voice_id"]
     for button in ctx.inserts:
         button.click(None, [text], [text], js=f"(t) => t + ' {button.value} '", **PRIVATE)
-    if "voices" in ctx.forms:
-        table.change(_on_rows, [table, voice], [voice], **PRIVATE)
+    table.change(_on_rows, [table, voice], [voice], **PRIVATE)
 
 
 HOOKS = SimpleNamespace(

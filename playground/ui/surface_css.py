@@ -31,6 +31,7 @@ table tr:nth-child(even) td:first-child {
   background: var(--table-even-background-fill, var(--background-fill-primary));
 }
 table td { overflow-wrap: anywhere; }
+table td:first-child { overflow-wrap: break-word; word-break: normal; min-width: 7.5em; }
 table td .cell-wrap, table td span {
   white-space: normal !important; overflow: visible !important; text-overflow: clip !important;
 }
@@ -39,14 +40,14 @@ table td .cell-wrap, table td span {
   table td { max-width: 16em; }
   /* a cue under every table that there is more to the side */
   .vcp-scroll-cue::after, [id$='-table']::after, [id$='-figures-table']::after {
-    content: '⇆'; display: block; text-align: right; font-size: 0.85em; opacity: 0.6; padding: 2px 6px 0;
+    content: '⇆'; display: block; text-align: right; font-size: 1.1em; color: var(--color-accent, #f97316);
+    padding: 2px 8px 0;
   }
 }
 
 /* dropdowns: the chosen text ends before the arrow (with an ellipsis) instead of running under it */
 .wrap-inner .secondary-wrap { min-width: 0; }
-.wrap-inner .secondary-wrap input { min-width: 0; text-overflow: ellipsis; padding-right: 4px; }
-.wrap-inner .icon-wrap { flex: 0 0 auto; margin-left: 4px; }
+.wrap-inner .secondary-wrap input { min-width: 0; text-overflow: ellipsis; padding-right: 40px !important; }
 
 /* the key panel: Test key, Remember and the status fall onto new lines when narrow; the status reads
    as one phrase, never one word per line */
@@ -56,14 +57,13 @@ table td .cell-wrap, table td span {
 
 /* small buttons that sit next to a field look like buttons (not a grey panel) and keep their height */
 button.vcp-button {
-  flex: 0 0 auto !important; align-self: flex-end; min-height: 2.4em; max-height: 3em;
-  margin: 8px; padding: 4px 14px !important;
-  border: 1px solid var(--button-secondary-border-color, #d4d4d8) !important;
-  border-radius: var(--button-small-radius, 6px) !important;
-  box-shadow: var(--button-shadow, 0 1px 2px rgba(0,0,0,.08));
-  background: var(--button-secondary-background-fill, #f4f4f5) !important; white-space: nowrap;
+  flex: 0 0 auto !important; align-self: flex-end; min-height: 2.4em; max-height: 3em; min-width: 7em;
+  margin: 8px; padding: 4px 16px !important; white-space: nowrap;
+  border: 1px solid var(--neutral-300, #d4d4d8) !important; border-radius: 8px !important;
+  background: var(--background-fill-primary, #fff) !important; color: var(--body-text-color) !important;
+  box-shadow: 0 1px 2px rgba(0, 0, 0, 0.12) !important;
 }
-button.vcp-button:hover { background: var(--button-secondary-background-fill-hover, #e4e4e7) !important; }
+button.vcp-button:hover { background: var(--neutral-100, #f4f4f5) !important; }
 
 /* the microphone picker shows its whole text ("No microphone found") or wraps, never "No microphone fou…" */
 select.mic-select { width: auto !important; max-width: 100% !important; min-width: 0; text-overflow: clip; }

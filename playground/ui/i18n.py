@@ -31,8 +31,9 @@ TEXT_ATTRS = ("label", "info", "placeholder")
 KEPT_PARTS = {"api", "label"}  # template parts that are names (an API parameter, a provider), never translated
 SWITCH_ID = "vcp-lang"  # its choices stay "English" / "中文" in both languages
 # Text the markers cannot reach is translated in the browser (see _TRANSLATE_JS): table headers (a marker
-# there shows raw), the key status and the empty sample card (HTML), and button labels set by handlers.
-BROWSER_SELECTORS = "th, .vcp-key-status, .clinic-card.empty, button"
+# there shows raw), the key status and the empty sample card (HTML), button labels set by handlers, and
+# the toast's title (Gradio 6.31 writes it from the toast's type, "Error", outside its own i18n).
+BROWSER_SELECTORS = "th, .vcp-key-status, .clinic-card.empty, button, .toast-title"
 
 
 @lru_cache(maxsize=1)

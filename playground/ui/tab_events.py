@@ -12,6 +12,7 @@ import gradio as gr
 
 from playground import messages
 from playground.ui import tab_handlers
+from playground.ui.common import last_error
 from playground.ui.fair_queue import wire_cancel
 from playground.ui.form_fields import allowed, is_visible, rule_fields
 
@@ -117,6 +118,9 @@ def wire_endpoints(ctx: SimpleNamespace) -> None:
             fn = tab_handlers.make_create_handler(pid, op, getattr(hooks, f"{op}_summary", None), hooks)
         outputs = [*form.outputs, *_state(ctx, op)]
         event = form.button.click(fn, _inputs(ctx, op), outputs, api_name=decl["api_name"])
+        # an error stays in the result area with its message (the toast goes)
+        info = form.outputs[2] if op == "speak" else form.outputs[-1]
+        event.failure(last_error(decl["api_name"]), None, [info], **PRIVATE)
         if form.cancel is not None:
             wire_cancel(form.cancel, event)
         ctx.events[op] = event

@@ -61,6 +61,12 @@ def where(req: CapturedRequest) -> _Where:
     return _Where(None, req.url, "")
 
 
+def shown_path(req: CapturedRequest) -> str:
+    """The request's path as the snippet sends it (on the public base URL for a sandbox run)."""
+    w = where(req)
+    return urlsplit(w.default + w.rest if w.var else req.url).path
+
+
 def _sandbox_note(reqs: list[CapturedRequest]) -> list[str]:
     ran = [where(r) for r in reqs]
     if not any(w.sandbox for w in ran):
@@ -261,7 +267,7 @@ def to_curl(reqs: list[CapturedRequest]) -> str:
     files = [a.name for p in preps for a in [*p.uris.values(), *(f for _, f in p.files), *([p.raw] if p.raw else [])]]
     if files:
         head.append(f"# Audio files sent: {', '.join(files)} (next to this script).")
-    blocks = [f"# {i}. {p.req.method} {urlsplit(p.req.url).path}\n{_curl_one(p, i)}" for i, p in enumerate(preps, 1)]
+    blocks = [f"# {i}. {p.req.method} {shown_path(p.req)}\n{_curl_one(p, i)}" for i, p in enumerate(preps, 1)]
     return "\n".join(h for h in head if h) + "\n\n" + "\n\n".join(blocks) + "\n"
 
 
@@ -322,7 +328,7 @@ def _python_one(prep: _Prepared, index: int) -> str:
     args.append("    timeout=120,")
     out = output_name(req, index)
     lines = [
-        f"# {index}. {req.method} {urlsplit(req.url).path}",
+        f"# {index}. {req.method} {shown_path(req)}",
         "response = httpx.request(",
         *args,
         ")",

@@ -98,6 +98,12 @@ def test_the_main_actions_leave_no_english_in_the_chinese_page(browser, app_url,
     page.locator("#mm-speak-stream input").check()
     page.locator("#mm-speak-btn").click()
     page.locator("#mm-speak-info").get_by_text("完成").wait_for(timeout=60_000)
+    # the stream has ended and played: the live box's Stop button is gone
+    page.wait_for_function(
+        "() => { const b = document.querySelector('#mm-speak-live .vcp-live-stop');"
+        " return b && getComputedStyle(b).display === 'none'; }",
+        timeout=30_000,
+    )
     check("05_mm_speak")
 
     # Compare: the default three pairs
@@ -119,6 +125,11 @@ def test_the_main_actions_leave_no_english_in_the_chinese_page(browser, app_url,
     check("07_library_rerun_preview")
     page.locator("#lib-take-rerun-confirm").click()
     page.locator("#lib-take-rerun-confirm").wait_for(state="hidden", timeout=60_000)
+    page.wait_for_function(  # the History table has come back from its refresh
+        "() => { const t = document.querySelector('#lib-history-table');"
+        " const s = t?.querySelector('[data-testid=status-tracker]');"
+        " return t && t.innerText.includes('你好') && (!s || s.classList.contains('hide')); }"
+    )
     check("08_library_rerun_done")
 
     # an error: its toast (title and message) and the result area

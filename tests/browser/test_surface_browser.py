@@ -28,6 +28,24 @@ CLIPPED = """(sel) => {
 }"""
 
 
+# line numbers against code lines in a gr.Code: the worst vertical gap (px) between a visible line and the
+# number beside it
+GUTTER = """(elem) => {
+  const root = document.getElementById(elem);
+  const lines = [...root.querySelectorAll('.cm-content .cm-line')];
+  const numbers = [...root.querySelectorAll('.cm-lineNumbers .cm-gutterElement')].filter(g => g.textContent.trim());
+  let worst = 0, compared = 0;
+  for (const g of numbers) {
+    const n = parseInt(g.textContent, 10), line = lines[n - 1];
+    if (!line) continue;
+    const a = g.getBoundingClientRect(), b = line.getBoundingClientRect();
+    if (!a.height || !b.height) continue;
+    worst = Math.max(worst, Math.abs(a.top - b.top)); compared += 1;
+  }
+  return {lines: compared, worst};
+}"""
+
+
 def _upload(page, elem_id: str, path) -> None:
     page.locator(f"#{elem_id} [aria-label='Upload file']").first.click()
     page.locator(f"#{elem_id} input[type=file]").set_input_files(str(path))
@@ -147,6 +165,24 @@ def test_the_voice_just_made_is_the_voice_you_speak_with(page, sandbox, mic_wav)
     import json
 
     assert json.loads(base64.b64decode(speech["body_b64"]))["voice"] == uri
+
+    # View code: opens in view, calls the public base URL (the run went to the sandbox), numbers by the lines
+    page.locator("#siliconflow-code").get_by_text("View code").first.click()
+    page.wait_for_function(
+        "() => document.querySelector('#siliconflow-code-curl')?.innerText.includes('/audio/speech')"
+    )
+    page.wait_for_timeout(800)
+    top = page.evaluate("() => document.getElementById('siliconflow-code').getBoundingClientRect().top")
+    assert 0 <= top < page.viewport_size["height"] / 2, top
+    for elem in ("siliconflow-code-curl", "siliconflow-code-python"):
+        text = page.locator(f"#{elem}").inner_text()
+        assert "127.0.0.1" not in text and "api.siliconflow.cn" in text and "built-in sandbox" in text, text[:400]
+        page.locator(f"#{elem}").scroll_into_view_if_needed()
+        page.wait_for_timeout(300)
+        drift = page.evaluate(GUTTER, elem)
+        assert drift["lines"] > 5 and drift["worst"] <= 3, drift
+    page.locator("#siliconflow-code").scroll_into_view_if_needed()
+    page.screenshot(path=str(ARTIFACTS / "surface_en_1400_06_view_code.png"), full_page=True)
 
     # MiniMax: upload, then clone: the clone is the Speak form's voice
     open_tab(page, "MiniMax", "mm")

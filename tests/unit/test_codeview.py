@@ -198,3 +198,4 @@ def test_a_sandbox_run_is_written_against_the_public_base_url(monkeypatch):
     assert f"\"${{SILICONFLOW_BASE_URL:-{public}}}\"'/audio/speech'" in curl
     assert f"base_url = os.environ.get('SILICONFLOW_BASE_URL', '{public}')" in py
     assert "base_url + '/audio/speech'" in py and "os.environ['SILICONFLOW_API_KEY']" in py
+    assert "# 1. POST /v1/audio/speech" in curl and "/siliconflow/v1" not in curl + py

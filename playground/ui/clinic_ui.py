@@ -81,9 +81,10 @@ def figures_html(a: clinic.Analysis) -> str:
         ("Clipping", f"{a.clipping_ratio * 100:.2f} %"),
         ("Size", f"{a.size_bytes / 1048576:.2f} MB {a.format or ''}"),
     ]
+    colon = "：" if messages.language() == messages.ZH else ":"  # "Duration: 14.7 s", "时长：14.7 s"
     cells = "".join(
-        f'<div class="clinic-fig"><span>{html.escape(messages.label(k))}</span><b data-fig="{k.split()[0].lower()}">'
-        f"{html.escape(v)}</b></div>"
+        f'<div class="clinic-fig"><span>{html.escape(messages.label(k))}{colon}</span> '
+        f'<b data-fig="{k.split()[0].lower()}">{html.escape(v)}</b></div>'
         for k, v in rows
     )
     return f'<div class="clinic-figs">{cells}</div>'
@@ -295,7 +296,9 @@ def build_sample_card(
                     elem_id=f"{prefix}-asr-provider",
                     scale=3,
                 )
-                ui.transcribe = gr.Button("Transcribe", size="sm", elem_id=f"{prefix}-asr-btn", scale=1)
+                ui.transcribe = gr.Button(
+                    "Transcribe", size="sm", elem_id=f"{prefix}-asr-btn", scale=0, elem_classes=["vcp-button"]
+                )
             ui.asr_info = gr.Markdown(elem_id=f"{prefix}-asr-info")
     ui.pending = gr.State(None)
     ui.history = gr.State([])

@@ -28,10 +28,13 @@ I18N = gr.I18n(en={}, **{locale: {} for locale in LOCALES})
 STORAGE_KEY = "vcp-lang"
 COOKIE = "vcp-lang"  # the same choice, sent with every event so handler messages follow it (messages.py)
 TEXT_ATTRS = ("label", "info", "placeholder")
+KEPT_PARTS = {"api", "label"}  # template parts that are names (an API parameter, a provider), never translated
 SWITCH_ID = "vcp-lang"  # its choices stay "English" / "中文" in both languages
 # Text the markers cannot reach is translated in the browser (see _TRANSLATE_JS): table headers (a marker
-# there shows raw), the key status and the empty sample card (HTML), and button labels set by handlers.
-BROWSER_SELECTORS = "th, .vcp-key-status, .clinic-card.empty, button, .vcp-nav a, #vcp-title h1"
+# there shows raw), the key status and the empty sample card (HTML), button labels set by handlers, the
+# toast's title (Gradio 6.31 writes it from the toast's type, "Error", outside its own i18n), and the
+# navigation bar and title (ui/pages/chrome.py, HTML).
+BROWSER_SELECTORS = "th, .vcp-key-status, .clinic-card.empty, button, .toast-title, .vcp-nav a, #vcp-title h1"
 
 
 @lru_cache(maxsize=1)
@@ -50,8 +53,9 @@ def chinese(text: str) -> str | None:
         return strings[text]
     for pattern, target in templates:
         match = pattern.match(text)
-        if match:
-            return target.format(**match.groupdict())
+        if match:  # a part that is a known string is translated too (a help text before " · API: x"), not a name
+            parts = match.groupdict()
+            return target.format(**{k: v if k in KEPT_PARTS else strings.get(v, v) for k, v in parts.items()})
     return None
 
 

@@ -134,7 +134,9 @@ def build_key_panel(provider_id: str) -> gr.Textbox:
             info=spec.get("key_help"),
         )
         with gr.Row(equal_height=True):
-            test_btn = gr.Button("Test key", size="sm", elem_id=f"{provider_id}-key-test", scale=1)
+            test_btn = gr.Button(
+                "Test key", size="sm", elem_id=f"{provider_id}-key-test", scale=0, elem_classes=["vcp-button"]
+            )
             remember = gr.Checkbox(
                 False,
                 label="Remember on this browser (stored only in this browser)",

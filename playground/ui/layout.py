@@ -26,6 +26,7 @@ from playground.ui.pages import provider as provider_page
 from playground.ui.pages import scripts as scripts_page
 from playground.ui.pages.chrome import CSS as CHROME_CSS
 from playground.ui.pages.chrome import build_chrome
+from playground.ui.surface_css import CSS as SURFACE_CSS
 
 CSS = """
 .mode-badge { border-left: 4px solid #f59e0b; padding-left: 10px; }
@@ -117,7 +118,8 @@ def launch_kwargs() -> dict:
     return dict(
         run_history=False,  # run history would keep typed keys in localStorage (shared/gradio.md)
         max_file_size="20mb",
-        css=CSS + CHROME_CSS + LIVE_CSS,
+        # the pages' chrome (ui/pages/chrome.py); tables, controls and fonts at 390 and 1400 px (ui/surface_css.py)
+        css=CSS + CHROME_CSS + LIVE_CSS + SURFACE_CSS,
         footer_links=["api"],
         i18n=i18n.I18N,  # filled by i18n.localize() in build_app()
         # the live player's stream, the API (playground/gateway), the Arena's takes (ui/arena_routes.py)

@@ -29,11 +29,11 @@ def open_page(page, path: str) -> None:
 
 
 def open_tab(page, label: str, prefix: str) -> None:
-    """The provider's page (ui/pages/), once its clone form is there."""
+    """The provider's page (ui/pages/), once its clone (or upload) form is there."""
     from playground.ui.pages import PROVIDER_PAGES
 
     open_page(page, next(p.path for p in PROVIDER_PAGES if p.name == label))
-    page.locator(f"#{prefix}-clone-btn").wait_for()
+    page.locator(f"#{prefix}-clone-btn, #{prefix}-upload-btn").first.wait_for(state="attached")
 
 
 def clone_voice(page, prefix: str, *, name_id: str, name: str, result_id: str) -> str:

@@ -123,25 +123,37 @@ def _run_ffmpeg(args: list[str]) -> subprocess.CompletedProcess:
 def decode(data: bytes) -> AudioSegment:
     """Any audio bytes -> a pydub segment (16-bit PCM, at most stereo). Raises AudioInputError,
     also for audio over audio_limits (found from the header, or by the cut while decoding)."""
+    return _decode(data, None)[0]
+
+
+def decode_head(data: bytes, seconds: float) -> tuple[AudioSegment, float | None]:
+    """The first `seconds` of any audio bytes, and how long the whole audio is (None if the header does
+    not say). Only that part is decoded, so a long file costs no more than a short one; the rate and
+    channel limits still apply, the length limit does not (nothing past `seconds` is read)."""
+    return _decode(data, max(0.1, seconds))
+
+
+def _decode(data: bytes, first_s: float | None) -> tuple[AudioSegment, float | None]:
     if not data:
         raise AudioInputError("The audio is empty (0 bytes).", hint="Record again or choose another file.")
     fmt = sniff_format(data)
     if fmt == "wav":
-        seg = _read_pcm_wav(data)
+        seg = _read_pcm_wav(data, first_s)
         if seg is not None:
-            return seg
+            return seg, _wav_seconds(data)
     with tempfile.TemporaryDirectory(prefix="vcp-dec-") as tmp:
         src = Path(tmp) / "in.bin"
         dst = Path(tmp) / "out.wav"
         src.write_bytes(data)
         rate, channels, duration = audio_limits.probe(ffmpeg_exe(), src)
-        audio_limits.refuse_over_limits(rate, channels, duration)
+        audio_limits.refuse_over_limits(rate, channels, duration if first_s is None else None)
         allowed = audio_limits.allowed_seconds(rate, channels)
+        cut = allowed + 0.5 if first_s is None else min(allowed, first_s)
         out = ["-ac", str(min(channels, audio_limits.OUT_MAX_CHANNELS))] if channels else []
         if not rate or not channels:  # unknown from the header: the output is what the budget assumes
             out = ["-ac", str(min(channels or 2, audio_limits.OUT_MAX_CHANNELS)), "-ar", str(min(rate or 48000, 48000))]
         proc = _run_ffmpeg(
-            ["-i", str(src), "-vn", "-t", f"{allowed + 0.5:g}", *out, "-acodec", "pcm_s16le", "-f", "wav", str(dst)]
+            ["-i", str(src), "-vn", "-t", f"{cut:g}", *out, "-acodec", "pcm_s16le", "-f", "wav", str(dst)]
         )
         if proc.returncode != 0 or not dst.exists() or dst.stat().st_size <= 44:
             raise AudioInputError(
@@ -149,26 +161,36 @@ def decode(data: bytes) -> AudioSegment:
                 hint="Use a wav, mp3, m4a, flac, ogg or webm recording.",
             )
         seg = _pydub().from_wav(str(dst))
-    if len(seg) / 1000.0 > allowed:  # no duration in the header: cut while decoding
+    if first_s is None and len(seg) / 1000.0 > allowed:  # no duration in the header: cut while decoding
         raise AudioInputError(
             f"The audio is longer than {allowed:.0f} s, the most this app takes.",
             hint="Trim it to the part you need and try again.",
         )
-    return seg
+    return seg, duration
 
 
-def _read_pcm_wav(data: bytes) -> AudioSegment | None:
+def _wav_seconds(data: bytes) -> float | None:
+    try:
+        with wave.open(io.BytesIO(data)) as w:
+            return w.getnframes() / w.getframerate() if w.getframerate() else None
+    except (wave.Error, EOFError, ValueError):
+        return None
+
+
+def _read_pcm_wav(data: bytes, first_s: float | None = None) -> AudioSegment | None:
     """16-bit PCM WAV without ffmpeg (pydub's own reader may call ffprobe on odd headers); its header
-    is checked against the limits first. Over 48 kHz or stereo: ffmpeg converts it while decoding."""
+    is checked against the limits first (the length only when all of it is read). Over 48 kHz or
+    stereo: ffmpeg converts it while decoding."""
     try:
         with wave.open(io.BytesIO(data)) as w:
             if w.getsampwidth() != 2 or w.getnframes() == 0:
                 return None
-            rate, channels = w.getframerate(), w.getnchannels()
-            audio_limits.refuse_over_limits(rate, channels, w.getnframes() / rate if rate else None)
+            rate, channels, count = w.getframerate(), w.getnchannels(), w.getnframes()
+            length = count / rate if rate else None
+            audio_limits.refuse_over_limits(rate, channels, length if first_s is None else None)
             if channels > audio_limits.OUT_MAX_CHANNELS:
                 return None
-            frames = w.readframes(w.getnframes())
+            frames = w.readframes(count if first_s is None else min(count, int(first_s * rate)))
             return AudioSegment(data=frames, sample_width=2, frame_rate=rate, channels=channels)
     except (wave.Error, EOFError, ValueError, ZeroDivisionError):
         return None  # float/extensible/truncated WAV: ffmpeg decides

@@ -97,14 +97,41 @@ def is_sandbox(provider_id: str, typed_key: str | None = None) -> bool:
     return not ((typed_key or "").strip() or (env_key(provider_id) and hosted.server_keys() != "off"))
 
 
+def check_key(key: str, *, typed: bool = True) -> str:
+    """A key travels in an HTTP header: it may hold printable ASCII only. Anything else (a curly quote,
+    a full-width letter, a line break pasted with it) is refused here, with words, before any call.
+    The key itself never appears in the message."""
+    from playground.errors import InputError
+
+    bad = next((c for c in key if not (32 <= ord(c) < 127)), None)
+    if bad is None:
+        return key
+    hint = (
+        "Copy the key again from the provider's console and paste it alone."
+        if typed
+        else "Fix the key in the server's environment (.env or the Space's secrets)."
+    )
+    if ord(bad) >= 127:
+        raise InputError(
+            "The API key has a character an API key cannot have: a non-ASCII character (such as a curly quote, "
+            "a full-width letter or an accented letter).",
+            hint=hint,
+        )
+    raise InputError(
+        "The API key has a character an API key cannot have: a control character (such as a line break or a tab).",
+        hint=hint,
+    )
+
+
 def resolve_target(provider_id: str, typed_key: str | None = None) -> Target:
     """The typed key (this session only) wins, then the environment, then the sandbox.
-    Hosted (hosted.py): the environment's key only if the owner opted in, within the demo caps."""
+    Hosted (hosted.py): the environment's key only if the owner opted in, within the demo caps.
+    A key with characters a key cannot have is refused here (check_key)."""
     from playground import hosted
 
-    key = (typed_key or "").strip()
+    key = check_key((typed_key or "").strip())
     if not key and env_key(provider_id) and hosted.server_key_allowed(provider_id):
-        key = env_key(provider_id)
+        key = check_key(env_key(provider_id), typed=False)
     if key:
         return Target(provider_id, configured_base_url(provider_id), Secret(key), sandbox=False)
     url = sandbox_url(provider_id)

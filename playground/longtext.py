@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from playground import audio, compare, providers
+from playground import audio, compare, cpu, providers
 from playground.errors import InputError
 
 SENTENCE_END = re.compile(r"(?:[。！？；…]+|[.!?;]+(?=\s|$)|\n\s*\n)[”’\"'）)\]」』]*\s*")
@@ -229,5 +229,5 @@ async def speak_long(
         for task in tasks:
             task.cancel()
         raise
-    stitched = await asyncio.to_thread(stitch, [r.audio.playable() for r in results], fmt)
+    stitched = await cpu.run(stitch, [r.audio.playable() for r in results], fmt, kind="after")
     return LongSpeech(segments=segments, stitched=stitched, results=results)

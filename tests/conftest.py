@@ -91,11 +91,13 @@ def hosted_app_url(sandbox):
     # hosted mode contacts public addresses only; these configured base URLs (never a typed one) are
     # the loopback sandbox, so the operator's test-only allowance names exactly its origin
     os.environ["PLAYGROUND_ALLOW_PRIVATE_TARGETS"] = sandbox.url
-    # every test visitor comes from 127.0.0.1: the per-address call rate is the security tests' to set
+    # every test visitor comes from 127.0.0.1: the per-address call rate and CPU share are the security tests' to set
     os.environ.setdefault("PLAYGROUND_CLIENT_RATE", "100000")
-    from playground import visitors
+    os.environ.setdefault("PLAYGROUND_CLIENT_CPU_S", "100000")
+    from playground import cpu, visitors
 
     visitors.LIMITER.reset()
+    cpu.reset()
     from playground.ui.layout import build_app, launch_kwargs
 
     demo = build_app()

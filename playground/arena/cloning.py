@@ -15,7 +15,7 @@ import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field, replace
 
-from playground import messages, providers
+from playground import cpu, messages, providers
 from playground.arena import recipes
 from playground.arena.entrants import Entrant
 from playground.arena.owner import owner_scope, provider_scope
@@ -131,7 +131,7 @@ async def _chain(
                 await asyncio.to_thread(families.drop_member, store, family_id, e.key, scope)
                 row.notes.append("the provider no longer has the earlier voice: cloned again")
         say("working", "fitting the sample to the provider's limits")
-        prepared = await asyncio.to_thread(recipes.prepare, sample, e)
+        prepared = await cpu.run(recipes.prepare, sample, e, kind="before")
         row.notes += prepared.notes
         text = transcript
         if prepared.windowed:

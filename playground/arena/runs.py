@@ -1,18 +1,27 @@
 """Recent Arena runs (in memory, a few per process) and the blind vote between two of their takes.
 
-A run is found by its random token and only by its owner. Votes and ratings are kept in the
-library (families.py), so they outlive the process; the takes themselves live in the history
-only as long as the run is kept here (or in the report the user downloads).
+A run belongs to the visitor who made it: it is found by its random token and only by its owner
+(owner_scope), and in hosted mode its take URLs are served only to that owner too. Each visitor keeps
+a share of the runs: at most PLAYGROUND_ARENA_RUNS_PER_VISITOR (4) per owner and
+PLAYGROUND_ARENA_RUNS_PER_CLIENT (8) per client address (a new run drops that visitor's own oldest),
+and past PLAYGROUND_ARENA_RUNS (24) in all, the run dropped is the oldest of the address holding the
+most: one visitor making runs only ever drops their own. A run takes at most two votes per pair of
+takes, and in hosted mode each vote counts against the visitor's call rate (visitors.LIMITER).
+Votes and ratings are kept in the library (families.py), so they outlive the process; the takes
+themselves live in the history only as long as the run is kept here (or in the report the user
+downloads).
 """
 
 from __future__ import annotations
 
 import collections
 import io
+import os
 import random
 import secrets
 import threading
 
+from playground import hosted, visitors
 from playground.arena import rating, results
 from playground.arena.owner import owner_scope
 from playground.arena.report import ROUTE_PREFIX
@@ -21,16 +30,48 @@ from playground.errors import InputError
 from playground.library import default_store, families
 
 MAX_RUNS = 24
+RUNS_PER_VISITOR = 4
+RUNS_PER_CLIENT = 8
+VOTES_PER_PAIR = 2
 WINNERS = {"a": "a", "b": "b", "tie": "tie", "A": "a", "B": "b", "Tie": "tie", "same": "tie"}
 _runs: collections.OrderedDict[str, Run] = collections.OrderedDict()
+_client_of: dict[str, str] = {}  # run token -> the client address that made it
 _lock = threading.Lock()
 
 
+def _env_int(name: str, default: int) -> int:
+    try:
+        return max(1, int(os.environ.get(name, "") or default))
+    except ValueError:
+        return default
+
+
+def _drop(token: str) -> None:
+    _runs.pop(token, None)
+    _client_of.pop(token, None)
+
+
+def _oldest(tokens: list[str]) -> str:
+    return tokens[0]  # _runs is in insertion order, so every list built from it is too
+
+
 def keep(run: Run) -> Run:
+    """Keep `run` for its owner, within the shares of the module doc."""
+    total = _env_int("PLAYGROUND_ARENA_RUNS", MAX_RUNS)
+    per_owner = _env_int("PLAYGROUND_ARENA_RUNS_PER_VISITOR", RUNS_PER_VISITOR)
+    per_client = _env_int("PLAYGROUND_ARENA_RUNS_PER_CLIENT", RUNS_PER_CLIENT)
+    client = visitors.client_id()
     with _lock:
         _runs[run.token] = run
-        while len(_runs) > MAX_RUNS:
-            _runs.popitem(last=False)
+        _client_of[run.token] = client
+        while len(mine := [t for t, r in _runs.items() if r.owner == run.owner]) > per_owner:
+            _drop(_oldest(mine))
+        while len(here := [t for t in _runs if _client_of.get(t) == client]) > per_client:
+            _drop(_oldest(here))
+        while len(_runs) > total:
+            counts = collections.Counter(_client_of.get(t) for t in _runs)
+            biggest = max(counts, key=lambda c: counts[c])
+            _drop(_oldest([t for t in _runs if _client_of.get(t) == biggest]))
     return run
 
 
@@ -69,10 +110,11 @@ def blind_copy(wav: bytes | None) -> bytes | None:
 
 def audio_of(token: str, which: str) -> bytes | None:
     """The loudness-matched WAV of one take ("0", "1", ...) or of the reference ("ref"), for the page's
-    players (the token is random and unguessable, as the live player's are)."""
+    players. The token is random and unguessable, as the live player's are; in hosted mode the
+    request must also come from the run's owner (a token seen elsewhere opens nothing)."""
     with _lock:
         run = _runs.get(token)
-    if run is None:
+    if run is None or (hosted.is_hosted() and run.owner != owner_scope()):
         return None
     if which == "ref":
         return run.reference_playback
@@ -83,11 +125,18 @@ def audio_of(token: str, which: str) -> bytes | None:
     return None
 
 
+def most_votes(run: Run) -> int:
+    """The votes a run takes: two per pair of the entrants' best takes (the blind pairs)."""
+    ok = len(results.best_indexes(run))
+    return VOTES_PER_PAIR * ok * (ok - 1) // 2
+
+
 def next_pair(run: Run) -> tuple[int, int] | None:
     """Two entrants' best takes, the least-voted pair first (random among equals), in random order; their
-    players get fresh copies (blind_copy) under addresses that say nothing."""
+    players get fresh copies (blind_copy) under addresses that say nothing. None when there are not two,
+    or the run has had its votes."""
     ok = results.best_indexes(run)
-    if len(ok) < 2:
+    if len(ok) < 2 or len(run.voted) >= most_votes(run):
         run.pending, run.blind_audio = None, {}
         return None
     counts = collections.Counter(frozenset((v["a_index"], v["b_index"])) for v in run.voted)
@@ -127,6 +176,13 @@ def vote(run: Run, choice: str) -> dict:
         raise InputError(f"A vote is A, B or tie; got {choice!r}.")
     if run.pending is None:
         raise InputError("There is no pair to vote on.", hint="Two finished takes are needed.")
+    most = most_votes(run)
+    if len(run.voted) >= most:
+        raise InputError(
+            f"This run has had its {most} votes (two per pair of takes).", hint="Run Hear them all again to vote more."
+        )
+    if hosted.is_hosted():
+        visitors.LIMITER.count(visitors.client_id())  # a vote writes a row: it counts like a call
     a, b = run.pending
     ta, tb = run.takes[a], run.takes[b]
     store = default_store()

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from hashlib import sha256
 from typing import Any
 
-from playground import compare, messages
+from playground import compare, cpu, messages
 from playground.arena import recipes
 from playground.arena.entrants import Entrant, arena_spec
 from playground.arena.owner import owner_scope, provider_scope
@@ -157,7 +157,7 @@ async def _speak_one(
             voice_id = known["voice_id"]
             pair = compare.Pair(entrant.provider_id, voice_id, entrant.model)
         elif entrant.kind == "zero_shot":
-            ref = await asyncio.to_thread(_prepared_reference, reference, entrant)
+            ref = await cpu.run(_prepared_reference, reference, entrant, kind="before")
         request = recipes.speech_request(entrant, text, voice_id, ref, transcript)
     except PlaygroundError as exc:
         return Take(entrant, compare.Cell(pair=pair, text=text, error=messages.user_message(exc)))
@@ -232,7 +232,7 @@ async def speak_all(
         _speak_entrant(e, text, int(family_id), reference, fam["transcript"], keys.get(e.provider_id), count, tracker)
         for e in entrants
     ]
-    ref_play = asyncio.to_thread(_reference_playback, reference)
+    ref_play = cpu.run(_reference_playback, reference, kind="after")
     playback, per_entrant = await asyncio.gather(ref_play, asyncio.gather(*jobs))
     takes = [t for group in per_entrant for t in group]
     settings = {

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from playground import errors
 from playground.hosted import DemoLimitError
+from playground.visitors import ClientLimitError
 
 INVALID = "invalid_request_error"
 
@@ -52,6 +53,11 @@ def classify(exc: BaseException) -> GatewayError:
         return exc
     if isinstance(exc, DemoLimitError):
         return GatewayError(429, exc.user_message(), "rate_limit_error", "demo_limit")
+    if isinstance(exc, ClientLimitError):  # this server's own per-visitor limits: HTTP's 429, when to come back
+        wait = max(1, int(exc.retry_after_s + 0.999))
+        return GatewayError(
+            429, exc.user_message(), "rate_limit_error", "rate_limit_exceeded", headers={"Retry-After": str(wait)}
+        )
     if isinstance(exc, errors.ProviderError):
         for cls, status, kind, code in PROVIDER_STATUS:
             if isinstance(exc, cls):

@@ -64,6 +64,8 @@ async def speech(request: Request) -> Response:
             doc = json.loads(await request.body())
         except ValueError:
             raise GatewayError(400, "We could not parse the JSON body of your request.") from None
+        except RecursionError:
+            raise GatewayError(400, "The JSON body of your request is nested too deeply.") from None
         call = service.prepare(doc, request.headers)
     except Exception as exc:
         return error_response(exc)

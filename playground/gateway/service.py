@@ -12,7 +12,7 @@ from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from playground import audio, providers
+from playground import audio, cpu, providers
 from playground.config import Target
 from playground.errors import InputError
 from playground.gateway import catalog, requests
@@ -252,7 +252,7 @@ async def speak_whole(call: SpeechCall) -> bytes:
         run.cancel()
     if call.converted:
         try:
-            data = await asyncio.to_thread(convert, data, call)
+            data = await cpu.run(convert, data, call, kind="after")
         except InputError as exc:
             raise GatewayError(
                 502,

@@ -7,7 +7,6 @@ and the UI builds from them.
 
 from __future__ import annotations
 
-import asyncio
 import dataclasses
 import json
 import unicodedata
@@ -17,7 +16,7 @@ from typing import Any, ClassVar
 
 import httpx
 
-from playground import config, hosted, presets
+from playground import config, cpu, hosted, presets
 from playground.audio import SpeechAudio, VoiceSample, looks_like_text, sniff_format
 from playground.config import Target
 from playground.errors import InputError, InvalidResponseError, ProviderError, UnsupportedError
@@ -102,13 +101,13 @@ class Provider:
     # -- public operations: check, then the hook ------------------------------------
     async def upload_voice(self, request: Any, *, api_key: str | None = None) -> UploadResult:
         self._require(self.SUPPORTS_UPLOAD, "uploading a voice")
-        request = await asyncio.to_thread(self.check_upload, request)  # decodes audio: off the event loop
+        request = await cpu.run(self.check_upload, request, kind="before")  # decodes audio: the CPU pool
         hosted.note_upload()  # a capped demo key charges uploads a fixed amount (hosted.py)
         return await self._upload_voice(self.target(api_key), request)
 
     async def clone_voice(self, request: Any, *, api_key: str | None = None) -> UploadResult:
         self._require(self.SUPPORTS_CLONE, "cloning a voice")
-        request = await asyncio.to_thread(self.check_clone, request)
+        request = await cpu.run(self.check_clone, request, kind="before")
         hosted.note_upload(getattr(request, "input", None) or getattr(request, "text", None))  # + the preview text
         return await self._clone_voice(self.target(api_key), request)
 
@@ -116,7 +115,7 @@ class Provider:
         self, request: Any, *, api_key: str | None = None, on_chunk: ChunkCallback | None = None
     ) -> SpeechResult:
         self._require(self.SUPPORTS_SPEAK, "speech")
-        request = await asyncio.to_thread(self.check_speak, request)  # reference clips are decoded here
+        request = await cpu.run(self.check_speak, request, kind="before")  # reference clips are decoded here
         hosted.note_text(getattr(request, "text", None))  # what a capped demo key would be charged
         return await self._speak(self.target(api_key), request, on_chunk)
 
@@ -159,7 +158,7 @@ class Provider:
     # -- speech recognition (additive: the clinic's transcript auto-fill) --------------------------
     async def transcribe(self, request: Any, *, api_key: str | None = None) -> Any:
         self._require(self.SUPPORTS_TRANSCRIBE, "speech recognition")
-        request = await asyncio.to_thread(self.check_transcribe, request)
+        request = await cpu.run(self.check_transcribe, request, kind="before")
         return await self._transcribe(self.target(api_key), request)
 
     def check_transcribe(self, request: Any) -> Any:

@@ -111,7 +111,7 @@ class OpenAICompat(TranscribeMixin, Provider):
         if not override:
             return config.resolve_target(self.ID, api_key)
         override = netguard.clean_base_url(override)  # http(s), no ?/#/user@/dot segments
-        typed = (api_key or "").strip()
+        typed = config.check_key((api_key or "").strip())
         root = self.sandbox_root()
         if root and override in (f"{root}/v1", self.sandbox_gateway_url()):  # the simulators, exactly
             return Target(self.ID, override, Secret(typed or config.sandbox_key()), sandbox=True)

@@ -1,9 +1,12 @@
 """score_take: one take against its reference voice and its script -> a Scorecard.
 
-The CPU work (decoding, embeddings, DNSMOS, loudness) runs in a worker thread while the caller's
-speech recogniser (an awaitable, usually a network call) transcribes the take. A reference is
-measured once per content (embedding and self-similarity cached), since an arena scores many
-takes against the same one.
+The CPU work (decoding, embeddings, DNSMOS, loudness) runs in the CPU pool (playground/cpu.py:
+bounded, and in hosted mode counted against the visitor's share) while the caller's speech
+recogniser (an awaitable, usually a network call) transcribes the take. Only the first
+PLAYGROUND_SCORE_MAX_S (30) seconds of the take and of the reference are decoded and measured, so a
+long clip costs no more than a short one; the scorecard's notes say when a clip was cut. A
+reference is measured once per content (embedding and self-similarity cached), since an arena
+scores many takes against the same one.
 """
 
 from __future__ import annotations
@@ -11,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import math
+import os
 import threading
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable
@@ -18,7 +22,8 @@ from pathlib import Path
 
 import numpy as np
 
-from playground.audio import decode
+from playground import cpu
+from playground.audio import decode_head
 from playground.clinic import integrated_loudness, samples_of
 from playground.errors import AudioInputError, PlaygroundError
 from playground.scoring import measure
@@ -27,8 +32,9 @@ from playground.scoring.text import error_rate
 
 MIN_TAKE_SPEECH_S = 2.0
 MIN_REF_SPEECH_S = 2 * measure.MIN_HALF_S
+DEFAULT_MAX_S = 30.0
 _CACHE_SIZE = 16
-_cache: OrderedDict[str, tuple[np.ndarray | None, float | None, float]] = OrderedDict()
+_cache: OrderedDict[str, tuple[np.ndarray | None, float | None, float, float | None]] = OrderedDict()
 _cache_lock = threading.Lock()
 _key_locks: dict[str, threading.Lock] = {}
 
@@ -42,15 +48,31 @@ def _read(audio: bytes | str | Path) -> bytes:
         raise AudioInputError("The audio file could not be read.", hint="Choose the file again.") from None
 
 
-def _pcm(data: bytes) -> tuple[np.ndarray, int]:
-    seg = decode(data)
-    return samples_of(seg), seg.frame_rate
+def max_seconds() -> float:
+    """How much of a take (and of a reference) is measured: its first PLAYGROUND_SCORE_MAX_S seconds."""
+    try:
+        return max(1.0, float(os.environ.get("PLAYGROUND_SCORE_MAX_S", "") or DEFAULT_MAX_S))
+    except ValueError:
+        return DEFAULT_MAX_S
 
 
-def _reference(data: bytes) -> tuple[np.ndarray | None, float | None, float]:
-    """(embedding or None, self-similarity or None, seconds of speech), cached by content.
-    Takes scored at once against the same reference wait for one measurement of it."""
-    key = hashlib.sha256(data).hexdigest()
+def _pcm(data: bytes) -> tuple[np.ndarray, int, float | None]:
+    """(samples of the first max_seconds(), rate, the whole clip's length in s if over that, else None)."""
+    limit = max_seconds()
+    seg, whole = decode_head(data, limit)
+    cut = whole if whole is not None and whole > limit + 0.05 else None
+    return samples_of(seg), seg.frame_rate, cut
+
+
+def cut_note(what: str, whole_s: float) -> str:
+    return f"Only the first {max_seconds():g} s of the {what} were measured (it lasts {whole_s:.0f} s)."
+
+
+def _reference(data: bytes) -> tuple[np.ndarray | None, float | None, float, float | None]:
+    """(embedding or None, self-similarity or None, seconds of speech, whole length if cut), cached by
+    content (and the length measured). Takes scored at once against the same reference wait for one
+    measurement of it."""
+    key = f"{hashlib.sha256(data).hexdigest()}:{max_seconds():g}"
     with _cache_lock:
         key_lock = _key_locks.setdefault(key, threading.Lock())
     with key_lock:
@@ -58,12 +80,12 @@ def _reference(data: bytes) -> tuple[np.ndarray | None, float | None, float]:
             if key in _cache:
                 _cache.move_to_end(key)
                 return _cache[key]
-        x, rate = _pcm(data)
+        x, rate, cut = _pcm(data)
         wav = measure.speech_16k(x, rate)
         speech_s = len(wav) / measure.SAMPLE_RATE
         embedding = measure.embed_speech(wav) if np.any(wav) else None
         ceiling = measure.self_similarity_of_speech(wav) if embedding is not None else None
-        entry = (embedding, ceiling, speech_s)
+        entry = (embedding, ceiling, speech_s, cut)
         with _cache_lock:
             _cache[key] = entry
             while len(_cache) > _CACHE_SIZE:
@@ -71,10 +93,15 @@ def _reference(data: bytes) -> tuple[np.ndarray | None, float | None, float]:
     return entry
 
 
-def _measure(ref: bytes, take: bytes) -> Scorecard:
+def _measure(ref: bytes, take: bytes) -> tuple[Scorecard, bool]:
+    """(the scorecard without WER/CER, whether the take was cut to its first max_seconds())."""
     notes: list[str] = []
-    ref_embedding, ceiling, ref_speech_s = _reference(ref)
-    x, rate = _pcm(take)
+    ref_embedding, ceiling, ref_speech_s, ref_cut = _reference(ref)
+    x, rate, take_cut = _pcm(take)
+    if take_cut is not None:
+        notes.append(cut_note("take", take_cut))
+    if ref_cut is not None:
+        notes.append(cut_note("reference", ref_cut))
     loudness = integrated_loudness(x, rate) if len(x) else -math.inf
     card = Scorecard(
         similarity=None,
@@ -97,7 +124,7 @@ def _measure(ref: bytes, take: bytes) -> Scorecard:
         )
     if card.loudness_lufs is None:
         notes.append("The take is silent.")
-        return card
+        return card, take_cut is not None
     mono = measure.mono16k(x, rate)
     wav = measure.ge2e.preprocess(mono)
     speech_s = len(wav) / measure.SAMPLE_RATE
@@ -110,7 +137,7 @@ def _measure(ref: bytes, take: bytes) -> Scorecard:
             )
     ovrl, p808 = measure.dnsmos_16k(mono)
     card.dnsmos_ovrl, card.dnsmos_p808 = round(ovrl, 3), round(p808, 3)
-    return card
+    return card, take_cut is not None
 
 
 async def _transcript(transcribe: Callable[[bytes], Awaitable[str]], take: bytes) -> tuple[str | None, str | None]:
@@ -138,17 +165,20 @@ async def score_take(
     Raises AudioInputError when either audio cannot be decoded.
     """
     ref_bytes, take_bytes = await asyncio.gather(asyncio.to_thread(_read, reference), asyncio.to_thread(_read, take))
-    measuring = asyncio.to_thread(_measure, ref_bytes, take_bytes)
+    measuring = cpu.run(_measure, ref_bytes, take_bytes)  # bounded, and the visitor's share in hosted mode
     if transcribe is None or not (text or "").strip():
-        card = await measuring
+        card, _ = await measuring
         if transcribe is not None:
             card.notes.append("No script, so WER/CER were not measured.")
         return card
-    card, (transcript, note) = await asyncio.gather(measuring, _transcript(transcribe, take_bytes))
+    (card, cut), (transcript, note) = await asyncio.gather(measuring, _transcript(transcribe, take_bytes))
     if note:
         card.notes.append(note)
     if transcript is not None:
         card.transcript = transcript
+        if cut:  # the script runs past the part measured: an error rate would not be fair
+            card.notes.append("WER/CER were not measured: the take is longer than the part scored.")
+            return card
         try:
             kind, value = error_rate(text, transcript, language)
         except ValueError as exc:

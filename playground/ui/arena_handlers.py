@@ -79,6 +79,8 @@ async def on_retry(sample: Any, transcript: str, consent: bool, entrant: str, ta
 def _pair_outputs(run: speaking.Run) -> tuple[str, str]:
     t = messages.translate
     if runs.next_pair(run) is None:
+        if run.voted and len(run.voted) >= runs.most_votes(run):
+            return "", t("This run has had its votes; run Hear them all again to vote more.")
         return "", t("Two finished takes are needed for a blind vote.")
     return runs.pair_html(run), t("Listen to A and B (names hidden), then vote: which sounds more like you?")
 

@@ -11,7 +11,6 @@ the API schema and the run history.
 
 from __future__ import annotations
 
-import asyncio
 import html
 import math
 from types import SimpleNamespace
@@ -19,7 +18,7 @@ from typing import Any
 
 import gradio as gr
 
-from playground import clinic, config, messages, presets, providers
+from playground import clinic, config, cpu, messages, presets, providers
 from playground.audio import VoiceSample
 from playground.errors import InputError, PlaygroundError
 from playground.providers.asr import TranscribeRequest
@@ -82,9 +81,10 @@ def figures_html(a: clinic.Analysis) -> str:
         ("Clipping", f"{a.clipping_ratio * 100:.2f} %"),
         ("Size", f"{a.size_bytes / 1048576:.2f} MB {a.format or ''}"),
     ]
+    colon = "：" if messages.language() == messages.ZH else ":"  # "Duration: 14.7 s", "时长：14.7 s"
     cells = "".join(
-        f'<div class="clinic-fig"><span>{html.escape(messages.label(k))}</span><b data-fig="{k.split()[0].lower()}">'
-        f"{html.escape(v)}</b></div>"
+        f'<div class="clinic-fig"><span>{html.escape(messages.label(k))}{colon}</span> '
+        f'<b data-fig="{k.split()[0].lower()}">{html.escape(v)}</b></div>'
         for k, v in rows
     )
     return f'<div class="clinic-figs">{cells}</div>'
@@ -133,13 +133,19 @@ SANDBOX_CANNOT_HEAR = (
 
 
 def make_handlers(provider_id: str, tab_provider: str, fill_from_sandbox: bool = True):
-    def on_analyze(audio, operation):
-        hidden = [gr.update(visible=False) for _ in FIX_KEYS]
+    def _card(audio, operation):
         sample = VoiceSample.from_input(audio) if audio else None
-        if sample is None:
+        return None if sample is None else card_html(sample, provider_id, operation)
+
+    async def on_analyze(audio, operation):
+        hidden = [gr.update(visible=False) for _ in FIX_KEYS]
+        if not audio:
             return empty_card(), *hidden, gr.update(visible=False), None
         try:
-            body, a, result = card_html(sample, provider_id, operation)
+            made = await cpu.run(_card, audio, operation)  # analysis: the CPU pool, the visitor's share
+            if made is None:
+                return empty_card(), *hidden, gr.update(visible=False), None
+            body, a, result = made
         except PlaygroundError as exc:
             return empty_card(messages.user_message(exc)), *hidden, gr.update(visible=False), None
         return (
@@ -151,7 +157,7 @@ def make_handlers(provider_id: str, tab_provider: str, fill_from_sandbox: bool =
 
     @ui_errors
     async def on_preview(audio, operation, key):
-        return await asyncio.to_thread(_preview, audio, operation, key)  # decoding and fixes: off the event loop
+        return await cpu.run(_preview, audio, operation, key)  # decoding and fixes: the CPU pool, metered
 
     def _preview(audio, operation, key):
         sample = VoiceSample.from_input(audio)
@@ -290,7 +296,9 @@ def build_sample_card(
                     elem_id=f"{prefix}-asr-provider",
                     scale=3,
                 )
-                ui.transcribe = gr.Button("Transcribe", size="sm", elem_id=f"{prefix}-asr-btn", scale=1)
+                ui.transcribe = gr.Button(
+                    "Transcribe", size="sm", elem_id=f"{prefix}-asr-btn", scale=0, elem_classes=["vcp-button"]
+                )
             ui.asr_info = gr.Markdown(elem_id=f"{prefix}-asr-info")
     ui.pending = gr.State(None)
     ui.history = gr.State([])

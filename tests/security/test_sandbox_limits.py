@@ -115,7 +115,10 @@ def app(sandbox):
 
 def test_long_text_tool_refuses_an_11_mb_text(app):
     client = Client(app, verbose=False)
-    with pytest.raises(Exception) as exc:
-        client.predict("x" * (11 * 1024 * 1024), "zhipu|tongtong", api_name="/longtext_segments")
+    with pytest.raises(Exception) as exc:  # within the body bound (PLAYGROUND_MAX_BODY_MB): the tool's own words
+        client.predict("x" * 200_000, "zhipu|tongtong", api_name="/longtext_segments")
     text = message_of(exc.value)
     assert "at most 20,000" in text and "Split it" in text and no_traceback(text)
+    with pytest.raises(Exception) as exc:  # 11 MB: refused at the door, before it is read (413)
+        client.predict("x" * (11 * 1024 * 1024), "zhipu|tongtong", api_name="/longtext_segments")
+    assert "413" in message_of(exc.value)

@@ -43,6 +43,8 @@ _VISIBLE_TEXT = """(args) => {
     if (el.closest('[hidden], .hidden, [aria-hidden=true]')) continue;
     out.push(text);
   }
+  // a dropdown shows its chosen option's label in its input: that is the app's text too
+  scope.querySelectorAll('input[role=combobox]').forEach((i) => { if (i.offsetParent && i.value) out.push(i.value); });
   return out;
 }"""
 

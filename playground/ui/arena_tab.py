@@ -97,6 +97,8 @@ def build_arena_tab() -> None:
             with gr.Row():
                 clone_btn = gr.Button("Clone everywhere", variant="primary", elem_id="arena-clone", scale=3)
                 cancel_clone = build_cancel_button("arena-clone-cancel")
+    # What a run shows stays hidden until the run starts: a hidden part's components are not even loaded
+    # by the browser until then, so the landing page's first screen carries only what it shows (issue 22).
     progress = gr.Dataframe(
         headers=h.PROGRESS_HEADERS,
         label="Clone progress",
@@ -104,11 +106,12 @@ def build_arena_tab() -> None:
         elem_id="arena-progress",
         wrap=True,
         type="array",
+        visible=False,
     )
     # the family number is state the endpoints take, shown as words in the summary, not as a box to edit
     family = gr.Number(label="Voice family", precision=0, elem_id="arena-family", visible=False)
     summary = gr.Markdown(elem_id="arena-clone-summary")
-    with gr.Row():
+    with gr.Row(visible=False) as retry_row:
         retry_choice = gr.Dropdown(
             _entrant_choices(),
             value=entrants.default_keys()[0],
@@ -135,71 +138,72 @@ def build_arena_tab() -> None:
         speak_btn = gr.Button("Hear them all", variant="primary", elem_id="arena-speak", scale=3)
         cancel_speak = build_cancel_button("arena-speak-cancel")
     speak_progress = gr.HTML(elem_id="arena-speak-progress")
-    verdict = gr.Markdown(elem_id="arena-verdict")
-    with gr.Row():
-        sim_plot = gr.BarPlot(
-            x="entrant",
-            y="similarity",
-            color="kind",
-            color_map=PLOT_COLORS,
-            sort="-y",
-            label="Similarity to your voice (best take; higher is closer)",
-            show_label=True,
-            x_label_angle=-30,
-            y_lim=[0.5, 1.0],
-            height=300,
-            elem_id="arena-sim-plot",
-        )
-        quality_plot = gr.ScatterPlot(
-            x="first audio s",
-            y="DNSMOS OVRL",
-            color="entrant",
-            label="Quality against speed",
-            show_label=True,
-            y_lim=[1, 5],
-            height=420,  # room for the legend: one colour per entrant
-            elem_id="arena-quality-plot",
-        )
-    takes = gr.HTML(elem_id="arena-takes")
-    run_label = gr.Markdown(elem_id="arena-run-label")
-    with gr.Accordion("Full table and what the numbers mean", open=False, elem_id="arena-table-box"):
-        scorecard = gr.Dataframe(
-            headers=report.HEADERS,
-            label="Scorecard (best combined first)",
+    with gr.Column(visible=False, elem_id="arena-results") as results:  # shown when Hear them all starts
+        verdict = gr.Markdown(elem_id="arena-verdict")
+        with gr.Row():
+            sim_plot = gr.BarPlot(
+                x="entrant",
+                y="similarity",
+                color="kind",
+                color_map=PLOT_COLORS,
+                sort="-y",
+                label="Similarity to your voice (best take; higher is closer)",
+                show_label=True,
+                x_label_angle=-30,
+                y_lim=[0.5, 1.0],
+                height=300,
+                elem_id="arena-sim-plot",
+            )
+            quality_plot = gr.ScatterPlot(
+                x="first audio s",
+                y="DNSMOS OVRL",
+                color="entrant",
+                label="Quality against speed",
+                show_label=True,
+                y_lim=[1, 5],
+                height=420,  # room for the legend: one colour per entrant
+                elem_id="arena-quality-plot",
+            )
+        takes = gr.HTML(elem_id="arena-takes")
+        run_label = gr.Markdown(elem_id="arena-run-label")
+        with gr.Accordion("Full table and what the numbers mean", open=False, elem_id="arena-table-box"):
+            scorecard = gr.Dataframe(
+                headers=report.HEADERS,
+                label="Scorecard (best combined first)",
+                interactive=False,
+                elem_id="arena-scorecard",
+                wrap=True,
+            )
+            gr.Markdown(report.help_markdown(), elem_id="arena-score-help")
+        # the run token is state the vote and report endpoints take: kept, not shown as a box to edit
+        run_id = gr.Textbox(label="Run", interactive=False, elem_id="arena-run", max_lines=1, visible=False)
+
+        gr.Markdown("#### Blind vote")
+        vote_note = gr.Markdown(elem_id="arena-vote-note")
+        pair = gr.HTML(elem_id="arena-pair")
+        with gr.Row():
+            choice = gr.Radio(
+                [("A", "A"), ("B", "B"), ("tie", "tie")],
+                value=None,
+                label="Which sounds more like you?",
+                elem_id="arena-choice",
+            )
+            vote_btn = gr.Button("Vote", elem_id="arena-vote")
+        reveal = gr.Markdown(elem_id="arena-reveal")
+        ratings = gr.Dataframe(
+            headers=["entrant", "rating", "95% interval", "votes"],
+            label="Ratings (Elo, this voice family)",
             interactive=False,
-            elem_id="arena-scorecard",
-            wrap=True,
+            elem_id="arena-ratings",
         )
-        gr.Markdown(report.help_markdown(), elem_id="arena-score-help")
-    # the run token is state the vote and report endpoints take: kept, not shown as a box to edit
-    run_id = gr.Textbox(label="Run", interactive=False, elem_id="arena-run", max_lines=1, visible=False)
+        agreement = gr.Markdown(elem_id="arena-agreement")
 
-    gr.Markdown("#### Blind vote")
-    vote_note = gr.Markdown(elem_id="arena-vote-note")
-    pair = gr.HTML(elem_id="arena-pair")
-    with gr.Row():
-        choice = gr.Radio(
-            [("A", "A"), ("B", "B"), ("tie", "tie")],
-            value=None,
-            label="Which sounds more like you?",
-            elem_id="arena-choice",
-        )
-        vote_btn = gr.Button("Vote", elem_id="arena-vote")
-    reveal = gr.Markdown(elem_id="arena-reveal")
-    ratings = gr.Dataframe(
-        headers=["entrant", "rating", "95% interval", "votes"],
-        label="Ratings (Elo, this voice family)",
-        interactive=False,
-        elem_id="arena-ratings",
-    )
-    agreement = gr.Markdown(elem_id="arena-agreement")
-
-    gr.Markdown("#### Report")
-    report_btn = gr.Button("Make report", elem_id="arena-report")
-    with gr.Row():
-        html_file = gr.File(label="Report (HTML)", height=80, elem_id="arena-report-html")
-        csv_file = gr.File(label="Scorecard (CSV)", height=80, elem_id="arena-report-csv")
-        zip_file = gr.File(label="Raw takes (zip)", height=80, elem_id="arena-report-zip")
+        gr.Markdown("#### Report")
+        report_btn = gr.Button("Make report", elem_id="arena-report")
+        with gr.Row():
+            html_file = gr.File(label="Report (HTML)", height=80, elem_id="arena-report-html")
+            csv_file = gr.File(label="Scorecard (CSV)", height=80, elem_id="arena-report-csv")
+            zip_file = gr.File(label="Raw takes (zip)", height=80, elem_id="arena-report-zip")
 
     with gr.Accordion("Score any take", open=False):
         ref_in = gr.Audio(type="filepath", label="Reference clip", elem_id="arena-score-ref")
@@ -208,6 +212,9 @@ def build_arena_tab() -> None:
         score_btn = gr.Button("Score", elem_id="arena-score")
         score_out = gr.JSON(label="Scorecard", elem_id="arena-score-out")
 
+    shown: EventOptions = {"api_visibility": "private", "queue": False}
+    clone_btn.click(lambda: [gr.update(visible=True)] * 2, None, [progress, retry_row], **shown)
+    speak_btn.click(lambda: gr.update(visible=True), None, [results], **shown)
     cloning = clone_btn.click(
         h.arena_clone, [sample, transcript, consent, chosen, keys], [progress, family, summary], api_name="arena_clone"
     )

@@ -43,6 +43,14 @@ class Figure:
     detail: str = ""
 
 
+def table(figures: list[Figure]) -> str:
+    rows = ["| figure | result | target | met | detail |", "| --- | --- | --- | --- | --- |"]
+    for f in figures:
+        met = "—" if f.ok is None else ("yes" if f.ok else "**no**")
+        rows.append(f"| {f.name} | {f.value} | {f.target} | {met} | {f.detail} |")
+    return "\n".join(rows)
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

@@ -9,7 +9,7 @@ import sys
 import time
 from pathlib import Path
 
-from bench import App, Figure, Sandbox
+from bench import App, Figure, Sandbox, table
 
 HERE = Path(__file__).resolve().parent
 
@@ -42,16 +42,8 @@ def machine() -> str:
     return f"{platform.system()} {platform.release()}, {cpu}, {os.cpu_count()} CPUs"
 
 
-def table(figures: list[Figure]) -> str:
-    rows = ["| figure | result | target | met | detail |", "| --- | --- | --- | --- | --- |"]
-    for f in figures:
-        met = "—" if f.ok is None else ("yes" if f.ok else "**no**")
-        rows.append(f"| {f.name} | {f.value} | {f.target} | {met} | {f.detail} |")
-    return "\n".join(rows)
-
-
 def main() -> int:
-    from bench import arena, audio_prep, concurrency, gateway, overhead, scoring, soak, startup
+    from bench import arena, audio_prep, concurrency, gateway, overhead, pages, scoring, scripts, soak, startup
 
     started = time.monotonic()
     figures: list[Figure] = []
@@ -64,6 +56,7 @@ def main() -> int:
                 ("concurrency", concurrency),
                 ("gateway", gateway),
                 ("arena", arena),
+                ("scripts", scripts),
             ):
                 print(f"… {name}", file=sys.stderr, flush=True)
                 figures += module.run(sandbox, app)
@@ -74,6 +67,8 @@ def main() -> int:
         figures += audio_prep.run()
         print("… arena scoring", file=sys.stderr, flush=True)
         figures += scoring.run()
+        print("… pages (crowd, first screen)", file=sys.stderr, flush=True)
+        figures += pages.run(sandbox)
         print("… start-up", file=sys.stderr, flush=True)
         figures += startup.run()
         print("… soak (60 s)", file=sys.stderr, flush=True)

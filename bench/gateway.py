@@ -114,7 +114,7 @@ def run(sandbox: Sandbox, app: App) -> list[Figure]:
 
 
 if __name__ == "__main__":
-    from bench.__main__ import table
+    from bench import table
 
     box = Sandbox()
     try:

@@ -72,7 +72,7 @@ def run(sandbox: Sandbox, app_unused: App | None = None) -> list[Figure]:
         wrap_pcm(synthesize_pcm("Hello there, this is my voice sample for cloning.", "s", 1.0) * 2, ESPEAK_RATE)
     )
     plan = actions(str(sample))
-    counts = {"ok": 0, "clear_error": 0, "unhandled": 0, "faults": 0}
+    counts = {"ok": 0, "clear_error": 0, "unhandled": 0, "faults": 0, "no_connect": 0}
     unhandled: list[str] = []
     reasons: collections.Counter = collections.Counter()
     lock = threading.Lock()
@@ -85,7 +85,14 @@ def run(sandbox: Sandbox, app_unused: App | None = None) -> list[Figure]:
         from gradio_client.exceptions import AppError
 
         rnd = random.Random(seed)
-        client = Client(app.url, verbose=False, download_files=False)
+        try:
+            client = Client(app.url, verbose=False, download_files=False)
+        except Exception as exc:  # a visitor who never got in is a failure too, counted and said
+            with lock:
+                counts["unhandled"] += 1
+                counts["no_connect"] += 1
+                unhandled.append(f"could not connect: {exc!r}"[:200])
+            return
         done: set[int] = set()
         try:
             while time.monotonic() < stop_at:
@@ -171,7 +178,8 @@ def run(sandbox: Sandbox, app_unused: App | None = None) -> list[Figure]:
             str(counts["unhandled"] + len(log_problems)),
             "0",
             counts["unhandled"] == 0 and not log_problems,
-            f"{total} requests by {USERS} users in {DURATION_S:.0f} s: {counts['ok']} ok, {counts['clear_error']} "
+            f"{total} requests by {USERS} users in {DURATION_S:.0f} s ({counts['no_connect']} users could not "
+            f"connect, counted as unhandled): {counts['ok']} ok, {counts['clear_error']} "
             f"clear errors, {counts['faults']} injected faults; most common errors: {reasons.most_common(3)}"
             + (f"; e.g. {unhandled[:2]}" if unhandled else "")
             + (f"; app log: {log_problems[:2]}" if log_problems else ""),

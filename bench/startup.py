@@ -116,6 +116,6 @@ def _measure(tmp: Path) -> list[Figure]:
 
 
 if __name__ == "__main__":
-    from bench.__main__ import table
+    from bench import table
 
     print(table(run()))

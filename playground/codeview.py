@@ -20,7 +20,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from playground import presets
+from playground import config, presets
 from playground.audio import MIME_BY_FORMAT
 from playground.http import CapturedRequest
 
@@ -32,6 +32,51 @@ SKIP_HEADERS = {"accept": "*/*"}
 
 def env_var(provider_id: str) -> str:
     return presets.load(provider_id)["env_key"]
+
+
+@dataclass
+class _Where:
+    """Where a request went, as a snippet writes it: the provider's base URL variable (with the base the
+    snippet defaults to) and the rest of the URL; `var` None: a URL kept as it is (a typed base URL)."""
+
+    var: str | None
+    default: str
+    rest: str
+    sandbox: bool = False
+
+
+def where(req: CapturedRequest) -> _Where:
+    """A sandbox run is written against the provider's public base URL (never the sandbox's local
+    port); a run on the configured base URL keeps that one. Either way the snippet reads the base URL
+    from the provider's variable (`SILICONFLOW_BASE_URL`), so it can be pointed elsewhere."""
+    spec = presets.load(req.provider_id)
+    public = str(spec.get("default_base_url", "")).rstrip("/")
+    var = spec.get("env_base_url")
+    sandbox = (config.sandbox_url(req.provider_id) or "").rstrip("/")
+    configured = config.configured_base_url(req.provider_id)
+    bases = ((sandbox, public, True), (configured, configured, False), (public, public, False))
+    for base, default, is_sandbox in bases:
+        if var and base and (req.url == base or req.url.startswith(base + "/") or req.url.startswith(base + "?")):
+            return _Where(var, default, req.url[len(base) :], is_sandbox)
+    return _Where(None, req.url, "")
+
+
+def shown_path(req: CapturedRequest) -> str:
+    """The request's path as the snippet sends it (on the public base URL for a sandbox run)."""
+    w = where(req)
+    return urlsplit(w.default + w.rest if w.var else req.url).path
+
+
+def _sandbox_note(reqs: list[CapturedRequest]) -> list[str]:
+    ran = [where(r) for r in reqs]
+    if not any(w.sandbox for w in ran):
+        return []
+    w = next(w for w in ran if w.sandbox)
+    label = presets.load(reqs[0].provider_id)["label"]
+    return [
+        f"# This run went to the playground's built-in sandbox (a simulator of the {label} API; nothing billed).",
+        f"# The code calls the real service at {w.default}: set ${w.var} to send it elsewhere.",
+    ]
 
 
 # -- audio the requests carried -----------------------------------------------------------------
@@ -175,7 +220,9 @@ def _printf(text: str, size: int = 30_000) -> list[str]:
 def _curl_one(prep: _Prepared, index: int) -> str:
     req = prep.req
     var = env_var(req.provider_id)
-    lines = [f"curl -sS --fail-with-body -X {req.method} {_sq(req.url)}"]
+    w = where(req)
+    url = f'"${{{w.var}:-{w.default}}}"' + (_sq(w.rest) if w.rest else "") if w.var else _sq(req.url)
+    lines = [f"curl -sS --fail-with-body -X {req.method} {url}"]
     if req.auth:
         lines.append(
             f'-H "Authorization: Bearer ${var}"'
@@ -216,10 +263,11 @@ def to_curl(reqs: list[CapturedRequest]) -> str:
     preps = _prepare(reqs)
     vars_ = sorted({env_var(r.provider_id) for r in reqs})
     head = [f"# Set {', '.join('$' + v for v in vars_)} to your key first." if any(r.auth for r in reqs) else ""]
+    head += _sandbox_note(reqs)
     files = [a.name for p in preps for a in [*p.uris.values(), *(f for _, f in p.files), *([p.raw] if p.raw else [])]]
     if files:
         head.append(f"# Audio files sent: {', '.join(files)} (next to this script).")
-    blocks = [f"# {i}. {p.req.method} {urlsplit(p.req.url).path}\n{_curl_one(p, i)}" for i, p in enumerate(preps, 1)]
+    blocks = [f"# {i}. {p.req.method} {shown_path(p.req)}\n{_curl_one(p, i)}" for i, p in enumerate(preps, 1)]
     return "\n".join(h for h in head if h) + "\n\n" + "\n\n".join(blocks) + "\n"
 
 
@@ -250,7 +298,9 @@ def _py(value: Any, indent: int, uris: dict[str, _Attachment]) -> str:
 def _python_one(prep: _Prepared, index: int) -> str:
     req = prep.req
     var = env_var(req.provider_id)
-    args = [f"    {req.method.upper()!r},", f"    {req.url!r},"]
+    w = where(req)
+    url = (f"base_url + {w.rest!r}" if w.rest else "base_url") if w.var else repr(req.url)
+    args = [f"    {req.method.upper()!r},", f"    {url},"]
     headers = _headers(req, drop_content_type=prep.body is not None or bool(prep.files))
     auth = (
         f'"Authorization": f"Bearer {{os.environ[{var!r}]}}"'
@@ -278,7 +328,7 @@ def _python_one(prep: _Prepared, index: int) -> str:
     args.append("    timeout=120,")
     out = output_name(req, index)
     lines = [
-        f"# {index}. {req.method} {urlsplit(req.url).path}",
+        f"# {index}. {req.method} {shown_path(req)}",
         "response = httpx.request(",
         *args,
         ")",
@@ -308,7 +358,9 @@ def to_python(reqs: list[CapturedRequest]) -> str:
             "        return f'data:{mime};base64,' + base64.b64encode(f.read()).decode()",
         ]
     body = "\n\n".join(_python_one(p, i) for i, p in enumerate(preps, 1))
-    return "\n".join(head) + "\n\n" + body + "\n"
+    bases = {(w.var, w.default) for w in (where(r) for r in reqs) if w.var}
+    setup = _sandbox_note(reqs) + [f"base_url = os.environ.get({var!r}, {default!r})" for var, default in sorted(bases)]
+    return "\n".join(head) + "\n\n" + ("\n".join(setup) + "\n\n" if setup else "") + body + "\n"
 
 
 def light(req: CapturedRequest) -> CapturedRequest:

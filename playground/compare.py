@@ -201,11 +201,23 @@ def input_limit(provider_id: str, model: str | None = None) -> int:
 
 
 def price_per_million_chars(provider_id: str, model: str | None = None) -> float | None:
+    return price(provider_id, model)[0]
+
+
+def price(provider_id: str, model: str | None = None) -> tuple[float | None, str | None]:
+    """(price per million characters, currency): the model's own price, the provider preset's, then
+    the Arena's dated estimate (presets/arena.json); (None, None) when no price is known."""
     per_1k = _model_spec(provider_id, model).get("usd_per_1k_chars")
     if isinstance(per_1k, (int, float)):
-        return float(per_1k) * 1000
-    value = presets.load(provider_id).get("price_per_million_chars")
-    return float(value) if isinstance(value, (int, float)) else None
+        return float(per_1k) * 1000, "USD"
+    spec = presets.load(provider_id)
+    value = spec.get("price_per_million_chars")
+    if isinstance(value, (int, float)):
+        return float(value), str(spec.get("price_currency", "USD"))
+    row = presets.load("arena").get("prices", {}).get("per_million_chars", {}).get(provider_id)
+    if isinstance(row, dict) and isinstance(row.get("amount"), (int, float)):
+        return float(row["amount"]), str(row.get("currency") or "")
+    return None, None
 
 
 # -- figures ------------------------------------------------------------------------------------
@@ -223,6 +235,7 @@ class Figures:
     cost: float | None  # in the preset's currency unit; None: no price known
     loudness_lufs: float | None = None
     gain_db: float | None = None
+    currency: str | None = None  # of the cost
 
     def rows(self) -> list[tuple[str, str]]:
         def s(v: float | None) -> str:
@@ -238,7 +251,7 @@ class Figures:
             ("format", self.format),
             ("sample rate", "n/a" if not self.sample_rate else f"{self.sample_rate} Hz"),
             ("characters", str(self.chars)),
-            ("estimated cost", "n/a" if self.cost is None else f"{self.cost:.6f}"),
+            ("estimated cost", "n/a" if self.cost is None else f"≈ {self.cost:.6f} {self.currency or ''}".rstrip()),
             (
                 "loudness",
                 "n/a"
@@ -328,7 +341,7 @@ def _finish(cell: Cell, result: SpeechResult, first_audio_s: float | None, total
     except PlaygroundError as exc:
         cell.notes.append(f"could not decode the audio for playback: {messages.user_message(exc)}")
         cell.playback, lufs, gain = data, None, None
-    price = price_per_million_chars(cell.pair.provider_id, cell.pair.model)
+    price_per_m, currency = price(cell.pair.provider_id, cell.pair.model)
     cell.figures = Figures(
         first_byte_s=result.timing.first_byte_s,
         first_audio_s=first_audio_s,
@@ -339,9 +352,10 @@ def _finish(cell: Cell, result: SpeechResult, first_audio_s: float | None, total
         format=result.audio.format,
         sample_rate=result.audio.sample_rate or rate,
         chars=len(cell.text),
-        cost=None if price is None else price * len(cell.text) / 1e6,
+        cost=None if price_per_m is None else price_per_m * len(cell.text) / 1e6,
         loudness_lufs=lufs,
         gain_db=gain,
+        currency=currency,
     )
 
 

@@ -123,6 +123,8 @@ def _part(value: str, strings: dict[str, str]) -> str:
     nested = chinese(value) if value.strip() else None
     if nested is not None:
         return nested
+    if SEGMENT_SEP in value:  # a template's last part ran on over "a · b" segments: each is a message
+        return SEGMENT_SEP.join(_part(seg, strings) for seg in value.split(SEGMENT_SEP))
     if value.endswith(" (sandbox)"):
         return value[: -len(" (sandbox)")] + strings.get("(sandbox)", " (sandbox)")
     return value

@@ -26,6 +26,22 @@ from playground.library import default_store, families
 from playground.library.hooks import record_upload, record_voice
 
 STATES = ("waiting", "working", "ready", "reused", "failed")
+_FAILURES_KEPT = 256
+_failures: dict[tuple[str, int, str], str] = {}  # (owner, family, entrant) -> why its last clone failed
+
+
+def _remember_failure(family_id: int, entrant_key: str, reason: str | None) -> None:
+    key = (owner_scope(), int(family_id), entrant_key)
+    _failures.pop(key, None)
+    if reason:
+        _failures[key] = reason
+        while len(_failures) > _FAILURES_KEPT:
+            _failures.pop(next(iter(_failures)))
+
+
+def failure_of(family_id: int, entrant_key: str) -> str | None:
+    """Why this visitor's last clone of this entrant in this family failed (None: it did not, or long ago)."""
+    return _failures.get((owner_scope(), int(family_id), entrant_key))
 
 
 @dataclass
@@ -94,6 +110,8 @@ async def _chain(
     def say(state: str, message: str) -> None:
         row.state, row.message = state, message
         row.seconds = round(time.monotonic() - start, 2)
+        if state in ("ready", "reused", "failed"):
+            _remember_failure(family_id, e.key, message if state == "failed" else None)
         changed.set()
 
     try:
@@ -128,6 +146,8 @@ async def _chain(
         )
         for upload in uploads:
             await record_upload(upload, target)
+        # the library shows a name a person reads (family + provider); the provider keeps its own id
+        result.name = recipes.library_name(e, family_id)
         note = await record_voice(
             result, target, transcript=text, source_file_id=str(uploads[-1].voice_id) if uploads else None
         )

@@ -4,10 +4,31 @@ Kendall's tau between the ratings and the mean similarities)."""
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 START = 1000.0
 K = 32.0
+AGREEMENT_AFTER = 10  # decided votes before the agreement line means something (presets/arena.json "votes")
+
+
+def agreement_after() -> int:
+    from playground import presets
+
+    return int(presets.load("arena").get("votes", {}).get("agreement_after", AGREEMENT_AFTER))
+
+
+def interval(votes: int) -> float | None:
+    """Half the width of a 95% interval around an Elo rating after `votes` votes: the standard error of
+    a 50% win rate over that many games, on the Elo scale (400 / ln 10 per logit)."""
+    if votes <= 0:
+        return None
+    return 1.96 * (400.0 / math.log(10)) / math.sqrt(votes * 0.25)
+
+
+def interval_text(votes: int) -> str:
+    half = interval(votes)
+    return "" if half is None else f"± {half:.0f}"
 
 
 def elo(ratings: dict[str, tuple[float, int]], a: str, b: str, winner: str) -> dict[str, tuple[float, int]]:
@@ -46,8 +67,12 @@ class Agreement:
         return None if not self.decided else self.agreeing / self.decided
 
     def describe(self) -> str:
-        if not self.decided:
-            return "No decided vote with similarity scores yet."
+        needed = agreement_after()
+        if self.decided < needed:
+            return (
+                f"How far your ears agree with the similarity score shows after {needed} decided votes "
+                f"({self.decided} so far)."
+            )
         tau = "n/a" if self.tau is None else f"{self.tau:+.2f}"
         return (
             f"{self.agreeing} of {self.decided} decided votes ({self.share:.0%}) went to the take with the higher "

@@ -125,6 +125,12 @@ def voice_name(entrant: Entrant, family_id: int | None) -> str:
     return f"{prefix}{family_id or 0}_{entrant.provider_id[:6]}_{time.strftime('%m%d')}{secrets.token_hex(3)}"
 
 
+def library_name(entrant: Entrant, family_id: int | None) -> str:
+    """The name the voice library shows for an Arena clone: its family and its entrant, e.g.
+    "Arena #3 · MiniMax · speech-2.8-hd · clone" (the provider keeps the name voice_name made)."""
+    return f"Arena #{family_id or 0} · {entrant.label}"
+
+
 async def _say(progress: Progress | None, text: str) -> None:
     if progress is not None:
         result = progress(text)

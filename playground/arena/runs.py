@@ -16,13 +16,14 @@ downloads).
 from __future__ import annotations
 
 import collections
+import io
 import os
 import random
 import secrets
 import threading
 
 from playground import hosted, visitors
-from playground.arena import rating
+from playground.arena import rating, results
 from playground.arena.owner import owner_scope
 from playground.arena.report import ROUTE_PREFIX
 from playground.arena.speaking import Run
@@ -83,6 +84,31 @@ def get(token: str | None) -> Run:
     return run
 
 
+def blind_copy(wav: bytes | None) -> bytes | None:
+    """A fresh copy of a take for the blind pair: a random gain of 0.1-0.4 dB either way and 20-180 ms
+    of silence at each end, so neither its bytes nor its length match the labelled player's."""
+    if not wav:
+        return wav
+    from pydub import AudioSegment
+
+    from playground.audio import decode
+
+    seg = decode(wav)
+    rng = random.SystemRandom()
+    gain = rng.uniform(0.1, 0.4) * rng.choice((-1, 1))
+
+    def pad() -> AudioSegment:
+        return (
+            AudioSegment.silent(duration=rng.randint(20, 180), frame_rate=seg.frame_rate)
+            .set_channels(seg.channels)
+            .set_sample_width(seg.sample_width)
+        )
+
+    buf = io.BytesIO()
+    (pad() + seg.apply_gain(gain) + pad()).export(buf, format="wav")
+    return buf.getvalue()
+
+
 def audio_of(token: str, which: str) -> bytes | None:
     """The loudness-matched WAV of one take ("0", "1", ...) or of the reference ("ref"), for the page's
     players. The token is random and unguessable, as the live player's are; in hosted mode the
@@ -93,25 +119,26 @@ def audio_of(token: str, which: str) -> bytes | None:
         return None
     if which == "ref":
         return run.reference_playback
-    if which in run.aliases:  # a blind pair's player: the alias says nothing about which take it is
-        return run.takes[run.aliases[which]].cell.playback
+    if which in run.blind_audio:  # a blind pair's player: the alias says nothing about which take it is
+        return run.blind_audio[which]
     if which.isdigit() and int(which) < len(run.takes):
         return run.takes[int(which)].cell.playback
     return None
 
 
 def most_votes(run: Run) -> int:
-    """The votes a run takes: two per pair of finished takes."""
-    ok = sum(1 for t in run.takes if t.ok)
+    """The votes a run takes: two per pair of the entrants' best takes (the blind pairs)."""
+    ok = len(results.best_indexes(run))
     return VOTES_PER_PAIR * ok * (ok - 1) // 2
 
 
 def next_pair(run: Run) -> tuple[int, int] | None:
-    """Two finished takes, the least-voted pair first (random among equals), in random order; None when
-    there are not two, or the run has had its votes."""
-    ok = [i for i, t in enumerate(run.takes) if t.ok]
+    """Two entrants' best takes, the least-voted pair first (random among equals), in random order; their
+    players get fresh copies (blind_copy) under addresses that say nothing. None when there are not two,
+    or the run has had its votes."""
+    ok = results.best_indexes(run)
     if len(ok) < 2 or len(run.voted) >= most_votes(run):
-        run.pending = None
+        run.pending, run.blind_audio = None, {}
         return None
     counts = collections.Counter(frozenset((v["a_index"], v["b_index"])) for v in run.voted)
     pairs = [(a, b) for n, a in enumerate(ok) for b in ok[n + 1 :]]
@@ -119,6 +146,7 @@ def next_pair(run: Run) -> tuple[int, int] | None:
     a, b = random.choice([p for p in pairs if counts[frozenset(p)] == fewest])
     run.pending = (a, b) if random.random() < 0.5 else (b, a)
     run.aliases = {f"x{secrets.token_hex(6)}": i for i in run.pending}
+    run.blind_audio = {name: blind_copy(run.takes[i].cell.playback) or b"" for name, i in run.aliases.items()}
     return run.pending
 
 
@@ -142,6 +170,8 @@ def _similarity(run: Run, index: int) -> float | None:
 
 def vote(run: Run, choice: str) -> dict:
     """Record the vote on the pending pair; returns what it was (names revealed) and the new ratings."""
+    if not (choice or "").strip():
+        raise InputError("Choose A, B or tie before voting.", hint="Listen to both, then pick one.")
     winner = WINNERS.get((choice or "").strip())
     if winner is None:
         raise InputError(f"A vote is A, B or tie; got {choice!r}.")
@@ -190,6 +220,6 @@ def standings(run: Run) -> tuple[list[list], str]:
     ratings = families.ratings(store, run.family_id)
     labels = {t.entrant.key: t.entrant.label for t in run.takes}
     ranked = sorted(ratings.items(), key=lambda item: -item[1][0])
-    rows: list[list] = [[labels.get(k, k), round(r, 1), n] for k, (r, n) in ranked]
+    rows: list[list] = [[labels.get(k, k), round(r, 1), rating.interval_text(n), n] for k, (r, n) in ranked]
     agree = rating.agreement(families.votes(store, run.family_id), ratings)
     return rows, agree.describe()

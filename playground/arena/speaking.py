@@ -26,12 +26,36 @@ from playground.errors import InputError, PlaygroundError
 from playground.library import default_store, families
 
 MAX_TAKES = 12
+MAX_TAKES_PER_ENTRANT = 5
+PROGRESS_STATES = ("queued", "speaking", "scoring", "done", "failed")
+
+
+@dataclass
+class Tracker:
+    """Where every entrant of a run is (queued, speaking, scoring, done, failed) and in whose words;
+    `changed` is set on every step so a page can show it as it happens."""
+
+    rows: dict[str, list[str]]  # entrant key -> [label, state, message]
+    changed: asyncio.Event = field(default_factory=asyncio.Event)
+
+    @classmethod
+    def of(cls, entrants: list[Entrant]) -> Tracker:
+        return cls({e.key: [e.label, "queued", ""] for e in entrants})
+
+    def set(self, key: str, state: str, message: str = "") -> None:
+        if key in self.rows:
+            self.rows[key][1:] = [state, message]
+            self.changed.set()
+
+    def table(self) -> list[list[str]]:
+        return [list(r) for r in self.rows.values()]
 
 
 @dataclass
 class Take:
     entrant: Entrant
     cell: compare.Cell
+    number: int = 1  # which of the entrant's takes (1..takes_per_entrant)
     score: dict[str, Any] | None = None
     score_notes: list[str] = field(default_factory=list)
     combined: float | None = None
@@ -57,6 +81,8 @@ class Run:
     settings: dict[str, Any]
     pending: tuple[int, int] | None = None  # the blind pair being voted on (take indexes)
     aliases: dict[str, int] = field(default_factory=dict)  # the pair's player addresses -> take index
+    blind_audio: dict[str, bytes] = field(default_factory=dict)  # the pair's players' own copies, by address
+    takes_per_entrant: int = 1
     voted: list[dict] = field(default_factory=list)
 
 
@@ -117,6 +143,14 @@ async def _speak_one(
                 families.member, default_store(), family_id, entrant.key, provider_scope(entrant.provider_id, api_key)
             )
             if not known:
+                from playground.arena.cloning import failure_of
+
+                reason = failure_of(family_id, entrant.key)
+                if reason:
+                    raise InputError(
+                        f"{entrant.label} could not be cloned: {reason}",
+                        hint="Fix that and retry this row, or leave it out of the run.",
+                    )
                 raise InputError(
                     f"{entrant.label} has no voice in this family yet.", hint="Run Clone everywhere first."
                 )
@@ -133,6 +167,45 @@ async def _speak_one(
     return take
 
 
+async def _speak_entrant(
+    entrant: Entrant,
+    text: str,
+    family_id: int,
+    reference: VoiceSample,
+    transcript: str,
+    api_key: str | None,
+    count: int,
+    tracker: Tracker | None,
+) -> list[Take]:
+    """One entrant's `count` takes of the same text, at once."""
+    if tracker:
+        tracker.set(entrant.key, "speaking")
+    takes = list(
+        await asyncio.gather(
+            *[_speak_one(entrant, text, family_id, reference, transcript, api_key) for _ in range(count)]
+        )
+    )
+    for n, take in enumerate(takes, 1):
+        take.number = n
+    if tracker:
+        ok = [t for t in takes if t.ok]
+        if ok:
+            tracker.set(entrant.key, "scoring", f"{len(ok)} of {count} takes in" if count > 1 else "")
+        else:
+            tracker.set(entrant.key, "failed", takes[0].cell.error or "failed")
+    return takes
+
+
+def check_takes(takes_per_entrant: Any) -> int:
+    try:
+        n = int(takes_per_entrant if takes_per_entrant not in (None, "") else 1)
+    except (TypeError, ValueError):
+        raise InputError("Takes per entrant must be a whole number from 1 to 5.") from None
+    if not 1 <= n <= MAX_TAKES_PER_ENTRANT:
+        raise InputError("Takes per entrant must be a whole number from 1 to 5.")
+    return n
+
+
 async def speak_all(
     family_id: int,
     text: str,
@@ -140,8 +213,11 @@ async def speak_all(
     *,
     script: str = "custom",
     api_keys: dict[str, str] | None = None,
+    takes_per_entrant: int = 1,
+    tracker: Tracker | None = None,
 ) -> Run:
-    """Every entrant speaks `text` at once. Failures stay in their take."""
+    """Every entrant speaks `text` `takes_per_entrant` times, all at once. Failures stay in their take."""
+    count = check_takes(takes_per_entrant)
     owner = owner_scope()
     fam = await asyncio.to_thread(families.family, default_store(), int(family_id), owner)
     if fam is None or not fam.get("sample"):
@@ -153,14 +229,18 @@ async def speak_all(
     reference = VoiceSample(data=fam["sample"], format=fam.get("sample_format"))
     keys = api_keys or {}
     jobs = [
-        _speak_one(e, text, int(family_id), reference, fam["transcript"], keys.get(e.provider_id)) for e in entrants
+        _speak_entrant(e, text, int(family_id), reference, fam["transcript"], keys.get(e.provider_id), count, tracker)
+        for e in entrants
     ]
     ref_play = cpu.run(_reference_playback, reference, kind="after")
-    playback, takes = await asyncio.gather(ref_play, asyncio.gather(*jobs))
+    playback, per_entrant = await asyncio.gather(ref_play, asyncio.gather(*jobs))
+    takes = [t for group in per_entrant for t in group]
     settings = {
         "text": text,
         "script": script,
         "entrants": [e.key for e in entrants],
+        "takes_per_entrant": count,
+        "keys_for": sorted(pid for pid, k in keys.items() if k),  # which providers had a typed key (never the key)
         "loudness_target_lufs": compare.TARGET_LUFS,
     }
     return Run(
@@ -171,19 +251,28 @@ async def speak_all(
         script=script,
         reference=reference.data,
         reference_playback=playback,
-        takes=list(takes),
+        takes=takes,
         created_at=time.time(),
         settings=settings,
+        takes_per_entrant=count,
     )
 
 
 NO_WER_IN_SANDBOX = "no WER/CER: the sandbox's speech recognition returns a fixed text (set a provider key to measure)"
 
 
-async def score_run(run: Run, api_keys: dict[str, str] | None = None) -> Run:
+async def score_run(run: Run, api_keys: dict[str, str] | None = None, tracker: Tracker | None = None) -> Run:
     """A scorecard for every finished take, all at once, then the combined ranking."""
     keys = api_keys or {}
-    await asyncio.gather(*[_score_one(run, t, keys.get(t.entrant.provider_id)) for t in run.takes if t.ok])
+    left = collections.Counter(t.entrant.key for t in run.takes if t.ok)
+
+    async def one(take: Take) -> None:
+        await _score_one(run, take, keys.get(take.entrant.provider_id))
+        left[take.entrant.key] -= 1
+        if tracker and not left[take.entrant.key]:
+            tracker.set(take.entrant.key, "done")
+
+    await asyncio.gather(*[one(t) for t in run.takes if t.ok])
     rank(run.takes)
     return run
 
@@ -235,3 +324,42 @@ def rank(takes: list[Take]) -> list[Take]:
     for t in takes:
         t.combined = combined(t.score)
     return sorted(takes, key=lambda t: (t.combined is None, -(t.combined or 0.0)))
+
+
+def record_takes(run: Run) -> int:
+    """Keep every finished take in the history under the Arena owner's scope (handler "arena", the family,
+    entrant, run and scores as its settings), so the library lists Arena work. Returns how many were kept."""
+    store = default_store()
+    kept = 0
+    for t in run.takes:
+        result = t.cell.result
+        if not t.ok or result is None:
+            continue
+        score = t.score or {}
+        params = {
+            "family": run.family_id,
+            "entrant": t.entrant.key,
+            "entrant_label": t.entrant.label,
+            "run": run.token[:8],
+            "take": t.number,
+            "script": run.script,
+            "text": run.text,
+            "similarity": score.get("similarity"),
+            "combined": t.combined,
+        }
+        store.add_take(
+            run.owner,
+            t.entrant.provider_id,
+            audio=result.audio.download_bytes(),
+            fmt=result.audio.extension,
+            model=result.model or t.entrant.model,
+            voice=f"{t.entrant.label} · #{run.family_id}",
+            text=run.text,
+            handler=families.ARENA_HANDLER,
+            params=params,
+            sample_rate=result.audio.sample_rate,
+            sandbox=bool(result.sandbox),
+            timing={"first_byte_s": result.timing.first_byte_s, "total_s": result.timing.total_s},
+        )
+        kept += 1
+    return kept

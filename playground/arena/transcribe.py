@@ -49,6 +49,8 @@ async def transcribe_sample(
     run = transcriber(provider_id, api_key)
     if run is None:
         return fallback, "no speech recognition available: the full sample's transcript was sent"
+    if not hears(provider_id, api_key):  # a fixed text would be sent as what the window says
+        return fallback, "the sandbox's speech recognition cannot hear: the full sample's transcript was sent"
     try:
         return (await run(sample.data)) or fallback, ""
     except PlaygroundError as exc:

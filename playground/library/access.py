@@ -157,3 +157,16 @@ async def sync(store: Store, keys: Keys) -> tuple[list[list], list[str]]:
             if v.id not in known:
                 remote_only.append(["", pid, v.name, v.id, v.model or "", "", "", "", "", "remote only"])
     return voice_rows(local, marks) + remote_only, notes
+
+
+def library_voice_ids(pid: str, api_key: str = "") -> set[str]:
+    """The voice ids of `pid` the library holds for this key (the scope the key gives); empty when the
+    library cannot be read or the key gives no scope."""
+    from playground.library import default_store
+
+    try:
+        store = default_store()
+        scope = store.scope(Keys(**{pid: api_key or ""}).target(pid))
+        return {str(r["voice_id"]) for r in store.voices([scope]) if r.get("provider") == pid}
+    except Exception:  # no library, or no usable key: the check falls back to the rules alone
+        return set()

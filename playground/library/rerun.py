@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 
-from playground import presets
+from playground import messages, presets
 from playground.errors import InputError, PlaygroundError
 from playground.library.access import Keys
 from playground.library.archive_check import rerun_params
@@ -60,7 +60,9 @@ def plan(row: dict, keys: Keys) -> Plan:
         params[name] = (keys.openai_base_url or "") if value == "$openai_base_url" else value
     params["api_key"] = keys.of(provider)
     text = params["text"]
-    shown = ", ".join(f"{k.replace('_', ' ')} `{params[k]}`" for k in SHOWN if params.get(k) not in (None, ""))
+    shown = ", ".join(
+        f"{messages.label(k.replace('_', ' '))} `{params[k]}`" for k in SHOWN if params.get(k) not in (None, "")
+    )
     summary = (
         f"**Re-run #{row['id']} will use**: {provider}, {shown}; "
         f"text “{text[:80]}{'…' if len(text) > 80 else ''}” "

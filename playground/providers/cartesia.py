@@ -11,7 +11,7 @@ import struct
 from typing import Any
 
 from playground import errors
-from playground.audio import SpeechAudio, sniff_format
+from playground.audio import SpeechAudio, looks_like_text, sniff_format
 from playground.config import Target
 from playground.errors import InputError, ProviderError
 from playground.http import STATUS_ERRORS, Timing
@@ -277,8 +277,13 @@ class Cartesia(Provider):
             raise self._invalid(target, "empty body")
         got = sniff_format(data)
         container = "raw" if req.stream else req.container
-        headerless = got is None or req.encoding in ("pcm_mulaw", "pcm_alaw")  # G.711 silence is 0xFF/0xD5 bytes
-        if (container != "raw" and got != container) or (container == "raw" and (not headerless or data[:1] in b"{<")):
+        # headerless PCM is any byte pattern: its first bytes may read as an MPEG frame sync (FF Fx, a quiet
+        # negative sample) or as "<" or "{" (a sample of 0x..3C). Only a whole container's signature or a body
+        # that is text says "not raw audio".
+        headerless = got in (None, "mp3", "aac") or req.encoding in ("pcm_mulaw", "pcm_alaw")
+        if (container != "raw" and got != container) or (
+            container == "raw" and (not headerless or looks_like_text(data))
+        ):
             raise self._invalid(target, f"expected {container} audio, got {data[:40]!r}")
         if container == "mp3":
             return SpeechAudio(data=data, format="mp3", sample_rate=req.sample_rate)

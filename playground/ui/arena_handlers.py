@@ -4,14 +4,22 @@ the Arena come from a per-session State, never from an API parameter."""
 
 from __future__ import annotations
 
+import asyncio
+import html
+import logging
+from collections.abc import AsyncIterator
 from typing import Any
 
+import gradio as gr
+import pandas as pd
+
 from playground import downloads, messages
-from playground.arena import cloning, entrants, report, runs, speaking
+from playground.arena import cloning, entrants, report, results, runs, speaking
 from playground.audio import VoiceSample
 from playground.errors import InputError
 from playground.ui.common import ui_errors
 
+log = logging.getLogger(__name__)
 PROGRESS_HEADERS = ["entrant", "state", "progress", "seconds", "notes"]
 ICONS = {"waiting": "⏳", "working": "🔄", "ready": "✅", "reused": "♻️", "failed": "❌"}
 
@@ -77,6 +85,63 @@ def _pair_outputs(run: speaking.Run) -> tuple[str, str]:
     return runs.pair_html(run), t("Listen to A and B (names hidden), then vote: which sounds more like you?")
 
 
+PROGRESS_EVERY_S = 0.1
+SPEAK_ICONS = {"queued": "⏳", "speaking": "🗣️", "scoring": "📏", "done": "✅", "failed": "❌"}
+
+
+def progress_html(tracker: speaking.Tracker) -> str:
+    """One line per entrant: where it is, and the provider's own words when it failed."""
+    t = messages.translate
+    rows = "".join(
+        f'<li class="arena-step" data-state="{html.escape(state)}">{SPEAK_ICONS.get(state, "")} '
+        f"<b>{html.escape(label)}</b> · {html.escape(t(state))}"
+        + (f" · <span class='arena-step-note'>{html.escape(t(note))}</span>" if note else "")
+        + "</li>"
+        for label, state, note in tracker.table()
+    )
+    return f'<ul class="arena-steps">{rows}</ul>'
+
+
+def _similarity_frame(run: speaking.Run) -> dict:
+    """The similarity chart's data, its axis titles in the page's language (the columns keep their names)."""
+    t = messages.translate
+    rows = [
+        {**r, "kind": t(r["kind"]), "entrant": t(r["entrant"]) if r["kind"] == "ceiling" else r["entrant"]}
+        for r in results.similarity_rows(run)
+    ]
+    frame = pd.DataFrame(rows, columns=["entrant", "similarity", "kind"])
+    return gr.update(value=frame, x_title=" ", y_title=messages.label("similarity"), color_title=" ")
+
+
+def _quality_frame(run: speaking.Run) -> dict:
+    frame = pd.DataFrame(results.quality_rows(run), columns=["entrant", "first audio s", "DNSMOS OVRL"])
+    t = messages.translate
+    return gr.update(
+        value=frame,
+        x_title=t("seconds to the first audio (left is faster)"),
+        y_title=t("DNSMOS OVRL (higher is cleaner)"),
+        color_title=" ",
+    )
+
+
+def _run_label(run: speaking.Run) -> str:
+    t = messages.translate
+    return t(f"Run {run.token[:6]} · voice family #{run.family_id} · {run.takes_per_entrant} take(s) per entrant")
+
+
+async def _while_running(tracker: speaking.Tracker, task: asyncio.Task) -> AsyncIterator[None]:
+    """Yield whenever the tracker changes, until the task is done."""
+    while not task.done():
+        waiter = asyncio.create_task(tracker.changed.wait())
+        await asyncio.wait([waiter, task], return_when=asyncio.FIRST_COMPLETED)
+        waiter.cancel()
+        if tracker.changed.is_set() and not task.done():
+            await asyncio.wait([task], timeout=PROGRESS_EVERY_S)  # changes close together make one update
+            tracker.changed.clear()
+            if not task.done():
+                yield
+
+
 @ui_errors
 async def arena_speak(
     family: float | int | None,
@@ -84,20 +149,77 @@ async def arena_speak(
     text: str = "",
     providers: list[str] | None = None,
     _keys_state: Any = None,
+    takes_per_entrant: float | int | None = 1,
 ):
-    """Every clone of the family speaks the script at once; yields (takes, scorecard, run id, the blind
-    pair, vote note) once when the speech is in and again with the scores."""
+    """Every clone of the family speaks the script `takes_per_entrant` times (1-5) at once. Yields
+    (cards, scorecard, run id, the blind pair, vote note, verdict, progress, similarity chart, quality
+    chart, run label): the progress as it changes, once when the speech is in, and again with the scores."""
     if family in (None, "") or int(family) <= 0:
         raise InputError("No voice family yet.", hint="Run Clone everywhere first (or give its family number).")
+    count = speaking.check_takes(takes_per_entrant)
     script_id, spoken = speaking.script_text(script, text)
     chosen = entrants.by_keys(list(providers or []))
     keys = _keys(_keys_state)
-    run = runs.keep(await speaking.speak_all(int(family), spoken, chosen, script=script_id, api_keys=keys))
-    pair, note = _pair_outputs(run)
     t = messages.translate
-    yield report.takes_html(run), report.scorecard_rows(run), run.token, pair, f"{t('Scoring…')} {note}"
-    await speaking.score_run(run, keys)
-    yield report.takes_html(run), report.scorecard_rows(run), run.token, pair, f"{t('Scores are in.')} {note}"
+    tracker = speaking.Tracker.of(chosen)
+    skip = gr.skip()
+    task = asyncio.create_task(
+        speaking.speak_all(
+            int(family), spoken, chosen, script=script_id, api_keys=keys, takes_per_entrant=count, tracker=tracker
+        )
+    )
+    try:
+        yield (
+            skip,
+            skip,
+            skip,
+            "",
+            skip,
+            t("Speaking… the verdict follows the scores."),
+            progress_html(tracker),
+            skip,
+            skip,
+            skip,
+        )
+        async for _ in _while_running(tracker, task):
+            yield skip, skip, skip, skip, skip, skip, progress_html(tracker), skip, skip, skip
+        run = runs.keep(task.result())
+        waiting = t("Scoring… the verdict follows the scores.")
+        yield (
+            report.cards_html(run, scored=False),
+            report.scorecard_rows(run),
+            run.token,
+            "",
+            t("Scoring…"),
+            waiting,
+            progress_html(tracker),
+            skip,
+            skip,
+            _run_label(run),
+        )
+        task = asyncio.create_task(speaking.score_run(run, keys, tracker))
+        async for _ in _while_running(tracker, task):
+            yield skip, skip, skip, skip, skip, skip, progress_html(tracker), skip, skip, skip
+        task.result()
+        try:
+            await asyncio.to_thread(speaking.record_takes, run)  # the library's History lists Arena takes
+        except Exception as exc:  # the history is a convenience: a full disk must not lose the run
+            log.warning("Arena takes not kept in the history (%s)", type(exc).__name__)
+    finally:
+        task.cancel()
+    pair, note = _pair_outputs(run)
+    yield (
+        report.cards_html(run),
+        report.scorecard_rows(run),
+        run.token,
+        pair,
+        f"{t('Scores are in.')} {note}",
+        "**" + results.judge(run).sentence() + "**",
+        progress_html(tracker),
+        _similarity_frame(run),
+        _quality_frame(run),
+        _run_label(run),
+    )
 
 
 @ui_errors
@@ -118,7 +240,9 @@ async def arena_report(run_id: str):
     table, agreement = runs.standings(run)
     stamp = f"arena-family{run.family_id}-{run.token[:6]}"
     return (
-        downloads.write("arena", f"{stamp}.html", report.report_html(run, table, agreement)),
+        downloads.write(
+            "arena", f"{stamp}.html", report.report_html(run, table, agreement, results.judge(run).sentence())
+        ),
         downloads.write("arena", f"{stamp}.csv", report.csv_bytes(run)),
         downloads.write("arena", f"{stamp}-takes.zip", report.zip_bytes(run)),
     )
@@ -147,3 +271,9 @@ async def score_take(reference_audio: Any, take_audio: Any, text: str = ""):
 
 def on_key(state: Any, provider_id: str, value: str) -> dict:
     return {**(state or {}), provider_id: value or ""}
+
+
+def default_script() -> str:
+    """The test script a page in this language starts with (presets/arena.json)."""
+    spec = entrants.arena_spec()
+    return spec.get("default_script_by_language", {}).get(messages.language(), spec["default_script"])

@@ -81,9 +81,10 @@ def figures_html(a: clinic.Analysis) -> str:
         ("Clipping", f"{a.clipping_ratio * 100:.2f} %"),
         ("Size", f"{a.size_bytes / 1048576:.2f} MB {a.format or ''}"),
     ]
+    colon = "：" if messages.language() == messages.ZH else ":"  # "Duration: 14.7 s", "时长：14.7 s"
     cells = "".join(
-        f'<div class="clinic-fig"><span>{html.escape(messages.label(k))}</span><b data-fig="{k.split()[0].lower()}">'
-        f"{html.escape(v)}</b></div>"
+        f'<div class="clinic-fig"><span>{html.escape(messages.label(k))}{colon}</span> '
+        f'<b data-fig="{k.split()[0].lower()}">{html.escape(v)}</b></div>'
         for k, v in rows
     )
     return f'<div class="clinic-figs">{cells}</div>'
@@ -126,7 +127,12 @@ def _fix_updates(provider_id: str, operation: str, keys: list[str]) -> list[Any]
     return [gr.update(visible=k in keys, value=clinic.fix_label(k, provider_id, operation)) for k in FIX_KEYS]
 
 
-def make_handlers(provider_id: str, tab_provider: str):
+SANDBOX_CANNOT_HEAR = (
+    "The sandbox's speech recognition cannot hear (it answers a fixed text): type what your sample says."
+)
+
+
+def make_handlers(provider_id: str, tab_provider: str, fill_from_sandbox: bool = True):
     def _card(audio, operation):
         sample = VoiceSample.from_input(audio) if audio else None
         return None if sample is None else card_html(sample, provider_id, operation)
@@ -201,6 +207,8 @@ def make_handlers(provider_id: str, tab_provider: str):
         except PlaygroundError as exc:
             return gr.skip(), "⚠️ " + messages.translate(f"Transcript not updated: {messages.user_message(exc)}")
         mode = "sandbox" if result.sandbox else "live"
+        if result.sandbox and not fill_from_sandbox:  # an honest box: empty, and why
+            return "", "ℹ️ " + messages.translate(SANDBOX_CANNOT_HEAR)
         return result.text, messages.translate(
             f"Transcript from {providers.get(asr_id).label} `{result.model}` for the "
             f"{result.duration_s:.1f} s clip · {mode}. Edit it if a word is wrong."
@@ -257,11 +265,13 @@ def build_sample_card(
     key_box: gr.Textbox | None = None,
     transcribe: bool | None = None,
     transcript_operations: list[str] | None = None,
+    fill_from_sandbox: bool = True,
 ) -> SimpleNamespace:
     """Put the sample card under `audio`. `operation` is a samples key of the provider's preset
     (e.g. "prompt_audio") or a component holding one (MiniMax's purpose radio). A transcript box
-    built later (on another tab) is joined with connect_transcript(card, box)."""
-    h = make_handlers(provider_id, provider_id)
+    built later (on another tab) is joined with connect_transcript(card, box). fill_from_sandbox=False
+    leaves the transcript empty (with a note) when the recogniser is the sandbox's, which cannot hear."""
+    h = make_handlers(provider_id, provider_id, fill_from_sandbox)
     private = dict(api_visibility="private")
     ui = SimpleNamespace(handlers=h, audio=audio)
     with gr.Group(elem_id=f"{prefix}-clinic", elem_classes=["clinic"]):
@@ -286,7 +296,9 @@ def build_sample_card(
                     elem_id=f"{prefix}-asr-provider",
                     scale=3,
                 )
-                ui.transcribe = gr.Button("Transcribe", size="sm", elem_id=f"{prefix}-asr-btn", scale=1)
+                ui.transcribe = gr.Button(
+                    "Transcribe", size="sm", elem_id=f"{prefix}-asr-btn", scale=0, elem_classes=["vcp-button"]
+                )
             ui.asr_info = gr.Markdown(elem_id=f"{prefix}-asr-info")
     ui.pending = gr.State(None)
     ui.history = gr.State([])

@@ -20,6 +20,14 @@ NOTE = (
 )
 
 
+_OPEN_JS = """() => {
+  const remeasure = () => window.dispatchEvent(new Event('resize'));
+  setTimeout(() => { document.getElementById('ELEM')?.scrollIntoView({block: 'start'}); remeasure(); }, 120);
+  setTimeout(remeasure, 600);
+  return [];
+}"""
+
+
 def _observe(req: CapturedRequest) -> None:
     from gradio.context import LocalContext
 
@@ -75,5 +83,8 @@ def build_code_view(provider_id: str) -> None:
         )
     private: EventOptions = {"api_visibility": "private", "queue": False}
     accordion.expand(show, None, [curl, python], **private)
+    # the panel comes into view when opened, and the editors measure their lines again once they are
+    # shown (measured while closed, the line numbers drifted away from the lines)
+    accordion.expand(None, None, None, js=_OPEN_JS.replace("ELEM", f"{provider_id}-code"), **private)
     refresh.click(show, None, [curl, python], **private)
     forget.click(clear, None, [curl, python], **private)

@@ -3,6 +3,7 @@ error translation, and per-request download files with meaningful names."""
 
 from __future__ import annotations
 
+import collections
 import functools
 import inspect
 import logging
@@ -13,7 +14,7 @@ from typing import Any
 
 import gradio as gr
 
-from playground import config, downloads, messages, presets
+from playground import config, downloads, hosted, messages, presets
 from playground.errors import PlaygroundError
 from playground.providers.base import SpeechResult
 
@@ -77,6 +78,7 @@ def _translated(fn_name: str, exc: Exception) -> gr.Error:
             f"Unexpected error ({type(exc).__name__}). Your inputs are unchanged; try again, "
             "and report it if it persists."
         ),
+        title=messages.translate("Error"),
         print_exception=False,
     )
 
@@ -102,6 +104,31 @@ def _localized(value: Any) -> Any:
     return value
 
 
+_LAST_ERRORS: collections.OrderedDict[tuple[str, str], str] = collections.OrderedDict()
+_LAST_ERRORS_MAX = 2000
+
+
+def _remember_error(fn_name: str, error: gr.Error) -> None:
+    """The message of this visitor's last failed call of `fn_name`, for the result area (last_error)."""
+    key = (hosted.session_id(), fn_name)
+    _LAST_ERRORS[key] = str(error.message)
+    _LAST_ERRORS.move_to_end(key)
+    while len(_LAST_ERRORS) > _LAST_ERRORS_MAX:
+        _LAST_ERRORS.popitem(last=False)
+
+
+def last_error(fn_name: str) -> Callable[[], str]:
+    """A handler for an event's `.failure()`: the error stays in the result area with its message
+    (the toast goes away; the result area keeps saying what went wrong)."""
+
+    def show() -> Any:
+        message = _LAST_ERRORS.pop((hosted.session_id(), fn_name), None)
+        return f"❌ {message}" if message else gr.update()  # none: cancelled, nothing to say
+
+    show.__name__ = f"{fn_name}_error"
+    return show
+
+
 def ui_errors(fn: Callable) -> Callable:
     """Typed errors become readable messages in the page; nothing else leaks a traceback.
     Works for async handlers and async-generator handlers (streamed speech)."""
@@ -114,7 +141,9 @@ def ui_errors(fn: Callable) -> Callable:
                 async for item in fn(*args, **kwargs):
                     yield _localized(item)
             except Exception as exc:
-                raise _translated(fn.__name__, exc) from None
+                error = _translated(fn.__name__, exc)
+                _remember_error(fn.__name__, error)
+                raise error from None
 
         return generator_wrapper
 
@@ -123,7 +152,9 @@ def ui_errors(fn: Callable) -> Callable:
         try:
             return _localized(await fn(*args, **kwargs))
         except Exception as exc:
-            raise _translated(fn.__name__, exc) from None
+            error = _translated(fn.__name__, exc)
+            _remember_error(fn.__name__, error)
+            raise error from None
 
     return wrapper
 

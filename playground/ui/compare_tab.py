@@ -13,7 +13,7 @@ import time
 
 import gradio as gr
 
-from playground import compare, downloads, longtext, presets
+from playground import compare, downloads, longtext, messages, presets
 from playground.ui.common import download_file, ui_errors
 from playground.ui.event_args import EventOptions
 
@@ -62,7 +62,7 @@ async def compare_run(text, text_zh, pairs, blind, progress=gr.Progress()):
     if blind:
         random.shuffle(order)
     run = {"cells": cells, "order": order, "blind": bool(blind), "voted": False}
-    table = compare.figures_table(cells, _labels(run))
+    table = _table(cells, _labels(run))
     return run, table, _write_zip(compare.zip_bytes(cells)), _summary(cells)
 
 
@@ -98,6 +98,14 @@ async def longtext_speak(text, pair, output_format, progress=gr.Progress()):
 
 
 # -- UI-only: grid, blind vote, library voices ------------------------------------------------
+def _table(cells: list, labels: list[str]) -> list[list]:
+    """The figures table with its words ("ok", "n/a") in the page's language (values stay as they are)."""
+    return [
+        [row[0], messages.translate(row[1]), *(messages.translate(v) if v == "n/a" else v for v in row[2:])]
+        for row in compare.figures_table(cells, labels)
+    ]
+
+
 def _slot_updates(run: dict | None) -> list:
     cells = (run or {}).get("cells") or []
     order = (run or {}).get("order") or list(range(len(cells)))
@@ -112,14 +120,14 @@ def _slot_updates(run: dict | None) -> list:
         cell = cells[index]
         title = f"### {labels[index]}"
         if cell.figures is None:
-            out += [gr.update(visible=True), title, None, None, f"❌ {cell.error or 'failed'}"]
+            out += [gr.update(visible=True), title, None, None, f"❌ {cell.error or messages.translate('failed')}"]
             continue
         rows = cell.figures.rows()
         if hidden:  # format and rate would give the provider away
             rows = [r for r in rows if r[0] not in ("format", "sample rate", "size")]
-        figures = "\n".join(f"- {name}: **{value}**" for name, value in rows)
+        figures = "\n".join(f"- {messages.label(name)}: **{messages.translate(value)}**" for name, value in rows)
         if cell.notes:
-            figures += "\n\n" + "; ".join(cell.notes)
+            figures += "\n\n" + "; ".join(messages.translate(n) for n in cell.notes)
         raw = None if hidden else download_file(cell.result)
         out += [gr.update(visible=True), title, cell.playback, raw, figures]
     return out
@@ -142,15 +150,15 @@ def _on_results(run):
 
 def _on_vote(choice, run, tally):
     if not run or not run.get("blind") or run.get("voted"):
-        raise gr.Error("Run a blind comparison first.")
+        raise gr.Error(messages.translate("Run a blind comparison first."), title=messages.translate("Error"))
     if choice not in LETTERS[: len(run["cells"])]:
-        raise gr.Error("Pick the take you liked best.")
+        raise gr.Error(messages.translate("Pick the take you liked best."), title=messages.translate("Error"))
     winner = run["cells"][run["order"][LETTERS.index(choice)]]
     tally = dict(tally or {})
     tally[winner.pair.label] = tally.get(winner.pair.label, 0) + 1
     run = {**run, "voted": True}
     reveal = f"You chose **Take {choice}**: {winner.pair.label}."
-    table = compare.figures_table(run["cells"], _labels(run))
+    table = _table(run["cells"], _labels(run))
     return [
         run,
         tally,
@@ -179,7 +187,8 @@ def library_pairs() -> list[tuple[str, str]]:
         if pid in compare.REQUEST_BUILDERS and vid:
             model = row.get("model") if pid != "siliconflow" or str(vid).startswith("speech:") else None
             key = compare.Pair(pid, str(vid), model or None).key
-            out.append((f"{presets.load(pid)['label']} · {row.get('name') or vid} (library)", key))
+            label = f"{presets.load(pid)['label']} · {row.get('name') or vid} {messages.translate('(library)')}"
+            out.append((label, key))
     return out
 
 

@@ -12,7 +12,7 @@ import os
 import gradio as gr
 from gradio.context import LocalContext
 
-from playground import hosted, visitors
+from playground import hosted, identity, visitors
 
 DEFAULT_LIMIT = 32  # calls to one provider at a time; the queue's default_concurrency_limit matches it
 ALIASES = {"openai": "openai_compat"}  # api_name prefixes that are not a provider id
@@ -51,8 +51,19 @@ def apply_provider_limits(demo: gr.Blocks) -> gr.Blocks:
     return demo
 
 
-def _gradio_session() -> str | None:
+def _visitor() -> str | None:
+    """Who is asking (playground/identity.py): the signed visitor cookie of the event's own request
+    (Gradio's queue runs events in tasks started inside some other request), then the HTTP request
+    being handled; without the cookie (a browser refusing it, gradio_client), the Gradio session."""
     request = LocalContext.request.get(None)
+    if request is not None:
+        headers = getattr(request, "headers", None) or {}
+        visitor = identity.visitor_of(headers.get("cookie"))
+        if visitor is not None:
+            return f"visitor:{visitor}"
+    visitor = identity.current()
+    if visitor is not None:
+        return f"visitor:{visitor}"
     return getattr(request, "session_hash", None) if request is not None else None
 
 
@@ -66,7 +77,7 @@ def _gradio_client() -> str | None:
 
 
 def register_session_lookup() -> None:
-    hosted.use_session_lookup(_gradio_session)
+    hosted.use_session_lookup(_visitor)
     visitors.use_client_lookup(_gradio_client)  # limits keyed on what a visitor cannot rotate
 
 

@@ -78,6 +78,24 @@ def default_of(field: dict) -> Any:
     return {"text": "", "bool": False, "consent": False}.get(field["type"])
 
 
+def api_name(field: dict) -> str | None:
+    """The API's own name of a field, shown under its plain-words label: `"api"` when declared (a
+    dotted path such as "voice_setting.speed", or false for a field of the form only), else the field's
+    name (the API parameter). None for notes, the consent box and audio (which show no secondary text)."""
+    if field["type"] in ("note", "consent", "audio"):
+        return None
+    api = field.get("api", field["name"])
+    return str(api) if api else None
+
+
+def secondary_text(field: dict) -> str | None:
+    """The text under a label: the help, then the API's name ("Reduces hiss · API: need_noise_reduction")."""
+    help_text, api = field.get("help"), api_name(field)
+    if api:
+        return f"{help_text} · API: {api}" if help_text else f"API: {api}"
+    return help_text or None
+
+
 def build_field(field: dict, elem_id: str, *, visible: bool = True) -> gr.components.Component:
     """One component for a resolved field."""
     kind, label, value = field["type"], field.get("label", field["name"]), default_of(field)
@@ -86,8 +104,8 @@ def build_field(field: dict, elem_id: str, *, visible: bool = True) -> gr.compon
     if kind == "consent":  # "I have the right to clone this voice" (ui/clinic_ui.py); elem_id <prefix>-consent
         return build_consent(elem_id[: -len("-consent")] if elem_id.endswith("-consent") else elem_id)
     common = dict(label=label, elem_id=elem_id, visible=visible)
-    if field.get("help"):
-        common["info"] = field["help"]
+    if secondary_text(field):
+        common["info"] = secondary_text(field)
     if kind == "text":
         return gr.Textbox(
             value=value,

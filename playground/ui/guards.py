@@ -4,6 +4,7 @@ store that gives each client address its share.
 `VisitorMiddleware` (installed by layout.launch_kwargs through FastAPI's `middleware=`):
 - local mode: refuses a request for a non-local Host (playground/hostcheck.py: DNS rebinding);
 - names the request's client address (playground/visitors.py) for the code it runs;
+- names the visitor (playground/identity.py): the signed `vcp_visitor` cookie, or a new one it sets;
 - on the first request, swaps Gradio's session store for `ClientStateHolder` (no session exists yet).
 
 Gradio keeps every browser session's state up to `state_session_capacity` (PLAYGROUND_MAX_SESSIONS)
@@ -21,7 +22,7 @@ from collections import OrderedDict
 
 from gradio.state_holder import StateHolder
 
-from playground import hostcheck, hosted, visitors
+from playground import hostcheck, hosted, identity, visitors
 
 SESSIONS_PER_CLIENT_DEFAULT = 20
 
@@ -124,7 +125,33 @@ class VisitorMiddleware:
             return await hostcheck.refuse(scope, send)
         peer = (scope.get("client") or (None,))[0]
         token = visitors.use_client(visitors.client_from_headers(headers, peer))
+        cookies = "; ".join(v.decode("latin-1") for k, v in headers if k == b"cookie")
+        visitor = identity.visitor_of(cookies)
+        issued = None
+        if visitor is None and scope["type"] == "http":
+            _, issued = identity.new_cookie_value()  # counts from the browser's next request, which carries it
+        who = identity.use(visitor)
+        if issued is not None:
+            set_cookie = identity.set_cookie_header(issued, secure=_is_secure(scope, headers)).encode("latin-1")
+
+            async def send_with_cookie(message):
+                if message["type"] == "http.response.start":
+                    message = {**message, "headers": [*message.get("headers", []), (b"set-cookie", set_cookie)]}
+                await send(message)
+
+            target = send_with_cookie
+        else:
+            target = send
         try:
-            await self.app(scope, receive, send)
+            await self.app(scope, receive, target)
         finally:
+            identity.forget(who)
             visitors.forget_client(token)
+
+
+def _is_secure(scope, headers) -> bool:
+    """Third-party-safe cookie attributes when hosted (a Space is https, inside an iframe) or on https."""
+    if hosted.is_hosted() or scope.get("scheme") == "https":
+        return True
+    proto = next((v.decode("latin-1") for k, v in headers if k == b"x-forwarded-proto"), "")
+    return proto.split(",")[0].strip().lower() == "https"

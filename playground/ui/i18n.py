@@ -28,10 +28,13 @@ I18N = gr.I18n(en={}, **{locale: {} for locale in LOCALES})
 STORAGE_KEY = "vcp-lang"
 COOKIE = "vcp-lang"  # the same choice, sent with every event so handler messages follow it (messages.py)
 TEXT_ATTRS = ("label", "info", "placeholder")
+KEPT_PARTS = {"api", "label"}  # template parts that are names (an API parameter, a provider), never translated
 SWITCH_ID = "vcp-lang"  # its choices stay "English" / "中文" in both languages
 # Text the markers cannot reach is translated in the browser (see _TRANSLATE_JS): table headers (a marker
-# there shows raw), the key status and the empty sample card (HTML), and button labels set by handlers.
-BROWSER_SELECTORS = "th, .vcp-key-status, .clinic-card.empty, button"
+# there shows raw), the key status and the empty sample card (HTML), button labels set by handlers, the
+# toast's title (Gradio 6.31 writes it from the toast's type, "Error", outside its own i18n), and the
+# navigation bar and title (ui/pages/chrome.py, HTML).
+BROWSER_SELECTORS = "th, .vcp-key-status, .clinic-card.empty, button, .toast-title, .vcp-nav a, #vcp-title h1"
 
 
 @lru_cache(maxsize=1)
@@ -50,8 +53,9 @@ def chinese(text: str) -> str | None:
         return strings[text]
     for pattern, target in templates:
         match = pattern.match(text)
-        if match:
-            return target.format(**match.groupdict())
+        if match:  # a part that is a known string is translated too (a help text before " · API: x"), not a name
+            parts = match.groupdict()
+            return target.format(**{k: v if k in KEPT_PARTS else strings.get(v, v) for k, v in parts.items()})
     return None
 
 
@@ -173,11 +177,41 @@ function vcpTranslate(lang) {
 """
 
 
+# the language cookie travels like the visitor cookie (playground/identity.py): third-party-safe on https
+_COOKIE_ATTRS_JS = "(location.protocol === 'https:' ? 'SameSite=None; Secure; Partitioned' : 'SameSite=Lax')"
+TABLE_PATH = "/vcp-i18n.json"  # the browser pass's table, fetched once and cached (not in every page's config)
+
+_LOAD_TABLE_JS = f"""
+async function vcpLoadTable() {{
+  if (window.vcpI18nTable) return;
+  try {{
+    const root = window.gradio_config?.root ? window.gradio_config.root + '/' : document.baseURI;
+    const r = await fetch(new URL('.{TABLE_PATH}', root));
+    if (r.ok) window.vcpI18nTable = await r.json();
+  }} catch (e) {{}}
+}}
+"""
+
+
 def _translate_js() -> str:
-    return (
-        _TRANSLATE_JS.replace("SELECTORS", json.dumps(BROWSER_SELECTORS)).replace("ZH_LOCALE", ZH)
-        + f"\nwindow.vcpI18nTable = window.vcpI18nTable || {json.dumps(browser_table(), ensure_ascii=False)};\n"
-    )
+    return _LOAD_TABLE_JS + _TRANSLATE_JS.replace("SELECTORS", json.dumps(BROWSER_SELECTORS)).replace("ZH_LOCALE", ZH)
+
+
+@lru_cache(maxsize=1)
+def _table_bytes() -> bytes:
+    return json.dumps(browser_table(), ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
+
+async def _table_route(request):
+    from starlette.responses import Response
+
+    return Response(_table_bytes(), media_type="application/json", headers={"Cache-Control": "public, max-age=3600"})
+
+
+def routes() -> list:
+    from starlette.routing import Route
+
+    return [Route(TABLE_PATH, _table_route, methods=["GET", "HEAD"])]
 
 
 def build_language_switch() -> gr.Radio:
@@ -197,8 +231,8 @@ def build_language_switch() -> gr.Radio:
         None,
         js=f"""async (lang) => {{ {_SET_LOCALE_JS} {_translate_js()}
         try {{ localStorage.setItem('{STORAGE_KEY}', lang); }} catch (e) {{}}
-        document.cookie = '{COOKIE}=' + lang + '; path=/; SameSite=Lax';
-        await vcpSetLocale(lang); vcpTranslate(lang); return []; }}""",
+        document.cookie = '{COOKIE}=' + lang + '; path=/; ' + {_COOKIE_ATTRS_JS};
+        await vcpSetLocale(lang); if (lang === '{ZH}') await vcpLoadTable(); vcpTranslate(lang); return []; }}""",
         **private,
     )
     root = gr.context.Context.root_block
@@ -211,9 +245,9 @@ def build_language_switch() -> gr.Radio:
             let saved = null; try {{ saved = localStorage.getItem('{STORAGE_KEY}'); }} catch (e) {{}}
             const browser = (navigator.language || '').toLowerCase();
             const lang = saved || (browser.startsWith('zh') ? '{ZH}' : 'en');
-            document.cookie = '{COOKIE}=' + lang + '; path=/; SameSite=Lax';
+            document.cookie = '{COOKIE}=' + lang + '; path=/; ' + {_COOKIE_ATTRS_JS};
             if (saved || (lang === '{ZH}' && navigator.language !== '{ZH}')) await vcpSetLocale(lang);
-            vcpTranslate(lang);
+            if (lang === '{ZH}') await vcpLoadTable(); vcpTranslate(lang);
             return lang; }}""",
             **private,
         )

@@ -2,14 +2,17 @@
 "remember on this browser".
 
 The key lives in the page (the password field) and goes to the server only as an input of
-the event that uses it. "Remember" keeps it in this browser's own localStorage (plain JS, no
-server round trip); nothing here stores a key on the server, in a component's value, in
-/config or in the API schema. The test event is private (not in /gradio_api/info, no run history).
+the event that uses it. So that it follows the visitor from page to page in the same browser tab,
+it is also kept in that tab's sessionStorage (gone when the tab closes; plain JS, no server round
+trip); "Remember" keeps it in this browser's localStorage instead. Nothing here stores a key on the
+server, in a component's value, in /config or in the API schema. The test event is private (not in
+/gradio_api/info, no run history).
 """
 
 from __future__ import annotations
 
 import html
+from typing import Any
 
 import gradio as gr
 from gradio.context import Context
@@ -64,19 +67,57 @@ async def test_key(provider_id: str, key: str) -> str:
 
 
 def _remember_js(provider_id: str) -> str:
+    """Keep the typed key for this tab (sessionStorage) and, if asked, for this browser (localStorage)."""
     name = STORAGE_PREFIX + provider_id
     return (
-        f"(k, r) => {{ try {{ if (r && k) localStorage.setItem('{name}', k); "
+        f"(k, r) => {{ try {{ if (k) sessionStorage.setItem('{name}', k); else sessionStorage.removeItem('{name}'); "
+        f"if (r && k) localStorage.setItem('{name}', k); "
         f"else localStorage.removeItem('{name}'); }} catch (e) {{}} return []; }}"
+    )
+
+
+def stored_key_js(provider_id: str) -> str:
+    """A JS expression: the key this tab holds for the provider ('' when none)."""
+    name = STORAGE_PREFIX + provider_id
+    return (
+        f"(() => {{ try {{ return localStorage.getItem('{name}') || sessionStorage.getItem('{name}') || ''; }} "
+        f"catch (e) {{ return ''; }} }})()"
     )
 
 
 def _restore_js(provider_id: str) -> str:
     name = STORAGE_PREFIX + provider_id
     return (
-        f"() => {{ let k = null; try {{ k = localStorage.getItem('{name}'); }} catch (e) {{}} "
-        f"return k ? [k, true] : ['', false]; }}"
+        f"() => {{ let r = null; try {{ r = localStorage.getItem('{name}'); }} catch (e) {{}} "
+        f"return [{stored_key_js(provider_id)}, !!r]; }}"
     )
+
+
+def keep_value_js(name: str) -> str:
+    """JS for an input event: keep a non-secret typed value (e.g. a base URL) for this tab."""
+    return (
+        f"(v) => {{ try {{ if (v) sessionStorage.setItem('{name}', v); else sessionStorage.removeItem('{name}'); }} "
+        f"catch (e) {{}} return []; }}"
+    )
+
+
+def stored_value_js(name: str) -> str:
+    return f"(() => {{ try {{ return sessionStorage.getItem('{name}') || ''; }} catch (e) {{ return ''; }} }})()"
+
+
+def build_hidden_keys(provider_ids: list[str], values: tuple[str, ...] = ()) -> tuple[list[gr.Textbox], Any]:
+    """Invisible key boxes for a page without key panels (the voice library), filled on load with the
+    key this tab holds for each provider (typed on a provider page, or remembered), then invisible
+    boxes for the held `values` (sessionStorage names, e.g. a typed base URL). Returns the boxes and
+    the load event, for the page to chain its first refresh after it."""
+    boxes = [gr.Textbox("", visible=False, type="password", elem_id=f"vcp-held-key-{pid}") for pid in provider_ids]
+    boxes += [gr.Textbox("", visible=False, elem_id=f"vcp-held-{name}") for name in values]
+    js = "() => [" + ", ".join([*(stored_key_js(pid) for pid in provider_ids), *map(stored_value_js, values)]) + "]"
+    root = Context.root_block
+    load = None
+    if root is not None and boxes:
+        load = root.load(None, None, boxes, js=js, api_visibility="private", queue=False)
+    return boxes, load
 
 
 def build_key_panel(provider_id: str) -> gr.Textbox:
@@ -93,7 +134,9 @@ def build_key_panel(provider_id: str) -> gr.Textbox:
             info=spec.get("key_help"),
         )
         with gr.Row(equal_height=True):
-            test_btn = gr.Button("Test key", size="sm", elem_id=f"{provider_id}-key-test", scale=1)
+            test_btn = gr.Button(
+                "Test key", size="sm", elem_id=f"{provider_id}-key-test", scale=0, elem_classes=["vcp-button"]
+            )
             remember = gr.Checkbox(
                 False,
                 label="Remember on this browser (stored only in this browser)",
@@ -109,7 +152,7 @@ def build_key_panel(provider_id: str) -> gr.Textbox:
     test_btn.click(on_test_key, [key], [status], api_visibility="private", concurrency_id=f"{provider_id}-calls")
     # browser-only events: the key never leaves the page for these
     key.input(None, None, [status], js=f"() => {IDLE!r}", **private)
-    for trigger in (key.input, remember.change):
+    for trigger in (key.change, remember.change):  # change: typed, pasted or filled in by a script
         trigger(None, [key, remember], None, js=_remember_js(provider_id), **private)
     root = Context.root_block
     if root is not None:

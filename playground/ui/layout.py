@@ -1,4 +1,4 @@
-"""Compose the app: a header, then one tab per provider."""
+"""Compose the app: its pages (ui/pages/), the routes beside them, and the launch settings."""
 
 from __future__ import annotations
 
@@ -10,16 +10,23 @@ from starlette.middleware import Middleware
 from playground import config, hosted
 from playground.body_limit import BodyLimitMiddleware
 from playground.gateway.routes import ROUTES as GATEWAY_ROUTES
-from playground.ui import api_schema, build_once, fair_queue, i18n, mcp_tools
+from playground.ui import api_schema, build_once, fair_queue, i18n, mcp_tools, page_cache
 from playground.ui.arena_routes import ROUTES as ARENA_ROUTES
-from playground.ui.arena_tab import build_arena_tab
 from playground.ui.common import register_language_lookup
-from playground.ui.compare_tab import build_compare_tab
 from playground.ui.guards import VisitorMiddleware
-from playground.ui.library_tab import build_library_tab
 from playground.ui.live_player import CSS as LIVE_CSS
 from playground.ui.live_player import ROUTES as LIVE_ROUTES
-from playground.ui.tabs import TABS, build_tab
+from playground.ui.page_cache import PageCacheMiddleware
+from playground.ui.pages import PAGES, Page, paths
+from playground.ui.pages import about as about_page
+from playground.ui.pages import arena as arena_page
+from playground.ui.pages import compare as compare_page
+from playground.ui.pages import library as library_page
+from playground.ui.pages import provider as provider_page
+from playground.ui.pages import scripts as scripts_page
+from playground.ui.pages.chrome import CSS as CHROME_CSS
+from playground.ui.pages.chrome import build_chrome
+from playground.ui.surface_css import CSS as SURFACE_CSS
 
 CSS = """
 .mode-badge { border-left: 4px solid #f59e0b; padding-left: 10px; }
@@ -32,50 +39,45 @@ footer { display: none !important; }
 }
 """
 
-HEADER = """# 🎙️ Voice Clone Playground
-Record or upload a voice sample, clone it with a cloud provider, and hear text spoken in that voice.
-Providers without an API key run in **sandbox** mode against a built-in simulator of their API."""
-
-
-FIRST_STEP = (
-    "**Start here:** in **Arena**, record or upload 10-30 s of your voice, tick the consent box and press "
-    "**Clone everywhere**; then listen to every provider's clone side by side and see which sounds most "
-    "like you."
-)
-
 QUEUE_CONCURRENCY = 32  # events of all kinds at once (provider calls also share a per-provider limit)
+
+BUILDERS = {  # what each kind of page is built by (ui/pages/)
+    "arena": arena_page.build,
+    "library": library_page.build,
+    "compare": compare_page.build,
+    "scripts": scripts_page.build,
+    "about": about_page.build,
+}
+
+
+def _build_page(page: Page) -> None:
+    build_chrome(page)  # title, language switch, the navigation bar (ui/pages/chrome.py)
+    if page.kind == "provider":
+        provider_page.build(page)
+    else:
+        BUILDERS[page.kind]()
 
 
 def build_app() -> gr.Blocks:
+    """The pages (ui/pages/): the Arena at "/", then one route per section. Each page's config holds
+    only its own components and events (Gradio's multipage apps), so a visit costs only that page."""
     # Gradio's default is one call at a time per event. Blocks() sets up its queue when it is created,
     # reading this variable; setting it here (not via demo.queue()) spares a rebuild of the server app.
     os.environ.setdefault("GRADIO_DEFAULT_CONCURRENCY_LIMIT", str(QUEUE_CONCURRENCY))
+    landing, *others = PAGES
     with gr.Blocks(title="Voice Clone Playground", delete_cache=(3600, 3600)) as demo:
         build_once.hold(demo)  # the page config is built once, in launch() (ui/build_once.py)
-        gr.Markdown(HEADER)
-        gr.Markdown(FIRST_STEP, elem_id="vcp-first-step")  # the one line that says what to do
-        i18n.build_language_switch()  # English / 中文 (follows the browser, remembers a choice)
-        if hosted.is_hosted():
-            gr.Markdown(hosted.describe(), elem_id="vcp-hosted")
-        with gr.Tabs(selected="arena"):
-            with gr.Tab("Arena", id="arena"):  # first: one sample, every provider (ui/arena_tab.py)
-                build_arena_tab()
-            loads = []
-            for tab in TABS:  # one per provider (ui/tabs.py)
-                with gr.Tab(tab.title, id=tab.pid):
-                    loads.append(build_tab(tab))
-            with gr.Tab("Voice library", id="library"):  # after the provider tabs: it wires to their key boxes
-                build_library_tab()
-            with gr.Tab("Compare", id="compare"):  # side by side, long text (ui/compare_tab.py)
-                build_compare_tab()
-        for load in loads:
-            if load:
-                demo.load(**load)
-        mcp_tools.build_mcp_tools()  # list_voices, speak, clone_voice, compare_voices, arena_score (ui/mcp_tools.py)
+        gr.Navbar(visible=False)  # our own navigation bar (ui/pages/chrome.py) reaches every page in one tap
+        _build_page(landing)
+    for page in others:
+        with demo.route(page.name, "/" + page.path, show_in_navbar=False):
+            gr.Navbar(visible=False)
+            _build_page(page)
+    demo.current_page = ""
     fair_queue.apply_provider_limits(demo)  # one concurrency group per provider
-    fair_queue.register_session_lookup()  # hosted.py caps per Gradio session
+    fair_queue.register_session_lookup()  # hosted.py caps per visitor (ui/visitor.py)
     register_language_lookup()  # handler messages follow the page's language (playground/messages.py)
-    mcp_tools.keep_only_these_tools(demo)  # the provider tabs' endpoints stay API-only, not MCP tools
+    mcp_tools.keep_only_these_tools(demo)  # the provider pages' endpoints stay API-only, not MCP tools
     i18n.localize(demo)  # the whole UI in English and Chinese (ui/i18n.py)
     api_schema.install(demo)  # the API described in plain English (ui/api_schema.py)
     build_once.release(demo)  # the blocks are final: launch() builds their config once
@@ -109,20 +111,28 @@ def keep_connections_longer(demo: gr.Blocks) -> None:
 
 def launch_kwargs() -> dict:
     """Everything launch() needs besides host and port (a fresh dict: Gradio mutates app_kwargs)."""
+    page_cache.install([*paths(), "/config"])  # a fresh cache per launch: the pages are built again
     # The peer address stays the connection's own: uvicorn would otherwise put an X-Forwarded-For hop in
     # its place whenever the peer is loopback. playground/visitors.py reads that header itself (SECURITY.md).
     os.environ["FORWARDED_ALLOW_IPS"] = ""
     return dict(
         run_history=False,  # run history would keep typed keys in localStorage (shared/gradio.md)
         max_file_size="20mb",
-        css=CSS + LIVE_CSS,
+        # the pages' chrome (ui/pages/chrome.py); tables, controls and fonts at 390 and 1400 px (ui/surface_css.py)
+        css=CSS + CHROME_CSS + LIVE_CSS + SURFACE_CSS,
         footer_links=["api"],
         i18n=i18n.I18N,  # filled by i18n.localize() in build_app()
         # the live player's stream, the API (playground/gateway), the Arena's takes (ui/arena_routes.py)
         app_kwargs={
-            "routes": list(LIVE_ROUTES) + list(GATEWAY_ROUTES) + list(ARENA_ROUTES),
-            # local Host check, client address, per-address session share (ui/guards.py)
-            "middleware": [Middleware(BodyLimitMiddleware), Middleware(VisitorMiddleware)],  # + bodies bounded
+            "routes": list(LIVE_ROUTES) + list(GATEWAY_ROUTES) + list(ARENA_ROUTES) + i18n.routes(),
+            # bodies bounded before they are read (playground/body_limit.py); local Host check, client
+            # address, the visitor, per-address session share (ui/guards.py); pages from memory,
+            # compressed (ui/page_cache.py)
+            "middleware": [
+                Middleware(BodyLimitMiddleware),
+                Middleware(VisitorMiddleware),
+                Middleware(PageCacheMiddleware),
+            ],
         },
         state_session_capacity=hosted.max_sessions(),  # ~1.1 MB each (playground/hosted.py)
         mcp_server=os.environ.get("PLAYGROUND_MCP", "1").strip().lower() not in ("0", "false", "no", "off"),

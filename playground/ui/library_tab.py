@@ -1,6 +1,6 @@
 """The "Voice library" tab: every voice made here and every take (History), per account.
 
-Handlers are thin: keys in (the provider tabs' key boxes, found through common.registered),
+Handlers are thin: keys in (what this browser tab holds, typed on the provider pages: ui/keys.py),
 one library call, UI values out. Public endpoints: library_voices, library_history, library_sync.
 Audio goes to players as bytes and to downloads through gr.File, one folder per request.
 """
@@ -11,6 +11,7 @@ import asyncio
 import inspect
 import time
 from pathlib import Path
+from typing import Any
 
 import gradio as gr
 
@@ -19,7 +20,6 @@ from playground.audio import decode, encode
 from playground.errors import InputError
 from playground.library import archive, default_store, rerun
 from playground.library.access import (
-    PROVIDER_IDS,
     TAKE_HEADERS,
     VOICE_HEADERS,
     Keys,
@@ -30,7 +30,8 @@ from playground.library.access import (
     voice_rows,
     when,
 )
-from playground.ui.common import registered, slug, ui_errors
+from playground.ui import families_ui
+from playground.ui.common import slug, ui_errors
 from playground.ui.event_args import EventOptions, EventSpec
 
 DOWNLOAD_FORMATS = [("as made", "original"), ("mp3", "mp3"), ("wav", "wav"), ("opus", "opus")]
@@ -47,7 +48,10 @@ def _keys(siliconflow_key, minimax_key, zhipu_key, openai_base_url, openai_key) 
 
 
 def _scopes(*keys) -> list[str]:
-    return list(scopes_for(default_store(), _keys(*keys)).values())
+    """The scopes these keys give, and the visitor's Arena scope (its takes are kept there)."""
+    from playground.arena.owner import owner_scope
+
+    return [*scopes_for(default_store(), _keys(*keys)).values(), owner_scope()]
 
 
 def _entry(entry) -> int:
@@ -134,11 +138,15 @@ async def _on_delete_voice(entry, at_provider, *keys):
 
 # -- history: handlers ---------------------------------------------------------------------------
 @ui_errors
-async def library_history(siliconflow_key, minimax_key, zhipu_key, openai_base_url, openai_key):
-    """Takes made with these keys, newest first. Rows: [entry, time, provider, voice, model, format,
-    audio, text]; 'evicted (cap)' means the audio went to keep the history under its size cap."""
+async def library_history(
+    siliconflow_key, minimax_key, zhipu_key, openai_base_url, openai_key, family: str | None = "all"
+):
+    """Takes made with these keys and in the Arena, newest first; `family` ("all" or an Arena family number)
+    keeps one family's Arena takes. Rows: [entry, time, provider, voice, model, format, audio, text];
+    'evicted (cap)' means the audio went to keep the history under its size cap."""
     store = default_store()
-    return take_rows(store.takes(_scopes(siliconflow_key, minimax_key, zhipu_key, openai_base_url, openai_key)))
+    rows = store.takes(_scopes(siliconflow_key, minimax_key, zhipu_key, openai_base_url, openai_key))
+    return take_rows(families_ui.only_family(rows, family))
 
 
 @ui_errors
@@ -169,8 +177,7 @@ async def _on_download_take(entry, fmt, *keys):
 
 
 def _speak_handlers() -> dict:
-    from playground.ui.tab_handlers import speak_handler
-    from playground.ui.tabs import TABS
+    from playground.ui.tabs import TABS, speak_handler
 
     built = [speak_handler(t.pid) for t in TABS]  # every tab is made by ui/tab_builder.py
     return {f.__name__: f for f in built}
@@ -231,77 +238,45 @@ async def _on_import(file, *keys):
     return f"**Imported** {voices} voices and {takes} takes into the accounts of the keys you hold."
 
 
-# -- "use it": open the provider's speak form with the voice selected ---------------------------------
-def _tab_chain(component) -> list[tuple[int | str | None, gr.Tabs]]:
-    """(tab id, its Tabs) from the component outwards."""
-    chain: list[tuple[int | str | None, gr.Tabs]] = []
-    node = component
-    while node is not None:
-        if isinstance(node, gr.Tab) and isinstance(node.parent, gr.Tabs):
-            chain.append((node.id, node.parent))
-        node = getattr(node, "parent", None)
-    return chain
+# -- "use it": open the provider's page with the voice selected in its speak form ----------------------
+USE_STORAGE = "vcp-use"  # sessionStorage: what the provider page picks up on load (pages/provider.py)
 
 
-def _use_targets() -> tuple[list, dict]:
-    """The outputs "use it" updates, and per provider: what goes in which slot."""
-    outputs: list = []
-    slots: dict[str, list[tuple[int, str]]] = {}
+@ui_errors
+async def _on_use(entry, *keys):
+    """Where to go and what to select there, as JSON for the browser (nothing of the keys in it)."""
+    import json
 
-    def slot(component, what: str, pid: str) -> None:
-        if component not in outputs:
-            outputs.append(component)
-        slots.setdefault(pid, []).append((outputs.index(component), what))
+    from playground.ui.pages import page_of_provider
 
-    for pid in PROVIDER_IDS:
-        speak = registered(f"{pid}.speak")
-        if not speak:
-            continue
-        for tab_id, tabs in reversed(_tab_chain(speak["voice"])):
-            slot(tabs, f"tab:{tab_id}", pid)
-        slot(speak["voice"], "voice", pid)
-        if pid == "siliconflow":
-            slot(speak["model"], "model", pid)
-            slot(speak["voice_source"], "voice_source", pid)
-    return outputs, slots
+    row = _voice(entry, keys)
+    page = page_of_provider(row["provider"])
+    if page is None:
+        raise InputError(f"There is no speak form for {row['provider']} on this page.")
+    return json.dumps(
+        {"provider": row["provider"], "href": page.href, "voice": row["voice_id"], "model": row["model"] or ""}
+    )
 
 
-def _use_handler(n: int, slots: dict):
-    @ui_errors
-    async def _on_use(entry, *keys):
-        row = _voice(entry, keys)
-        if row["provider"] not in slots:
-            raise InputError(f"There is no speak form for {row['provider']} on this page.")
-        values = [gr.skip()] * n
-        for index, what in slots[row["provider"]]:
-            if what.startswith("tab:"):
-                values[index] = gr.Tabs(selected=what[4:])
-            elif what == "voice":
-                values[index] = gr.update(value=row["voice_id"])
-            elif what == "model" and row["model"]:
-                values[index] = gr.update(value=row["model"])
-            elif what == "voice_source":
-                values[index] = gr.update(value="voice")
-        return values
-
-    return _on_use
+_GO_JS = f"""(target) => {{
+  if (!target) return [];
+  try {{
+    const t = JSON.parse(target); sessionStorage.setItem('{USE_STORAGE}', target); window.location.href = t.href;
+  }} catch (e) {{}}
+  return [];
+}}"""
 
 
 # -- layout ----------------------------------------------------------------------------------------
-def _key_inputs() -> list:
-    """The provider tabs' key boxes (and the OpenAI base URL), in the endpoints' parameter order."""
+def _key_inputs() -> tuple[list, Any]:
+    """Invisible key boxes (and the OpenAI base URL), in the endpoints' parameter order, filled on load
+    with what this browser tab holds (ui/keys.py); and that load event, to chain the first refresh."""
+    from playground.ui import keys as key_store
 
-    def find(name):
-        return registered(name) or gr.Textbox("", visible=False)
-
-    oa = registered("openai_compat.speak") or {}
-    return [
-        find("siliconflow.key"),
-        find("minimax.key"),
-        find("zhipu.key"),
-        oa.get("base_url") or gr.Textbox("", visible=False),
-        find("openai_compat.key"),
-    ]
+    (sf, mm, zp, oa, base_url), load = key_store.build_hidden_keys(
+        ["siliconflow", "minimax", "zhipu", "openai_compat"], values=("vcp-url-openai_compat",)
+    )
+    return [sf, mm, zp, base_url, oa], load
 
 
 def _choices(rows, current, kind: str):
@@ -320,10 +295,9 @@ def _choices(rows, current, kind: str):
 
 
 def build_library_tab() -> None:
-    keys = _key_inputs()
+    keys, keys_loaded = _key_inputs()
     private: EventOptions = {"api_visibility": "private"}
     private_now: EventOptions = {"api_visibility": "private", "queue": False}  # UI-only updates skip the queue
-    outer = gr.context.Context.block
     with gr.Tabs(elem_id="lib-tabs"):
         with gr.Tab("Voices", id="lib-voices-tab") as voices_tab:
             gr.Markdown(
@@ -365,6 +339,14 @@ def build_library_tab() -> None:
                 im_info = gr.Markdown(elem_id="lib-import-info")
         with gr.Tab("History", id="lib-history-tab") as history_tab:
             with gr.Row():
+                h_family = gr.Dropdown(
+                    [("every take", families_ui.ALL)],
+                    value=families_ui.ALL,
+                    label="Show",
+                    allow_custom_value=True,  # an API caller may name a family number the page has not listed
+                    elem_id="lib-history-family",
+                    scale=2,
+                )
                 h_refresh = gr.Button("Refresh", elem_id="lib-history-refresh")
                 h_clear = gr.Button("Clear history", variant="stop", elem_id="lib-history-clear")
             h_table = gr.Dataframe(
@@ -382,22 +364,25 @@ def build_library_tab() -> None:
                 )
                 h_delete = gr.Button("Delete take", variant="stop", elem_id="lib-take-delete")
             h_file = gr.File(label="Download", interactive=False, elem_id="lib-take-file")
+        with gr.Tab("Arena families", id="lib-families-tab") as families_tab:
+            fam = families_ui.build_families_tab()
 
     # -- events: public endpoints first ---------------------------------------------------------
     v_refresh.click(library_voices, keys, [v_table], api_name="library_voices")
-    h_refresh.click(library_history, keys, [h_table], api_name="library_history")
+    h_refresh.click(library_history, [*keys, h_family], [h_table], api_name="library_history")
     v_sync.click(library_sync, keys, [v_table, v_info], api_name="library_sync")
     voices_refresh = EventSpec(fn=library_voices, inputs=keys, outputs=[v_table], **private)
-    history_refresh = EventSpec(fn=library_history, inputs=keys, outputs=[h_table], **private)
+    history_refresh = EventSpec(fn=library_history, inputs=[*keys, h_family], outputs=[h_table], **private)
 
     v_table.change(lambda rows, cur: _choices(rows, cur, "voice"), [v_table, v_pick], [v_pick], **private_now)
     h_table.change(lambda rows, cur: _choices(rows, cur, "take"), [h_table, h_pick], [h_pick], **private_now)
     v_pick.change(_on_pick_voice, [v_pick, *keys], [v_name, v_note, v_sample, v_preview, v_details], **private)
     v_save.click(_on_save_voice, [v_pick, v_name, v_note, *keys], [v_info], **private).success(**voices_refresh)
     v_delete.click(_on_delete_voice, [v_pick, v_at_provider, *keys], [v_info], **private).success(**voices_refresh)
-    use_outputs, slots = _use_targets()
-    v_use.click(_use_handler(len(use_outputs), slots), [v_pick, *keys], use_outputs, **private)
-    v_use.visible = bool(use_outputs)
+    use_target = gr.Textbox("", visible=False, elem_id="lib-use-target")
+    v_use.click(_on_use, [v_pick, *keys], [use_target], **private).success(
+        None, [use_target], None, js=_GO_JS, **private_now
+    )
     ex_btn.click(_on_export, keys, [ex_file], **private)
     im_btn.click(_on_import, [im_file, *keys], [im_info], **private).success(**voices_refresh).success(
         **history_refresh
@@ -414,6 +399,8 @@ def build_library_tab() -> None:
     h_clear.click(_on_clear_history, keys, [h_info], **private).success(**history_refresh)
 
     voices_tab.select(**voices_refresh)
-    history_tab.select(**history_refresh)
-    if isinstance(outer, gr.Tab):
-        outer.select(**voices_refresh).then(**history_refresh)
+    history_tab.select(families_ui.filter_choices, [h_family], [h_family], **private).then(**history_refresh)
+    h_family.input(**history_refresh)
+    families_tab.select(**fam.listing)
+    if keys_loaded is not None:  # on its own page: once the held keys are in (ui/keys.py), show what they hold
+        keys_loaded.then(**voices_refresh).then(**history_refresh)

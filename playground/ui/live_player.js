@@ -67,7 +67,8 @@ async function playLive(box) {
     stats.stopped = Date.now();
   };
   const stopBtn = box.querySelector(".vcp-live-stop");
-  if (stopBtn) stopBtn.onclick = () => { element.__vcpStop(); setStatus(box, "Stopped."); };
+  const hideStop = () => { if (stopBtn) stopBtn.style.display = "none"; };  // nothing left to stop
+  if (stopBtn) stopBtn.onclick = () => { element.__vcpStop(); setStatus(box, "Stopped."); hideStop(); };
   let next = 0, carry = null, seconds = 0;
   try {
     const resp = await fetch(liveUrl(token), { signal: controller.signal, cache: "no-store" });
@@ -107,9 +108,12 @@ async function playLive(box) {
     stats.seconds = seconds;
     const first = stats.firstSound && stats.requested ? ` · first sound ${((stats.firstSound - stats.requested) / 1000).toFixed(2)} s after the stream opened` : "";
     if (!stopped) setStatus(box, seconds ? `Streamed ${seconds.toFixed(1)} s live${first}. The full take is below.` : "No audio arrived live; the full take plays when ready.");
+    // the stream has ended: Stop goes once what was scheduled has played
+    setTimeout(hideStop, Math.max(0, (next - ctx.currentTime) * 1000) + 100);
   } catch (err) {
     stats.error = String(err);
     if (!stopped) setStatus(box, "Live playback stopped; the full take plays when ready.");
+    hideStop();
   }
 }
 

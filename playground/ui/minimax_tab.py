@@ -12,7 +12,8 @@ from types import SimpleNamespace
 
 import gradio as gr
 
-from playground import providers
+from playground import messages, providers
+from playground.library.access import library_voice_ids
 from playground.providers.minimax_checks import suggest_voice_id, voice_id_problem
 from playground.ui.common import speech_summary
 
@@ -20,6 +21,7 @@ PID = "minimax"
 PRIVATE = dict(api_visibility="private", queue=False)
 NOT_LISTED = "not yet listed by MiniMax (it appears after its first use in speech)"
 SESSION_TYPE = "voice_cloning (this session)"
+KEEP_IT = "Use it in *Speak* within 7 days, or MiniMax deletes it."
 
 
 def _mm():
@@ -53,7 +55,7 @@ def clone_summary(result, raw: dict) -> str:
     else:
         parts.append("no preview (give a preview text and a model to get one)")
     parts += result.notes
-    return " · ".join(parts) + ". Use it in *Speak* within 7 days, or MiniMax deletes it."
+    return " · ".join(parts) + "\n\n" + KEEP_IT
 
 
 def clone_state(result, raw: dict, clones) -> list[dict]:
@@ -65,11 +67,15 @@ def clone_state(result, raw: dict, clones) -> list[dict]:
 def speak_summary(result, update) -> str:
     extra = []
     if result.first_audio_s is not None:
-        extra.append(f"first audio chunk {result.first_audio_s:.2f} s" + (" (streamed live)" if update.stream else ""))
+        extra.append(
+            f"first audio chunk {result.first_audio_s:.2f} s (streamed live)"
+            if update.stream
+            else f"first audio chunk {result.first_audio_s:.2f} s"
+        )
     if result.audio_url:
         extra.append("downloaded from the returned link (valid 24 h)")
     if result.extra_info.get("audio_length"):
-        extra.append(f"{result.extra_info['audio_length'] / 1000:.1f} s of audio")
+        extra.append(f"audio length {result.extra_info['audio_length'] / 1000:.1f} s")
     if result.request_id:
         extra.append(f"Trace-Id `{result.request_id}`")
     return " · ".join([speech_summary(result), *extra])
@@ -106,7 +112,7 @@ def voice_choices(rows) -> list[tuple[str, str]]:
     for row in rows or []:
         if len(row) > 2 and row[0] and row[0] not in seen and "system" not in str(row[2]):
             mine = "your clone (this session)" if row[2] == SESSION_TYPE else "your clone"
-            choices.append((f"{row[0]} · {mine}", row[0]))
+            choices.append((f"{row[0]} · {messages.translate(mine)}", row[0]))
             seen.add(row[0])
     return choices
 
@@ -115,17 +121,32 @@ def _on_rows(rows, current):
     return gr.update(choices=voice_choices(rows), value=current or _mm().spec["default_voice"])
 
 
-def _check_voice_id(voice_id):
+def check_voice_id(voice_id: str, rows=None, api_key: str = "") -> str:
+    """The rules, then whether the id is taken: in the voice library (this key's scope) or in the
+    provider's list as the tab shows it (MiniMax refuses an id it has seen, even a deleted one)."""
     voice_id = (voice_id or "").strip()
     problem = voice_id_problem(voice_id, _mm().spec["limits"]["voice_id_chars"])
-    if problem is None:
-        return f"✅ `{voice_id}` follows the rules (it must also be new)."
-    return f"❌ The voice_id {problem}. Try `{suggest_voice_id(voice_id)}`."
+    if problem is not None:
+        return messages.translate(f"❌ The voice_id {problem}. Try `{suggest_voice_id(voice_id)}`.")
+    if voice_id in library_voice_ids(PID, api_key):
+        return messages.translate(
+            f"❌ `{voice_id}` is already in your voice library: MiniMax refuses a voice_id twice. "
+            f"Try `{suggest_voice_id(voice_id)}`."
+        )
+    if any(len(r) > 0 and r[0] == voice_id for r in rows or []):
+        return messages.translate(
+            f"❌ `{voice_id}` is already in MiniMax's voice list. Try `{suggest_voice_id(voice_id)}`."
+        )
+    return messages.translate(f"✅ `{voice_id}` follows the rules and is not in your library or MiniMax's list.")
 
 
 def after_field(ctx: SimpleNamespace, op: str, name: str, component) -> None:
     if op == "clone" and name == "voice_id":
-        component.attach_load_event(minimax_suggest_voice_id, None)  # a new suggestion per page load
+        # a new suggestion per page load: an explicit load event of this page (a callable value's own load
+        # event is attached again at every page's end in a multipage app, onto whichever page closes last)
+        root = gr.context.Context.root_block
+        if root is not None:
+            root.load(minimax_suggest_voice_id, None, [component], api_name="minimax_suggest_voice_id")
         ctx.suggest = gr.Button("Suggest", size="sm", elem_id="mm-clone-suggest")
         ctx.voice_check = gr.Markdown(elem_id="mm-clone-voice-check")
     elif op == "speak" and name == "text":
@@ -140,12 +161,12 @@ def after_field(ctx: SimpleNamespace, op: str, name: str, component) -> None:
 
 def wire(ctx: SimpleNamespace) -> None:
     voice_id = ctx.forms["clone"].fields["voice_id"]
-    voice_id.change(_check_voice_id, [voice_id], [ctx.voice_check], **PRIVATE)
+    table = ctx.forms["voices"].outputs[0]
+    voice_id.change(check_voice_id, [voice_id, table, ctx.api_key], [ctx.voice_check], **PRIVATE)
     ctx.suggest.click(lambda v: suggest_voice_id(v), [voice_id], [voice_id], **PRIVATE)
     text, voice = ctx.forms["speak"].fields["text"], ctx.forms["speak"].fields["voice_id"]
     for button in ctx.inserts:
         button.click(None, [text], [text], js=f"(t) => t + ' {button.value} '", **PRIVATE)
-    table = ctx.forms["voices"].outputs[0]
     table.change(_on_rows, [table, voice], [voice], **PRIVATE)
 
 

@@ -9,10 +9,13 @@ import re
 from types import SimpleNamespace
 
 import gradio as gr
+from gradio.context import Context
 
 from playground import providers
 from playground.providers.openai_compat import ModelList, OpenAISpeechResult
+from playground.ui import keys
 from playground.ui.common import speech_summary, ui_errors
+from playground.ui.event_args import EventOptions
 from playground.ui.form_fields import choices_of
 
 PID = "openai_compat"
@@ -103,6 +106,13 @@ def wire(ctx: SimpleNamespace) -> None:
         api_visibility="private",
         queue=False,
     )
+    # the typed base URL follows the visitor to other pages of this browser tab (the voice library)
+    held = "vcp-url-openai_compat"
+    private: EventOptions = {"api_visibility": "private", "queue": False}
+    base_url.change(None, [base_url], None, js=keys.keep_value_js(held), **private)
+    root = Context.root_block
+    if root is not None:
+        root.load(None, [base_url], [base_url], js=f"(v) => {keys.stored_value_js(held)} || v", **private)
 
 
 HOOKS = SimpleNamespace(top=top, wire=wire, speak_summary=speak_summary)

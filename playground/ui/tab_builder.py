@@ -27,7 +27,7 @@ What a new provider declares
                                            # returns it last (hooks <op>_state / voices_rows / delete_state)
          "operations": {                   # in tab order; one inner tab each when there are several
            "upload": {"api_name": "elevenlabs_upload", "title": "Upload voice", "button": "Upload voice",
-                      "result_label": "Voice id", "result_elem": "voice-id",
+                      "result_label": "Voice id", "result_elem": "voice-id", "result_api": "voice_id",
                       "records": "voice" | "file",           # what the voice library keeps
                       "result_to": "clone.file_id",          # optional: the new id fills the next form, or
                                      # {"field": "purpose", "routes": {"voice_clone": "clone.file_id", …}}
@@ -65,7 +65,8 @@ What a new provider declares
             "card": {"operation": <samples key>, "transcript": <field>, "transcribe": true} (the sample clinic),
             "visible_when": RULE, "choices_when": {"field": f, "call": <adapter method -> values>,
                                                     "default_call": <adapter method -> value>},
-            "text": <a note's Markdown>}
+            "text": <a note's Markdown>, "api": <the API's own name, shown under the plain-words label:
+            a dotted path ("voice_setting.speed"), or false for a field of the form only; default: name>}
    RULE = {"field": f, "equals": v} | {"field": f, "in": [...]} | {"field": f, "call": <adapter method>}
           | {"all": [RULE, …]}
    Any key may be given as `<key>_from`, a dotted path into the presets: "default_from": "default_model",
@@ -76,6 +77,7 @@ What a new provider declares
 3. One line in playground/ui/tabs.py: `Tab("elevenlabs", "ElevenLabs")`.
 
 What every built tab gets: the sandbox/live badge, the key panel, the forms, buttons with Cancel,
+the new voice of an upload or clone selected in Speak (with a note saying so),
 the live player, the result audio, a download file and a summary, "View code", the voice library's
 hooks (`register("<id>.speak")`, takes and voices recorded, re-run from History), the per-provider
 concurrency group (ui/fair_queue.py, by the api_name's `<id>_` prefix), the English/Chinese UI and
@@ -191,6 +193,9 @@ def _build_one(ctx: SimpleNamespace, form: Form, op: str, f: dict) -> None:
             ),
             component,
         )
+    if op == "speak" and f["name"] == tab_handlers.operation(ctx.pid, "speak").get("voice_field", "voice"):
+        # "your new voice is selected here" after an upload or clone (ui/tab_events.py wire_new_voice)
+        form.extra["chosen"] = gr.Markdown(elem_id=f"{ctx.prefix}-speak-chosen", elem_classes=["vcp-chosen"])
     if hasattr(ctx.hooks, "after_field"):
         ctx.hooks.after_field(ctx, op, f["name"], component)
     for name, other in form.decl.items():  # a card waits for its transcript box and its operation's field
@@ -239,6 +244,7 @@ def _build_outputs(ctx: SimpleNamespace, form: Form, op: str, decl: dict) -> Non
         form.outputs.append(
             gr.Textbox(
                 label=decl.get("result_label", "Voice id"),
+                info=f"API: {decl['result_api']}" if decl.get("result_api") else None,
                 interactive=False,
                 buttons=["copy"],
                 elem_id=f"{p}-{decl.get('result_elem', 'id')}",

@@ -10,7 +10,9 @@ from types import SimpleNamespace
 
 import gradio as gr
 
-from playground.ui import tab_handlers
+from playground import messages
+from playground.ui import tab_handlers, tabs
+from playground.ui.common import last_error
 from playground.ui.fair_queue import wire_cancel
 from playground.ui.form_fields import allowed, is_visible, rule_fields
 
@@ -46,8 +48,46 @@ def _route(ctx: SimpleNamespace, op: str, event, target) -> None:
     event.success(route, [form.outputs[0], form.fields[target["field"]]], boxes, **PRIVATE)
 
 
+def new_voice_source(ctx: SimpleNamespace, op: str):
+    """The component that holds the id of the voice an upload or clone just made: its id output, or
+    (a clone declared "returns_id": false, e.g. MiniMax's) the form's own voice_id box."""
+    form, decl = ctx.forms[op], tab_handlers.operation(ctx.pid, op)
+    if op == "clone" and not decl.get("returns_id", True):
+        return form.fields.get("voice_id")
+    return form.outputs[0]
+
+
+def choose_new_voice(voice_id):
+    """(the speak form's voice, the note under it) for a voice just made; nothing when there is none."""
+    voice_id = str(voice_id or "").strip()
+    if not voice_id:
+        return gr.update(), gr.update()
+    note = messages.translate(f"🎯 Your new voice `{voice_id}` is selected for speaking.")
+    return gr.update(value=voice_id), note
+
+
+def wire_new_voice(ctx: SimpleNamespace) -> None:
+    """After an upload or clone that makes a voice ("records": "voice"), the Speak form speaks with it:
+    set at once, and again once the voice list has been refreshed (its choices then hold the new voice)."""
+    speak = ctx.forms.get("speak")
+    chosen = speak.extra.get("chosen") if speak else None
+    if chosen is None:
+        return
+    voice = speak.fields[tab_handlers.operation(ctx.pid, "speak").get("voice_field", "voice")]
+    for op in ("upload", "clone"):
+        if op not in ctx.events or tab_handlers.operation(ctx.pid, op).get("records", "voice") != "voice":
+            continue
+        source = new_voice_source(ctx, op)
+        if source is None:
+            continue
+        ctx.events[op].success(choose_new_voice, [source], [voice, chosen], **PRIVATE)
+        if op in ctx.refreshed:
+            ctx.refreshed[op].success(choose_new_voice, [source], [voice, chosen], **PRIVATE)
+
+
 def wire_endpoints(ctx: SimpleNamespace) -> None:
     pid, hooks, key = ctx.pid, ctx.hooks, ctx.api_key
+    ctx.refreshed = {}
     account = list(ctx.account.values())
     voices = ctx.forms.get("voices")
     list_event = None
@@ -73,18 +113,21 @@ def wire_endpoints(ctx: SimpleNamespace) -> None:
             continue
         decl = tab_handlers.operation(pid, op)
         if op == "speak":
-            fn = tab_handlers.speak_handler(pid)
+            fn = tabs.speak_handler(pid)
         else:
             fn = tab_handlers.make_create_handler(pid, op, getattr(hooks, f"{op}_summary", None), hooks)
         outputs = [*form.outputs, *_state(ctx, op)]
         event = form.button.click(fn, _inputs(ctx, op), outputs, api_name=decl["api_name"])
+        # an error stays in the result area with its message (the toast goes)
+        info = form.outputs[2] if op == "speak" else form.outputs[-1]
+        event.failure(last_error(decl["api_name"]), None, [info], **PRIVATE)
         if form.cancel is not None:
             wire_cancel(form.cancel, event)
         ctx.events[op] = event
         # the list again after a new voice; after speech too with "refresh": true (MiniMax lists a
         # clone after its first use)
         if list_event and decl.get("refresh", op != "speak" and decl.get("records", "voice") == "voice"):
-            event.success(**list_event)
+            ctx.refreshed[op] = event.success(**list_event)
     if voices is not None and "delete" in voices.extra:
         pick, button, info = voices.extra["delete"]
         state = _state(ctx, "delete")
@@ -103,6 +146,7 @@ def wire_endpoints(ctx: SimpleNamespace) -> None:
         target = tab_handlers.operation(pid, op).get("result_to") if op != "delete" else None
         if target:
             _route(ctx, op, event, target)
+    wire_new_voice(ctx)
 
 
 def _visibility(ctx: SimpleNamespace, form, rule: dict, target) -> None:

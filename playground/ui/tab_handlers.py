@@ -5,7 +5,7 @@ then the account fields (then the fields declared "after_account"), then `api_ke
 declared defaults (so a caller of the API sends only what it needs), then the session state when
 the operation keeps one (a gr.State: not part of the API). Handlers are thin: values in, one
 adapter call, values out. They do not depend on the Blocks, so the voice library can re-run a take
-with `speak_handler(pid)`.
+with `tabs.speak_handler(pid)`.
 """
 
 from __future__ import annotations
@@ -14,7 +14,6 @@ import asyncio
 import inspect
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import cache
 from typing import Any
 
 import gradio as gr
@@ -192,14 +191,6 @@ def make_speak_handler(pid: str, summary: SpeakSummary | None = None) -> Callabl
             yield result.audio.playable(), download_file(result), summarize(result, update), player_value(update)
 
     return _named(handler, api_name, decl.get("description", f"Text to speech with {pid}."), sig)
-
-
-@cache
-def speak_handler(pid: str) -> Callable:
-    """The speak endpoint of a provider as the app wires it (its tab's summary included)."""
-    from playground.ui.tabs import hooks_of
-
-    return make_speak_handler(pid, getattr(hooks_of(pid), "speak_summary", None))
 
 
 def _mode(result: Any) -> str:

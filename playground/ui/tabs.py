@@ -6,7 +6,9 @@ Every tab is made by ui/tab_builder.py from the provider's declarations (adapter
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
 from playground.ui import minimax_tab, openai_compat_tab, siliconflow_tab, zhipu_tab
@@ -34,8 +36,10 @@ def hooks_of(pid: str) -> Any:
     return next((t.hooks for t in TABS if t.pid == pid), None)
 
 
-def build_tab(tab: Tab) -> dict | None:
-    """Build one provider's tab (inside its gr.Tab); returns a page-load event or None."""
-    from playground.ui.tab_builder import build_provider_tab
+@cache
+def speak_handler(pid: str) -> Callable:
+    """The speak endpoint of a provider as the app wires it (its page's summary included): one function
+    per provider, shared by the page's events and the library's re-run."""
+    from playground.ui.tab_handlers import make_speak_handler
 
-    return getattr(build_provider_tab(tab.pid, tab.hooks), "load_event", None)
+    return make_speak_handler(pid, getattr(hooks_of(pid), "speak_summary", None))

@@ -85,8 +85,7 @@ def page(browser, app_url):
     context = browser.new_context(permissions=["microphone"], viewport={"width": 1400, "height": 1000})
     page = context.new_page()
     page.set_default_timeout(30_000)
-    page.goto(app_url)
-    page.locator("button[role=tab]").filter(has_text="SiliconFlow").first.click()  # the Voice Arena is the first tab
+    page.goto(app_url + "siliconflow")  # the Voice Arena is the landing page; every provider has its own
     page.wait_for_selector("#siliconflow-badge")
     yield page
     context.close()

@@ -21,10 +21,19 @@ def wait_value(page, elem_id: str) -> str:
     return field(page, elem_id).input_value().strip()
 
 
+def open_page(page, path: str) -> None:
+    """A page of the app ("" is the landing page, the Arena), on the same origin as the current one."""
+    origin = page.evaluate("() => location.origin")
+    page.goto(f"{origin}/{path}")
+    page.wait_for_selector("#vcp-nav")
+
+
 def open_tab(page, label: str, prefix: str) -> None:
-    """The provider's tab, once its clone form is there."""
-    page.locator("button[role=tab]").filter(has_text=label).first.click()
-    page.locator(f"#{prefix}-clone-btn").wait_for()
+    """The provider's page (ui/pages/), once its clone (or upload) form is there."""
+    from playground.ui.pages import PROVIDER_PAGES
+
+    open_page(page, next(p.path for p in PROVIDER_PAGES if p.name == label))
+    page.locator(f"#{prefix}-clone-btn, #{prefix}-upload-btn").first.wait_for(state="attached")
 
 
 def clone_voice(page, prefix: str, *, name_id: str, name: str, result_id: str) -> str:

@@ -10,6 +10,7 @@ import pytest
 
 from playground.audio import decode, encode
 from tests.browser.conftest import fetch_audio_bytes
+from tests.browser.steps import open_page
 from tests.conftest import speech_wav
 
 pytestmark = pytest.mark.browser
@@ -48,7 +49,7 @@ def test_best_window_turns_the_prompt_clip_green_and_refreshes_the_transcript(pa
     seg = decode(speech_wav(seconds_min=40.0))[:40000]
     clip.write_bytes(encode(seg, "wav", sample_rate=48000, channels=2))
 
-    page.get_by_role("tab", name="MiniMax").click()
+    open_page(page, "minimax")
     page.locator("#mm-upload-purpose").get_by_text("prompt_audio", exact=False).click()
     page.locator("#mm-upload-audio [aria-label='Upload file']").click()
     page.locator("#mm-upload-audio input[type=file]").set_input_files(str(clip))

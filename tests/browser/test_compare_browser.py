@@ -6,12 +6,13 @@ from __future__ import annotations
 import pytest
 
 from tests.browser.conftest import fetch_audio_bytes
+from tests.browser.steps import open_page
 
 pytestmark = pytest.mark.browser
 
 
 def _open_compare(page):
-    page.get_by_role("tab", name="Compare", exact=True).click()
+    open_page(page, "compare")
     page.locator("#cmp-run").wait_for(state="visible")
 
 

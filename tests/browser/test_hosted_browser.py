@@ -8,6 +8,7 @@ import httpx
 import pytest
 
 from playground.sandbox.control import fingerprint
+from tests.browser.steps import open_page
 from tests.conftest import hosted_app_url, speech_wav
 
 pytestmark = pytest.mark.browser
@@ -24,8 +25,7 @@ def _open(browser, url, locale="en-US"):
     context = browser.new_context(locale=locale, viewport={"width": 1400, "height": 1000})
     page = context.new_page()
     page.set_default_timeout(30_000)
-    page.goto(url)
-    page.locator("button[role=tab]").filter(has_text="SiliconFlow").first.click()  # the Arena is the first tab
+    page.goto(url + "siliconflow")  # the Arena is the landing page; every provider has its own page
     page.wait_for_selector("#siliconflow-key")
     page.wait_for_timeout(800)  # the load events (restore a remembered key, language)
     return context, page
@@ -41,7 +41,7 @@ def test_user_b_sees_nothing_of_user_a(browser, hosted_url, sandbox, tmp_path):
     voice_name = "alice-" + uuid.uuid4().hex[:6]
 
     ctx_a, a = _open(browser, hosted_url)
-    a.get_by_role("tab", name="Zhipu BigModel").click()
+    open_page(a, "zhipu")
     a.locator("#zhipu-key input").fill(KEY_A)
     a.locator("#zhipu-key-remember input").check()
     a.locator("#zhipu-key-test").click()
@@ -65,14 +65,13 @@ def test_user_b_sees_nothing_of_user_a(browser, hosted_url, sandbox, tmp_path):
     a.screenshot(path="/tmp/hosted_user_a.png", full_page=True)
 
     ctx_b, b = _open(browser, hosted_url)
-    b.get_by_role("tab", name="Zhipu BigModel").click()
+    open_page(b, "zhipu")
     assert b.locator("#zhipu-key input").input_value() == ""
     b.get_by_role("tab", name="My voices").click()
     b.locator("#zp-voices-refresh").click()
     b.wait_for_timeout(1500)
-    if b.get_by_role("tab", name="Voice library").count():
-        b.get_by_role("tab", name="Voice library").click()
-        b.wait_for_timeout(1500)
+    open_page(b, "library")
+    b.wait_for_timeout(1500)
     b.screenshot(path="/tmp/hosted_user_b.png", full_page=True)
     seen_by_b = "\n".join(
         [b.content(), b.locator("body").inner_text(), _storage(b)]
@@ -115,7 +114,6 @@ def test_ui_renders_in_chinese_and_english(browser, hosted_url):
     en.locator("#vcp-lang label").filter(has_text="中文").click()
     en.wait_for_function("() => document.body.innerText.includes('测试密钥')")
     en.reload()
-    en.locator("button[role=tab]").filter(has_text="SiliconFlow").first.click()  # the Arena is the first tab
     en.wait_for_function("() => document.body.innerText.includes('测试密钥')")
     en.screenshot(path="/tmp/hosted_ui_switched.png", full_page=True)
     ctx.close()

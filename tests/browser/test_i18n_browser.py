@@ -174,25 +174,27 @@ def _a_fish_model_still_training(sandbox) -> None:
     assert answer.status_code == 201 and answer.json()["state"] == "created", answer.text
 
 
-def test_every_tab_in_chinese(browser, app_url, sandbox):
+def test_every_page_in_chinese(browser, app_url, sandbox):
+    """Every page (ui/pages/) and every tab inside it, in a Chinese browser."""
+    from playground.ui.pages import PAGES
+
     _a_fish_model_still_training(sandbox)
     context = browser.new_context(locale="zh-CN", viewport={"width": 1400, "height": 1000})
     page = context.new_page()
     page.set_default_timeout(30_000)
-    page.goto(app_url)
-    page.wait_for_selector("#arena-intro")  # the Voice Arena is the first tab
-    page.wait_for_function("() => window.vcpLang === 'zh-CN'")
-    page.wait_for_timeout(800)
-    seen = {"<page>": page.locator("body").inner_text()}
-    _visit(page, 0, [], seen)
+    seen: dict[str, str] = {}
+    for spec in PAGES:
+        page.goto(f"{app_url}{spec.path}")
+        page.wait_for_selector("#vcp-nav")
+        page.wait_for_function("() => window.vcpLang === 'zh-CN'")
+        page.wait_for_timeout(800)
+        seen[f"<{spec.name}>"] = page.locator("body").evaluate(WITHOUT_TABLE_DATA)
+        _visit(page, 0, [spec.name], seen)
 
-    top = {name for name in seen if " / " not in name and name != "<page>"}
-    from playground.ui.tabs import TABS
-
-    assert len(top) == len(TABS) + 3, sorted(top)  # the Arena, every provider (ui/tabs.py), the library and Compare
-    assert any(name.startswith("声音库 / ") for name in seen), sorted(seen)  # the library's sub-tabs were visited
-    assert any(name.startswith("对比 / ") for name in seen), sorted(seen)
-    assert any("查看代码" in text for text in seen.values()) and "我有权克隆这个声音" in seen["<page>"]
+    assert len([name for name in seen if name.startswith("<")]) == len(PAGES)
+    assert any(name.startswith("Voice library / 声音") for name in seen), sorted(seen)  # the library's sub-tabs
+    assert any(name.startswith("Compare / ") for name in seen), sorted(seen)
+    assert any("查看代码" in text for text in seen.values()) and "我有权克隆这个声音" in seen["<Arena>"]
 
     left = []
     for where, text in seen.items():
@@ -208,8 +210,7 @@ def test_switch_back_to_english_restores_relabelled_text(browser, app_url):
     context = browser.new_context(locale="zh-CN", viewport={"width": 1400, "height": 1000})
     page = context.new_page()
     page.set_default_timeout(30_000)
-    page.goto(app_url)
-    page.locator("button[role=tab]").filter(has_text="SiliconFlow").first.click()  # the Voice Arena is the first tab
+    page.goto(app_url + "siliconflow")  # the Voice Arena is the landing page; every provider has its own
     page.wait_for_selector("#siliconflow-key")
     page.wait_for_function(
         "() => document.querySelector('#siliconflow-key-status')?.innerText.includes('密钥尚未测试')"

@@ -1,10 +1,9 @@
-"""The page at a phone width (390 px) and a desktop width (1400 px): nothing overflows sideways, the
-first screen says what to do, and every main (primary) button of each top-level tab is on screen and
-not covered. Screenshots of each tab at each width: test-artifacts/layout_<width>_<tab>.png."""
+"""Every page at a phone width (390 px) and a desktop width (1400 px), in English and Chinese: nothing
+overflows sideways, the first screen says what to do, every main (primary) button is on screen and not
+covered, and every page is one tap away. Screenshots: test-artifacts/page_<width>_<page>[_zh].png."""
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 import pytest
@@ -36,38 +35,53 @@ BUTTONS = """() => [...document.querySelectorAll('button.primary, button.lg.prim
             covered: !(top === b || b.contains(top))}; })"""
 
 
+NAV = """() => [...document.querySelectorAll('#vcp-nav a')].map(a => { const r = a.getBoundingClientRect();
+  const top = document.elementFromPoint(r.left + r.width / 2, r.top + r.height / 2);
+  return {href: a.getAttribute('href'), left: r.left, right: r.right, top: r.top, bottom: r.bottom,
+          covered: !(top === a || a.contains(top))}; })"""
+
+
+@pytest.mark.parametrize("locale", ["en-US", "zh-CN"])
 @pytest.mark.parametrize("width", [390, 1400])
-def test_layout_at_width(browser, app_url, width):
+def test_every_page_at_width(browser, app_url, width, locale):
+    """Every page (ui/pages/): nothing overflows sideways, its main buttons are on screen and not covered,
+    and the navigation bar on the first screen reaches every page in one tap."""
+    from playground.ui.pages import PAGES
+
     ARTIFACTS.mkdir(exist_ok=True)
+    phone = width < 500
+    height = 844 if phone else 900
     context = browser.new_context(
-        viewport={"width": width, "height": 900 if width > 500 else 844}, is_mobile=width < 500, has_touch=width < 500
+        viewport={"width": width, "height": height}, is_mobile=phone, has_touch=phone, locale=locale
     )
     page = context.new_page()
     page.set_default_timeout(30_000)
-    page.goto(app_url)
-    page.wait_for_selector("#vcp-first-step")
-    first = page.locator("#vcp-first-step")
-    assert first.is_visible() and first.bounding_box()["y"] < 844  # the one line that says what to do
-    top = page.locator(".tabs").first.locator("> .tab-wrapper")
-    shown = [t.strip() for t in top.locator("button[role=tab]").all_text_contents()]
-    folded = [t.strip() for t in top.locator(".overflow-dropdown button").all_text_contents()]
-    names = shown + [n for n in folded if n not in shown]
-    assert len(names) >= 5, names
     problems = []
-    for i, name in enumerate(names):
-        if name in shown:
-            top.locator("button[role=tab]").filter(has_text=re.compile(f"^{re.escape(name)}$")).click()
-        else:  # a narrow screen folds the last tabs into the "More tabs" menu
-            top.locator("button[aria-label='More tabs']").click()
-            top.locator(".overflow-dropdown button").filter(has_text=re.compile(f"^{re.escape(name)}$")).click()
-        page.wait_for_timeout(400)
-        slug = re.sub(r"\W+", "_", name).strip("_")[:30] or str(i)
-        page.screenshot(path=str(ARTIFACTS / f"layout_{width}_{i:02d}_{slug}.png"), full_page=True)
+    for spec in PAGES:
+        page.goto(f"{app_url}{spec.path}")
+        page.wait_for_selector("#vcp-nav")
+        page.wait_for_timeout(800)  # the page's load events (language, held keys) finish; their overlays go
+        if spec.kind == "arena":
+            first = page.locator("#vcp-first-step")
+            assert first.is_visible() and first.bounding_box()["y"] < height  # the one line that says what to do
+        links = page.evaluate(NAV)
+        assert sorted(link["href"] for link in links) == sorted(p.href for p in PAGES), links
+        for link in links:  # every page one tap away: on the first screen, inside the width, not covered
+            if link["left"] < -1 or link["right"] > width + 1 or link["bottom"] > height or link["covered"]:
+                problems.append(f"{spec.name}: nav link {link}")
+        slug = (spec.path or "arena") + ("_zh" if locale.startswith("zh") else "")
+        page.screenshot(path=str(ARTIFACTS / f"page_{width}_{slug}.png"), full_page=True)
         over = page.evaluate(OVERFLOW)
         if over["scroll"] > over["width"] + 1 or over["wide"]:
-            problems.append(f"{name}: page is {over['scroll']} px wide at {over['width']} ({over['wide']})")
+            problems.append(f"{spec.name}: page is {over['scroll']} px wide at {over['width']} ({over['wide']})")
         for button in page.evaluate(BUTTONS):
             if button["left"] < -1 or button["right"] > width + 1 or button["width"] < 40 or button["covered"]:
-                problems.append(f"{name}: main button {button}")
+                problems.append(f"{spec.name}: main button {button}")
+    # one tap: the library link of the landing page opens the library
+    page.goto(app_url)
+    page.wait_for_selector("#vcp-nav")
+    page.locator("#vcp-nav a[data-page=library]").click()
+    page.wait_for_selector("#lib-voices-refresh")
+    assert page.url.rstrip("/").endswith("/library")
     context.close()
     assert not problems, "\n".join(problems)

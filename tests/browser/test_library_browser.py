@@ -38,16 +38,17 @@ def test_upload_find_in_library_use_it_and_download_the_take(page, sandbox):
     )
     uri = field(page, "sf-upload-uri").input_value()
 
-    # the library lists it (refreshed when the tab opens), with the sample that was sent
-    page.get_by_role("tab", name="Voice library").click()
+    # the library page lists it (refreshed when the page opens), with the sample that was sent
+    page.locator("#vcp-nav a[data-page=library]").click()
     page.wait_for_function(f"() => document.querySelector('#lib-voices-table')?.innerText.includes('{name}')")
     pick(page, "lib-voice-pick", name)
     page.wait_for_function(f"() => document.querySelector('#lib-voice-details')?.innerText.includes('{uri}')")
     sample = fetch_audio_bytes(page, "lib-voice-sample")
     assert sniff_format(sample) == "wav"
 
-    # "use it" opens SiliconFlow's speak form with the voice selected
+    # "use it" opens SiliconFlow's page with its speak form showing the voice
     page.locator("#lib-voice-use").click()
+    page.wait_for_url("**/siliconflow")
     page.locator("#sf-speak-btn").wait_for(state="visible")
     # the voice list now offers uploaded voices by name: the picker shows "<name> (uploaded)" for the uri
     page.wait_for_function(
@@ -58,7 +59,7 @@ def test_upload_find_in_library_use_it_and_download_the_take(page, sandbox):
     assert sniff_format(fetch_audio_bytes(page, "sf-speak-audio")) == "mp3"
 
     # the take is in History: replay it, download it as wav
-    page.get_by_role("tab", name="Voice library").click()
+    page.locator("#vcp-nav a[data-page=library]").click()
     page.get_by_role("tab", name="History").click()
     page.wait_for_function(
         "() => document.querySelector('#lib-history-table')?.innerText"

@@ -51,8 +51,7 @@ def test_chinese_messages_in_a_chinese_page(browser, app_url, sandbox, tmp_path)
     context = browser.new_context(locale="zh-CN", viewport={"width": 1400, "height": 1000})
     page = context.new_page()
     page.set_default_timeout(30_000)
-    page.goto(app_url)
-    page.locator("button[role=tab]").filter(has_text="SiliconFlow").first.click()  # the Arena is the first tab
+    page.goto(app_url + "siliconflow")  # the Arena is the landing page; every provider has its own page
     page.wait_for_selector("#siliconflow-badge")
     page.wait_for_function("() => window.vcpLang === 'zh-CN'")
 

@@ -9,6 +9,7 @@ import pytest
 
 from playground.audio import VoiceSample, sniff_format
 from tests.browser.conftest import assert_played_live, fetch_audio_bytes, live_stats, record
+from tests.browser.steps import open_page
 
 pytestmark = pytest.mark.browser
 
@@ -18,7 +19,7 @@ def field(page, elem_id: str):
 
 
 def test_record_upload_clone_and_speak_with_the_clone(page, sandbox):
-    page.get_by_role("tab", name="MiniMax").click()
+    open_page(page, "minimax")
     assert "Sandbox mode" in page.locator("#minimax-badge").inner_text()
 
     record(page, "mm-upload-audio", seconds=11.5)  # voice_clone needs at least 10 s

@@ -11,12 +11,13 @@ import pytest
 
 from playground.audio import VoiceSample, sniff_format
 from tests.browser.conftest import assert_played_live, fetch_audio_bytes, live_stats
+from tests.browser.steps import open_page
 
 pytestmark = pytest.mark.browser
 
 
 def test_speak_a_sentence_streamed_as_sse(page, sandbox):
-    page.get_by_role("tab", name="OpenAI-compatible").click()
+    open_page(page, "openai")
     assert "Sandbox mode" in page.locator("#openai_compat-badge").inner_text()
 
     sentence = "Streaming speech, one event at a time."
@@ -59,7 +60,7 @@ def test_speak_a_sentence_streamed_as_sse(page, sandbox):
 
 
 def test_legacy_model_hides_instructions_and_gateway_check_says_no_models(page, sandbox):
-    page.get_by_role("tab", name="OpenAI-compatible").click()
+    open_page(page, "openai")
     page.locator("#oa-gateway-btn").click()
     page.wait_for_function(
         "() => (document.querySelector('#oa-base-url textarea, #oa-base-url input')?.value || '').includes('/gateway/v1')"

@@ -11,6 +11,7 @@ import pytest
 
 from playground.audio import VoiceSample, sniff_format
 from tests.browser.conftest import assert_played_live, fetch_audio_bytes, live_stats, record
+from tests.browser.steps import open_page
 
 pytestmark = pytest.mark.browser
 
@@ -28,7 +29,7 @@ def wait_value(page, elem_id: str, prefix: str) -> str:
 
 
 def test_record_upload_clone_preview_and_speak_with_the_clone(page, sandbox):
-    page.get_by_role("tab", name="Zhipu BigModel").click()
+    open_page(page, "zhipu")
     assert "Sandbox mode" in page.locator("#zhipu-badge").inner_text()
 
     record(page, "zp-upload-audio", seconds=5)

@@ -60,13 +60,18 @@ def test_clone_speak_vote_report(client, sandbox, sample_file):
     assert family2 == family and "reused" in summary2
     assert len([r for r in sandbox.requests("siliconflow") if r["path"].endswith("/uploads/audio/voice")]) == 1
 
-    takes_html, scorecard, run_id, pair, note = client.predict(
+    takes_html, scorecard, run_id, pair, note, verdict, progress, *_plots, run_label = client.predict(
         family, "zh-polyphonic", "", [*CLONES, CONTROL], api_name="/arena_speak"
     )
     sc = scorecard["data"] if isinstance(scorecard, dict) else scorecard
     assert len(sc) == 5 and all(r[-1].startswith("ok") for r in sc), sc
     assert takes_html.count("<audio") == 6  # the reference and five takes
     assert run_id and pair.count("<audio") == 2 and "Scores are in" in note
+    print("VERDICT", verdict, sc)
+    assert "closest to you" in verdict or "No clear winner" in verdict, verdict
+    assert progress.count('data-state="done"') == 5 and run_id[:6] in run_label
+    # the sandbox's recogniser cannot hear: said once under the cards, not in every row
+    assert not any("sandbox" in r[-1] for r in sc) and takes_html.count("fixed text") == 1
     for label in (r[1] for r in sc):
         assert label not in pair
     base = client.src.rstrip("/")
@@ -75,15 +80,20 @@ def test_clone_speak_vote_report(client, sandbox, sample_file):
         assert got.status_code == 200 and got.content[:4] == b"RIFF", src
     assert httpx.get(f"{base}/vcp-arena/not-a-run/0", timeout=30).status_code == 404
 
-    reveal, ratings, _agreement, _next_pair = client.predict(run_id, "A", api_name="/arena_vote")
+    reveal, ratings, agreement, _next_pair = client.predict(run_id, "A", api_name="/arena_vote")
     assert "A was" in reveal and "B was" in reveal
     rated = ratings["data"] if isinstance(ratings, dict) else ratings
-    assert len(rated) == 2 and {r[2] for r in rated} == {1}
+    assert len(rated) == 2 and {r[3] for r in rated} == {1} and all(r[2].startswith("±") for r in rated)
+    assert "after 10 decided votes" in agreement  # one vote means nothing yet
     assert rated[0][1] > rated[1][1]  # the winner of the vote is above the loser
 
     html_path, csv_path, zip_path = client.predict(run_id, api_name="/arena_report")
     page = Path(html_path).read_text(encoding="utf-8")
-    assert "data:audio/wav;base64," in page and "Blind votes" in page and "Scoring models" in page
+    assert "data:audio/mpeg;base64," in page and "Blind votes" in page and "Scoring models" in page
+    assert (
+        page.index("class='verdict'") < page.index("<svg") < page.index('<div class="arena-card') < page.index("<table")
+    )
+    assert "<script" not in page
     lines = list(csv.reader(io.StringIO(Path(csv_path).read_text(encoding="utf-8"))))
     assert lines[0][1] == "entrant" and len(lines) == 6
     names = zipfile.ZipFile(zip_path).namelist()
@@ -111,6 +121,12 @@ def test_one_provider_failing_mid_run(client, sandbox, tmp_path):
     assert len(failed) == 1 and "MiniMax" in failed[0][0] and "overloaded" in failed[0][2].lower(), table
     assert sum("ready" in r[1] for r in table.values()) == 3
     assert "failed: MiniMax" in summary
+    # Hear them all before the retry: the MiniMax card says why it has no voice (the clone's own failure)
+    cards, scorecard, *_ = client.predict(family, "en-question", "", CLONES[:2], api_name="/arena_speak")
+    status = {r[1]: r[-1] for r in (scorecard["data"] if isinstance(scorecard, dict) else scorecard)}
+    minimax = next(v for k, v in status.items() if "MiniMax" in k)
+    assert "could not be cloned" in minimax and "overloaded" in minimax.lower(), status
+    assert "Run Clone everywhere first" not in cards
 
     # the failed row alone, again: only MiniMax is called, the others are reused
     rows, family2, summary = client.predict(
@@ -122,7 +138,7 @@ def test_one_provider_failing_mid_run(client, sandbox, tmp_path):
     )
     assert family2 == family and "1 of 1 ready" in summary
 
-    _, scorecard, _run_id, _, _ = client.predict(family, "en-question", "", CLONES, api_name="/arena_speak")
+    _, scorecard, *_ = client.predict(family, "en-question", "", CLONES, api_name="/arena_speak")
     assert all(r[-1].startswith("ok") for r in (scorecard["data"] if isinstance(scorecard, dict) else scorecard))
 
 

@@ -46,7 +46,9 @@ def test_the_arena_in_chinese(sandbox, app_url, long_sample, untranslated):
         handle_file(str(long_sample)), TRANSCRIPT, True, ENTRANTS, api_name="/arena_clone"
     )
     client.predict(handle_file(str(long_sample)), TRANSCRIPT, True, ENTRANTS[1:2], api_name="/arena_clone")
-    takes, scorecard, run_id, _pair, note = client.predict(family, "en-question", "", ENTRANTS, api_name="/arena_speak")
+    takes, scorecard, run_id, _pair, note, verdict, progress, *_plots, run_label = client.predict(
+        family, "en-question", "", ENTRANTS, api_name="/arena_speak"
+    )
     reveal, _ratings, agreement, _next = client.predict(run_id, "tie", api_name="/arena_vote")
     html_path, csv_path, _zip = client.predict(run_id, api_name="/arena_report")
     page = Path(html_path).read_text(encoding="utf-8")
@@ -61,6 +63,8 @@ def test_the_arena_in_chinese(sandbox, app_url, long_sample, untranslated):
     assert any(r[4] for r in table), table  # the clinic's notes (trimmed, a window kept) are there
     assert all(r[4].count("保留了最佳") <= 1 for r in table), table  # the window is noted once, not again by the sample
     assert "参考" in takes and HAN.search(note), note
+    assert HAN.search(verdict) and HAN.search(run_label) and "完成" in progress, (verdict, run_label)
+    assert "<svg" in page and "class='verdict'" in page
     for row in _data(scorecard):
         assert HAN.search(row[-1]), row  # status in Chinese
     assert HAN.search(reveal) and HAN.search(agreement), (reveal, agreement)

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from playground import codeview, config, providers
+from playground import codeview, config, presets, providers
 from playground.audio import VoiceSample
 from playground.http import capture_requests
 from playground.providers.minimax import MiniMaxClone, MiniMaxSpeech, MiniMaxUpload
@@ -33,6 +33,8 @@ def run(kind: str, reqs, tmp_path: Path, provider_id: str) -> tuple[Path, str]:
     for name, data in codeview.attachments(reqs).items():
         (folder / name).write_bytes(data)
     env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), codeview.env_var(provider_id): config.SANDBOX_KEY}
+    # the snippet calls the provider's public base URL unless its base URL variable says otherwise
+    env[presets.load(provider_id)["env_base_url"]] = config.sandbox_url(provider_id) or ""
     if kind == "curl":
         script = codeview.to_curl(reqs)
         assert config.SANDBOX_KEY not in script and "Bearer $" in script

@@ -11,7 +11,7 @@ import zipfile
 import numpy as np
 import pytest
 
-from playground import compare, longtext
+from playground import compare, longtext, presets
 from playground.compare import Pair
 
 SF = "siliconflow|FunAudioLLM/CosyVoice2-0.5B:"
@@ -33,8 +33,10 @@ async def test_four_pairs_run_concurrently_and_one_failure_does_not_sink_the_oth
         assert f.first_byte_s >= 0.3  # the sandbox's latency is in the measured figure
         assert f.duration_s > 1.0 and f.rtf == pytest.approx(f.total_s / f.duration_s)
         assert f.size_bytes == len(cell.result.audio.data) and f.format == "mp3" and f.sample_rate == 44100
-        assert f.chars == len(TEXT) and f.cost is None  # no prices in the presets: shown as n/a
-        assert ("estimated cost", "n/a") in f.rows()
+        # SiliconFlow's preset has no price: the Arena's dated estimate (presets/arena.json) is used
+        price = presets.load("arena")["prices"]["per_million_chars"]["siliconflow"]
+        assert f.chars == len(TEXT) and f.cost == pytest.approx(price["amount"] * len(TEXT) / 1e6)
+        assert ("estimated cost", f"≈ {f.cost:.6f} {price['currency']}") in f.rows()
 
 
 async def test_every_provider_in_one_comparison_with_loudness_matched_playback(sandbox):

@@ -46,7 +46,12 @@ def test_elo_and_agreement():
         {"a": "x", "b": "y", "winner": "tie", "a_similarity": 0.9, "b_similarity": 0.7},
     ]
     agree = rating.agreement(votes, {"x": (1010.0, 3), "y": (990.0, 3)})
-    assert (agree.decided, agree.agreeing, agree.tau) == (2, 1, 1.0) and "1 of 2" in agree.describe()
+    assert (agree.decided, agree.agreeing, agree.tau) == (2, 1, 1.0)
+    assert "after 10 decided votes (2 so far)" in agree.describe()  # two votes mean nothing yet
+    many = rating.agreement(votes[:1] * 10, {"x": (1100.0, 10), "y": (900.0, 10)})
+    assert "10 of 10 decided votes (100%)" in many.describe()
+    assert rating.interval(0) is None and rating.interval(4) == pytest.approx(340.6, abs=0.5)
+    assert rating.interval(100) < rating.interval(10) and rating.interval_text(1).startswith("± ")
 
 
 def test_combined_keeps_to_the_known_parts():
@@ -130,3 +135,36 @@ def test_a_retried_row_replaces_its_line():
     old = [["A", "❌ failed", "boom", 1.0, ""], ["B", "✅ ready", "ok", 2.0, ""]]
     assert _merge(old, [["A", "✅ ready", "cloned", 0.5, ""]]) == [["A", "✅ ready", "cloned", 0.5, ""], old[1]]
     assert _merge(None, [["C", "✅ ready", "", 0.1, ""]]) == [["C", "✅ ready", "", 0.1, ""]]
+
+
+def test_families_are_listed_exported_and_removed(tmp_path):
+    import io
+    import json
+    import zipfile
+
+    from playground.library import families
+    from playground.library.store import Store
+
+    store = Store(tmp_path)
+    fid, _ = families.family_for(store, "me", b"RIFF-sample", "wav", "hello there")
+    other, _ = families.family_for(store, "me", b"RIFF-other", "wav", "another")
+    families.add_member(store, fid, "zhipu:clone:glm-tts-clone", "scope", "zhipu", "glm-tts-clone", "voice_1")
+    families.add_vote(store, fid, "en-question", "x", "y", "tie", 0.9, 0.7, rating.elo({}, "x", "y", "tie"))
+    for n in (1, 2):
+        store.add_take(
+            "me", "zhipu", audio=b"RIFF-take%d" % n, fmt="wav", handler="arena", params={"family": fid, "take": n}
+        )
+    store.add_take("me", "zhipu", audio=b"RIFF-x", fmt="wav", handler="arena", params={"family": other})
+    listed = {r["id"]: r for r in families.list_families(store, "me")}
+    assert listed[fid]["voices"] == 1 and listed[fid]["votes"] == 1 and listed[fid]["takes"] == 2
+    assert families.list_families(store, "someone else") == []
+    assert families.export_family(store, fid, "someone else") is None
+    zf = zipfile.ZipFile(io.BytesIO(families.export_family(store, fid, "me")))
+    info = json.loads(zf.read("family.json"))
+    assert zf.read("reference.wav") == b"RIFF-sample" and info["voices"][0]["voice_id"] == "voice_1"
+    assert len(info["takes"]) == 2 and all(zf.read(t["file"]).startswith(b"RIFF-take") for t in info["takes"])
+    assert families.remove_family(store, fid, "someone else") == -1
+    assert families.remove_family(store, fid, "me") == 2
+    assert families.family(store, fid, "me") is None and families.members(store, fid) == []
+    assert [r["id"] for r in families.list_families(store, "me")] == [other] and len(store.takes(["me"])) == 1
+    store.close()

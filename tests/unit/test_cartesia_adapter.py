@@ -290,3 +290,36 @@ def test_from_fields_drops_what_the_form_hides(ca):
     }
     live = ca.live_options(ca.check_speak(CartesiaSpeech.from_fields({"text": "Hi", "voice": VOICE, "stream": True})))
     assert live == {"live": True, "fmt": "pcm", "sample_rate": 44100, "channels": 1}
+
+
+@pytest.mark.parametrize(
+    "head",
+    [
+        b"<\x02\xe9\x02S\x04y\x05",  # the Arena's failing English take: its first sample is 0x023C ("<")
+        b"{\x00\x10\x00",  # 0x007B: "{"
+        b"\xff\xfb\x10\x00",  # -1025: reads as an MPEG frame sync
+    ],
+)
+@respx.mock
+async def test_raw_pcm_whose_first_bytes_look_like_something_else_is_audio(ca, head):
+    """Headerless PCM is any byte pattern: only a text body or a whole container's signature is not audio."""
+    pcm = head + bytes(range(256)) * 40
+    respx.post(f"{BASE}/tts/sse").mock(
+        return_value=httpx.Response(200, content=sse(chunk(pcm), DONE), headers={"content-type": "text/event-stream"})
+    )
+    result = await ca.speak(CartesiaSpeech(text="Hi", voice=VOICE, stream=True, sample_rate=16000), api_key=KEY)
+    with wave.open(io.BytesIO(result.audio.data)) as w:
+        assert w.readframes(10**6) == pcm
+
+
+@respx.mock
+async def test_a_text_body_in_place_of_raw_pcm_is_invalid(ca):
+    respx.post(f"{BASE}/tts/sse").mock(
+        return_value=httpx.Response(
+            200,
+            content=sse(chunk(b'{"error": "not audio at all, just a json text body here"}' * 4), DONE),
+            headers={"content-type": "text/event-stream"},
+        )
+    )
+    with pytest.raises(errors.InvalidResponseError):
+        await ca.speak(CartesiaSpeech(text="Hi", voice=VOICE, stream=True, sample_rate=16000), api_key=KEY)

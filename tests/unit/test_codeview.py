@@ -173,3 +173,29 @@ def test_elevenlabs_snippets_send_xi_api_key_and_repeat_the_files_parts():
     ast.parse(py)
     assert "\"xi-api-key\": os.environ['ELEVENLABS_API_KEY']" in py and "Bearer" not in py
     assert "files=[('files', ('a.wav'" in py and "('files', ('b.wav'" in py
+
+
+def test_a_sandbox_run_is_written_against_the_public_base_url(monkeypatch):
+    """Never the sandbox's random local port: the provider's public base URL, read from its variable,
+    with a comment that the run itself went to the sandbox."""
+    from playground import config, presets
+
+    monkeypatch.setitem(config._sandbox_urls, "siliconflow", "http://127.0.0.1:49885/siliconflow/v1")
+    req = CapturedRequest(
+        "siliconflow",
+        "POST",
+        "http://127.0.0.1:49885/siliconflow/v1/audio/speech",
+        {},
+        auth=True,
+        idempotent=True,
+        json={"model": "m", "input": "hi", "voice": "v"},
+    )
+    public = presets.load("siliconflow")["default_base_url"].rstrip("/")
+    curl, py = codeview.to_curl([req]), codeview.to_python([req])
+    for text in (curl, py):
+        assert "127.0.0.1" not in text and "49885" not in text
+        assert "built-in sandbox" in text and public in text
+    assert f"\"${{SILICONFLOW_BASE_URL:-{public}}}\"'/audio/speech'" in curl
+    assert f"base_url = os.environ.get('SILICONFLOW_BASE_URL', '{public}')" in py
+    assert "base_url + '/audio/speech'" in py and "os.environ['SILICONFLOW_API_KEY']" in py
+    assert "# 1. POST /v1/audio/speech" in curl and "/siliconflow/v1" not in curl + py

@@ -12,37 +12,28 @@ from playground.library import hooks
 from playground.providers.base import UploadResult
 
 
-def test_the_library_tab_wires_to_every_key_box_and_speak_form():
-    from playground.ui import library_tab
+def test_the_library_page_holds_the_tabs_keys_and_use_it_reaches_every_speak_form():
+    """The library is a page of its own (ui/pages/): its key boxes are invisible, empty in the config and
+    filled in the browser with what the tab holds; "Use it" lands on the provider's page, which selects
+    the voice (and its speak sub-tab)."""
     from playground.ui.layout import build_app
 
-    captured = {}
-    original = library_tab._use_targets
-
-    def spy():
-        captured["value"] = original()
-        return captured["value"]
-
-    library_tab._use_targets = spy
-    try:
-        demo = build_app()
-    finally:
-        library_tab._use_targets = original
+    demo = build_app()
+    by_elem = {getattr(b, "elem_id", None): b for b in demo.blocks.values()}
+    for pid in ("siliconflow", "minimax", "zhipu", "openai_compat"):
+        held = by_elem[f"vcp-held-key-{pid}"]
+        assert held.page == "library" and held.value == "" and held.visible is False
     registry = demo.__dict__["vcp_registry"]
-    for pid in ("siliconflow", "minimax", "zhipu", "openai_compat"):
-        assert registry[f"{pid}.key"].elem_id == f"{pid}-key"
-        assert registry[f"{pid}.speak"]["voice"] is not None
-    outputs, slots = captured["value"]
-    assert set(slots) == {"siliconflow", "minimax", "zhipu", "openai_compat"}
-    # "use it" selects the provider's tab and, where it has one, its speak sub-tab
-    assert "tab:siliconflow" in {w for _, w in slots["siliconflow"]} and "tab:sf-speak-tab" in {
-        w for _, w in slots["siliconflow"]
-    }
-    assert "tab:mm-speak-tab" in {w for _, w in slots["minimax"]}
-    assert sum(isinstance(o, gr.Tabs) for o in outputs) == 4  # the main tabs + three speak sub-tab groups
-    # keys are inputs, never values in the page config
-    for pid in ("siliconflow", "minimax", "zhipu", "openai_compat"):
-        assert registry[f"{pid}.key"].value == ""
+    pages = {"siliconflow": "siliconflow", "minimax": "minimax", "zhipu": "zhipu", "openai_compat": "openai"}
+    for pid, page in pages.items():
+        assert registry[f"{pid}.key"].elem_id == f"{pid}-key" and registry[f"{pid}.key"].page == page
+        assert registry[f"{pid}.key"].value == ""  # keys are inputs, never values in the page config
+        arrived = by_elem[f"{pid}-used-voice"]
+        receiver = next(fn for fn in demo.fns.values() if any(t[0] == arrived._id for t in fn.targets))
+        outputs = receiver.outputs
+        assert registry[f"{pid}.speak"]["voice"] in outputs and arrived.page == page
+        if pid in ("siliconflow", "minimax", "zhipu"):
+            assert any(isinstance(o, gr.Tabs) for o in outputs)  # the speak sub-tab is selected too
 
 
 def test_a_failed_record_is_a_note_and_the_log_has_no_key(monkeypatch, caplog):

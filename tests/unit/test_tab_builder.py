@@ -12,7 +12,7 @@ import pytest
 
 from playground import presets, providers
 from playground.providers.base import Provider
-from playground.ui import fair_queue, i18n, tab_handlers
+from playground.ui import fair_queue, i18n, tab_handlers, tabs
 from playground.ui.form_fields import choices_of, resolve
 from playground.ui.tab_builder import build_provider_tab
 
@@ -105,10 +105,10 @@ def fake(monkeypatch):
     monkeypatch.setattr(presets, "load", lambda pid: SPEC if pid == "fakeprov" else real_load(pid))
     monkeypatch.setitem(providers.PROVIDERS, "fakeprov", Fake)
     providers.get.cache_clear()
-    tab_handlers.speak_handler.cache_clear()
+    tabs.speak_handler.cache_clear()
     yield
     providers.get.cache_clear()
-    tab_handlers.speak_handler.cache_clear()
+    tabs.speak_handler.cache_clear()
 
 
 def test_a_declared_provider_gets_a_whole_tab_without_ui_code(fake):
@@ -139,7 +139,7 @@ def test_a_declared_provider_gets_a_whole_tab_without_ui_code(fake):
 
 
 def test_the_endpoint_signature_is_the_declared_fields_with_their_defaults(fake):
-    fn = tab_handlers.speak_handler("fakeprov")
+    fn = tabs.speak_handler("fakeprov")
     params = inspect.signature(fn).parameters
     assert list(params) == ["text", "voice", "style", "speed", "stream", "response_format", "api_key", "progress"]
     assert params["text"].default is inspect.Parameter.empty

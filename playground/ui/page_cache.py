@@ -1,0 +1,179 @@
+"""Pages served from memory, compressed: a page's HTML is built once per start, not per visit.
+
+Gradio builds a page's HTML for every request (a deep copy of that page's config, its API info, the
+template) and sends it uncompressed (its compression middleware only handles paths with a file
+extension). `PageCacheMiddleware` (pure ASGI, installed by layout.launch_kwargs) answers a GET or
+HEAD of a page path without a query string from memory:
+
+- the first visit is built by Gradio as usual (in its thread pool) and kept, slimmed of what the page
+  does not use: the translations of other pages' texts and the other pages' component lists;
+- the HTML does not depend on the visitor (no session, no key, no cookie is in it); it depends only on
+  the root URL Gradio derives from the request's host headers, so those are part of the cache key,
+  and the cache holds at most MAX_ENTRIES pages (least recently used first out): a visitor sending
+  made-up host headers only ever costs a build, as every visit did before;
+- the answer is gzip-compressed when the browser accepts it (`Vary: Accept-Encoding`).
+The whole app's `/config` (what gradio_client reads, ~1.7 MB, the same for everyone) is kept the same
+way, unslimmed. Anything else (a query string such as `?deep_link=`, another method, a non-200
+answer) goes to Gradio untouched.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import gzip
+import json
+import re
+import threading
+from collections import OrderedDict
+from collections.abc import Iterable
+
+MAX_ENTRIES = 64
+KEY_HEADERS = (b"host", b"x-forwarded-host", b"x-forwarded-proto", b"x-forwarded-port", b"x-forwarded-prefix")
+_CONFIG = re.compile(rb"(<script>window\.gradio_config = )(\{.*?\})(;</script>)", re.S)
+_I18N_KEY = re.compile(r"vcp_[0-9a-f]{12}")
+
+
+def slim_html(body: bytes) -> bytes:
+    """The page's HTML with its config holding only its own translations and component lists."""
+    match = _CONFIG.search(body)
+    if match is None:
+        return body
+    try:
+        config = json.loads(match.group(2))
+    except ValueError:
+        return body
+    current = config.get("current_page", "")
+    pages = config.get("page")
+    if isinstance(pages, dict) and current in pages:
+        config["page"] = {current: pages[current]}
+    table = config.get("i18n_translations")
+    if isinstance(table, dict):
+        used = set(_I18N_KEY.findall(json.dumps([config.get("components"), config.get("dependencies")])))
+        config["i18n_translations"] = {
+            locale: {k: v for k, v in (texts or {}).items() if not k.startswith("vcp_") or k in used}
+            for locale, texts in table.items()
+        }
+    # the same escaping as Gradio's template filter (routes.toorjson): nothing can close the script tag
+    text = (
+        json.dumps(config, ensure_ascii=False, separators=(",", ":"))
+        .replace("<", "\\u003c")
+        .replace(">", "\\u003e")
+        .replace("&", "\\u0026")
+        .replace("'", "\\u0027")
+    )
+    return body[: match.start(2)] + text.encode("utf-8") + body[match.end(2) :]
+
+
+class _Entry:
+    def __init__(self, headers: list[tuple[bytes, bytes]], body: bytes) -> None:
+        self.headers = [(k, v) for k, v in headers if k.lower() not in (b"content-length", b"content-encoding")]
+        self.body = body
+        self.gzipped = gzip.compress(body, compresslevel=6)
+
+
+class PageCache:
+    def __init__(self, paths: Iterable[str]) -> None:
+        self.paths = set(paths)
+        self.entries: OrderedDict[tuple, _Entry] = OrderedDict()
+        self.lock = threading.Lock()
+        self.builds = 0  # pages built by Gradio (tests and the bench)
+
+    def get(self, key: tuple) -> _Entry | None:
+        with self.lock:
+            entry = self.entries.get(key)
+            if entry is not None:
+                self.entries.move_to_end(key)
+            return entry
+
+    def put(self, key: tuple, entry: _Entry) -> None:
+        with self.lock:
+            self.entries[key] = entry
+            self.builds += 1
+            while len(self.entries) > MAX_ENTRIES:
+                self.entries.popitem(last=False)
+
+    def clear(self) -> None:
+        with self.lock:
+            self.entries.clear()
+
+
+CACHE: PageCache | None = None
+
+
+def install(paths: Iterable[str]) -> PageCache:
+    global CACHE
+    CACHE = PageCache(paths)
+    return CACHE
+
+
+def _accepts_gzip(headers: list[tuple[bytes, bytes]]) -> bool:
+    for k, v in headers:
+        if k == b"accept-encoding":
+            for part in v.decode("latin-1").lower().split(","):
+                name, _, params = part.strip().partition(";")
+                if name.strip() in ("gzip", "*") and params.replace(" ", "") not in ("q=0", "q=0.0"):
+                    return True
+    return False
+
+
+class PageCacheMiddleware:
+    def __init__(self, app) -> None:
+        self.app = app
+
+    async def __call__(self, scope, receive, send):
+        cache = CACHE
+        if (
+            cache is None
+            or scope["type"] != "http"
+            or scope.get("method") not in ("GET", "HEAD")
+            or scope.get("query_string")
+        ):
+            return await self.app(scope, receive, send)
+        path = scope.get("path", "")
+        root = scope.get("root_path", "")
+        if root and path.startswith(root):
+            path = path[len(root) :] or "/"
+        if path not in cache.paths:
+            return await self.app(scope, receive, send)
+        headers = scope.get("headers", [])
+        key = (path, root, *(dict(headers).get(name, b"") for name in KEY_HEADERS))
+        entry = cache.get(key)
+        if entry is None:
+            entry = await self._build(scope, receive, send, cache, key)
+            if entry is None:
+                return  # Gradio's own answer was sent as it was
+        gz = _accepts_gzip(headers)
+        body = entry.gzipped if gz else entry.body
+        out = [*entry.headers, (b"content-length", str(len(body)).encode())]
+        if gz:
+            out.append((b"content-encoding", b"gzip"))
+        out.append((b"vary", b"Accept-Encoding"))
+        await send({"type": "http.response.start", "status": 200, "headers": out})
+        await send({"type": "http.response.body", "body": b"" if scope["method"] == "HEAD" else body})
+
+    async def _build(self, scope, receive, send, cache: PageCache, key: tuple) -> _Entry | None:
+        """Let Gradio answer a GET; keep a 200 HTML answer (slimmed), else pass its answer on."""
+        start: dict = {}
+        chunks: list[bytes] = []
+
+        async def capture(message):
+            if message["type"] == "http.response.start":
+                start.update(message)
+            elif message["type"] == "http.response.body":
+                chunks.append(message.get("body", b""))
+
+        await self.app({**scope, "method": "GET"}, receive, capture)
+        headers = list(start.get("headers", []))
+        kind = dict(headers).get(b"content-type", b"")
+        has_cookie = any(k.lower() == b"set-cookie" for k, _ in headers)
+        cacheable = kind.startswith((b"text/html", b"application/json"))
+        if start.get("status") != 200 or not cacheable or has_cookie:
+            body = b"".join(chunks)
+            await send({**start, "headers": headers})
+            await send({"type": "http.response.body", "body": b"" if scope["method"] == "HEAD" else body})
+            return None
+        raw = b"".join(chunks)
+        html = kind.startswith(b"text/html")
+        entry = await asyncio.to_thread(lambda: _Entry(headers, slim_html(raw) if html else raw))
+        cache.put(key, entry)
+        return entry

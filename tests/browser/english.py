@@ -1,0 +1,61 @@
+"""What a Chinese page still says in English: runs of three or more English words in the visible text,
+outside the things that stay as they are (names of providers, models and voices, ids, units, code,
+the provider's own quoted words, the text a person typed)."""
+
+from __future__ import annotations
+
+import re
+
+# a run: three or more words of Latin letters separated by single spaces (one line)
+RUN = re.compile(r"[A-Za-z][A-Za-z'’]*(?:[ \t]+[A-Za-z][A-Za-z'’]*){2,}")
+
+# names that are English by nature: provider, product, model and voice names and what the app was
+# given to say (the example and typed texts). A run counts as a name when it lies inside one of these.
+NAMES = [
+    "Voice Clone Playground",
+    "Zhipu BigModel",
+    "Fish Audio",
+    "OpenAI compatible",
+    "Hello, this is my voice. I am recording a sample for the playground.",
+    "Speaking with my uploaded voice",
+    "Hello from the playground",
+    "Bearer",
+]
+
+# text in these is code, a typed value or the provider's own voice list: not drawn by the app's words
+SKIP = (
+    "code, pre, .cm-editor, textarea, input, select, [data-testid=textbox], .vcp-lang, "
+    "li[role=option], ul.options, .toast-body code"
+)
+
+_VISIBLE_TEXT = """(args) => {
+  const [root, skip] = args;
+  const out = [];
+  const scope = document.querySelector(root) || document.body;
+  const walker = document.createTreeWalker(scope, NodeFilter.SHOW_TEXT);
+  for (let n = walker.nextNode(); n; n = walker.nextNode()) {
+    const el = n.parentElement;
+    if (!el || el.closest(skip)) continue;
+    const text = n.nodeValue.trim();
+    if (!text) continue;
+    const s = getComputedStyle(el);
+    if (s.visibility === 'hidden' || s.display === 'none' || !el.getClientRects().length) continue;
+    if (el.closest('[hidden], .hidden, [aria-hidden=true]')) continue;
+    out.push(text);
+  }
+  return out;
+}"""
+
+
+def english_runs(page, root: str = "body", extra_names: list[str] | tuple[str, ...] = ()) -> list[str]:
+    """Every run of 3+ English words in the visible text under `root` that is not a name."""
+    names = [n.lower() for n in [*NAMES, *extra_names]]
+    found = []
+    for text in page.evaluate(_VISIBLE_TEXT, [root, SKIP]):
+        for line in text.splitlines():
+            for run in RUN.findall(line):
+                low = run.lower()
+                if any(low in name for name in names):
+                    continue
+                found.append(f"{run!r} in {line[:140]!r}")
+    return sorted(set(found))

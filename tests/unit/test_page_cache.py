@@ -1,0 +1,86 @@
+"""Pages from memory (playground/ui/page_cache.py): slimmed to their own translations, gzip when asked,
+built once per host, anything else passed through untouched."""
+
+from __future__ import annotations
+
+import gzip
+import json
+
+import httpx
+from starlette.applications import Starlette
+from starlette.responses import HTMLResponse, JSONResponse
+from starlette.routing import Route
+
+from playground.ui import page_cache
+
+
+def _page(config: dict) -> str:
+    return f"<html><script>window.gradio_config = {json.dumps(config)};</script><body>x</body></html>"
+
+
+CONFIG = {
+    "current_page": "library",
+    "page": {"": {"components": [1]}, "library": {"components": [2]}},
+    "components": [{"id": 2, "props": {"label": '__i18n__{"key": "vcp_aaaaaaaaaaaa"}'}}],
+    "dependencies": [],
+    "i18n_translations": {
+        "en": {"vcp_aaaaaaaaaaaa": "Voices", "vcp_bbbbbbbbbbbb": "Elsewhere"},
+        "zh-CN": {"vcp_aaaaaaaaaaaa": "声音", "vcp_bbbbbbbbbbbb": "别处"},
+    },
+    "title": "<b>&'",
+}
+
+
+def test_slim_keeps_only_the_pages_own_translations_and_lists():
+    body = page_cache.slim_html(_page(CONFIG).encode())
+    text = body.decode()
+    config = json.loads(text.split("window.gradio_config = ", 1)[1].split(";</script>", 1)[0])
+    assert set(config["page"]) == {"library"}
+    assert config["i18n_translations"]["zh-CN"] == {"vcp_aaaaaaaaaaaa": "声音"}
+    assert "<b>" not in text.split("<script>", 1)[1].split("</script>")[0]  # nothing can close the script
+    assert config["title"] == "<b>&'"
+
+
+def _app(calls: list) -> Starlette:
+    async def page(request):
+        calls.append(request.url.path)
+        return HTMLResponse(_page(CONFIG))
+
+    async def other(request):
+        calls.append(request.url.path)
+        return JSONResponse({"ok": True})
+
+    app = Starlette(routes=[Route("/library", page), Route("/api", other)])
+    app.add_middleware(page_cache.PageCacheMiddleware)
+    page_cache.install(["/library"])
+    return app
+
+
+async def test_a_page_is_built_once_per_host_and_compressed_when_asked():
+    calls: list = []
+    transport = httpx.ASGITransport(app=_app(calls))
+    async with httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1") as c:
+        plain = await c.get("/library", headers={"Accept-Encoding": "identity"})
+        zipped = await c.get("/library", headers={"Accept-Encoding": "gzip, br"})
+        raw = await c.send(c.build_request("GET", "/library", headers={"Accept-Encoding": "gzip"}), stream=True)
+        wire = b"".join([chunk async for chunk in raw.aiter_raw()])
+        await raw.aclose()
+        assert plain.status_code == zipped.status_code == 200 and plain.text == zipped.text
+        assert "vcp_bbbbbbbbbbbb" not in plain.text
+        assert raw.headers["content-encoding"] == "gzip" and gzip.decompress(wire) == plain.content
+        assert "Accept-Encoding" in raw.headers["vary"]
+        assert calls == ["/library"]  # built once
+        await c.get("/library", headers={"Host": "other.example"})
+        await c.get("/library?deep_link=x")
+        await c.get("/api")
+        await c.get("/api")
+    assert calls == ["/library", "/library", "/library", "/api", "/api"]  # a new host, a query, other routes
+
+
+async def test_the_cache_is_bounded():
+    calls: list = []
+    transport = httpx.ASGITransport(app=_app(calls))
+    async with httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1") as c:
+        for i in range(page_cache.MAX_ENTRIES + 10):
+            await c.get("/library", headers={"Host": f"h{i}.example"})
+    assert page_cache.CACHE is not None and len(page_cache.CACHE.entries) == page_cache.MAX_ENTRIES

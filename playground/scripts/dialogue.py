@@ -8,13 +8,12 @@ can be retried alone) and the silence before the next line is that line's own. N
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
 
-from playground import compare, messages, providers
+from playground import compare, cpu, messages, providers
 from playground.errors import InputError
 from playground.library.hooks import record_take
 from playground.scripts import assemble, speaking
@@ -193,7 +192,7 @@ async def speak(run: Dialogue, on_change: Callable[[Item], None] | None = None) 
     if run.native:
         return await speak_native(run)
     await speaking.speak_all(run.items, HANDLER, run.settings, on_change)
-    return await asyncio.to_thread(_built, run)
+    return await cpu.run(_built, run, kind="after")
 
 
 async def retry(run: Dialogue, number: int) -> Output:
@@ -204,7 +203,7 @@ async def retry(run: Dialogue, number: int) -> Output:
     if item is None:
         raise InputError(f"There is no line {number}.", hint=f"Lines are numbered 1 to {len(run.items)}.")
     await speaking.speak_item(item, speaking.Gates(), HANDLER, run.settings)
-    return await asyncio.to_thread(_built, run)
+    return await cpu.run(_built, run, kind="after")
 
 
 async def speak_native(run: Dialogue) -> Output:
@@ -217,10 +216,10 @@ async def speak_native(run: Dialogue) -> Output:
         result = await adapter.speak(request)
     settings = {"text": request.text, "model": native_moss.MODEL, "native": True, "speakers": len(run.native)}
     note = await record_take(HANDLER, result, adapter.target(), settings)
-    pcm, _ = await asyncio.to_thread(assemble.line_pcm, [result.audio.playable()])
+    pcm, _ = await cpu.run(assemble.line_pcm, [result.audio.playable()], kind="after")
     for item in run.items:
         item.state = speaking.DONE
-    return await asyncio.to_thread(_native_output, run, pcm, note)
+    return await cpu.run(_native_output, run, pcm, note, kind="after")
 
 
 def _native_output(run: Dialogue, pcm: np.ndarray, note: str) -> Output:

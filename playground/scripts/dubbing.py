@@ -11,13 +11,12 @@ until the last cue's end. A failed cue leaves its slot silent. No Gradio here.
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
 
-from playground import compare, messages
+from playground import compare, cpu, messages
 from playground.errors import InputError
 from playground.scripts import assemble, speaking
 from playground.scripts.cast import Cast, parse_cast
@@ -210,7 +209,7 @@ def _built(run: Dub) -> Output:
 
 async def speak(run: Dub, on_change: Callable[[Item], None] | None = None) -> Output:
     await speaking.speak_all(run.items, HANDLER, run.settings, on_change)
-    return await asyncio.to_thread(_built, run)
+    return await cpu.run(_built, run, kind="after")
 
 
 async def retry(run: Dub, number: int) -> Output:
@@ -218,4 +217,4 @@ async def retry(run: Dub, number: int) -> Output:
     if item is None:
         raise InputError(f"There is no cue {number}.", hint=f"Cues are numbered 1 to {len(run.items)}.")
     await speaking.speak_item(item, speaking.Gates(), HANDLER, run.settings)
-    return await asyncio.to_thread(_built, run)
+    return await cpu.run(_built, run, kind="after")

@@ -22,7 +22,7 @@ from typing import Any
 
 import numpy as np
 
-from playground import compare, downloads, hosted, longtext, messages, presets, providers
+from playground import compare, cpu, downloads, hosted, longtext, messages, presets, providers
 from playground.compare import Pair
 from playground.errors import PlaygroundError
 from playground.library.hooks import record_take
@@ -119,7 +119,7 @@ async def speak_item(item: Item, gates: Gates, handler: str, settings: dict) -> 
     item.state, item.error, item.notes = WAITING, None, []
     try:
         item.takes = await _speak_segments(item, gates, handler, settings)
-        item.pcm, item.lufs = await asyncio.to_thread(assemble.line_pcm, item.takes)
+        item.pcm, item.lufs = await cpu.run(assemble.line_pcm, item.takes, kind="after")
         item.takes, item.state = [], DONE  # the History has the provider's audio; the line keeps its PCM
     except PlaygroundError as exc:
         item.state, item.pcm, item.error = FAILED, None, messages.user_message(exc)

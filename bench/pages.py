@@ -45,7 +45,7 @@ def _main_button(path: str) -> str:
         "arena": "#arena-clone",
         "library": "#lib-voices-refresh",
         "compare": "#cmp-run",
-        "scripts": "#scripts-intro",
+        "scripts": "#dlg-run",
         "about": "#about-example",
     }.get(kind, "button.primary >> visible=true")
 

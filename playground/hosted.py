@@ -36,8 +36,7 @@ from collections.abc import Callable
 from contextvars import ContextVar
 
 from playground.errors import PlaygroundError
-
-HOSTED, LOCAL = "hosted", "local"
+from playground.mode import HOSTED, LOCAL, is_hosted, mode  # noqa: F401  (the mode, here as before)
 
 
 class DemoLimitError(PlaygroundError):
@@ -61,17 +60,6 @@ MAX_SESSIONS_DEFAULT = 500
 def max_sessions() -> int:
     """Browser sessions whose state the server keeps (PLAYGROUND_MAX_SESSIONS, at least 10)."""
     return max(10, _env_int("PLAYGROUND_MAX_SESSIONS", MAX_SESSIONS_DEFAULT))
-
-
-def mode() -> str:
-    explicit = os.environ.get("PLAYGROUND_MODE", "").strip().lower()
-    if explicit in (HOSTED, LOCAL):
-        return explicit
-    return HOSTED if os.environ.get("SPACE_ID", "").strip() else LOCAL
-
-
-def is_hosted() -> bool:
-    return mode() == HOSTED
 
 
 def server_keys() -> str:

@@ -33,6 +33,7 @@ from contextvars import ContextVar
 from typing import Any
 
 from playground.errors import PlaygroundError
+from playground.mode import is_hosted
 
 
 class ClientLimitError(PlaygroundError):
@@ -52,9 +53,7 @@ def _env_int(name: str, default: int) -> int:
 
 
 def trusted_proxies() -> int:
-    from playground import hosted
-
-    return max(0, _env_int("PLAYGROUND_TRUSTED_PROXIES", 1 if hosted.is_hosted() else 0))
+    return max(0, _env_int("PLAYGROUND_TRUSTED_PROXIES", 1 if is_hosted() else 0))
 
 
 def parse_ip(text: str | None) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:

@@ -41,10 +41,18 @@ def _model_label(spec: dict, model: str) -> str:
     return label.split(" (")[0]
 
 
+# providers whose Arena clone is one sample -> one cloned voice through their own clone_voice()
+# (recipes.SAMPLE_CLONES holds how each builds its request, keyed by these ids)
+SAMPLE_CLONE_PROVIDERS = frozenset({"elevenlabs", "fishaudio", "cartesia"})
+
+
+def has_hooks(cls: type) -> bool:
+    """A provider added later joins the Arena by declaring its own hooks (arena_clone, arena_speech_request)."""
+    return callable(getattr(cls, "arena_clone", None)) and callable(getattr(cls, "arena_speech_request", None))
+
+
 def provider_entrants(provider_id: str) -> list[Entrant]:
     """The entrants one provider contributes (none when it cannot clone)."""
-    from playground.arena import recipes
-
     cls = providers.PROVIDERS[provider_id]
     if not (cls.SUPPORTS_CLONE or cls.SUPPORTS_UPLOAD):
         return []
@@ -84,7 +92,7 @@ def provider_entrants(provider_id: str) -> list[Entrant]:
     elif provider_id == "zhipu":
         model = spec["default_clone_model"]
         out.append(Entrant(f"zhipu:clone:{model}", provider_id, "clone", model, f"{label} · {model} · clone", "clone"))
-    elif provider_id in recipes.SAMPLE_CLONES or recipes.has_hooks(cls):  # one sample -> one cloned voice
+    elif provider_id in SAMPLE_CLONE_PROVIDERS or has_hooks(cls):  # one sample -> one cloned voice
         model = spec.get("default_model")
         op = "clone" if "clone" in spec.get("samples", {}) else next(iter(spec.get("samples", {})), "clone")
         out.append(

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from playground import clinic, presets, providers
-from playground.arena.entrants import Entrant, arena_spec
+from playground.arena.entrants import SAMPLE_CLONE_PROVIDERS, Entrant, arena_spec, has_hooks
 from playground.audio import VoiceSample
 from playground.errors import InputError
 from playground.providers.base import UploadResult
@@ -52,10 +52,8 @@ SAMPLE_CLONES: dict[str, Callable[[VoiceSample, str, str], Any]] = {
     "fishaudio": _fishaudio,
     "cartesia": _cartesia,
 }
-
-
-def has_hooks(cls: type) -> bool:
-    return callable(getattr(cls, "arena_clone", None)) and callable(getattr(cls, "arena_speech_request", None))
+if set(SAMPLE_CLONES) != SAMPLE_CLONE_PROVIDERS:  # the entrants' list and the recipes must name the same
+    raise RuntimeError("arena: SAMPLE_CLONES and entrants.SAMPLE_CLONE_PROVIDERS disagree")
 
 
 @dataclass

@@ -280,9 +280,12 @@ class Cartesia(Provider):
         # headerless PCM is any byte pattern: its first bytes may read as an MPEG frame sync (FF Fx, a quiet
         # negative sample) or as "<" or "{" (a sample of 0x..3C). Only a whole container's signature or a body
         # that is text says "not raw audio".
-        headerless = got in (None, "mp3", "aac") or req.encoding in ("pcm_mulaw", "pcm_alaw")
+        # G.711 bytes (A-law silence is 0xD5, quiet speech often 0x50-0x57, "PQRSTUVW") read as text as
+        # easily: for them only the content type (checked before) can say the body is not audio.
+        g711 = req.encoding in ("pcm_mulaw", "pcm_alaw")
+        headerless = got in (None, "mp3", "aac") or g711
         if (container != "raw" and got != container) or (
-            container == "raw" and (not headerless or looks_like_text(data))
+            container == "raw" and (not headerless or (looks_like_text(data) and not g711))
         ):
             raise self._invalid(target, f"expected {container} audio, got {data[:40]!r}")
         if container == "mp3":

@@ -23,7 +23,7 @@ import subprocess
 import threading
 
 from playground.audio import ffmpeg_exe, wrap_pcm
-from playground.sandbox import voice_match
+from playground.sandbox import voice_memory
 
 ESPEAK_RATE = 22050
 BASE_WPM = 175
@@ -96,7 +96,7 @@ def variant_for(voice: str | None) -> tuple[str, int]:
     """(espeak variant, pitch 0-100) for a voice id: stable, and distinct per voice."""
     if not voice:
         return "f2", 50
-    matched = voice_match.lookup(voice)  # a sandbox clone follows its sample (voice_match.py)
+    matched = voice_memory.lookup(voice)  # a sandbox clone follows its sample (voice_match.py)
     if matched is not None:
         return matched
     name = voice.rsplit(":", 1)[-1].lower()

@@ -3,9 +3,10 @@ pick the eSpeak NG variant and pitch closest to it, and that choice is kept with
 
 So in the sandbox a cloned voice sounds (and scores) closer to its reference than an unrelated
 system voice, and the Arena's numbers are not flat. The simulators call `register(voice_id, audio)`
-when they create a voice (or see an inline reference); `speech.variant_for` asks `lookup(voice_id)`
-first. Matching: every variant is rendered once at three pitches (about 0.6 s, the first time only);
-a candidate's distance is its fundamental-frequency gap in octaves plus its band-energy gap.
+when they create a voice (or see an inline reference); `speech.variant_for` asks
+`voice_memory.lookup(voice_id)` first (voice_memory.py keeps the choices). Matching: every variant is
+rendered once at three pitches (about 0.6 s, the first time only); a candidate's distance is its
+fundamental-frequency gap in octaves plus its band-energy gap.
 """
 
 from __future__ import annotations
@@ -18,32 +19,14 @@ from functools import lru_cache
 
 import numpy as np
 
+from playground.sandbox import voice_memory
+
 CALIBRATION_TEXT = "Hello, this is a short calibration sentence for the sandbox voices."
 CALIBRATION_PITCHES = (15, 50, 85)
-MAX_VOICES = 4096
 RATE = 16000
-_lock = threading.Lock()
-_matched: collections.OrderedDict[str, tuple[str, int]] = collections.OrderedDict()
-_CAL_PREFIX = "vcp-voice-match:"
-
-
-def lookup(voice: str | None) -> tuple[str, int] | None:
-    """(variant, pitch) registered for this voice id, or None."""
-    if not voice:
-        return None
-    if voice.startswith(_CAL_PREFIX):
-        variant, pitch = voice[len(_CAL_PREFIX) :].split(":")
-        return variant, int(pitch)
-    with _lock:
-        return _matched.get(voice)
-
-
-def _remember(voice: str, choice: tuple[str, int]) -> None:
-    with _lock:
-        _matched[voice] = choice
-        _matched.move_to_end(voice)
-        while len(_matched) > MAX_VOICES:
-            _matched.popitem(last=False)
+_CAL_PREFIX = voice_memory.CAL_PREFIX
+lookup = voice_memory.lookup  # the simulators ask here too
+_remember = voice_memory.remember
 
 
 # -- features ----------------------------------------------------------------------------------

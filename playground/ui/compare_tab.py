@@ -125,7 +125,8 @@ def _slot_updates(run: dict | None) -> list:
         rows = cell.figures.rows()
         if hidden:  # format and rate would give the provider away
             rows = [r for r in rows if r[0] not in ("format", "sample rate", "size")]
-        figures = "\n".join(f"- {messages.label(name)}: **{messages.translate(value)}**" for name, value in rows)
+        colon = "：" if messages.language() == messages.ZH else ": "
+        figures = "\n".join(f"- {messages.label(name)}{colon}**{messages.translate(value)}**" for name, value in rows)
         if cell.notes:
             figures += "\n\n" + "; ".join(messages.translate(n) for n in cell.notes)
         raw = None if hidden else download_file(cell.result)

@@ -138,15 +138,17 @@ async def _on_delete_voice(entry, at_provider, *keys):
 
 # -- history: handlers ---------------------------------------------------------------------------
 @ui_errors
-async def library_history(
-    siliconflow_key, minimax_key, zhipu_key, openai_base_url, openai_key, family: str | None = "all"
-):
-    """Takes made with these keys and in the Arena, newest first; `family` ("all" or an Arena family number)
-    keeps one family's Arena takes. Rows: [entry, time, provider, voice, model, format, audio, text];
-    'evicted (cap)' means the audio went to keep the history under its size cap."""
+async def library_history(siliconflow_key, minimax_key, zhipu_key, openai_base_url, openai_key):
+    """Takes made with these keys and in the Arena, newest first. Rows: [entry, time, provider, voice, model,
+    format, audio, text]; 'evicted (cap)' means the audio went to keep the history under its size cap."""
     store = default_store()
-    rows = store.takes(_scopes(siliconflow_key, minimax_key, zhipu_key, openai_base_url, openai_key))
-    return take_rows(families_ui.only_family(rows, family))
+    return take_rows(store.takes(_scopes(siliconflow_key, minimax_key, zhipu_key, openai_base_url, openai_key)))
+
+
+@ui_errors
+async def _on_history(family, *keys):
+    """The History as the page shows it: every take, or one Arena family's (the filter above the table)."""
+    return take_rows(families_ui.only_family(default_store().takes(_scopes(*keys)), family))
 
 
 @ui_errors
@@ -343,7 +345,6 @@ def build_library_tab() -> None:
                     [("every take", families_ui.ALL)],
                     value=families_ui.ALL,
                     label="Show",
-                    allow_custom_value=True,  # an API caller may name a family number the page has not listed
                     elem_id="lib-history-family",
                     scale=2,
                 )
@@ -369,10 +370,12 @@ def build_library_tab() -> None:
 
     # -- events: public endpoints first ---------------------------------------------------------
     v_refresh.click(library_voices, keys, [v_table], api_name="library_voices")
-    h_refresh.click(library_history, [*keys, h_family], [h_table], api_name="library_history")
+    h_refresh.click(library_history, keys, [h_table], api_name="library_history").then(
+        _on_history, [h_family, *keys], [h_table], **private
+    )  # the page keeps its family filter
     v_sync.click(library_sync, keys, [v_table, v_info], api_name="library_sync")
     voices_refresh = EventSpec(fn=library_voices, inputs=keys, outputs=[v_table], **private)
-    history_refresh = EventSpec(fn=library_history, inputs=[*keys, h_family], outputs=[h_table], **private)
+    history_refresh = EventSpec(fn=_on_history, inputs=[h_family, *keys], outputs=[h_table], **private)
 
     v_table.change(lambda rows, cur: _choices(rows, cur, "voice"), [v_table, v_pick], [v_pick], **private_now)
     h_table.change(lambda rows, cur: _choices(rows, cur, "take"), [h_table, h_pick], [h_pick], **private_now)

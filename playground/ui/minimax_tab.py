@@ -84,11 +84,12 @@ def speak_summary(result, update) -> str:
 def voices_rows(rows: list, voices: list, raw: dict, clones) -> list[list[str]]:
     """[voice_id, name, type, status, created]: the status from the voice's kind, then this session's
     clones MiniMax does not list yet (when the list shows clones)."""
-    rows = [[*r[:3], "system voice" if r[3] == "system" else "listed by MiniMax", r[4]] for r in rows]
+    tr = messages.translate  # the status is words for the reader; the type stays the API's value
+    rows = [[*r[:3], tr("system voice" if r[3] == "system" else "listed by MiniMax"), r[4]] for r in rows]
     if (raw.get("voice_type") or "all") in ("all", "voice_cloning"):
         listed = {r[0] for r in rows}
         rows += [
-            [c["voice_id"], c["voice_id"], SESSION_TYPE, NOT_LISTED, c.get("created", "")]
+            [c["voice_id"], c["voice_id"], SESSION_TYPE, tr(NOT_LISTED), c.get("created", "")]
             for c in (clones or [])
             if c.get("voice_id") not in listed
         ]

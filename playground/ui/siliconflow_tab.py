@@ -61,6 +61,22 @@ def after_field(ctx: SimpleNamespace, op: str, name: str, component) -> None:
             label="Emotion / style instruction",
             scale=3,
         )
+        # a Chinese page starts on a Chinese instruction (the language the page's switch follows, ui/i18n.py)
+        en, zh = spec["emotion_instructions"]["en"][0], spec["emotion_instructions"]["zh"][0]
+        root = gr.context.Context.root_block
+        if root is not None:
+            root.load(
+                None,
+                None,
+                [ctx.instruction],
+                js=(
+                    "() => { let s = null; try { s = localStorage.getItem('vcp-lang'); } catch (e) {} "
+                    "const lang = s || ((navigator.language || '').toLowerCase().startsWith('zh') ? 'zh-CN' : 'en'); "
+                    f"return lang.startsWith('zh') ? {zh!r} : {en!r}; }}"
+                ),
+                api_visibility="private",
+                queue=False,
+            )
         ctx.add_instruction = gr.Button("Insert instruction", size="sm", scale=1)
         ctx.tag_buttons = [gr.Button(tag, size="sm", scale=1) for tag in spec["tags"]]
 

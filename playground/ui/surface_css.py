@@ -54,6 +54,13 @@ table td .cell-wrap, table td span {
 .vcp-key-panel > .row, .vcp-key-panel .row { flex-wrap: wrap !important; }
 .vcp-key-panel [id$='-key-status'] { flex: 1 1 14em !important; min-width: 12em !important; padding: 6px 10px; }
 .vcp-key-status { display: inline-block; line-height: 1.35; }
+/* on a phone the key panel and the account fields (region, group id, base URL) each take the full width */
+@media (max-width: 640px) {
+  .row:has(> .vcp-key-panel) { flex-wrap: wrap !important; }
+  .row:has(> .vcp-key-panel) > *, .row:has(> .vcp-key-panel) > .form > * {
+    flex: 1 1 100% !important; min-width: 100% !important;
+  }
+}
 
 /* small buttons that sit next to a field look like buttons (not a grey panel) and keep their height */
 button.vcp-button {

@@ -1,4 +1,4 @@
-"""The provider tabs, in page order: one line per provider.
+"""The provider pages, in the navigation bar's order: one line per provider (ui/pages/ makes each a page).
 
 Every tab is made by ui/tab_builder.py from the provider's declarations (adapter + presets `ui`);
 `hooks` adds what a declaration cannot say (see tab_builder.py).
@@ -19,13 +19,18 @@ class Tab:
     pid: str
     title: str
     hooks: Any = None
+    path: str = ""  # the provider's page, "/<path>" (default: its id)
+
+    @property
+    def page_path(self) -> str:
+        return self.path or self.pid
 
 
 TABS: list[Tab] = [
     Tab("siliconflow", "SiliconFlow", hooks=siliconflow_tab.HOOKS),
     Tab("minimax", "MiniMax", hooks=minimax_tab.HOOKS),
     Tab("zhipu", "Zhipu BigModel", hooks=zhipu_tab.HOOKS),
-    Tab("openai_compat", "OpenAI-compatible", hooks=openai_compat_tab.HOOKS),
+    Tab("openai_compat", "OpenAI-compatible", hooks=openai_compat_tab.HOOKS, path="openai"),
     Tab("elevenlabs", "ElevenLabs"),
     Tab("fishaudio", "Fish Audio"),
     Tab("cartesia", "Cartesia"),

@@ -43,13 +43,30 @@ _VISIBLE_TEXT = """(args) => {
     if (el.closest('[hidden], .hidden, [aria-hidden=true]')) continue;
     out.push(text);
   }
+  // a dropdown shows its chosen option's label in its input: that is the app's text too
+  scope.querySelectorAll('input[role=combobox]').forEach((i) => { if (i.offsetParent && i.value) out.push(i.value); });
   return out;
 }"""
 
 
+def voice_names() -> list[str]:
+    """The providers' own voice names (presets `system_voices`): "Deep Voice Man" is a name."""
+    from playground import presets
+    from playground.ui.tabs import TABS
+
+    names: list[str] = []
+    for tab in TABS:
+        voices = presets.load(tab.pid).get("system_voices")
+        if isinstance(voices, dict):
+            names += [str(v.get("label", k)) if isinstance(v, dict) else str(v) for k, v in voices.items()]
+        elif isinstance(voices, list):
+            names += [str(v) for v in voices]
+    return names
+
+
 def english_runs(page, root: str = "body", extra_names: list[str] | tuple[str, ...] = ()) -> list[str]:
     """Every run of 3+ English words in the visible text under `root` that is not a name."""
-    names = [n.lower() for n in [*NAMES, *extra_names]]
+    names = [n.lower() for n in [*NAMES, *voice_names(), *extra_names]]
     found = []
     for text in page.evaluate(_VISIBLE_TEXT, [root, SKIP]):
         for line in text.splitlines():

@@ -77,6 +77,9 @@ def test_the_main_actions_leave_no_english_in_the_chinese_page(browser, app_url,
     page.locator("#sf-speak-btn").click()
     page.locator("#sf-speak-info").get_by_text("完成").wait_for(timeout=60_000)
     check("02_sf_speak")
+    _sub_tab(page, "My voices")
+    page.wait_for_function("() => document.querySelector('#sf-voices-table')?.innerText.includes('walk-voice')")
+    check("02a_sf_voices")
 
     # MiniMax: the form before anything (Gradio's own "Record", the microphone picker), upload, clone, speak
     open_tab(page, "MiniMax", "mm")
@@ -105,6 +108,9 @@ def test_the_main_actions_leave_no_english_in_the_chinese_page(browser, app_url,
         timeout=30_000,
     )
     check("05_mm_speak")
+    _sub_tab(page, "Voices (list / delete)")
+    page.wait_for_function("(v) => document.querySelector('#mm-voices-table')?.innerText.includes(v)", arg=voice_id)
+    check("05a_mm_voices")
 
     # Compare: the default three pairs
     open_tab_named(page, chinese("Compare") or "Compare")

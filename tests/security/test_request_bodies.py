@@ -46,6 +46,21 @@ def raw_post(url: str, path: str, headers: dict[str, str], body_chunks=()) -> tu
             if not data:
                 break
             answer += data
+        head, _, body = answer.partition(b"\r\n\r\n")
+        length = next(
+            (
+                int(line.split(b":", 1)[1])
+                for line in head.lower().split(b"\r\n")
+                if line.startswith(b"content-length:")
+            ),
+            0,
+        )
+        while len(body) < length:  # the body may come in a later segment than the headers
+            data = sock.recv(65536)
+            if not data:
+                break
+            body += data
+            answer += data
     return int(answer.split(b" ", 2)[1]), answer
 
 

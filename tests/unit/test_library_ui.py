@@ -6,6 +6,7 @@ import asyncio
 import logging
 
 import gradio as gr
+import pytest
 
 from playground.config import Secret, Target
 from playground.library import hooks
@@ -50,3 +51,17 @@ def test_a_failed_record_is_a_note_and_the_log_has_no_key(monkeypatch, caplog):
         )
     assert "not saved in the voice library" in note
     assert "sk-canary" not in caplog.text and "OSError" in caplog.text
+
+
+def test_the_history_filter_keeps_one_arena_family():
+    from playground.ui.families_ui import only_family
+
+    rows = [
+        {"id": 1, "handler": "arena", "params": '{"family": 3}'},
+        {"id": 2, "handler": "arena", "params": '{"family": 4}'},
+        {"id": 3, "handler": "siliconflow_speak", "params": '{"family": 3}'},  # not an Arena take
+    ]
+    assert only_family(rows, "all") == rows and only_family(rows, None) == rows
+    assert [r["id"] for r in only_family(rows, "3")] == [1] and [r["id"] for r in only_family(rows, "#4")] == [2]
+    with pytest.raises(Exception, match="Choose a family"):
+        only_family(rows, "three")

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from playground.ui.tabs import TABS
+
 
 @dataclass(frozen=True)
 class Page:
@@ -24,15 +26,7 @@ class Page:
         return f"./{self.path}"
 
 
-PROVIDER_PAGES = [
-    Page("siliconflow", "SiliconFlow", "provider", "siliconflow"),
-    Page("minimax", "MiniMax", "provider", "minimax"),
-    Page("zhipu", "Zhipu BigModel", "provider", "zhipu"),
-    Page("openai", "OpenAI-compatible", "provider", "openai_compat"),
-    Page("elevenlabs", "ElevenLabs", "provider", "elevenlabs"),
-    Page("fishaudio", "Fish Audio", "provider", "fishaudio"),
-    Page("cartesia", "Cartesia", "provider", "cartesia"),
-]
+PROVIDER_PAGES = [Page(t.page_path, t.title, "provider", t.pid) for t in TABS]  # one per line of ui/tabs.py
 
 PAGES: list[Page] = [
     Page("", "Arena", "arena"),

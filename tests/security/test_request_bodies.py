@@ -41,7 +41,7 @@ def raw_post(url: str, path: str, headers: dict[str, str], body_chunks=()) -> tu
             except OSError:
                 break
         answer = b""
-        while not _complete(answer):
+        while b"\r\n\r\n" not in answer:
             data = sock.recv(65536)
             if not data:
                 break
@@ -62,18 +62,6 @@ def raw_post(url: str, path: str, headers: dict[str, str], body_chunks=()) -> tu
             body += data
             answer += data
     return int(answer.split(b" ", 2)[1]), answer
-
-
-def _complete(answer: bytes) -> bool:
-    """The head and as much body as its Content-Length says."""
-    head, sep, body = answer.partition(b"\r\n\r\n")
-    if not sep:
-        return False
-    for line in head.split(b"\r\n"):
-        name, _, value = line.partition(b":")
-        if name.strip().lower() == b"content-length":
-            return len(body) >= int(value.strip())
-    return True
 
 
 def chunked(total: int, size: int = 256 * 1024):

@@ -146,17 +146,19 @@ async def run(fn: Callable[..., T], *args: Any, kind: str = "own", **kwargs: Any
     client = visitors.client_id()
     if metered:
         _check_budget(client)
+    with _lock:
+        waiting = _lanes.get(client, (0, None))[0]
+    if waiting >= queue_cap():
+        raise visitors.ClientLimitError(
+            f"Slow down: {waiting} of your jobs are already waiting for this server's processor.",
+            hint="Wait for them to finish, then try again.",
+            retry_after_s=5,
+        )
     if kind == "own":
         visitors.LIMITER.count(client)
     mine: concurrent.futures.Future = concurrent.futures.Future()
     with _lock:
         waiting, previous = _lanes.get(client, (0, None))
-        if waiting >= queue_cap():
-            raise visitors.ClientLimitError(
-                f"Slow down: {waiting} of your jobs are already waiting for this server's processor.",
-                hint="Wait for them to finish, then try again.",
-                retry_after_s=5,
-            )
         _lanes[client] = (waiting + 1, mine)
     try:
         if previous is not None:

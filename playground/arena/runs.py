@@ -1,12 +1,13 @@
 """Recent Arena runs (in memory, a few per process) and the blind vote between two of their takes.
 
 A run belongs to the visitor who made it: it is found by its random token and only by its owner
-(owner_scope), and in hosted mode its take URLs are served only to that owner too. Each visitor keeps
-a share of the runs: at most PLAYGROUND_ARENA_RUNS_PER_VISITOR (4) per owner and
-PLAYGROUND_ARENA_RUNS_PER_CLIENT (8) per client address (a new run drops that visitor's own oldest),
-and past PLAYGROUND_ARENA_RUNS (24) in all, the run dropped is the oldest of the address holding the
-most: one visitor making runs only ever drops their own. A run takes at most two votes per pair of
-takes, and in hosted mode each vote counts against the visitor's call rate (visitors.LIMITER).
+(owner_scope), and in hosted mode its take URLs are served only to that owner too. Hosted, each
+visitor keeps a share of the runs (locally the machine is one visitor and keeps them all): at most
+PLAYGROUND_ARENA_RUNS_PER_VISITOR (4) per owner and PLAYGROUND_ARENA_RUNS_PER_CLIENT (8) per client
+address (a new run drops that visitor's own oldest), and past PLAYGROUND_ARENA_RUNS (24) in all, the
+run dropped is the oldest of the address holding the most: one visitor making runs only ever drops
+their own. A run takes at most two votes per pair of takes, and in hosted mode each vote counts
+against the visitor's call rate (visitors.LIMITER).
 Votes and ratings are kept in the library (families.py), so they outlive the process; the takes
 themselves live in the history only as long as the run is kept here (or in the report the user
 downloads).
@@ -58,8 +59,8 @@ def _oldest(tokens: list[str]) -> str:
 def keep(run: Run) -> Run:
     """Keep `run` for its owner, within the shares of the module doc."""
     total = _env_int("PLAYGROUND_ARENA_RUNS", MAX_RUNS)
-    per_owner = _env_int("PLAYGROUND_ARENA_RUNS_PER_VISITOR", RUNS_PER_VISITOR)
-    per_client = _env_int("PLAYGROUND_ARENA_RUNS_PER_CLIENT", RUNS_PER_CLIENT)
+    per_owner = _env_int("PLAYGROUND_ARENA_RUNS_PER_VISITOR", RUNS_PER_VISITOR) if hosted.is_hosted() else total
+    per_client = _env_int("PLAYGROUND_ARENA_RUNS_PER_CLIENT", RUNS_PER_CLIENT) if hosted.is_hosted() else total
     client = visitors.client_id()
     with _lock:
         _runs[run.token] = run

@@ -13,7 +13,7 @@ from typing import Any
 import gradio as gr
 import pandas as pd
 
-from playground import downloads, messages
+from playground import cpu, downloads, messages
 from playground.arena import cloning, entrants, report, results, runs, speaking
 from playground.audio import VoiceSample
 from playground.errors import InputError
@@ -207,7 +207,7 @@ async def arena_speak(
             log.warning("Arena takes not kept in the history (%s)", type(exc).__name__)
     finally:
         task.cancel()
-    pair, note = _pair_outputs(run)
+    pair, note = await cpu.run(_pair_outputs, run, kind="after")  # the blind copies are decoded: the CPU pool
     yield (
         report.cards_html(run),
         report.scorecard_rows(run),
@@ -230,7 +230,8 @@ async def arena_vote(run_id: str, choice: str = "A"):
     word = {"a": "A", "b": "B", "tie": messages.translate("a tie")}[entry["winner"]]
     reveal = messages.translate(f"You chose **{word}**. A was **{entry['a']}**, B was **{entry['b']}**.")
     table, agreement = runs.standings(run)
-    return reveal, table, agreement, _pair_outputs(run)[0]
+    pair, _ = await cpu.run(_pair_outputs, run, kind="after")  # the vote itself was counted (runs.vote)
+    return reveal, table, agreement, pair
 
 
 @ui_errors

@@ -17,7 +17,7 @@ from typing import Any
 
 import gradio as gr
 
-from playground import compare, downloads, messages, presets
+from playground import compare, cpu, downloads, messages, presets
 from playground.errors import InputError
 from playground.scripts import dialogue, dubbing
 from playground.scripts.cast import library_voices
@@ -72,7 +72,7 @@ async def script_speak(script, cast, gap_s=0.3, output_format="wav", native_dial
     fnlp/MOSS-TTSD-v0.5 with two library voices is spoken by the model in one take ([S1]/[S2] with
     both references; no per-line times). Returns the track, a zip with one file per line (and the
     SRT), the SRT with the real times, the timing table and a summary."""
-    run = await asyncio.to_thread(dialogue.plan, script, cast, gap_s, output_format, bool(native_dialogue))
+    run = await cpu.run(dialogue.plan, script, cast, gap_s, output_format, bool(native_dialogue), kind="before")
     progress(0.02, desc=messages.translate(f"Speaking {len(run.items)} lines…"))
     async for out, rows, note in _progressing(
         run.items, lambda cb: dialogue.speak(run, cb), progress, "lines", lambda: dialogue.rows(run)
@@ -128,7 +128,7 @@ async def dub(subtitles, cast, max_tempo=1.25, output_format="wav", progress=gr.
     not fit is never cut (the next cue waits, and the table says by how much). Returns the track (at
     least as long as the last cue's end), a zip of per-cue files, the timing table and a summary."""
     data, name = await asyncio.to_thread(_subtitle_bytes, subtitles)
-    run = await asyncio.to_thread(dubbing.plan, data, name, cast, max_tempo, output_format)
+    run = await cpu.run(dubbing.plan, data, name, cast, max_tempo, output_format, kind="before")
     progress(0.02, desc=messages.translate(f"Speaking {len(run.items)} cues…"))
     async for out, rows, note in _progressing(
         run.items, lambda cb: dubbing.speak(run, cb), progress, "cues", lambda: dubbing.rows(run)

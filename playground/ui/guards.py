@@ -128,8 +128,10 @@ class VisitorMiddleware:
         cookies = "; ".join(v.decode("latin-1") for k, v in headers if k == b"cookie")
         visitor = identity.visitor_of(cookies)
         issued = None
-        if visitor is None and scope["type"] == "http":
-            _, issued = identity.new_cookie_value()  # counts from the browser's next request, which carries it
+        if visitor is None and scope["type"] == "http" and _is_page_or_config(scope):
+            # a browser's first page (or a gradio_client's /config): a visitor from its next request on;
+            # API calls (/v1, the queue) are never handed one
+            _, issued = identity.new_cookie_value()
         who = identity.use(visitor)
         if issued is not None:
             set_cookie = identity.set_cookie_header(issued, secure=_is_secure(scope, headers)).encode("latin-1")
@@ -147,6 +149,17 @@ class VisitorMiddleware:
         finally:
             identity.forget(who)
             visitors.forget_client(token)
+
+
+def _is_page_or_config(scope) -> bool:
+    from playground.ui import page_cache
+
+    cache = page_cache.CACHE
+    path = scope.get("path", "")
+    root = scope.get("root_path", "")
+    if root and path.startswith(root):
+        path = path[len(root) :] or "/"
+    return scope.get("method") in ("GET", "HEAD") and cache is not None and path in cache.paths
 
 
 def _is_secure(scope, headers) -> bool:

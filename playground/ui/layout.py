@@ -94,6 +94,9 @@ def after_launch(demo: gr.Blocks) -> None:
     build_once.forget(demo)
     keep_connections_longer(demo)
     voice_match.warm_in_background()
+    local_url = getattr(demo, "local_url", None)
+    if isinstance(local_url, str):
+        page_cache.warm(local_url)  # every page and /config built once now, not by the first visitors
 
 
 def keep_connections_longer(demo: gr.Blocks) -> None:

@@ -6,7 +6,9 @@ extension). `PageCacheMiddleware` (pure ASGI, installed by layout.launch_kwargs)
 HEAD of a page path without a query string from memory:
 
 - the first visit is built by Gradio as usual (in its thread pool) and kept, slimmed of what the page
-  does not use: the translations of other pages' texts and the other pages' component lists;
+  does not use: the translations of other pages' texts and the other pages' component lists; visitors
+  arriving while it is built wait for that one build (a crowd's first second costs one build, not
+  one per visitor); `warm(url)` builds every page once right after start-up;
 - the HTML does not depend on the visitor (no session, no key, no cookie is in it); it depends only on
   the root URL Gradio derives from the request's host headers, so those are part of the cache key,
   and the cache holds at most MAX_ENTRIES pages (least recently used first out): a visitor sending
@@ -77,6 +79,7 @@ class PageCache:
         self.entries: OrderedDict[tuple, _Entry] = OrderedDict()
         self.lock = threading.Lock()
         self.builds = 0  # pages built by Gradio (tests and the bench)
+        self.building: dict[tuple, asyncio.Future] = {}  # one build per key at a time (event loop only)
 
     def get(self, key: tuple) -> _Entry | None:
         with self.lock:
@@ -104,6 +107,25 @@ def install(paths: Iterable[str]) -> PageCache:
     global CACHE
     CACHE = PageCache(paths)
     return CACHE
+
+
+def warm(base_url: str) -> None:
+    """Build every kept page once, as a visitor would ask for it (after launch, in a thread)."""
+    import threading as _threading
+
+    import httpx
+
+    def run() -> None:
+        if CACHE is None:
+            return
+        with httpx.Client(trust_env=False, timeout=60) as client:
+            for path in sorted(CACHE.paths):
+                try:
+                    client.get(base_url.rstrip("/") + path, headers={"Accept-Encoding": "gzip"})
+                except httpx.HTTPError:
+                    return
+
+    _threading.Thread(target=run, name="vcp-page-warm", daemon=True).start()
 
 
 def _accepts_gzip(headers: list[tuple[bytes, bytes]]) -> bool:
@@ -138,8 +160,17 @@ class PageCacheMiddleware:
         headers = scope.get("headers", [])
         key = (path, root, *(dict(headers).get(name, b"") for name in KEY_HEADERS))
         entry = cache.get(key)
+        if entry is None and key in cache.building:  # a crowd's first visitors: one build, the others wait
+            entry = await asyncio.shield(cache.building[key])
         if entry is None:
-            entry = await self._build(scope, receive, send, cache, key)
+            waiting: asyncio.Future = asyncio.get_running_loop().create_future()
+            cache.building[key] = waiting
+            try:
+                entry = await self._build(scope, receive, send, cache, key)
+            finally:
+                cache.building.pop(key, None)
+                if not waiting.done():
+                    waiting.set_result(entry)
             if entry is None:
                 return  # Gradio's own answer was sent as it was
         gz = _accepts_gzip(headers)

@@ -119,13 +119,13 @@ def test_the_main_actions_leave_no_english_in_the_chinese_page(browser, app_url,
         page.locator(f"#cmp-cell-{i}-figures").get_by_text(chinese("total") or "total").first.wait_for(timeout=90_000)
     check("06_compare")
 
-    # Voice library: History, pick the newest take, re-run it (confirm first)
+    # Voice library: History, pick this walk's own take (its Chinese text), re-run it (confirm first)
     open_tab_named(page, chinese("Voice library") or "Voice library")
     _sub_tab(page, "History")
     page.locator("#lib-history-refresh").click()
     page.wait_for_function("() => document.querySelector('#lib-history-table')?.innerText.includes('你好')")
     page.locator("#lib-take-pick input").click()
-    page.locator("#lib-take-pick li[role=option]").first.click()
+    page.locator("#lib-take-pick li[role=option]").filter(has_text="你好").first.click()
     page.locator("#lib-take-rerun").click()
     page.locator("#lib-take-rerun-confirm").wait_for(state="visible")
     check("07_library_rerun_preview")
@@ -161,12 +161,8 @@ def test_the_main_actions_leave_no_english_in_the_chinese_page(browser, app_url,
 
 
 def open_tab_named(page, label: str) -> None:
-    """A top-level tab that is not a provider's (Compare, Voice library), folded or not."""
-    top = page.locator(".tabs").first.locator("> .tab-wrapper")
-    shown = top.locator("button[role=tab]").filter(has_text=re.compile(f"^{re.escape(label)}$"))
-    if shown.count() and shown.first.is_visible():
-        shown.first.click()
-    else:
-        top.locator("button[aria-label='More tabs']").click()
-        top.locator(".overflow-dropdown button").filter(has_text=re.compile(f"^{re.escape(label)}$")).first.click()
-    page.wait_for_timeout(500)
+    """Another page by its link in the navigation bar (one tap, as a visitor would), named as shown."""
+    page.locator("#vcp-nav a").filter(has_text=re.compile(f"^{re.escape(label)}$")).first.click()
+    page.wait_for_load_state("load")
+    page.wait_for_selector("#vcp-nav")
+    page.wait_for_timeout(800)  # the page's load events: language, held keys, first refresh

@@ -201,3 +201,20 @@ def median(values: list[float]) -> float:
     values = sorted(values)
     n = len(values)
     return values[n // 2] if n % 2 else (values[n // 2 - 1] + values[n // 2]) / 2
+
+
+def run_alone(run, *, with_app: bool = True) -> None:
+    """`python -m bench.<module>`: one module's figures, against its own sandbox (and app), as a table."""
+    box = Sandbox()
+    try:
+        if not with_app:
+            print(table(run(box)))
+            return
+        application = App(box)
+        try:
+            print(table(run(box, application)))
+        finally:
+            application.close()
+            application.remove()
+    finally:
+        box.close()

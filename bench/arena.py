@@ -135,14 +135,6 @@ def run(sandbox: Sandbox, app: App) -> list[Figure]:
 
 
 if __name__ == "__main__":  # the arena rows alone: python -m bench.arena
-    sandbox = Sandbox()
-    try:
-        app = App(sandbox)
-        try:
-            for figure in run(sandbox, app):
-                print(f"| {figure.name} | {figure.value} | {figure.target} | {figure.ok} | {figure.detail} |")
-        finally:
-            app.close()
-            app.remove()
-    finally:
-        sandbox.close()
+    from bench import run_alone
+
+    run_alone(run)

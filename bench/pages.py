@@ -299,10 +299,6 @@ def run(sandbox: Sandbox, app_unused: App | None = None) -> list[Figure]:
 
 
 if __name__ == "__main__":
-    from bench import table
+    from bench import run_alone
 
-    box = Sandbox()
-    try:
-        print(table(run(box)))
-    finally:
-        box.close()
+    run_alone(run, with_app=False)

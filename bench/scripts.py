@@ -91,15 +91,6 @@ def run(sandbox: Sandbox, app: App) -> list[Figure]:
 
 
 if __name__ == "__main__":
-    from bench import table
+    from bench import run_alone
 
-    box = Sandbox()
-    try:
-        application = App(box)
-        try:
-            print(table(run(box, application)))
-        finally:
-            application.close()
-            application.remove()
-    finally:
-        box.close()
+    run_alone(run)

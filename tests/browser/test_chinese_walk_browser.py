@@ -79,7 +79,9 @@ def test_the_main_actions_leave_no_english_in_the_chinese_page(browser, app_url,
     check("02_sf_speak")
     _sub_tab(page, "My voices")
     # the table draws only the rows in view (other tests' voices may come first): wait for it to have rows
-    page.wait_for_function("() => (document.querySelector('#sf-voices-table')?.innerText || '').split('\\n').length > 3")
+    page.wait_for_function(
+        "() => (document.querySelector('#sf-voices-table')?.innerText || '').split('\\n').length > 3"
+    )
     check("02a_sf_voices")
 
     # MiniMax: the form before anything (Gradio's own "Record", the microphone picker), upload, clone, speak

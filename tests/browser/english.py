@@ -25,7 +25,9 @@ NAMES = [
 # text in these is code, a typed value or the provider's own voice list: not drawn by the app's words
 SKIP = (
     "code, pre, .cm-editor, textarea, input, select, [data-testid=textbox], .vcp-lang, "
-    "li[role=option], ul.options, .toast-body code"
+    "li[role=option], ul.options, .toast-body code, "
+    # the History table's rows are data: other runs' texts and voice names (headers are still checked)
+    "#lib-history-table tbody, #lib-history-table .virtual-body"
 )
 
 _VISIBLE_TEXT = """(args) => {

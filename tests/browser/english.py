@@ -26,8 +26,10 @@ NAMES = [
 SKIP = (
     "code, pre, .cm-editor, textarea, input, select, [data-testid=textbox], .vcp-lang, "
     "li[role=option], ul.options, .toast-body code, "
-    # the History table's rows are data: other runs' texts and voice names (headers are still checked)
-    "#lib-history-table tbody, #lib-history-table .virtual-body"
+    # the History and voice tables' rows are data: other runs' texts, voice names and the sample texts
+    # people cloned with (headers are still checked)
+    "#lib-history-table tbody, #lib-history-table .virtual-body, "
+    "[id$=-voices-table] tbody, [id$=-voices-table] .virtual-body"
 )
 
 _VISIBLE_TEXT = """(args) => {

@@ -97,47 +97,50 @@ def build_arena_tab() -> None:
             with gr.Row():
                 clone_btn = gr.Button("Clone everywhere", variant="primary", elem_id="arena-clone", scale=3)
                 cancel_clone = build_cancel_button("arena-clone-cancel")
-    # What a run shows stays hidden until the run starts: a hidden part's components are not even loaded
-    # by the browser until then, so the landing page's first screen carries only what it shows (issue 22).
-    progress = gr.Dataframe(
-        headers=h.PROGRESS_HEADERS,
-        label="Clone progress",
-        interactive=False,
-        elem_id="arena-progress",
-        wrap=True,
-        type="array",
-        visible=False,
-    )
-    # the family number is state the endpoints take, shown as words in the summary, not as a box to edit
-    family = gr.Number(label="Voice family", precision=0, elem_id="arena-family", visible=False)
+    # What a run shows stays hidden until the run starts (its components are fetched just after the first
+    # screen, ui/deferred.py): the landing page's first screen carries only what it shows (issue 22).
+    with gr.Column(visible=False, elem_id="arena-progress-box") as progress_box:
+        progress = gr.Dataframe(
+            headers=h.PROGRESS_HEADERS,
+            label="Clone progress",
+            interactive=False,
+            elem_id="arena-progress",
+            wrap=True,
+            type="array",
+        )
+        with gr.Row():
+            retry_choice = gr.Dropdown(
+                _entrant_choices(),
+                value=entrants.default_keys()[0],
+                label="Retry one row",
+                elem_id="arena-retry-choice",
+                scale=3,
+            )
+            retry_btn = gr.Button("Retry this row", size="sm", elem_id="arena-retry", scale=1)
+        # the family number is state the endpoints take, shown as words in the summary, not as a box to edit
+        family = gr.Number(label="Voice family", precision=0, elem_id="arena-family", visible=False)
     summary = gr.Markdown(elem_id="arena-clone-summary")
-    with gr.Row(visible=False) as retry_row:
-        retry_choice = gr.Dropdown(
-            _entrant_choices(),
-            value=entrants.default_keys()[0],
-            label="Retry one row",
-            elem_id="arena-retry-choice",
-            scale=3,
-        )
-        retry_btn = gr.Button("Retry this row", size="sm", elem_id="arena-retry", scale=1)
 
-    gr.Markdown("#### Hear them all")
-    with gr.Row():
-        script = gr.Dropdown(_script_choices(), value=_default_script, label="Test script", elem_id="arena-script")
-        own_text = gr.Textbox(label="Or your own text", elem_id="arena-text", scale=2)
-        takes_n = gr.Slider(
-            1,
-            speaking.MAX_TAKES_PER_ENTRANT,
-            value=1,
-            step=1,
-            label="Takes per entrant",
-            info="More takes: the best one counts, and their spread shows how much the numbers wobble.",
-            elem_id="arena-takes-n",
-        )
-    with gr.Row():
-        speak_btn = gr.Button("Hear them all", variant="primary", elem_id="arena-speak", scale=3)
-        cancel_speak = build_cancel_button("arena-speak-cancel")
-    speak_progress = gr.HTML(elem_id="arena-speak-progress")
+    # the second step (and what it shows) appears once the first has started: before a clone there is
+    # nothing to hear, and the first screen carries only what it shows
+    with gr.Column(visible=False, elem_id="arena-hear") as hear_box:
+        gr.Markdown("#### Hear them all")
+        with gr.Row():
+            script = gr.Dropdown(_script_choices(), value=_default_script, label="Test script", elem_id="arena-script")
+            own_text = gr.Textbox(label="Or your own text", elem_id="arena-text", scale=2)
+            takes_n = gr.Slider(
+                1,
+                speaking.MAX_TAKES_PER_ENTRANT,
+                value=1,
+                step=1,
+                label="Takes per entrant",
+                info="More takes: the best one counts, and their spread shows how much the numbers wobble.",
+                elem_id="arena-takes-n",
+            )
+        with gr.Row():
+            speak_btn = gr.Button("Hear them all", variant="primary", elem_id="arena-speak", scale=3)
+            cancel_speak = build_cancel_button("arena-speak-cancel")
+        speak_progress = gr.HTML(elem_id="arena-speak-progress")
     with gr.Column(visible=False, elem_id="arena-results") as results:  # shown when Hear them all starts
         verdict = gr.Markdown(elem_id="arena-verdict")
         with gr.Row():
@@ -213,7 +216,7 @@ def build_arena_tab() -> None:
         score_out = gr.JSON(label="Scorecard", elem_id="arena-score-out")
 
     shown: EventOptions = {"api_visibility": "private", "queue": False}
-    clone_btn.click(lambda: [gr.update(visible=True)] * 2, None, [progress, retry_row], **shown)
+    clone_btn.click(lambda: [gr.update(visible=True)] * 2, None, [progress_box, hear_box], **shown)
     speak_btn.click(lambda: gr.update(visible=True), None, [results], **shown)
     cloning = clone_btn.click(
         h.arena_clone, [sample, transcript, consent, chosen, keys], [progress, family, summary], api_name="arena_clone"

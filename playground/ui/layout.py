@@ -10,13 +10,13 @@ from starlette.middleware import Middleware
 from playground import config, hosted
 from playground.body_limit import BodyLimitMiddleware
 from playground.gateway.routes import ROUTES as GATEWAY_ROUTES
-from playground.ui import api_schema, build_once, fair_queue, i18n, mcp_tools, page_cache
+from playground.ui import api_schema, build_once, deferred, fair_queue, i18n, mcp_tools, page_cache
 from playground.ui.arena_routes import ROUTES as ARENA_ROUTES
 from playground.ui.common import register_language_lookup
 from playground.ui.guards import VisitorMiddleware
 from playground.ui.live_player import CSS as LIVE_CSS
 from playground.ui.live_player import ROUTES as LIVE_ROUTES
-from playground.ui.page_cache import PageCacheMiddleware
+from playground.ui.page_cache import AssetCacheMiddleware, PageCacheMiddleware
 from playground.ui.pages import PAGES, Page, paths
 from playground.ui.pages import about as about_page
 from playground.ui.pages import arena as arena_page
@@ -56,6 +56,7 @@ def _build_page(page: Page) -> None:
         provider_page.build(page)
     else:
         BUILDERS[page.kind]()
+    deferred.defer(page.path)  # what the first screen does not show is fetched just after it (ui/deferred.py)
 
 
 def build_app() -> gr.Blocks:
@@ -130,11 +131,12 @@ def launch_kwargs() -> dict:
             "routes": list(LIVE_ROUTES) + list(GATEWAY_ROUTES) + list(ARENA_ROUTES) + i18n.routes(),
             # bodies bounded before they are read (playground/body_limit.py); local Host check, client
             # address, the visitor, per-address session share (ui/guards.py); pages from memory,
-            # compressed (ui/page_cache.py)
+            # compressed, and the frontend's files the same way (ui/page_cache.py)
             "middleware": [
                 Middleware(BodyLimitMiddleware),
                 Middleware(VisitorMiddleware),
                 Middleware(PageCacheMiddleware),
+                Middleware(AssetCacheMiddleware),
             ],
         },
         state_session_capacity=hosted.max_sessions(),  # ~1.1 MB each (playground/hosted.py)

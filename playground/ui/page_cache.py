@@ -13,10 +13,19 @@ HEAD of a page path without a query string from memory:
   the root URL Gradio derives from the request's host headers, so those are part of the cache key,
   and the cache holds at most MAX_ENTRIES pages (least recently used first out): a visitor sending
   made-up host headers only ever costs a build, as every visit did before;
-- the answer is gzip-compressed when the browser accepts it (`Vary: Accept-Encoding`).
+- the answer is compressed once (brotli and gzip) and sent as the browser accepts it
+  (`Vary: Accept-Encoding`).
 The whole app's `/config` (what gradio_client reads, ~1.7 MB, the same for everyone) is kept the same
 way, unslimmed. Anything else (a query string such as `?deep_link=`, another method, a non-200
 answer) goes to Gradio untouched.
+
+`AssetCacheMiddleware` does the same for the frontend's files (`/assets/`, `/static/`): Gradio reads
+and compresses each one again for every request (a page's first screen asks for ~100 of them, the
+audio player's hls.js alone is 500 KB), so a crowd's first screens cost the server that many
+compressions. Each file is kept once, compressed once, and sent with a cache lifetime (the names under
+`/assets/` carry their content's hash: a year, immutable; `/static/` a day). Only a 200 answer of a
+file Gradio itself serves is kept, at most ASSET_BYTES in all (least recently used first out), so a
+visitor asking for made-up paths costs a 404 as before.
 """
 
 from __future__ import annotations
@@ -24,12 +33,16 @@ from __future__ import annotations
 import asyncio
 import gzip
 import json
+import os
 import re
 import threading
 from collections import OrderedDict
 from collections.abc import Iterable
 
 MAX_ENTRIES = 64
+ASSET_BYTES = 48 * 1024 * 1024  # the whole Gradio frontend is ~30 MB; a first screen uses ~2 MB of it
+ASSET_PREFIXES = ("/assets/", "/static/")
+_TEXT_SUFFIXES = (".js", ".mjs", ".css", ".json", ".svg", ".html", ".map", ".txt")
 KEY_HEADERS = (b"host", b"x-forwarded-host", b"x-forwarded-proto", b"x-forwarded-port", b"x-forwarded-prefix")
 _CONFIG = re.compile(rb"(<script>window\.gradio_config = )(\{.*?\})(;</script>)", re.S)
 _I18N_KEY = re.compile(r"vcp_[0-9a-f]{12}")
@@ -67,10 +80,34 @@ def slim_html(body: bytes) -> bytes:
 
 
 class _Entry:
-    def __init__(self, headers: list[tuple[bytes, bytes]], body: bytes) -> None:
-        self.headers = [(k, v) for k, v in headers if k.lower() not in (b"content-length", b"content-encoding")]
+    """One answer kept in memory: its headers and its body as is, gzip-ed and brotli-ed (text only)."""
+
+    def __init__(self, headers: list[tuple[bytes, bytes]], body: bytes, compress: bool = True) -> None:
+        import brotli  # Gradio's own dependency (its compression middleware)
+
+        drop = (b"content-length", b"content-encoding", b"vary")
+        self.headers = [(k, v) for k, v in headers if k.lower() not in drop]
         self.body = body
-        self.gzipped = gzip.compress(body, compresslevel=6)
+        self.encoded: dict[bytes, bytes] = {}
+        if compress:
+            self.encoded[b"br"] = brotli.compress(body, quality=6, mode=brotli.MODE_TEXT)
+            self.encoded[b"gzip"] = gzip.compress(body, compresslevel=6)
+
+    @property
+    def size(self) -> int:
+        return len(self.body) + sum(len(b) for b in self.encoded.values())
+
+    def answer(self, request_headers: list[tuple[bytes, bytes]], extra: Iterable[tuple[bytes, bytes]] = ()):
+        """(headers, body) in the best encoding the request accepts."""
+        accepted = _accepted(request_headers)
+        coding = next((c for c in (b"br", b"gzip") if c in self.encoded and c.decode() in accepted), None)
+        body = self.encoded[coding] if coding else self.body
+        out = [*self.headers, *extra, (b"content-length", str(len(body)).encode())]
+        if coding:
+            out.append((b"content-encoding", coding))
+        if self.encoded:
+            out.append((b"vary", b"Accept-Encoding"))
+        return out, body
 
 
 class PageCache:
@@ -128,14 +165,18 @@ def warm(base_url: str) -> None:
     _threading.Thread(target=run, name="vcp-page-warm", daemon=True).start()
 
 
-def _accepts_gzip(headers: list[tuple[bytes, bytes]]) -> bool:
+def _accepted(headers: list[tuple[bytes, bytes]]) -> set[str]:
+    """The content codings the request accepts (`*` stands for gzip; q=0 refuses)."""
+    out: set[str] = set()
     for k, v in headers:
         if k == b"accept-encoding":
             for part in v.decode("latin-1").lower().split(","):
                 name, _, params = part.strip().partition(";")
-                if name.strip() in ("gzip", "*") and params.replace(" ", "") not in ("q=0", "q=0.0"):
-                    return True
-    return False
+                if params.replace(" ", "") in ("q=0", "q=0.0", "q=0.00", "q=0.000"):
+                    continue
+                name = name.strip()
+                out.add("gzip" if name == "*" else name)
+    return out
 
 
 class PageCacheMiddleware:
@@ -173,12 +214,7 @@ class PageCacheMiddleware:
                     waiting.set_result(entry)
             if entry is None:
                 return  # Gradio's own answer was sent as it was
-        gz = _accepts_gzip(headers)
-        body = entry.gzipped if gz else entry.body
-        out = [*entry.headers, (b"content-length", str(len(body)).encode())]
-        if gz:
-            out.append((b"content-encoding", b"gzip"))
-        out.append((b"vary", b"Accept-Encoding"))
+        out, body = entry.answer(headers)
         await send({"type": "http.response.start", "status": 200, "headers": out})
         await send({"type": "http.response.body", "body": b"" if scope["method"] == "HEAD" else body})
 
@@ -207,4 +243,101 @@ class PageCacheMiddleware:
         html = kind.startswith(b"text/html")
         entry = await asyncio.to_thread(lambda: _Entry(headers, slim_html(raw) if html else raw))
         cache.put(key, entry)
+        return entry
+
+
+class AssetCache:
+    """The frontend's files, each kept once (compressed once), at most ASSET_BYTES in all."""
+
+    def __init__(self, limit: int = ASSET_BYTES) -> None:
+        self.limit = limit
+        self.entries: OrderedDict[str, _Entry] = OrderedDict()
+        self.bytes = 0
+        self.builds = 0
+        self.building: dict[str, asyncio.Future] = {}
+
+    def get(self, path: str) -> _Entry | None:
+        entry = self.entries.get(path)
+        if entry is not None:
+            self.entries.move_to_end(path)
+        return entry
+
+    def put(self, path: str, entry: _Entry) -> None:
+        if entry.size > self.limit // 8:
+            return  # one file never takes the room of many
+        old = self.entries.pop(path, None)
+        self.bytes -= old.size if old else 0
+        self.entries[path] = entry
+        self.bytes += entry.size
+        self.builds += 1
+        while self.bytes > self.limit and self.entries:
+            _, dropped = self.entries.popitem(last=False)
+            self.bytes -= dropped.size
+
+
+ASSETS = AssetCache()
+
+
+def _lifetime(path: str) -> bytes:
+    if path.startswith("/assets/"):
+        return b"public, max-age=31536000, immutable"  # Vite's names carry their content's hash
+    return b"public, max-age=86400"
+
+
+class AssetCacheMiddleware:
+    """GET/HEAD of `/assets/...` and `/static/...` without a query: from memory, compressed once."""
+
+    def __init__(self, app) -> None:
+        self.app = app
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http" or scope.get("method") not in ("GET", "HEAD") or scope.get("query_string"):
+            return await self.app(scope, receive, send)
+        path = scope.get("path", "")
+        root = scope.get("root_path", "")
+        if root and path.startswith(root):
+            path = path[len(root) :] or "/"
+        if not path.startswith(ASSET_PREFIXES) or "/." in path or "//" in path or "\\" in path:
+            return await self.app(scope, receive, send)
+        entry = ASSETS.get(path)
+        if entry is None and path in ASSETS.building:
+            entry = await asyncio.shield(ASSETS.building[path])
+        if entry is None:
+            waiting: asyncio.Future = asyncio.get_running_loop().create_future()
+            ASSETS.building[path] = waiting
+            try:
+                entry = await self._fetch(scope, receive, send, path)
+            finally:
+                ASSETS.building.pop(path, None)
+                if not waiting.done():
+                    waiting.set_result(entry)
+            if entry is None:
+                return  # Gradio's own answer was sent as it was
+        out, body = entry.answer(scope.get("headers", []), [(b"cache-control", _lifetime(path))])
+        await send({"type": "http.response.start", "status": 200, "headers": out})
+        await send({"type": "http.response.body", "body": b"" if scope["method"] == "HEAD" else body})
+
+    async def _fetch(self, scope, receive, send, path: str) -> _Entry | None:
+        """Gradio's answer to a plain GET (no compression asked); kept when it is a 200 file."""
+        start: dict = {}
+        chunks: list[bytes] = []
+
+        async def capture(message):
+            if message["type"] == "http.response.start":
+                start.update(message)
+            elif message["type"] == "http.response.body":
+                chunks.append(message.get("body", b""))
+
+        plain = [(k, v) for k, v in scope.get("headers", []) if k not in (b"accept-encoding", b"range")]
+        await self.app({**scope, "method": "GET", "headers": plain}, receive, capture)
+        headers = list(start.get("headers", []))
+        names = {k.lower() for k, _ in headers}
+        body = b"".join(chunks)
+        if start.get("status") != 200 or b"set-cookie" in names or b"content-encoding" in names:
+            await send({**start, "headers": headers})
+            await send({"type": "http.response.body", "body": b"" if scope["method"] == "HEAD" else body})
+            return None
+        text = os.path.splitext(path)[1].lower() in _TEXT_SUFFIXES
+        entry = await asyncio.to_thread(_Entry, headers, body, text)
+        ASSETS.put(path, entry)
         return entry

@@ -84,3 +84,64 @@ async def test_the_cache_is_bounded():
         for i in range(page_cache.MAX_ENTRIES + 10):
             await c.get("/library", headers={"Host": f"h{i}.example"})
     assert page_cache.CACHE is not None and len(page_cache.CACHE.entries) == page_cache.MAX_ENTRIES
+
+
+def _asset_app(calls: list) -> Starlette:
+    from starlette.responses import PlainTextResponse, Response
+
+    async def asset(request):
+        calls.append((request.url.path, request.headers.get("accept-encoding")))
+        if request.url.path.endswith("missing.js"):
+            return PlainTextResponse("Not found", status_code=404)
+        kind = "font/woff2" if request.url.path.endswith(".woff2") else "application/javascript"
+        return Response(b"console.log('x');" * 200, media_type=kind)
+
+    app = Starlette(routes=[Route("/assets/{name}", asset), Route("/static/{name}", asset)])
+    app.add_middleware(page_cache.AssetCacheMiddleware)
+    page_cache.ASSETS = page_cache.AssetCache()
+    return app
+
+
+async def test_a_frontend_file_is_read_and_compressed_once_then_served_from_memory():
+    calls: list = []
+    transport = httpx.ASGITransport(app=_asset_app(calls))
+    async with httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1") as c:
+        first = await c.get("/assets/Index-abc.js", headers={"Accept-Encoding": "gzip, deflate, br, zstd"})
+        raw = await c.send(
+            c.build_request("GET", "/assets/Index-abc.js", headers={"Accept-Encoding": "gzip"}), stream=True
+        )
+        wire = b"".join([chunk async for chunk in raw.aiter_raw()])
+        await raw.aclose()
+        plain = await c.get("/assets/Index-abc.js", headers={"Accept-Encoding": "identity"})
+        assert first.headers["content-encoding"] == "br" and first.content == plain.content
+        assert raw.headers["content-encoding"] == "gzip" and gzip.decompress(wire) == plain.content
+        assert "content-encoding" not in plain.headers
+        assert first.headers["cache-control"] == "public, max-age=31536000, immutable"  # hashed names
+        assert calls == [("/assets/Index-abc.js", None)]  # read once, uncompressed
+        font = await c.get("/static/font.woff2", headers={"Accept-Encoding": "gzip, br"})
+        assert "content-encoding" not in font.headers and font.headers["cache-control"] == "public, max-age=86400"
+        await c.get("/static/font.woff2")
+        assert len(calls) == 2
+
+
+async def test_only_a_200_file_is_kept_and_anything_else_passes_through():
+    calls: list = []
+    transport = httpx.ASGITransport(app=_asset_app(calls))
+    async with httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1") as c:
+        for _ in range(2):
+            assert (await c.get("/assets/missing.js")).status_code == 404
+        await c.get("/assets/a.js?v=1")
+        await c.get("/assets/a.js?v=1")
+    assert [p for p, _ in calls] == ["/assets/missing.js"] * 2 + ["/assets/a.js"] * 2
+    assert page_cache.ASSETS.entries == {}
+
+
+async def test_the_asset_cache_is_bounded_by_bytes():
+    calls: list = []
+    transport = httpx.ASGITransport(app=_asset_app(calls))
+    page_cache.ASSETS = page_cache.AssetCache(limit=40_000)
+    async with httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1") as c:
+        for i in range(30):
+            await c.get(f"/assets/f{i}.js")
+    assert page_cache.ASSETS.bytes <= 40_000 and 0 < len(page_cache.ASSETS.entries) < 30
+    assert "/assets/f29.js" in page_cache.ASSETS.entries  # the newest stay

@@ -8,16 +8,18 @@ machine that decides when a visitor first sees the page (issue 22).
 
 `defer(page_path)` starts hidden (`visible=False`) every component of that page that is heavy (the
 audio player, tables, files, JSON, code, plots, images) or not on its first screen (under a hidden
-container, a closed accordion or an unselected tab), and adds a browser-only load event (no call to the
-server) that makes them visible again the moment the page is drawn. Their containers still decide what
-shows: a component in a closed accordion is drawn when the accordion opens, as before. A component
-built hidden on purpose is not touched, and nothing else changes: names, values, events and the API
-are the same.
+container or a closed accordion), and adds a browser-only event (no call to the server) that makes them
+visible again: the page's load, the moment it is drawn, or the accordion's opening. Their containers
+still decide what shows: a component in a hidden column is drawn when the column is shown, as before.
+Parts of unselected tabs are left to Gradio (it draws them when the tab is chosen, by a click or by a
+handler, from what it noted when the page opened). A component built hidden on purpose is not touched,
+and nothing else changes: names, values, events and the API are the same.
 """
 
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import gradio as gr
 from gradio.context import Context
@@ -41,57 +43,81 @@ NOT_DRAWN: tuple[type, ...] = (gr.State, gr.BrowserState, gr.Timer, gr.Navbar)
 SHOW = {"__type__": "update", "visible": True}
 
 
-def on_first_screen(block: gr.blocks.Block) -> bool:
-    """Drawn when the page opens: it and every container above it visible, no closed accordion above
-    it, and every tab above it the selected one (the first, unless its Tabs say otherwise)."""
+def gate(block: gr.blocks.Block) -> gr.blocks.Block | None:
+    """The nearest container above `block` that opens later: a closed accordion or an unselected tab
+    (the first tab of its Tabs unless they say otherwise). None when there is none."""
     child, parent = block, getattr(block, "parent", None)
-    if child.visible is not True:
-        return False
     while parent is not None:
-        if getattr(parent, "visible", True) is not True:
-            return False
         if isinstance(parent, gr.Accordion) and not parent.open:
-            return False
+            return parent
         if isinstance(parent, gr.Tabs) and isinstance(child, gr.Tab):
             tabs = [c for c in parent.children if isinstance(c, gr.Tab)]
             selected = parent.selected
-            if selected is None:
-                if tabs and child is not tabs[0]:
-                    return False
-            elif selected not in (child.id, tabs.index(child) if child in tabs else None):
-                return False
+            first = tabs[0] if tabs else None
+            if (selected is None and child is not first) or (
+                selected is not None and selected not in (child.id, tabs.index(child))
+            ):
+                return child
         child, parent = parent, getattr(parent, "parent", None)
-    return True
+    return None
 
 
-def deferrable(page_path: str) -> list[gr.components.Component]:
-    """The page's components that start visible but are heavy or not on its first screen."""
+def on_first_screen(block: gr.blocks.Block) -> bool:
+    """Drawn when the page opens: it and every container above it visible, and no closed accordion or
+    unselected tab above it."""
+    node: Any = block
+    while node is not None:
+        if getattr(node, "visible", True) is not True:
+            return False
+        node = getattr(node, "parent", None)
+    return gate(block) is None
+
+
+def deferrable(page_path: str) -> dict[gr.blocks.Block | None, list[gr.components.Component]]:
+    """The page's components that start visible but are heavy or not on its first screen, by the
+    container that shows them later (None: the page itself). Gradio draws an unselected tab's parts
+    when the tab is chosen by what it noted when the page opened, so a part of one (chosen by a click or
+    by a handler) is not deferred; a closed accordion's are, until it opens."""
     root = Context.root_block
+    out: dict[gr.blocks.Block | None, list[gr.components.Component]] = {}
     if root is None:
-        return []
-    return [
-        block
-        for block in root.blocks.values()
-        if isinstance(block, gr.components.Component)
-        and not isinstance(block, NOT_DRAWN)
-        and getattr(block, "page", "") == page_path
-        and block.visible is True
-        and (isinstance(block, HEAVY) or not on_first_screen(block))
-    ]
+        return out
+    for block in root.blocks.values():
+        if (
+            not isinstance(block, gr.components.Component)
+            or isinstance(block, NOT_DRAWN)
+            or getattr(block, "page", "") != page_path
+            or block.visible is not True
+            or not (isinstance(block, HEAVY) or not on_first_screen(block))
+        ):
+            continue
+        opener = gate(block)
+        if isinstance(opener, gr.Tab):
+            continue
+        out.setdefault(opener, []).append(block)
+    return out
 
 
 def defer(page_path: str) -> list[gr.components.Component]:
-    """Start those components hidden; a browser-only load event shows them once the page is drawn.
-    Call it inside the page's context, after its components are built. Returns them."""
+    """Start those components hidden; a browser-only event shows them once the page is drawn (or, in a
+    closed accordion, once it opens). Call it inside the page's context, after its components are
+    built. Returns them."""
     root = Context.root_block
-    blocks = deferrable(page_path)
-    if root is None or not blocks:
+    groups = deferrable(page_path)
+    if root is None or not groups:
         return []
-    for block in blocks:
-        block.visible = False
-    shown = json.dumps([SHOW] * len(blocks))
-    root.load(None, None, blocks, js=f"() => {shown}", api_visibility="private", queue=False)
-    return blocks
+    shown_all: list[gr.components.Component] = []
+    for opener, blocks in groups.items():
+        for block in blocks:
+            block.visible = False
+        js = f"() => {json.dumps([SHOW] * len(blocks))}"
+        if opener is None:
+            root.load(None, None, blocks, js=js, api_visibility="private", queue=False)
+        else:
+            assert isinstance(opener, gr.Accordion)
+            opener.expand(None, None, blocks, js=js, api_visibility="private", queue=False)
+        shown_all += blocks
+    return shown_all
 
 
 __all__ = ["HEAVY", "defer", "deferrable", "on_first_screen"]

@@ -31,19 +31,26 @@ def _page():
     return demo, locals()
 
 
-def test_heavy_and_offscreen_components_start_hidden_and_a_browser_only_load_shows_them():
+def _shown_by(demo, trigger: str):
+    return [fn for fn in demo.fns.values() if fn.fn is None and fn.js and {t[1] for t in fn.targets} == {trigger}]
+
+
+def test_heavy_and_offscreen_components_start_hidden_and_a_browser_only_event_shows_them():
     demo, c = _page()
-    assert set(map(id, c["shown"])) == set(map(id, [c["audio"], c["in_hidden"], c["in_closed"], c["second_tab"]]))
+    assert set(map(id, c["shown"])) == set(map(id, [c["audio"], c["in_hidden"], c["in_closed"]]))
     assert all(b.visible is False for b in c["shown"])
-    # first-screen light components, components hidden on purpose and state are left as they were
+    # first-screen light components, parts of an unselected tab (Gradio draws them when it is chosen),
+    # components hidden on purpose and state are left as they were
     assert c["button"].visible and c["text"].visible and c["in_open"].visible and c["first_tab"].visible
-    assert c["kept_hidden"].visible is False
-    loads = [fn for fn in demo.fns.values() if fn.fn is None and fn.js and {t[1] for t in fn.targets} == {"load"}]
-    assert len(loads) == 1
-    load = loads[0]
-    assert [o._id for o in load.outputs] == [b._id for b in c["shown"]]
-    assert json.loads(load.js.removeprefix("() => ")) == [{"__type__": "update", "visible": True}] * 4
+    assert c["second_tab"].visible is True and c["kept_hidden"].visible is False
+    show = [{"__type__": "update", "visible": True}]
+    (load,) = _shown_by(demo, "load")  # the page's own: as soon as it is drawn
+    assert [o._id for o in load.outputs] == [c["audio"]._id, c["in_hidden"]._id]
+    assert json.loads(load.js.removeprefix("() => ")) == show * 2
     assert load.queue is False and load.api_visibility == "private"
+    (expand,) = _shown_by(demo, "expand")  # the closed accordion's: when it opens
+    assert [o._id for o in expand.outputs] == [c["in_closed"]._id]
+    assert json.loads(expand.js.removeprefix("() => ")) == show
 
 
 def test_a_page_with_nothing_to_defer_gets_no_load_event():

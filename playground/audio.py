@@ -19,7 +19,7 @@ import subprocess
 import tempfile
 import warnings
 import wave
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -118,6 +118,24 @@ def _run_ffmpeg(args: list[str]) -> subprocess.CompletedProcess:
         timeout=FFMPEG_TIMEOUT_S,
         check=False,
     )
+
+
+def pipe_raw(
+    data: bytes,
+    raw_format: str,
+    rate: int,
+    channels: int,
+    output: list[str],
+    filters: Sequence[str] = (),
+    timeout: float = FFMPEG_TIMEOUT_S,
+) -> subprocess.CompletedProcess:
+    """ffmpeg over pipes: headerless `raw_format` audio (s16le, f32le, mulaw, alaw) at `rate` on stdin,
+    through the `filters` (an -af chain), out as `output` (its arguments before pipe:1) on stdout."""
+    args = [ffmpeg_exe(), "-hide_banner", "-nostdin", "-v", "error"]
+    args += ["-f", raw_format, "-ar", str(rate), "-ac", str(channels), "-i", "pipe:0"]
+    if filters:
+        args += ["-af", ",".join(filters)]
+    return subprocess.run([*args, *output, "pipe:1"], input=data, capture_output=True, timeout=timeout, check=False)
 
 
 def decode(data: bytes) -> AudioSegment:
@@ -233,30 +251,8 @@ def wrap_pcm(pcm: bytes, sample_rate: int, channels: int = 1, sample_width: int 
 
 def g711_to_wav(data: bytes, law: str, sample_rate: int = 8000, channels: int = 1) -> bytes:
     """Headerless mu-law / A-law -> 16-bit PCM WAV (ffmpeg's `mulaw` / `alaw` demuxers)."""
-    proc = subprocess.run(
-        [
-            ffmpeg_exe(),
-            "-hide_banner",
-            "-nostdin",
-            "-v",
-            "error",
-            "-f",
-            "mulaw" if law == "ulaw" else "alaw",
-            "-ar",
-            str(sample_rate),
-            "-ac",
-            str(channels),
-            "-i",
-            "pipe:0",
-            "-f",
-            "s16le",
-            "pipe:1",
-        ],
-        input=data,
-        capture_output=True,
-        timeout=FFMPEG_TIMEOUT_S,
-        check=False,
-    )
+    raw_format = "mulaw" if law == "ulaw" else "alaw"
+    proc = pipe_raw(data, raw_format, sample_rate, channels, ["-f", "s16le"])
     if proc.returncode != 0:
         raise AudioInputError(f"The {law} audio could not be decoded.", hint="Choose another output format.")
     return wrap_pcm(proc.stdout, sample_rate, channels)

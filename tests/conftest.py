@@ -114,6 +114,13 @@ def hosted_app_url(sandbox):
         os.environ.update(saved)
 
 
+@pytest.fixture(scope="module")
+def hosted_app(sandbox):
+    """The app in hosted mode (hosted_app_url), once per test module that asks for it."""
+    with hosted_app_url(sandbox) as url:
+        yield url
+
+
 @pytest.fixture(scope="session")
 def client(app_url):
     from gradio_client import Client

@@ -7,13 +7,12 @@ the voice specifier and the error format: JSON `{error_code, title, message, req
 
 from __future__ import annotations
 
-import subprocess
 import uuid
 from typing import Any
 
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
 
-from playground.audio import ffmpeg_exe
+from playground.audio import pipe_raw
 from playground.providers.cartesia_wire import wrap
 from playground.sandbox.control import Fault
 
@@ -178,25 +177,7 @@ def encode(pcm16: bytes, rate: int, container: str, encoding: str) -> bytes:
     """16-bit mono PCM at `rate` -> raw or wav bytes in the requested encoding (mp3 is rendered elsewhere)."""
     raw = pcm16
     if encoding != "pcm_s16le":
-        args = [
-            ffmpeg_exe(),
-            "-hide_banner",
-            "-nostdin",
-            "-v",
-            "error",
-            "-f",
-            "s16le",
-            "-ar",
-            str(rate),
-            "-ac",
-            "1",
-            "-i",
-            "pipe:0",
-            "-f",
-            FFMPEG_RAW[encoding],
-            "pipe:1",
-        ]
-        proc = subprocess.run(args, input=pcm16, capture_output=True, timeout=60, check=False)
+        proc = pipe_raw(pcm16, "s16le", rate, 1, ["-f", FFMPEG_RAW[encoding]], timeout=60)
         if proc.returncode != 0:
             raise RuntimeError(f"ffmpeg failed: {proc.stderr[:200]!r}")
         raw = proc.stdout

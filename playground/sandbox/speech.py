@@ -19,10 +19,9 @@ import collections
 import ctypes
 import hashlib
 import re
-import subprocess
 import threading
 
-from playground.audio import ffmpeg_exe, wrap_pcm
+from playground.audio import pipe_raw, wrap_pcm
 from playground.sandbox import voice_memory
 
 ESPEAK_RATE = 22050
@@ -249,28 +248,11 @@ def _render(
     if gain_db:
         filters.append(f"volume={gain_db}dB")
     out_fmt = "s16le" if fmt in ("wav", "pcm") else fmt
-    args = [
-        ffmpeg_exe(),
-        "-hide_banner",
-        "-nostdin",
-        "-v",
-        "error",
-        "-f",
-        "s16le",
-        "-ar",
-        str(ESPEAK_RATE),
-        "-ac",
-        "1",
-        "-i",
-        "pipe:0",
-    ]
-    if filters:
-        args += ["-af", ",".join(filters)]
-    args += ["-ar", str(sample_rate), "-ac", str(channels)]
+    output = ["-ar", str(sample_rate), "-ac", str(channels)]
     if bitrate and fmt == "mp3":
-        args += ["-b:a", str(bitrate)]
-    args += (["-f", "s16le"] if out_fmt == "s16le" else FORMAT_MUXERS[fmt]) + ["pipe:1"]
-    proc = subprocess.run(args, input=pcm, capture_output=True, timeout=60, check=False)
+        output += ["-b:a", str(bitrate)]
+    output += ["-f", "s16le"] if out_fmt == "s16le" else FORMAT_MUXERS[fmt]
+    proc = pipe_raw(pcm, "s16le", ESPEAK_RATE, 1, output, filters, timeout=60)
     if proc.returncode != 0:
         raise RuntimeError(f"ffmpeg failed: {proc.stderr[:200]!r}")
     if fmt == "wav":

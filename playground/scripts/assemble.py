@@ -10,7 +10,6 @@ thread. No Gradio here.
 from __future__ import annotations
 
 import io
-import subprocess
 import zipfile
 
 import numpy as np
@@ -72,32 +71,8 @@ def tempo(pcm: np.ndarray, factor: float) -> np.ndarray:
     """Faster by `factor` (1.0-2.0) without changing pitch: ffmpeg's atempo; re-trimmed."""
     if factor <= 1.0001:
         return pcm
-    proc = subprocess.run(
-        [
-            audio.ffmpeg_exe(),
-            "-hide_banner",
-            "-nostdin",
-            "-v",
-            "error",
-            "-f",
-            "s16le",
-            "-ar",
-            str(rate()),
-            "-ac",
-            "1",
-            "-i",
-            "pipe:0",
-            "-af",
-            f"atempo={factor:.4f}",
-            "-f",
-            "s16le",
-            "pipe:1",
-        ],
-        input=pcm.astype("<i2").tobytes(),
-        capture_output=True,
-        timeout=audio.FFMPEG_TIMEOUT_S,
-        check=False,
-    )
+    data = pcm.astype("<i2").tobytes()
+    proc = audio.pipe_raw(data, "s16le", rate(), 1, ["-f", "s16le"], [f"atempo={factor:.4f}"])
     if proc.returncode != 0 or not proc.stdout:
         raise AudioInputError("The tempo change failed for this line.", hint="Retry the line.")
     return trimmed(np.frombuffer(proc.stdout, dtype="<i2").astype(np.int16))

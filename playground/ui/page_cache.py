@@ -13,6 +13,8 @@ HEAD of a page path without a query string from memory:
   the root URL Gradio derives from the request's host headers, so those are part of the cache key,
   and the cache holds at most MAX_ENTRIES pages (least recently used first out): a visitor sending
   made-up host headers only ever costs a build, as every visit did before;
+- its head names the files its first screen needs, so the browser fetches them at once rather than
+  one link of Gradio's loading chain after another (ui/preload.py);
 - the answer is compressed once (brotli and gzip) and sent as the browser accepts it
   (`Vary: Accept-Encoding`).
 The whole app's `/config` (what gradio_client reads, ~1.7 MB, the same for everyone) is kept the same
@@ -39,6 +41,8 @@ import threading
 from collections import OrderedDict
 from collections.abc import Iterable
 
+from playground.ui import preload
+
 MAX_ENTRIES = 64
 ASSET_BYTES = 48 * 1024 * 1024  # the whole Gradio frontend is ~30 MB; a first screen uses ~2 MB of it
 ASSET_PREFIXES = ("/assets/", "/static/")
@@ -49,7 +53,8 @@ _I18N_KEY = re.compile(r"vcp_[0-9a-f]{12}")
 
 
 def slim_html(body: bytes) -> bytes:
-    """The page's HTML with its config holding only its own translations and component lists."""
+    """The page's HTML with its config holding only its own translations and component lists, and the
+    files its first screen needs named in its head (ui/preload.py)."""
     match = _CONFIG.search(body)
     if match is None:
         return body
@@ -76,7 +81,12 @@ def slim_html(body: bytes) -> bytes:
         .replace("&", "\\u0026")
         .replace("'", "\\u0027")
     )
-    return body[: match.start(2)] + text.encode("utf-8") + body[match.end(2) :]
+    body = body[: match.start(2)] + text.encode("utf-8") + body[match.end(2) :]
+    # the files its first screen needs, announced so the browser fetches them at once (ui/preload.py)
+    head_end = body.find(b"</head>")
+    if head_end < 0:
+        return body
+    return body[:head_end] + preload.links(config).encode("utf-8") + body[head_end:]
 
 
 class _Entry:

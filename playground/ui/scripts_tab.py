@@ -220,6 +220,31 @@ def _cast_helper(cast: gr.Textbox, prefix: str) -> None:
     refresh.click(_on_refresh_voices, [voice], [voice], api_visibility="private")
 
 
+def _results_and_runs(
+    prefix: str, *, files: list[tuple[str, str]], headers: list[str], retry: tuple, run: tuple
+) -> None:
+    """Under a form: the summary, the track, the downloads, the table of lines (or cues) and "retry one";
+    the run (an endpoint), the retry of one line and the cancel button wired to them.
+
+    `retry`: (elem_id suffix, number label, button label, handler); `run`: (button, cancel button,
+    handler, inputs, api_name). Both handlers answer [state, track, *files, table, summary]."""
+    retry_suffix, number_label, retry_label, on_retry = retry
+    run_btn, cancel, handler, inputs, api_name = run
+    summary = gr.Markdown(elem_id=f"{prefix}-summary")
+    track = gr.Audio(label="Track", interactive=False, elem_id=f"{prefix}-track")
+    with gr.Row():
+        downloads = [gr.File(label=label, interactive=False, elem_id=f"{prefix}-{key}") for key, label in files]
+    table = gr.Dataframe(headers=headers, interactive=False, wrap=True, elem_id=f"{prefix}-table")
+    with gr.Row():
+        number = gr.Number(1, label=number_label, precision=0, minimum=1, elem_id=f"{prefix}-{retry_suffix}", scale=1)
+        retry_btn = gr.Button(retry_label, size="md", elem_id=f"{prefix}-retry", scale=1)
+    state = gr.State(None)
+    outputs = [state, track, *downloads, table, summary]
+    running = run_btn.click(handler, inputs, outputs, api_name=api_name, show_progress_on=[summary])
+    retrying = retry_btn.click(on_retry, [state, number], outputs, api_visibility="private", show_progress_on=[summary])
+    wire_cancel(cancel, running, retrying)
+
+
 def _build_dialogue() -> None:
     script_en, cast_en = _examples("en")
     gap = limits()["gap_s"]
@@ -247,24 +272,13 @@ def _build_dialogue() -> None:
             with gr.Row():
                 run_btn = gr.Button("Speak script", variant="primary", elem_id="dlg-run")
                 cancel = build_cancel_button("dlg-cancel")
-    summary = gr.Markdown(elem_id="dlg-summary")
-    track = gr.Audio(label="Track", interactive=False, elem_id="dlg-track")
-    with gr.Row():
-        zip_file = gr.File(label="One file per line (zip)", interactive=False, elem_id="dlg-zip")
-        srt_file = gr.File(label="Subtitles (SRT)", interactive=False, elem_id="dlg-srt")
-    table = gr.Dataframe(headers=dialogue.HEADERS, interactive=False, wrap=True, elem_id="dlg-table")
-    with gr.Row():
-        retry_number = gr.Number(1, label="Line to retry", precision=0, minimum=1, elem_id="dlg-retry-line", scale=1)
-        retry_btn = gr.Button("Retry this line", size="md", elem_id="dlg-retry", scale=1)
-    state = gr.State(None)
-    outputs = [state, track, zip_file, srt_file, table, summary]
-    speaking = run_btn.click(
-        script_speak, [script, cast, gap_s, fmt, native], outputs, api_name="script_speak", show_progress_on=[summary]
+    _results_and_runs(
+        "dlg",
+        files=[("zip", "One file per line (zip)"), ("srt", "Subtitles (SRT)")],
+        headers=dialogue.HEADERS,
+        retry=("retry-line", "Line to retry", "Retry this line", _on_retry_line),
+        run=(run_btn, cancel, script_speak, [script, cast, gap_s, fmt, native], "script_speak"),
     )
-    retrying = retry_btn.click(
-        _on_retry_line, [state, retry_number], outputs, api_visibility="private", show_progress_on=[summary]
-    )
-    wire_cancel(cancel, speaking, retrying)
     example.change(_examples, [example], [script, cast], api_visibility="private", queue=False)
 
 
@@ -292,22 +306,13 @@ def _build_dubbing() -> None:
             with gr.Row():
                 run_btn = gr.Button("Dub", variant="primary", elem_id="dub-run")
                 cancel = build_cancel_button("dub-cancel")
-    summary = gr.Markdown(elem_id="dub-summary")
-    track = gr.Audio(label="Track", interactive=False, elem_id="dub-track")
-    zip_file = gr.File(label="One file per cue (zip)", interactive=False, elem_id="dub-zip")
-    table = gr.Dataframe(headers=dubbing.HEADERS, interactive=False, wrap=True, elem_id="dub-table")
-    with gr.Row():
-        retry_number = gr.Number(1, label="Cue to retry", precision=0, minimum=1, elem_id="dub-retry-cue", scale=1)
-        retry_btn = gr.Button("Retry this cue", size="md", elem_id="dub-retry", scale=1)
-    state = gr.State(None)
-    outputs = [state, track, zip_file, table, summary]
-    dubbing_event = run_btn.click(
-        dub, [subtitles, cast, max_tempo, fmt], outputs, api_name="dub", show_progress_on=[summary]
+    _results_and_runs(
+        "dub",
+        files=[("zip", "One file per cue (zip)")],
+        headers=dubbing.HEADERS,
+        retry=("retry-cue", "Cue to retry", "Retry this cue", _on_retry_cue),
+        run=(run_btn, cancel, dub, [subtitles, cast, max_tempo, fmt], "dub"),
     )
-    retrying = retry_btn.click(
-        _on_retry_cue, [state, retry_number], outputs, api_visibility="private", show_progress_on=[summary]
-    )
-    wire_cancel(cancel, dubbing_event, retrying)
     example_btn.click(_example_subtitles, None, [subtitles], api_visibility="private", queue=False)
 
 

@@ -19,7 +19,7 @@ from gradio_client.exceptions import AppError
 
 from playground import config, hosted, providers, visitors
 from playground.sandbox.control import fingerprint
-from tests.conftest import PROVIDER_ENV, hosted_app_url, speech_wav
+from tests.conftest import PROVIDER_ENV, speech_wav
 
 CANARY = "sk-canary-hosted-7f3a9c2e5b1d"
 
@@ -114,13 +114,7 @@ def test_fallback_rate_limit_per_session(sandbox, monkeypatch, session_named):
         visitors.forget_client(token)
 
 
-# -- the app in hosted mode, typed keys pointed at the sandbox -----------------------------------
-@pytest.fixture(scope="module")
-def hosted_app(sandbox):
-    with hosted_app_url(sandbox) as url:
-        yield url
-
-
+# -- the app in hosted mode (tests/conftest.py hosted_app), typed keys pointed at the sandbox --------
 def _operations(client: Client, sample: str, long_sample: str) -> list[tuple[str, dict]]:
     """Every named endpoint that takes a key, with working arguments (ids come from earlier calls)."""
     key = CANARY

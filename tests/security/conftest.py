@@ -309,3 +309,21 @@ def closed_port() -> int:
     from playground.sandbox.server import free_port
 
     return free_port()
+
+
+@pytest.fixture
+def fresh_limits(request, monkeypatch):
+    """Per-address limits, the global budget and the CPU shares start empty (and are emptied after);
+    a module's TOKEN, if it has one, is the gateway's token."""
+    from playground import cpu, visitors
+
+    token = getattr(request.module, "TOKEN", None)
+    if token:
+        monkeypatch.setenv("PLAYGROUND_API_TOKEN", token)
+    visitors.LIMITER.reset()
+    hosted.BUDGET.reset()
+    cpu.reset()
+    yield
+    visitors.LIMITER.reset()
+    hosted.BUDGET.reset()
+    cpu.reset()

@@ -8,28 +8,14 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from playground import cpu, hosted, visitors
-from tests.conftest import hosted_app_url
+from playground import visitors
 
 A, B = "203.0.113.5", "198.51.100.6"
 TOKEN = "addr-token"
 SPEECH = {"model": "siliconflow/FunAudioLLM/CosyVoice2-0.5B", "voice": "alex", "input": "Hi."}
 
 
-@pytest.fixture(scope="module")
-def hosted_app(sandbox):
-    with hosted_app_url(sandbox) as url:
-        yield url
-
-
-@pytest.fixture(autouse=True)
-def fresh(monkeypatch):
-    monkeypatch.setenv("PLAYGROUND_API_TOKEN", TOKEN)
-    visitors.LIMITER.reset()
-    hosted.BUDGET.reset()
-    cpu.reset()
-    yield
-    visitors.LIMITER.reset()
+pytestmark = pytest.mark.usefixtures("fresh_limits")  # tests/security/conftest.py
 
 
 def page_event(url: str, forwarded: list[str]) -> str:

@@ -16,17 +16,11 @@ from gradio_client.exceptions import AppError
 
 from playground import cpu, hosted, visitors
 from playground.audio import ffmpeg_exe
-from tests.conftest import hosted_app_url, tone_wav
+from tests.conftest import tone_wav
 from tests.security.conftest import no_traceback
 
 A, B = "203.0.113.5", "198.51.100.6"
 LONG_S = 590  # the ten-minute clip
-
-
-@pytest.fixture(scope="module")
-def hosted_app(sandbox):
-    with hosted_app_url(sandbox) as url:
-        yield url
 
 
 @pytest.fixture(scope="module")

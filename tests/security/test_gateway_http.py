@@ -10,27 +10,13 @@ import pytest
 from gradio_client import Client
 from gradio_client.exceptions import AppError
 
-from playground import hosted, visitors
-from tests.conftest import hosted_app_url
 from tests.security.conftest import no_traceback
 
 TOKEN = "gw-token"
 SPEECH = {"model": "siliconflow/FunAudioLLM/CosyVoice2-0.5B", "voice": "alex", "input": "Hi."}
 
 
-@pytest.fixture(scope="module")
-def hosted_app(sandbox):
-    with hosted_app_url(sandbox) as url:
-        yield url
-
-
-@pytest.fixture(autouse=True)
-def fresh(monkeypatch):
-    monkeypatch.setenv("PLAYGROUND_API_TOKEN", TOKEN)
-    visitors.LIMITER.reset()
-    hosted.BUDGET.reset()
-    yield
-    visitors.LIMITER.reset()
+pytestmark = pytest.mark.usefixtures("fresh_limits")  # tests/security/conftest.py
 
 
 def test_the_rate_limit_is_a_429_with_retry_after(hosted_app, monkeypatch):

@@ -10,25 +10,13 @@ import pytest
 from gradio_client import Client, handle_file
 from gradio_client.exceptions import AppError
 
-from playground import hosted, visitors
-from tests.conftest import hosted_app_url, speech_wav
+from playground import visitors
+from tests.conftest import speech_wav
 
 A, B = "203.0.113.5", "203.0.113.6"
 
 
-@pytest.fixture(scope="module")
-def hosted_app(sandbox):
-    with hosted_app_url(sandbox) as url:
-        yield url
-
-
-@pytest.fixture(autouse=True)
-def fresh_limits():
-    visitors.LIMITER.reset()
-    hosted.BUDGET.reset()
-    yield
-    visitors.LIMITER.reset()
-    hosted.BUDGET.reset()
+pytestmark = pytest.mark.usefixtures("fresh_limits")  # tests/security/conftest.py
 
 
 def visitor(url: str, forwarded_for: str | None) -> Client:

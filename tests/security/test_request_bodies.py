@@ -12,17 +12,10 @@ from urllib.parse import urlsplit
 import httpx
 import pytest
 
-from tests.conftest import hosted_app_url
 from tests.security.conftest import no_traceback, peak_rss
 
 HUNDRED_MB = 100 * 1024 * 1024
 ROUTES = ["gradio_api/call/arena_vote", "gradio_api/queue/join", "gradio_api/run/arena_vote", "v1/audio/speech"]
-
-
-@pytest.fixture(scope="module")
-def hosted_app(sandbox):
-    with hosted_app_url(sandbox) as url:
-        yield url
 
 
 def raw_post(url: str, path: str, headers: dict[str, str], body_chunks=()) -> tuple[int, bytes]:

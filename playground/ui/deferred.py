@@ -41,6 +41,8 @@ HEAVY: tuple[type, ...] = (
 # components that draw nothing (no browser module to fetch)
 NOT_DRAWN: tuple[type, ...] = (gr.State, gr.BrowserState, gr.Timer, gr.Navbar)
 SHOW = {"__type__": "update", "visible": True}
+# the page's load event runs as soon as the page is mounted: wait for its first frame to be painted
+AFTER_PAINT = "async () => { await new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)));"
 
 
 def gate(block: gr.blocks.Block) -> gr.blocks.Block | None:
@@ -110,7 +112,7 @@ def defer(page_path: str) -> list[gr.components.Component]:
     for opener, blocks in groups.items():
         for block in blocks:
             block.visible = False
-        js = f"() => {json.dumps([SHOW] * len(blocks))}"
+        js = f"{AFTER_PAINT} return {json.dumps([SHOW] * len(blocks))}; }}"
         if opener is None:
             root.load(None, None, blocks, js=js, api_visibility="private", queue=False)
         else:

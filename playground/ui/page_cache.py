@@ -26,8 +26,9 @@ and compresses each one again for every request (a page's first screen asks for 
 audio player's hls.js alone is 500 KB), so a crowd's first screens cost the server that many
 compressions. Each file is kept once, compressed once, and sent with a cache lifetime (the names under
 `/assets/` carry their content's hash: a year, immutable; `/static/` a day). Only a 200 answer of a
-file Gradio itself serves is kept, at most ASSET_BYTES in all (least recently used first out), so a
-visitor asking for made-up paths costs a 404 as before.
+file Gradio itself serves is kept, of at most ASSET_BYTES / 8, at most ASSET_BYTES in all (least
+recently used first out); anything else (a 404 for a made-up path, a larger file such as the 30 MB
+ffmpeg.wasm, a HEAD or a range request) streams from Gradio as before, never held in memory.
 """
 
 from __future__ import annotations
@@ -295,13 +296,18 @@ def _lifetime(path: str) -> bytes:
 
 
 class AssetCacheMiddleware:
-    """GET/HEAD of `/assets/...` and `/static/...` without a query: from memory, compressed once."""
+    """GET of `/assets/...` and `/static/...` without a query or a range: from memory, compressed once."""
 
     def __init__(self, app) -> None:
         self.app = app
 
     async def __call__(self, scope, receive, send):
-        if scope["type"] != "http" or scope.get("method") not in ("GET", "HEAD") or scope.get("query_string"):
+        if (
+            scope["type"] != "http"
+            or scope.get("method") != "GET"
+            or scope.get("query_string")
+            or any(k == b"range" for k, _ in scope.get("headers", []))
+        ):
             return await self.app(scope, receive, send)
         path = scope.get("path", "")
         root = scope.get("root_path", "")
@@ -325,28 +331,44 @@ class AssetCacheMiddleware:
                 return  # Gradio's own answer was sent as it was
         out, body = entry.answer(scope.get("headers", []), [(b"cache-control", _lifetime(path))])
         await send({"type": "http.response.start", "status": 200, "headers": out})
-        await send({"type": "http.response.body", "body": b"" if scope["method"] == "HEAD" else body})
+        await send({"type": "http.response.body", "body": body})
 
     async def _fetch(self, scope, receive, send, path: str) -> _Entry | None:
-        """Gradio's answer to a plain GET (no compression asked); kept when it is a 200 file."""
+        """Gradio's answer to a plain GET (no compression asked), kept when it is a 200 file small enough
+        to keep; any other answer (an error, a large file such as the 30 MB ffmpeg.wasm) streams on to
+        the visitor as it comes, never held in memory."""
         start: dict = {}
         chunks: list[bytes] = []
+        passing = False
 
         async def capture(message):
+            nonlocal passing
             if message["type"] == "http.response.start":
                 start.update(message)
+                headers = {k.lower(): v for k, v in message.get("headers", [])}
+                length = headers.get(b"content-length", b"")
+                keep = (
+                    message.get("status") == 200
+                    and length.isdigit()
+                    and int(length) <= ASSETS.limit // 8
+                    and b"set-cookie" not in headers
+                    and b"content-encoding" not in headers
+                )
+                if not keep:
+                    passing = True
+                    await send(message)
             elif message["type"] == "http.response.body":
-                chunks.append(message.get("body", b""))
+                if passing:
+                    await send(message)
+                else:
+                    chunks.append(message.get("body", b""))
 
-        plain = [(k, v) for k, v in scope.get("headers", []) if k not in (b"accept-encoding", b"range")]
-        await self.app({**scope, "method": "GET", "headers": plain}, receive, capture)
-        headers = list(start.get("headers", []))
-        names = {k.lower() for k, _ in headers}
-        body = b"".join(chunks)
-        if start.get("status") != 200 or b"set-cookie" in names or b"content-encoding" in names:
-            await send({**start, "headers": headers})
-            await send({"type": "http.response.body", "body": b"" if scope["method"] == "HEAD" else body})
+        plain = [(k, v) for k, v in scope.get("headers", []) if k != b"accept-encoding"]
+        await self.app({**scope, "headers": plain}, receive, capture)
+        if passing or not start:
             return None
+        headers = list(start.get("headers", []))
+        body = b"".join(chunks)
         text = os.path.splitext(path)[1].lower() in _TEXT_SUFFIXES
         entry = await asyncio.to_thread(_Entry, headers, body, text)
         ASSETS.put(path, entry)

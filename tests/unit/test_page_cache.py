@@ -93,10 +93,12 @@ def _asset_app(calls: list) -> Starlette:
         calls.append((request.url.path, request.headers.get("accept-encoding")))
         if request.url.path.endswith("missing.js"):
             return PlainTextResponse("Not found", status_code=404)
+        if request.url.path.endswith(".wasm"):
+            return Response(b"\0asm" * 25_000, media_type="application/wasm")
         kind = "font/woff2" if request.url.path.endswith(".woff2") else "application/javascript"
         return Response(b"console.log('x');" * 200, media_type=kind)
 
-    app = Starlette(routes=[Route("/assets/{name}", asset), Route("/static/{name}", asset)])
+    app = Starlette(routes=[Route("/assets/{name}", asset, methods=["GET", "HEAD"]), Route("/static/{name}", asset)])
     app.add_middleware(page_cache.AssetCacheMiddleware)
     page_cache.ASSETS = page_cache.AssetCache()
     return app
@@ -145,3 +147,18 @@ async def test_the_asset_cache_is_bounded_by_bytes():
             await c.get(f"/assets/f{i}.js")
     assert page_cache.ASSETS.bytes <= 40_000 and 0 < len(page_cache.ASSETS.entries) < 30
     assert "/assets/f29.js" in page_cache.ASSETS.entries  # the newest stay
+
+
+async def test_a_large_file_a_head_and_a_range_stream_from_gradio_and_are_never_kept():
+    calls: list = []
+    transport = httpx.ASGITransport(app=_asset_app(calls))
+    page_cache.ASSETS = page_cache.AssetCache(limit=400_000)  # files over 50,000 bytes are not kept
+    async with httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1") as c:
+        for _ in range(2):
+            big = await c.get("/static/ffmpeg-core.wasm")
+            assert big.status_code == 200 and big.content == b"\0asm" * 25_000
+        head = await c.head("/assets/Index-abc.js")
+        ranged = await c.get("/assets/Index-abc.js", headers={"Range": "bytes=0-9"})
+        assert head.status_code == 200 and ranged.status_code in (200, 206)
+    assert [p for p, _ in calls] == ["/static/ffmpeg-core.wasm"] * 2 + ["/assets/Index-abc.js"] * 2
+    assert page_cache.ASSETS.entries == {}

@@ -42,7 +42,11 @@ HEAVY: tuple[type, ...] = (
 NOT_DRAWN: tuple[type, ...] = (gr.State, gr.BrowserState, gr.Timer, gr.Navbar)
 SHOW = {"__type__": "update", "visible": True}
 # the page's load event runs as soon as the page is mounted: wait for its first frame to be painted
-AFTER_PAINT = "async () => { await new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)));"
+# (or 300 ms: a page in a background tab or an off-screen frame paints no frames until it is seen)
+AFTER_PAINT = (
+    "async () => { await new Promise((r) => { requestAnimationFrame(() => requestAnimationFrame(r)); "
+    "setTimeout(r, 300); });"
+)
 
 
 def gate(block: gr.blocks.Block) -> gr.blocks.Block | None:

@@ -56,7 +56,8 @@ def _build_page(page: Page) -> None:
         provider_page.build(page)
     else:
         BUILDERS[page.kind]()
-    deferred.defer(page.path)  # what the first screen does not show is fetched just after it (ui/deferred.py)
+    if page.kind == "arena":  # the landing page: what its first screen does not show comes after it
+        deferred.defer(page.path)  # (ui/deferred.py; on the other pages it raced their own events)
 
 
 def build_app() -> gr.Blocks:

@@ -362,13 +362,22 @@ class AssetCacheMiddleware:
                     await send(message)
                 else:
                     chunks.append(message.get("body", b""))
+                    ended[0] = not message.get("more_body", False)
 
+        ended = [False]
         plain = [(k, v) for k, v in scope.get("headers", []) if k != b"accept-encoding"]
         await self.app({**scope, "headers": plain}, receive, capture)
         if passing or not start:
             return None
         headers = list(start.get("headers", []))
         body = b"".join(chunks)
+        length = {k.lower(): v for k, v in headers}.get(b"content-length", b"")
+        if not ended[0] or not length.isdigit() or int(length) != len(body):
+            # cut short (the visitor left mid-file: Starlette stops sending): never kept, and what came
+            # is what this visitor gets (it is gone anyway)
+            await send({**start, "headers": headers})
+            await send({"type": "http.response.body", "body": body})
+            return None
         text = os.path.splitext(path)[1].lower() in _TEXT_SUFFIXES
         entry = await asyncio.to_thread(_Entry, headers, body, text)
         ASSETS.put(path, entry)

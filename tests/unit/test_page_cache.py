@@ -162,3 +162,34 @@ async def test_a_large_file_a_head_and_a_range_stream_from_gradio_and_are_never_
         assert head.status_code == 200 and ranged.status_code in (200, 206)
     assert [p for p, _ in calls] == ["/static/ffmpeg-core.wasm"] * 2 + ["/assets/Index-abc.js"] * 2
     assert page_cache.ASSETS.entries == {}
+
+
+def _collect(messages: list):
+    async def send(message):
+        messages.append(message)
+
+    return send
+
+
+async def test_a_file_cut_short_is_never_kept():
+    """The visitor left mid-file (Starlette stops sending): what came is not kept for the next one."""
+    sent = []
+
+    async def cut_short(scope, receive, send):
+        sent.append(scope["path"])
+        headers = [(b"content-type", b"application/javascript"), (b"content-length", b"8000")]
+        await send({"type": "http.response.start", "status": 200, "headers": headers})
+        await send({"type": "http.response.body", "body": b"x" * 4000, "more_body": True})
+
+    page_cache.ASSETS = page_cache.AssetCache()
+    app = page_cache.AssetCacheMiddleware(cut_short)
+
+    async def receive():
+        return {"type": "http.disconnect"}
+
+    for _ in range(2):
+        messages: list = []
+        scope = {"type": "http", "method": "GET", "path": "/assets/Big-abc.js", "headers": [], "query_string": b""}
+        await app(scope, receive, _collect(messages))
+        assert messages[0]["status"] == 200
+    assert sent == ["/assets/Big-abc.js"] * 2 and page_cache.ASSETS.entries == {}

@@ -354,7 +354,7 @@ async def test_a_timeout_is_a_timeout_error_and_creations_are_not_resent(sandbox
     with pytest.raises(errors.ProviderTimeoutError) as caught:
         await op.call(ctx, wavs)
     assert_clear(caught.value)
-    for _ in range(100):  # the simulator logs a request when its (late) answer is done
+    for _ in range(500):  # the simulator logs a request when its (late) answer is done (10 s at most)
         if not sandbox.state.in_flight[op.provider]:
             break
         await asyncio.sleep(0.02)

@@ -272,9 +272,3 @@ async def score_take(reference_audio: Any, take_audio: Any, text: str = ""):
 
 def on_key(state: Any, provider_id: str, value: str) -> dict:
     return {**(state or {}), provider_id: value or ""}
-
-
-def default_script() -> str:
-    """The test script a page in this language starts with (presets/arena.json)."""
-    spec = entrants.arena_spec()
-    return spec.get("default_script_by_language", {}).get(messages.language(), spec["default_script"])

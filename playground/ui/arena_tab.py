@@ -11,6 +11,7 @@ import gradio as gr
 from playground import messages, presets, providers
 from playground.arena import entrants, report, speaking
 from playground.ui import arena_handlers as h
+from playground.ui import i18n
 from playground.ui.clinic_ui import build_consent, build_sample_card
 from playground.ui.event_args import EventOptions
 from playground.ui.fair_queue import build_cancel_button, wire_cancel
@@ -54,9 +55,10 @@ def _script_choices() -> list[tuple[str, str]]:
     return [(s["label"], key) for key, s in entrants.arena_spec()["scripts"].items()]
 
 
-def _default_script() -> str:
-    """The page's language picks the test script (a Chinese page reads a Chinese one); run on each page load."""
-    return h.default_script()
+def _default_scripts() -> dict[str, str]:
+    """The test script a page starts with, by language (a Chinese page reads a Chinese one)."""
+    spec = entrants.arena_spec()
+    return {"en": spec["default_script"], **spec.get("default_script_by_language", {})}
 
 
 def build_arena_tab() -> None:
@@ -126,7 +128,19 @@ def build_arena_tab() -> None:
     with gr.Column(visible=False, elem_id="arena-hear") as hear_box:
         gr.Markdown("#### Hear them all")
         with gr.Row():
-            script = gr.Dropdown(_script_choices(), value=_default_script, label="Test script", elem_id="arena-script")
+            script = gr.Dropdown(
+                _script_choices(), value=_default_scripts()["en"], label="Test script", elem_id="arena-script"
+            )
+            root = gr.context.Context.root_block
+            if root is not None:  # the page's language picks it, in the browser (no call to the server)
+                root.load(
+                    None,
+                    None,
+                    [script],
+                    js=i18n.by_language_js(_default_scripts()),
+                    api_visibility="private",
+                    queue=False,
+                )
             own_text = gr.Textbox(label="Or your own text", elem_id="arena-text", scale=2)
             takes_n = gr.Slider(
                 1,

@@ -15,6 +15,7 @@ import hashlib
 import json
 import re
 from functools import lru_cache
+from typing import Any
 
 import gradio as gr
 
@@ -212,6 +213,21 @@ def routes() -> list:
     from starlette.routing import Route
 
     return [Route(TABLE_PATH, _table_route, methods=["GET", "HEAD"])]
+
+
+def by_language_js(by_language: dict[str, Any]) -> str:
+    """A browser-only function (a load event's js) that returns the value for the page's language, by
+    the same rule as the switch: the visitor's saved choice, else the browser's language. No call to
+    the server: a component whose value depends on the language needs no callable `value=` (Gradio
+    attaches those to every page's load, each visit calling the server once per page of the app)."""
+    default = by_language.get("en")
+    table = json.dumps({lang: value for lang, value in by_language.items()}, ensure_ascii=False)
+    return (
+        f"() => {{ let s = null; try {{ s = localStorage.getItem('{STORAGE_KEY}'); }} catch (e) {{}} "
+        "const lang = s || ((navigator.language || '').toLowerCase().startsWith('zh') ? "
+        f"'{ZH}' : 'en'); const table = {table}; "
+        f"return lang in table ? table[lang] : {json.dumps(default, ensure_ascii=False)}; }}"
+    )
 
 
 def build_language_switch() -> gr.Radio:

@@ -56,8 +56,7 @@ def _build_page(page: Page) -> None:
         provider_page.build(page)
     else:
         BUILDERS[page.kind]()
-    if page.kind == "arena":  # the landing page: what its first screen does not show comes after it
-        deferred.defer(page.path)  # (ui/deferred.py; on the other pages it raced their own events)
+    deferred.defer(page.path)  # what the first screen does not show comes after it (ui/deferred.py)
 
 
 def build_app() -> gr.Blocks:

@@ -10,6 +10,7 @@ from types import SimpleNamespace
 import gradio as gr
 
 from playground import providers
+from playground.ui import i18n
 
 PID = "siliconflow"
 PRIVATE = dict(api_visibility="private", queue=False)
@@ -69,11 +70,7 @@ def after_field(ctx: SimpleNamespace, op: str, name: str, component) -> None:
                 None,
                 None,
                 [ctx.instruction],
-                js=(
-                    "() => { let s = null; try { s = localStorage.getItem('vcp-lang'); } catch (e) {} "
-                    "const lang = s || ((navigator.language || '').toLowerCase().startsWith('zh') ? 'zh-CN' : 'en'); "
-                    f"return lang.startsWith('zh') ? {zh!r} : {en!r}; }}"
-                ),
+                js=i18n.by_language_js({"en": en, i18n.ZH: zh}),
                 api_visibility="private",
                 queue=False,
             )

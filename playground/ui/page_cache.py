@@ -190,6 +190,26 @@ def _accepted(headers: list[tuple[bytes, bytes]]) -> set[str]:
     return out
 
 
+async def _kept_or_built(get, building: dict, key, build) -> _Entry | None:
+    """The entry kept for `key`; else the one another request is building (a crowd's first visitors:
+    one build, the others wait for it); else `build()` here. None: nothing was kept, and `build()` has
+    answered this visitor itself."""
+    entry = get(key)
+    if entry is None and key in building:
+        entry = await asyncio.shield(building[key])
+    if entry is not None:
+        return entry
+    waiting: asyncio.Future = asyncio.get_running_loop().create_future()
+    building[key] = waiting
+    try:
+        entry = await build()
+    finally:
+        building.pop(key, None)
+        if not waiting.done():
+            waiting.set_result(entry)
+    return entry
+
+
 class PageCacheMiddleware:
     def __init__(self, app) -> None:
         self.app = app
@@ -211,20 +231,11 @@ class PageCacheMiddleware:
             return await self.app(scope, receive, send)
         headers = scope.get("headers", [])
         key = (path, root, *(dict(headers).get(name, b"") for name in KEY_HEADERS))
-        entry = cache.get(key)
-        if entry is None and key in cache.building:  # a crowd's first visitors: one build, the others wait
-            entry = await asyncio.shield(cache.building[key])
+        entry = await _kept_or_built(
+            cache.get, cache.building, key, lambda: self._build(scope, receive, send, cache, key)
+        )
         if entry is None:
-            waiting: asyncio.Future = asyncio.get_running_loop().create_future()
-            cache.building[key] = waiting
-            try:
-                entry = await self._build(scope, receive, send, cache, key)
-            finally:
-                cache.building.pop(key, None)
-                if not waiting.done():
-                    waiting.set_result(entry)
-            if entry is None:
-                return  # Gradio's own answer was sent as it was
+            return  # Gradio's own answer was sent as it was
         out, body = entry.answer(headers)
         await send({"type": "http.response.start", "status": 200, "headers": out})
         await send({"type": "http.response.body", "body": b"" if scope["method"] == "HEAD" else body})
@@ -315,20 +326,9 @@ class AssetCacheMiddleware:
             path = path[len(root) :] or "/"
         if not path.startswith(ASSET_PREFIXES) or "/." in path or "//" in path or "\\" in path:
             return await self.app(scope, receive, send)
-        entry = ASSETS.get(path)
-        if entry is None and path in ASSETS.building:
-            entry = await asyncio.shield(ASSETS.building[path])
+        entry = await _kept_or_built(ASSETS.get, ASSETS.building, path, lambda: self._fetch(scope, receive, send, path))
         if entry is None:
-            waiting: asyncio.Future = asyncio.get_running_loop().create_future()
-            ASSETS.building[path] = waiting
-            try:
-                entry = await self._fetch(scope, receive, send, path)
-            finally:
-                ASSETS.building.pop(path, None)
-                if not waiting.done():
-                    waiting.set_result(entry)
-            if entry is None:
-                return  # Gradio's own answer was sent as it was
+            return  # Gradio's own answer was sent as it was
         out, body = entry.answer(scope.get("headers", []), [(b"cache-control", _lifetime(path))])
         await send({"type": "http.response.start", "status": 200, "headers": out})
         await send({"type": "http.response.body", "body": body})

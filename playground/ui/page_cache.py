@@ -6,7 +6,8 @@ extension). `PageCacheMiddleware` (pure ASGI, installed by layout.launch_kwargs)
 HEAD of a page path without a query string from memory:
 
 - the first visit is built by Gradio as usual (in its thread pool) and kept, slimmed of what the page
-  does not use: the translations of other pages' texts and the other pages' component lists; visitors
+  does not use: the translations of other pages' texts, the other pages' component lists, and each
+  component's API descriptions (API clients read /config or /gradio_api/info); visitors
   arriving while it is built wait for that one build (a crowd's first second costs one build, not
   one per visitor); `warm(url)` builds every page once right after start-up;
 - the HTML does not depend on the visitor (no session, no key, no cookie is in it); it depends only on
@@ -51,6 +52,10 @@ _TEXT_SUFFIXES = (".js", ".mjs", ".css", ".json", ".svg", ".html", ".map", ".txt
 KEY_HEADERS = (b"host", b"x-forwarded-host", b"x-forwarded-proto", b"x-forwarded-port", b"x-forwarded-prefix")
 _CONFIG = re.compile(rb"(<script>window\.gradio_config = )(\{.*?\})(;</script>)", re.S)
 _I18N_KEY = re.compile(r"vcp_[0-9a-f]{12}")
+# what Gradio puts in each component of a page's config for API clients, which read the whole app's
+# /config or /gradio_api/info instead: no file of the installed frontend reads these (a fifth of a
+# provider page's config: every audio player carries ~4.5 KB of them)
+UNREAD = ("api_info", "api_info_as_input", "api_info_as_output", "example_inputs", "skip_api")
 
 
 def slim_html(body: bytes) -> bytes:
@@ -67,6 +72,9 @@ def slim_html(body: bytes) -> bytes:
     pages = config.get("page")
     if isinstance(pages, dict) and current in pages:
         config["page"] = {current: pages[current]}
+    for component in config.get("components") or []:
+        for name in UNREAD:
+            component.pop(name, None)  # never read by the page's code (the API page asks the server)
     table = config.get("i18n_translations")
     if isinstance(table, dict):
         used = set(_I18N_KEY.findall(json.dumps([config.get("components"), config.get("dependencies")])))

@@ -21,7 +21,18 @@ def _page(config: dict) -> str:
 CONFIG = {
     "current_page": "library",
     "page": {"": {"components": [1]}, "library": {"components": [2]}},
-    "components": [{"id": 2, "props": {"label": '__i18n__{"key": "vcp_aaaaaaaaaaaa"}'}}],
+    "components": [
+        {
+            "id": 2,
+            "type": "audio",
+            "props": {"label": '__i18n__{"key": "vcp_aaaaaaaaaaaa"}'},
+            "api_info": {"type": "object"},
+            "api_info_as_input": {"type": "object"},
+            "api_info_as_output": {"type": "object"},
+            "example_inputs": {"path": "x.wav"},
+            "skip_api": False,
+        }
+    ],
     "dependencies": [],
     "i18n_translations": {
         "en": {"vcp_aaaaaaaaaaaa": "Voices", "vcp_bbbbbbbbbbbb": "Elsewhere"},
@@ -31,12 +42,13 @@ CONFIG = {
 }
 
 
-def test_slim_keeps_only_the_pages_own_translations_and_lists():
+def test_slim_keeps_only_the_pages_own_translations_lists_and_what_the_page_reads():
     body = page_cache.slim_html(_page(CONFIG).encode())
     text = body.decode()
     config = json.loads(text.split("window.gradio_config = ", 1)[1].split(";</script>", 1)[0])
     assert set(config["page"]) == {"library"}
     assert config["i18n_translations"]["zh-CN"] == {"vcp_aaaaaaaaaaaa": "声音"}
+    assert config["components"] == [{"id": 2, "type": "audio", "props": CONFIG["components"][0]["props"]}]
     assert "<b>" not in text.split("<script>", 1)[1].split("</script>")[0]  # nothing can close the script
     assert config["title"] == "<b>&'"
 

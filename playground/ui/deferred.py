@@ -8,12 +8,13 @@ machine that decides when a visitor first sees the page (issue 22).
 
 `defer(page_path)` starts hidden (`visible=False`) every component of that page that is heavy (the
 audio player, tables, files, JSON, code, plots, images) or not on its first screen (under a hidden
-container or a closed accordion), and adds a browser-only event (no call to the server) that makes them
-visible again: the page's load, the moment it is drawn, or the accordion's opening. Their containers
-still decide what shows: a component in a hidden column is drawn when the column is shown, as before.
-Parts of unselected tabs are left to Gradio (it draws them when the tab is chosen, by a click or by a
-handler, from what it noted when the page opened). A component built hidden on purpose is not touched,
-and nothing else changes: names, values, events and the API are the same.
+container, a closed accordion or an unselected tab), and adds a browser-only event (no call to the
+server) that makes them visible again: the page's load, once its first frame is drawn; or the first
+opening of their accordion or tab (a tab chosen by a click or by a handler: Gradio sends `select`
+either way). Their containers still decide what shows: a component in a hidden column is drawn when
+the column is shown, as before. A component built hidden on purpose is not touched, one a handler
+hides later stays hidden when its tab opens again, and nothing else changes: names, values, events and
+the API are the same.
 """
 
 from __future__ import annotations
@@ -81,9 +82,8 @@ def on_first_screen(block: gr.blocks.Block) -> bool:
 
 def deferrable(page_path: str) -> dict[gr.blocks.Block | None, list[gr.components.Component]]:
     """The page's components that start visible but are heavy or not on its first screen, by the
-    container that shows them later (None: the page itself). Gradio draws an unselected tab's parts
-    when the tab is chosen by what it noted when the page opened, so a part of one (chosen by a click or
-    by a handler) is not deferred; a closed accordion's are, until it opens."""
+    container that shows them later: None (the page itself, once drawn), a closed accordion or an
+    unselected tab (when it is first opened)."""
     root = Context.root_block
     out: dict[gr.blocks.Block | None, list[gr.components.Component]] = {}
     if root is None:
@@ -97,17 +97,24 @@ def deferrable(page_path: str) -> dict[gr.blocks.Block | None, list[gr.component
             or not (isinstance(block, HEAVY) or not on_first_screen(block))
         ):
             continue
-        opener = gate(block)
-        if isinstance(opener, gr.Tab):
-            continue
-        out.setdefault(opener, []).append(block)
+        out.setdefault(gate(block), []).append(block)
     return out
+
+
+def _once(key: str, n: int) -> str:
+    """Browser-only js: shows the `n` outputs the first time it runs in this page, later a no-op (a
+    part a handler has hidden since stays hidden when its tab or accordion is opened again)."""
+    keep = json.dumps([{"__type__": "update"}] * n)
+    return (
+        f"() => {{ const seen = (window.__vcpShown ||= {{}}); if (seen[{json.dumps(key)}]) return {keep}; "
+        f"seen[{json.dumps(key)}] = true; return {json.dumps([SHOW] * n)}; }}"
+    )
 
 
 def defer(page_path: str) -> list[gr.components.Component]:
     """Start those components hidden; a browser-only event shows them once the page is drawn (or, in a
-    closed accordion, once it opens). Call it inside the page's context, after its components are
-    built. Returns them."""
+    closed accordion or an unselected tab, when it first opens). Call it inside the page's context,
+    after its components are built. Returns them."""
     root = Context.root_block
     groups = deferrable(page_path)
     if root is None or not groups:
@@ -116,12 +123,16 @@ def defer(page_path: str) -> list[gr.components.Component]:
     for opener, blocks in groups.items():
         for block in blocks:
             block.visible = False
-        js = f"{AFTER_PAINT} return {json.dumps([SHOW] * len(blocks))}; }}"
         if opener is None:
+            js = f"{AFTER_PAINT} return {json.dumps([SHOW] * len(blocks))}; }}"
             root.load(None, None, blocks, js=js, api_visibility="private", queue=False)
         else:
-            assert isinstance(opener, gr.Accordion)
-            opener.expand(None, None, blocks, js=js, api_visibility="private", queue=False)
+            js = _once(f"{page_path}/{opener._id}", len(blocks))
+            if isinstance(opener, gr.Tab):
+                opener.select(None, None, blocks, js=js, api_visibility="private", queue=False)
+            else:
+                assert isinstance(opener, gr.Accordion)
+                opener.expand(None, None, blocks, js=js, api_visibility="private", queue=False)
         shown_all += blocks
     return shown_all
 

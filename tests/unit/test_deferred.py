@@ -37,20 +37,24 @@ def _shown_by(demo, trigger: str):
 
 def test_heavy_and_offscreen_components_start_hidden_and_a_browser_only_event_shows_them():
     demo, c = _page()
-    assert set(map(id, c["shown"])) == set(map(id, [c["audio"], c["in_hidden"], c["in_closed"]]))
+    assert set(map(id, c["shown"])) == set(map(id, [c["audio"], c["in_hidden"], c["in_closed"], c["second_tab"]]))
     assert all(b.visible is False for b in c["shown"])
-    # first-screen light components, parts of an unselected tab (Gradio draws them when it is chosen),
-    # components hidden on purpose and state are left as they were
+    # first-screen light components, components hidden on purpose and state are left as they were
     assert c["button"].visible and c["text"].visible and c["in_open"].visible and c["first_tab"].visible
-    assert c["second_tab"].visible is True and c["kept_hidden"].visible is False
+    assert c["kept_hidden"].visible is False
     show = [{"__type__": "update", "visible": True}]
     (load,) = _shown_by(demo, "load")  # the page's own: as soon as it is drawn
     assert [o._id for o in load.outputs] == [c["audio"]._id, c["in_hidden"]._id]
     assert json.loads(load.js.split("return ", 1)[1].rstrip("; }")) == show * 2
     assert load.queue is False and load.api_visibility == "private"
-    (expand,) = _shown_by(demo, "expand")  # the closed accordion's: when it opens
+    (expand,) = _shown_by(demo, "expand")  # the closed accordion's: when it first opens
     assert [o._id for o in expand.outputs] == [c["in_closed"]._id]
-    assert json.loads(expand.js.split("return ", 1)[1].rstrip("; }")) == show
+    (select,) = _shown_by(demo, "select")  # the unselected tab's: when it is first chosen
+    assert [o._id for o in select.outputs] == [c["second_tab"]._id]
+    for once in (expand, select):
+        assert once.queue is False and once.api_visibility == "private"
+        # shown the first time; later openings change nothing (a part a handler hid stays hidden)
+        assert json.dumps(show) in once.js and '[{"__type__": "update"}]' in once.js and "__vcpShown" in once.js
 
 
 def test_a_page_with_nothing_to_defer_gets_no_load_event():

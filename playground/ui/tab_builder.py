@@ -38,6 +38,7 @@ What a new provider declares
                      # "transcript_field": the value the library keeps as transcript ("text"; null: none)
            "speak":  {"api_name": "elevenlabs_speak", "title": "Speak", "description": "…", "fields": [FIELD, …],
                       "groups": {"ref": {"visible_when": RULE}},      # optional: fields with "group": "ref"
+                                 # (or {"more": {"accordion": "<label>"}}: those fields in a closed accordion)
                       "voice_field": "voice_id",   # the field the library's "use it" fills (default "voice")
                       "refresh": true},            # the voice list again after speech (default false)
            "voices": {"api_name": "elevenlabs_voices", "title": "My voices", "headers": ["name", "voice id"],
@@ -217,8 +218,13 @@ def _build_column(ctx: SimpleNamespace, form: Form, op: str, decls: list[dict], 
             _build_one(ctx, form, op, decls[i])
             i += 1
             continue
-        rule = groups.get(group, {}).get("visible_when")
-        with gr.Group(visible=is_visible(rule, _defaults(form), ctx.adapter)) as box:
+        spec = groups.get(group, {})
+        rule = spec.get("visible_when")
+        if spec.get("accordion"):  # optional fields, closed until wanted (and fetched only then)
+            box = gr.Accordion(spec["accordion"], open=False, elem_id=f"{ctx.prefix}-{op}-{group}")
+        else:
+            box = gr.Group(visible=is_visible(rule, _defaults(form), ctx.adapter))
+        with box:
             while i < len(decls) and decls[i].get("group") == group:
                 _build_one(ctx, form, op, decls[i])
                 i += 1

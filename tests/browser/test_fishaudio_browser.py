@@ -34,6 +34,7 @@ def test_record_create_model_and_speak_streamed_with_it(page, sandbox):
     # the sample clinic transcribes a new recording into the empty transcript box: wait for it, then correct it
     assert "sandbox transcript" in wait_value(page, "fa-clone-text")
     field(page, "fa-clone-text").fill(TRANSCRIPT)
+    page.locator("#fa-clone-more").get_by_text("More samples (optional)").click()  # optional: closed at first
     record(page, "fa-clone-audio-2", seconds=3)
     field(page, "fa-clone-text-2").fill("Second sample.")
     title = f"browser-{uuid.uuid4().hex[:6]}"

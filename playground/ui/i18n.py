@@ -221,7 +221,7 @@ def by_language_js(by_language: dict[str, Any]) -> str:
     the server: a component whose value depends on the language needs no callable `value=` (Gradio
     attaches those to every page's load, each visit calling the server once per page of the app)."""
     default = by_language.get("en")
-    table = json.dumps({lang: value for lang, value in by_language.items()}, ensure_ascii=False)
+    table = json.dumps(by_language, ensure_ascii=False)
     return (
         f"() => {{ let s = null; try {{ s = localStorage.getItem('{STORAGE_KEY}'); }} catch (e) {{}} "
         "const lang = s || ((navigator.language || '').toLowerCase().startsWith('zh') ? "

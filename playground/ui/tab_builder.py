@@ -220,6 +220,7 @@ def _build_column(ctx: SimpleNamespace, form: Form, op: str, decls: list[dict], 
             continue
         spec = groups.get(group, {})
         rule = spec.get("visible_when")
+        box: gr.Accordion | gr.Group
         if spec.get("accordion"):  # optional fields, closed until wanted (and fetched only then)
             box = gr.Accordion(spec["accordion"], open=False, elem_id=f"{ctx.prefix}-{op}-{group}")
         else:

@@ -111,11 +111,14 @@ def looks_like_text(data: bytes) -> bool:
     return printable >= 0.95 * len(text)
 
 
-def _run_ffmpeg(args: list[str]) -> subprocess.CompletedProcess:
+def _run_ffmpeg(
+    args: list[str], data: bytes | None = None, timeout: float = FFMPEG_TIMEOUT_S
+) -> subprocess.CompletedProcess:
     return subprocess.run(
         [ffmpeg_exe(), "-hide_banner", "-nostdin", "-v", "error", *args],
+        input=data,
         capture_output=True,
-        timeout=FFMPEG_TIMEOUT_S,
+        timeout=timeout,
         check=False,
     )
 
@@ -131,11 +134,10 @@ def pipe_raw(
 ) -> subprocess.CompletedProcess:
     """ffmpeg over pipes: headerless `raw_format` audio (s16le, f32le, mulaw, alaw) at `rate` on stdin,
     through the `filters` (an -af chain), out as `output` (its arguments before pipe:1) on stdout."""
-    args = [ffmpeg_exe(), "-hide_banner", "-nostdin", "-v", "error"]
-    args += ["-f", raw_format, "-ar", str(rate), "-ac", str(channels), "-i", "pipe:0"]
+    args = ["-f", raw_format, "-ar", str(rate), "-ac", str(channels), "-i", "pipe:0"]
     if filters:
         args += ["-af", ",".join(filters)]
-    return subprocess.run([*args, *output, "pipe:1"], input=data, capture_output=True, timeout=timeout, check=False)
+    return _run_ffmpeg([*args, *output, "pipe:1"], data, timeout)
 
 
 def decode(data: bytes) -> AudioSegment:

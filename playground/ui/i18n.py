@@ -226,7 +226,7 @@ def by_language_js(by_language: dict[str, Any]) -> str:
         f"() => {{ let s = null; try {{ s = localStorage.getItem('{STORAGE_KEY}'); }} catch (e) {{}} "
         "const lang = s || ((navigator.language || '').toLowerCase().startsWith('zh') ? "
         f"'{ZH}' : 'en'); const table = {table}; "
-        f"return lang in table ? table[lang] : {json.dumps(default, ensure_ascii=False)}; }}"
+        f"return Object.hasOwn(table, lang) ? table[lang] : {json.dumps(default, ensure_ascii=False)}; }}"
     )
 
 

@@ -116,6 +116,14 @@ def test_templates_translate_their_parts():
     assert zh == "音频为空（0 字节）。请重新录制或选择其他文件。"
 
 
+def test_the_consent_reminders_name_the_checkbox_as_the_page_shows_it():
+    from playground.ui.clinic_ui import CONSENT_LABEL
+
+    for action in ("cloning", "uploading a voice sample"):
+        zh = messages.translate(f"Tick \u201c{CONSENT_LABEL}\u201d before {action}.", messages.ZH)
+        assert "我有权克隆这个声音" in zh and CONSENT_LABEL not in zh, zh
+
+
 def test_rate_limit_with_retry_after_in_chinese():
     exc = RateLimitError(
         "SiliconFlow (sandbox) is rate limiting this key",

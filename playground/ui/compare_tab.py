@@ -206,7 +206,7 @@ def _on_refresh_pairs(current):
 # -- layout -----------------------------------------------------------------------------------
 def build_compare_tab() -> None:
     choices = compare.system_pairs()
-    with gr.Tabs():
+    with gr.Tabs(overflow_behavior="wrap"):  # a phone shows every step, none behind a menu
         with gr.Tab("Side by side", id="cmp-side-tab"):
             gr.Markdown(
                 "Speak one text with up to 8 provider/voice pairs **at once**. Every take is played "

@@ -300,7 +300,7 @@ def build_library_tab() -> None:
     keys, keys_loaded = _key_inputs()
     private: EventOptions = {"api_visibility": "private"}
     private_now: EventOptions = {"api_visibility": "private", "queue": False}  # UI-only updates skip the queue
-    with gr.Tabs(elem_id="lib-tabs"):
+    with gr.Tabs(elem_id="lib-tabs", overflow_behavior="wrap"):
         with gr.Tab("Voices", id="lib-voices-tab") as voices_tab:
             gr.Markdown(
                 "Every voice created in this app, kept for the accounts (keys) you hold. MiniMax deletes a "

@@ -319,7 +319,7 @@ def _build_dubbing() -> None:
 def build_scripts_tab() -> None:
     """The page's components and events (endpoints `script_speak` and `dub`)."""
     gr.Markdown(INTRO, elem_id="scripts-intro")
-    with gr.Tabs():
+    with gr.Tabs(overflow_behavior="wrap"):  # a phone shows every step, none behind a menu
         with gr.Tab("Dialogue", id="scripts-dialogue"):
             _build_dialogue()
         with gr.Tab("Dubbing", id="scripts-dubbing"):

@@ -359,7 +359,7 @@ def build_provider_tab(pid: str, hooks: Any = None) -> SimpleNamespace:
     if len(ops) == 1:
         ctx.forms[ops[0]] = build[ops[0]](ctx, ops[0])
     else:
-        with gr.Tabs():
+        with gr.Tabs(overflow_behavior="wrap"):  # a phone shows every step, none behind a menu
             for op in ops:
                 with gr.Tab(ui["operations"][op].get("title", op.title()), id=f"{ctx.prefix}-{op}-tab"):
                     ctx.forms[op] = build[op](ctx, op)

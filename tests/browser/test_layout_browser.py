@@ -45,7 +45,8 @@ NAV = """() => [...document.querySelectorAll('#vcp-nav a')].map(a => { const r =
 @pytest.mark.parametrize("width", [390, 1400])
 def test_every_page_at_width(browser, app_url, width, locale):
     """Every page (ui/pages/): nothing overflows sideways, its main buttons are on screen and not covered,
-    and the navigation bar on the first screen reaches every page in one tap."""
+    every step of a page is in its tab bar (none folded into a menu), and the navigation bar on the first
+    screen reaches every page in one tap."""
     from playground.ui.pages import PAGES
 
     ARTIFACTS.mkdir(exist_ok=True)
@@ -74,6 +75,9 @@ def test_every_page_at_width(browser, app_url, width, locale):
         over = page.evaluate(OVERFLOW)
         if over["scroll"] > over["width"] + 1 or over["wide"]:
             problems.append(f"{spec.name}: page is {over['scroll']} px wide at {over['width']} ({over['wide']})")
+        folded = page.locator("button[aria-label='More tabs']:visible").count()
+        if folded:  # a page's steps (its tabs) wrap onto a second row: none is behind a menu
+            problems.append(f"{spec.name}: {folded} tab bar(s) fold steps into a menu")
         for button in page.evaluate(BUTTONS):
             if button["left"] < -1 or button["right"] > width + 1 or button["width"] < 40 or button["covered"]:
                 problems.append(f"{spec.name}: main button {button}")

@@ -21,6 +21,7 @@ UUID = r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
 
 def test_record_clone_and_speak_streamed_with_the_clone(page, sandbox):
     open_tab(page, "Cartesia", "ca")
+    page.locator("#ca-clone-options").get_by_text("More options").click()  # optional fields: closed at first
     version = field(page, "ca-clone-version").input_value()
 
     record(page, "ca-clone-audio", seconds=6)  # one clip of about 5-10 s

@@ -27,6 +27,7 @@ def test_record_clone_and_speak_streamed_with_the_clone(page, sandbox):
     open_tab(page, "ElevenLabs", "el")
 
     record(page, "el-clone-sample", seconds=4)
+    page.locator("#el-clone-samples").get_by_text("More samples (optional)").click()  # optional: closed at first
     record(page, "el-clone-sample-2", seconds=3)
     name = f"browser-{uuid.uuid4().hex[:6]}"
     voice = clone_voice(page, "el", name_id="el-clone-name", name=name, result_id="el-clone-id")

@@ -35,6 +35,12 @@ def badge_markdown(provider_id: str) -> str:
     )
 
 
+def step_tabs(**kwargs: Any) -> gr.Tabs:
+    """The tab bar of a page's steps: on a phone the tabs wrap onto a second row, none is folded
+    into Gradio's "•••" menu (tests/browser/test_layout_browser.py checks every page)."""
+    return gr.Tabs(overflow_behavior="wrap", **kwargs)
+
+
 def build_badge(provider_id: str) -> gr.Markdown:
     return gr.Markdown(badge_markdown(provider_id), elem_id=f"{provider_id}-badge", elem_classes=["mode-badge"])
 

@@ -14,7 +14,7 @@ import time
 import gradio as gr
 
 from playground import compare, downloads, longtext, messages, presets
-from playground.ui.common import download_file, ui_errors
+from playground.ui.common import download_file, step_tabs, ui_errors
 from playground.ui.event_args import EventOptions
 
 SLOTS = compare.MAX_PAIRS
@@ -206,7 +206,7 @@ def _on_refresh_pairs(current):
 # -- layout -----------------------------------------------------------------------------------
 def build_compare_tab() -> None:
     choices = compare.system_pairs()
-    with gr.Tabs(overflow_behavior="wrap"):  # a phone shows every step, none behind a menu
+    with step_tabs():
         with gr.Tab("Side by side", id="cmp-side-tab"):
             gr.Markdown(
                 "Speak one text with up to 8 provider/voice pairs **at once**. Every take is played "

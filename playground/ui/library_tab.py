@@ -31,7 +31,7 @@ from playground.library.access import (
     when,
 )
 from playground.ui import families_ui
-from playground.ui.common import slug, ui_errors
+from playground.ui.common import slug, step_tabs, ui_errors
 from playground.ui.event_args import EventOptions, EventSpec
 
 DOWNLOAD_FORMATS = [("as made", "original"), ("mp3", "mp3"), ("wav", "wav"), ("opus", "opus")]
@@ -300,7 +300,7 @@ def build_library_tab() -> None:
     keys, keys_loaded = _key_inputs()
     private: EventOptions = {"api_visibility": "private"}
     private_now: EventOptions = {"api_visibility": "private", "queue": False}  # UI-only updates skip the queue
-    with gr.Tabs(elem_id="lib-tabs", overflow_behavior="wrap"):
+    with step_tabs(elem_id="lib-tabs"):
         with gr.Tab("Voices", id="lib-voices-tab") as voices_tab:
             gr.Markdown(
                 "Every voice created in this app, kept for the accounts (keys) you hold. MiniMax deletes a "

@@ -23,7 +23,7 @@ from playground.scripts import dialogue, dubbing
 from playground.scripts.cast import library_voices
 from playground.scripts.parse import limits
 from playground.scripts.speaking import Item
-from playground.ui.common import ui_errors
+from playground.ui.common import step_tabs, ui_errors
 from playground.ui.event_args import EventOptions
 from playground.ui.fair_queue import build_cancel_button, wire_cancel
 
@@ -319,7 +319,7 @@ def _build_dubbing() -> None:
 def build_scripts_tab() -> None:
     """The page's components and events (endpoints `script_speak` and `dub`)."""
     gr.Markdown(INTRO, elem_id="scripts-intro")
-    with gr.Tabs(overflow_behavior="wrap"):  # a phone shows every step, none behind a menu
+    with step_tabs():
         with gr.Tab("Dialogue", id="scripts-dialogue"):
             _build_dialogue()
         with gr.Tab("Dubbing", id="scripts-dubbing"):

@@ -103,7 +103,7 @@ from playground import presets, providers
 from playground.ui import tab_handlers
 from playground.ui.clinic_ui import build_sample_card, connect_transcript
 from playground.ui.code_view import build_code_view
-from playground.ui.common import build_badge, build_key_box, register
+from playground.ui.common import build_badge, build_key_box, register, step_tabs
 from playground.ui.fair_queue import build_cancel_button
 from playground.ui.form_fields import allowed, build_field, default_of, is_visible
 from playground.ui.live_player import build_live_player
@@ -220,11 +220,12 @@ def _build_column(ctx: SimpleNamespace, form: Form, op: str, decls: list[dict], 
             continue
         spec = groups.get(group, {})
         rule = spec.get("visible_when")
+        visible = is_visible(rule, _defaults(form), ctx.adapter)
         box: gr.Accordion | gr.Group
         if spec.get("accordion"):  # optional fields, closed until wanted (and fetched only then)
-            box = gr.Accordion(spec["accordion"], open=False, elem_id=f"{ctx.prefix}-{op}-{group}")
+            box = gr.Accordion(spec["accordion"], open=False, visible=visible, elem_id=f"{ctx.prefix}-{op}-{group}")
         else:
-            box = gr.Group(visible=is_visible(rule, _defaults(form), ctx.adapter))
+            box = gr.Group(visible=visible)
         with box:
             while i < len(decls) and decls[i].get("group") == group:
                 _build_one(ctx, form, op, decls[i])
@@ -359,7 +360,7 @@ def build_provider_tab(pid: str, hooks: Any = None) -> SimpleNamespace:
     if len(ops) == 1:
         ctx.forms[ops[0]] = build[ops[0]](ctx, ops[0])
     else:
-        with gr.Tabs(overflow_behavior="wrap"):  # a phone shows every step, none behind a menu
+        with step_tabs():
             for op in ops:
                 with gr.Tab(ui["operations"][op].get("title", op.title()), id=f"{ctx.prefix}-{op}-tab"):
                     ctx.forms[op] = build[op](ctx, op)
